@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Sets up a development/test environment from a clean clone:
+#  - system packages (Debian/Ubuntu, only when missing and when we can install them):
+#      libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3  — the shared libraries Qt 6
+#          (PySide6 wheels) loads even on the offscreen platform;
+#      poppler-utils — pdftoppm, used by tests to render printed PDFs to PNG.
+#  - a virtual environment in .venv with the project and its pinned dev + district extras.
+# Re-running is cheap: pip is skipped while pyproject.toml is unchanged.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+need_pkgs=()
+if command -v dpkg-query >/dev/null 2>&1; then
+  for p in libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 poppler-utils; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$p")
+  done
+fi
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing system packages: ${need_pkgs[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+  else
+    echo "setup: please install these system packages: ${need_pkgs[*]}" >&2
+  fi
+fi
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+stamp=.venv/.childdesk-installed
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".[dev,district]"
+  echo "$want" > "$stamp"
+fi

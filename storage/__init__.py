@@ -1,0 +1,1 @@
+"""The encrypted vault: key slots, encrypted records and attachments in SQLite. Knows nothing above it."""

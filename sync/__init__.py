@@ -1,0 +1,1 @@
+"""Sync with the district server (later issues). Uses storage/ and the domain."""
