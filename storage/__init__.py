@@ -1,1 +1,3 @@
-"""The encrypted vault: key slots, encrypted records and attachments in SQLite. Knows nothing above it."""
+"""The encrypted vault: key slots, encrypted records and attachments in SQLite.
+
+Knows nothing of the layers above it."""

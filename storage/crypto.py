@@ -1,0 +1,104 @@
+"""Cryptographic building blocks: Argon2id key derivation with calibration, HKDF sub-keys,
+AES-256-GCM. All from ``cryptography``; nothing hand-rolled."""
+
+from __future__ import annotations
+
+import base64
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+KEY_BYTES = 32
+NONCE_BYTES = 12
+SALT_BYTES = 16
+
+# Floors from the vault's promise: never below 64 MiB and 3 passes, whatever the machine.
+MIN_MEMORY_KIB = 64 * 1024
+MIN_ITERATIONS = 3
+MAX_MEMORY_KIB = 256 * 1024  # old laptops have 2–4 GiB of RAM
+LANES = 4
+DEFAULT_KDF_TARGET_MS = 500
+
+
+def b64e(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def b64d(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"), validate=True)
+
+
+@dataclass(frozen=True)
+class KdfParams:
+    """Argon2id parameters, stored in each key slot so a vault opens on any machine."""
+
+    salt: bytes
+    memory_kib: int
+    iterations: int
+    lanes: int = LANES
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": "argon2id",
+            "salt": b64e(self.salt),
+            "memory_kib": self.memory_kib,
+            "iterations": self.iterations,
+            "lanes": self.lanes,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> KdfParams:
+        if data.get("name") != "argon2id":
+            raise ValueError("unknown key derivation function")
+        params = cls(
+            salt=b64d(data["salt"]),
+            memory_kib=int(data["memory_kib"]),
+            iterations=int(data["iterations"]),
+            lanes=int(data["lanes"]),
+        )
+        if params.memory_kib < MIN_MEMORY_KIB or params.iterations < MIN_ITERATIONS:
+            # A tampered header must not be able to weaken the derivation.
+            raise ValueError("key derivation parameters below the vault's minimum")
+        return params
+
+    def with_new_salt(self) -> KdfParams:
+        return KdfParams(os.urandom(SALT_BYTES), self.memory_kib, self.iterations, self.lanes)
+
+
+def derive_key(secret: bytes, params: KdfParams) -> bytes:
+    kdf = Argon2id(
+        salt=params.salt,
+        length=KEY_BYTES,
+        iterations=params.iterations,
+        lanes=params.lanes,
+        memory_cost=params.memory_kib,
+    )
+    return kdf.derive(secret)
+
+
+def calibrate_kdf(target_ms: float = DEFAULT_KDF_TARGET_MS) -> KdfParams:
+    """Choose Argon2id parameters so one derivation takes about ``target_ms`` here.
+
+    Measures the floor (64 MiB, 3 passes), then spends the remaining budget first on memory
+    (up to 256 MiB, which hurts GPU attackers most), then on passes.
+    """
+    floor = KdfParams(os.urandom(SALT_BYTES), MIN_MEMORY_KIB, MIN_ITERATIONS)
+    start = time.perf_counter()
+    derive_key(b"calibration", floor)
+    floor_ms = max((time.perf_counter() - start) * 1000.0, 1.0)
+    budget = target_ms / floor_ms  # in units of the floor's cost (cost ~ memory x passes)
+    memory_kib = MIN_MEMORY_KIB
+    while memory_kib * 2 <= MAX_MEMORY_KIB and budget / ((memory_kib * 2) / MIN_MEMORY_KIB) >= 1.5:
+        memory_kib *= 2
+    memory_factor = memory_kib / MIN_MEMORY_KIB
+    iterations = max(MIN_ITERATIONS, round(MIN_ITERATIONS * budget / memory_factor))
+    return KdfParams(os.urandom(SALT_BYTES), memory_kib, iterations)
+
+
+def hkdf(key: bytes, info: bytes, salt: bytes | None = None, length: int = KEY_BYTES) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=salt, info=info).derive(key)

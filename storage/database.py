@@ -1,0 +1,106 @@
+"""Opening the vault's SQLite file and translating its failures into user-facing errors."""
+
+from __future__ import annotations
+
+import errno
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from storage.errors import (
+    DiskFullError,
+    ReadOnlyLocationError,
+    VaultCorruptError,
+    VaultError,
+)
+
+_CORRUPT_MARKERS = ("file is not a database", "malformed", "database disk image", "corrupt")
+_READONLY_MARKERS = ("readonly", "read-only", "unable to open database file", "permission denied")
+
+
+def translate_error(err: BaseException) -> VaultError:
+    """Map a sqlite3/OS failure to the error a user can act on."""
+    if isinstance(err, VaultError):
+        return err
+    text = str(err).lower()
+    if isinstance(err, OSError):
+        if err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            return DiskFullError("the disk is full; the change was not saved")
+        if err.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            return ReadOnlyLocationError(
+                f"the data folder cannot be written ({err.strerror}); nothing was saved"
+            )
+    if "disk is full" in text or "database or disk is full" in text:
+        return DiskFullError("the disk is full; the change was not saved")
+    if any(marker in text for marker in _READONLY_MARKERS):
+        return ReadOnlyLocationError(
+            "the data folder cannot be written (read-only or no permission)"
+        )
+    if any(marker in text for marker in _CORRUPT_MARKERS):
+        return VaultCorruptError(
+            "the vault database is damaged (truncated or corrupted file); "
+            "keep every file and restore from a backup"
+        )
+    return VaultError(f"the vault could not be used ({type(err).__name__})")
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Read-write connection with the durability the vault promises."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        # FULL: a commit is on disk before it is reported; a power cut loses nothing committed.
+        conn.execute("PRAGMA synchronous=FULL")
+        # Sorts and temp tables stay in memory: no temp files next to the vault.
+        conn.execute("PRAGMA temp_store=MEMORY")
+        conn.execute("PRAGMA busy_timeout=5000")
+        conn.execute("PRAGMA foreign_keys=ON")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def connect_readonly(path: Path) -> sqlite3.Connection:
+    """Read-only connection used before unlock, so a failed unlock writes nothing."""
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    return sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+
+
+def read_header_copy(path: Path) -> bytes | None:
+    """The header copy kept in the database, or None when it cannot be read."""
+    if not path.exists():
+        return None
+    try:
+        conn = connect_readonly(path)
+    except sqlite3.Error:
+        return None
+    try:
+        row = conn.execute("SELECT body FROM header WHERE id = 1").fetchone()
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+    return bytes(row[0]) if row else None
+
+
+@contextmanager
+def immediate_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One user action = one transaction; joins an enclosing one if there is one."""
+    if conn.in_transaction:
+        yield conn
+        return
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as err:
+        raise translate_error(err) from err
+    try:
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException as err:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        if isinstance(err, sqlite3.Error | OSError):
+            raise translate_error(err) from err
+        raise

@@ -1,0 +1,606 @@
+"""The encrypted vault: one folder, one random 256-bit vault key kept only in wrapped form,
+every record and attachment encrypted under keys derived from it.
+
+Thread-safety: a Vault may be used from any thread, one call at a time (an internal lock
+serialises calls); the GUI runs all vault work on one worker thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO, TypeVar
+
+from sqlite_utils import Database
+
+from storage import attachments
+from storage import header as header_io
+from storage.atomic_file import fsync_directory, write_atomic
+from storage.crypto import DEFAULT_KDF_TARGET_MS, KEY_BYTES, calibrate_kdf, hkdf
+from storage.database import (
+    connect,
+    immediate_transaction,
+    read_header_copy,
+    translate_error,
+)
+from storage.errors import (
+    RecordDamagedError,
+    RecordNotFoundError,
+    VaultCorruptError,
+    VaultError,
+    VaultExistsError,
+    VaultLockedError,
+    VaultNotFoundError,
+    WrongPasswordError,
+    WrongRecoveryCodeError,
+)
+from storage.header import VaultHeader
+from storage.hlc import HlcTimestamp, HybridLogicalClock
+from storage.keyslots import (
+    SLOT_PASSWORD,
+    SLOT_RECOVERY,
+    new_recovery_code,
+    normalize_recovery_code,
+    recovery_kdf,
+    unwrap_vault_key,
+    wrap_vault_key,
+)
+from storage.password_policy import require_acceptable_password
+from storage.paths import VaultPaths
+from storage.records import RecordCipher, Revision, RevisionMeta, validate_record_type
+from storage.schema import migrate
+
+log = logging.getLogger("childdesk.storage")
+
+PROFILE_TYPE = "director_profile"
+ATTACHMENT_TYPE = "attachment"
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """Current revisions of one record type; damaged ones are listed, never hide the rest."""
+
+    revisions: list[Revision]
+    damaged_ids: list[str]
+
+
+@dataclass(frozen=True)
+class CreatedVault:
+    vault: Vault
+    recovery_code: str  # shown once, never stored
+
+
+@dataclass(frozen=True)
+class _Keys:
+    records: bytes
+    attachments: bytes
+    header_mac: bytes
+
+    @classmethod
+    def derive(cls, vault_key: bytes) -> _Keys:
+        return cls(
+            records=hkdf(vault_key, b"childdesk-v1 records"),
+            attachments=hkdf(vault_key, b"childdesk-v1 attachments"),
+            header_mac=hkdf(vault_key, b"childdesk-v1 header-mac"),
+        )
+
+
+def _guard(func: Callable[[], _T]) -> _T:
+    """Run storage work, turning sqlite/OS failures into user-facing VaultErrors."""
+    try:
+        return func()
+    except VaultError:
+        raise
+    except (sqlite3.Error, OSError) as err:
+        raise translate_error(err) from err
+
+
+def _read_header(paths: VaultPaths) -> VaultHeader:
+    if not paths.exists():
+        raise VaultNotFoundError(f"no vault in {paths.root}")
+    if not paths.database.exists():
+        raise VaultCorruptError("the vault database file is missing; restore it from a backup")
+    try:
+        file_copy: bytes | None = paths.header.read_bytes()
+    except FileNotFoundError:
+        file_copy = None
+    except OSError as err:
+        raise translate_error(err) from err
+    return header_io.newest_intact([file_copy, read_header_copy(paths.database)])
+
+
+class Vault:
+    """An unlocked vault: :meth:`create` one, open it with :meth:`unlock` or :meth:`recover`."""
+
+    def __init__(
+        self, paths: VaultPaths, header: VaultHeader, vault_key: bytes, conn: sqlite3.Connection
+    ) -> None:
+        self.paths = paths
+        self._header = header
+        self._vault_key = bytearray(vault_key)
+        self._keys: _Keys | None = _Keys.derive(vault_key)
+        self._cipher: RecordCipher | None = RecordCipher(self._keys.records, header.vault_id)
+        self._conn: sqlite3.Connection | None = conn
+        self._lock = threading.RLock()
+        last = conn.execute("SELECT value FROM meta WHERE key = 'hlc'").fetchone()
+        self._clock = HybridLogicalClock(
+            header.device_id, HlcTimestamp.decode(last[0]) if last else None
+        )
+
+    # ----- opening and closing -------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        data_dir: Path,
+        password: str,
+        *,
+        director_name: str = "",
+        village_code: str = "",
+        kdf_target_ms: float = DEFAULT_KDF_TARGET_MS,
+    ) -> CreatedVault:
+        paths = VaultPaths(Path(data_dir))
+        if paths.exists():
+            raise VaultExistsError(f"a vault already exists in {paths.root}")
+        require_acceptable_password(password, director_name=director_name)
+
+        def make_folder() -> None:
+            paths.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+            paths.attachments.mkdir(exist_ok=True, mode=0o700)
+
+        _guard(make_folder)
+        vault_key = secrets.token_bytes(KEY_BYTES)
+        vault_id = secrets.token_hex(16)
+        recovery_code = new_recovery_code()
+        password_slot = wrap_vault_key(
+            vault_key,
+            password.encode(),
+            vault_id=vault_id,
+            slot_id=SLOT_PASSWORD,
+            slot_type=SLOT_PASSWORD,
+            kdf=calibrate_kdf(kdf_target_ms),
+        )
+        recovery_slot = wrap_vault_key(
+            vault_key,
+            (normalize_recovery_code(recovery_code) or "").encode(),
+            vault_id=vault_id,
+            slot_id=SLOT_RECOVERY,
+            slot_type=SLOT_RECOVERY,
+            kdf=recovery_kdf(),
+        )
+        header = VaultHeader(
+            vault_id=vault_id,
+            device_id=secrets.token_hex(8),
+            created=datetime.now(UTC).isoformat(timespec="seconds"),
+            generation=1,
+            slots=(password_slot, recovery_slot),
+        )
+
+        def build() -> Vault:
+            conn = connect(paths.database)
+            try:
+                migrate(Database(conn))
+            except BaseException:
+                conn.close()
+                raise
+            vault = cls(paths, header, vault_key, conn)
+            vault._store_header(header)
+            vault.put(
+                PROFILE_TYPE,
+                {"name": director_name, "village_code": village_code},
+                author=director_name,
+            )
+            return vault
+
+        vault = _guard(build)
+        log.info("created vault %s", vault_id)
+        return CreatedVault(vault, recovery_code)
+
+    @classmethod
+    def unlock(cls, data_dir: Path, password: str) -> Vault:
+        """Open with the password. Writes nothing unless the password is right."""
+        paths = VaultPaths(Path(data_dir))
+        header = _read_header(paths)
+        slot = header.slot(SLOT_PASSWORD)
+        if slot is None:
+            raise VaultCorruptError("the vault header has no password slot")
+        vault_key = unwrap_vault_key(slot, password.encode(), vault_id=header.vault_id)
+        if vault_key is None:
+            raise WrongPasswordError("wrong password")
+        return cls._open_with_key(paths, header, vault_key)
+
+    @classmethod
+    def recover(cls, data_dir: Path, recovery_code: str, new_password: str) -> Vault:
+        """Open with the recovery code and set a new password."""
+        paths = VaultPaths(Path(data_dir))
+        header = _read_header(paths)
+        digits = normalize_recovery_code(recovery_code)
+        if digits is None:
+            raise WrongRecoveryCodeError(
+                "a recovery code is 32 digits (8 groups of 4)",
+                "恢复码应为 32 位数字（8 组，每组 4 位），请核对后重新输入。",
+            )
+        slot = header.slot(SLOT_RECOVERY)
+        if slot is None:
+            raise VaultCorruptError("the vault header has no recovery-code slot")
+        vault_key = unwrap_vault_key(slot, digits.encode(), vault_id=header.vault_id)
+        if vault_key is None:
+            raise WrongRecoveryCodeError("wrong recovery code")
+        vault = cls._open_with_key(paths, header, vault_key)
+        try:
+            vault._set_password(new_password)
+        except BaseException:
+            vault.lock()
+            raise
+        return vault
+
+    @classmethod
+    def _open_with_key(cls, paths: VaultPaths, header: VaultHeader, vault_key: bytes) -> Vault:
+        keys = _Keys.derive(vault_key)
+        if not header_io.mac_is_valid(header, keys.header_mac):
+            raise VaultCorruptError("the vault header was altered (authentication failed)")
+
+        def open_db() -> Vault:
+            conn = connect(paths.database)
+            try:
+                applied = migrate(Database(conn))
+            except BaseException:
+                conn.close()
+                raise
+            if applied:
+                log.info("applied schema migrations: %s", ", ".join(applied))
+            vault = cls(paths, header, vault_key, conn)
+            vault._reconcile_header_copies()
+            return vault
+
+        return _guard(open_db)
+
+    def lock(self) -> None:
+        """Close the database and drop the keys (best effort: Python cannot wipe all copies)."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+            self._conn = None
+            self._cipher = None
+            self._keys = None
+            for i in range(len(self._vault_key)):
+                self._vault_key[i] = 0
+
+    @property
+    def is_locked(self) -> bool:
+        return self._conn is None
+
+    @property
+    def header(self) -> VaultHeader:
+        return self._header
+
+    @property
+    def device_id(self) -> str:
+        return self._header.device_id
+
+    def __enter__(self) -> Vault:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.lock()
+
+    # ----- header and password -------------------------------------------------------------
+
+    def _live(self) -> tuple[sqlite3.Connection, RecordCipher, _Keys]:
+        if self._conn is None or self._cipher is None or self._keys is None:
+            raise VaultLockedError("the vault is locked")
+        return self._conn, self._cipher, self._keys
+
+    def _store_header(self, header: VaultHeader) -> None:
+        """Database copy first (transactional), then the file (atomic replace)."""
+        conn, _cipher, keys = self._live()
+        header = replace(header, mac=header_io.compute_mac(header, keys.header_mac))
+        raw = header_io.encode_header(header, keys.header_mac)
+
+        def write() -> None:
+            with immediate_transaction(conn):
+                conn.execute(
+                    "INSERT INTO header (id, generation, body) VALUES (1, ?, ?) "
+                    "ON CONFLICT (id) DO UPDATE SET generation = excluded.generation, "
+                    "body = excluded.body",
+                    (header.generation, raw),
+                )
+            write_atomic(self.paths.header, raw)
+
+        _guard(write)
+        self._header = header
+
+    def _reconcile_header_copies(self) -> None:
+        """After a crash between the two header writes, bring the stale copy up to date."""
+        _conn, _cipher, keys = self._live()
+        expected = header_io.encode_header(self._header, keys.header_mac)
+        try:
+            on_file: bytes | None = self.paths.header.read_bytes()
+        except FileNotFoundError:
+            on_file = None
+        if on_file != expected or read_header_copy(self.paths.database) != expected:
+            log.warning("repairing a stale or damaged vault header copy")
+            self._store_header(self._header)
+
+    def _profile(self) -> dict[str, Any]:
+        profiles = self.load(PROFILE_TYPE).revisions
+        return profiles[0].data if profiles else {}
+
+    def _set_password(self, new_password: str) -> None:
+        profile = self._profile()
+        require_acceptable_password(
+            new_password,
+            director_name=str(profile.get("name", "")),
+            id_number=str(profile.get("id_number", "")),
+        )
+        current = self._header.slot(SLOT_PASSWORD)
+        kdf = current.kdf.with_new_salt() if current else calibrate_kdf()
+        slot = wrap_vault_key(
+            bytes(self._vault_key),
+            new_password.encode(),
+            vault_id=self._header.vault_id,
+            slot_id=SLOT_PASSWORD,
+            slot_type=SLOT_PASSWORD,
+            kdf=kdf,
+        )
+        self._store_header(self._header.with_slot(slot))
+
+    def change_password(self, old_password: str, new_password: str) -> None:
+        """Re-wrap the vault key under a new password; no record is re-encrypted."""
+        with self._lock:
+            self._live()
+            slot = self._header.slot(SLOT_PASSWORD)
+            if (
+                slot is None
+                or unwrap_vault_key(slot, old_password.encode(), vault_id=self._header.vault_id)
+                is None
+            ):
+                raise WrongPasswordError("the current password is wrong")
+            self._set_password(new_password)
+
+    # ----- records -------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group several writes into one transaction (one user action)."""
+        with self._lock:
+            conn, _cipher, _keys = self._live()
+            with immediate_transaction(conn):
+                yield
+
+    def put(
+        self,
+        record_type: str,
+        data: dict[str, Any],
+        *,
+        author: str,
+        record_id: str | None = None,
+        deleted: bool = False,
+    ) -> Revision:
+        """Write a new revision of a record (a new record when ``record_id`` is None)."""
+        validate_record_type(record_type)
+        with self._lock:
+            conn, cipher, _keys = self._live()
+
+            def write() -> Revision:
+                with immediate_transaction(conn):
+                    rid = record_id or secrets.token_hex(16)
+                    head = conn.execute(
+                        "SELECT revision, record_type FROM revisions "
+                        "WHERE record_id = ? AND is_head = 1",
+                        (rid,),
+                    ).fetchone()
+                    if head is None and record_id is not None:
+                        raise RecordNotFoundError(f"record {rid} does not exist")
+                    if head is not None and head[1] != record_type:
+                        raise ValueError(f"record {rid} is a {head[1]}, not a {record_type}")
+                    stamp = self._clock.tick().encode()
+                    meta = RevisionMeta(
+                        rid,
+                        record_type,
+                        (head[0] + 1) if head else 1,
+                        stamp,
+                        self.device_id,
+                        deleted,
+                    )
+                    nonce, sealed = cipher.seal(meta, author, data)
+                    conn.execute(
+                        "UPDATE revisions SET is_head = 0 WHERE record_id = ? AND is_head = 1",
+                        (rid,),
+                    )
+                    conn.execute(
+                        "INSERT INTO revisions (record_id, record_type, revision, hlc, device_id, "
+                        "deleted, is_head, nonce, ciphertext) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)",
+                        (
+                            rid,
+                            record_type,
+                            meta.revision,
+                            stamp,
+                            self.device_id,
+                            int(deleted),
+                            nonce,
+                            sealed,
+                        ),
+                    )
+                    conn.execute(
+                        "INSERT INTO meta (key, value) VALUES ('hlc', ?) "
+                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                        (stamp,),
+                    )
+                    return Revision(meta, author, data)
+
+            return _guard(write)
+
+    def delete(self, record_id: str, *, author: str) -> Revision:
+        """A tombstone revision; earlier revisions stay in the history."""
+        current = self.get(record_id, include_deleted=True)
+        return self.put(current.record_type, {}, author=author, record_id=record_id, deleted=True)
+
+    _SELECT = (
+        "SELECT record_id, record_type, revision, hlc, device_id, deleted, nonce, ciphertext "
+        "FROM revisions "
+    )
+
+    def _decode(self, cipher: RecordCipher, row: tuple[Any, ...]) -> Revision | None:
+        meta = RevisionMeta(row[0], row[1], row[2], row[3], row[4], bool(row[5]))
+        return cipher.open(meta, row[6], row[7])
+
+    def get(self, record_id: str, *, include_deleted: bool = False) -> Revision:
+        with self._lock:
+            conn, cipher, _keys = self._live()
+            row = _guard(
+                lambda: conn.execute(
+                    self._SELECT + "WHERE record_id = ? AND is_head = 1", (record_id,)
+                ).fetchone()
+            )
+            if row is None or (row[5] and not include_deleted):
+                raise RecordNotFoundError(f"record {record_id} does not exist")
+            revision = self._decode(cipher, row)
+            if revision is None:
+                raise RecordDamagedError(f"record {record_id} is damaged")
+            return revision
+
+    def load(self, record_type: str) -> LoadResult:
+        """Every current (not deleted) record of a type, decrypted."""
+        with self._lock:
+            conn, cipher, _keys = self._live()
+            rows = _guard(
+                lambda: conn.execute(
+                    self._SELECT + "WHERE record_type = ? AND is_head = 1 AND deleted = 0",
+                    (record_type,),
+                ).fetchall()
+            )
+            revisions: list[Revision] = []
+            damaged: list[str] = []
+            for row in rows:
+                revision = self._decode(cipher, row)
+                if revision is None:
+                    damaged.append(row[0])
+                else:
+                    revisions.append(revision)
+            if damaged:
+                log.warning("%d damaged %s records", len(damaged), record_type)
+            return LoadResult(revisions, damaged)
+
+    def history(self, record_id: str) -> list[Revision]:
+        """Every revision of a record, oldest first; damaged revisions raise."""
+        with self._lock:
+            conn, cipher, _keys = self._live()
+            rows = _guard(
+                lambda: conn.execute(
+                    self._SELECT + "WHERE record_id = ? ORDER BY revision", (record_id,)
+                ).fetchall()
+            )
+            if not rows:
+                raise RecordNotFoundError(f"record {record_id} does not exist")
+            result = []
+            for row in rows:
+                revision = self._decode(cipher, row)
+                if revision is None:
+                    raise RecordDamagedError(f"record {record_id} revision {row[2]} is damaged")
+                result.append(revision)
+            return result
+
+    def iter_all_revisions(self) -> Iterator[tuple[RevisionMeta, Revision | None]]:
+        """Every stored revision with its decryption (None when damaged), for verification."""
+        with self._lock:
+            conn, cipher, _keys = self._live()
+            seqs = [
+                r[0] for r in _guard(lambda: conn.execute("SELECT seq FROM revisions").fetchall())
+            ]
+            for seq in seqs:
+                row = _guard(
+                    lambda s=seq: conn.execute(self._SELECT + "WHERE seq = ?", (s,)).fetchone()  # type: ignore[misc]
+                )
+                meta = RevisionMeta(row[0], row[1], row[2], row[3], row[4], bool(row[5]))
+                yield meta, self._decode(cipher, row)
+
+    # ----- attachments ---------------------------------------------------------------------
+
+    def add_attachment(
+        self, source: BinaryIO, *, owner_id: str, filename: str, mime: str, author: str
+    ) -> Revision:
+        """Encrypt a stream into a new blob (temp → fsync → rename), then record it."""
+        with self._lock:
+            _conn, _cipher, keys = self._live()
+            blob_id = secrets.token_hex(16)
+            target = self.paths.attachment_blob(blob_id)
+            tmp = target.with_suffix(".tmp")
+
+            def write_blob() -> attachments.BlobInfo:
+                target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                try:
+                    with tmp.open("wb") as dst:
+                        info = attachments.encrypt_stream(source, dst, keys.attachments, blob_id)
+                        dst.flush()
+                        os.fsync(dst.fileno())
+                    tmp.replace(target)
+                except BaseException:
+                    with suppress(FileNotFoundError):
+                        tmp.unlink()
+                    raise
+                fsync_directory(target.parent)
+                return info
+
+            info = _guard(write_blob)
+            try:
+                return self.put(
+                    ATTACHMENT_TYPE,
+                    {
+                        "owner_id": owner_id,
+                        "filename": filename,
+                        "mime": mime,
+                        "size": info.size,
+                        "sha256": info.sha256,
+                        "blob_id": blob_id,
+                    },
+                    author=author,
+                )
+            except BaseException:
+                with suppress(FileNotFoundError):
+                    target.unlink()
+                raise
+
+    def read_attachment(self, attachment_id: str) -> Iterator[bytes]:
+        """Plaintext chunks of an attachment; raises AttachmentDamagedError at the first bad
+        chunk or, after the last chunk, if the content hash does not match."""
+        record = self.get(attachment_id)
+        _conn, _cipher, keys = self._live()
+        blob_id = str(record.data["blob_id"])
+        expected = attachments.BlobInfo(int(record.data["size"]), str(record.data["sha256"]))
+        try:
+            with self.paths.attachment_blob(blob_id).open("rb") as src:
+                yield from attachments.checked_stream(src, keys.attachments, blob_id, expected)
+        except FileNotFoundError:
+            raise attachments.missing_blob(blob_id) from None
+
+    def verify_attachment(self, record: Revision) -> None:
+        _conn, _cipher, keys = self._live()
+        blob_id = str(record.data["blob_id"])
+        expected = attachments.BlobInfo(int(record.data["size"]), str(record.data["sha256"]))
+        try:
+            with self.paths.attachment_blob(blob_id).open("rb") as src:
+                for _chunk in attachments.checked_stream(src, keys.attachments, blob_id, expected):
+                    pass
+        except FileNotFoundError:
+            raise attachments.missing_blob(blob_id) from None
+
+    def known_blob_ids(self) -> set[str]:
+        return {str(r.data["blob_id"]) for r in self.load(ATTACHMENT_TYPE).revisions}
+
+    def database_integrity(self) -> list[str]:
+        """Problems SQLite itself finds in the file (empty when healthy)."""
+        with self._lock:
+            conn, _cipher, _keys = self._live()
+            rows = _guard(lambda: conn.execute("PRAGMA integrity_check").fetchall())
+            return [str(r[0]) for r in rows if r[0] != "ok"]
