@@ -10,9 +10,9 @@ from app import app_version
 from app.cli import vault_commands
 
 # Each group adds its subcommands to the parser; each subcommand sets ``handler``.
-COMMAND_GROUPS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None], ...] = (
-    vault_commands.register,
-)
+COMMAND_GROUPS: tuple[
+    Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None], ...
+] = (vault_commands.register,)
 
 
 def build_parser() -> argparse.ArgumentParser:

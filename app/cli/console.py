@@ -1,0 +1,48 @@
+"""Shared helpers for command-line commands: secrets from standard input, error reporting."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from storage.errors import VaultError, WeakPasswordError
+from storage.paths import resolve_data_dir
+
+EXIT_OK = 0
+EXIT_REFUSED = 1  # bad input (weak password, damage found by verify)
+EXIT_CANNOT_OPEN = 2  # wrong password, no vault, unreadable or unwritable files
+
+
+class InputError(Exception):
+    """Standard input did not carry what the command needs."""
+
+
+def read_secret_lines(count: int, what: str) -> list[str]:
+    """Read ``count`` lines from standard input; secrets never come from argv or the env."""
+    lines = []
+    for index in range(count):
+        line = sys.stdin.readline()
+        if not line:
+            raise InputError(f"expected {what} on standard input (line {index + 1} is missing)")
+        lines.append(line.rstrip("\r\n"))
+    return lines
+
+
+def data_dir(explicit: str | None) -> Path:
+    return resolve_data_dir(explicit)
+
+
+def fail(message: str, code: int) -> int:
+    print(f"childdesk: {message}", file=sys.stderr)
+    return code
+
+
+def report_vault_error(err: VaultError) -> int:
+    if isinstance(err, WeakPasswordError):
+        lines = "\n".join(f"  - {reason}" for reason in err.reasons_en)
+        return fail(
+            f"password refused:\n{lines}\n  Tip: a longer phrase is easier to remember "
+            "and harder to guess.",
+            EXIT_REFUSED,
+        )
+    return fail(str(err), EXIT_CANNOT_OPEN)
