@@ -63,8 +63,16 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 def connect_readonly(path: Path) -> sqlite3.Connection:
-    """Read-only connection used before unlock, so a failed unlock writes nothing."""
-    uri = f"{path.resolve().as_uri()}?mode=ro"
+    """Read-only connection used before unlock, so a failed unlock writes nothing.
+
+    After a clean close there is no ``-wal`` file and the main file is complete: open it as
+    immutable, which creates no ``-shm``/``-wal`` files. If a ``-wal`` is present (a crash,
+    or another process has the vault open) committed data may live there, so open it
+    read-only the normal way, which may create the shared-memory index but writes no data.
+    """
+    wal = path.with_name(path.name + "-wal")
+    mode = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
+    uri = f"{path.resolve().as_uri()}?{mode}"
     return sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
 
 

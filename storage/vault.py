@@ -132,6 +132,7 @@ class Vault:
         self._cipher: RecordCipher | None = RecordCipher(self._keys.records, header.vault_id)
         self._conn: sqlite3.Connection | None = conn
         self._lock = threading.RLock()
+        self.repairs: list[str] = []  # what opening fixed (e.g. a stale header copy)
         last = conn.execute("SELECT value FROM meta WHERE key = 'hlc'").fetchone()
         self._clock = HybridLogicalClock(
             header.device_id, HlcTimestamp.decode(last[0]) if last else None
@@ -328,9 +329,18 @@ class Vault:
             on_file: bytes | None = self.paths.header.read_bytes()
         except FileNotFoundError:
             on_file = None
-        if on_file != expected or read_header_copy(self.paths.database) != expected:
-            log.warning("repairing a stale or damaged vault header copy")
+        stale = [
+            name
+            for name, copy in (
+                ("vault.header", on_file),
+                ("vault.db header copy", read_header_copy(self.paths.database)),
+            )
+            if copy != expected
+        ]
+        if stale:
+            log.warning("repairing stale or damaged vault header copies: %s", ", ".join(stale))
             self._store_header(self._header)
+            self.repairs.extend(f"rewrote {name}" for name in stale)
 
     def _profile(self) -> dict[str, Any]:
         profiles = self.load(PROFILE_TYPE).revisions
@@ -594,9 +604,6 @@ class Vault:
                     pass
         except FileNotFoundError:
             raise attachments.missing_blob(blob_id) from None
-
-    def known_blob_ids(self) -> set[str]:
-        return {str(r.data["blob_id"]) for r in self.load(ATTACHMENT_TYPE).revisions}
 
     def database_integrity(self) -> list[str]:
         """Problems SQLite itself finds in the file (empty when healthy)."""
