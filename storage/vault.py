@@ -119,6 +119,21 @@ def _read_header(paths: VaultPaths) -> VaultHeader:
     return header_io.newest_intact([file_copy, read_header_copy(paths.database)])
 
 
+def _remove_partial_vault(paths: VaultPaths) -> None:
+    """A creation that failed (full disk, say) must not leave a half-made vault behind that
+    would block the next attempt; it held no user data yet."""
+    for leftover in (
+        paths.header,
+        paths.database,
+        paths.database.with_name(paths.database.name + "-wal"),
+        paths.database.with_name(paths.database.name + "-shm"),
+    ):
+        with suppress(OSError):
+            leftover.unlink()
+    with suppress(OSError):
+        paths.attachments.rmdir()
+
+
 class Vault:
     """An unlocked vault: :meth:`create` one, open it with :meth:`unlock` or :meth:`recover`."""
 
@@ -203,7 +218,11 @@ class Vault:
             )
             return vault
 
-        vault = _guard(build)
+        try:
+            vault = _guard(build)
+        except BaseException:
+            _remove_partial_vault(paths)
+            raise
         log.info("created vault %s", vault_id)
         return CreatedVault(vault, recovery_code)
 

@@ -13,7 +13,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from storage.vault import CreatedVault, Vault  # noqa: E402
+from storage.vault import CreatedVault, Vault
 
 PASSWORD = "river-bridge-lantern-42"
 DIRECTOR = "王秀英"

@@ -20,7 +20,9 @@ from tests.conftest import DIRECTOR, PASSWORD
 def test_put_get_and_history(vault: Vault) -> None:
     first = vault.put("child", {"name": "李小明", "grade": 3}, author=DIRECTOR)
     assert first.revision == 1
-    second = vault.put("child", {"name": "李小明", "grade": 4}, author="督导员", record_id=first.record_id)
+    second = vault.put(
+        "child", {"name": "李小明", "grade": 4}, author="督导员", record_id=first.record_id
+    )
     assert second.revision == 2
     assert vault.get(first.record_id).data == {"name": "李小明", "grade": 4}
     history = vault.history(first.record_id)
@@ -74,7 +76,9 @@ def test_one_user_action_is_one_transaction(vault: Vault) -> None:
     assert len(vault.load("visit").revisions) == before + 2
 
 
-def test_ciphertext_swapped_between_rows_fails_authentication(vault: Vault, vault_dir: Path) -> None:
+def test_ciphertext_swapped_between_rows_fails_authentication(
+    vault: Vault, vault_dir: Path
+) -> None:
     a = vault.put("child", {"name": "甲"}, author=DIRECTOR)
     b = vault.put("child", {"name": "乙"}, author=DIRECTOR)
     vault.lock()

@@ -26,7 +26,10 @@ from tests.conftest import DIRECTOR, PASSWORD, create_vault
 
 def snapshot(folder: Path) -> dict[str, tuple[str, int]]:
     return {
-        str(p.relative_to(folder)): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+        str(p.relative_to(folder)): (
+            hashlib.sha256(p.read_bytes()).hexdigest(),
+            p.stat().st_mtime_ns,
+        )
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
@@ -52,18 +55,22 @@ def test_missing_vault_and_existing_vault(tmp_path: Path, vault: Vault, vault_di
 
 def test_change_password_rewraps_only(vault: Vault, vault_dir: Path) -> None:
     child = vault.put("child", {"name": "李四"}, author=DIRECTOR)
-    db_rows_before = sqlite3.connect(vault_dir / "vault.db").execute(
-        "SELECT ciphertext FROM revisions ORDER BY seq"
-    ).fetchall()
+    db_rows_before = (
+        sqlite3.connect(vault_dir / "vault.db")
+        .execute("SELECT ciphertext FROM revisions ORDER BY seq")
+        .fetchall()
+    )
     with pytest.raises(WrongPasswordError):
         vault.change_password("not-the-password", "new-phrase-for-spring")
     with pytest.raises(WeakPasswordError):
         vault.change_password(PASSWORD, "12345678")
     vault.change_password(PASSWORD, "new-phrase-for-spring")
     vault.lock()
-    rows_after = sqlite3.connect(vault_dir / "vault.db").execute(
-        "SELECT ciphertext FROM revisions ORDER BY seq"
-    ).fetchall()
+    rows_after = (
+        sqlite3.connect(vault_dir / "vault.db")
+        .execute("SELECT ciphertext FROM revisions ORDER BY seq")
+        .fetchall()
+    )
     assert rows_after == db_rows_before  # no record was re-encrypted
     with pytest.raises(WrongPasswordError):
         Vault.unlock(vault_dir, PASSWORD)
