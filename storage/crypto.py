@@ -4,6 +4,7 @@ AES-256-GCM. All from ``cryptography``; nothing hand-rolled."""
 from __future__ import annotations
 
 import base64
+import math
 import os
 import time
 from dataclasses import dataclass
@@ -95,8 +96,14 @@ def calibrate_kdf(target_ms: float = DEFAULT_KDF_TARGET_MS) -> KdfParams:
     memory_kib = MIN_MEMORY_KIB
     while memory_kib * 2 <= MAX_MEMORY_KIB and budget / ((memory_kib * 2) / MIN_MEMORY_KIB) >= 1.5:
         memory_kib *= 2
-    memory_factor = memory_kib / MIN_MEMORY_KIB
-    iterations = max(MIN_ITERATIONS, round(MIN_ITERATIONS * budget / memory_factor))
+    if memory_kib == MIN_MEMORY_KIB:
+        chosen_ms = floor_ms
+    else:  # cost is not quite linear in memory: measure the chosen size once more
+        probe = KdfParams(os.urandom(SALT_BYTES), memory_kib, MIN_ITERATIONS)
+        start = time.perf_counter()
+        derive_key(b"calibration", probe)
+        chosen_ms = max((time.perf_counter() - start) * 1000.0, 1.0)
+    iterations = max(MIN_ITERATIONS, math.ceil(MIN_ITERATIONS * target_ms / chosen_ms))
     return KdfParams(os.urandom(SALT_BYTES), memory_kib, iterations)
 
 

@@ -19,7 +19,7 @@ RECORD_TYPE_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 RECORD_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RevisionMeta:
     """The plaintext columns of a revision: opaque ids, counters and the sync clock only."""
 
@@ -31,7 +31,7 @@ class RevisionMeta:
     deleted: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Revision:
     meta: RevisionMeta
     author: str
@@ -89,5 +89,5 @@ class RecordCipher:
             plaintext = self._aead.decrypt(nonce, ciphertext, self._aad(meta))
         except InvalidTag:
             return None
-        body = json.loads(plaintext)
+        body = json.loads(plaintext.decode())  # str input skips json's encoding sniffing
         return Revision(meta, body["a"], body["d"])

@@ -42,6 +42,7 @@ from storage.errors import (
     WrongPasswordError,
     WrongRecoveryCodeError,
 )
+from storage.gc_pause import gc_paused
 from storage.header import VaultHeader
 from storage.hlc import HlcTimestamp, HybridLogicalClock
 from storage.keyslots import (
@@ -511,12 +512,13 @@ class Vault:
             )
             revisions: list[Revision] = []
             damaged: list[str] = []
-            for row in rows:
-                revision = self._decode(cipher, row)
-                if revision is None:
-                    damaged.append(row[0])
-                else:
-                    revisions.append(revision)
+            with gc_paused():
+                for row in rows:
+                    revision = self._decode(cipher, row)
+                    if revision is None:
+                        damaged.append(row[0])
+                    else:
+                        revisions.append(revision)
             if damaged:
                 log.warning("%d damaged %s records", len(damaged), record_type)
             return LoadResult(revisions, damaged)

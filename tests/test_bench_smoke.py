@@ -1,0 +1,42 @@
+"""The benchmarks stay runnable: a small run of each prints the JSON figures it promises.
+(Timing targets are checked by running the benchmarks themselves, not here.)"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_vault_benchmark_prints_its_figures() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "vault.py"),
+            "--children",
+            "300",
+            "--visits",
+            "600",
+            "--attachment-mb",
+            "2",
+            "--repeat",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    figures = json.loads(result.stdout)
+    for key in (
+        "kdf_ms",
+        "load_children_ms",
+        "load_ratio_vs_plain",
+        "save_p50_ms",
+        "attachment_mb_per_s",
+    ):
+        assert figures[key] > 0, key
+    assert figures["children"] == 300
