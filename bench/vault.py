@@ -104,7 +104,7 @@ def main() -> None:
         plain.execute("BEGIN")
         plain.executemany(
             "INSERT INTO rows VALUES (?, 'child', 1, ?)",
-            [(i, json.dumps(c, ensure_ascii=False)) for i, c in zip(ids, children)],
+            [(i, json.dumps(c, ensure_ascii=False)) for i, c in zip(ids, children, strict=True)],
         )
         plain.execute("COMMIT")
 
