@@ -6,6 +6,7 @@ It lives in ui/ because it is the one module that may reach both the GUI and the
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -13,6 +14,22 @@ from app.cli import build_parser, run_command
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as err:  # a bug, not a user error: one line, no data from the message
+        if os.environ.get("CHILDDESK_DEBUG"):
+            raise
+        print(
+            f"childdesk: internal error ({type(err).__name__}); nothing further was saved. "
+            "Set CHILDDESK_DEBUG=1 to see details.",
+            file=sys.stderr,
+        )
+        return 70
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if args.command is not None:
         return run_command(args)
