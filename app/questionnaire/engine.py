@@ -7,6 +7,7 @@ messages to show, progress per page); :mod:`grading` builds on the same run to s
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -320,12 +321,12 @@ def _check_questions(run: Run, block_answers: dict[str, list[dict[str, Value]]])
             elif question.constraint is not None:
                 ctx.self_value = value
                 if not to_bool(question.constraint(ctx)):
-                    shown = to_json_value(value)
+                    shown = json.dumps(to_json_value(value), ensure_ascii=False)
                     run.problems.append(
                         AnswerProblem(
                             path,
                             "constraint",
-                            f"{shown!r} fails the constraint `{question.constraint_text}`",
+                            f"{shown} fails the constraint `{question.constraint_text}`",
                             question.constraint_message,
                         )
                     )

@@ -129,6 +129,8 @@ def to_text(value: Value) -> str:
 
 def equals(left: Value, right: Value) -> bool:
     """XPath '=': booleans as booleans, then numbers as numbers, dates as dates, else as text."""
+    if type(left) is str and type(right) is str:  # the common case: ${choice} = 'value'
+        return left == right
     if isinstance(left, bool) or isinstance(right, bool):
         return to_bool(left) == to_bool(right)
     if is_empty(left) or is_empty(right):

@@ -118,33 +118,46 @@ def _schema_validator() -> jsonschema.Draft202012Validator:
 def schema_problems(data: object) -> list[DefinitionProblem]:
     """Problems the JSON Schema finds, located by the nearest item id where there is one."""
     found: dict[tuple[str, str], None] = {}  # ordered and without repeats
-    errors = sorted(_schema_validator().iter_errors(data), key=lambda e: list(map(str, e.path)))
-    by_path: dict[tuple[object, ...], list[jsonschema.ValidationError]] = {}
-    for error in errors:
-        by_path.setdefault(tuple(error.absolute_path), []).append(error)
-    for path, path_errors in by_path.items():
-        # When a required property is missing, 'unevaluatedProperties' also complains about the
-        # properties that are there; only the real problem is worth showing.
-        real = [e for e in path_errors if e.validator != "unevaluatedProperties"]
-        shown = real or path_errors
-        for error in shown:
-            location = _schema_location(data, list(path))
-            found[(location, _schema_message(error))] = None
+    validator = _schema_validator()
+    for error in sorted(validator.iter_errors(data), key=_path_order):
+        message = _schema_message(error, cast(Mapping[str, Any], validator.schema))
+        if message is not None:
+            found[(_schema_location(data, list(error.absolute_path)), message)] = None
     return [DefinitionProblem(location, message) for location, message in found]
 
 
-def _schema_message(error: jsonschema.ValidationError) -> str:
+def _path_order(error: jsonschema.ValidationError) -> list[tuple[int, int, str]]:
+    return [(0, s, "") if isinstance(s, int) else (1, 0, str(s)) for s in error.absolute_path]
+
+
+def _allowed_properties(schema: Mapping[str, Any], root: Mapping[str, Any]) -> set[str]:
+    """Property names a (sub)schema allows, following its allOf references."""
+    names = set(schema.get("properties", {}))
+    for part in schema.get("allOf", []):
+        ref = part.get("$ref", "")
+        if ref.startswith("#/$defs/"):
+            names |= _allowed_properties(root["$defs"][ref.removeprefix("#/$defs/")], root)
+    return names
+
+
+def _schema_message(error: jsonschema.ValidationError, root: Mapping[str, Any]) -> str | None:
+    """A plain message for a schema error; None for noise not worth showing."""
     if error.validator in ("unevaluatedProperties", "additionalProperties"):
+        # 'unevaluatedProperties' also fires for good properties beside one that failed; only
+        # names the schema does not know at all are real problems.
         instance = error.instance if isinstance(error.instance, dict) else {}
-        allowed = set(cast(dict[str, Any], error.schema).get("properties", {}))
+        allowed = _allowed_properties(cast(Mapping[str, Any], error.schema), root)
         unknown = sorted(k for k in instance if k not in allowed)
-        if error.validator == "unevaluatedProperties":
-            unknown = [k for k in unknown if f"'{k}'" in error.message] or unknown
-        if unknown:
-            names = ", ".join(repr(k) for k in unknown)
-            return f"unknown propert{'y' if len(unknown) == 1 else 'ies'} {names}"
+        if not unknown:
+            return None
+        names = ", ".join(repr(k) for k in unknown)
+        return f"unknown propert{'y' if len(unknown) == 1 else 'ies'} {names}"
     if error.validator == "pattern" and error.schema.get("pattern") == _ID_PATTERN:  # type: ignore[union-attr]
         return f"{error.instance!r} is not a valid id (letters, digits and _, not first a digit)"
+    if error.validator == "pattern" and list(error.path) == ["version"]:
+        return f"version {error.instance!r} must look like 1, 1.2 or 1.2.3"
+    if error.validator == "pattern" and list(error.path)[-1:] == ["value"]:
+        return f"choice value {error.instance!r} may hold only letters, digits, _ and -"
     if error.validator == "const" and list(error.path) == ["format"]:
         return "'format' must be \"childdesk-questionnaire/1\""
     if error.validator == "enum" and list(error.path)[-1:] == ["type"]:
