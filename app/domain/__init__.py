@@ -1,0 +1,1 @@
+"""The child director's domain: child files, guardians, visits, schedule, cases."""
