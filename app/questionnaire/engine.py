@@ -35,6 +35,7 @@ class QuestionState:
     relevant: bool
     required: bool
     answered: bool
+    # Every problem at this path, a missing required answer included (with its message).
     errors: list[AnswerProblem] = field(default_factory=list)
 
     @property
@@ -50,7 +51,7 @@ class PageState:
     answered: int  # relevant questions answered
     total: int  # relevant questions
     missing: int  # relevant required questions not answered
-    errors: int  # problems with answers on this page
+    errors: int  # answers on this page that are invalid (missing ones are counted apart)
 
 
 @dataclass(slots=True)
@@ -452,7 +453,7 @@ def _page_states(run: Run, questions: list[QuestionState]) -> list[PageState]:
                 answered=sum(1 for q in page_questions if q.relevant and q.answered),
                 total=sum(1 for q in page_questions if q.relevant),
                 missing=sum(1 for q in page_questions if q.missing),
-                errors=sum(len(q.errors) for q in page_questions),
+                errors=sum(1 for q in page_questions for e in q.errors if e.code != "required"),
             )
         )
     return states

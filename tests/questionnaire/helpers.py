@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,3 +28,18 @@ def minimal_definition(items: list[dict[str, Any]], **extra: Any) -> dict[str, A
         "items": items,
         **extra,
     }
+
+
+def childdesk(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``childdesk`` console script (.venv/bin/childdesk) for real."""
+    exe = Path(sys.executable).with_name("childdesk")
+    assert exe.exists(), "the childdesk console script is not installed (run ./setup.sh)"
+    return subprocess.run(
+        [str(exe), *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        check=False,
+        cwd=cwd,
+    )
