@@ -1,0 +1,165 @@
+"""Visit schedule: the longest allowed interval between visits, as data
+(``resources/schedule/visit_schedule.json``), and the due / overdue lists built from it.
+
+A child matching several rules gets the shortest interval. A rule marked
+``per_calendar_month`` also requires a visit in every calendar month (the seed's
+"每月不少于1次"), so the due date is never later than the end of the month after the last
+visit's month. A next-visit date the director set earlier than the rule is honoured.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from resources import resource_path
+
+LEVELS = ("green", "yellow", "orange", "red")
+
+
+@dataclass(frozen=True)
+class ScheduleRule:
+    rule_id: str
+    categories: frozenset[str]
+    levels: frozenset[str]
+    max_interval_days: int
+    per_calendar_month: bool
+    reason_zh: str
+
+    def applies(self, categories: frozenset[str], level: str | None) -> bool:
+        if self.categories and not (self.categories & categories):
+            return False
+        return not self.levels or level in self.levels
+
+
+@dataclass(frozen=True)
+class VisitSchedule:
+    schedule_id: str
+    version: str
+    rules: tuple[ScheduleRule, ...]
+    default_max_interval_days: int
+    first_visit_within_days: int
+    due_soon_days: int
+
+    def matching(self, categories: frozenset[str], level: str | None) -> list[ScheduleRule]:
+        return [r for r in self.rules if r.applies(categories, level)]
+
+
+@dataclass(frozen=True)
+class ScheduleFacts:
+    """What the schedule needs to know about one child."""
+
+    child_id: str
+    categories: frozenset[str]
+    level: str | None  # from the latest finished assessment; None if never assessed
+    last_visit: date | None
+    requested_next: date | None  # next visit date written on the last visit record
+    opened_on: date  # when the file was created
+
+
+@dataclass(frozen=True)
+class DueInfo:
+    child_id: str
+    due: date
+    reasons_zh: tuple[str, ...]
+
+    def days_overdue(self, today: date) -> int:
+        return (today - self.due).days
+
+
+@dataclass(frozen=True)
+class DueLists:
+    overdue: list[DueInfo]
+    due_soon: list[DueInfo]
+
+
+class ScheduleDefinitionError(ValueError):
+    pass
+
+
+def _end_of_next_month(day: date) -> date:
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def next_due(facts: ScheduleFacts, schedule: VisitSchedule) -> DueInfo:
+    rules = schedule.matching(facts.categories, facts.level)
+    if facts.last_visit is None:
+        return DueInfo(
+            facts.child_id,
+            facts.opened_on + timedelta(days=schedule.first_visit_within_days),
+            ("新建档案：请尽快首次走访",),
+        )
+    interval = min([r.max_interval_days for r in rules], default=schedule.default_max_interval_days)
+    due = facts.last_visit + timedelta(days=interval)
+    if any(r.per_calendar_month for r in rules):
+        due = min(due, _end_of_next_month(facts.last_visit))
+    reasons = tuple(r.reason_zh for r in rules) or (
+        f"默认：每 {schedule.default_max_interval_days} 天至少走访1次",
+    )
+    if facts.requested_next is not None and facts.requested_next < due:
+        due = facts.requested_next
+        reasons = ("上次走访时约定的下次走访日期", *reasons)
+    return DueInfo(facts.child_id, due, reasons)
+
+
+def due_lists(children: Iterable[ScheduleFacts], schedule: VisitSchedule, today: date) -> DueLists:
+    """Overdue (most overdue first) and due within ``due_soon_days`` (soonest first)."""
+    horizon = today + timedelta(days=schedule.due_soon_days)
+    overdue: list[DueInfo] = []
+    soon: list[DueInfo] = []
+    for facts in children:
+        info = next_due(facts, schedule)
+        if info.due < today:
+            overdue.append(info)
+        elif info.due <= horizon:
+            soon.append(info)
+    overdue.sort(key=lambda i: i.due)
+    soon.sort(key=lambda i: i.due)
+    return DueLists(overdue, soon)
+
+
+def schedule_from_json(data: dict[str, Any]) -> VisitSchedule:
+    try:
+        rules = []
+        for raw in data["rules"]:
+            levels = frozenset(raw.get("levels", []))
+            if not levels <= set(LEVELS):
+                raise ScheduleDefinitionError(
+                    f"rule {raw['id']}: unknown level in {sorted(levels)}"
+                )
+            interval = int(raw["max_interval_days"])
+            if interval < 1:
+                raise ScheduleDefinitionError(f"rule {raw['id']}: max_interval_days must be >= 1")
+            rules.append(
+                ScheduleRule(
+                    rule_id=str(raw["id"]),
+                    categories=frozenset(raw.get("categories", [])),
+                    levels=levels,
+                    max_interval_days=interval,
+                    per_calendar_month=bool(raw.get("per_calendar_month", False)),
+                    reason_zh=str(raw.get("reason_zh", "")),
+                )
+            )
+        return VisitSchedule(
+            schedule_id=str(data["id"]),
+            version=str(data["version"]),
+            rules=tuple(rules),
+            default_max_interval_days=int(data["default_max_interval_days"]),
+            first_visit_within_days=int(data["first_visit_within_days"]),
+            due_soon_days=int(data["due_soon_days"]),
+        )
+    except (KeyError, TypeError, ValueError) as err:
+        if isinstance(err, ScheduleDefinitionError):
+            raise
+        raise ScheduleDefinitionError(f"bad visit schedule definition: {err!r}") from err
+
+
+def load_schedule(path: Path | None = None) -> VisitSchedule:
+    path = path or resource_path("schedule", "visit_schedule.json")
+    return schedule_from_json(json.loads(path.read_text(encoding="utf-8")))

@@ -1,0 +1,63 @@
+"""Visit records through the vault, checked against the child's file."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from app.domain.child_file import ChildFile
+from app.domain.problems import raise_if_blocking
+from app.domain.schedule import DueInfo, ScheduleFacts, VisitSchedule, next_due
+from app.domain.visit import Visit
+from app.services.stored import Stored, Today
+from storage.vault import Vault
+
+VISIT_TYPE = "visit"
+
+
+class VisitService:
+    def __init__(self, vault: Vault, *, author: str, today: Today = date.today) -> None:
+        self._vault = vault
+        self._author = author
+        self._today = today
+
+    def _child(self, child_id: str) -> ChildFile:
+        return ChildFile.from_json(self._vault.get(child_id).data)
+
+    def record(self, visit: Visit) -> Stored[Visit]:
+        child = self._child(visit.child_id)
+        raise_if_blocking(visit.problems_found(birth_date=child.birth_date, today=self._today()))
+        revision = self._vault.put(VISIT_TYPE, visit.to_json(), author=self._author)
+        return Stored.of(revision, visit)
+
+    def update(self, record_id: str, visit: Visit) -> Stored[Visit]:
+        child = self._child(visit.child_id)
+        raise_if_blocking(visit.problems_found(birth_date=child.birth_date, today=self._today()))
+        revision = self._vault.put(
+            VISIT_TYPE, visit.to_json(), author=self._author, record_id=record_id
+        )
+        return Stored.of(revision, visit)
+
+    def list_all(self, child_id: str | None = None) -> list[Stored[Visit]]:
+        """Visits, newest first; of one child when ``child_id`` is given."""
+        visits = [
+            Stored.of(r, Visit.from_json(r.data))
+            for r in self._vault.load(VISIT_TYPE).revisions
+            if child_id is None or r.data.get("child_id") == child_id
+        ]
+        visits.sort(key=lambda s: (s.value.on, s.hlc), reverse=True)
+        return visits
+
+    def propose_next_visit(
+        self, child_id: str, on: date, *, level: str | None, schedule: VisitSchedule
+    ) -> DueInfo:
+        """The next visit date the schedule rules ask for after a visit on ``on``."""
+        child = self._child(child_id)
+        facts = ScheduleFacts(
+            child_id=child_id,
+            categories=frozenset(c.value for c in child.categories),
+            level=level,
+            last_visit=on,
+            requested_next=None,
+            opened_on=child.opened_on or on,
+        )
+        return next_due(facts, schedule)
