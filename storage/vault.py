@@ -362,12 +362,13 @@ class Vault:
             self._store_header(self._header)
             self.repairs.extend(f"rewrote {name}" for name in stale)
 
-    def _profile(self) -> dict[str, Any]:
+    def profile(self) -> dict[str, Any]:
+        """The director's name and village code, stored encrypted like any record."""
         profiles = self.load(PROFILE_TYPE).revisions
         return profiles[0].data if profiles else {}
 
     def _set_password(self, new_password: str) -> None:
-        profile = self._profile()
+        profile = self.profile()
         require_acceptable_password(
             new_password,
             director_name=str(profile.get("name", "")),

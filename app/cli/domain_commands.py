@@ -1,0 +1,201 @@
+"""Commands over the caseload: demo, children list, visits list, due."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from app.cli.console import (
+    EXIT_CANNOT_OPEN,
+    EXIT_OK,
+    EXIT_REFUSED,
+    InputError,
+    data_dir,
+    fail,
+    read_secret_lines,
+)
+from app.demo_caseload import fill_vault
+from app.domain.schedule import load_schedule, next_due
+from app.services.caseload import Caseload
+from app.services.visits import VisitService
+from storage.errors import VaultError
+from storage.vault import Vault
+
+DEFAULT_VILLAGE = "500119104201"
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    demo = subparsers.add_parser("demo", help="fill a vault with synthetic children (演示数据)")
+    demo.add_argument("--children", type=int, required=True, metavar="N")
+    demo.add_argument("--seed", type=int, default=1, metavar="S")
+    _password_flag(demo)
+    demo.set_defaults(handler=cmd_demo)
+
+    children = subparsers.add_parser("children", help="child files")
+    children_sub = children.add_subparsers(dest="children_command", metavar="ACTION")
+    children_sub.required = True
+    listing = children_sub.add_parser("list", help="list child files")
+    listing.add_argument("--json", action="store_true", required=True, help="print JSON")
+    _password_flag(listing)
+    listing.set_defaults(handler=cmd_children_list)
+
+    visits = subparsers.add_parser("visits", help="visit records")
+    visits_sub = visits.add_subparsers(dest="visits_command", metavar="ACTION")
+    visits_sub.required = True
+    vlist = visits_sub.add_parser("list", help="list visit records, newest first")
+    vlist.add_argument("--child", metavar="ID", help="only this child's visits")
+    vlist.add_argument("--json", action="store_true", required=True, help="print JSON")
+    _password_flag(vlist)
+    vlist.set_defaults(handler=cmd_visits_list)
+
+    due = subparsers.add_parser("due", help="children whose visit is overdue or due soon")
+    due.add_argument("--json", action="store_true", required=True, help="print JSON")
+    _password_flag(due)
+    due.set_defaults(handler=cmd_due)
+
+
+def _password_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        required=True,
+        help="read the password from the first line of standard input",
+    )
+
+
+def _with_vault(args: argparse.Namespace, work: Callable[[Vault], int]) -> int:
+    try:
+        (password,) = read_secret_lines(1, "the password")
+        vault = Vault.unlock(data_dir(args.data_dir), password)
+    except InputError as err:
+        return fail(str(err), EXIT_CANNOT_OPEN)
+    except VaultError as err:
+        return fail(f"cannot open the vault: {err}", EXIT_CANNOT_OPEN)
+    try:
+        with vault:
+            return work(vault)
+    except VaultError as err:
+        return fail(str(err), EXIT_CANNOT_OPEN)
+
+
+def _print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=1)
+    sys.stdout.write("\n")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    if not 1 <= args.children <= 100_000:
+        return fail("--children must be between 1 and 100000", EXIT_REFUSED)
+
+    def work(vault: Vault) -> int:
+        profile = vault.profile()
+        village = str(profile.get("village_code") or DEFAULT_VILLAGE)
+        summary = fill_vault(
+            vault,
+            children=args.children,
+            seed=args.seed,
+            village_code=village,
+            today=date.today(),
+            author=str(profile.get("name") or "演示主任"),
+        )
+        print(
+            f"added {summary.children} demo children (演示数据) in village {village}: "
+            f"{summary.visits} visits, {summary.assessments} assessments, {summary.cases} cases; "
+            "levels " + ", ".join(f"{k} {v}" for k, v in summary.levels.items())
+        )
+        return EXIT_OK
+
+    return _with_vault(args, work)
+
+
+def cmd_children_list(args: argparse.Namespace) -> int:
+    def work(vault: Vault) -> int:
+        today = date.today()
+        caseload = Caseload.build(vault)
+        schedule = load_schedule()
+        rows = []
+        for summary in sorted(caseload.summaries.values(), key=lambda s: s.child.name):
+            child = summary.child
+            due = next_due(summary.schedule_facts(), schedule).due if summary.active else None
+            rows.append(
+                {
+                    "id": summary.child_id,
+                    "name": child.name,
+                    "gender": child.gender.value,
+                    "birth_date": child.birth_date.isoformat(),
+                    "age": child.age_on(today),
+                    "id_number": child.id_number or None,
+                    "categories": [c.value for c in child.categories],
+                    "level": summary.level,
+                    "last_visit": summary.last_visit.isoformat() if summary.last_visit else None,
+                    "next_due": due.isoformat() if due else None,
+                    "overdue": bool(due and due < today),
+                    "case_stage": summary.open_case_stage,
+                    "status": child.status.value,
+                    "flags": [f for f in (child.transition_flag(today),) if f]
+                    + (["no_id_number"] if not child.id_number else [])
+                    + (["urgent"] if summary.urgent else []),
+                }
+            )
+        _print_json({"children": rows, "damaged_ids": caseload.damaged_ids})
+        return EXIT_OK
+
+    return _with_vault(args, work)
+
+
+def cmd_visits_list(args: argparse.Namespace) -> int:
+    def work(vault: Vault) -> int:
+        visits = VisitService(vault, author="").list_all(child_id=args.child)
+        _print_json(
+            {
+                "visits": [
+                    {"id": s.record_id, "author": s.author, **s.value.to_json()} for s in visits
+                ]
+            }
+        )
+        return EXIT_OK
+
+    return _with_vault(args, work)
+
+
+def cmd_due(args: argparse.Namespace) -> int:
+    def work(vault: Vault) -> int:
+        today = date.today()
+        caseload = Caseload.build(vault)
+        lists = caseload.due(load_schedule(), today)
+
+        def row(info: Any) -> dict[str, Any]:
+            summary = caseload.summaries[info.child_id]
+            return {
+                "id": info.child_id,
+                "name": summary.child.name,
+                "level": summary.level,
+                "due": info.due.isoformat(),
+                "days_overdue": max(0, info.days_overdue(today)),
+                "last_visit": summary.last_visit.isoformat() if summary.last_visit else None,
+                "reasons": list(info.reasons_zh),
+            }
+
+        _print_json(
+            {
+                "today": today.isoformat(),
+                "overdue": [row(i) for i in lists.overdue],
+                "due_soon": [row(i) for i in lists.due_soon],
+                "turning_18": [
+                    {
+                        "id": s.child_id,
+                        "name": s.child.name,
+                        "flag": flag,
+                        "birth_date": s.child.birth_date.isoformat(),
+                    }
+                    for s, flag in caseload.transitions(today)
+                ],
+            }
+        )
+        return EXIT_OK
+
+    return _with_vault(args, work)
