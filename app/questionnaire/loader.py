@@ -87,23 +87,33 @@ def load_definition(path: str | Path) -> Definition:
 
 def load_definition_text(text: str, source: str = "") -> Definition:
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        problem = DefinitionProblem(
-            "", f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-        )
+        data = json.loads(text, parse_constant=_refuse_constant)
+    except ValueError as exc:
+        if isinstance(exc, json.JSONDecodeError):
+            where = f" at line {exc.lineno}, column {exc.colno}"
+            problem = DefinitionProblem("", f"not valid JSON: {exc.msg}{where}")
+        else:  # NaN or Infinity, which json reads but JSON does not allow
+            problem = DefinitionProblem("", f"not valid JSON: {exc}")
         raise DefinitionError([problem], source) from None
     except RecursionError:
         raise DefinitionError([DefinitionProblem("", "JSON nested too deeply")], source) from None
     return definition_from_json(data, source)
 
 
+def _refuse_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
 def definition_from_json(data: object, source: str = "") -> Definition:
-    problems = schema_problems(data)
-    if problems:  # the structure is unreliable: stop before reading meaning into it
-        raise DefinitionError(problems, source)
-    builder = _Builder(cast(dict[str, Any], data), source)
-    definition = builder.build()
+    try:
+        problems = schema_problems(data)
+        if problems:  # the structure is unreliable: stop before reading meaning into it
+            raise DefinitionError(problems, source)
+        builder = _Builder(cast(dict[str, Any], data), source)
+        definition = builder.build()
+    except RecursionError:
+        problem = DefinitionProblem("", "items are nested too deeply")
+        raise DefinitionError([problem], source) from None
     if builder.problems:
         raise DefinitionError(builder.problems, source)
     return definition
