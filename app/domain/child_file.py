@@ -5,6 +5,7 @@ Stored as the data of a vault record of type ``child``; every change is a revisi
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -139,7 +140,7 @@ class ChildFile:
         month = eighteen.month - TRANSITION_WINDOW_MONTHS
         year = eighteen.year + (month - 1) // 12
         month = (month - 1) % 12 + 1
-        window_start = date(year, month, min(eighteen.day, 28))
+        window_start = date(year, month, min(eighteen.day, calendar.monthrange(year, month)[1]))
         return "approaching_18" if today >= window_start else None
 
     def parent(self, relation: GuardianRelation) -> Guardian | None:
