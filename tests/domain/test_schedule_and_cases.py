@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from resources import resource_path
-
 from app.domain.case import (
     ALLOWED_TRANSITIONS,
     Case,
@@ -27,6 +25,7 @@ from app.domain.schedule import (
     load_schedule,
     next_due,
 )
+from resources import resource_path
 
 SCHEDULE = load_schedule()
 TODAY = date(2026, 11, 22)

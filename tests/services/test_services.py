@@ -161,7 +161,7 @@ def test_assessment_drafts_finish_and_corrections(vault: Vault, children: ChildS
     draft = service.start(child_id, DEFINITION, ["王秀英", "镇督导员"])
     answers = sample_answers(DEFINITION, random.Random(3), TODAY)
     partial = dict(list(answers.items())[:5])
-    stored, state = service.save_draft(draft.record_id, partial)
+    _stored, state = service.save_draft(draft.record_id, partial)
     assert not state.complete and state.missing
     with pytest.raises(AnswerError):
         service.finish(draft.record_id)  # incomplete: refused, nothing frozen
