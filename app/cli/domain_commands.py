@@ -120,7 +120,7 @@ def cmd_children_list(args: argparse.Namespace) -> int:
         rows = []
         for summary in sorted(caseload.summaries.values(), key=lambda s: s.child.name):
             child = summary.child
-            due = next_due(summary.schedule_facts(), schedule).due if summary.active else None
+            due = next_due(summary.schedule_facts, schedule).due if summary.active else None
             rows.append(
                 {
                     "id": summary.child_id,

@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +47,16 @@ class VisitSchedule:
     first_visit_within_days: int
     due_soon_days: int
 
-    def matching(self, categories: frozenset[str], level: str | None) -> list[ScheduleRule]:
-        return [r for r in self.rules if r.applies(categories, level)]
+    def matching(self, categories: frozenset[str], level: str | None) -> tuple[ScheduleRule, ...]:
+        return _matching(self, categories, level)
+
+
+@lru_cache(maxsize=4096)
+def _matching(
+    schedule: VisitSchedule, categories: frozenset[str], level: str | None
+) -> tuple[ScheduleRule, ...]:
+    # A village has a handful of category/level combinations: match each once, not per child.
+    return tuple(r for r in schedule.rules if r.applies(categories, level))
 
 
 @dataclass(frozen=True)

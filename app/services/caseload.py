@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from app.domain.case import Case
 from app.domain.child_file import ChildFile, FileStatus
@@ -33,6 +34,7 @@ class ChildSummary:
     def active(self) -> bool:
         return self.child.status == FileStatus.ACTIVE
 
+    @cached_property
     def schedule_facts(self) -> ScheduleFacts:
         return ScheduleFacts(
             child_id=self.child_id,
@@ -108,7 +110,7 @@ class Caseload:
         return [s for s in self.summaries.values() if s.active]
 
     def due(self, schedule: VisitSchedule, today: date) -> DueLists:
-        return due_lists((s.schedule_facts() for s in self.active()), schedule, today)
+        return due_lists((s.schedule_facts for s in self.active()), schedule, today)
 
     def transitions(self, today: date) -> list[tuple[ChildSummary, str]]:
         """Children approaching 18 (transition) or past it (close or transfer the file)."""
