@@ -8,20 +8,15 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
+from app.domain.id_number import check_character as id_check_char
+
 DEMO_MARK = "演示数据"
+__all__ = ["DEMO_MARK", "id_check_char", "synthetic_child", "synthetic_visit"]
 
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
 _GIVEN = "子涵欣怡梓轩浩宇一诺雨桐思远佳怡俊杰嘉琪明轩雅琳晨阳诗涵睿泽可馨宇航文博"
 _CATEGORIES = ["事实无人抚养", "留守", "流动", "低保", "残疾", "孤儿（社会散居）", "重病", "孤独症"]
 _LEVELS = ["green", "yellow", "orange", "red"]
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK_CHARS = "10X98765432"
-
-
-def id_check_char(first17: str) -> str:
-    """GB 11643 / ISO 7064 MOD 11-2 check character."""
-    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
-    return _CHECK_CHARS[total % 11]
 
 
 def synthetic_child(rng: random.Random, village_code: str = "500119104201") -> dict[str, Any]:
