@@ -55,10 +55,10 @@ _SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许"
     "韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢"
 )
-_BOY = "浩宇轩子涵俊杰明睿泽宇航文博志强建国家豪晨阳一鸣天佑思远梓豪"
-_GIRL = "欣怡梓涵雨桐佳怡诗涵可馨雅琳思琪婉婷紫萱语嫣梦瑶晓雪静怡"
-_ADULT_MALE = "国强建华志明德明永红卫东海军建军文斌光荣"
-_ADULT_FEMALE = "秀英桂英玉兰秀兰凤英淑珍丽华春梅小红翠花"
+_BOY = "浩宇 子轩 俊杰 明轩 睿泽 宇航 文博 家豪 晨阳 一鸣 天佑 思远 梓豪 浩然 子墨 明 杰 涛 磊 鹏"
+_GIRL = "欣怡 梓涵 雨桐 佳怡 诗涵 可馨 雅琳 思琪 婉婷 紫萱 语嫣 梦瑶 晓雪 静怡 丽 敏 静 婷 娟 芳"
+_ADULT_MALE = "国强 建华 志明 德明 永红 卫东 海军 建军 文斌 光荣 大勇 小平"
+_ADULT_FEMALE = "秀英 桂英 玉兰 秀兰 凤英 淑珍 丽华 春梅 小红 翠花 素芬 桂芳"
 _HAMLETS = ["一组", "二组", "三组", "四组", "五组", "六组", "七组", "八组"]
 _SCHOOLS = ["村小学", "镇中心小学", "镇初级中学", "县第二中学", "县职业教育中心"]
 
@@ -90,10 +90,8 @@ class DemoSummary:
     levels: dict[str, int]
 
 
-def _name(rng: random.Random, chars: str) -> str:
-    pairs = [chars[i : i + 2] for i in range(0, len(chars) - 1, 2)]
-    given = rng.choice(pairs) if rng.random() < 0.8 else rng.choice(chars)
-    return rng.choice(_SURNAMES) + given
+def _name(rng: random.Random, given_names: str, surname: str | None = None) -> str:
+    return (surname or rng.choice(_SURNAMES)) + rng.choice(given_names.split())
 
 
 def _categories(rng: random.Random, level: str) -> list[ChildCategory]:
@@ -153,6 +151,28 @@ def _parent_situations(rng: random.Random, primary: ChildCategory) -> tuple[list
     ]
 
 
+_FACTS_MAKING_IT_COUNT: dict[S, dict[str, Any]] = {
+    S.SEVERE_DISABILITY: {"disability_grade": 1, "disability_mental_or_intellectual": False},
+    S.SERIOUS_ILLNESS: {"illness_on_local_list": True},
+    S.IMPRISONED: {"restriction_months": 36},
+    S.COMPULSORY_REHAB: {"restriction_months": 24},
+    S.OTHER_RESTRICTION: {"restriction_months": 12},
+    S.DEPORTED: {"deported_without_support": True},
+    S.MISSING: {"missing_declared_by_court": True},
+}
+
+
+def _parent_facts(situations: list[S], today: date) -> dict[str, Any]:
+    """What a director would have recorded from the documents (判决书, 残疾人证, 报警回执)."""
+    facts: dict[str, Any] = {}
+    for situation in situations:
+        facts.update(_FACTS_MAKING_IT_COUNT.get(situation, {}))
+        if situation == S.LOST_CONTACT:
+            facts["lost_contact_since"] = (today - timedelta(days=420)).isoformat()
+            facts["police_report_accepted_on"] = (today - timedelta(days=300)).isoformat()
+    return facts
+
+
 def _phone(rng: random.Random) -> str:
     return f"1{rng.choice('3578')}{rng.randrange(0, 10**9):09d}"
 
@@ -166,9 +186,10 @@ def synthetic_child(rng: random.Random, village_code: str, today: date, level: s
     surname_child = _name(rng, _BOY if gender == Gender.MALE else _GIRL)
     father = Guardian(
         GuardianRelation.FATHER,
-        name=surname_child[0] + rng.choice(_ADULT_MALE) + rng.choice(_ADULT_MALE),
+        name=_name(rng, _ADULT_MALE, surname=surname_child[0]),
         phone=_phone(rng) if S.DECEASED not in father_s else "",
         situations=father_s,
+        facts=_parent_facts(father_s, today),
         is_guardian=S.DECEASED not in father_s,
         is_caregiver=father_s == [S.PRESENT],
     )
@@ -177,6 +198,7 @@ def synthetic_child(rng: random.Random, village_code: str, today: date, level: s
         name=_name(rng, _ADULT_FEMALE),
         phone=_phone(rng) if S.DECEASED not in mother_s else "",
         situations=mother_s,
+        facts=_parent_facts(mother_s, today),
         is_guardian=S.DECEASED not in mother_s,
         is_caregiver=mother_s == [S.PRESENT],
     )
@@ -323,7 +345,7 @@ def _visit_dates(
     return visits
 
 
-def _visit(rng: random.Random, child_id: str, on: date, next_on: date) -> Visit:
+def synthetic_visit(rng: random.Random, child_id: str, on: date, next_on: date) -> Visit:
     form = rng.choices([VisitForm.HOME, VisitForm.PHONE, VisitForm.SCHOOL], [70, 20, 10])[0]
     return Visit(
         child_id=child_id,
@@ -410,7 +432,9 @@ def fill_vault(
                 dates = _visit_dates(rng, child, level, schedule, today)
                 for on, next_on in dates:  # the next date the app proposed at each visit
                     vault.put(
-                        VISIT_TYPE, _visit(rng, child_id, on, next_on).to_json(), author=author
+                        VISIT_TYPE,
+                        synthetic_visit(rng, child_id, on, next_on).to_json(),
+                        author=author,
                     )
                 counts["visits"] += len(dates)
                 if level in ("orange", "red") and rng.random() < 0.7:

@@ -20,12 +20,13 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.demo_data import synthetic_child, synthetic_visit
+from app.demo_caseload import synthetic_child, synthetic_visit
 from storage.crypto import derive_key
 from storage.database import connect
 from storage.gc_pause import gc_paused
@@ -33,6 +34,7 @@ from storage.keyslots import SLOT_PASSWORD
 from storage.vault import Vault
 
 PASSWORD = "benchmark-phrase-2026"
+TODAY = date(2026, 11, 22)
 TARGETS = {
     "load_ratio_vs_plain": ("<=", 3.0),
     "save_p50_ms": ("<=", 30.0),
@@ -41,7 +43,8 @@ TARGETS = {
 
 
 def child_of_about_1kib(rng: random.Random) -> dict[str, Any]:
-    child = synthetic_child(rng)
+    level = rng.choice(["green", "yellow", "orange", "red"])
+    child = synthetic_child(rng, "500119104201", TODAY, level).to_json()
     size = len(json.dumps(child, ensure_ascii=False).encode())
     child["health"] = "身体健康，按时接种疫苗。" * max(0, (1024 - size) // 36)
     return child
@@ -89,7 +92,7 @@ def main() -> None:
                 for _ in range(min(1000, args.visits - visits_done)):
                     vault.put(
                         "visit",
-                        synthetic_visit(rng, rng.choice(ids), created_on(rng)),
+                        synthetic_visit(rng, rng.choice(ids), day := visit_on(rng), day).to_json(),
                         author="bench",
                     )
                     visits_done += 1
@@ -181,10 +184,8 @@ def main() -> None:
         args.out.write_text(text + "\n")
 
 
-def created_on(rng: random.Random) -> Any:
-    from datetime import date, timedelta
-
-    return date(2026, 11, 1) - timedelta(days=rng.randrange(0, 720))
+def visit_on(rng: random.Random) -> date:
+    return TODAY - timedelta(days=rng.randrange(0, 720))
 
 
 if __name__ == "__main__":

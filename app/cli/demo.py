@@ -1,25 +1,28 @@
-"""``childdesk --demo`` before the desktop app exists: a temporary vault filled with synthetic
-data (演示数据), shown from the command line, then removed."""
+"""``childdesk --demo`` before the desktop app exists: a temporary vault filled with the
+synthetic caseload (演示数据), shown from the command line, then removed."""
 
 from __future__ import annotations
 
 import argparse
-import io
-import random
 import tempfile
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
-from app.demo_data import DEMO_MARK, synthetic_child, synthetic_visit
+from app.demo_caseload import DEMO_MARK, fill_vault
+from app.domain.categories import CATEGORY_LABELS_ZH
+from app.domain.child_file import GENDER_LABELS_ZH
+from app.domain.schedule import load_schedule
+from app.services.caseload import Caseload
 from storage.vault import Vault
 from storage.verify import verify_vault
 
 DEMO_PASSWORD = "demo-only-phrase-演示"  # noqa: S105 (a throwaway temporary vault)
-_LEVEL_ZH = {"green": "绿", "yellow": "黄", "orange": "橙", "red": "红"}
+DEMO_CHILDREN = 60
+_LEVEL_ZH = {"green": "绿", "yellow": "黄", "orange": "橙", "red": "红", None: "未评"}
 
 
 def run_demo(_args: argparse.Namespace) -> int:
-    rng = random.Random(2026)
+    today = date.today()
     with tempfile.TemporaryDirectory(prefix="childdesk-demo-") as tmp:
         created = Vault.create(
             Path(tmp) / "vault",
@@ -28,32 +31,32 @@ def run_demo(_args: argparse.Namespace) -> int:
             village_code="500119104201",
         )
         with created.vault as vault:
-            with vault.transaction():
-                children = [
-                    vault.put("child", synthetic_child(rng), author="演示主任") for _ in range(30)
-                ]
-                for child in children:
-                    for months in range(3):
-                        on = date.today() - timedelta(days=30 * months + rng.randrange(0, 20))
-                        vault.put(
-                            "visit", synthetic_visit(rng, child.record_id, on), author="演示主任"
-                        )
-            vault.add_attachment(
-                io.BytesIO(rng.randbytes(300_000)),
-                owner_id=children[0].record_id,
-                filename="残疾证.jpg",
-                mime="image/jpeg",
+            summary = fill_vault(
+                vault,
+                children=DEMO_CHILDREN,
+                seed=2026,
+                village_code="500119104201",
+                today=today,
                 author="演示主任",
             )
+            caseload = Caseload.build(vault)
+            due = caseload.due(load_schedule(), today)
             print(f"儿童主任工作台 — {DEMO_MARK}（临时保险库：{vault.paths.root}）")
-            print(f"{'姓名':<6}{'性别':<4}{'出生日期':<12}{'等级':<4}类别")
-            for child in sorted(vault.load("child").revisions, key=lambda r: r.data["name"])[:12]:
-                d = child.data
+            print(f"{'姓名':<6}{'性别':<3}{'年龄':>4}  {'等级':<3}{'上次走访':<12}类别")
+            rows = sorted(caseload.summaries.values(), key=lambda s: s.child.name)
+            for row in rows[:15]:
+                child = row.child
+                last = row.last_visit.isoformat() if row.last_visit else "—"
+                categories = "、".join(CATEGORY_LABELS_ZH[c] for c in child.categories)
                 print(
-                    f"{d['name']:<6}{d['gender']:<4}{d['birth_date']:<12}"
-                    f"{_LEVEL_ZH[d['level']]:<4}{'、'.join(d['categories'])}"
+                    f"{child.name:<6}{GENDER_LABELS_ZH[child.gender]:<3}{child.age_on(today):>4}  "
+                    f"{_LEVEL_ZH[row.level]:<3}{last:<12}{categories}"
                 )
-            print(f"… 共 {len(children)} 名儿童，{len(vault.load('visit').revisions)} 条走访记录")
+            print(
+                f"… 共 {summary.children} 名儿童，{summary.visits} 条走访记录，"
+                f"{summary.assessments} 次评估，{summary.cases} 个个案"
+            )
+            print(f"待办：{len(due.overdue)} 名儿童走访已逾期，{len(due.due_soon)} 名一周内到期")
             report = verify_vault(vault)
             print(
                 f"校验：{report.revisions_checked} 个修订、{report.attachments_checked} 个附件，"

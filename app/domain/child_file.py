@@ -51,6 +51,9 @@ class Guardian:
     is_guardian: bool = True  # 监护人
     is_caregiver: bool = False  # 实际抚养人
     notes: str = ""
+    # Facts the 事实无人抚养 recognition helper asks for (keys of recognition.ParentFacts, e.g.
+    # "restriction_months": 36, "police_report_accepted_on": "2026-02-01").
+    facts: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

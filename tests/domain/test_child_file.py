@@ -131,3 +131,20 @@ def test_json_round_trip_keeps_everything() -> None:
         opened_on=date(2025, 1, 5),
     )
     assert ChildFile.from_json(original.to_json()) == original
+
+
+def test_recognition_from_the_file_uses_recorded_facts() -> None:
+    from app.domain.child_recognition import recognize
+    from app.domain.recognition import Outcome
+
+    father = Guardian(GuardianRelation.FATHER, situations=[GuardianSituation.IMPRISONED])
+    mother = Guardian(GuardianRelation.MOTHER, situations=[GuardianSituation.LOST_CONTACT])
+    unknown = recognize(child(guardians=[father, mother]), TODAY)
+    assert unknown.outcome == Outcome.UNDETERMINED
+    assert {m.key for m in unknown.missing_facts} >= {"restriction_months"}
+    father.facts = {"restriction_months": 36}
+    mother.facts = {"lost_contact_since": "2025-01-01", "police_report_accepted_on": "2025-03-01"}
+    decided = recognize(child(guardians=[father, mother]), TODAY)
+    assert decided.eligible
+    no_parents = recognize(child(guardians=[]), TODAY)
+    assert no_parents.outcome == Outcome.UNDETERMINED  # unknown parents: ask, never a silent no
