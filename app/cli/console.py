@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from storage.errors import VaultError, WeakPasswordError
 from storage.paths import resolve_data_dir
+from storage.vault import Vault
 
 EXIT_OK = 0
 EXIT_REFUSED = 1  # bad input (weak password, damage found by verify)
@@ -46,3 +49,28 @@ def report_vault_error(err: VaultError) -> int:
             EXIT_REFUSED,
         )
     return fail(str(err), EXIT_CANNOT_OPEN)
+
+
+def add_password_stdin(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        required=True,
+        help="read the password from the first line of standard input",
+    )
+
+
+def with_unlocked_vault(args: argparse.Namespace, work: Callable[[Vault], int]) -> int:
+    """Unlock with the password on stdin, run ``work``, lock again; failures exit 2."""
+    try:
+        (password,) = read_secret_lines(1, "the password")
+        vault = Vault.unlock(data_dir(args.data_dir), password)
+    except InputError as err:
+        return fail(str(err), EXIT_CANNOT_OPEN)
+    except VaultError as err:
+        return fail(f"cannot open the vault: {err}", EXIT_CANNOT_OPEN)
+    try:
+        with vault:
+            return work(vault)
+    except VaultError as err:
+        return fail(str(err), EXIT_CANNOT_OPEN)

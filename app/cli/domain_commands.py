@@ -5,24 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from app.cli.console import (
-    EXIT_CANNOT_OPEN,
-    EXIT_OK,
-    EXIT_REFUSED,
-    InputError,
-    data_dir,
-    fail,
-    read_secret_lines,
-)
+from app.cli.console import EXIT_OK, EXIT_REFUSED, add_password_stdin, fail, with_unlocked_vault
 from app.demo_caseload import fill_vault
 from app.domain.schedule import load_schedule, next_due
 from app.services.caseload import Caseload
 from app.services.visits import VisitService
-from storage.errors import VaultError
 from storage.vault import Vault
 
 DEFAULT_VILLAGE = "500119104201"
@@ -32,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     demo = subparsers.add_parser("demo", help="fill a vault with synthetic children (演示数据)")
     demo.add_argument("--children", type=int, required=True, metavar="N")
     demo.add_argument("--seed", type=int, default=1, metavar="S")
-    _password_flag(demo)
+    add_password_stdin(demo)
     demo.set_defaults(handler=cmd_demo)
 
     children = subparsers.add_parser("children", help="child files")
@@ -40,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     children_sub.required = True
     listing = children_sub.add_parser("list", help="list child files")
     listing.add_argument("--json", action="store_true", required=True, help="print JSON")
-    _password_flag(listing)
+    add_password_stdin(listing)
     listing.set_defaults(handler=cmd_children_list)
 
     visits = subparsers.add_parser("visits", help="visit records")
@@ -49,37 +39,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     vlist = visits_sub.add_parser("list", help="list visit records, newest first")
     vlist.add_argument("--child", metavar="ID", help="only this child's visits")
     vlist.add_argument("--json", action="store_true", required=True, help="print JSON")
-    _password_flag(vlist)
+    add_password_stdin(vlist)
     vlist.set_defaults(handler=cmd_visits_list)
 
     due = subparsers.add_parser("due", help="children whose visit is overdue or due soon")
     due.add_argument("--json", action="store_true", required=True, help="print JSON")
-    _password_flag(due)
+    add_password_stdin(due)
     due.set_defaults(handler=cmd_due)
-
-
-def _password_flag(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--password-stdin",
-        action="store_true",
-        required=True,
-        help="read the password from the first line of standard input",
-    )
-
-
-def _with_vault(args: argparse.Namespace, work: Callable[[Vault], int]) -> int:
-    try:
-        (password,) = read_secret_lines(1, "the password")
-        vault = Vault.unlock(data_dir(args.data_dir), password)
-    except InputError as err:
-        return fail(str(err), EXIT_CANNOT_OPEN)
-    except VaultError as err:
-        return fail(f"cannot open the vault: {err}", EXIT_CANNOT_OPEN)
-    try:
-        with vault:
-            return work(vault)
-    except VaultError as err:
-        return fail(str(err), EXIT_CANNOT_OPEN)
 
 
 def _print_json(data: Any) -> None:
@@ -109,7 +75,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
 
-    return _with_vault(args, work)
+    return with_unlocked_vault(args, work)
 
 
 def cmd_children_list(args: argparse.Namespace) -> int:
@@ -144,7 +110,7 @@ def cmd_children_list(args: argparse.Namespace) -> int:
         _print_json({"children": rows, "damaged_ids": caseload.damaged_ids})
         return EXIT_OK
 
-    return _with_vault(args, work)
+    return with_unlocked_vault(args, work)
 
 
 def cmd_visits_list(args: argparse.Namespace) -> int:
@@ -159,7 +125,7 @@ def cmd_visits_list(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
 
-    return _with_vault(args, work)
+    return with_unlocked_vault(args, work)
 
 
 def cmd_due(args: argparse.Namespace) -> int:
@@ -198,4 +164,4 @@ def cmd_due(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
 
-    return _with_vault(args, work)
+    return with_unlocked_vault(args, work)

@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import re
 
 from app.cli.console import (
-    EXIT_CANNOT_OPEN,
     EXIT_OK,
     EXIT_REFUSED,
     InputError,
+    add_password_stdin,
     data_dir,
     fail,
     read_secret_lines,
     report_vault_error,
+    with_unlocked_vault,
 )
+from app.domain.child_file import VILLAGE_CODE_RE
 from storage.errors import VaultError
 from storage.vault import Vault
 from storage.verify import verify_vault
-
-VILLAGE_CODE_RE = re.compile(r"^\d{12}$")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -41,12 +40,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="check every record, attachment and the header",
         description="Exit 0: healthy. 1: damage found (listed by id). 2: could not open.",
     )
-    verify.add_argument(
-        "--password-stdin",
-        action="store_true",
-        required=True,
-        help="read the password from the first line of standard input",
-    )
+    add_password_stdin(verify)
     verify.set_defaults(handler=cmd_verify)
 
     passwd = subparsers.add_parser(
@@ -88,15 +82,11 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    try:
-        (password,) = read_secret_lines(1, "the password")
-        vault = Vault.unlock(data_dir(args.data_dir), password)
-    except InputError as err:
-        return fail(str(err), EXIT_CANNOT_OPEN)
-    except VaultError as err:
-        return fail(f"cannot open the vault: {err}", EXIT_CANNOT_OPEN)
-    with vault:
-        report = verify_vault(vault)
+    return with_unlocked_vault(args, _verify)
+
+
+def _verify(vault: Vault) -> int:
+    report = verify_vault(vault)
     for note in report.repaired:
         print(f"repaired: {note}")
     print(
