@@ -557,6 +557,39 @@ class Vault:
                 meta = RevisionMeta(row[0], row[1], row[2], row[3], row[4], bool(row[5]))
                 yield meta, self._decode(cipher, row)
 
+    def last_seq(self) -> int:
+        """The local sequence number of the newest revision (0 for none)."""
+        with self._lock:
+            conn, _cipher, _keys = self._live()
+            row = _guard(lambda: conn.execute("SELECT MAX(seq) FROM revisions").fetchone())
+            return int(row[0] or 0)
+
+    def revisions_after(self, seq: int) -> list[tuple[int, Revision]]:
+        """Revisions written after local sequence ``seq``, oldest first (damaged ones skipped:
+        ``verify`` reports them). Used to bring derived indexes up to date."""
+        with self._lock:
+            conn, cipher, _keys = self._live()
+            rows = _guard(
+                lambda: conn.execute(
+                    "SELECT seq, record_id, record_type, revision, hlc, device_id, deleted, "
+                    "nonce, ciphertext FROM revisions WHERE seq > ? ORDER BY seq",
+                    (seq,),
+                ).fetchall()
+            )
+            found = []
+            with gc_paused():
+                for row in rows:
+                    revision = self._decode(cipher, row[1:])
+                    if revision is not None:
+                        found.append((int(row[0]), revision))
+            return found
+
+    def subkey(self, purpose: str) -> bytes:
+        """A key derived from the vault key for a local purpose (e.g. an encrypted cache)."""
+        with self._lock:
+            self._live()
+            return hkdf(bytes(self._vault_key), b"childdesk-v1 local " + purpose.encode())
+
     # ----- attachments ---------------------------------------------------------------------
 
     def add_attachment(
