@@ -3,7 +3,9 @@
 #  - system packages (Debian/Ubuntu, only when missing and when we can install them):
 #      libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3  — the shared libraries Qt 6
 #          (PySide6 wheels) loads even on the offscreen platform;
-#      poppler-utils — pdftoppm, used by tests to render printed PDFs to PNG.
+#      poppler-utils — pdftoppm, used by tests to render printed PDFs to PNG;
+#      age — the standard age tool, tests prove it opens sync batch files;
+#      postgresql — the server binaries the district-server tests start on a temporary cluster.
 #  - a virtual environment in .venv with the project and its pinned dev + district extras.
 # Re-running is cheap: pip is skipped while pyproject.toml is unchanged.
 set -euo pipefail
@@ -11,7 +13,7 @@ cd "$(dirname "$0")"
 
 need_pkgs=()
 if command -v dpkg-query >/dev/null 2>&1; then
-  for p in libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 poppler-utils; do
+  for p in libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 poppler-utils age postgresql; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$p")
   done
 fi
