@@ -39,11 +39,11 @@ def run_demo(_args: argparse.Namespace) -> int:
                 today=today,
                 author="演示主任",
             )
-            caseload = Caseload.build(vault)
+            caseload = Caseload.open(vault)
             due = caseload.due(load_schedule(), today)
             print(f"儿童主任工作台 — {DEMO_MARK}（临时保险库：{vault.paths.root}）")
             print(f"{'姓名':<6}{'性别':<3}{'年龄':>4}  {'等级':<3}{'上次走访':<12}类别")
-            rows = sorted(caseload.summaries.values(), key=lambda s: s.child.name)
+            rows = sorted(caseload.summaries.values(), key=lambda s: s.name)
             for row in rows[:15]:
                 child = row.child
                 last = row.last_visit.isoformat() if row.last_visit else "—"

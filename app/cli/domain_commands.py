@@ -81,10 +81,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_children_list(args: argparse.Namespace) -> int:
     def work(vault: Vault) -> int:
         today = date.today()
-        caseload = Caseload.build(vault)
+        caseload = Caseload.open(vault)
         schedule = load_schedule()
         rows = []
-        for summary in sorted(caseload.summaries.values(), key=lambda s: s.child.name):
+        for summary in sorted(caseload.summaries.values(), key=lambda s: s.name):
             child = summary.child
             due = next_due(summary.schedule_facts, schedule).due if summary.active else None
             rows.append(
@@ -131,14 +131,14 @@ def cmd_visits_list(args: argparse.Namespace) -> int:
 def cmd_due(args: argparse.Namespace) -> int:
     def work(vault: Vault) -> int:
         today = date.today()
-        caseload = Caseload.build(vault)
+        caseload = Caseload.open(vault)
         lists = caseload.due(load_schedule(), today)
 
         def row(info: Any) -> dict[str, Any]:
             summary = caseload.summaries[info.child_id]
             return {
                 "id": info.child_id,
-                "name": summary.child.name,
+                "name": summary.name,
                 "level": summary.level,
                 "due": info.due.isoformat(),
                 "days_overdue": max(0, info.days_overdue(today)),
@@ -154,9 +154,9 @@ def cmd_due(args: argparse.Namespace) -> int:
                 "turning_18": [
                     {
                         "id": s.child_id,
-                        "name": s.child.name,
+                        "name": s.name,
                         "flag": flag,
-                        "birth_date": s.child.birth_date.isoformat(),
+                        "birth_date": s.birth_date.isoformat(),
                     }
                     for s, flag in caseload.transitions(today)
                 ],

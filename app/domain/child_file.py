@@ -94,6 +94,25 @@ class Transfer:
     reason: str = ""
 
 
+def eighteenth_birthday(birth_date: date) -> date:
+    try:
+        return birth_date.replace(year=birth_date.year + 18)
+    except ValueError:  # born on 29 February
+        return date(birth_date.year + 18, 3, 1)
+
+
+def transition_flag(birth_date: date, today: date) -> str | None:
+    """``approaching_18`` within six months of the 18th birthday, ``turned_18`` after."""
+    eighteen = eighteenth_birthday(birth_date)
+    if today >= eighteen:
+        return "turned_18"
+    month = eighteen.month - TRANSITION_WINDOW_MONTHS
+    year = eighteen.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    window_start = date(year, month, min(eighteen.day, calendar.monthrange(year, month)[1]))
+    return "approaching_18" if today >= window_start else None
+
+
 @dataclass
 class ChildFile:
     name: str
@@ -130,21 +149,11 @@ class ChildFile:
         return years
 
     def eighteenth_birthday(self) -> date:
-        try:
-            return self.birth_date.replace(year=self.birth_date.year + 18)
-        except ValueError:  # born on 29 February
-            return date(self.birth_date.year + 18, 3, 1)
+        return eighteenth_birthday(self.birth_date)
 
     def transition_flag(self, today: date) -> str | None:
         """``approaching_18`` within six months of the 18th birthday, ``turned_18`` after."""
-        eighteen = self.eighteenth_birthday()
-        if today >= eighteen:
-            return "turned_18"
-        month = eighteen.month - TRANSITION_WINDOW_MONTHS
-        year = eighteen.year + (month - 1) // 12
-        month = (month - 1) % 12 + 1
-        window_start = date(year, month, min(eighteen.day, calendar.monthrange(year, month)[1]))
-        return "approaching_18" if today >= window_start else None
+        return transition_flag(self.birth_date, today)
 
     def parent(self, relation: GuardianRelation) -> Guardian | None:
         return next((g for g in self.guardians if g.relation == relation), None)

@@ -209,3 +209,31 @@ def test_caseload_lists(vault: Vault, children: ChildService) -> None:
         (adult, "approaching_18")
     ]
     assert fine in caseload.summaries
+
+
+def test_caseload_cache_is_incremental_and_matches_a_full_build(vault: Vault) -> None:
+    from app.demo_caseload import fill_vault
+    from storage.local_cache import read_cache
+
+    fill_vault(vault, children=30, seed=2, village_code="500119104201", today=TODAY,
+               author="演示主任")
+    first = Caseload.open(vault)  # no cache yet: built, then cached
+    assert read_cache(vault, "caseload") is not None
+    child_id = next(iter(first.summaries))
+    visits = VisitService(vault, author="王秀英", today=today)
+    visits.record(Visit(child_id, TODAY, VisitForm.HOME, next_visit_on=date(2026, 11, 29)))
+    other = list(first.summaries)[1]
+    ChildService(vault, author="王秀英", today=today).delete(other)
+    cases = CaseService(vault, author="王秀英", today=today)
+    case = cases.open(child_id, CaseKind.ABUSE, "疑似监护侵害")
+    cases.mark_mandatory_report(case.record_id)
+    incremental = Caseload.open(vault)
+    full = Caseload.build(vault)
+    assert incremental.summaries == full.summaries
+    assert incremental.summaries[child_id].last_visit == TODAY
+    assert incremental.summaries[child_id].urgent
+    assert other not in incremental.summaries
+    # A damaged cache is rebuilt, not trusted.
+    cache_file = vault.paths.root / "cache" / "caseload.cache"
+    cache_file.write_bytes(b"garbage" * 10)
+    assert Caseload.open(vault).summaries == full.summaries
