@@ -214,6 +214,33 @@ class Caseload:
             write_cache(vault, CACHE_NAME, index.to_json())
         return cls.from_index(index)
 
+    def refreshed(self, vault: Vault) -> Caseload:
+        """A new caseload with the revisions written since this one; only the children they
+        touch are summarised again (cheap after an edit, even with 10,000 children)."""
+        if self.index is None:
+            return Caseload.open(vault)
+        index = self.index
+        touched: set[str] = set()  # (the index is taken over: do not use this caseload after)
+        for seq, revision in vault.revisions_after(index.seq):
+            before = index.owners.get(revision.record_id)
+            index.apply(revision)
+            index.seq = seq
+            after = index.owners.get(revision.record_id)
+            touched.update(x for x in (before, after) if x)
+            if revision.record_type == CHILD_TYPE:
+                touched.add(revision.record_id)
+        summaries = dict(self.summaries)
+        for child_id in touched:
+            if child_id in index.children:
+                summaries[child_id] = _summary(child_id, index)
+            else:
+                summaries.pop(child_id, None)
+        return Caseload(summaries, self.damaged_ids, index)
+
+    def save_cache(self, vault: Vault) -> None:
+        if self.index is not None:
+            write_cache(vault, CACHE_NAME, self.index.to_json())
+
     def active(self) -> list[ChildSummary]:
         return [s for s in self.summaries.values() if s.active]
 

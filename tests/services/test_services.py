@@ -215,8 +215,9 @@ def test_caseload_cache_is_incremental_and_matches_a_full_build(vault: Vault) ->
     from app.demo_caseload import fill_vault
     from storage.local_cache import read_cache
 
-    fill_vault(vault, children=30, seed=2, village_code="500119104201", today=TODAY,
-               author="演示主任")
+    fill_vault(
+        vault, children=30, seed=2, village_code="500119104201", today=TODAY, author="演示主任"
+    )
     first = Caseload.open(vault)  # no cache yet: built, then cached
     assert read_cache(vault, "caseload") is not None
     child_id = next(iter(first.summaries))
@@ -227,9 +228,11 @@ def test_caseload_cache_is_incremental_and_matches_a_full_build(vault: Vault) ->
     cases = CaseService(vault, author="王秀英", today=today)
     case = cases.open(child_id, CaseKind.ABUSE, "疑似监护侵害")
     cases.mark_mandatory_report(case.record_id)
+    refreshed = first.refreshed(vault)
     incremental = Caseload.open(vault)
     full = Caseload.build(vault)
     assert incremental.summaries == full.summaries
+    assert refreshed.summaries == full.summaries
     assert incremental.summaries[child_id].last_visit == TODAY
     assert incremental.summaries[child_id].urgent
     assert other not in incremental.summaries
