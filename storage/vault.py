@@ -63,6 +63,7 @@ log = logging.getLogger("childdesk.storage")
 
 PROFILE_TYPE = "director_profile"
 ATTACHMENT_TYPE = "attachment"
+RECOVERY_CODE_TYPE = "recovery_code"
 
 _T = TypeVar("_T")
 
@@ -212,6 +213,8 @@ class Vault:
                 raise
             vault = cls(paths, header, vault_key, conn)
             vault._store_header(header)
+            # Kept encrypted so 设置 can show it again after the password is re-entered.
+            vault.put(RECOVERY_CODE_TYPE, {"code": recovery_code}, author=director_name)
             vault.put(
                 PROFILE_TYPE,
                 {"name": director_name, "village_code": village_code},
@@ -385,6 +388,20 @@ class Vault:
             kdf=kdf,
         )
         self._store_header(self._header.with_slot(slot))
+
+    def recovery_code(self, password: str) -> str:
+        """The recovery code, for a director who re-entered the password (设置)."""
+        with self._lock:
+            self._live()
+            slot = self._header.slot(SLOT_PASSWORD)
+            if slot is None or unwrap_vault_key(
+                slot, password.encode(), vault_id=self._header.vault_id
+            ) is None:
+                raise WrongPasswordError("wrong password")
+            stored = self.load(RECOVERY_CODE_TYPE).revisions
+            if not stored:
+                raise RecordNotFoundError("this vault keeps no copy of its recovery code")
+            return str(stored[0].data["code"])
 
     def change_password(self, old_password: str, new_password: str) -> None:
         """Re-wrap the vault key under a new password; no record is re-encrypted."""

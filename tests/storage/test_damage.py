@@ -73,7 +73,7 @@ def test_healthy_vault_verifies_clean(vault: Vault) -> None:
     )
     report = verify_vault(vault)
     assert report.healthy, report.damaged
-    assert report.records_checked == 7  # profile + 5 children + attachment
+    assert report.records_checked == 8  # profile, recovery code, 5 children, attachment
     assert report.attachments_checked == 1
 
 

@@ -232,3 +232,10 @@ def test_several_vaults_on_one_machine_do_not_collide(tmp_path: Path) -> None:
     two.vault.lock()
     with pytest.raises(WrongPasswordError):
         Vault.unlock(tmp_path / "one", "second-vault-phrase")
+
+
+def test_recovery_code_can_be_shown_again_after_the_password(created) -> None:  # type: ignore[no-untyped-def]
+    vault = created.vault
+    with pytest.raises(WrongPasswordError):
+        vault.recovery_code("not-the-password")
+    assert vault.recovery_code(PASSWORD) == created.recovery_code
