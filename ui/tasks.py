@@ -22,8 +22,12 @@ OnError = Callable[[BaseException], None]
 
 
 class Runner(Protocol):
-    def submit(self, task: Callable[[], Any], on_done: OnDone | None = None,
-               on_error: OnError | None = None) -> None: ...
+    def submit(
+        self,
+        task: Callable[[], Any],
+        on_done: OnDone | None = None,
+        on_error: OnError | None = None,
+    ) -> None: ...
 
     def shutdown(self) -> None: ...
 
@@ -44,8 +48,12 @@ class VaultRunner:
         self._thread = threading.Thread(target=self._loop, name="vault-worker", daemon=True)
         self._thread.start()
 
-    def submit(self, task: Callable[[], Any], on_done: OnDone | None = None,
-               on_error: OnError | None = None) -> None:
+    def submit(
+        self,
+        task: Callable[[], Any],
+        on_done: OnDone | None = None,
+        on_error: OnError | None = None,
+    ) -> None:
         self._queue.put((task, on_done, on_error))
 
     def _loop(self) -> None:
@@ -56,7 +64,7 @@ class VaultRunner:
             task, on_done, on_error = item
             try:
                 value = task()
-            except BaseException as err:  # delivered to the GUI thread, never swallowed
+            except BaseException as err:  # noqa: BLE001 (delivered to the GUI thread)
                 self._relay.finished.emit(on_error or self._default_on_error, err, True)
             else:
                 if on_done is not None:
@@ -77,8 +85,12 @@ class InlineRunner:
     def __init__(self, default_on_error: OnError | None = None) -> None:
         self._default_on_error = default_on_error
 
-    def submit(self, task: Callable[[], Any], on_done: OnDone | None = None,
-               on_error: OnError | None = None) -> None:
+    def submit(
+        self,
+        task: Callable[[], Any],
+        on_done: OnDone | None = None,
+        on_error: OnError | None = None,
+    ) -> None:
         try:
             value = task()
         except BaseException as err:

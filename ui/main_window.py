@@ -1,0 +1,101 @@
+"""The main window: navigation on the left (儿童档案, 待办, 个案, 同步, 报表, 设置), one page
+at a time on the right. Pages get the services they need; none reaches for globals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QSize, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QWidget,
+)
+
+from ui.caseload_store import CaseloadStore
+from ui.desk_services import DeskServices
+
+NAV_ITEMS = ("儿童档案", "待办", "个案", "同步", "报表", "设置")
+
+
+class MainWindow(QMainWindow):
+    lock_requested = Signal()
+
+    def __init__(
+        self,
+        desk: DeskServices,
+        store: CaseloadStore,
+        pages: dict[str, QWidget],
+        demo: bool = False,
+    ) -> None:
+        super().__init__()
+        self.setObjectName("main_window")
+        self.setWindowTitle(self.tr("儿童主任工作台") + ("（演示数据）" if demo else ""))
+        self.desk = desk
+        self.store = store
+        self.pages = pages
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setFixedWidth(round(self.fontMetrics().height() * 7.5))
+        self.nav.setIconSize(QSize(0, 0))
+        self.stack = QStackedWidget()
+        for name in NAV_ITEMS:
+            item = QListWidgetItem(self.tr(name))
+            item.setSizeHint(QSize(0, self.fontMetrics().height() * 3))
+            self.nav.addItem(item)
+            self.stack.addWidget(pages[name])
+        self.nav.setStyleSheet(
+            "QListWidget { border: none; background: #f3f5f7; font-size: 12pt; }"
+            "QListWidget::item { padding-left: 14px; }"
+            "QListWidget::item:selected { background: #1565c0; color: white; }"
+        )
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        who = QLabel(self.tr("儿童主任：{0}　村代码：{1}").format(desk.author, desk.village_code))
+        who.setObjectName("who")
+        self.loading = QLabel("")
+        self.loading.setObjectName("loading")
+        lock = QPushButton(self.tr("锁定"))
+        lock.setObjectName("lock")
+        lock.setToolTip(self.tr("离开电脑时锁定，需输入密码才能再打开（Ctrl+L）"))
+        self.statusBar().addWidget(who)
+        self.statusBar().addWidget(self.loading)
+        if demo:
+            marker = QLabel(self.tr("演示数据：仅供体验，不是真实儿童"))
+            marker.setObjectName("demo_marker")
+            marker.setStyleSheet("color: #c62828; font-weight: bold;")
+            self.statusBar().addPermanentWidget(marker)
+        self.statusBar().addPermanentWidget(lock)
+        lock.clicked.connect(self.lock_requested)
+        QShortcut(QKeySequence("Ctrl+L"), self, self.lock_requested.emit)
+        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.nav.setCurrentRow(0)
+        store.loading.connect(self._show_loading)
+        self.resize(1180, 760)
+        self._allow_close: Callable[[], bool] | None = None
+
+    def show_page(self, name: str) -> None:
+        self.nav.setCurrentRow(NAV_ITEMS.index(name))
+
+    def _show_loading(self, busy: bool) -> None:
+        self.loading.setText(self.tr("正在读取档案…") if busy else "")
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._allow_close is not None and not self._allow_close():
+            event.ignore()
+            return
+        event.accept()
+
+    def set_close_guard(self, guard: Callable[[], bool]) -> None:
+        self._allow_close = guard

@@ -1,0 +1,1 @@
+"""One module per screen: the view (layout) with its wiring beside it."""

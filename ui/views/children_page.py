@@ -1,0 +1,142 @@
+"""儿童档案: the children list — search as you type (name, pinyin initials, full pinyin, ID
+number), filters by level, category and overdue, sorting, the level badge with its word."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.categories import CATEGORY_LABELS_ZH
+from app.domain.schedule import VisitSchedule
+from app.services.caseload import Caseload
+from ui.views.children_model import CHILD_ID_ROLE, ChildrenModel, Filters, make_rows
+from ui.views.level_badge import LevelBadgeDelegate
+
+
+class ChildrenPage(QWidget):
+    open_child = Signal(str)
+    new_child = Signal()
+
+    def __init__(self, schedule: VisitSchedule, today: Callable[[], date]) -> None:
+        super().__init__()
+        self.setObjectName("children_page")
+        self._schedule = schedule
+        self._today = today
+        self.model = ChildrenModel()
+
+        self.search = QLineEdit()
+        self.search.setObjectName("search")
+        self.search.setPlaceholderText(
+            self.tr("搜索：姓名、拼音首字母（如 zs）、全拼或身份证号  (Ctrl+F)")
+        )
+        self.search.setClearButtonEnabled(True)
+        self.level_filter = QComboBox()
+        self.level_filter.setObjectName("level_filter")
+        for text, value in (
+            ("全部等级", None),
+            ("红", "red"),
+            ("橙", "orange"),
+            ("黄", "yellow"),
+            ("绿", "green"),
+            ("未评估", "none"),
+        ):
+            self.level_filter.addItem(self.tr(text), value)
+        self.category_filter = QComboBox()
+        self.category_filter.setObjectName("category_filter")
+        self.category_filter.addItem(self.tr("全部类别"), None)
+        for category, label in CATEGORY_LABELS_ZH.items():
+            self.category_filter.addItem(label, category.value)
+        self.overdue_only = QCheckBox(self.tr("只看逾期"))
+        self.overdue_only.setObjectName("overdue_only")
+        self.add_button = QPushButton(self.tr("＋ 新建档案"))
+        self.add_button.setObjectName("new_child")
+        self.count = QLabel("")
+        self.count.setObjectName("count")
+
+        self.table = QTableView()
+        self.table.setObjectName("children_table")
+        self.table.setModel(self.model)
+        self.table.setItemDelegateForColumn(4, LevelBadgeDelegate(self.table))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(6, Qt.SortOrder.AscendingOrder)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 14)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in enumerate((90, 60, 50, 210, 70, 110, 150)):
+            self.table.setColumnWidth(column, round(width * self.fontMetrics().height() / 17))
+        self.table.setAlternatingRowColors(True)
+
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 3)
+        filters.addWidget(self.level_filter)
+        filters.addWidget(self.category_filter)
+        filters.addWidget(self.overdue_only)
+        filters.addWidget(self.add_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(self.table)
+        layout.addWidget(self.count)
+
+        self.search.textChanged.connect(self._filters_changed)
+        self.level_filter.currentIndexChanged.connect(self._filters_changed)
+        self.category_filter.currentIndexChanged.connect(self._filters_changed)
+        self.overdue_only.toggled.connect(self._filters_changed)
+        self.table.doubleClicked.connect(self._open_selected)
+        self.table.activated.connect(self._open_selected)
+        self.add_button.clicked.connect(self.new_child)
+        QShortcut(QKeySequence.StandardKey.Find, self, self._focus_search)
+
+    def _focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def show_caseload(self, caseload: Caseload) -> None:
+        self.model.set_rows(make_rows(caseload.summaries.values(), self._schedule, self._today()))
+        self._update_count()
+
+    def _filters_changed(self) -> None:
+        self.model.set_filters(
+            Filters(
+                text=self.search.text().strip().lower(),
+                level=self.level_filter.currentData(),
+                category=self.category_filter.currentData(),
+                overdue_only=self.overdue_only.isChecked(),
+            )
+        )
+        self._update_count()
+
+    def _update_count(self) -> None:
+        shown, total = self.model.rowCount(), self.model.total()
+        overdue = sum(1 for r in range(shown) if self.model.row_at(r).overdue)
+        text = self.tr("共 {0} 名儿童").format(total)
+        if shown != total:
+            text += self.tr("，显示 {0} 名").format(shown)
+        if overdue:
+            text += self.tr("；其中 {0} 名走访已逾期").format(overdue)
+        self.count.setText(text)
+
+    def _open_selected(self) -> None:
+        index = self.table.currentIndex()
+        if index.isValid():
+            self.open_child.emit(self.model.data(index, CHILD_ID_ROLE))

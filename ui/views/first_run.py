@@ -1,0 +1,247 @@
+"""First run: the director's name and village, a password (rules and a strength hint), the
+recovery code with a print button and a check that it was written down, and the (skippable)
+connection to the district."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QPainter, QTextDocument
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
+
+from app.domain.child_file import VILLAGE_CODE_RE
+from storage.password_policy import password_problems, password_strength
+from storage.vault import CreatedVault, Vault
+from ui.tasks import Runner
+from ui.views.messages import user_message
+
+RULES_TEXT = (
+    "密码至少 8 个字符；不能用常见密码（如 12345678、woaini1314）、同一个字符或连续的字符，"
+    "也不能含有自己的名字或身份证号。建议用一句好记的话，越长越安全。"
+)
+
+
+class ProfilePage(QWizardPage):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setTitle(self.tr("欢迎使用儿童主任工作台"))
+        self.setSubTitle(
+            self.tr(
+                "先填写您的姓名和所在村（社区）。所有资料都加密保存在这台电脑上，不联网也能用。"
+            )
+        )
+        self.name = QLineEdit()
+        self.name.setObjectName("director_name")
+        self.village = QLineEdit()
+        self.village.setObjectName("village_code")
+        self.village.setPlaceholderText(self.tr("12 位行政区划代码，如 500119104201"))
+        self.error = QLabel("")
+        self.error.setProperty("role", "error")
+        form = QFormLayout(self)
+        form.addRow(self.tr("儿童主任姓名"), self.name)
+        form.addRow(self.tr("村（社区）代码"), self.village)
+        form.addRow("", self.error)
+
+    def validatePage(self) -> bool:
+        if not self.name.text().strip():
+            self.error.setText(self.tr("请填写您的姓名。"))
+            return False
+        if not VILLAGE_CODE_RE.match(self.village.text().strip()):
+            self.error.setText(self.tr("村（社区）代码应为 12 位数字，可向乡镇询问。"))
+            return False
+        self.error.setText("")
+        return True
+
+
+class PasswordPage(QWizardPage):
+    def __init__(self, wizard: FirstRunWizard) -> None:
+        super().__init__()
+        self._wizard = wizard
+        self.setTitle(self.tr("设置密码"))
+        self.setSubTitle(self.tr(RULES_TEXT))
+        self.password = QLineEdit()
+        self.password.setObjectName("password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.repeat = QLineEdit()
+        self.repeat.setObjectName("repeat_password")
+        self.repeat.setEchoMode(QLineEdit.EchoMode.Password)
+        self.strength = QLabel("")
+        self.strength.setObjectName("strength")
+        self.strength.setProperty("role", "hint")
+        self.strength.setWordWrap(True)
+        self.problems = QLabel("")
+        self.problems.setObjectName("problems")
+        self.problems.setProperty("role", "error")
+        self.problems.setWordWrap(True)
+        form = QFormLayout(self)
+        form.addRow(self.tr("密码"), self.password)
+        form.addRow(self.tr("再输一遍"), self.repeat)
+        form.addRow(self.tr("强度"), self.strength)
+        form.addRow("", self.problems)
+        self.password.textChanged.connect(self._update_strength)
+
+    def _update_strength(self, text: str) -> None:
+        hint = password_strength(text, director_name=self._wizard.profile.name.text())
+        self.strength.setText(f"{hint.label_zh}。{hint.advice_zh}")
+
+    def validatePage(self) -> bool:
+        if self._wizard.created is not None:
+            return True
+        text = self.password.text()
+        problems = password_problems(text, director_name=self._wizard.profile.name.text())
+        if problems:
+            self.problems.setText("\n".join(p.message_zh for p in problems))
+            return False
+        if text != self.repeat.text():
+            self.problems.setText(self.tr("两次输入的密码不一样，请重新输入。"))
+            return False
+        self.problems.setText(self.tr("正在创建加密保险库，请稍候…"))
+        self._wizard.create_vault(text)
+        return False  # the wizard moves on when the vault exists
+
+
+class RecoveryCodePage(QWizardPage):
+    def __init__(self, wizard: FirstRunWizard) -> None:
+        super().__init__()
+        self._wizard = wizard
+        self.setTitle(self.tr("请保存恢复码"))
+        self.setSubTitle(
+            self.tr(
+                "忘记密码时，只有这个恢复码能重新设置密码。请抄写或打印下来，放在安全的地方，不要告诉别人。"
+            )
+        )
+        self.code = QLabel("")
+        self.code.setObjectName("recovery_code")
+        self.code.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = QFont(self.code.font())
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        self.code.setFont(font)
+        self.code.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.print_button = QPushButton(self.tr("打印恢复码"))
+        self.print_button.setObjectName("print_recovery_code")
+        self.written = QCheckBox(self.tr("我已把恢复码抄写或打印好，并妥善保存"))
+        self.written.setObjectName("written_down")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.code)
+        layout.addWidget(self.print_button)
+        layout.addWidget(self.written)
+        self.print_button.clicked.connect(self._print)
+        self.written.toggled.connect(self.completeChanged)
+
+    def initializePage(self) -> None:
+        if self._wizard.created is not None:
+            self.code.setText(self._wizard.created.recovery_code.replace("-", "  "))
+
+    def isComplete(self) -> bool:
+        return self.written.isChecked()
+
+    def _print(self) -> None:
+        printer = QPrinter()
+        dialog = QPrintDialog(printer, self)
+        if dialog.exec() != QPrintDialog.DialogCode.Accepted or self._wizard.created is None:
+            return
+        document = QTextDocument()
+        document.setHtml(
+            recovery_sheet_html(
+                self._wizard.profile.name.text(), self._wizard.created.recovery_code
+            )
+        )
+        painter = QPainter()
+        document.print_(printer)
+        del painter
+
+
+def recovery_sheet_html(name: str, code: str) -> str:
+    from html import escape
+
+    groups = "&nbsp;&nbsp;".join(code.split("-"))
+    return (
+        "<h2>儿童主任工作台 · 恢复码</h2>"
+        f"<p>儿童主任：{escape(name)}</p>"
+        f"<p style='font-size:20pt'><b>{groups}</b></p>"
+        "<p>忘记密码时，在解锁界面点“忘记密码”，输入此恢复码即可重新设置密码。"
+        "请妥善保管，不要交给他人。内部资料 注意保密。</p>"
+    )
+
+
+class DistrictPage(QWizardPage):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setTitle(self.tr("连接区民政局（可跳过）"))
+        self.setSubTitle(
+            self.tr(
+                "不联网也能完整使用。以后有网络时，可在“设置”和“同步”中连接区里的服务器，或用U盘交换数据。"
+            )
+        )
+        self.server = QLineEdit()
+        self.server.setObjectName("district_server")
+        self.server.setPlaceholderText(self.tr("服务器地址（可不填）"))
+        self.server.setEnabled(False)
+        note = QLabel(self.tr("同步功能将在后续版本中提供。现在请直接点“完成”。"))
+        note.setProperty("role", "hint")
+        note.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.server)
+        layout.addWidget(note)
+
+
+class FirstRunWizard(QWizard):
+    def __init__(
+        self,
+        data_dir: Path,
+        runner: Runner,
+        parent: QWidget | None = None,
+        kdf_target_ms: float | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("first_run")
+        self.setWindowTitle(self.tr("儿童主任工作台 · 首次使用"))
+        self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+        self.created: CreatedVault | None = None
+        self._data_dir = data_dir
+        self._runner = runner
+        self._kdf_target_ms = kdf_target_ms
+        self.profile = ProfilePage()
+        self.password_page = PasswordPage(self)
+        self.recovery_page = RecoveryCodePage(self)
+        self.district_page = DistrictPage()
+        for page in (self.profile, self.password_page, self.recovery_page, self.district_page):
+            self.addPage(page)
+        self.setMinimumSize(620, 460)
+
+    def create_vault(self, password: str) -> None:
+        name = self.profile.name.text().strip()
+        village = self.profile.village.text().strip()
+        options = {} if self._kdf_target_ms is None else {"kdf_target_ms": self._kdf_target_ms}
+
+        def create() -> CreatedVault:
+            return Vault.create(
+                self._data_dir, password, director_name=name, village_code=village, **options
+            )
+
+        self._runner.submit(create, self._created, self._failed)
+
+    def _created(self, created: CreatedVault) -> None:
+        self.created = created
+        self.password_page.problems.setText("")
+        self.next()
+
+    def _failed(self, err: BaseException) -> None:
+        self.password_page.problems.setText(user_message(err))
+
+    @property
+    def vault(self) -> Vault | None:
+        return self.created.vault if self.created else None
