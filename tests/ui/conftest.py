@@ -11,10 +11,10 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from storage.vault import Vault  # noqa: E402
-from ui.caseload_store import CaseloadStore  # noqa: E402
-from ui.desk_services import DeskServices  # noqa: E402
-from ui.tasks import InlineRunner  # noqa: E402
+from storage.vault import Vault
+from ui.caseload_store import CaseloadStore
+from ui.desk_services import DeskServices
+from ui.tasks import InlineRunner
 
 TODAY = date(2026, 11, 22)
 
