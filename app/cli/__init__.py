@@ -7,12 +7,17 @@ import argparse
 from collections.abc import Callable, Sequence
 
 from app import app_version
-from app.cli import domain_commands, questionnaire_commands, vault_commands
+from app.cli import domain_commands, print_commands, questionnaire_commands, vault_commands
 
 # Each group adds its subcommands to the parser; each subcommand sets ``handler``.
 COMMAND_GROUPS: tuple[
     Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None], ...
-] = (vault_commands.register, questionnaire_commands.register, domain_commands.register)
+] = (
+    vault_commands.register,
+    questionnaire_commands.register,
+    domain_commands.register,
+    print_commands.register,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,5 +1,113 @@
 """Printed records (PDF, A4, Simplified Chinese), rendered into memory with reportlab.
 
-Plain Python, no Qt. Every function returns the PDF as ``bytes``; nothing is written to
-disk here (the privacy rule: only 保存为PDF writes a file, where the user chooses).
+Plain Python, no Qt. Every function returns the PDF as ``bytes``; nothing is written to disk
+here (the privacy rule: preview and print from memory; only 保存为PDF writes a file, where
+the user chooses). See docs/printing.md.
+
+One call per document, given the unlocked vault (run it on the vault worker)::
+
+    pdf = visit_record_pdf(vault, visit_id, printed_on=date.today())
+    pdf = child_sheet_pdf(vault, child_id, printed_on=date.today())
+    pdf = assessment_report_pdf(vault, assessment_id, printed_on=date.today())
+    pdf = monthly_report_pdf(vault, ReportMonth.parse("2026-11"), today=date.today())
+    pdf = blank_questionnaire_pdf(load_default_definition(), letterhead=letterhead_for(vault),
+                                  printed_on=date.today())
+
+Or read on the vault worker (``load_*``, ``CaseloadRecords.from_vault``) and render on a
+printing worker (``render_*``): rendering touches no vault. A record that does not exist or
+is of the wrong kind raises :class:`PrintInputError` (``message_zh`` for the GUI).
 """
+
+from __future__ import annotations
+
+from datetime import date
+
+from app.printing.assessment_report import render_assessment_report
+from app.printing.blank_questionnaire import render_blank_questionnaire
+from app.printing.child_sheet import render_child_sheet
+from app.printing.fonts import QT_FAMILY, main_font_path, register_fonts
+from app.printing.monthly_report import render_monthly_report
+from app.printing.page import Letterhead
+from app.printing.sources import (
+    AssessmentReportData,
+    ChildSheetData,
+    PrintInputError,
+    VisitRecordData,
+    letterhead_for,
+    load_assessment_report,
+    load_child_sheet,
+    load_visit_record,
+)
+from app.printing.visit_record import render_visit_record
+from app.questionnaire import Definition
+from app.services.monthly_report import CaseloadRecords, ReportMonth, monthly_figures
+from storage.vault import Vault
+
+__all__ = [
+    "QT_FAMILY",
+    "AssessmentReportData",
+    "ChildSheetData",
+    "Letterhead",
+    "PrintInputError",
+    "VisitRecordData",
+    "assessment_report_pdf",
+    "blank_questionnaire_pdf",
+    "child_sheet_pdf",
+    "letterhead_for",
+    "load_assessment_report",
+    "load_child_sheet",
+    "load_visit_record",
+    "main_font_path",
+    "monthly_report_pdf",
+    "register_fonts",
+    "render_assessment_report",
+    "render_blank_questionnaire",
+    "render_child_sheet",
+    "render_monthly_report",
+    "render_visit_record",
+    "visit_record_pdf",
+]
+
+
+def visit_record_pdf(vault: Vault, visit_id: str, *, printed_on: date) -> bytes:
+    """入户走访记录表 of one visit."""
+    return render_visit_record(load_visit_record(vault, visit_id), printed_on=printed_on)
+
+
+def child_sheet_pdf(vault: Vault, child_id: str, *, printed_on: date) -> bytes:
+    """儿童档案表 of one child."""
+    return render_child_sheet(load_child_sheet(vault, child_id), printed_on=printed_on)
+
+
+def assessment_report_pdf(
+    vault: Vault,
+    assessment_id: str,
+    *,
+    printed_on: date,
+    definitions: list[Definition] | None = None,
+) -> bytes:
+    """监护能力评估报告 of one finished assessment (a draft raises PrintInputError)."""
+    data = load_assessment_report(vault, assessment_id, definitions)
+    return render_assessment_report(data, printed_on=printed_on)
+
+
+def blank_questionnaire_pdf(
+    definition: Definition, *, letterhead: Letterhead, printed_on: date
+) -> bytes:
+    """空白评估表 generated from ``definition`` (needs no vault; pass
+    ``Letterhead("", "", "")`` when none is open)."""
+    return render_blank_questionnaire(definition, letterhead=letterhead, printed_on=printed_on)
+
+
+def monthly_report_pdf(
+    vault: Vault, month: ReportMonth, *, today: date, village_code: str | None = None
+) -> bytes:
+    """月度工作报表 of ``month`` for ``village_code`` (default: the director's village).
+    Raises ``MonthError`` for a month that has not begun."""
+    village = village_code or str(vault.profile().get("village_code") or "") or None
+    figures = monthly_figures(
+        CaseloadRecords.from_vault(vault), month, today=today, village_code=village
+    )
+    return render_monthly_report(
+        figures, letterhead=letterhead_for(vault, village), printed_on=today
+    )

@@ -21,6 +21,7 @@ from app.printing.forms import (
     markup,
     section,
     signature_block,
+    subheading,
     text,
 )
 from app.printing.markup import BLANK_DATE, para_text
@@ -152,14 +153,14 @@ def _items(
         if isinstance(item, Repeat):
             blocks = max(item.min_count, min(item.max_count or REPEAT_BLOCKS, REPEAT_BLOCKS))
             for block in range(1, blocks + 1):
-                story.append(markup(f"{para_text(item.label)}（第 {block} 人）", "subheading"))
+                story.append(subheading(f"{item.label}（第 {block} 人）"))
                 story += _items(item.items, definition, numbering, depth + 1)
             story.append(text(f"如多于 {blocks} 人，请另附纸按上述各题填写。", "note"))
         elif isinstance(item, Group):
             if depth == 0:
-                story += [gap(2), section(item.label), gap(1)]
+                story += [gap(2), section(item.label)]
             else:
-                story.append(markup(para_text(item.label), "subheading"))
+                story.append(subheading(item.label))
             if item.hint:
                 story.append(text(item.hint, "note"))
             story += _items(item.items, definition, numbering, depth + 1)

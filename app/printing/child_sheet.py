@@ -189,21 +189,17 @@ def child_sheet_story(data: ChildSheetData, *, today: date) -> list[Flowable]:
         markup(f"档案编号：{para_text(data.child_id)}", "small_right"),
         gap(2),
         section("一、基本信息"),
-        gap(1.5),
         identity,
         gap(3),
         section("二、监护人及实际抚养人"),
-        gap(1.5),
         guardians,
         gap(3),
         section("三、保障与关爱"),
-        gap(1.5),
         support,
         gap(1.5),
         caring,
         gap(3),
         section("四、监护能力等级"),
-        gap(1.5),
         markup(level_line, "body"),
         gap(1.5),
         list_table(
@@ -214,7 +210,6 @@ def child_sheet_story(data: ChildSheetData, *, today: date) -> list[Flowable]:
         ),
         gap(3),
         section("五、个案"),
-        gap(1.5),
     ]
     if not data.open_cases:
         story.append(text("无在办个案。", "body"))
@@ -266,7 +261,6 @@ def child_sheet_story(data: ChildSheetData, *, today: date) -> list[Flowable]:
     story += [
         gap(1.5),
         section(f"六、近期走访（最近 {len(data.recent_visits)} 次）"),
-        gap(1.5),
         list_table(
             ["走访日期", "形式", "见到的人", "发现的问题", "提供的帮助"],
             [

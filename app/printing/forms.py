@@ -128,7 +128,7 @@ class MinHeight(Flowable):  # type: ignore[misc]  # reportlab is untyped
         self.inner.drawOn(self.canv, 0, top - self._inner_height)
 
 
-def section(title: str) -> Table:
+def section(title: str) -> Flowable:
     """A section heading: a shaded band across the frame."""
     table = Table([[Paragraph(para_text(title), styles().heading)]], colWidths=[FRAME_WIDTH])
     table.setStyle(
@@ -141,7 +141,39 @@ def section(title: str) -> Table:
             ]
         )
     )
-    return table
+    table.spaceAfter = 1.5 * mm
+    return KeepRoom(table)
+
+
+def subheading(title: str) -> KeepRoom:
+    return KeepRoom(Paragraph(para_text(title), styles().subheading), 25 * mm)
+
+
+class KeepRoom(Flowable):  # type: ignore[misc]  # reportlab is untyped
+    """A heading that starts a new page unless ``room`` is left below it for what follows, so
+    a heading is never alone at the foot of a page while a long table after it can still
+    begin on the same page (unlike keepWithNext, which moves the whole table)."""
+
+    def __init__(self, inner: Flowable, room: float = 35 * mm) -> None:
+        super().__init__()
+        self.inner = inner
+        self.room = room
+        self._inner_height = 0.0
+        self.spaceBefore = getattr(inner, "spaceBefore", 0)
+        self.spaceAfter = getattr(inner, "spaceAfter", 0)
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        width, self._inner_height = self.inner.wrap(available_width, available_height)
+        self.width = width
+        if available_height < self._inner_height + self.room:
+            return width, available_height + 1  # does not fit here: the frame moves on
+        return width, self._inner_height
+
+    def split(self, available_width: float, available_height: float) -> list[Flowable]:
+        return []
+
+    def draw(self) -> None:
+        self.inner.drawOn(self.canv, 0, 0)
 
 
 def gap(height_mm: float = 3) -> Spacer:
@@ -206,7 +238,7 @@ def signature_block(roles: Sequence[str], *, dated: bool = True) -> KeepTogether
         if dated:
             row += [Paragraph("日期：", styles().body), Paragraph(BLANK_DATE, styles().body)]
         rows.append(row)
-    widths = [0.34, 0.28, 0.09, 0.29] if dated else [0.34, 0.66]
+    widths = [0.40, 0.25, 0.08, 0.27] if dated else [0.40, 0.60]
     table = Table(
         rows, colWidths=[FRAME_WIDTH * w for w in widths], rowHeights=[13 * mm] * len(rows)
     )

@@ -70,7 +70,10 @@ class Letterhead:
 
     @property
     def line(self) -> str:
-        return "  ".join(part for part in (self.district, self.town, self.village) if part)
+        parts = [part for part in (self.district, self.town, self.village) if part]
+        if not parts:  # e.g. a blank form printed with no vault open: lines to fill in
+            return "__________区（县）__________乡镇（街道）__________村（社区）"
+        return "  ".join(parts)
 
 
 def string_width(text: str, size: float) -> float:
