@@ -1,0 +1,414 @@
+"""``childdesk-district``: the district server's administration (docs/district-server.md).
+
+Errors a user can cause print one English line and exit 1 (refused input) or 2 (could not
+start: no keys, wrong passphrase, database unreachable); never a traceback, never personal data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import os
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from storage.atomic_file import write_atomic
+from storage.crypto import KdfParams, calibrate_kdf
+from sync.errors import SyncError
+from sync.keys import KeyPair, read_keystore, read_public_keys, write_keystore
+
+KEYSTORE_NAME = "district-keys.json"
+DB_NAME = "district.db"
+MIN_PASSPHRASE = 12
+DURATION_RE = re.compile(r"^(\d{1,5})([mhdw])$")
+UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+class CliError(Exception):
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("CHILDDESK_DISTRICT_DATA_DIR")
+    if env:
+        return Path(env)
+    from platformdirs import user_data_path
+
+    return user_data_path("childdesk-district", appauthor=False)
+
+
+def parse_duration(text: str) -> int:
+    match = DURATION_RE.match(text.strip())
+    if not match:
+        raise CliError(f"{text!r} is not a duration like 30m, 12h, 7d or 2w")
+    return int(match.group(1)) * UNITS[match.group(2)]
+
+
+def _read_passphrase(args: argparse.Namespace, *, confirm: bool = False) -> str:
+    if args.passphrase_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise CliError("no passphrase on standard input", 2)
+        return line.rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise CliError("no terminal to ask for the passphrase; use --passphrase-stdin", 2)
+    first = getpass.getpass("Operator passphrase: ")
+    if confirm and getpass.getpass("Again: ") != first:
+        raise CliError("the two passphrases differ", 2)
+    return first
+
+
+class Context:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
+        self.keystore = self.data_dir / KEYSTORE_NAME
+        self.db_url = (
+            args.db
+            or os.environ.get("CHILDDESK_DISTRICT_DB")
+            or f"sqlite:///{self.data_dir / DB_NAME}"
+        )
+
+    def district(self, *, with_keys: bool) -> Any:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from sync.server import db
+        from sync.server.district import District, Limits
+
+        public = read_public_keys(self.keystore)
+        keys: KeyPair | None = None
+        if with_keys:
+            keys = read_keystore(self.keystore, _read_passphrase(self.args))
+        try:
+            engine = db.make_engine(self.db_url)
+            db.migrate(engine)
+        except SQLAlchemyError as err:
+            raise CliError(f"cannot open the database ({type(err).__name__})", 2) from None
+        max_mb = getattr(self.args, "max_batch_mb", None)
+        limits = Limits(max_batch_bytes=int(max_mb * 1024 * 1024)) if max_mb else Limits()
+        return District(engine, public, keys, limits)
+
+
+# ----- commands --------------------------------------------------------------------------
+
+
+def cmd_init(ctx: Context) -> int:
+    if ctx.keystore.exists():
+        raise CliError(f"district keys already exist in {ctx.data_dir}; nothing was changed")
+    passphrase = _read_passphrase(ctx.args, confirm=True)
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise CliError(f"the passphrase must have at least {MIN_PASSPHRASE} characters")
+    ctx.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    keys = KeyPair.generate()
+    kdf = (
+        KdfParams.from_json(json.loads(os.environ["CHILDDESK_DISTRICT_KDF"]))
+        if os.environ.get("CHILDDESK_DISTRICT_KDF")
+        else calibrate_kdf()
+    )
+    write_keystore(ctx.keystore, keys, passphrase, kdf=kdf)
+    ctx.district(with_keys=False)  # creates and migrates the database
+    print(f"district keys written to {ctx.keystore}")
+    print(f"age recipient: {keys.public.age_recipient}")
+    print(f"district id: {keys.key_id}")
+    return 0
+
+
+def cmd_serve(ctx: Context) -> int:
+    import uvicorn
+
+    from sync.server.app import create_app
+
+    district = ctx.district(with_keys=True)
+    app = create_app(district)
+    print(f"childdesk-district {district.district_id} on http://{ctx.args.host}:{ctx.args.port}")
+    sys.stdout.flush()
+    uvicorn.run(
+        app,
+        host=ctx.args.host,
+        port=ctx.args.port,
+        log_level="warning",
+        access_log=False,
+        limit_concurrency=ctx.args.max_connections,
+        timeout_keep_alive=30,
+    )
+    return 0
+
+
+def cmd_enroll_code(ctx: Context) -> int:
+    district = ctx.district(with_keys=False)
+    seconds = parse_duration(ctx.args.expires)
+    code = district.create_enroll_code(ctx.args.village, seconds)
+    print(f"villages: {', '.join(sorted(set(ctx.args.village)))}; expires in {ctx.args.expires}")
+    print(code)
+    return 0
+
+
+def cmd_devices(ctx: Context) -> int:
+    devices = ctx.district(with_keys=False).devices()
+    if ctx.args.json:
+        print(json.dumps(devices, ensure_ascii=False, indent=1))
+        return 0
+    if not devices:
+        print("no devices enrolled")
+    for d in devices:
+        state = f"revoked {d['revoked_at']}" if d["revoked_at"] else "active"
+        print(
+            f"{d['device_id']}  {state}  villages {','.join(d['villages'])}  "
+            f"batches {d['batches']}  last contact {d['last_contact'] or 'never'}  {d['label']}"
+        )
+    return 0
+
+
+def cmd_revoke(ctx: Context) -> int:
+    district = ctx.district(with_keys=True)
+    if district.revoke(ctx.args.device):
+        print(f"device {ctx.args.device} revoked")
+    else:
+        print(f"device {ctx.args.device} was already revoked")
+    return 0
+
+
+def _write_if_changed(path: Path, data: bytes) -> bool:
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    write_atomic(path, data)
+    return True
+
+
+def cmd_import(ctx: Context) -> int:
+    from sync.documents import read_enrollment_request
+
+    folder = Path(ctx.args.dir)
+    if not folder.is_dir():
+        raise CliError(f"{folder} is not a folder")
+    district = ctx.district(with_keys=True)
+    refused = 0
+    files = sorted(folder.glob("*.cdenroll")) + sorted(folder.glob("*.cdbatch"))
+    if not files:
+        print(f"no batch or enrollment files in {folder}")
+    for path in files:
+        try:
+            data = path.read_bytes()
+            if path.suffix == ".cdenroll":
+                answer = district.enroll(data, source="usb")
+                device_id = read_enrollment_request(data).device_id
+                _write_if_changed(folder / f"{device_id}.cdenrolled", answer)
+                print(f"{path.name}: device {device_id} enrolled")
+            else:
+                result = district.ingest(data, via="usb")
+                batch_id = json.loads(result.receipt.split(b"\n", 1)[0])["batch_id"]
+                _write_if_changed(folder / f"{batch_id}.cdreceipt", result.receipt)
+                what = "already imported" if result.replay else "imported"
+                print(
+                    f"{path.name}: {what}: {result.accepted} accepted, {result.rejected} rejected"
+                )
+        except SyncError as err:
+            refused += 1
+            print(f"{path.name}: refused: {err.message}")
+        except OSError as err:
+            refused += 1
+            print(f"{path.name}: cannot be read ({err.strerror})")
+    return 1 if refused else 0
+
+
+def cmd_export_responses(ctx: Context) -> int:
+    folder = Path(ctx.args.dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    district = ctx.district(with_keys=True)
+    devices = district.devices()
+    if ctx.args.device:
+        devices = [d for d in devices if d["device_id"] in ctx.args.device]
+    with district.engine.connect() as conn:
+        from sqlalchemy import select
+
+        from sync.server import db
+
+        cursors = dict(
+            conn.execute(select(db.devices.c.device_id, db.devices.c.reported_cursor)).all()
+        )
+    for d in devices:
+        data = district.changes(d["device_id"], cursors.get(d["device_id"], ""), with_receipts=True)
+        write_atomic(folder / f"{d['device_id']}.cdresponse", data)
+        print(f"{d['device_id']}.cdresponse written")
+    if not devices:
+        print("no devices enrolled")
+    return 0
+
+
+def cmd_export_identity(ctx: Context) -> int:
+    keys = read_keystore(ctx.keystore, _read_passphrase(ctx.args))
+    out = Path(ctx.args.out)
+    if out.exists():
+        raise CliError(f"{out} exists; choose another file name")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    public = keys.public.age_recipient
+    text = f"# childdesk district identity\n# public key: {public}\n{keys.identity.secret_text()}\n"
+    write_atomic(out, text.encode())
+    out.chmod(0o600)
+    print(f"age identity written to {out}; keep it as safe as the passphrase")
+    return 0
+
+
+def cmd_stats(ctx: Context) -> int:
+    stats = ctx.district(with_keys=False).stats()
+    if ctx.args.json:
+        print(json.dumps(stats, ensure_ascii=False, indent=1, sort_keys=True))
+        return 0
+    for village, figures in stats["villages"].items():
+        levels = ", ".join(f"{k} {v}" for k, v in sorted(figures["children_by_level"].items()))
+        print(
+            f"{village or '(unknown village)'}: {figures['children']} children ({levels}), "
+            f"{figures['visits']} visits, {figures['assessments']} assessments"
+        )
+    for d in stats["devices"]:
+        print(f"device {d['device_id']}: last contact {d['last_contact'] or 'never'}")
+    return 0
+
+
+def cmd_history(ctx: Context) -> int:
+    district = ctx.district(with_keys=False)
+    history = district.history(ctx.args.record)
+    if not history:
+        raise CliError(f"no record {ctx.args.record} at the district")
+    print(
+        json.dumps(
+            {"revisions": history, "conflicts": district.conflicts(ctx.args.record)},
+            ensure_ascii=False,
+            indent=1,
+        )
+    )
+    return 0
+
+
+def cmd_publish(ctx: Context) -> int:
+    path = Path(ctx.args.file)
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise CliError(f"{path} is not a readable JSON file") from None
+    if ctx.args.kind == "questionnaire":
+        from app.questionnaire import DefinitionError
+        from app.questionnaire.loader import load_definition
+
+        try:
+            definition = load_definition(path)
+        except DefinitionError as err:
+            raise CliError(f"the questionnaire definition is not valid: {err}") from None
+        name, version = definition.id, definition.version
+    else:
+        from app.domain.schedule import schedule_from_json
+
+        try:
+            schedule_from_json(body)
+        except (KeyError, TypeError, ValueError) as err:
+            raise CliError(f"the schedule rules are not valid ({type(err).__name__})") from None
+        name, version = "visit_schedule", str(body.get("version", "1"))
+    ctx.district(with_keys=False).publish(ctx.args.kind, name, version, body)
+    print(f"published {ctx.args.kind} {name} version {version}")
+    return 0
+
+
+# ----- parser ----------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", help="folder of the keys and the default SQLite database")
+    common.add_argument("--db", help="database URL (default: SQLite in the data folder)")
+    common.add_argument(
+        "--passphrase-stdin",
+        action="store_true",
+        help="read the operator passphrase from the first line of standard input",
+    )
+    parser = argparse.ArgumentParser(
+        prog="childdesk-district", description="District server of 儿童主任工作台 (sync)."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("init", parents=[common], help="create the district keys and database")
+    serve = sub.add_parser("serve", parents=[common], help="run the HTTP server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8750)
+    serve.add_argument("--max-batch-mb", type=float, default=None)
+    serve.add_argument("--max-connections", type=int, default=1000)
+    code = sub.add_parser("enroll-code", parents=[common], help="make a one-time enrollment code")
+    code.add_argument("--village", action="append", required=True, help="12-digit village code")
+    code.add_argument("--expires", default="7d", help="e.g. 12h, 7d (default 7d)")
+    devices = sub.add_parser("devices", parents=[common], help="list enrolled devices")
+    devices.add_argument("--json", action="store_true")
+    revoke = sub.add_parser("revoke", parents=[common], help="revoke a device")
+    revoke.add_argument("device")
+    imp = sub.add_parser("import", parents=[common], help="import batches from a USB folder")
+    imp.add_argument("dir")
+    exp = sub.add_parser(
+        "export-responses", parents=[common], help="write response files to a USB folder"
+    )
+    exp.add_argument("dir")
+    exp.add_argument("--device", action="append", help="only this device (repeatable)")
+    keys = sub.add_parser("keys", help="key management")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    export = keys_sub.add_parser(
+        "export-identity", parents=[common], help="write the age identity for the age tool"
+    )
+    export.add_argument("--out", required=True)
+    stats = sub.add_parser("stats", parents=[common], help="figures per village and device")
+    stats.add_argument("--json", action="store_true")
+    history = sub.add_parser("history", parents=[common], help="a record's revisions, conflicts")
+    history.add_argument("record")
+    publish = sub.add_parser(
+        "publish", parents=[common], help="publish a questionnaire or schedule rules to devices"
+    )
+    publish.add_argument("--kind", choices=("questionnaire", "schedule"), required=True)
+    publish.add_argument("file")
+    return parser
+
+
+COMMANDS = {
+    "init": cmd_init,
+    "serve": cmd_serve,
+    "enroll-code": cmd_enroll_code,
+    "devices": cmd_devices,
+    "revoke": cmd_revoke,
+    "import": cmd_import,
+    "export-responses": cmd_export_responses,
+    "stats": cmd_stats,
+    "history": cmd_history,
+    "publish": cmd_publish,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    handler = cmd_export_identity if args.command == "keys" else COMMANDS[args.command]
+    try:
+        return handler(Context(args))
+    except CliError as err:
+        print(f"childdesk-district: {err}", file=sys.stderr)
+        return err.exit_code
+    except SyncError as err:
+        exit_code = 2 if err.code in ("wrong_passphrase", "database_too_new") else 1
+        print(f"childdesk-district: {err.message}", file=sys.stderr)
+        return exit_code
+    except KeyboardInterrupt:
+        print("childdesk-district: interrupted", file=sys.stderr)
+        return 130
+    except OSError as err:
+        print(f"childdesk-district: {err.strerror or type(err).__name__}", file=sys.stderr)
+        return 2
+    except Exception as err:  # noqa: BLE001 - the last line of defence: no traceback, no data
+        print(f"childdesk-district: unexpected error ({type(err).__name__})", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,278 @@
+"""The district database (SQLAlchemy Core): SQLite by default, PostgreSQL for a city or province.
+
+Schema changes are named migrations recorded in ``district_migrations``; add new ones at the end
+with explicit DDL and never edit an applied one. A database that records a migration this
+program does not know was written by a newer version and is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    Engine,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    inspect,
+    select,
+    text,
+)
+from sqlalchemy.pool import NullPool
+
+from sync.errors import SyncError
+
+metadata = MetaData()
+# SQLite autoincrements only INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit counter.
+Seq = BigInteger().with_variant(Integer(), "sqlite")
+
+migrations_table = Table(
+    "district_migrations",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("applied_at", String(40), nullable=False),
+)
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("device_id", String(16), primary_key=True),
+    Column("label", Text, nullable=False, default=""),
+    Column("villages", Text, nullable=False),  # JSON list of village codes
+    Column("signing_public", LargeBinary, nullable=False),
+    Column("age_recipient", Text, nullable=False),
+    Column("request_sha256", String(64), nullable=False),
+    Column("enrollment", LargeBinary, nullable=False),  # the signed enrollment document
+    Column("enrolled_at", String(40), nullable=False),
+    Column("revoked_at", String(40)),
+    Column("last_contact", String(40)),
+    Column("last_sequence", Integer, nullable=False, default=0),
+    Column("reported_cursor", String(100), nullable=False, default=""),
+)
+
+enroll_codes = Table(
+    "enroll_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("villages", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("used_at", BigInteger),
+    Column("used_by", String(16)),
+)
+
+enroll_failures = Table(
+    "enroll_failures",
+    metadata,
+    Column("id", Seq, primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Index("enroll_failures_at", "at"),
+)
+
+batches = Table(
+    "batches",
+    metadata,
+    Column("batch_id", String(32), primary_key=True),
+    Column("device_id", String(16), nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("manifest_sha256", String(64), nullable=False),
+    Column("received_at", String(40), nullable=False),
+    Column("via", String(10), nullable=False),
+    Column("accepted", Integer, nullable=False),
+    Column("rejected", Integer, nullable=False),
+    Column("receipt", LargeBinary, nullable=False),
+    UniqueConstraint("device_id", "sequence", name="batches_device_sequence"),
+)
+
+revisions = Table(
+    "revisions",
+    metadata,
+    Column("seq", Seq, primary_key=True, autoincrement=True),
+    Column("record_id", String(32), nullable=False),
+    Column("hlc", String(64), nullable=False),
+    Column("record_type", String(40), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("device_id", String(16), nullable=False),
+    Column("author", Text, nullable=False),
+    Column("deleted", Boolean, nullable=False),
+    Column("base_hlc", String(64)),
+    Column("data", Text, nullable=False),
+    Column("content_sha256", String(64), nullable=False),
+    Column("batch_id", String(32)),
+    UniqueConstraint("record_id", "hlc", name="revisions_record_hlc"),
+)
+
+records = Table(
+    "records",
+    metadata,
+    Column("record_id", String(32), primary_key=True),
+    Column("record_type", String(40), nullable=False),
+    Column("child_id", String(32)),  # the child this record belongs to (itself for a child)
+    Column("village_code", String(12)),
+    Column("transfer_to", String(12)),
+    Column("scope_seq", BigInteger, nullable=False, default=0),
+    Column("head_hlc", String(64), nullable=False),
+    Column("deleted", Boolean, nullable=False),
+    Column("data", Text, nullable=False),  # the merged current state
+    Column("fields", Text, nullable=False),  # {field: [hlc, revision id, present]}
+    Column("updated_seq", BigInteger, nullable=False),
+    Index("records_village", "village_code"),
+    Index("records_transfer", "transfer_to"),
+    Index("records_child", "child_id"),
+)
+
+conflicts = Table(
+    "conflicts",
+    metadata,
+    Column("id", Seq, primary_key=True, autoincrement=True),
+    Column("record_id", String(32), nullable=False),
+    Column("field", Text, nullable=False),
+    Column("losing_revision", String(120), nullable=False),
+    Column("losing_value", Text, nullable=False),  # {"present": bool, "value": …}
+    Column("winning_revision", String(120), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Index("conflicts_record", "record_id"),
+)
+
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("device_id", String(16), nullable=False),
+)
+
+rejections = Table(
+    "rejections",
+    metadata,
+    Column("id", Seq, primary_key=True, autoincrement=True),
+    Column("batch_id", String(32), nullable=False),
+    Column("device_id", String(16), nullable=False),
+    Column("item_id", Text, nullable=False),
+    Column("reason", String(40), nullable=False),
+    Column("at", String(40), nullable=False),
+)
+
+published = Table(
+    "published",
+    metadata,
+    Column("pub_seq", Seq, primary_key=True, autoincrement=True),
+    Column("kind", String(20), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("version", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("published_at", String(40), nullable=False),
+)
+
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", Seq, primary_key=True, autoincrement=True),
+    Column("device_id", String(16), nullable=False),
+    Column("notice", String(20), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("document", LargeBinary, nullable=False),
+)
+
+_INITIAL = [
+    devices,
+    enroll_codes,
+    enroll_failures,
+    batches,
+    revisions,
+    records,
+    conflicts,
+    blobs,
+    rejections,
+    published,
+    notices,
+]
+
+
+def _initial(conn: Connection) -> None:
+    metadata.create_all(conn, tables=_INITIAL)
+
+
+MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [("0001_initial", _initial)]
+
+
+class DatabaseTooNewError(SyncError):
+    code = "database_too_new"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with the durability the receipts promise."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, poolclass=NullPool)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Connection) -> None:
+            # IMMEDIATE: take the write lock at the start, so two writers never deadlock.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """One transaction in which this process is the only writer of sync state.
+
+    SQLite: BEGIN IMMEDIATE. PostgreSQL: a transaction-level advisory lock, so revision sequence
+    numbers become visible in order and the changes cursor never skips a late commit.
+    """
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(7007001)"))
+        yield conn
+
+
+def migrate(engine: Engine) -> list[str]:
+    """Apply pending migrations; refuse a database made by a newer version."""
+    from sync.wire import utc_now
+
+    known = [name for name, _ in MIGRATIONS]
+    with write_transaction(engine) as conn:
+        if not inspect(conn).has_table("district_migrations"):
+            migrations_table.create(conn)
+        applied = {row[0] for row in conn.execute(select(migrations_table.c.name))}
+        unknown = sorted(applied - set(known))
+        if unknown:
+            raise DatabaseTooNewError(
+                "the district database was upgraded by a newer version "
+                f"(unknown schema steps: {', '.join(unknown)}); please update the program"
+            )
+        done = []
+        for name, step in MIGRATIONS:
+            if name not in applied:
+                step(conn)
+                conn.execute(migrations_table.insert().values(name=name, applied_at=utc_now()))
+                done.append(name)
+        return done
