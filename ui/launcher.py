@@ -36,17 +36,9 @@ def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if args.command is not None:
         return run_command(args)
-    # The desktop app arrives with the GUI issue; until then --demo shows the vault at work
-    # from the command line.
-    from app.cli.demo import run_demo
+    from ui.gui import run_gui  # Qt is imported only for the desktop app
 
-    if args.demo:
-        return run_demo(args)
-    print(
-        "The desktop app is not built yet. Try `childdesk --demo` or `childdesk --help`.",
-        file=sys.stderr,
-    )
-    return 2
+    return run_gui(args)
 
 
 if __name__ == "__main__":

@@ -119,9 +119,3 @@ def test_verify_exit_codes_for_damage(tmp_path: Path) -> None:
     assert broken.returncode == 2
     assert len(broken.stderr.strip().splitlines()) == 1  # one-line reason
     assert "damaged" in broken.stderr and "Traceback" not in broken.stderr
-
-
-def test_demo_runs(tmp_path: Path) -> None:
-    result = run_cli("--demo")
-    assert result.returncode == 0, result.stderr
-    assert "演示数据" in result.stdout and "全部完好" in result.stdout

@@ -1,0 +1,495 @@
+"""The child file (一人一档): tabs 基本信息, 监护人, 评估, 走访, 个案, 附件, 历史."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.case import STAGE_LABELS_ZH, Case
+from app.domain.child_file import ChildFile
+from app.domain.visit import VISIT_FORM_LABELS_ZH, Visit
+from app.services.assessments import FINISHED, Assessment, level_history
+from app.services.children import HistoryEntry
+from app.services.stored import Stored
+from storage.records import Revision
+from ui.desk_services import DeskServices
+from ui.theme import level_word
+from ui.views.child_form import ChildForm
+from ui.views.guardians_tab import GuardiansTab
+from ui.views.level_badge import LevelBadge
+from ui.views.messages import show_error, user_message
+
+FIELD_NAMES_ZH = {
+    "name": "姓名",
+    "gender": "性别",
+    "birth_date": "出生日期",
+    "id_number": "身份证号",
+    "ethnicity": "民族",
+    "hukou": "户籍",
+    "address": "现住址",
+    "village_code": "村代码",
+    "town_code": "乡镇代码",
+    "school": "学校",
+    "grade": "年级",
+    "health": "健康状况",
+    "disability": "残疾",
+    "psych_screenings": "心理筛查",
+    "categories": "类别",
+    "guardians": "监护人",
+    "support": "救助保障",
+    "caring_mother": "爱心妈妈",
+    "status": "档案状态",
+    "transfer": "转移",
+    "closure_reason": "关闭原因",
+    "notes": "备注",
+    "opened_on": "建档日期",
+    "demo": "演示标记",
+}
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    child: Stored[ChildFile] | None
+    assessments: list[Stored[Assessment]]
+    visits: list[Stored[Visit]]
+    cases: list[Stored[Case]]
+    attachments: list[Revision]
+    history: list[HistoryEntry]
+
+
+class ChildFileDialog(QDialog):
+    child_saved = Signal(str)  # record id: the caseload should refresh
+
+    def __init__(
+        self,
+        desk: DeskServices,
+        child_id: str | None = None,
+        parent: QWidget | None = None,
+        draft: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("child_file_dialog")
+        self.setWindowTitle(self.tr("儿童档案") if child_id else self.tr("新建儿童档案"))
+        self.desk = desk
+        self.child_id = child_id
+        self._dirty = False
+        self._level: str | None = None
+
+        self.header = QLabel("")
+        self.header.setObjectName("child_header")
+        self.header.setProperty("role", "title")
+        self.badge = LevelBadge(None)
+        self.form = ChildForm(desk.today(), desk.village_code)
+        self.guardians = GuardiansTab()
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("child_tabs")
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.form)
+        self.tabs.addTab(scroll, self.tr("基本信息"))
+        self.tabs.addTab(self.guardians, self.tr("监护人"))
+        self.assessments_list = self._list("assessments_list")
+        self.level_trend = QLabel("")
+        self.level_trend.setObjectName("level_trend")
+        self.visits_list = self._list("visits_list")
+        self.cases_list = self._list("cases_list")
+        self.attachments_list = self._list("attachments_list")
+        self.history_list = self._list("history_list")
+        self.new_assessment = QPushButton(self.tr("新建评估"))
+        self.new_assessment.setObjectName("new_assessment")
+        self.new_visit = QPushButton(self.tr("记录走访"))
+        self.new_visit.setObjectName("new_visit")
+        self.new_case = QPushButton(self.tr("新建个案"))
+        self.new_case.setObjectName("new_case")
+        self.add_attachment = QPushButton(self.tr("添加照片或扫描件"))
+        self.add_attachment.setObjectName("add_attachment")
+        self.tabs.addTab(
+            self._tab(self.assessments_list, self.new_assessment, self.level_trend), self.tr("评估")
+        )
+        self.tabs.addTab(self._tab(self.visits_list, self.new_visit), self.tr("走访"))
+        self.tabs.addTab(self._tab(self.cases_list, self.new_case), self.tr("个案"))
+        self.tabs.addTab(self._tab(self.attachments_list, self.add_attachment), self.tr("附件"))
+        self.tabs.addTab(self._tab(self.history_list), self.tr("历史"))
+
+        self.save_button = QPushButton(self.tr("保存"))
+        self.save_button.setObjectName("save_child")
+        self.save_button.setDefault(True)
+        close = QPushButton(self.tr("关闭"))
+        close.setObjectName("close_child")
+        self.status = QLabel("")
+        self.status.setObjectName("status")
+        top = QHBoxLayout()
+        top.addWidget(self.header)
+        top.addWidget(self.badge)
+        top.addStretch(1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.save_button)
+        bottom.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(bottom)
+        self.resize(1000, 720)
+
+        self.save_button.clicked.connect(self.save)
+        close.clicked.connect(self.close)
+        self.form.edited.connect(self._mark_dirty)
+        self.guardians.edited.connect(self._mark_dirty)
+        self.new_visit.clicked.connect(lambda: self._open_visit(None))
+        self.visits_list.itemActivated.connect(
+            lambda item: self._open_visit(item.data(Qt.ItemDataRole.UserRole))
+        )
+        self.new_assessment.clicked.connect(lambda: self._open_assessment(None))
+        self.assessments_list.itemActivated.connect(
+            lambda item: self._open_assessment(item.data(Qt.ItemDataRole.UserRole))
+        )
+        self.new_case.clicked.connect(lambda: self._open_case(None))
+        self.cases_list.itemActivated.connect(
+            lambda item: self._open_case(item.data(Qt.ItemDataRole.UserRole))
+        )
+        self.add_attachment.clicked.connect(self._add_attachment)
+        self.attachments_list.itemActivated.connect(self._view_attachment)
+        self._set_saved_tabs_enabled(child_id is not None)
+        self._draft = draft
+        self.reload()
+
+    # ----- layout helpers -------------------------------------------------------------------
+
+    def _list(self, name: str) -> QListWidget:
+        widget = QListWidget()
+        widget.setObjectName(name)
+        widget.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        widget.setAlternatingRowColors(True)
+        return widget
+
+    def _tab(
+        self, body: QWidget, button: QPushButton | None = None, extra: QWidget | None = None
+    ) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        row = QHBoxLayout()
+        if button is not None:
+            row.addWidget(button)
+        if extra is not None:
+            row.addWidget(extra, 1)
+        row.addStretch(1)
+        layout.addLayout(row)
+        layout.addWidget(body, 1)
+        return page
+
+    def _set_saved_tabs_enabled(self, enabled: bool) -> None:
+        for index in range(2, self.tabs.count()):
+            self.tabs.setTabEnabled(index, enabled)
+
+    def _mark_dirty(self) -> None:
+        self._dirty = True
+        self.status.setText(self.tr("有未保存的修改"))
+
+    # ----- loading ------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        child_id = self.child_id
+        desk = self.desk
+
+        def load() -> _Loaded:
+            if child_id is None:
+                return _Loaded(None, [], [], [], [], [])
+            return _Loaded(
+                desk.children.get(child_id),
+                desk.assessments.list_all(child_id),
+                desk.visits.list_all(child_id),
+                desk.cases.list_all(child_id),
+                desk.children.attachments(child_id),
+                desk.children.history(child_id),
+            )
+
+        desk.runner.submit(load, self._show, lambda err: show_error(self, err))
+
+    def _show(self, loaded: _Loaded) -> None:
+        if loaded.child is not None:
+            child = loaded.child.value
+            self.header.setText(f"{child.name}　{child.age_on(self.desk.today())}岁")
+            self.form.load(child)
+            self.guardians.load(child.guardians)
+        if self._draft is not None:  # unsaved input kept across an auto-lock
+            restored = ChildFile.from_json(self._draft)
+            self.form.load(restored)
+            self.guardians.load(restored.guardians)
+            self._draft = None
+            self._mark_dirty()
+            self.status.setText(self.tr("已恢复锁定前未保存的内容，请检查后保存"))
+        history = level_history(loaded.assessments)
+        self._level = history[-1].level if history else None
+        self.badge.set_level(self._level)
+        self.level_trend.setText(
+            self.tr("等级变化：")
+            + " → ".join(f"{h.on:%Y-%m} {level_word(h.level)}" for h in history)
+            if history
+            else self.tr("还没有完成的评估")
+        )
+        self._fill(
+            self.assessments_list,
+            [
+                (
+                    s.record_id,
+                    f"{(s.value.finished_on or s.value.started_on).isoformat()}　"
+                    + (
+                        f"{level_word(s.value.level)}　已完成"
+                        if s.value.status == FINISHED
+                        else "草稿（未完成，双击继续）"
+                    )
+                    + f"　{s.value.definition_id} v{s.value.definition_version}",
+                )
+                for s in reversed(loaded.assessments)
+            ],
+        )
+        self._fill(
+            self.visits_list,
+            [
+                (
+                    s.record_id,
+                    f"{s.value.on.isoformat()}　{VISIT_FORM_LABELS_ZH[s.value.form]}　"
+                    f"见到：{'、'.join(s.value.met) or '—'}　问题：{s.value.problems or '无'}",
+                )
+                for s in loaded.visits
+            ],
+        )
+        self._fill(
+            self.cases_list,
+            [
+                (
+                    s.record_id,
+                    f"{s.value.opened_on.isoformat()}　{STAGE_LABELS_ZH[s.value.stage]}　{s.value.summary}"
+                    + ("　【强制报告】" if s.value.mandatory_report else ""),
+                )
+                for s in loaded.cases
+            ],
+        )
+        self._fill(
+            self.attachments_list,
+            [
+                (r.record_id, f"{r.data['filename']}　{r.data['size'] // 1024} KB")
+                for r in loaded.attachments
+            ],
+        )
+        self._fill(
+            self.history_list,
+            [(str(h.revision), self._history_text(h)) for h in reversed(loaded.history)],
+        )
+
+    def _history_text(self, entry: HistoryEntry) -> str:
+        when = datetime.fromtimestamp(entry.changed_at_ms / 1000, tz=UTC).astimezone()
+        if entry.deleted:
+            what = "删除了档案"
+        elif entry.revision == 1:
+            what = "建立了档案"
+        else:
+            what = "修改了 " + "、".join(
+                FIELD_NAMES_ZH.get(c.field, c.field) for c in entry.changes
+            )
+        return f"{when:%Y-%m-%d %H:%M}　{entry.author}　{what}"
+
+    @staticmethod
+    def _fill(widget: QListWidget, rows: list[tuple[str, str]]) -> None:
+        widget.clear()
+        for key, text in rows:
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            widget.addItem(item)
+
+    # ----- saving ---------------------------------------------------------------------------
+
+    def current_value(self) -> ChildFile:
+        return replace(self.form.value(), guardians=list(self.guardians.guardians))
+
+    def save(self) -> None:
+        child = self.current_value()
+        child_id = self.child_id
+        desk = self.desk
+
+        def save() -> Stored[ChildFile]:
+            if child_id is None:
+                return desk.children.create(child)
+            return desk.children.update(child_id, child)
+
+        self.status.setText(self.tr("正在保存…"))
+        desk.runner.submit(save, self._saved, self._save_failed)
+
+    def _saved(self, stored: Stored[ChildFile]) -> None:
+        self.child_id = stored.record_id
+        self._dirty = False
+        self.status.setText(self.tr("已保存"))
+        self.setWindowTitle(self.tr("儿童档案"))
+        self._set_saved_tabs_enabled(True)
+        self.form.show_problems(stored.value.problems(self.desk.today()))
+        self.form.show_recognition(stored.value)
+        self.child_saved.emit(stored.record_id)
+        self.reload()
+
+    def _save_failed(self, err: BaseException) -> None:
+        problems = getattr(err, "problems", None)
+        if problems is not None and hasattr(err, "message_zh"):
+            self.form.show_problems(problems)
+            self.tabs.setCurrentIndex(0)
+            self.status.setText(self.tr("没有保存：请按红字提示修改后再保存"))
+        else:
+            self.status.setText(user_message(err))
+            show_error(self, err)
+
+    def draft(self) -> dict[str, Any] | None:
+        """Unsaved input, to keep encrypted across an auto-lock."""
+        return self.current_value().to_json() if self._dirty else None
+
+    def discard_changes(self) -> None:
+        self._dirty = False
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._dirty:
+            answer = QMessageBox.question(
+                self,
+                self.tr("有未保存的修改"),
+                self.tr("档案有修改还没有保存。要保存吗？"),
+                QMessageBox.StandardButton.Save
+                | QMessageBox.StandardButton.Discard
+                | QMessageBox.StandardButton.Cancel,
+            )
+            if answer == QMessageBox.StandardButton.Cancel:
+                event.ignore()
+                return
+            if answer == QMessageBox.StandardButton.Save:
+                self.save()
+                event.ignore()
+                return
+        event.accept()
+
+    # ----- the other tabs ---------------------------------------------------------------------
+
+    def _open_visit(self, record_id: str | None) -> None:
+        from ui.views.visit_dialog import VisitDialog
+
+        child_id = self.child_id
+        if child_id is None:
+            return
+
+        def find() -> Stored[Visit] | None:
+            if record_id is None:
+                return None
+            found = [v for v in self.desk.visits.list_all(child_id) if v.record_id == record_id]
+            return found[0] if found else None
+
+        def open_dialog(stored: Stored[Visit] | None) -> None:
+            dialog = VisitDialog(self.desk, child_id, self._level, stored, self)
+            dialog.visit_saved.connect(lambda _rid: self._changed())
+            dialog.exec()
+
+        self.desk.runner.submit(find, open_dialog, lambda err: show_error(self, err))
+
+    def _open_assessment(self, record_id: str | None) -> None:
+        if self.child_id is None:
+            return
+        from ui.views.assessment_wizard import AssessmentWizard
+
+        wizard = AssessmentWizard(self.desk, self.child_id, record_id, self)
+        wizard.assessment_finished.connect(lambda _rid: self._changed())
+        wizard.exec()
+        self._changed()
+
+    def _open_case(self, record_id: str | None) -> None:
+        if self.child_id is None:
+            return
+        from ui.views.case_dialog import CaseDialog
+
+        dialog = CaseDialog(self.desk, self.child_id, record_id, self)
+        dialog.case_changed.connect(self._changed)
+        dialog.exec()
+        self._changed()
+
+    def _changed(self) -> None:
+        if self.child_id is not None:
+            self.child_saved.emit(self.child_id)
+        self.reload()
+
+    def _add_attachment(self) -> None:
+        if self.child_id is None:
+            return
+        path, _filter = QFileDialog.getOpenFileName(
+            self,
+            self.tr("选择照片或扫描件"),
+            "",
+            self.tr("图片或PDF (*.jpg *.jpeg *.png *.pdf *.tif *.tiff)"),
+        )
+        if path:
+            self.attach_file(Path(path))
+
+    def attach_file(self, path: Path) -> None:
+        child_id = self.child_id
+        if child_id is None:
+            return
+        mime = {
+            ".jpg": "image/jpeg",
+            ".jpeg": "image/jpeg",
+            ".png": "image/png",
+            ".pdf": "application/pdf",
+        }.get(path.suffix.lower(), "application/octet-stream")
+
+        def add() -> Revision:
+            with path.open("rb") as source:  # streamed and encrypted chunk by chunk
+                return self.desk.children.add_attachment(
+                    child_id, source, filename=path.name, mime=mime
+                )
+
+        self.desk.runner.submit(add, lambda _r: self._changed(), lambda err: show_error(self, err))
+
+    def _view_attachment(self, item: QListWidgetItem) -> None:
+        attachment_id = item.data(Qt.ItemDataRole.UserRole)
+
+        def read() -> bytes:
+            buffer = io.BytesIO()  # decrypted into memory only, never to a plaintext file
+            for chunk in self.desk.vault.read_attachment(attachment_id):
+                buffer.write(chunk)
+            return buffer.getvalue()
+
+        def show(data: bytes) -> None:
+            pixmap = QPixmap()
+            if not pixmap.loadFromData(data):
+                QMessageBox.information(
+                    self, self.tr("附件"), self.tr("这个附件不是图片，暂时不能在这里预览。")
+                )
+                return
+            viewer = QDialog(self)
+            viewer.setWindowTitle(item.text())
+            label = QLabel()
+            label.setPixmap(
+                pixmap.scaled(
+                    900,
+                    650,
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )
+            QVBoxLayout(viewer).addWidget(label)
+            viewer.exec()
+
+        self.desk.runner.submit(read, show, lambda err: show_error(self, err))
