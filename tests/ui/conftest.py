@@ -43,6 +43,12 @@ def demo_desk(desk: DeskServices) -> DeskServices:
     """The desk over a vault holding 40 demo children."""
     from app.demo_caseload import fill_vault
 
-    fill_vault(desk.vault, children=40, seed=7, village_code="500119104201", today=TODAY,
-               author=desk.author)
+    fill_vault(
+        desk.vault,
+        children=40,
+        seed=7,
+        village_code="500119104201",
+        today=TODAY,
+        author=desk.author,
+    )
     return desk
