@@ -29,11 +29,11 @@ from sync.documents import (
 )
 from sync.errors import MalformedError, RevokedError, SyncError, TooLargeError
 from sync.keys import KeyPair
+from sync.protocol_types import SYNCED_TYPES
 from sync.wire import new_id, revision_id
 
 DEVICE_KEYS_TYPE = "sync_device_keys"
 ENROLLMENT_TYPE = "sync_enrollment"
-LOCAL_TYPES = (DEVICE_KEYS_TYPE, ENROLLMENT_TYPE)
 SEQUENCE_META = "sync.sequence"
 CURSOR_META = "sync.cursor"
 DEFAULT_BATCH_REVISIONS = 500
@@ -161,7 +161,10 @@ def _groups(vault: Vault, max_revisions: int, max_bytes: int) -> Iterator[list[d
     group: list[dict[str, Any]] = []
     size = 0
     for entry in outbox.unsent(vault):
-        if entry.revision.record_type in LOCAL_TYPES:
+        if entry.revision.record_type not in SYNCED_TYPES:
+            # Only the listed domain types ever leave the laptop: device keys, the enrollment
+            # and the vault's copy of its recovery code (and any future local type) stay.
+            outbox.mark_local(vault, entry.revision.record_id)
             continue
         items = [_revision_item(entry)]
         blob = _blob_item(vault, entry)

@@ -42,6 +42,7 @@ from sync.errors import (
     UnknownDeviceError,
 )
 from sync.keys import KeyPair, PublicKeys
+from sync.protocol_types import CHILD_LINKED, SYNCED_TYPES
 from sync.server import db
 from sync.server.merge import ABSENT, FieldStamp, Incoming, RecordState, apply
 from sync.wire import (
@@ -57,8 +58,6 @@ from sync.wire import (
 
 log = logging.getLogger("childdesk.district")
 
-SYNCED_TYPES = ("director_profile", "child", "visit", "assessment", "case", "attachment")
-CHILD_LINKED = ("visit", "assessment", "case")
 HLC_RE = re.compile(r"^\d{13}-\d{6}-[0-9a-f]{16}$")
 RECORD_TYPE_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32

@@ -1,0 +1,266 @@
+"""District server fixtures: keys, a database per test (SQLite, and PostgreSQL on a real server
+this suite starts itself), enrolled devices with real vaults, and helpers to build batches."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from storage.vault import Vault
+from sync import device as device_side
+from sync.documents import Enrollment, build_batch_plaintext, encrypt_batch
+from sync.keys import KeyPair
+from sync.server import db
+from sync.server.district import District
+from sync.wire import new_id
+from tests.conftest import create_vault
+
+VILLAGE_A = "500119104201"
+VILLAGE_B = "500119104202"
+VILLAGE_C = "500119105301"
+
+
+@pytest.fixture(scope="session")
+def district_keys() -> KeyPair:
+    return KeyPair.generate()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _pg_bin() -> Path | None:
+    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (candidate / "initdb").exists():
+            return candidate
+    found = shutil.which("initdb")
+    return Path(found).parent if found else None
+
+
+class PostgresServer:
+    """A throw-away PostgreSQL cluster on loopback (run as the 'postgres' user when we are root:
+    the server refuses to run as root)."""
+
+    def __init__(self) -> None:
+        bin_dir = _pg_bin()
+        if bin_dir is None:
+            message = "PostgreSQL server binaries not found (./setup.sh installs postgresql)"
+            if os.environ.get("CI"):
+                pytest.fail(message)
+            pytest.skip(message)
+        self.bin = bin_dir
+        self.root = Path(tempfile.mkdtemp(prefix="childdesk-pg-"))
+        self.port = free_port()
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:
+            shutil.chown(self.root, user="postgres")
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+        self.data = self.root / "data"
+        self._run(str(bin_dir / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres")
+        self._run(
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.root / "log"),
+            "-w",
+            "-o",
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c max_connections=300 -c synchronous_commit=on",
+            "start",
+        )
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *argv: str) -> None:
+        result = subprocess.run(
+            [*self.as_user, *argv], capture_output=True, text=True, check=False, timeout=120
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"{argv[0]} failed: {result.stderr[-2000:]}")
+
+    def stop(self) -> None:
+        subprocess.run(
+            [*self.as_user, str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop"],
+            capture_output=True,
+            check=False,
+            timeout=60,
+        )
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    server = PostgresServer()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def reset_postgres(url: str) -> None:
+    engine = db.make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'district.db'}"
+    server: PostgresServer = request.getfixturevalue("pg_server")
+    reset_postgres(server.url)
+    return server.url
+
+
+def make_district(url: str, keys: KeyPair) -> District:
+    engine = db.make_engine(url)
+    db.migrate(engine)
+    return District(engine, keys.public, keys)
+
+
+@pytest.fixture
+def district(db_url: str, district_keys: KeyPair) -> Iterator[District]:
+    d = make_district(db_url, district_keys)
+    yield d
+    d.engine.dispose()
+
+
+@pytest.fixture
+def sqlite_district(tmp_path: Path, district_keys: KeyPair) -> Iterator[District]:
+    d = make_district(f"sqlite:///{tmp_path / 'district.db'}", district_keys)
+    yield d
+    d.engine.dispose()
+
+
+@dataclass
+class Device:
+    vault: Vault
+    keys: KeyPair
+    enrollment: Enrollment
+    sequence: int = 0
+
+    @property
+    def device_id(self) -> str:
+        return self.vault.device_id
+
+    def batch(
+        self,
+        items: list[dict[str, Any]],
+        *,
+        batch_id: str | None = None,
+        sequence: int | None = None,
+        signer: KeyPair | None = None,
+        district_id: str | None = None,
+    ) -> bytes:
+        """A batch file from raw items (for tests that need exact control)."""
+        if sequence is None:
+            self.sequence += 1
+            sequence = self.sequence + 1000
+        plaintext = build_batch_plaintext(
+            batch_id=batch_id or new_id(),
+            device_id=self.device_id,
+            sequence=sequence,
+            district_id=district_id or self.enrollment.district_id,
+            cursor="",
+            items=items,
+            signer=(signer or self.keys).signing,
+        )
+        return encrypt_batch(plaintext, self.enrollment.district)
+
+
+def enroll(district: District, vault: Vault, villages: list[str]) -> Device:
+    code = district.create_enroll_code(villages, 3600)
+    request = device_side.enrollment_request(vault, code, label="test", author="test")
+    answer = district.enroll(request, source="test")
+    enrollment = device_side.accept_enrollment(vault, answer, request=request, author="test")
+    keys = device_side.device_keys(vault)
+    assert keys is not None
+    return Device(vault, keys, enrollment)
+
+
+@pytest.fixture
+def make_device(tmp_path: Path) -> Iterator[Any]:
+    vaults: list[Vault] = []
+
+    def factory(district: District, villages: list[str], name: str = "v") -> Device:
+        created = create_vault(tmp_path / f"vault-{name}-{len(vaults)}", village_code=villages[0])
+        vaults.append(created.vault)
+        return enroll(district, created.vault, villages)
+
+    yield factory
+    for v in vaults:
+        v.lock()
+
+
+def hlc(wall_ms: int, counter: int, device_id: str) -> str:
+    return f"{wall_ms:013d}-{counter:06d}-{device_id}"
+
+
+def revision_item(
+    device: Device,
+    *,
+    record_id: str,
+    record_type: str,
+    data: dict[str, Any],
+    wall_ms: int,
+    revision: int = 1,
+    base_hlc: str | None = None,
+    deleted: bool = False,
+    device_id: str | None = None,
+) -> dict[str, Any]:
+    dev = device_id or device.device_id
+    return {
+        "kind": "revision",
+        "record_id": record_id,
+        "record_type": record_type,
+        "revision": revision,
+        "hlc": hlc(wall_ms, 0, dev),
+        "device_id": dev,
+        "author": "测试",
+        "deleted": deleted,
+        "base_hlc": base_hlc,
+        "data": data,
+    }
+
+
+class ServerThread:
+    """The real HTTP app under uvicorn on 127.0.0.1 and a free port, in a thread."""
+
+    def __init__(self, district: District) -> None:
+        import uvicorn
+
+        from sync.server.app import create_app
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            create_app(district), host="127.0.0.1", port=self.port, log_level="warning"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=20)
