@@ -10,6 +10,7 @@ from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
 from app.domain.schedule import LEVELS
 from app.printing.child_blocks import child_identity_table
+from app.printing.fonts import MAIN_FONT
 from app.printing.forms import (
     Label,
     form_table,
@@ -44,6 +45,7 @@ def _level_banner(level: str | None, label: str | None) -> Table:
     table.setStyle(
         TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), MAIN_FONT),
                 ("BACKGROUND", (0, 0), (-1, -1), colour if colour is not None else white),
                 ("TOPPADDING", (0, 0), (-1, -1), 4),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 6),

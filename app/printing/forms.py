@@ -11,6 +11,7 @@ from reportlab.lib.colors import Color, black
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
+from app.printing.fonts import MAIN_FONT
 from app.printing.markup import BLANK_DATE, para_text
 from app.printing.page import FRAME_WIDTH
 from app.printing.styles import HEADING_BACKGROUND, LABEL_BACKGROUND, styles
@@ -56,6 +57,7 @@ def form_table(
     col_widths = [FRAME_WIDTH * w / total for w in widths]
     data: list[list[Flowable | str]] = []
     commands: list[tuple[object, ...]] = [
+        ("FONTNAME", (0, 0), (-1, -1), MAIN_FONT),  # for plain-string cells; not Helvetica
         ("GRID", (0, 0), (-1, -1), 0.6, black),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("LEFTPADDING", (0, 0), (-1, -1), 4),
@@ -134,6 +136,7 @@ def section(title: str) -> Flowable:
     table.setStyle(
         TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), MAIN_FONT),
                 ("BACKGROUND", (0, 0), (-1, -1), HEADING_BACKGROUND),
                 ("LEFTPADDING", (0, 0), (-1, -1), 6),
                 ("TOPPADDING", (0, 0), (-1, -1), 0),
@@ -245,6 +248,7 @@ def signature_block(roles: Sequence[str], *, dated: bool = True) -> KeepTogether
     table.setStyle(
         TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), MAIN_FONT),
                 ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
                 ("LINEBELOW", (1, 0), (1, -1), 0.6, black),
                 ("ALIGN", (0, 0), (0, -1), "RIGHT"),

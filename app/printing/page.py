@@ -209,6 +209,8 @@ def build_pdf(
         creator="儿童主任工作台",
         subject="",
         invariant=True,
+        initialFontName=MAIN_FONT,  # else an unused, unembedded Helvetica is referenced
+        initialFontSize=10.5,
     )
     doc.build(list(story), canvasmaker=_Canvas)
     return buffer.getvalue()
