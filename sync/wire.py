@@ -112,7 +112,8 @@ def parse_json_object(raw: bytes, what: str) -> dict[str, Any]:
         raise MalformedError(f"{what} is not valid JSON") from None
     if not isinstance(value, dict):
         raise MalformedError(f"{what} is not a JSON object")
-    if not _depth_ok(value):
+    # Depth is at most the number of brackets: only count-heavy input needs the walk.
+    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and not _depth_ok(value):
         raise MalformedError(f"{what} is nested too deeply")
     return value
 

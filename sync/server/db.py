@@ -31,7 +31,6 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.pool import NullPool
 
 from sync.errors import SyncError
 
@@ -220,7 +219,10 @@ class DatabaseTooNewError(SyncError):
 def make_engine(url: str) -> Engine:
     """An engine with the durability the receipts promise."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, poolclass=NullPool)
+        # A small pool: closing a WAL connection checkpoints, which is slow to do per request.
+        engine = create_engine(
+            url, pool_size=4, max_overflow=8, connect_args={"check_same_thread": False}
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:

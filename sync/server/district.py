@@ -772,10 +772,14 @@ class _Ingest:
         self.accepted: list[str] = []
         self.rejected: list[Rejection] = []
         self.stored_here: dict[str, tuple[dict[str, Any], bool]] = {}
+        self.looked_up: set[str] = set()  # record ids already fetched (found or not)
+        self.revision_rows: list[dict[str, Any]] = []
+        self.next_seq: int | None = None
 
     # the record cache: merged state plus derived columns
     def _load(self, record_ids: Iterable[str]) -> None:
-        missing = sorted({r for r in record_ids if r and r not in self.states})
+        missing = sorted({r for r in record_ids if r and r not in self.looked_up})
+        self.looked_up.update(missing)
         for start in range(0, len(missing), 500):
             chunk = missing[start : start + 500]
             for row in self.conn.execute(
@@ -936,6 +940,7 @@ class _Ingest:
             self._reject(rid, "unknown_record_type", "this record type is not synced")
             return
         content = _content_hash(rev)
+        rev["_content_sha256"] = content
         if rid in existing:
             if existing[rid] == content:
                 self.accepted.append(rid)  # already stored: accepted again, not stored twice
@@ -1006,24 +1011,23 @@ class _Ingest:
         if rev.get("base_hlc") and base is None:
             found = self._bases([rev])
             base = found.get(revision_id(record_id, rev["base_hlc"]))
-        text = canonical_json(rev["data"]).decode()
-        seq = self.conn.execute(
-            db.revisions.insert()
-            .returning(db.revisions.c.seq)
-            .values(
-                record_id=record_id,
-                hlc=rev["hlc"],
-                record_type=rev["record_type"],
-                revision=rev["revision"],
-                device_id=rev["device_id"],
-                author=rev["author"],
-                deleted=rev["deleted"],
-                base_hlc=rev["base_hlc"],
-                data=text,
-                content_sha256=_content_hash(rev),
-                batch_id=self.batch.header.batch_id if self.batch else None,
-            )
-        ).scalar_one()
+        seq = self._take_seq()
+        self.revision_rows.append(
+            {
+                "seq": seq,
+                "record_id": record_id,
+                "hlc": rev["hlc"],
+                "record_type": rev["record_type"],
+                "revision": rev["revision"],
+                "device_id": rev["device_id"],
+                "author": rev["author"],
+                "deleted": rev["deleted"],
+                "base_hlc": rev["base_hlc"],
+                "data": canonical_json(rev["data"]).decode(),
+                "content_sha256": rev.get("_content_sha256") or _content_hash(rev),
+                "batch_id": self.batch.header.batch_id if self.batch else None,
+            }
+        )
         self.stored_here[revision_id(record_id, rev["hlc"])] = (rev["data"], rev["deleted"])
         rid = revision_id(record_id, rev["hlc"])
         previous = self.states.get(record_id)
@@ -1111,8 +1115,21 @@ class _Ingest:
             )
         self.accepted.append(sha)
 
+    def _take_seq(self) -> int:
+        """Sequence numbers are assigned here, under the write lock (one writer at a time), so
+        rows can be inserted in bulk and the changes cursor sees them in commit order."""
+        if self.next_seq is None:
+            last = self.conn.execute(select(func.max(db.revisions.c.seq))).scalar_one()
+            self.next_seq = int(last or 0) + 1
+        seq = self.next_seq
+        self.next_seq += 1
+        return seq
+
     def flush(self) -> None:
-        """Write the merged states and conflicts of every record this batch touched."""
+        """Write the revisions, merged states and conflicts of every record this batch touched."""
+        if self.revision_rows:
+            self.conn.execute(db.revisions.insert(), self.revision_rows)
+            self.revision_rows = []
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         for record_id in sorted(self.dirty):

@@ -1,0 +1,229 @@
+"""Sync load benchmark (loopback only): N simulated devices upload one batch of R revisions
+each, concurrently, to a district server running as its own process.
+
+    python bench/sync_load.py [--devices 200] [--revisions 100] [--postgres]
+
+Prints one JSON object: revisions_per_s, p95_batch_ms, lost, duplicates (both counted on the
+server's database afterwards), and the setup. Targets: SQLite ≥ 1,000 rev/s and p95 ≤ 2,000 ms;
+PostgreSQL ≥ 3,000 rev/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from storage.crypto import KdfParams  # noqa: E402
+from sync.documents import (  # noqa: E402
+    build_batch_plaintext,
+    build_enrollment_request,
+    encrypt_batch,
+    read_receipt,
+)
+from sync.keys import KeyPair, write_keystore  # noqa: E402
+from sync.server import db  # noqa: E402
+from sync.server.district import District  # noqa: E402
+
+PASSPHRASE = "benchmark-operator-passphrase"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def child_data(rng: secrets.SystemRandom, village: str, i: int) -> dict[str, Any]:
+    return {
+        "name": f"演示儿童{i}",
+        "gender": rng.choice(["male", "female"]),
+        "birth_date": f"201{rng.randint(0, 9)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
+        "village_code": village,
+        "address": f"{rng.randint(1, 8)}组{rng.randint(1, 99)}号",
+        "school": "镇中心小学",
+        "categories": ["left_behind"],
+        "guardians": [{"relation": "grandmother", "name": "演示祖母", "phone": "13800000000"}],
+        "notes": "演示数据 " + "情况良好，按时上学。" * 10,
+        "demo": "演示数据",
+    }
+
+
+def prepare(district: District, devices: int, revisions: int) -> list[tuple[str, bytes, Any]]:
+    rng = secrets.SystemRandom()
+    prepared = []
+    wall = int(time.time() * 1000)
+    for d in range(devices):
+        village = f"500119{d:06d}"
+        keys = KeyPair.generate()
+        device_id = secrets.token_hex(8)
+        code = district.create_enroll_code([village], 3600)
+        request = build_enrollment_request(code=code, device_id=device_id, keys=keys)
+        district.enroll(request, source=f"bench-{d}")
+        items = []
+        for r in range(revisions):
+            items.append(
+                {
+                    "kind": "revision",
+                    "record_id": secrets.token_hex(16),
+                    "record_type": "child",
+                    "revision": 1,
+                    "hlc": f"{wall + r:013d}-000000-{device_id}",
+                    "device_id": device_id,
+                    "author": "演示",
+                    "deleted": False,
+                    "base_hlc": None,
+                    "data": child_data(rng, village, r),
+                }
+            )
+        plaintext = build_batch_plaintext(
+            batch_id=secrets.token_hex(16),
+            device_id=device_id,
+            sequence=1,
+            district_id=district.district_id,
+            cursor="",
+            items=items,
+            signer=keys.signing,
+        )
+        prepared.append((device_id, encrypt_batch(plaintext, district.public), keys))
+    return prepared
+
+
+async def upload(url: str, prepared: list[tuple[str, bytes, Any]]) -> tuple[list[float], int]:
+    limits = httpx.Limits(max_connections=len(prepared), max_keepalive_connections=len(prepared))
+    latencies: list[float] = []
+    failures = 0
+    async with httpx.AsyncClient(timeout=300, limits=limits) as client:
+
+        async def one(device_id: str, data: bytes) -> None:
+            nonlocal failures
+            start = time.perf_counter()
+            for _attempt in range(3):  # a client retries a failed send with the same bytes
+                try:
+                    response = await client.post(f"{url}/api/v1/batches", content=data)
+                except httpx.HTTPError:
+                    continue
+                if response.status_code == 200:
+                    latencies.append((time.perf_counter() - start) * 1000)
+                    return
+            failures += 1
+
+        await asyncio.gather(*(one(d, data) for d, data, _k in prepared))
+    return latencies, failures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--devices", type=int, default=200)
+    parser.add_argument("--revisions", type=int, default=100)
+    parser.add_argument("--postgres", action="store_true", help="start a temporary PostgreSQL")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="childdesk-sync-bench-"))
+    pg = None
+    if args.postgres:
+        from tests.sync.conftest import PostgresServer
+
+        pg = PostgresServer()
+        db_url = pg.url
+    else:
+        db_url = f"sqlite:///{work / 'district.db'}"
+    keys = KeyPair.generate()
+    floor = KdfParams(os.urandom(16), 65536, 3)
+    write_keystore(work / "district-keys.json", keys, PASSPHRASE, kdf=floor)
+    engine = db.make_engine(db_url)
+    db.migrate(engine)
+    district = District(engine, keys.public, keys)
+    prepared = prepare(district, args.devices, args.revisions)
+
+    port = free_port()
+    exe = Path(sys.executable).with_name("childdesk-district")
+    server = subprocess.Popen(
+        [
+            str(exe),
+            "serve",
+            "--data-dir",
+            str(work),
+            "--db",
+            db_url,
+            "--port",
+            str(port),
+            "--passphrase-stdin",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert server.stdin is not None
+    server.stdin.write(f"{PASSPHRASE}\n".encode())
+    server.stdin.close()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("the server did not start")
+            time.sleep(0.1)
+        start = time.perf_counter()
+        latencies, failures = asyncio.run(upload(url, prepared))
+        elapsed = time.perf_counter() - start
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    expected = args.devices * args.revisions
+    counts = district.counts()
+    with engine.connect() as conn:
+        from sqlalchemy import select
+
+        receipts = [bytes(r[0]) for r in conn.execute(select(db.batches.c.receipt))]
+    accepted = sum(
+        len(read_receipt(r, keys.public, device_id=_device(r)).accepted) for r in receipts
+    )
+    latencies.sort()
+    p95 = latencies[max(0, int(len(latencies) * 0.95) - 1)] if latencies else float("nan")
+    result = {
+        "database": "postgresql" if pg else "sqlite",
+        "devices": args.devices,
+        "revisions_per_batch": args.revisions,
+        "revisions_per_s": round(counts["distinct_revisions"] / elapsed, 1),
+        "p95_batch_ms": round(p95, 1),
+        "p50_batch_ms": round(latencies[len(latencies) // 2], 1) if latencies else None,
+        "elapsed_s": round(elapsed, 2),
+        "lost": expected - counts["distinct_revisions"],
+        "duplicates": counts["revisions"] - counts["distinct_revisions"],
+        "failed_batches": failures,
+        "accepted_in_receipts": accepted,
+    }
+    engine.dispose()
+    if pg:
+        pg.stop()
+    print(json.dumps(result))
+
+
+def _device(receipt: bytes) -> str:
+    return str(json.loads(receipt.split(b"\n", 1)[0])["device_id"])
+
+
+if __name__ == "__main__":
+    main()
