@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QSize, Signal
+from PySide6.QtCore import QEvent, QSize, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -42,16 +42,13 @@ class MainWindow(QMainWindow):
         self.pages = pages
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
-        self.nav.setFixedWidth(round(self.fontMetrics().height() * 7.5))
         self.nav.setIconSize(QSize(0, 0))
         self.stack = QStackedWidget()
         for name in NAV_ITEMS:
-            item = QListWidgetItem(self.tr(name))
-            item.setSizeHint(QSize(0, self.fontMetrics().height() * 3))
-            self.nav.addItem(item)
+            self.nav.addItem(QListWidgetItem(self.tr(name)))
             self.stack.addWidget(pages[name])
         self.nav.setStyleSheet(
-            "QListWidget { border: none; background: #f3f5f7; font-size: 12pt; }"
+            "QListWidget { border: none; background: #f3f5f7; }"
             "QListWidget::item { padding-left: 14px; }"
             "QListWidget::item:selected { background: #1565c0; color: white; }"
         )
@@ -79,11 +76,24 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(lock)
         lock.clicked.connect(self.lock_requested)
         QShortcut(QKeySequence("Ctrl+L"), self, self.lock_requested.emit)
+        self._fit_navigation()
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.nav.setCurrentRow(0)
         store.loading.connect(self._show_loading)
         self.resize(1180, 760)
         self._allow_close: Callable[[], bool] | None = None
+
+    def _fit_navigation(self) -> None:
+        """Navigation sized from the current font, so 较大/特大 text stays readable."""
+        height = self.fontMetrics().height()
+        self.nav.setFixedWidth(round(height * 6.5))
+        for row in range(self.nav.count()):
+            self.nav.item(row).setSizeHint(QSize(0, round(height * 2.6)))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_navigation()
+        super().changeEvent(event)
 
     def show_page(self, name: str) -> None:
         self.nav.setCurrentRow(NAV_ITEMS.index(name))

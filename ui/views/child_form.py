@@ -51,6 +51,7 @@ class ChildForm(QWidget):
         self._today = today
         self._base: ChildFile | None = None
         self._village_code = village_code
+        self._loading = False
         self.errors: dict[str, QLabel] = {}
 
         self.name = QLineEdit()
@@ -144,7 +145,7 @@ class ChildForm(QWidget):
             box.setObjectName(f"category_{category.value}")
             self.categories[category] = box
             grid.addWidget(box, i // 4, i % 4)
-            box.toggled.connect(self.edited)
+            box.toggled.connect(self._changed)
 
         columns = QHBoxLayout()
         columns.addLayout(identity, 1)
@@ -175,10 +176,16 @@ class ChildForm(QWidget):
             self.mother_name,
             self.mother_phone,
         ):
-            widget.textEdited.connect(self.edited)
-        self.gender.currentIndexChanged.connect(self.edited)
-        self.birth_date.dateChanged.connect(self.edited)
-        self.notes.textChanged.connect(self.edited)
+            widget.textEdited.connect(self._changed)
+        self.gender.currentIndexChanged.connect(self._changed)
+        self.birth_date.dateChanged.connect(self._changed)
+        self.notes.textChanged.connect(self._changed)
+        self.disability_kind.currentIndexChanged.connect(self._changed)
+        self.disability_grade.valueChanged.connect(self._changed)
+
+    def _changed(self) -> None:
+        if not self._loading:  # filling the form is not an edit
+            self.edited.emit()
 
     def _row(self, form: QFormLayout, label: str, widget: QWidget, field: str) -> None:
         error = QLabel("")
@@ -198,6 +205,13 @@ class ChildForm(QWidget):
     # ----- reading and writing the form ---------------------------------------------------
 
     def load(self, child: ChildFile) -> None:
+        self._loading = True
+        try:
+            self._fill(child)
+        finally:
+            self._loading = False
+
+    def _fill(self, child: ChildFile) -> None:
         self._base = child
         self.name.setText(child.name)
         self.gender.setCurrentIndex(0 if child.gender == Gender.MALE else 1)

@@ -70,7 +70,9 @@ class PasswordPage(QWizardPage):
         super().__init__()
         self._wizard = wizard
         self.setTitle(self.tr("设置密码"))
-        self.setSubTitle(self.tr(RULES_TEXT))
+        rules = QLabel(self.tr(RULES_TEXT))
+        rules.setObjectName("password_rules")
+        rules.setWordWrap(True)
         self.password = QLineEdit()
         self.password.setObjectName("password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -86,6 +88,7 @@ class PasswordPage(QWizardPage):
         self.problems.setProperty("role", "error")
         self.problems.setWordWrap(True)
         form = QFormLayout(self)
+        form.addRow(rules)
         form.addRow(self.tr("密码"), self.password)
         form.addRow(self.tr("再输一遍"), self.repeat)
         form.addRow(self.tr("强度"), self.strength)
@@ -143,7 +146,9 @@ class RecoveryCodePage(QWizardPage):
 
     def initializePage(self) -> None:
         if self._wizard.created is not None:
-            self.code.setText(self._wizard.created.recovery_code.replace("-", "  "))
+            groups = self._wizard.created.recovery_code.split("-")
+            # Two lines of four groups: easy to read aloud and copy, never clipped.
+            self.code.setText("  ".join(groups[:4]) + "\n" + "  ".join(groups[4:]))
 
     def isComplete(self) -> bool:
         return self.written.isChecked()

@@ -108,7 +108,6 @@ class VisitDialog(QDialog):
         form.addRow(self.tr("提供的帮助"), self.help_given)
         form.addRow(self.tr("后续跟进"), self.follow_up)
         form.addRow(self.tr("下次走访日期"), self.next_on)
-        form.addRow("", self.proposal)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -118,6 +117,7 @@ class VisitDialog(QDialog):
         buttons.addButton(self.print_button, QDialogButtonBox.ButtonRole.ActionRole)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.proposal)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         buttons.accepted.connect(lambda: self._save(print_after=False))
