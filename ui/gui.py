@@ -170,6 +170,8 @@ class DeskSession(QObject):
                 page.text_scale_changed.connect(self.set_text_scale)
             if hasattr(page, "auto_lock_changed"):
                 page.auto_lock_changed.connect(self.set_auto_lock)
+            if hasattr(page, "print_monthly"):
+                page.print_monthly.connect(self.print_monthly)
 
     def open_child(self, child_id: str | None, draft: dict[str, Any] | None = None) -> None:
         from ui.views.child_file_dialog import ChildFileDialog
@@ -192,6 +194,20 @@ class DeskSession(QObject):
         self.open_dialogs.append(dialog)
         dialog.finished.connect(lambda _r: self._forget(dialog))
         dialog.show()
+
+    def print_monthly(self, month: str) -> None:
+        from app.printing import monthly_report_pdf
+        from app.services.monthly_report import ReportMonth
+        from ui.views.print_preview import preview_pdf
+
+        if self.desk is None:
+            return
+        vault, today = self.desk.vault, self.desk.today()
+        preview_pdf(
+            self.runner,
+            lambda: monthly_report_pdf(vault, ReportMonth.parse(month), today=today),
+            "月度工作报表", f"月度工作报表-{month}.pdf", self.window,
+        )
 
     def _forget(self, dialog: Any) -> None:
         if dialog in self.open_dialogs:

@@ -137,6 +137,8 @@ class ChildFileDialog(QDialog):
         self.save_button.setDefault(True)
         close = QPushButton(self.tr("关闭"))
         close.setObjectName("close_child")
+        self.print_button = QPushButton(self.tr("打印档案表"))
+        self.print_button.setObjectName("print_child")
         self.status = QLabel("")
         self.status.setObjectName("status")
         top = QHBoxLayout()
@@ -145,6 +147,7 @@ class ChildFileDialog(QDialog):
         top.addStretch(1)
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.print_button)
         bottom.addWidget(self.save_button)
         bottom.addWidget(close)
         layout = QVBoxLayout(self)
@@ -154,6 +157,7 @@ class ChildFileDialog(QDialog):
         self.resize(1000, 720)
 
         self.save_button.clicked.connect(self.save)
+        self.print_button.clicked.connect(self.print_sheet)
         close.clicked.connect(self.close)
         self.form.edited.connect(self._mark_dirty)
         self.guardians.edited.connect(self._mark_dirty)
@@ -402,6 +406,7 @@ class ChildFileDialog(QDialog):
         def open_dialog(stored: Stored[Visit] | None) -> None:
             dialog = VisitDialog(self.desk, child_id, self._level, stored, self)
             dialog.visit_saved.connect(lambda _rid: self._changed())
+            dialog.print_requested.connect(self.print_visit)
             dialog.exec()
 
         self.desk.runner.submit(find, open_dialog, lambda err: show_error(self, err))
@@ -430,6 +435,35 @@ class ChildFileDialog(QDialog):
         if self.child_id is not None:
             self.child_saved.emit(self.child_id)
         self.reload()
+
+    def print_visit(self, visit_id: str) -> None:
+        from app.printing import visit_record_pdf
+        from ui.views.print_preview import preview_pdf
+
+        vault, today = self.desk.vault, self.desk.today()
+        preview_pdf(
+            self.desk.runner,
+            lambda: visit_record_pdf(vault, visit_id, printed_on=today),
+            self.tr("入户走访记录表"),
+            f"走访记录-{today.isoformat()}.pdf",
+            self,
+        )
+
+    def print_sheet(self) -> None:
+        from app.printing import child_sheet_pdf
+        from ui.views.print_preview import preview_pdf
+
+        child_id = self.child_id
+        if child_id is None:
+            return
+        vault, today = self.desk.vault, self.desk.today()
+        preview_pdf(
+            self.desk.runner,
+            lambda: child_sheet_pdf(vault, child_id, printed_on=today),
+            self.tr("儿童档案表"),
+            f"儿童档案-{today.isoformat()}.pdf",
+            self,
+        )
 
     def _add_attachment(self) -> None:
         if self.child_id is None:
