@@ -394,9 +394,10 @@ class Vault:
         with self._lock:
             self._live()
             slot = self._header.slot(SLOT_PASSWORD)
-            if slot is None or unwrap_vault_key(
-                slot, password.encode(), vault_id=self._header.vault_id
-            ) is None:
+            if (
+                slot is None
+                or unwrap_vault_key(slot, password.encode(), vault_id=self._header.vault_id) is None
+            ):
                 raise WrongPasswordError("wrong password")
             stored = self.load(RECOVERY_CODE_TYPE).revisions
             if not stored:
@@ -540,6 +541,25 @@ class Vault:
             if damaged:
                 log.warning("%d damaged %s records", len(damaged), record_type)
             return LoadResult(revisions, damaged)
+
+    def iter_current(self, record_type: str, batch: int = 500) -> Iterator[Revision]:
+        """Like :meth:`load` but streamed in batches, so memory stays bounded for 100,000+
+        records (damaged ones are skipped here; ``verify`` and ``load`` report them)."""
+        with self._lock:
+            conn, cipher, _keys = self._live()
+            cursor = _guard(
+                lambda: conn.execute(
+                    self._SELECT + "WHERE record_type = ? AND is_head = 1 AND deleted = 0",
+                    (record_type,),
+                )
+            )
+            while True:
+                rows = _guard(lambda: cursor.fetchmany(batch))
+                if not rows:
+                    return
+                with gc_paused():
+                    decoded = [self._decode(cipher, row) for row in rows]
+                yield from (r for r in decoded if r is not None)
 
     def history(self, record_id: str) -> list[Revision]:
         """Every revision of a record, oldest first; damaged revisions raise."""

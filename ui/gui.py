@@ -143,6 +143,7 @@ class DeskSession(QObject):
         self.desk, self.store, self.window = desk, store, window
         self._wire(window, pages, desk, store)
         store.load()
+        self.app.aboutToQuit.connect(store.save_cache)  # next start opens from the cache
         self._restore_drafts(desk)
         window.show()
         self.idle.setInterval(self.settings.auto_lock_minutes * 60_000)
@@ -206,7 +207,9 @@ class DeskSession(QObject):
         preview_pdf(
             self.runner,
             lambda: monthly_report_pdf(vault, ReportMonth.parse(month), today=today),
-            "月度工作报表", f"月度工作报表-{month}.pdf", self.window,
+            "月度工作报表",
+            f"月度工作报表-{month}.pdf",
+            self.window,
         )
 
     def _forget(self, dialog: Any) -> None:

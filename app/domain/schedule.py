@@ -96,21 +96,30 @@ def _end_of_next_month(day: date) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
+@lru_cache(maxsize=4096)
+def _rule_summary(
+    schedule: VisitSchedule, categories: frozenset[str], level: str | None
+) -> tuple[int, bool, tuple[str, ...]]:
+    """(longest interval, per-calendar-month, reasons) for one category/level combination."""
+    rules = schedule.matching(categories, level)
+    interval = min([r.max_interval_days for r in rules], default=schedule.default_max_interval_days)
+    reasons = tuple(r.reason_zh for r in rules) or (
+        f"默认：每 {schedule.default_max_interval_days} 天至少走访1次",
+    )
+    return interval, any(r.per_calendar_month for r in rules), reasons
+
+
 def next_due(facts: ScheduleFacts, schedule: VisitSchedule) -> DueInfo:
-    rules = schedule.matching(facts.categories, facts.level)
     if facts.last_visit is None:
         return DueInfo(
             facts.child_id,
             facts.opened_on + timedelta(days=schedule.first_visit_within_days),
             ("新建档案：请尽快首次走访",),
         )
-    interval = min([r.max_interval_days for r in rules], default=schedule.default_max_interval_days)
+    interval, monthly, reasons = _rule_summary(schedule, facts.categories, facts.level)
     due = facts.last_visit + timedelta(days=interval)
-    if any(r.per_calendar_month for r in rules):
+    if monthly:
         due = min(due, _end_of_next_month(facts.last_visit))
-    reasons = tuple(r.reason_zh for r in rules) or (
-        f"默认：每 {schedule.default_max_interval_days} 天至少走访1次",
-    )
     if facts.requested_next is not None and facts.requested_next < due:
         due = facts.requested_next
         reasons = ("上次走访时约定的下次走访日期", *reasons)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from app.domain.categories import CATEGORY_LABELS_ZH
 from app.domain.schedule import VisitSchedule
 from app.services.caseload import Caseload
+from storage.gc_pause import gc_paused
 from ui.views.children_model import CHILD_ID_ROLE, ChildrenModel, Filters, make_rows
 from ui.views.level_badge import LevelBadgeDelegate
 
@@ -112,7 +113,9 @@ class ChildrenPage(QWidget):
         self.search.selectAll()
 
     def show_caseload(self, caseload: Caseload) -> None:
-        self.model.set_rows(make_rows(caseload.summaries.values(), self._schedule, self._today()))
+        with gc_paused():  # 10,000 rows of small objects: no collector passes meanwhile
+            rows = make_rows(caseload.summaries.values(), self._schedule, self._today())
+        self.model.set_rows(rows)
         self._update_count()
 
     def _filters_changed(self) -> None:
