@@ -176,7 +176,7 @@ def test_auto_lock_keeps_unsaved_input_encrypted(qtbot, session, tmp_path: Path)
     session.idle.setInterval(50)  # a short timeout for the test
     session.idle.start()
     qtbot.waitUntil(lambda: session.window is None, timeout=3000)
-    assert session.asked == [True]  # the password is asked again
+    qtbot.waitUntil(lambda: session.asked == [True], timeout=3000)  # the password is asked again
     vault = Vault.unlock(tmp_path / "v", PASSWORD)
     drafts = vault.load(DRAFT_TYPE).revisions
     assert len(drafts) == 1 and drafts[0].data["data"]["name"] == "未保存的名字"
