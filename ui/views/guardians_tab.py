@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from app.domain.categories import RELATION_LABELS_ZH, GuardianRelation
 from app.domain.child_file import Guardian
 from app.domain.guardian_situation import SITUATION_LABELS_ZH, GuardianSituation
+from ui.views.messages import confirm
 
 
 class GuardianDialog(QDialog):
@@ -159,7 +160,13 @@ class GuardiansTab(QWidget):
 
     def _remove(self) -> None:
         row = self.table.currentRow()
-        if 0 <= row < len(self.guardians):
+        if 0 <= row < len(self.guardians) and confirm(
+            self, self.tr("删除监护人"),
+            self.tr("确定要从档案中删除“{0}”吗？保存后生效，历史记录中仍可查到。").format(
+                self.guardians[row].name or RELATION_LABELS_ZH[self.guardians[row].relation]
+            ),
+            self.tr("删除"),
+        ):
             del self.guardians[row]
             self.load(self.guardians)
             self.edited.emit()
