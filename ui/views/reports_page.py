@@ -1,0 +1,515 @@
+"""报表: the monthly figures on screen (the same numbers as the printed 月度工作报表, from
+``app.services.monthly_report``) with a simple chart drawn with QPainter: children by level —
+each bar carries its word (红/橙/黄/绿), never colour alone — and visits done against due.
+
+The records are read on the vault worker once per change of the caseload (and only when the
+page is shown); changing the month recomputes the figures from them, also on the worker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QShowEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.schedule import LEVELS
+from app.services.caseload import Caseload
+from app.services.monthly_report import (
+    CaseloadRecords,
+    MonthError,
+    MonthlyFigures,
+    ReportMonth,
+    monthly_figures,
+)
+from ui.caseload_store import CaseloadStore
+from ui.desk_services import DeskServices
+from ui.theme import LEVEL_COLOURS, LEVEL_WORDS
+from ui.views.messages import show_error
+
+MONTHS_BACK = 36  # how far back the month picker goes
+NAMES_SHOWN = 12  # names listed under a figure before "等 N 人"
+_LEVEL_BARS = ("red", "orange", "yellow", "green", None)  # most serious first
+_VISIT_COLOURS = {
+    "due": "#546e7a",
+    "done": "#1565c0",
+    "overdue": "#c62828",
+    "pending": "#90a4ae",
+}
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str  # the word under the bar: the meaning is never carried by colour alone
+    value: int
+    colour: str
+    text_colour: str = "#212121"
+
+
+def level_bars(figures: MonthlyFigures) -> list[Bar]:
+    bars = []
+    for level in _LEVEL_BARS:
+        background, _foreground = LEVEL_COLOURS[level]
+        word = LEVEL_WORDS[level] if level else "未评估"
+        bars.append(Bar(word, figures.levels_at_end.get(level or "none", 0), background))
+    return bars
+
+
+def visit_bars(figures: MonthlyFigures) -> list[Bar]:
+    bars = [
+        Bar("应走访", figures.due_count, _VISIT_COLOURS["due"]),
+        Bar("已走访", figures.done_count, _VISIT_COLOURS["done"]),
+        Bar("逾期未走访", figures.overdue_count, _VISIT_COLOURS["overdue"]),
+    ]
+    if not figures.complete:
+        bars.append(Bar("待走访", figures.pending_count, _VISIT_COLOURS["pending"]))
+    return bars
+
+
+def completion_rate(done: int, due: int) -> str:
+    return f"{round(100 * done / due)}%" if due else "—"
+
+
+class MonthChart(QWidget):
+    """Two bar charts side by side, every bar labelled with its word and its number."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("month_chart")
+        self._panels: list[tuple[str, list[Bar]]] = []
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def set_figures(self, figures: MonthlyFigures | None) -> None:
+        if figures is None:
+            self._panels = []
+        else:
+            self._panels = [
+                (self.tr("各等级儿童人数（月末）"), level_bars(figures)),
+                (self.tr("走访：应走访与已走访（人）"), visit_bars(figures)),
+            ]
+        described = "；".join(
+            f"{title}：" + "，".join(f"{b.label} {b.value}" for b in bars)
+            for title, bars in self._panels
+        )
+        self.setAccessibleDescription(described)
+        self.setToolTip(described)
+        self.updateGeometry()
+        self.update()
+
+    def panels(self) -> list[tuple[str, list[Bar]]]:
+        return list(self._panels)
+
+    def sizeHint(self) -> QSize:
+        line = self.fontMetrics().height()
+        return QSize(line * 30, line * 13)
+
+    def minimumSizeHint(self) -> QSize:
+        line = self.fontMetrics().height()
+        return QSize(line * 20, line * 13)
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(self.rect(), QColor("#ffffff"))
+        if not self._panels:
+            painter.setPen(QColor("#757575"))
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.tr("暂无数据"))
+            return
+        gap = self.fontMetrics().height()
+        width = (self.width() - gap * (len(self._panels) + 1)) / len(self._panels)
+        for number, (title, bars) in enumerate(self._panels):
+            left = gap + number * (width + gap)
+            self._paint_panel(
+                painter, QRectF(left, gap / 2, width, self.height() - gap), title, bars
+            )
+        painter.end()
+
+    def _paint_panel(self, painter: QPainter, area: QRectF, title: str, bars: list[Bar]) -> None:
+        metrics = painter.fontMetrics()
+        line = metrics.height()
+        painter.setPen(QColor("#212121"))
+        title_font = painter.font()
+        title_font.setBold(True)
+        painter.save()
+        painter.setFont(title_font)
+        painter.drawText(
+            QRectF(area.left(), area.top(), area.width(), line * 1.4),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            title,
+        )
+        painter.restore()
+        top = area.top() + line * 1.6 + line * 1.2  # room for the numbers above the bars
+        baseline = area.bottom() - line * 1.6  # room for the words under the bars
+        height = max(1.0, baseline - top)
+        largest = max((b.value for b in bars), default=0) or 1
+        slot = area.width() / max(1, len(bars))
+        bar_width = min(slot * 0.6, line * 4)
+        painter.setPen(QPen(QColor("#9e9e9e"), 1))
+        painter.drawLine(int(area.left()), int(baseline), int(area.right()), int(baseline))
+        for index, bar in enumerate(bars):
+            centre = area.left() + slot * (index + 0.5)
+            bar_height = height * bar.value / largest
+            rect = QRectF(centre - bar_width / 2, baseline - bar_height, bar_width, bar_height)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(bar.colour))
+            painter.drawRect(rect)
+            painter.setPen(QColor("#212121"))
+            painter.drawText(
+                QRectF(centre - slot / 2, rect.top() - line * 1.2, slot, line * 1.2),
+                Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
+                str(bar.value),
+            )
+            painter.drawText(
+                QRectF(centre - slot / 2, baseline + line * 0.2, slot, line * 1.3),
+                Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                bar.label,
+            )
+
+
+class ReportsPage(QWidget):
+    print_monthly = Signal(str)  # YYYY-MM
+
+    def __init__(self, desk: DeskServices, store: CaseloadStore) -> None:
+        super().__init__()
+        self.setObjectName("reports_page")
+        self._desk = desk
+        self._store = store
+        self._records: CaseloadRecords | None = None
+        self._stale = True
+        self._loaded_once = False
+        self.figures: MonthlyFigures | None = None
+
+        title = QLabel(self.tr("报表"))
+        title.setProperty("role", "title")
+        self.month = QComboBox()
+        self.month.setObjectName("month")
+        self._fill_months(desk.today())
+        self.previous_month = QPushButton(self.tr("◀ 上个月"))
+        self.previous_month.setObjectName("previous_month")
+        self.next_month = QPushButton(self.tr("下个月 ▶"))
+        self.next_month.setObjectName("next_month")
+        self.print_button = QPushButton(self.tr("打印 / 保存为PDF"))
+        self.print_button.setObjectName("print_monthly")
+        self.period = QLabel("")
+        self.period.setObjectName("period")
+        self.period.setProperty("role", "hint")
+        self.period.setWordWrap(True)
+        self.message = QLabel("")
+        self.message.setObjectName("message")
+        self.message.setProperty("role", "error")
+        self.message.setWordWrap(True)
+        self.message.hide()
+
+        self.chart = MonthChart()
+        self.values: dict[str, QLabel] = {}
+        visits = self._group(
+            self.tr("走访情况"),
+            (
+                ("children_followed", self.tr("在册儿童")),
+                ("due", self.tr("本月应走访")),
+                ("done", self.tr("已走访")),
+                ("overdue", self.tr("逾期未走访")),
+                ("pending", self.tr("待走访")),
+                ("rate", self.tr("完成率")),
+                ("visits", self.tr("本月走访记录")),
+            ),
+        )
+        levels = self._group(
+            self.tr("监护等级"),
+            (
+                ("levels", self.tr("月末各等级")),
+                ("level_changes", self.tr("本月评估")),
+            ),
+        )
+        cases = self._group(
+            self.tr("个案与报告"),
+            (
+                ("new_cases", self.tr("新开个案")),
+                ("closed_cases", self.tr("结案")),
+                ("open_cases", self.tr("月末未结案")),
+                ("reports", self.tr("强制报告")),
+                ("escalations", self.tr("上报区民政局")),
+            ),
+        )
+        eighteen = self._group(
+            self.tr("年满18岁"),
+            (
+                ("turning_18", self.tr("本月满18岁")),
+                ("approaching_18", self.tr("今后半年将满18岁")),
+            ),
+        )
+
+        picker = QHBoxLayout()
+        picker.addWidget(QLabel(self.tr("月份")))
+        picker.addWidget(self.previous_month)
+        picker.addWidget(self.month)
+        picker.addWidget(self.next_month)
+        picker.addStretch(1)
+        picker.addWidget(self.print_button)
+
+        groups = QGridLayout()
+        groups.addWidget(visits, 0, 0, 2, 1)
+        groups.addWidget(levels, 0, 1)
+        groups.addWidget(cases, 1, 1)
+        groups.addWidget(eighteen, 2, 0, 1, 2)
+        groups.setColumnStretch(0, 1)
+        groups.setColumnStretch(1, 1)
+
+        content = QWidget()
+        content.setObjectName("report_content")
+        inner = QVBoxLayout(content)
+        inner.setContentsMargins(0, 0, 0, 0)
+        inner.addWidget(self.period)
+        inner.addWidget(self.message)
+        inner.addWidget(self.chart)
+        inner.addLayout(groups)
+        inner.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setObjectName("report_scroll")
+        scroll.setWidget(content)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addLayout(picker)
+        layout.addWidget(scroll, 1)
+
+        self.month.currentIndexChanged.connect(self._month_changed)
+        # Bound methods, not lambdas capturing self: PySide would keep a cycle alive to exit.
+        self.previous_month.clicked.connect(self._show_previous_month)
+        self.next_month.clicked.connect(self._show_next_month)
+        self.print_button.clicked.connect(self._print)
+        store.changed.connect(self._caseload_changed)
+        self._update_steps()
+        if store.caseload is not None:
+            self._caseload_changed(store.caseload)
+
+    # ----- layout helpers --------------------------------------------------------------------
+
+    def _group(self, title: str, rows: tuple[tuple[str, str], ...]) -> QGroupBox:
+        box = QGroupBox(title)
+        grid = QGridLayout(box)
+        grid.setColumnStretch(1, 1)
+        grid.setVerticalSpacing(round(self.fontMetrics().height() * 0.4))
+        for row, (key, label) in enumerate(rows):
+            name = QLabel(label)
+            name.setProperty("role", "hint")
+            name.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+            value = QLabel("—")
+            value.setObjectName(f"figure_{key}")
+            value.setWordWrap(True)
+            value.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            grid.addWidget(name, row, 0)
+            grid.addWidget(value, row, 1)
+            self.values[key] = value
+        return box
+
+    def _fill_months(self, today: date) -> None:
+        index = today.year * 12 + today.month - 1
+        for back in range(MONTHS_BACK):
+            year, month = divmod(index - back, 12)
+            report_month = ReportMonth(year, month + 1)
+            self.month.addItem(report_month.label_zh, str(report_month))
+
+    def selected_month(self) -> ReportMonth:
+        return ReportMonth.parse(str(self.month.currentData()))
+
+    def select_month(self, month: str) -> None:
+        """Choose a month (YYYY-MM) from the picker; raises MonthError when it is not there."""
+        index = self.month.findData(month)
+        if index < 0:
+            raise MonthError(f"month {month} is not offered", f"不能选择 {month}。")
+        self.month.setCurrentIndex(index)
+
+    def _show_previous_month(self) -> None:
+        self._step(1)  # the picker lists the newest month first
+
+    def _show_next_month(self) -> None:
+        self._step(-1)
+
+    def _step(self, delta: int) -> None:
+        target = self.month.currentIndex() + delta
+        if 0 <= target < self.month.count():
+            self.month.setCurrentIndex(target)
+
+    def _update_steps(self) -> None:
+        index = self.month.currentIndex()
+        self.next_month.setEnabled(index > 0)
+        self.previous_month.setEnabled(index < self.month.count() - 1)
+
+    # ----- loading ---------------------------------------------------------------------------
+
+    def _caseload_changed(self, _caseload: Caseload) -> None:
+        self._stale = True
+        if self.isVisible() or not self._loaded_once:
+            self.reload()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale and self._store.caseload is not None:
+            self.reload()
+
+    def reload(self) -> None:
+        """Read the records again, then the figures of the chosen month."""
+        self._stale = False
+        self._loaded_once = True
+        vault = self._desk.vault
+        self._desk.runner.submit(
+            lambda: CaseloadRecords.from_vault(vault), self._records_loaded, self._failed
+        )
+
+    def _records_loaded(self, records: CaseloadRecords) -> None:
+        self._records = records
+        self._compute()
+
+    def _month_changed(self) -> None:
+        self._update_steps()
+        if self._records is not None:
+            self._compute()
+
+    def _compute(self) -> None:
+        records = self._records
+        if records is None:
+            return
+        month = self.selected_month()
+        desk = self._desk
+        today = desk.today()
+        village = desk.village_code or None
+        self._desk.runner.submit(
+            lambda: monthly_figures(
+                records, month, today=today, village_code=village, schedule=desk.schedule
+            ),
+            self._show_figures,
+            self._failed,
+        )
+
+    def _failed(self, err: BaseException) -> None:
+        if isinstance(err, MonthError):
+            self.message.setText(err.message_zh)
+            self.message.show()
+            return
+        self._stale = True
+        self.message.setText(self.tr("报表没有算出来。请换个月份或稍后再试。"))
+        self.message.show()
+        show_error(self, err, self.tr("报表没有算出来"))
+
+    # ----- showing ---------------------------------------------------------------------------
+
+    def _names(self, names: list[str]) -> str:
+        if not names:
+            return ""
+        shown = "、".join(names[:NAMES_SHOWN])
+        if len(names) > NAMES_SHOWN:
+            shown += self.tr(" 等 {0} 人").format(len(names))
+        return shown
+
+    def _show_figures(self, figures: MonthlyFigures) -> None:
+        self.figures = figures
+        self.message.hide()
+        f = figures
+        first, as_of = f.month.first_day, f.as_of
+        period = self.tr("统计期间：{0}年{1}月{2}日 至 {3}年{4}月{5}日").format(
+            first.year, first.month, first.day, as_of.year, as_of.month, as_of.day
+        )
+        if not f.complete:
+            period += self.tr("（本月尚未结束，统计截至今天）")
+        if f.damaged_ids:
+            period += self.tr("。注意：有 {0} 条记录已损坏，未计入。").format(len(f.damaged_ids))
+        self.period.setText(period)
+
+        def person(count: int) -> str:
+            return self.tr("{0} 人").format(count)
+
+        overdue_names = self._names([d.name for d in f.overdue])
+        v = self.values
+        v["children_followed"].setText(person(f.children_followed))
+        v["due"].setText(
+            person(f.due_count)
+            + (
+                self.tr("（含上月结转逾期 {0} 人）").format(f.carried_over_count)
+                if f.carried_over_count
+                else ""
+            )
+        )
+        v["done"].setText(
+            person(f.done_count)
+            + self.tr("（按时 {0}，逾期后完成 {1}）").format(f.on_time_count, f.late_count)
+        )
+        v["overdue"].setText(
+            person(f.overdue_count) + (f"：{overdue_names}" if overdue_names else "")
+        )
+        v["overdue"].setStyleSheet("color: #c62828;" if f.overdue_count else "")
+        v["pending"].setText(
+            person(f.pending_count) if not f.complete else self.tr("0 人（本月已结束）")
+        )
+        v["rate"].setText(completion_rate(f.done_count, f.due_count))
+        v["visits"].setText(
+            self.tr("{0} 次，涉及 {1} 名儿童").format(f.visit_count, f.children_visited)
+        )
+
+        v["levels"].setText(
+            "，".join(
+                f"{LEVEL_WORDS[level]} {f.levels_at_end.get(level, 0)}"
+                for level in reversed(LEVELS)
+            )
+            + self.tr("，未评估 {0}").format(f.levels_at_end.get("none", 0))
+        )
+        directions = {"first": 0, "down": 0, "up": 0, "same": 0}
+        for change in f.level_changes:
+            directions[change.direction] += 1
+        if f.level_changes:
+            v["level_changes"].setText(
+                self.tr(
+                    "完成 {0} 次：首次评估 {1}，降码（好转）{2}，升码（变差）{3}，等级不变 {4}"
+                ).format(
+                    len(f.level_changes),
+                    directions["first"],
+                    directions["down"],
+                    directions["up"],
+                    directions["same"],
+                )
+            )
+        else:
+            v["level_changes"].setText(self.tr("本月没有完成的评估"))
+
+        def cases_text(items: tuple[object, ...], names: list[str]) -> str:
+            listed = self._names(names)
+            return self.tr("{0} 个").format(len(items)) + (f"：{listed}" if listed else "")
+
+        v["new_cases"].setText(cases_text(f.new_cases, [c.name for c in f.new_cases]))
+        v["closed_cases"].setText(cases_text(f.closed_cases, [c.name for c in f.closed_cases]))
+        v["open_cases"].setText(self.tr("{0} 个").format(f.open_cases_at_end))
+        reported = [r for r in f.reports if r.reported_on]
+        escalated = [r for r in f.reports if r.escalated_on]
+        v["reports"].setText(cases_text(tuple(reported), [r.name for r in reported]))
+        v["reports"].setStyleSheet("color: #c62828; font-weight: bold;" if reported else "")
+        v["escalations"].setText(cases_text(tuple(escalated), [r.name for r in escalated]))
+        v["turning_18"].setText(
+            person(len(f.turning_18))
+            + (f"：{self._names([t.name for t in f.turning_18])}" if f.turning_18 else "")
+        )
+        v["approaching_18"].setText(
+            person(len(f.approaching_18))
+            + (f"：{self._names([t.name for t in f.approaching_18])}" if f.approaching_18 else "")
+        )
+        self.chart.set_figures(f)
+
+    def _print(self) -> None:
+        self.print_monthly.emit(str(self.selected_month()))

@@ -1,0 +1,368 @@
+"""设置: auto-lock time, text size (a real setting that scales the whole UI), change the
+password, and show the recovery code again after the password is re-entered.
+
+Password work (key derivation) goes through the vault runner; nothing here touches the vault on
+the GUI thread. Mistakes a user can make — a wrong current password, a weak new one, two new
+passwords that differ — are explained beside the fields in plain Chinese.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QFontDatabase, QHideEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QButtonGroup,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.problems import DomainValidationError
+from storage.errors import RecordNotFoundError, VaultError
+from storage.password_policy import PHRASE_ADVICE_ZH, password_problems, password_strength
+from ui.desk_services import DeskServices
+from ui.theme import BASE_POINT_SIZE, TEXT_SCALES
+from ui.ui_settings import UiSettings
+from ui.views.messages import show_error
+
+MIN_AUTO_LOCK = 1
+MAX_AUTO_LOCK = 120
+_STRENGTH_COLOURS = ("#c62828", "#c62828", "#ef6c00", "#2e7d32", "#2e7d32")
+
+
+def _password_field(name: str) -> QLineEdit:
+    field = QLineEdit()
+    field.setObjectName(name)
+    field.setEchoMode(QLineEdit.EchoMode.Password)
+    return field
+
+
+def _message_label(name: str) -> QLabel:
+    label = QLabel("")
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+def _show_message(label: QLabel, text: str, *, error: bool) -> None:
+    label.setText(text)
+    label.setStyleSheet("color: #c62828;" if error else "color: #2e7d32; font-weight: bold;")
+    label.setVisible(bool(text))
+
+
+def _is_user_error(err: BaseException) -> bool:
+    """Errors a user can cause and fix (wrong password, weak password), shown beside the fields;
+    anything else goes to the error box."""
+    return isinstance(err, VaultError | DomainValidationError)
+
+
+class SettingsPage(QWidget):
+    auto_lock_changed = Signal(int)  # minutes
+    text_scale_changed = Signal(float)  # 1.0, 1.25, 1.5
+    password_changed = Signal()
+
+    def __init__(self, desk: DeskServices, settings: UiSettings) -> None:
+        super().__init__()
+        self.setObjectName("settings_page")
+        self._desk = desk
+        self._settings = settings
+
+        title = QLabel(self.tr("设置"))
+        title.setProperty("role", "title")
+
+        # ----- auto-lock ---------------------------------------------------------------------
+        self.auto_lock = QSpinBox()
+        self.auto_lock.setObjectName("auto_lock_minutes")
+        self.auto_lock.setRange(MIN_AUTO_LOCK, MAX_AUTO_LOCK)
+        self.auto_lock.setSuffix(self.tr(" 分钟"))
+        self.auto_lock.setValue(min(MAX_AUTO_LOCK, settings.auto_lock_minutes))
+        lock_hint = QLabel(
+            self.tr(
+                "离开电脑这么久没有操作，程序会自动锁定，要输入密码才能再用。"
+                "正在填写的内容会加密保存为草稿，不会丢失。"
+            )
+        )
+        lock_hint.setProperty("role", "hint")
+        lock_hint.setWordWrap(True)
+        lock_box = QGroupBox(self.tr("自动锁定"))
+        lock_layout = QVBoxLayout(lock_box)
+        lock_row = QHBoxLayout()
+        lock_row.addWidget(QLabel(self.tr("无操作")))
+        lock_row.addWidget(self.auto_lock)
+        lock_row.addWidget(QLabel(self.tr("后自动锁定")))
+        lock_row.addStretch(1)
+        lock_layout.addLayout(lock_row)
+        lock_layout.addWidget(lock_hint)
+
+        # ----- text size ---------------------------------------------------------------------
+        self.text_scale_group = QButtonGroup(self)
+        text_box = QGroupBox(self.tr("字体大小"))
+        text_layout = QVBoxLayout(text_box)
+        scale_row = QHBoxLayout()
+        self.scale_buttons: dict[float, QRadioButton] = {}
+        current = settings.text_scale
+        closest = min(TEXT_SCALES.values(), key=lambda s: abs(s - current))
+        family = QApplication.font().family()
+        for word, scale in TEXT_SCALES.items():
+            button = QRadioButton(self.tr(word))
+            button.setObjectName(f"text_scale_{word}")
+            # Each choice is written in its own size, so the difference shows before choosing.
+            preview = QFont(family)
+            preview.setPointSizeF(BASE_POINT_SIZE * scale)
+            button.setFont(preview)
+            button.setChecked(scale == closest)
+            self.text_scale_group.addButton(button, len(self.scale_buttons))
+            self.scale_buttons[scale] = button
+            scale_row.addWidget(button)
+        scale_row.addStretch(1)
+        text_hint = QLabel(self.tr("字大一些看得更清楚。整个程序的文字都会跟着变大。"))
+        text_hint.setProperty("role", "hint")
+        text_hint.setWordWrap(True)
+        text_layout.addLayout(scale_row)
+        text_layout.addWidget(text_hint)
+
+        # ----- change password -----------------------------------------------------------------
+        self.old_password = _password_field("old_password")
+        self.new_password = _password_field("new_password")
+        self.repeat_password = _password_field("repeat_password")
+        self.strength = QLabel("")
+        self.strength.setObjectName("strength")
+        self.strength.setWordWrap(True)
+        self.new_problems = QLabel("")
+        self.new_problems.setObjectName("new_password_problems")
+        self.new_problems.setProperty("role", "error")
+        self.new_problems.setWordWrap(True)
+        self.new_problems.hide()
+        self.change_button = QPushButton(self.tr("修改密码"))
+        self.change_button.setObjectName("change_password")
+        self.change_message = _message_label("change_message")
+        password_box = QGroupBox(self.tr("修改密码"))
+        password_form = QFormLayout(password_box)
+        password_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        password_form.addRow(self.tr("现在的密码"), self.old_password)
+        password_form.addRow(self.tr("新密码"), self.new_password)
+        password_form.addRow(self.tr("强度"), self.strength)
+        password_form.addRow("", self.new_problems)
+        password_form.addRow(self.tr("再输一次新密码"), self.repeat_password)
+        change_row = QHBoxLayout()
+        change_row.addWidget(self.change_button)
+        change_row.addWidget(self.change_message, 1)
+        change_row.addStretch(0)  # keeps the button its own size while no message shows
+        password_form.addRow("", change_row)
+
+        # ----- recovery code -------------------------------------------------------------------
+        self.recovery_password = _password_field("recovery_password")
+        self.show_code_button = QPushButton(self.tr("显示恢复码"))
+        self.show_code_button.setObjectName("show_recovery_code")
+        self.hide_code_button = QPushButton(self.tr("隐藏"))
+        self.hide_code_button.setObjectName("hide_recovery_code")
+        self.hide_code_button.hide()
+        self.recovery_message = _message_label("recovery_message")
+        self.recovery_code = QLabel("")
+        self.recovery_code.setObjectName("recovery_code")
+        self.recovery_code.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.recovery_code.setStyleSheet(
+            "QLabel#recovery_code { background: #fffde7; border: 1px solid #f9a825;"
+            " border-radius: 4px; padding: 8px 12px; }"
+        )
+        self.recovery_code.hide()
+        recovery_hint = QLabel(
+            self.tr(
+                "忘记密码时，凭恢复码才能重新打开资料。请再输入一次现在的密码查看，"
+                "抄在纸上，和电脑分开妥善保管，不要告诉别人。"
+            )
+        )
+        recovery_hint.setProperty("role", "hint")
+        recovery_hint.setWordWrap(True)
+        recovery_box = QGroupBox(self.tr("恢复码"))
+        recovery_layout = QVBoxLayout(recovery_box)
+        recovery_layout.addWidget(recovery_hint)
+        recovery_row = QHBoxLayout()
+        recovery_row.addWidget(QLabel(self.tr("现在的密码")))
+        recovery_row.addWidget(self.recovery_password, 1)
+        recovery_row.addWidget(self.show_code_button)
+        recovery_row.addWidget(self.hide_code_button)
+        recovery_layout.addLayout(recovery_row)
+        recovery_layout.addWidget(self.recovery_message)
+        recovery_layout.addWidget(self.recovery_code)
+
+        content = QWidget()
+        inner = QVBoxLayout(content)
+        inner.setContentsMargins(0, 0, 0, 0)
+        inner.addWidget(lock_box)
+        inner.addWidget(text_box)
+        inner.addWidget(password_box)
+        inner.addWidget(recovery_box)
+        inner.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setObjectName("settings_scroll")
+        scroll.setWidget(content)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(scroll, 1)
+
+        self.auto_lock.valueChanged.connect(self._auto_lock_chosen)
+        self.text_scale_group.idToggled.connect(self._scale_toggled)
+        self.new_password.textChanged.connect(self._update_strength)
+        self.change_button.clicked.connect(self.change_password)
+        self.repeat_password.returnPressed.connect(self.change_password)
+        self.show_code_button.clicked.connect(self.show_recovery_code)
+        self.recovery_password.returnPressed.connect(self.show_recovery_code)
+        self.hide_code_button.clicked.connect(self.hide_recovery_code)
+        self._update_strength("")
+
+    # ----- auto-lock and text size -------------------------------------------------------------
+
+    def _auto_lock_chosen(self, minutes: int) -> None:
+        self._settings.auto_lock_minutes = minutes
+        self.auto_lock_changed.emit(minutes)
+
+    def _scale_toggled(self, button_id: int, checked: bool) -> None:
+        if checked:
+            self._scale_chosen(list(self.scale_buttons)[button_id])
+
+    def _scale_chosen(self, scale: float) -> None:
+        self._settings.text_scale = scale
+        self.text_scale_changed.emit(scale)
+
+    # ----- password ----------------------------------------------------------------------------
+
+    def _update_strength(self, text: str) -> None:
+        if not text:
+            self.strength.setText(self.tr("至少 8 个字符。") + PHRASE_ADVICE_ZH)
+            self.strength.setStyleSheet("color: #616161;")
+            return
+        hint = password_strength(text, director_name=self._desk.author)
+        self.strength.setText(f"{hint.label_zh}。{hint.advice_zh}")
+        self.strength.setStyleSheet(f"color: {_STRENGTH_COLOURS[hint.score]};")
+        self.new_problems.hide()
+
+    def change_password(self) -> None:
+        old = self.old_password.text()
+        new = self.new_password.text()
+        _show_message(self.change_message, "", error=False)
+        self.new_problems.hide()
+        if not old:
+            _show_message(self.change_message, self.tr("请先输入现在的密码。"), error=True)
+            self.old_password.setFocus()
+            return
+        problems = password_problems(new, director_name=self._desk.author)
+        if problems:
+            self.new_problems.setText(
+                "\n".join(p.message_zh for p in problems) + "\n" + PHRASE_ADVICE_ZH
+            )
+            self.new_problems.show()
+            self.new_password.setFocus()
+            return
+        if new != self.repeat_password.text():
+            _show_message(
+                self.change_message, self.tr("两次输入的新密码不一样，请重新输入。"), error=True
+            )
+            self.repeat_password.clear()
+            self.repeat_password.setFocus()
+            return
+        if new == old:
+            _show_message(
+                self.change_message, self.tr("新密码和现在的密码一样，请换一个。"), error=True
+            )
+            return
+        self.change_button.setEnabled(False)
+        _show_message(self.change_message, self.tr("正在修改，请稍候…"), error=False)
+        vault = self._desk.vault
+        self._desk.runner.submit(
+            lambda: vault.change_password(old, new), self._password_done, self._password_failed
+        )
+
+    def _password_done(self, _result: object) -> None:
+        self.change_button.setEnabled(True)
+        for field in (self.old_password, self.new_password, self.repeat_password):
+            field.clear()
+        _show_message(
+            self.change_message,
+            self.tr("密码已修改。下次解锁请用新密码；恢复码不变。"),
+            error=False,
+        )
+        self.password_changed.emit()
+
+    def _password_failed(self, err: BaseException) -> None:
+        self.change_button.setEnabled(True)
+        if not _is_user_error(err):
+            _show_message(self.change_message, "", error=True)
+            show_error(self, err, self.tr("密码没有修改"))
+            return
+        _show_message(self.change_message, err.message_zh, error=True)  # type: ignore[attr-defined]
+        self.old_password.selectAll()
+        self.old_password.setFocus()
+
+    # ----- recovery code -----------------------------------------------------------------------
+
+    def show_recovery_code(self) -> None:
+        password = self.recovery_password.text()
+        self.hide_recovery_code()
+        if not password:
+            _show_message(self.recovery_message, self.tr("请先输入现在的密码。"), error=True)
+            self.recovery_password.setFocus()
+            return
+        self.show_code_button.setEnabled(False)
+        vault = self._desk.vault
+        self._desk.runner.submit(
+            lambda: vault.recovery_code(password), self._code_shown, self._code_failed
+        )
+
+    def _code_shown(self, code: str) -> None:
+        self.show_code_button.setEnabled(True)
+        self.recovery_password.clear()
+        self.recovery_code.setText(code)
+        # Sized from the current text scale, which may have changed since the page was built.
+        code_font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        code_font.setPointSizeF(QApplication.font().pointSizeF() * 1.4)
+        code_font.setBold(True)
+        self.recovery_code.setFont(code_font)
+        self.recovery_code.show()
+        self.hide_code_button.show()
+        _show_message(
+            self.recovery_message,
+            self.tr("这是您的恢复码。抄好后点“隐藏”。"),
+            error=False,
+        )
+
+    def _code_failed(self, err: BaseException) -> None:
+        self.show_code_button.setEnabled(True)
+        if isinstance(err, RecordNotFoundError):
+            text = self.tr(
+                "这个资料库没有保存恢复码的副本（可能是较早的版本创建的），无法再次显示。"
+                "请找出当初打印或抄写的恢复码。"
+            )
+        elif _is_user_error(err):
+            text = err.message_zh  # type: ignore[attr-defined]
+        else:
+            show_error(self, err, self.tr("恢复码没有显示"))
+            return
+        _show_message(self.recovery_message, text, error=True)
+        self.recovery_password.selectAll()
+        self.recovery_password.setFocus()
+
+    def hide_recovery_code(self) -> None:
+        self.recovery_code.clear()
+        self.recovery_code.hide()
+        self.hide_code_button.hide()
+        _show_message(self.recovery_message, "", error=False)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        # Leaving the page (or locking) never leaves the code on screen.
+        self.hide_recovery_code()
+        super().hideEvent(event)

@@ -1,0 +1,593 @@
+"""待办: what needs doing now — overdue and due visits, assessments to do or finish, case
+follow-ups (强制报告 first) and children approaching or past 18. Each line opens the child or
+the case.
+
+The lists are worked out on the vault worker (cases and assessment drafts are read there) and
+only the finished lists come back to the GUI thread. While the page is hidden a change in the
+caseload only marks it stale; it is brought up to date when shown again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from PySide6.QtCore import (
+    QEvent,
+    QMetaMethod,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.case import STAGE_LABELS_ZH, Case, CaseStage
+from app.domain.child_file import eighteenth_birthday
+from app.domain.schedule import VisitSchedule
+from app.printing.labels import CASE_KIND_ZH
+from app.services.assessments import DRAFT, Assessment
+from app.services.caseload import Caseload
+from app.services.stored import Stored
+from ui.caseload_store import CaseloadStore
+from ui.desk_services import DeskServices
+from ui.theme import OVERDUE_COLOUR, level_word
+from ui.views.children_model import LEVEL_ROLE
+from ui.views.level_badge import paint_badge
+from ui.views.messages import show_error
+
+# Sections, in the order shown.
+OVERDUE = "overdue"
+DUE_SOON = "due_soon"
+ASSESSMENTS = "assessments"
+CASES = "cases"
+TRANSITIONS = "transitions"
+SECTIONS = (OVERDUE, DUE_SOON, ASSESSMENTS, CASES, TRANSITIONS)
+
+# What activating an entry opens.
+OPEN_CHILD = "child"
+OPEN_CASE = "case"
+OPEN_DRAFT = "draft"
+
+ENTRY_ROLE = Qt.ItemDataRole.UserRole + 10
+SECTION_ROLE = Qt.ItemDataRole.UserRole + 11
+COLUMNS = ("姓名", "等级", "情况", "说明")
+HEADER_BACKGROUND = QColor("#eef2f6")
+ALERT_COLOUR = OVERDUE_COLOUR
+
+
+@dataclass(frozen=True)
+class TodoEntry:
+    section: str
+    opens: str  # OPEN_CHILD, OPEN_CASE or OPEN_DRAFT
+    child_id: str
+    name: str
+    level: str | None
+    status: str  # short: 已逾期 12 天, 还有 3 天, 强制报告 …
+    detail: str  # the reason, in a sentence
+    alert: bool = False  # shown in red
+    case_id: str = ""
+    assessment_id: str = ""
+
+
+@dataclass
+class TodoLists:
+    today: date
+    due_soon_days: int
+    sections: dict[str, list[TodoEntry]] = field(default_factory=dict)
+
+    def entries(self, section: str) -> list[TodoEntry]:
+        return self.sections.get(section, [])
+
+    def count(self, section: str) -> int:
+        return len(self.entries(section))
+
+
+def _days_text(days: int) -> str:
+    return "今天" if days == 0 else f"还有 {days} 天"
+
+
+def _visit_entries(
+    caseload: Caseload, schedule: VisitSchedule, today: date
+) -> tuple[list[TodoEntry], list[TodoEntry]]:
+    due = caseload.due(schedule, today)
+    overdue: list[TodoEntry] = []
+    for info in due.overdue:  # most overdue first
+        s = caseload.summaries[info.child_id]
+        last = f"上次走访 {s.last_visit.isoformat()}" if s.last_visit else "还没有走访过"
+        overdue.append(
+            TodoEntry(
+                OVERDUE,
+                OPEN_CHILD,
+                s.child_id,
+                s.name,
+                s.level,
+                f"已逾期 {info.days_overdue(today)} 天",
+                f"应于 {info.due.isoformat()} 走访（{last}）。依据：{'；'.join(info.reasons_zh)}",
+                alert=True,
+            )
+        )
+    soon: list[TodoEntry] = []
+    for info in due.due_soon:  # soonest first
+        s = caseload.summaries[info.child_id]
+        soon.append(
+            TodoEntry(
+                DUE_SOON,
+                OPEN_CHILD,
+                s.child_id,
+                s.name,
+                s.level,
+                _days_text((info.due - today).days),
+                f"应于 {info.due.isoformat()} 走访。依据：{'；'.join(info.reasons_zh)}",
+            )
+        )
+    return overdue, soon
+
+
+def _assessment_entries(
+    caseload: Caseload, drafts: Iterable[Stored[Assessment]]
+) -> list[TodoEntry]:
+    entries: list[TodoEntry] = []
+    with_draft: set[str] = set()
+    for stored in sorted(drafts, key=lambda d: d.value.started_on):
+        child = caseload.summaries.get(stored.value.child_id)
+        if child is None or not child.active:
+            continue
+        with_draft.add(child.child_id)
+        entries.append(
+            TodoEntry(
+                ASSESSMENTS,
+                OPEN_DRAFT,
+                child.child_id,
+                child.name,
+                child.level,
+                "评估未填完",
+                f"{stored.value.started_on.isoformat()} 开始的评估还没有完成，可以接着填写。",
+                assessment_id=stored.record_id,
+            )
+        )
+    never = [s for s in caseload.active() if s.level is None and s.child_id not in with_draft]
+    never.sort(key=lambda s: (s.data.get("opened_on") or "", s.name))
+    for s in never:
+        opened = s.data.get("opened_on")
+        since = f"{opened} 建档，" if opened else ""
+        entries.append(
+            TodoEntry(
+                ASSESSMENTS,
+                OPEN_CHILD,
+                s.child_id,
+                s.name,
+                None,
+                "尚未评估",
+                f"{since}还没有做过家庭监护能力评估，请安排评估。",
+            )
+        )
+    return entries
+
+
+def _case_entries(
+    caseload: Caseload, cases: Iterable[Stored[Case]], today: date, horizon_days: int
+) -> list[TodoEntry]:
+    """Open cases in 介入/跟踪 with plan actions due within the horizon or overdue, and every
+    open case carrying a mandatory report (强制报告), whatever its stage; urgent ones first."""
+    horizon = today + timedelta(days=horizon_days)
+    ranked: list[tuple[tuple[int, date, str], TodoEntry]] = []
+    for stored in cases:
+        case = stored.value
+        if not case.is_open:
+            continue
+        child = caseload.summaries.get(case.child_id)
+        name = child.name if child else "（档案缺失）"
+        level = child.level if child else None
+        stage = STAGE_LABELS_ZH[case.stage]
+        kind = CASE_KIND_ZH.get(case.kind, "")
+        acting = case.stage in (CaseStage.INTERVENING, CaseStage.FOLLOWING_UP)
+        due_actions = sorted(
+            (a for a in case.plan.actions if a.by_when is not None and a.by_when <= horizon),
+            key=lambda a: a.by_when or date.max,
+        )
+        if not case.mandatory_report and not (acting and due_actions):
+            continue
+        parts = [f"{kind}个案，{stage}阶段"]
+        first_due = date.max
+        if acting and due_actions:
+            action = due_actions[0]
+            first_due = action.by_when or date.max
+            late = (today - first_due).days
+            when = (
+                f"已过期 {late} 天"
+                if late > 0
+                else "今天到期"
+                if late == 0
+                else f"{-late} 天后到期"
+            )
+            who = f"（{action.who}）" if action.who.strip() else ""
+            more = f"，另有 {len(due_actions) - 1} 项" if len(due_actions) > 1 else ""
+            parts.append(f"措施“{action.what}”{who}应于 {first_due.isoformat()} 完成，{when}{more}")
+            status = f"措施已过期 {late} 天" if late > 0 else f"措施{_days_text(-late)}到期"
+            alert = late > 0
+        else:
+            status = ""
+            alert = False
+        if case.mandatory_report:
+            reported = (
+                f"{case.mandatory_report_on.isoformat()} " if case.mandatory_report_on else ""
+            )
+            parts.insert(1, f"{reported}已强制报告")
+            if case.escalated_on is None:
+                parts.append("请尽快上报区民政局")
+            status = "强制报告" + (f"，{status}" if status else "")
+            alert = True
+        entry = TodoEntry(
+            CASES,
+            OPEN_CASE,
+            case.child_id,
+            name,
+            level,
+            status,
+            "；".join(parts) + "。",
+            alert=alert,
+            case_id=stored.record_id,
+        )
+        ranked.append(((0 if case.mandatory_report else 1, first_due, name), entry))
+    ranked.sort(key=lambda item: item[0])
+    return [entry for _key, entry in ranked]
+
+
+def _transition_entries(caseload: Caseload, today: date) -> list[TodoEntry]:
+    turned: list[TodoEntry] = []
+    approaching: list[TodoEntry] = []
+    for s, flag in caseload.transitions(today):
+        eighteen = eighteenth_birthday(s.birth_date)
+        if flag == "turned_18":
+            turned.append(
+                TodoEntry(
+                    TRANSITIONS,
+                    OPEN_CHILD,
+                    s.child_id,
+                    s.name,
+                    s.level,
+                    "已满18岁",
+                    f"已于 {eighteen.isoformat()} 年满18岁：请办理结案，或转介就业、技能培训等服务。",
+                    alert=True,
+                )
+            )
+        else:
+            approaching.append(
+                TodoEntry(
+                    TRANSITIONS,
+                    OPEN_CHILD,
+                    s.child_id,
+                    s.name,
+                    s.level,
+                    f"{_days_text((eighteen - today).days)}满18岁",
+                    f"{eighteen.isoformat()} 年满18岁：请提前准备转衔（就业、实习、技能培训）。",
+                )
+            )
+    return turned + approaching
+
+
+def build_todo_lists(
+    caseload: Caseload,
+    cases: Iterable[Stored[Case]],
+    drafts: Iterable[Stored[Assessment]],
+    schedule: VisitSchedule,
+    today: date,
+) -> TodoLists:
+    """Every section of the 待办 page (pure: no vault, no Qt)."""
+    overdue, soon = _visit_entries(caseload, schedule, today)
+    return TodoLists(
+        today,
+        schedule.due_soon_days,
+        {
+            OVERDUE: overdue,
+            DUE_SOON: soon,
+            ASSESSMENTS: _assessment_entries(caseload, drafts),
+            CASES: _case_entries(caseload, cases, today, schedule.due_soon_days),
+            TRANSITIONS: _transition_entries(caseload, today),
+        },
+    )
+
+
+class _BadgeDelegate(QStyledItemDelegate):
+    """The level badge with its word; the cell's text itself is not drawn under it."""
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        cell = QStyleOptionViewItem(option)
+        self.initStyleOption(cell, index)
+        level = index.data(LEVEL_ROLE)
+        cell.text = ""  # type: ignore[attr-defined]
+        widget = cell.widget  # type: ignore[attr-defined]
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, cell, painter, widget)
+        paint_badge(painter, cell.rect, level, level_word(level))  # type: ignore[attr-defined]
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        size = super().sizeHint(option, index)
+        height = option.fontMetrics.height()  # type: ignore[attr-defined]
+        return QSize(max(size.width(), height * 3), max(size.height(), height + 10))
+
+
+class TodoPage(QWidget):
+    open_child = Signal(str)  # child id
+    open_case = Signal(str, str)  # child id, case id
+    # An unfinished assessment; when nothing listens, the child's file is opened instead.
+    resume_assessment = Signal(str, str)  # child id, assessment id
+
+    def __init__(self, desk: DeskServices, store: CaseloadStore) -> None:
+        super().__init__()
+        self.setObjectName("todo_page")
+        self._desk = desk
+        self._store = store
+        self._stale = True
+        self._loaded_once = False
+        self._refit_pending = False
+        self.lists: TodoLists | None = None
+        self.section_items: dict[str, QTreeWidgetItem] = {}
+
+        title = QLabel(self.tr("待办"))
+        title.setObjectName("todo_title")
+        title.setProperty("role", "title")
+        self.summary = QLabel(self.tr("正在读取档案…"))
+        self.summary.setObjectName("todo_summary")
+        self.summary.setWordWrap(True)
+
+        self.tree = QTreeWidget()
+        self.tree.setObjectName("todo_tree")
+        self.tree.setColumnCount(len(COLUMNS))
+        self.tree.setHeaderLabels([self.tr(c) for c in COLUMNS])
+        self.tree.setRootIsDecorated(True)
+        self.tree.setUniformRowHeights(False)
+        self.tree.setAlternatingRowColors(False)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.tree.setWordWrap(True)
+        self.tree.setItemDelegateForColumn(1, _BadgeDelegate(self.tree))
+        header = self.tree.header()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self._fit_columns()
+
+        # The selected entry's full explanation: the list itself keeps one line per entry.
+        self.detail = QLabel("")
+        self.detail.setObjectName("todo_detail")
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail.setStyleSheet(
+            "QLabel#todo_detail { background: #f7f9fb; border: 1px solid #dde3ea;"
+            " border-radius: 4px; padding: 6px 8px; }"
+        )
+        hint = QLabel(self.tr("双击一行（或选中后按回车）打开儿童档案或个案。"))
+        hint.setProperty("role", "hint")
+        hint.setWordWrap(True)
+        self.open_button = QPushButton(self.tr("打开"))
+        self.open_button.setObjectName("open_selected")
+        self.open_button.setEnabled(False)
+        self.reload_button = QPushButton(self.tr("刷新"))
+        self.reload_button.setObjectName("reload")
+
+        bottom = QHBoxLayout()
+        bottom.addWidget(hint, 1)
+        bottom.addWidget(self.reload_button)
+        bottom.addWidget(self.open_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.detail)
+        layout.addLayout(bottom)
+
+        self.tree.itemActivated.connect(self._activated)
+        self.tree.currentItemChanged.connect(self._selection_changed)
+        self.open_button.clicked.connect(self._open_current)
+        self.reload_button.clicked.connect(self.reload)
+        store.changed.connect(self._caseload_changed)
+        if store.caseload is not None:
+            self._caseload_changed(store.caseload)
+
+    def _fit_columns(self) -> None:
+        unit = self.fontMetrics().height() / 17
+        for column, width in enumerate((130, 70, 170)):
+            self.tree.setColumnWidth(column, round(width * unit))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange and not self._refit_pending:
+            # 设置 → 字体大小: rebuild at the new size once the children have their new font.
+            self._refit_pending = True
+            QTimer.singleShot(0, self, self._refit)
+
+    def _refit(self) -> None:
+        self._refit_pending = False
+        self._fit_columns()
+        if self.lists is not None:
+            self._show_lists(self.lists)
+
+    # ----- loading ---------------------------------------------------------------------------
+
+    def _caseload_changed(self, _caseload: Caseload) -> None:
+        self._stale = True
+        if self.isVisible() or not self._loaded_once:
+            self.reload()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale and self._store.caseload is not None:
+            self.reload()
+
+    def reload(self) -> None:
+        caseload = self._store.caseload
+        if caseload is None:
+            self._store.load()
+            return
+        desk = self._desk
+        self._stale = False
+        self._loaded_once = True
+        self.reload_button.setEnabled(False)
+
+        def work() -> TodoLists:
+            cases = desk.cases.list_all()
+            drafts = [a for a in desk.assessments.list_all() if a.value.status == DRAFT]
+            return build_todo_lists(caseload, cases, drafts, desk.schedule, desk.today())
+
+        self._desk.runner.submit(work, self._show_lists, self._load_failed)
+
+    def _load_failed(self, err: BaseException) -> None:
+        self.reload_button.setEnabled(True)
+        self._stale = True
+        self.summary.setText(self.tr("待办没有读取出来，请点“刷新”再试。"))
+        show_error(self, err, self.tr("待办没有读取出来"))
+
+    # ----- showing ---------------------------------------------------------------------------
+
+    def _section_title(self, section: str, lists: TodoLists) -> str:
+        days = lists.due_soon_days
+        titles = {
+            OVERDUE: self.tr("走访已逾期"),
+            DUE_SOON: self.tr("一周内应走访")
+            if days == 7
+            else self.tr("{0} 天内应走访").format(days),
+            ASSESSMENTS: self.tr("需要评估"),
+            CASES: self.tr("个案跟进"),
+            TRANSITIONS: self.tr("即将年满18岁 / 已满18岁"),
+        }
+        return self.tr("{0}（{1}）").format(titles[section], lists.count(section))
+
+    def _show_lists(self, lists: TodoLists) -> None:
+        self.reload_button.setEnabled(True)
+        self.lists = lists
+        tree = self.tree
+        tree.setUpdatesEnabled(False)
+        tree.clear()
+        self.section_items = {}
+        bold = QFont(tree.font())
+        bold.setBold(True)
+        for section in SECTIONS:
+            header = QTreeWidgetItem([self._section_title(section, lists)])
+            header.setData(0, SECTION_ROLE, section)
+            header.setFont(0, bold)
+            header.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            for column in range(len(COLUMNS)):
+                header.setBackground(column, QBrush(HEADER_BACKGROUND))
+            tree.addTopLevelItem(header)
+            header.setFirstColumnSpanned(True)  # only takes effect once in the tree
+            self.section_items[section] = header
+            entries = lists.entries(section)
+            for entry in entries:
+                header.addChild(self._entry_item(entry))
+            if not entries:
+                empty = QTreeWidgetItem([self.tr("暂无")])
+                empty.setData(0, SECTION_ROLE, "empty")
+                empty.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                empty.setForeground(0, QBrush(QColor("#757575")))
+                header.addChild(empty)
+                empty.setFirstColumnSpanned(True)
+            header.setExpanded(True)
+        tree.setUpdatesEnabled(True)
+        self.summary.setText(self._summary_text(lists))
+        self.open_button.setEnabled(False)
+        self._show_detail(None)
+
+    def _entry_item(self, entry: TodoEntry) -> QTreeWidgetItem:
+        item = QTreeWidgetItem([entry.name, level_word(entry.level), entry.status, entry.detail])
+        item.setData(0, ENTRY_ROLE, entry)
+        item.setData(1, LEVEL_ROLE, entry.level)
+        item.setToolTip(3, entry.detail)
+        if entry.alert:
+            item.setForeground(2, QBrush(ALERT_COLOUR))
+            bold = QFont(self.tree.font())
+            bold.setBold(True)
+            item.setFont(2, bold)
+        return item
+
+    def _summary_text(self, lists: TodoLists) -> str:
+        today = lists.today
+        parts = []
+        if lists.count(OVERDUE):
+            parts.append(self.tr("{0} 名儿童走访已逾期").format(lists.count(OVERDUE)))
+        if lists.count(DUE_SOON):
+            parts.append(self.tr("{0} 名近期应走访").format(lists.count(DUE_SOON)))
+        if lists.count(ASSESSMENTS):
+            parts.append(self.tr("{0} 项评估要做").format(lists.count(ASSESSMENTS)))
+        if lists.count(CASES):
+            parts.append(self.tr("{0} 个个案要跟进").format(lists.count(CASES)))
+        if lists.count(TRANSITIONS):
+            parts.append(self.tr("{0} 名儿童满18岁或即将满18岁").format(lists.count(TRANSITIONS)))
+        day = self.tr("今天是 {0}年{1}月{2}日").format(today.year, today.month, today.day)
+        if not parts:
+            return day + self.tr("，没有待办事项。")
+        return day + "：" + "，".join(parts) + "。"
+
+    # ----- activation ------------------------------------------------------------------------
+
+    def entries(self, section: str) -> list[TodoEntry]:
+        """The entries shown in a section, in order (for tests and the main window)."""
+        header = self.section_items.get(section)
+        if header is None:
+            return []
+        found = []
+        for row in range(header.childCount()):
+            entry = header.child(row).data(0, ENTRY_ROLE)
+            if isinstance(entry, TodoEntry):
+                found.append(entry)
+        return found
+
+    def entry_item(self, section: str, row: int) -> QTreeWidgetItem:
+        return self.section_items[section].child(row)
+
+    def _selection_changed(self, current: QTreeWidgetItem | None, _previous: object) -> None:
+        entry = current.data(0, ENTRY_ROLE) if current is not None else None
+        is_entry = isinstance(entry, TodoEntry)
+        self.open_button.setEnabled(is_entry)
+        self._show_detail(entry if is_entry else None)
+
+    def _show_detail(self, entry: TodoEntry | None) -> None:
+        if entry is None:
+            self.detail.setText(self.tr("选中一行，这里会显示详细说明。"))
+            return
+        self.detail.setText(f"{entry.name}（{entry.status}）：{entry.detail}")
+
+    def _open_current(self) -> None:
+        item = self.tree.currentItem()
+        if item is not None:
+            self._activated(item, 0)
+
+    def _activated(self, item: QTreeWidgetItem, _column: int) -> None:
+        entry = item.data(0, ENTRY_ROLE)
+        if isinstance(entry, TodoEntry):
+            self.activate(entry)
+
+    def activate(self, entry: TodoEntry) -> None:
+        if entry.opens == OPEN_CASE:
+            self.open_case.emit(entry.child_id, entry.case_id)
+        elif entry.opens == OPEN_DRAFT and self.isSignalConnected(
+            QMetaMethod.fromSignal(self.resume_assessment)
+        ):
+            self.resume_assessment.emit(entry.child_id, entry.assessment_id)
+        else:
+            self.open_child.emit(entry.child_id)
