@@ -14,7 +14,9 @@ from ui.desk_services import DeskServices
 from ui.views.print_preview import PdfPreviewDialog
 
 
-def test_visit_record_preview_print_and_save(qtbot, demo_desk: DeskServices, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_visit_record_preview_print_and_save(
+    qtbot, demo_desk: DeskServices, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     visit = demo_desk.visits.list_all()[0]
     before = {p for p in demo_desk.vault.paths.root.rglob("*")}
     pdf = visit_record_pdf(demo_desk.vault, visit.record_id, printed_on=date(2026, 11, 22))
@@ -27,7 +29,8 @@ def test_visit_record_preview_print_and_save(qtbot, demo_desk: DeskServices, tmp
     dialog.print_to(printer)
     assert (tmp_path / "printed.pdf").stat().st_size > 1000
     dialog.save_to(tmp_path / "saved.pdf")
-    text = subprocess.run(["pdftotext", str(tmp_path / "saved.pdf"), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "saved.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "入户走访记录表" in text.replace(" ", "")
     assert {p for p in demo_desk.vault.paths.root.rglob("*")} == before  # nothing left behind

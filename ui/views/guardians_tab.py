@@ -161,7 +161,8 @@ class GuardiansTab(QWidget):
     def _remove(self) -> None:
         row = self.table.currentRow()
         if 0 <= row < len(self.guardians) and confirm(
-            self, self.tr("删除监护人"),
+            self,
+            self.tr("删除监护人"),
             self.tr("确定要从档案中删除“{0}”吗？保存后生效，历史记录中仍可查到。").format(
                 self.guardians[row].name or RELATION_LABELS_ZH[self.guardians[row].relation]
             ),

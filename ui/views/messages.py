@@ -16,7 +16,9 @@ def user_message(err: BaseException) -> str:
     if isinstance(err, VaultError | DomainValidationError):
         return err.message_zh
     if hasattr(err, "problems"):  # questionnaire AnswerError: the details sit on the questions
-        return f"评估还有 {len(err.problems)} 处没有填写或填写有误，请按页面上的红字提示补充后再完成。"
+        return (
+            f"评估还有 {len(err.problems)} 处没有填写或填写有误，请按页面上的红字提示补充后再完成。"
+        )
     log.error("unexpected error (%s)", type(err).__name__)
     return "程序遇到了意外的问题，刚才的操作没有完成。已保存的数据不受影响。请重试，若仍不行请联系技术人员。"
 
