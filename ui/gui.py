@@ -171,6 +171,8 @@ class DeskSession(QObject):
                 page.text_scale_changed.connect(self.set_text_scale)
             if hasattr(page, "auto_lock_changed"):
                 page.auto_lock_changed.connect(self.set_auto_lock)
+            if hasattr(page, "resume_assessment"):
+                page.resume_assessment.connect(self.open_assessment)
             if hasattr(page, "print_monthly"):
                 page.print_monthly.connect(self.print_monthly)
 
@@ -195,6 +197,17 @@ class DeskSession(QObject):
         self.open_dialogs.append(dialog)
         dialog.finished.connect(lambda _r: self._forget(dialog))
         dialog.show()
+
+    def open_assessment(self, child_id: str, assessment_id: str) -> None:
+        from ui.views.assessment_wizard import AssessmentWizard
+
+        if self.desk is None:
+            return
+        wizard = AssessmentWizard(self.desk, child_id, assessment_id or None, self.window)
+        wizard.assessment_finished.connect(lambda _r: self.store.refresh() if self.store else None)
+        self.open_dialogs.append(wizard)
+        wizard.finished.connect(lambda _r: self._forget(wizard))
+        wizard.show()
 
     def print_monthly(self, month: str) -> None:
         from app.printing import monthly_report_pdf

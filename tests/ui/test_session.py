@@ -197,3 +197,28 @@ def test_larger_text_scales_the_whole_ui(qtbot, session, tmp_path: Path) -> None
     label = QLabel("儿童档案")
     assert label.font().pointSizeF() >= 16
     session.set_text_scale(1.0)
+
+
+def test_correcting_a_finished_assessment_from_the_child_file(
+    qtbot, demo_desk, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import ui.views.child_file_dialog as module
+
+    finished = next(s for s in demo_desk.assessments.list_all() if s.value.status == "finished")
+    dialog = ChildFileDialog(demo_desk, finished.value.child_id)
+    qtbot.addWidget(dialog)
+    opened: list[str] = []
+    monkeypatch.setattr(
+        module.ChildFileDialog, "_open_assessment", lambda self, rid: opened.append(rid)
+    )
+    items = dialog.assessments_list
+    row = next(
+        i
+        for i in range(items.count())
+        if items.item(i).data(Qt.ItemDataRole.UserRole) == finished.record_id
+    )
+    items.setCurrentRow(row)
+    qtbot.mouseClick(dialog.correct_assessment, Qt.MouseButton.LeftButton)
+    assert len(opened) == 1
+    correction = demo_desk.assessments.get(opened[0]).value
+    assert correction.corrects == finished.record_id and correction.status == "draft"

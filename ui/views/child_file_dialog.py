@@ -118,6 +118,11 @@ class ChildFileDialog(QDialog):
         self.history_list = self._list("history_list")
         self.new_assessment = QPushButton(self.tr("新建评估"))
         self.new_assessment.setObjectName("new_assessment")
+        self.correct_assessment = QPushButton(self.tr("更正选中的评估"))
+        self.correct_assessment.setObjectName("correct_assessment")
+        self.correct_assessment.setToolTip(
+            self.tr("已完成的评估不能修改；更正会新建一次评估，带入原来的答案。")
+        )
         self.new_visit = QPushButton(self.tr("记录走访"))
         self.new_visit.setObjectName("new_visit")
         self.new_case = QPushButton(self.tr("新建个案"))
@@ -169,6 +174,7 @@ class ChildFileDialog(QDialog):
         self.assessments_list.itemActivated.connect(
             lambda item: self._open_assessment(item.data(Qt.ItemDataRole.UserRole))
         )
+        self.correct_assessment.clicked.connect(self._correct_assessment)
         self.new_case.clicked.connect(lambda: self._open_case(None))
         self.cases_list.itemActivated.connect(
             lambda item: self._open_case(item.data(Qt.ItemDataRole.UserRole))
@@ -420,6 +426,20 @@ class ChildFileDialog(QDialog):
         wizard.assessment_finished.connect(lambda _rid: self._changed())
         wizard.exec()
         self._changed()
+
+    def _correct_assessment(self) -> None:
+        item = self.assessments_list.currentItem()
+        if item is None:
+            QMessageBox.information(
+                self, self.tr("更正评估"), self.tr("请先在列表中选中要更正的已完成评估。")
+            )
+            return
+        finished_id = item.data(Qt.ItemDataRole.UserRole)
+        self.desk.runner.submit(
+            lambda: self.desk.assessments.start_correction(finished_id),
+            lambda stored: self._open_assessment(stored.record_id),
+            lambda err: show_error(self, err),
+        )
 
     def _open_case(self, record_id: str | None) -> None:
         if self.child_id is None:
