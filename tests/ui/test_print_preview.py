@@ -34,3 +34,34 @@ def test_visit_record_preview_print_and_save(
     ).stdout
     assert "入户走访记录表" in text.replace(" ", "")
     assert {p for p in demo_desk.vault.paths.root.rglob("*")} == before  # nothing left behind
+
+
+def test_assessment_report_and_blank_form_from_the_child_file(
+    qtbot, demo_desk, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+
+    import ui.views.print_preview as preview
+    from ui.views.child_file_dialog import ChildFileDialog
+
+    shown: list[tuple[bytes, str]] = []
+    monkeypatch.setattr(
+        preview.PdfPreviewDialog,
+        "exec",
+        lambda self: shown.append((self._pdf, self.windowTitle())) or 0,
+    )
+    finished = next(s for s in demo_desk.assessments.list_all() if s.value.status == "finished")
+    dialog = ChildFileDialog(demo_desk, finished.value.child_id)
+    qtbot.addWidget(dialog)
+    items = dialog.assessments_list
+    items.setCurrentRow(
+        next(
+            i
+            for i in range(items.count())
+            if items.item(i).data(Qt.ItemDataRole.UserRole) == finished.record_id
+        )
+    )
+    dialog.print_assessment.click()
+    dialog.print_blank.click()
+    assert [title for _pdf, title in shown] == ["监护能力评估报告", "空白评估表"]
+    assert all(pdf.startswith(b"%PDF") for pdf, _title in shown)

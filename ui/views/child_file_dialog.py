@@ -123,14 +123,30 @@ class ChildFileDialog(QDialog):
         self.correct_assessment.setToolTip(
             self.tr("已完成的评估不能修改；更正会新建一次评估，带入原来的答案。")
         )
+        self.print_assessment = QPushButton(self.tr("打印评估报告"))
+        self.print_assessment.setObjectName("print_assessment")
+        self.print_blank = QPushButton(self.tr("打印空白评估表"))
+        self.print_blank.setObjectName("print_blank_questionnaire")
+        self.print_blank.setToolTip(self.tr("不带电脑入户时，可在纸上填写，回来后再录入。"))
         self.new_visit = QPushButton(self.tr("记录走访"))
         self.new_visit.setObjectName("new_visit")
         self.new_case = QPushButton(self.tr("新建个案"))
         self.new_case.setObjectName("new_case")
         self.add_attachment = QPushButton(self.tr("添加照片或扫描件"))
         self.add_attachment.setObjectName("add_attachment")
+        assessment_buttons = QWidget()
+        row = QHBoxLayout(assessment_buttons)
+        row.setContentsMargins(0, 0, 0, 0)
+        for button in (
+            self.new_assessment,
+            self.correct_assessment,
+            self.print_assessment,
+            self.print_blank,
+        ):
+            row.addWidget(button)
         self.tabs.addTab(
-            self._tab(self.assessments_list, self.new_assessment, self.level_trend), self.tr("评估")
+            self._tab(self.assessments_list, extra=assessment_buttons, below=self.level_trend),
+            self.tr("评估"),
         )
         self.tabs.addTab(self._tab(self.visits_list, self.new_visit), self.tr("走访"))
         self.tabs.addTab(self._tab(self.cases_list, self.new_case), self.tr("个案"))
@@ -175,6 +191,8 @@ class ChildFileDialog(QDialog):
             lambda item: self._open_assessment(item.data(Qt.ItemDataRole.UserRole))
         )
         self.correct_assessment.clicked.connect(self._correct_assessment)
+        self.print_assessment.clicked.connect(self._print_assessment)
+        self.print_blank.clicked.connect(self._print_blank)
         self.new_case.clicked.connect(lambda: self._open_case(None))
         self.cases_list.itemActivated.connect(
             lambda item: self._open_case(item.data(Qt.ItemDataRole.UserRole))
@@ -195,7 +213,11 @@ class ChildFileDialog(QDialog):
         return widget
 
     def _tab(
-        self, body: QWidget, button: QPushButton | None = None, extra: QWidget | None = None
+        self,
+        body: QWidget,
+        button: QPushButton | None = None,
+        extra: QWidget | None = None,
+        below: QWidget | None = None,
     ) -> QWidget:
         page = QWidget()
         layout = QVBoxLayout(page)
@@ -203,9 +225,11 @@ class ChildFileDialog(QDialog):
         if button is not None:
             row.addWidget(button)
         if extra is not None:
-            row.addWidget(extra, 1)
+            row.addWidget(extra)
         row.addStretch(1)
         layout.addLayout(row)
+        if below is not None:
+            layout.addWidget(below)
         layout.addWidget(body, 1)
         return page
 
@@ -426,6 +450,43 @@ class ChildFileDialog(QDialog):
         wizard.assessment_finished.connect(lambda _rid: self._changed())
         wizard.exec()
         self._changed()
+
+    def _print_assessment(self) -> None:
+        from app.printing import assessment_report_pdf
+        from ui.views.print_preview import preview_pdf
+
+        item = self.assessments_list.currentItem()
+        if item is None:
+            QMessageBox.information(
+                self, self.tr("打印评估报告"), self.tr("请先在列表中选中一次已完成的评估。")
+            )
+            return
+        assessment_id = item.data(Qt.ItemDataRole.UserRole)
+        vault, today, definition = self.desk.vault, self.desk.today(), self.desk.definition
+        preview_pdf(
+            self.desk.runner,
+            lambda: assessment_report_pdf(
+                vault, assessment_id, printed_on=today, definitions=[definition]
+            ),
+            self.tr("监护能力评估报告"),
+            f"评估报告-{today.isoformat()}.pdf",
+            self,
+        )
+
+    def _print_blank(self) -> None:
+        from app.printing import blank_questionnaire_pdf, letterhead_for
+        from ui.views.print_preview import preview_pdf
+
+        vault, today, definition = self.desk.vault, self.desk.today(), self.desk.definition
+        preview_pdf(
+            self.desk.runner,
+            lambda: blank_questionnaire_pdf(
+                definition, letterhead=letterhead_for(vault), printed_on=today
+            ),
+            self.tr("空白评估表"),
+            "空白评估表.pdf",
+            self,
+        )
 
     def _correct_assessment(self) -> None:
         item = self.assessments_list.currentItem()
