@@ -34,6 +34,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
+    if args.smoke_test:
+        from ui.smoke_test import run_smoke_test  # before the GUI: Qt offscreen, no windows
+
+        return run_smoke_test()
     if args.command is not None:
         return run_command(args)
     from ui.gui import run_gui  # Qt is imported only for the desktop app

@@ -36,6 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="open a temporary vault filled with synthetic data (演示数据); no password set-up",
     )
+    parser.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="check that this copy works (Qt offscreen, a temporary vault, a PDF); prints OK",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for register in COMMAND_GROUPS:
         register(subparsers)
