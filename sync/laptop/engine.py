@@ -41,6 +41,7 @@ from sync.documents import Enrollment, build_batch_plaintext, encrypt_batch, rea
 from sync.errors import MalformedError, NotForUsError, RevokedError, SyncError, TooLargeError
 from sync.keys import KeyPair
 from sync.laptop.backoff import Backoff
+from sync.laptop.usb import write_verified
 from sync.protocol_types import CHILD_LINKED, SYNCED_TYPES
 from sync.server.merge import ABSENT, DELETED_FIELD, Conflict, Incoming, RecordState, apply
 from sync.wire import new_id, revision_id
@@ -368,9 +369,7 @@ class LaptopSync:
             )
             outbox.mark_local(self.vault, revision.record_id)
         target = Path(folder) / f"{self.vault.device_id}.cdenroll"
-        write_atomic(target, request)
-        if target.read_bytes() != request:
-            raise MalformedError("the enrollment request could not be written intact")
+        write_verified(target, request)
         return target
 
     def accept_enrollment_file(self, path: Path) -> Enrollment:
@@ -544,7 +543,7 @@ class LaptopSync:
                     "rejected": len(receipt.rejected),
                 }
             )
-        if report is not None:
+        if report is not None and (changed or fresh_rejections or len(kept) != len(pending)):
             report.receipts += 1
             report.accepted += changed
             report.rejected += fresh_rejections
@@ -920,9 +919,7 @@ class LaptopSync:
                     continue
             except OSError:
                 pass
-            write_atomic(target, data)
-            if target.read_bytes() != data:
-                raise MalformedError(f"{target.name} did not read back intact; export again")
+            write_verified(target, data)
             written.append(target)
         if written:
             self._log_event({"kind": "export", "via": "usb", "batches": len(written)})
