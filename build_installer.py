@@ -194,9 +194,10 @@ QT_PLUGINS_KEPT: dict[str, tuple[str, ...]] = {
     # not gtk3: it pulls in GTK, Pango and Cairo (~10 MB) for a native look on Linux only
     "platformthemes": ("xdgdesktopportal",),
     "styles": ("windows", "modernwindows"),
-    "xcbglintegrations": ("glx", "egl"),
 }
-_PLUGIN_RE = re.compile(r"(^|/)plugins/([^/]+)/(lib)?q?([^/]+?)(plugin|printersupport)?\.(so|dll)$")
+# plugins/<folder>/[lib][q]<name>[suffixes].so|.dll; a plug-in is kept when <name> starts with a
+# kept name (libqxcb.so: xcb; libibusplatforminputcontextplugin.so: ibus; qjpeg.dll: jpeg).
+_PLUGIN_RE = re.compile(r"(^|/)plugins/([^/]+)/(lib)?q?([^/]+?)\.(so|dll)$")
 
 
 def project_metadata(pyproject: Path = ROOT / "pyproject.toml") -> tuple[str, str]:
@@ -251,7 +252,7 @@ def keep_bundled_file(dest_name: str) -> bool:
         if match is None:
             return False
         kept = QT_PLUGINS_KEPT.get(match.group(2), ())
-        return any(plugin == match.group(4) for plugin in kept)
+        return any(match.group(4).startswith(plugin) for plugin in kept)
     return True
 
 
@@ -321,7 +322,7 @@ def icu_items_to_remove(items: Iterable[str]) -> list[str]:
     removed = []
     for item in items:
         folder = item.split("/", 1)[0] if "/" in item else ""
-        locale = _ICU_LOCALE_RES.match(item)
+        locale = _ICU_LOCALE_RES.match(item) if item != "res_index.res" else None
         if (
             folder in ICU_REMOVED_FOLDERS
             or (not folder and item.endswith(".cnv"))
@@ -753,6 +754,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     windows = sys.platform == "win32"
     name, version = project_metadata()
+    try:
+        import PyInstaller  # noqa: F401 - only to say how to get it
+    except ImportError:
+        print(
+            "build_installer: PyInstaller is not installed here; run ./setup.sh, then "
+            ".venv/bin/python build_installer.py (Windows: docs/installing.md)",
+            file=sys.stderr,
+        )
+        return 2
     started = time.perf_counter()
     try:
         print(f"build_installer: {name} {version} for {platform_tag()}", flush=True)

@@ -5,7 +5,9 @@
 #          (PySide6 wheels) loads even on the offscreen platform;
 #      poppler-utils — pdftoppm, used by tests to render printed PDFs to PNG;
 #      age — the standard age tool, tests prove it opens sync batch files;
-#      postgresql — the server binaries the district-server tests start on a temporary cluster.
+#      postgresql — the server binaries the district-server tests start on a temporary cluster;
+#      binutils — objdump/strip/objcopy/ld, which PyInstaller and build_installer.py use on Linux;
+#      icu-devtools — icupkg/genccode, build_installer.py trims Qt's 32 MB ICU data with them.
 #  - a virtual environment in .venv with the project and its pinned dev + district extras.
 # Re-running is cheap: pip is skipped while pyproject.toml is unchanged.
 set -euo pipefail
@@ -13,7 +15,7 @@ cd "$(dirname "$0")"
 
 need_pkgs=()
 if command -v dpkg-query >/dev/null 2>&1; then
-  for p in libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 poppler-utils age postgresql; do
+  for p in libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 poppler-utils age postgresql binutils icu-devtools; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$p")
   done
 fi
