@@ -62,7 +62,7 @@ def build_pages(
     desk: DeskServices, store: CaseloadStore, settings: UiSettings
 ) -> dict[str, QWidget]:
     """One page per navigation entry; each gets only the services it uses."""
-    from ui.views.placeholder_pages import SyncPage
+    from ui.views.sync_page import SyncPage
 
     pages: dict[str, QWidget] = {"儿童档案": ChildrenPage(desk.schedule, desk.today)}
     try:
@@ -80,7 +80,7 @@ def build_pages(
 
         for name in ("待办", "个案", "报表", "设置"):
             pages.setdefault(name, QLabel(name))
-    pages["同步"] = SyncPage()
+    pages["同步"] = SyncPage(desk)
     return pages
 
 

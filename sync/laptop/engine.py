@@ -827,19 +827,44 @@ class LaptopSync:
         finally:
             client.close()
         if not report.revoked:
-            self._set_meta_json(LAST_META, {"at": now_text(), "via": "network"})
-            self._log_event(
-                {
-                    "kind": "sync",
-                    "via": "network",
-                    "sent": report.batches_sent,
-                    "accepted": report.accepted,
-                    "rejected": report.rejected,
-                    "pulled": report.pulled,
-                    "conflicts": report.conflicts,
-                }
-            )
+            self.record_sync(report)
         return report
+
+    def record_sync(self, report: SyncReport) -> None:
+        """Note a finished network sync (last sync, history)."""
+        self._set_meta_json(LAST_META, {"at": now_text(), "via": "network"})
+        self._log_event(
+            {
+                "kind": "sync",
+                "via": "network",
+                "sent": report.batches_sent,
+                "accepted": report.accepted,
+                "rejected": report.rejected,
+                "pulled": report.pulled,
+                "conflicts": report.conflicts,
+            }
+        )
+
+    def network_call(self, call: Callable[[], bytes]) -> bytes:
+        """One request with retries and backoff; touches no vault (safe on a network thread)."""
+        return self._with_retries(call, _no_progress, "net")
+
+    def handle_revoked(self, err: RevokedError) -> None:
+        self._handle_revoked(err)
+
+    def rebuild_after_sequence_clash(self, batch: PendingBatch) -> None:
+        self._rebuild_after_sequence_clash(batch)
+
+    def cursor(self) -> str:
+        return outbox.get_meta(self.vault, device_side.CURSOR_META) or ""
+
+    def require_enrolled(self) -> str:
+        """The server address, or NotEnrolledError / RevokedError."""
+        self._require()
+        url = self.server_url()
+        if not url:
+            raise NotEnrolledError("no district server address is set")
+        return url
 
     def _handle_revoked(self, err: RevokedError) -> None:
         text = ""

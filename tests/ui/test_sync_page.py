@@ -1,0 +1,207 @@
+"""The 同步 page against the real district server on loopback: enrollment form, 立即同步,
+the conflicts list (keep mine / keep theirs / edit), the quarantine with its reason in Chinese,
+USB export to a folder, revocation. Vault and network work run inline (deterministic)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from app.demo_caseload import fill_vault
+from sync.laptop.engine import LaptopSync
+from sync.server.district import District
+from tests.conftest import create_vault
+from tests.sync.conftest import (  # noqa: F401 (fixtures)
+    VILLAGE_A,
+    VILLAGE_B,
+    ServerThread,
+    district_keys,
+    sqlite_district,
+)
+from tests.ui.conftest import TODAY
+from ui.desk_services import DeskServices
+from ui.sync_controller import SyncController
+from ui.tasks import InlineRunner
+from ui.views.sync_page import SyncPage
+
+
+@pytest.fixture
+def server(sqlite_district: District) -> Iterator[ServerThread]:  # noqa: F811
+    running = ServerThread(sqlite_district)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def page(desk: DeskServices, qtbot: Any) -> SyncPage:
+    engine = LaptopSync(desk.vault, author=desk.author, sleep=lambda _s: None, attempts=2)
+    controller = SyncController(engine, desk.runner, net=InlineRunner())
+    widget = SyncPage(desk, controller=controller, auto=False)
+    qtbot.addWidget(widget)
+    return widget
+
+
+def enroll(page: SyncPage, district: District, url: str, qtbot: Any) -> None:
+    page.server_field.setText(url)
+    page.code_field.setText(district.create_enroll_code([VILLAGE_A], 3600))
+    qtbot.mouseClick(page.enroll_button, Qt.MouseButton.LeftButton)
+
+
+def test_enroll_and_sync_from_the_page(
+    page: SyncPage,
+    server: ServerThread,
+    sqlite_district: District,  # noqa: F811
+    qtbot: Any,
+) -> None:
+    assert not page.enroll_box.isHidden()
+    assert not page.sync_button.isEnabled()
+    assert "还没有注册" in page.state_label.text()
+    page.server_field.setText("not a url")
+    qtbot.mouseClick(page.enroll_button, Qt.MouseButton.LeftButton)
+    assert "服务器地址" in page.message.text()
+    # a wrong code: plain Chinese, nothing enrolled
+    page.server_field.setText(server.url)
+    page.code_field.setText("AAAA-BBBB-CCCC-DDDD-EEEE")
+    qtbot.mouseClick(page.enroll_button, Qt.MouseButton.LeftButton)
+    assert "注册码" in page.message.text()
+    assert page.controller.status is not None and not page.controller.status.enrolled
+    enroll(page, sqlite_district, server.url, qtbot)
+    assert "注册成功" in page.message.text()
+    assert page.enroll_box.isHidden() and page.sync_button.isEnabled()
+    assert sqlite_district.district_id in page.district_label.text()
+    fill_vault(
+        page.desk.vault, children=3, seed=2, village_code=VILLAGE_A, today=TODAY, author="王"
+    )
+    page.controller.refresh()
+    pending = page.controller.status.pending  # type: ignore[union-attr]
+    assert page.pending_label.text().startswith(f"{pending} 条")
+    qtbot.mouseClick(page.sync_button, Qt.MouseButton.LeftButton)
+    assert "同步完成" in page.message.text(), page.message.text()
+    assert page.pending_label.text().startswith("0 条")
+    assert "联网" in page.last_label.text()
+    assert sqlite_district.counts()["revisions"] == pending
+    assert page.history_list.count() >= 2
+    assert not page.controller.busy and page.sync_button.isEnabled()
+
+
+def test_conflicts_quarantine_and_revocation_on_the_page(
+    page: SyncPage,
+    server: ServerThread,
+    sqlite_district: District,  # noqa: F811
+    qtbot: Any,
+    tmp_path: Path,
+) -> None:
+    enroll(page, sqlite_district, server.url, qtbot)
+    vault = page.desk.vault
+    child = vault.put(
+        "child", {"village_code": VILLAGE_A, "name": "李小花", "school": "一小"}, author="王"
+    )
+    qtbot.mouseClick(page.sync_button, Qt.MouseButton.LeftButton)
+    other_vault = create_vault(tmp_path / "colleague").vault
+    try:
+        other = LaptopSync(other_vault, author="李")
+        other.enroll_network(server.url, sqlite_district.create_enroll_code([VILLAGE_A], 60))
+        other.sync_now()
+        data = other_vault.get(child.record_id).data
+        other_vault.put("child", {**data, "school": "二小"}, author="李", record_id=child.record_id)
+        other.sync_now()
+    finally:
+        other_vault.lock()
+    vault.put(
+        "child",
+        {**vault.get(child.record_id).data, "school": "三小"},
+        author="王",
+        record_id=child.record_id,
+    )
+    qtbot.mouseClick(page.sync_button, Qt.MouseButton.LeftButton)
+    assert "需要您确认" in page.message.text()
+    assert not page.conflicts_box.isHidden()
+    table = page.conflicts_table
+    assert table.rowCount() == 1
+    assert table.item(0, 0).text() == "李小花" and table.item(0, 1).text() == "学校"
+    assert {table.item(0, 2).text(), table.item(0, 3).text()} == {"三小", "二小"}
+    qtbot.mouseClick(page.keep_theirs, Qt.MouseButton.LeftButton)
+    assert vault.get(child.record_id).data["school"] == "二小"
+    assert page.conflicts_box.isHidden()
+    # both values stay in the history
+    assert {"二小", "三小"} <= {r.data.get("school") for r in vault.history(child.record_id)}
+
+    # a change the district refuses: kept, listed with the reason in Chinese
+    vault.put("child", {"village_code": VILLAGE_B, "name": "外村"}, author="王")
+    qtbot.mouseClick(page.sync_button, Qt.MouseButton.LeftButton)
+    assert not page.quarantine_box.isHidden()
+    assert page.quarantine_table.rowCount() == 1
+    assert "不在本机负责的范围" in page.quarantine_table.item(0, 1).text()
+
+    # USB export to a folder standing in for a stick
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    vault.put("child", {"village_code": VILLAGE_A, "name": "新来的"}, author="王")
+    page.set_folder(stick)
+    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+    assert "可以安全拔出" in page.message.text()
+    assert len(list(stick.glob("*.cdbatch"))) == 1
+    qtbot.mouseClick(page.import_button, Qt.MouseButton.LeftButton)
+    assert "没有任何改变" in page.message.text()
+
+    # revocation: stop, say so plainly, keep the vault
+    sqlite_district.revoke(vault.device_id)
+    before = vault.last_seq()
+    qtbot.mouseClick(page.sync_button, Qt.MouseButton.LeftButton)
+    assert not page.revoked_banner.isHidden()
+    assert "联系区民政局" in page.revoked_banner.text()
+    assert not page.sync_button.isEnabled()
+    assert vault.last_seq() == before
+
+
+def test_edit_a_conflict_value(
+    page: SyncPage, desk: DeskServices, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 改成… button writes the typed value (the dialog is answered by the test)."""
+    from PySide6.QtWidgets import QInputDialog
+
+    from sync.laptop.engine import CONFLICT_TYPE
+
+    vault = desk.vault
+    child = vault.put(
+        "child", {"village_code": VILLAGE_A, "name": "甲", "school": "一小"}, author="王"
+    )
+    vault.put(
+        CONFLICT_TYPE,
+        {
+            "record_id": child.record_id,
+            "record_type": "child",
+            "child_id": child.record_id,
+            "field": "school",
+            "mine": "一小",
+            "mine_absent": False,
+            "theirs": "二小",
+            "theirs_absent": False,
+            "kept": "mine",
+            "created": "2026-11-22T00:00:00Z",
+            "resolved": "",
+        },
+        author="王",
+    )
+    page._reload_lists()
+    assert page.conflicts_table.rowCount() == 1
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("六小", True))
+    qtbot.mouseClick(page.edit_value, Qt.MouseButton.LeftButton)
+    assert vault.get(child.record_id).data["school"] == "六小"
+    assert page.conflicts_table.rowCount() == 0
+
+
+def test_not_enrolled_says_what_to_do(desk: DeskServices, qtbot: Any) -> None:
+    """With the real network worker thread: syncing before enrollment explains what to do."""
+    engine = LaptopSync(desk.vault, author=desk.author, sleep=lambda _s: None, attempts=1)
+    controller = SyncController(engine, InlineRunner())
+    try:
+        with qtbot.waitSignal(controller.finished, timeout=10_000) as blocker:
+            controller.sync_now()
+        assert "注册" in blocker.args[1]  # not enrolled yet: says what to do
+    finally:
+        controller.stop()
