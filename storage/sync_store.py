@@ -11,13 +11,15 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from storage.database import immediate_transaction
 from storage.hlc import HlcTimestamp
 from storage.outbox import LOCAL_ONLY
+from storage.paths import VaultPaths
 from storage.records import Revision, RevisionMeta, validate_record_type
-from storage.vault import Vault, _guard
+from storage.vault import Vault, _guard, _read_header
 
 PULLED = "pulled"  # receipt id of revisions that came from the district: never sent back
 
@@ -192,3 +194,25 @@ def mark_local_types(vault: Vault, synced: Sequence[str]) -> int:
 
 def new_record_id() -> str:
     return secrets.token_hex(16)
+
+
+def vault_key(vault: Vault) -> bytes:
+    """The raw vault key, for district-escrow at enrollment (sync/recovery.py): it leaves this
+    module only age-encrypted to the district."""
+    with vault._lock:
+        vault._live()
+        return bytes(vault._vault_key)
+
+
+def open_with_vault_key(data_dir: Path, key: bytes, new_password: str) -> Vault:
+    """Open a vault with its raw key (granted by the district) and set a new password; a wrong
+    key fails the header's authentication and changes nothing."""
+    paths = VaultPaths(Path(data_dir))
+    header = _read_header(paths)
+    vault = Vault._open_with_key(paths, header, key)
+    try:
+        vault._set_password(new_password)
+    except BaseException:
+        vault.lock()
+        raise
+    return vault

@@ -369,7 +369,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     publish.add_argument("--kind", choices=("questionnaire", "schedule"), required=True)
     publish.add_argument("file")
+    grant = sub.add_parser(
+        "recovery-grant", parents=[common], help="answer a laptop's recovery request (escrow)"
+    )
+    grant.add_argument("file")
+    grant.add_argument("--check-code", help="the code the director reads out (else asked)")
     return parser
+
+
+def cmd_recovery_grant(ctx: Context) -> int:
+    from sync.server.recovery_grant import grant
+
+    return grant(ctx.args, ctx.district(with_keys=True), CliError)
 
 
 COMMANDS = {
@@ -383,6 +394,7 @@ COMMANDS = {
     "stats": cmd_stats,
     "history": cmd_history,
     "publish": cmd_publish,
+    "recovery-grant": cmd_recovery_grant,
 }
 
 

@@ -43,6 +43,7 @@ from sync.keys import KeyPair
 from sync.laptop.backoff import Backoff
 from sync.laptop.usb import write_verified
 from sync.protocol_types import CHILD_LINKED, SYNCED_TYPES
+from sync.recovery import write_escrow
 from sync.server.merge import ABSENT, DELETED_FIELD, Conflict, Incoming, RecordState, apply
 from sync.wire import new_id, revision_id
 
@@ -353,6 +354,7 @@ class LaptopSync:
             self.vault, answer, request=request, server_url=url, author=self.author
         )
         self.set_server_url(url)
+        write_escrow(self.vault, pinned)
         self._log_event({"kind": "enrolled", "via": "network"})
         return pinned
 
@@ -380,6 +382,7 @@ class LaptopSync:
         pinned = device_side.accept_enrollment(
             self.vault, Path(path).read_bytes(), request=request, author=self.author
         )
+        write_escrow(self.vault, pinned)
         self._log_event({"kind": "enrolled", "via": "usb"})
         return pinned
 

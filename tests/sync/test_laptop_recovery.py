@@ -1,0 +1,120 @@
+"""District-escrow recovery end to end: enrollment leaves an escrow the district alone can open;
+a locked-out laptop writes a request; the real ``childdesk-district recovery-grant`` answers it
+after the check code; the laptop sets a new password and every record is there. Wrong check
+codes, another laptop's grant and a tampered grant change nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from app.demo_caseload import fill_vault
+from storage.errors import WrongPasswordError
+from storage.vault import Vault
+from sync import recovery
+from sync.errors import SyncError
+from sync.laptop.engine import LaptopSync
+from tests.conftest import PASSWORD, create_vault
+from tests.sync.conftest import VILLAGE_A
+from tests.sync.test_district_cli import district_cli, initialised  # noqa: F401 (fixture)
+from tests.sync.test_district_core import TODAY
+
+NEW_PASSWORD = "新的密码-河边的柳树-2027"
+
+
+def enrolled_by_stick(data_dir: Path, vault: Vault, stick: Path) -> LaptopSync:
+    code = district_cli("enroll-code", "--village", VILLAGE_A, data_dir=data_dir)
+    laptop = LaptopSync(vault, author="王")
+    laptop.enrollment_request_file(stick, code.stdout.strip().splitlines()[-1], label="一村")
+    assert (
+        district_cli("import", str(stick), "--passphrase-stdin", data_dir=data_dir).returncode == 0
+    )
+    laptop.import_folder(stick)
+    assert laptop.status().enrolled
+    return laptop
+
+
+def test_recovery_through_the_district(initialised: Path, tmp_path: Path) -> None:  # noqa: F811
+    data_dir = initialised
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    vault_dir = tmp_path / "laptop"
+    vault = create_vault(vault_dir).vault
+    laptop = enrolled_by_stick(data_dir, vault, stick)
+    fill_vault(vault, children=3, seed=4, village_code=VILLAGE_A, today=TODAY, author="王")
+    children = {c.record_id for c in vault.load("child").revisions}
+    escrow = json.loads((vault_dir / recovery.ESCROW_FILE).read_text())
+    assert escrow["escrow"] and "vault_key" not in json.dumps(escrow)  # sealed to the district
+    vault.lock()
+    del laptop
+
+    # locked out: the laptop writes a request; the director reads the check code by phone
+    request = recovery.write_request(vault_dir, stick)
+    assert request.path.name.endswith(".cdrecover")
+    wrong = district_cli(
+        "recovery-grant",
+        str(request.path),
+        "--passphrase-stdin",
+        "--check-code",
+        "0000-0000",
+        data_dir=data_dir,
+    )
+    assert wrong.returncode == 1 and "does not match" in wrong.stderr
+    granted = district_cli(
+        "recovery-grant",
+        str(request.path),
+        "--passphrase-stdin",
+        data_dir=data_dir,
+        stdin=f"district-operator-passphrase-7\n{request.check_code.lower()}\n",
+    )
+    assert granted.returncode == 0, granted.stdout + granted.stderr
+    grant_file = stick / request.path.name.replace(".cdrecover", ".cdrecovered")
+    grant = grant_file.read_bytes()
+
+    # a tampered grant: refused, nothing changes
+    tampered = bytearray(grant)
+    tampered[20] ^= 1
+    with pytest.raises(SyncError):
+        recovery.apply_grant(vault_dir, bytes(tampered), NEW_PASSWORD)
+    reopened = recovery.apply_grant(vault_dir, grant, NEW_PASSWORD)
+    try:
+        assert {c.record_id for c in reopened.load("child").revisions} == children
+    finally:
+        reopened.lock()
+    with pytest.raises(WrongPasswordError):
+        Vault.unlock(vault_dir, PASSWORD)
+    Vault.unlock(vault_dir, NEW_PASSWORD).lock()
+    # the one-time key is gone: the same grant cannot be used again
+    with pytest.raises(SyncError):
+        recovery.apply_grant(vault_dir, grant, "另一个新密码-山上的松树-2028")
+
+
+def test_a_grant_for_another_request_is_refused(
+    initialised: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    data_dir = initialised
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    vault_dir = tmp_path / "laptop"
+    vault = create_vault(vault_dir).vault
+    enrolled_by_stick(data_dir, vault, stick)
+    vault.lock()
+    first = recovery.write_request(vault_dir, stick)
+    code = first.check_code
+    result = district_cli(
+        "recovery-grant",
+        str(first.path),
+        "--passphrase-stdin",
+        "--check-code",
+        code,
+        data_dir=data_dir,
+    )
+    assert result.returncode == 0
+    grant = (stick / first.path.name.replace(".cdrecover", ".cdrecovered")).read_bytes()
+    recovery.write_request(vault_dir, stick)  # a second request replaces the pending one
+    with pytest.raises(SyncError):
+        recovery.apply_grant(vault_dir, grant, NEW_PASSWORD)
+    Vault.unlock(vault_dir, PASSWORD).lock()  # nothing changed
