@@ -40,9 +40,25 @@ def _main(argv: Sequence[str] | None) -> int:
         return run_smoke_test()
     if args.command is not None:
         return run_command(args)
+    if _no_display():
+        print(
+            "childdesk: no graphical display here (DISPLAY is not set). Run the desktop app on a "
+            "desktop, or under a virtual one: `xvfb-run -a childdesk --demo`; to see every "
+            "screen as PNG files: `python -m ui.screenshots --out DIR`.\n"
+            "没有图形界面：请在桌面环境中运行本程序。",
+            file=sys.stderr,
+        )
+        return 2
     from ui.gui import run_gui  # Qt is imported only for the desktop app
 
     return run_gui(args)
+
+
+def _no_display() -> bool:
+    """Linux without X11/Wayland and no platform chosen: Qt would abort with a cryptic error."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 if __name__ == "__main__":

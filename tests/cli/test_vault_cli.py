@@ -119,3 +119,26 @@ def test_verify_exit_codes_for_damage(tmp_path: Path) -> None:
     assert broken.returncode == 2
     assert len(broken.stderr.strip().splitlines()) == 1  # one-line reason
     assert "damaged" in broken.stderr and "Traceback" not in broken.stderr
+
+
+def test_desktop_app_without_a_display_says_what_to_do() -> None:
+    import os
+    import subprocess
+
+    from tests.conftest import childdesk_executable
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    result = subprocess.run(
+        [childdesk_executable(), "--demo"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "xvfb-run" in result.stderr and "Traceback" not in result.stderr
