@@ -7,7 +7,11 @@
 #      age — the standard age tool, tests prove it opens sync batch files;
 #      postgresql — the server binaries the district-server tests start on a temporary cluster;
 #      binutils — objdump/strip/objcopy/ld, which PyInstaller and build_installer.py use on Linux;
-#      icu-devtools — icupkg/genccode, build_installer.py trims Qt's 32 MB ICU data with them.
+#      icu-devtools — icupkg/genccode, build_installer.py trims Qt's 32 MB ICU data with them;
+#      libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0
+#          libxcb-image0 libxkbcommon-x11-0 — what Qt's X11 (xcb) platform plug-in needs to open
+#          a real window; xvfb xauth — a virtual display, so `xvfb-run -a childdesk --demo`
+#          runs the desktop app on a machine without a screen.
 #  - a virtual environment in .venv with the project and its pinned dev + district extras.
 # Re-running is cheap: pip is skipped while pyproject.toml is unchanged.
 set -euo pipefail
@@ -15,7 +19,9 @@ cd "$(dirname "$0")"
 
 need_pkgs=()
 if command -v dpkg-query >/dev/null 2>&1; then
-  for p in libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 poppler-utils age postgresql binutils icu-devtools; do
+  for p in libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 poppler-utils age postgresql binutils icu-devtools \
+           libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 \
+           libxcb-image0 libxkbcommon-x11-0 xvfb xauth; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$p")
   done
 fi
