@@ -27,6 +27,7 @@ What was built is recorded in ``dist/build-record.json`` (version, platform, siz
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import platform
@@ -55,12 +56,17 @@ INNO_APP_ID = "8822F4F9-770B-43E7-B199-B781FE2321C7"
 
 # Our packages; every module of them is bundled (hidden imports), except these.
 OWN_PACKAGES = ("app", "ui", "storage", "sync", "resources")
-OWN_LEFT_OUT = ("sync.server", "sync.district_cli")
+# The district server's extra: our modules importing these (directly or through another left
+# out module) stay out of the bundle. sync.server.merge, pure Python, is shared with the laptop.
+SERVER_EXTRA = ("fastapi", "starlette", "uvicorn", "sqlalchemy", "psycopg")
+OWN_LEFT_OUT = ("sync.district_cli",)
 
 EXCLUDED_MODULES = (
     # the district server and its extra
-    "sync.server",
     "sync.district_cli",
+    "sync.server.app",
+    "sync.server.db",
+    "sync.server.district",
     "fastapi",
     "starlette",
     "uvicorn",
@@ -194,6 +200,8 @@ QT_PLUGINS_KEPT: dict[str, tuple[str, ...]] = {
     # not gtk3: it pulls in GTK, Pango and Cairo (~10 MB) for a native look on Linux only
     "platformthemes": ("xdgdesktopportal",),
     "styles": ("windows", "modernwindows"),
+    # the 同步 page's QNetworkInformation (sync when the laptop comes online); HTTPS is httpx's
+    "networkinformation": ("networkmanager", "networklistmanager"),
 }
 # plugins/<folder>/[lib][q]<name>[suffixes].so|.dll; a plug-in is kept when <name> starts with a
 # kept name (libqxcb.so: xcb; libibusplatforminputcontextplugin.so: ibus; qjpeg.dll: jpeg).
@@ -212,18 +220,40 @@ def platform_tag() -> str:
     return f"{system}-{platform.machine().lower() or 'unknown'}"
 
 
+def _module_imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
 def own_modules(root: Path = ROOT) -> list[str]:
-    """Every module of our packages, so a lazily imported screen is never left out."""
-    names: list[str] = []
+    """Every module of our packages, so a lazily imported screen is never left out — except the
+    district server's: those that import its extra, and those that import them."""
+    sources: dict[str, Path] = {}
     for package in OWN_PACKAGES:
         for path in sorted((root / package).rglob("*.py")):
             parts = list(path.relative_to(root).with_suffix("").parts)
             if parts[-1] == "__init__":
                 parts.pop()
-            name = ".".join(parts)
-            if not any(name == left or name.startswith(left + ".") for left in OWN_LEFT_OUT):
-                names.append(name)
-    return names
+            sources[".".join(parts)] = path
+    imports = {name: _module_imports(path) for name, path in sources.items()}
+    left_out = set(OWN_LEFT_OUT)
+    changed = True
+    while changed:
+        changed = False
+        for name, imported in imports.items():
+            if name in left_out:
+                continue
+            tops = {i.split(".")[0] for i in imported}
+            if tops & set(SERVER_EXTRA) or imported & left_out:
+                left_out.add(name)
+                changed = True
+    return [name for name in sources if name not in left_out]
 
 
 def resource_datas(root: Path = ROOT) -> list[tuple[str, str]]:

@@ -37,7 +37,16 @@ def test_every_own_module_is_bundled_except_the_district_server() -> None:
     modules = set(plan.own_modules())
     assert {"ui.launcher", "ui.smoke_test", "ui.gui", "app.printing", "storage.vault"} <= modules
     assert "resources" in modules
-    assert not any(m.startswith("sync.server") or m == "sync.district_cli" for m in modules)
+    assert "sync.server.merge" in modules  # pure Python, the laptop's sync engine uses it
+    assert "sync.laptop.engine" in modules
+    for server in (
+        "sync.server.app",
+        "sync.server.db",
+        "sync.server.district",
+        "sync.district_cli",
+    ):
+        assert server not in modules
+        assert server in plan.EXCLUDED_MODULES
     for excluded in ("fastapi", "uvicorn", "sqlalchemy", "psycopg", "pytest", "tests"):
         assert excluded in plan.EXCLUDED_MODULES
 
@@ -69,6 +78,9 @@ def test_every_own_module_is_bundled_except_the_district_server() -> None:
         ("PySide6/Qt/plugins/platforminputcontexts/libibusplatforminputcontextplugin.so", True),
         ("PySide6/Qt/plugins/platforminputcontexts/libqtvirtualkeyboardplugin.so", False),
         ("PySide6/Qt/plugins/tls/libqopensslbackend.so", False),
+        ("PySide6/Qt/plugins/networkinformation/libqnetworkmanager.so", True),
+        ("PySide6/plugins/networkinformation/qnetworklistmanager.dll", True),
+        ("PySide6/Qt/plugins/networkinformation/libqglib.so", False),
         ("PySide6/Qt/translations/qtbase_de.qm", False),
         ("resources/translations/qtbase_zh_CN.qm", True),
         ("libpython3.11.so.1.0", True),
