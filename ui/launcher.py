@@ -33,6 +33,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
+    from sync.laptop import cli as sync_cli  # childdesk enroll / sync / export-batch / …
+
+    if sync_cli.wants(sys.argv[1:] if argv is None else argv):
+        return sync_cli.main(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     if args.smoke_test:
         from ui.smoke_test import run_smoke_test  # before the GUI: Qt offscreen, no windows

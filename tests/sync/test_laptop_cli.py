@@ -1,0 +1,77 @@
+"""``childdesk`` sync commands through the real executable, against the real server on loopback:
+enroll, sync, sync-status --json, export-batch, import-response; bad input exits without a
+traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app.demo_caseload import fill_vault
+from sync.server.district import District
+from tests.conftest import PASSWORD, childdesk_executable, create_vault
+from tests.sync.conftest import VILLAGE_A, ServerThread
+from tests.sync.test_district_core import TODAY
+
+
+@pytest.fixture
+def server(sqlite_district: District) -> Iterator[ServerThread]:
+    running = ServerThread(sqlite_district)
+    yield running
+    running.stop()
+
+
+def childdesk(*args: str, stdin: str = PASSWORD + "\n") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [childdesk_executable(), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_enroll_sync_status_export_import(
+    server: ServerThread, sqlite_district: District, tmp_path: Path
+) -> None:
+    vault_dir = tmp_path / "laptop"
+    vault = create_vault(vault_dir).vault
+    fill_vault(vault, children=2, seed=3, village_code=VILLAGE_A, today=TODAY, author="王")
+    vault.lock()
+    d = ["--data-dir", str(vault_dir)]
+    code = sqlite_district.create_enroll_code([VILLAGE_A], 3600)
+    result = childdesk(
+        *d, "enroll", "--server", server.url, "--password-stdin", stdin=f"{PASSWORD}\n{code}\n"
+    )
+    assert result.returncode == 0, result.stderr
+    assert sqlite_district.district_id in result.stdout
+    status = json.loads(childdesk(*d, "sync-status", "--json", "--password-stdin").stdout)
+    assert status["enrolled"] and status["pending"] > 0
+    pending = status["pending"]
+    result = childdesk(*d, "sync", "--password-stdin")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["accepted"] == pending
+    assert (
+        json.loads(childdesk(*d, "sync-status", "--json", "--password-stdin").stdout)["pending"]
+        == 0
+    )
+    # USB commands: nothing to export now; an empty stick imports nothing
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    result = childdesk(*d, "export-batch", "--to", str(stick), "--password-stdin")
+    assert result.returncode == 0 and "0 batch files" in result.stdout
+    result = childdesk(*d, "import-response", str(stick), "--password-stdin")
+    assert result.returncode == 0 and json.loads(result.stdout)["pulled"] == 0
+    # wrong password, missing code: one line, no traceback
+    bad = childdesk(*d, "sync", "--password-stdin", stdin="wrong\n")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    again = childdesk(*d, "enroll", "--server", server.url, "--password-stdin")
+    assert again.returncode == 1 and "Traceback" not in again.stderr
+    # recovery request needs only the escrow written at enrollment
+    result = childdesk(*d, "recovery-request", "--to", str(stick), stdin="")
+    assert result.returncode == 0 and "check code" in result.stdout
