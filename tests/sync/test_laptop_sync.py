@@ -422,3 +422,36 @@ def test_revocation_stops_syncing_and_keeps_the_vault(
     # later attempts do not even contact the server
     laptop.set_server_url("http://127.0.0.1:9")
     assert laptop.sync_now().revoked
+
+
+def test_slow_responses_time_out_and_are_retried(
+    server: ServerThread, sqlite_district: District, vaults: Any
+) -> None:
+    """A server slower than the client's timeout: the request is retried with the same batch;
+    the batch the slow server did store is not stored twice."""
+    import time
+
+    import httpx
+
+    from sync.laptop.engine import LaptopClient
+
+    slow = {"left": 1}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        with httpx.Client() as real:
+            answer = real.request(request.method, str(request.url), content=request.content)
+        if slow["left"] and request.url.path.endswith("/batches"):
+            slow["left"] -= 1
+            time.sleep(0.2)  # the server answered, too late: the client gave up
+            raise httpx.ReadTimeout("timed out", request=request)
+        return httpx.Response(answer.status_code, content=answer.content)
+
+    laptop = enrolled(sqlite_district, server.url, vaults("a"), [VILLAGE_A])
+    laptop.client_factory = lambda url: LaptopClient(
+        url, client=httpx.Client(transport=httpx.MockTransport(handler))
+    )
+    fill_vault(laptop.vault, children=1, seed=2, village_code=VILLAGE_A, today=TODAY, author="王")
+    pending = laptop.status().pending
+    assert laptop.sync_now().accepted == pending
+    assert slow["left"] == 0
+    assert server_counts(sqlite_district)["revisions"] == pending
