@@ -186,21 +186,19 @@ class DistrictPage(QWizardPage):
     def __init__(self) -> None:
         super().__init__()
         self.setTitle(self.tr("连接区民政局（可跳过）"))
-        self.setSubTitle(
+        self.setSubTitle(self.tr("不联网也能完整使用。"))
+        note = QLabel(
             self.tr(
-                "不联网也能完整使用。以后有网络时，可在“设置”和“同步”中连接区里的服务器，或用U盘交换数据。"
+                "区里给了服务器地址和注册码的，设置完成后在左边的“同步”页填写即可连接；"
+                "没有网络时，也可以在“同步”页把数据导出到U盘，带到乡镇或区里。\n\n"
+                "现在可以直接点“完成”开始使用。"
             )
         )
-        self.server = QLineEdit()
-        self.server.setObjectName("district_server")
-        self.server.setPlaceholderText(self.tr("服务器地址（可不填）"))
-        self.server.setEnabled(False)
-        note = QLabel(self.tr("同步功能将在后续版本中提供。现在请直接点“完成”。"))
-        note.setProperty("role", "hint")
+        note.setObjectName("district_note")
         note.setWordWrap(True)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.server)
         layout.addWidget(note)
+        layout.addStretch(1)
 
 
 class FirstRunWizard(QWizard):
