@@ -12,17 +12,14 @@ assessment is immutable.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, QEvent, QEventLoop, QObject, Qt, QTime, QTimer, Signal
-from PySide6.QtGui import QWheelEvent
+from PySide6.QtCore import QEventLoop, Qt, QTime, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
     QCheckBox,
-    QDateEdit,
     QDialog,
     QDoubleSpinBox,
     QFrame,
@@ -59,84 +56,14 @@ from ui.desk_services import DeskServices
 from ui.theme import LEVEL_WORDS
 from ui.views.level_badge import LevelBadge
 from ui.views.messages import confirm, show_error
+from ui.views.widgets import EMPTY_TEXT, OptionalDateEdit
+from ui.views.widgets import WHEEL_GUARD as _WHEEL_GUARD
+from ui.views.widgets import clear_layout as _clear_layout
+from ui.views.widgets import plain_label as _label
+from ui.views.widgets import run_and_wait as _run_sync
 
 SAVE_DELAY_MS = 800
-EMPTY_TEXT = "未填"
 FINISH_WARNING = "完成后不能修改；如需更正请新建一次评估。"
-
-
-def _clear_layout(layout: QVBoxLayout | QGridLayout | QHBoxLayout) -> None:
-    while layout.count():
-        item = layout.takeAt(0)
-        if item is None:
-            break
-        widget = item.widget()
-        if widget is not None:
-            widget.hide()
-            widget.setParent(None)  # out of the tree now: findChild must not see it
-            widget.deleteLater()
-        elif item.layout() is not None:
-            _clear_layout(item.layout())  # type: ignore[arg-type]  # a box or grid layout
-
-
-def _label(text: str, role: str | None = None, wrap: bool = True) -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(wrap)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    if role:
-        label.setProperty("role", role)
-    return label
-
-
-class _NoWheelUnlessFocused(QObject):
-    """Scrolling a long page must not change a spin box or date the pointer passes over."""
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        wheel = isinstance(event, QWheelEvent)
-        if wheel and isinstance(watched, QWidget) and not watched.hasFocus():
-            event.ignore()
-            return True
-        return False
-
-
-_WHEEL_GUARD = _NoWheelUnlessFocused()
-
-
-class OptionalDateEdit(QDateEdit):
-    """A date edit that can be empty: the sentinel minimum date reads '未填'. When empty, the
-    calendar opens on the current month rather than on the sentinel year."""
-
-    SENTINEL = QDate(1900, 1, 1)
-
-    def __init__(self, today: date, empty_text: str = EMPTY_TEXT) -> None:
-        super().__init__()
-        self._today = today
-        self.setCalendarPopup(True)
-        self.setDisplayFormat("yyyy-MM-dd")
-        self.setMinimumDate(self.SENTINEL)
-        self.setSpecialValueText(empty_text)
-        self.setDate(self.SENTINEL)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.installEventFilter(_WHEEL_GUARD)
-        self.calendarWidget().installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        shown = watched is self.calendarWidget() and event.type() == QEvent.Type.Show
-        if shown and self.value() is None:
-            self.calendarWidget().setCurrentPage(self._today.year, self._today.month)
-        return super().eventFilter(watched, event)
-
-    def value(self) -> date | None:
-        current = self.date()
-        if current == self.SENTINEL:
-            return None
-        return date(current.year(), current.month(), current.day())
-
-    def set_value(self, value: date | None) -> None:
-        if value is None:
-            self.setDate(self.SENTINEL)
-        else:
-            self.setDate(QDate(value.year, value.month, value.day))
 
 
 # --- question widgets --------------------------------------------------------------------------
@@ -237,29 +164,11 @@ class QuestionWidget(QFrame):
         self.editor.setEnabled(not read_only)
 
 
-class SingleChoiceWidget(QuestionWidget):
-    def _build_editor(self) -> QWidget:
-        box = QWidget()
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(12, 0, 0, 0)
-        layout.setSpacing(2)
-        self.group = QButtonGroup(box)
-        self.group.setExclusive(True)
-        self.buttons: dict[str, QRadioButton] = {}
-        for choice in self.question.choices:
-            button = QRadioButton(choice.label)
-            button.setObjectName(f"choice_{choice.value}")
-            if choice.hint:
-                button.setToolTip(choice.hint)
-            self.group.addButton(button)
-            self.buttons[choice.value] = button
-            layout.addWidget(button)
-            if choice.hint:
-                hint = _label(choice.hint, "hint")
-                hint.setContentsMargins(24, 0, 0, 0)
-                layout.addWidget(hint)
-        self.group.buttonToggled.connect(self._toggled)
-        return box
+class _ExclusiveChoiceWidget(QuestionWidget):
+    """One answer out of several buttons in an exclusive group (single choice, yes/no)."""
+
+    group: QButtonGroup
+    buttons: dict[str, QAbstractButton]
 
     def _toggled(self, _button: QAbstractButton, checked: bool) -> None:
         if checked:
@@ -284,6 +193,31 @@ class SingleChoiceWidget(QuestionWidget):
     def choose(self, value: str) -> None:
         """Select a choice as the user would (tests, demos)."""
         self.buttons[value].click()
+
+
+class SingleChoiceWidget(_ExclusiveChoiceWidget):
+    def _build_editor(self) -> QWidget:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(12, 0, 0, 0)
+        layout.setSpacing(2)
+        self.group = QButtonGroup(box)
+        self.group.setExclusive(True)
+        self.buttons = {}
+        for choice in self.question.choices:
+            button = QRadioButton(choice.label)
+            button.setObjectName(f"choice_{choice.value}")
+            if choice.hint:
+                button.setToolTip(choice.hint)
+            self.group.addButton(button)
+            self.buttons[choice.value] = button
+            layout.addWidget(button)
+            if choice.hint:
+                hint = _label(choice.hint, "hint")
+                hint.setContentsMargins(24, 0, 0, 0)
+                layout.addWidget(hint)
+        self.group.buttonToggled.connect(self._toggled)
+        return box
 
 
 class MultipleChoiceWidget(QuestionWidget):
@@ -313,13 +247,13 @@ class MultipleChoiceWidget(QuestionWidget):
             check.setChecked(v in chosen)
 
 
-class YesNoWidget(QuestionWidget):
+class YesNoWidget(_ExclusiveChoiceWidget):
     def _build_editor(self) -> QWidget:
         box = QWidget()
         layout = QHBoxLayout(box)
         layout.setContentsMargins(12, 0, 0, 0)
         self.group = QButtonGroup(box)
-        self.buttons: dict[str, QPushButton] = {}
+        self.buttons = {}
         for value, text in (("yes", self.tr("是")), ("no", self.tr("否"))):
             button = QPushButton(text)
             button.setObjectName(f"choice_{value}")
@@ -331,29 +265,6 @@ class YesNoWidget(QuestionWidget):
         layout.addStretch(1)
         self.group.buttonToggled.connect(self._toggled)
         return box
-
-    def _toggled(self, _button: QAbstractButton, checked: bool) -> None:
-        if checked:
-            self._emit()
-
-    def value(self) -> object:
-        for value, button in self.buttons.items():
-            if button.isChecked():
-                return value
-        return None
-
-    def _apply(self, value: object) -> None:
-        button = self.buttons.get(value) if isinstance(value, str) else None
-        if button is not None:
-            button.setChecked(True)
-        else:
-            self.group.setExclusive(False)
-            for b in self.buttons.values():
-                b.setChecked(False)
-            self.group.setExclusive(True)
-
-    def choose(self, value: str) -> None:
-        self.buttons[value].click()
 
 
 class IntegerWidget(QuestionWidget):
@@ -1387,27 +1298,6 @@ def _number(value: float) -> str:
 
 
 # --- factories for the screenshot tool ---------------------------------------------------------
-
-
-def _run_sync(desk: DeskServices, task: Callable[[], Any]) -> Any:
-    """Run a task through the desk's runner and wait for it (screenshots only, not the GUI)."""
-    box: dict[str, Any] = {}
-    loop = QEventLoop()
-
-    def done(value: Any) -> None:
-        box["value"] = value
-        loop.quit()
-
-    def failed(err: BaseException) -> None:
-        box["error"] = err
-        loop.quit()
-
-    desk.runner.submit(task, done, failed)
-    if "value" not in box and "error" not in box:
-        loop.exec()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
 
 
 def _wait_loaded(wizard: AssessmentWizard) -> None:

@@ -50,14 +50,12 @@ from app.services.assessments import FINISHED, Assessment
 from app.services.stored import Stored
 from ui.desk_services import DeskServices
 from ui.theme import LEVEL_LABELS
-from ui.views.assessment_wizard import (
-    AssessmentWizard,
-    OptionalDateEdit,
-    _clear_layout,
-    _label,
-    _run_sync,
-)
+from ui.views.assessment_wizard import AssessmentWizard
 from ui.views.messages import confirm, show_error
+from ui.views.widgets import OptionalDateEdit
+from ui.views.widgets import clear_layout as _clear_layout
+from ui.views.widgets import plain_label as _label
+from ui.views.widgets import run_and_wait as _run_sync
 
 LOOP = (
     CaseStage.IDENTIFIED,
