@@ -20,7 +20,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QFont, QShowEvent
+from PySide6.QtGui import QBrush, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -41,6 +41,7 @@ from ui.caseload_store import CaseloadStore
 from ui.desk_services import DeskServices
 from ui.theme import OVERDUE_COLOUR
 from ui.views.messages import show_error
+from ui.views.widgets import ReloadWhenShown
 
 CHILD_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -207,7 +208,7 @@ class CasesModel(QAbstractTableModel):
         return None
 
 
-class CasesPage(QWidget):
+class CasesPage(ReloadWhenShown, QWidget):
     open_case = Signal(str, str)  # child id, case id
 
     def __init__(self, desk: DeskServices, store: CaseloadStore) -> None:
@@ -285,16 +286,6 @@ class CasesPage(QWidget):
             self._caseload_changed(store.caseload)
 
     # ----- loading ---------------------------------------------------------------------------
-
-    def _caseload_changed(self, _caseload: Caseload) -> None:
-        self._stale = True
-        if self.isVisible() or not self._loaded_once:
-            self.reload()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if self._stale and self._store.caseload is not None:
-            self.reload()
 
     def reload(self) -> None:
         self._stale = False

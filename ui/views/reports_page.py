@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QShowEvent
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.schedule import LEVELS
-from app.services.caseload import Caseload
 from app.services.monthly_report import (
     CaseloadRecords,
     MonthError,
@@ -40,6 +39,7 @@ from ui.caseload_store import CaseloadStore
 from ui.desk_services import DeskServices
 from ui.theme import LEVEL_COLOURS, LEVEL_WORDS
 from ui.views.messages import show_error
+from ui.views.widgets import ReloadWhenShown
 
 MONTHS_BACK = 36  # how far back the month picker goes
 NAMES_SHOWN = 12  # names listed under a figure before "等 N 人"
@@ -180,7 +180,7 @@ class MonthChart(QWidget):
             )
 
 
-class ReportsPage(QWidget):
+class ReportsPage(ReloadWhenShown, QWidget):
     print_monthly = Signal(str)  # YYYY-MM
 
     def __init__(self, desk: DeskServices, store: CaseloadStore) -> None:
@@ -355,16 +355,6 @@ class ReportsPage(QWidget):
         self.previous_month.setEnabled(index < self.month.count() - 1)
 
     # ----- loading ---------------------------------------------------------------------------
-
-    def _caseload_changed(self, _caseload: Caseload) -> None:
-        self._stale = True
-        if self.isVisible() or not self._loaded_once:
-            self.reload()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if self._stale and self._store.caseload is not None:
-            self.reload()
 
     def reload(self) -> None:
         """Read the records again, then the figures of the chosen month."""

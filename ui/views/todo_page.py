@@ -23,7 +23,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QShowEvent
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -53,6 +53,7 @@ from ui.theme import OVERDUE_COLOUR, level_word
 from ui.views.children_model import LEVEL_ROLE
 from ui.views.level_badge import paint_badge
 from ui.views.messages import show_error
+from ui.views.widgets import ReloadWhenShown
 
 # Sections, in the order shown.
 OVERDUE = "overdue"
@@ -333,7 +334,7 @@ class _BadgeDelegate(QStyledItemDelegate):
         return QSize(max(size.width(), height * 3), max(size.height(), height + 10))
 
 
-class TodoPage(QWidget):
+class TodoPage(ReloadWhenShown, QWidget):
     open_child = Signal(str)  # child id
     open_case = Signal(str, str)  # child id, case id
     # An unfinished assessment; when nothing listens, the child's file is opened instead.
@@ -429,16 +430,6 @@ class TodoPage(QWidget):
             self._show_lists(self.lists)
 
     # ----- loading ---------------------------------------------------------------------------
-
-    def _caseload_changed(self, _caseload: Caseload) -> None:
-        self._stale = True
-        if self.isVisible() or not self._loaded_once:
-            self.reload()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if self._stale and self._store.caseload is not None:
-            self.reload()
 
     def reload(self) -> None:
         caseload = self._store.caseload

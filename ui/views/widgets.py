@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QDate, QEvent, QEventLoop, QObject, Qt
-from PySide6.QtGui import QWheelEvent
+from PySide6.QtGui import QShowEvent, QWheelEvent
 from PySide6.QtWidgets import QDateEdit, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ui.desk_services import DeskServices
@@ -108,3 +108,27 @@ def run_and_wait(desk: DeskServices, task: Callable[[], Any]) -> Any:
     if "error" in box:
         raise box["error"]
     return box["value"]
+
+
+class ReloadWhenShown:
+    """Mixin for pages that read the vault for what they show (待办, 个案, 报表): a caseload
+    change while the page is hidden only marks it stale; it reloads when shown, so a save does
+    not redo every page's work. The page sets ``_store``, ``_stale``, ``_loaded_once`` and
+    implements ``reload()`` (which clears ``_stale``)."""
+
+    _store: Any
+    _stale: bool
+    _loaded_once: bool
+
+    def reload(self) -> None:
+        raise NotImplementedError
+
+    def _caseload_changed(self, _caseload: object) -> None:
+        self._stale = True
+        if self.isVisible() or not self._loaded_once:  # type: ignore[attr-defined]
+            self.reload()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)  # type: ignore[misc]
+        if self._stale and self._store.caseload is not None:
+            self.reload()
