@@ -46,9 +46,9 @@ def page(desk: DeskServices, qtbot: Any) -> SyncPage:
 
 
 def enroll(page: SyncPage, district: District, url: str, qtbot: Any) -> None:
-    page.server_field.setText(url)
-    page.code_field.setText(district.create_enroll_code([VILLAGE_A], 3600))
-    qtbot.mouseClick(page.enroll_button, Qt.MouseButton.LeftButton)
+    page.enroll_form.server_field.setText(url)
+    page.enroll_form.code_field.setText(district.create_enroll_code([VILLAGE_A], 3600))
+    qtbot.mouseClick(page.enroll_form.connect_button, Qt.MouseButton.LeftButton)
 
 
 def test_enroll_and_sync_from_the_page(
@@ -60,13 +60,13 @@ def test_enroll_and_sync_from_the_page(
     assert not page.enroll_box.isHidden()
     assert not page.sync_button.isEnabled()
     assert "还没有注册" in page.state_label.text()
-    page.server_field.setText("not a url")
-    qtbot.mouseClick(page.enroll_button, Qt.MouseButton.LeftButton)
+    page.enroll_form.server_field.setText("not a url")
+    qtbot.mouseClick(page.enroll_form.connect_button, Qt.MouseButton.LeftButton)
     assert "服务器地址" in page.message.text()
     # a wrong code: plain Chinese, nothing enrolled
-    page.server_field.setText(server.url)
-    page.code_field.setText("AAAA-BBBB-CCCC-DDDD-EEEE")
-    qtbot.mouseClick(page.enroll_button, Qt.MouseButton.LeftButton)
+    page.enroll_form.server_field.setText(server.url)
+    page.enroll_form.code_field.setText("AAAA-BBBB-CCCC-DDDD-EEEE")
+    qtbot.mouseClick(page.enroll_form.connect_button, Qt.MouseButton.LeftButton)
     assert "注册码" in page.message.text()
     assert page.controller.status is not None and not page.controller.status.enrolled
     enroll(page, sqlite_district, server.url, qtbot)

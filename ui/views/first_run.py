@@ -1,20 +1,24 @@
 """First run: the director's name and village, a password (rules and a strength hint), the
 recovery code with a print button and a check that it was written down, and the (skippable)
-connection to the district."""
+enrollment with the district (network or USB, the same form as on the 同步 page)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+import shiboken6
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QPainter, QTextDocument
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
+    QFrame,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
     QWizard,
@@ -24,7 +28,9 @@ from PySide6.QtWidgets import (
 from app.domain.child_file import VILLAGE_CODE_RE
 from storage.password_policy import password_problems, password_strength
 from storage.vault import CreatedVault, Vault
+from sync.laptop.engine import LaptopSync
 from ui.tasks import Runner
+from ui.views.enrollment_form import EnrollmentForm
 from ui.views.messages import user_message
 
 RULES_TEXT = (
@@ -183,22 +189,95 @@ def recovery_sheet_html(name: str, code: str) -> str:
 
 
 class DistrictPage(QWizardPage):
-    def __init__(self) -> None:
+    """Enrollment with the district (skippable). It comes after the password page, so the vault
+    exists and is unlocked: the device keys and the district's pinned keys are kept in it and
+    the escrow slot is written at enrollment."""
+
+    SKIP_TEXT = "跳过，以后在同步页连接"
+    SUBTITLE = "不联网也能完整使用；还没有注册码的请点“跳过”，以后在“同步”页注册。"
+
+    def __init__(self, wizard: FirstRunWizard) -> None:
         super().__init__()
+        self._wizard = wizard
         self.setTitle(self.tr("连接区民政局（可跳过）"))
-        self.setSubTitle(self.tr("不联网也能完整使用。"))
-        note = QLabel(
-            self.tr(
-                "区里给了服务器地址和注册码的，设置完成后在左边的“同步”页填写即可连接；"
-                "没有网络时，也可以在“同步”页把数据导出到U盘，带到乡镇或区里。\n\n"
-                "现在可以直接点“完成”开始使用。"
-            )
-        )
-        note.setObjectName("district_note")
-        note.setWordWrap(True)
+        self.setSubTitle(self.tr(self.SUBTITLE))
+        self.form = EnrollmentForm()
+        self.form.busy_changed.connect(lambda _busy: self.completeChanged.emit())
+        self.form.enrolled.connect(lambda _enrollment: self._update_finish_text())
+        self.form.request_written.connect(lambda _path: self._update_finish_text())
+        self.form.said.connect(lambda _text, _error: self._after_layout(self._show_message))
+        self._body = body = QWidget()
+        inner = QVBoxLayout(body)
+        inner.setContentsMargins(0, 0, 4, 0)
+        inner.addWidget(self.form)
+        inner.addStretch(1)
+        # Larger text or a long message never squeezes the form: it scrolls instead, and the
+        # wizard grows (up to the screen) when the page opens.
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setObjectName("district_scroll")
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setWidget(body)
         layout = QVBoxLayout(self)
-        layout.addWidget(note)
-        layout.addStretch(1)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.scroll_area)
+
+    def initializePage(self) -> None:
+        vault = self._wizard.vault
+        if vault is not None and self.form.engine is None:
+            profile = self._wizard.profile
+            self.form.attach(
+                LaptopSync(vault, author=profile.name.text().strip()),
+                self._wizard.runner,
+                label=profile.village.text().strip(),
+            )
+        self._update_finish_text()
+        self._after_layout(self.grow_to_fit)
+
+    @staticmethod
+    def _after_layout(call: Callable[[], None]) -> None:
+        QTimer.singleShot(0, call)
+
+    def grow_to_fit(self) -> None:
+        """Make the wizard large enough for the whole form, within the screen."""
+        if not shiboken6.isValid(self) or not self.isVisible():
+            return
+        wizard = self._wizard
+        screen = wizard.screen().availableGeometry()
+        viewport = self.scroll_area.viewport()
+        body = self._body
+        missing_w = body.minimumSizeHint().width() - viewport.width()
+        width = min(wizard.width() + max(missing_w, 0), screen.width() - 40)
+        layout = body.layout()
+        inner_w = viewport.width() + width - wizard.width()
+        need = (
+            layout.totalHeightForWidth(inner_w)
+            if layout is not None and layout.hasHeightForWidth()
+            else body.sizeHint().height()
+        )
+        height = min(wizard.height() + max(need - viewport.height(), 0), screen.height() - 60)
+        if width > wizard.width() or height > wizard.height():
+            wizard.resize(max(width, wizard.width()), max(height, wizard.height()))
+
+    def _show_message(self) -> None:
+        if shiboken6.isValid(self) and self.form.message_label.isVisible():
+            self.grow_to_fit()
+            self.scroll_area.ensureWidgetVisible(self.form.message_label)
+
+    def isComplete(self) -> bool:
+        return not self.form.busy  # finishing waits for a running enrollment
+
+    def _update_finish_text(self) -> None:
+        if self.form.enrollment is not None:
+            self.setSubTitle(self.tr("这台电脑已经连上区民政局。点“完成”开始使用。"))
+        elif self.form.request_path is not None:
+            self.setSubTitle(
+                self.tr("注册申请已写好。点“完成”开始使用；区里的回复文件以后在“同步”页导入。")
+            )
+        done = self.form.enrollment is not None or self.form.request_path is not None
+        self._wizard.setButtonText(
+            QWizard.WizardButton.FinishButton, self.tr("完成") if done else self.tr(self.SKIP_TEXT)
+        )
 
 
 class FirstRunWizard(QWizard):
@@ -215,12 +294,12 @@ class FirstRunWizard(QWizard):
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.created: CreatedVault | None = None
         self._data_dir = data_dir
-        self._runner = runner
+        self.runner = runner
         self._kdf_target_ms = kdf_target_ms
         self.profile = ProfilePage()
         self.password_page = PasswordPage(self)
         self.recovery_page = RecoveryCodePage(self)
-        self.district_page = DistrictPage()
+        self.district_page = DistrictPage(self)
         for page in (self.profile, self.password_page, self.recovery_page, self.district_page):
             self.addPage(page)
         self.setMinimumSize(620, 460)
@@ -235,7 +314,7 @@ class FirstRunWizard(QWizard):
                 self._data_dir, password, director_name=name, village_code=village, **options
             )
 
-        self._runner.submit(create, self._created, self._failed)
+        self.runner.submit(create, self._created, self._failed)
 
     def _created(self, created: CreatedVault) -> None:
         self.created = created

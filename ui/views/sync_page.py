@@ -12,14 +12,11 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QInputDialog,
     QLabel,
-    QLineEdit,
     QListWidget,
     QMessageBox,
     QProgressBar,
@@ -31,10 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sync.documents import Enrollment
 from sync.laptop.engine import ConflictEntry, LaptopSync, QuarantineEntry, Status, SyncReport
-from sync.laptop.usb import removable_drives
 from ui.desk_services import DeskServices
 from ui.sync_controller import SyncController, reason_zh
+from ui.views.enrollment_form import DrivePicker, EnrollmentForm, scope_text
 
 TYPE_ZH = {
     "child": "儿童档案",
@@ -147,18 +145,11 @@ class SyncPage(QWidget):
 
         usb_box = QGroupBox("U盘")
         usb = QVBoxLayout(usb_box)
+        self.drives = DrivePicker(combo_name="sync_drive", choose_name="sync_choose_folder")
+        self.drive_combo = self.drives.combo
         row = QHBoxLayout()
-        self.drive_combo = QComboBox()
-        self.drive_combo.setObjectName("sync_drive")
-        refresh_drives = QPushButton("刷新")
-        refresh_drives.clicked.connect(self.refresh_drives)
-        choose = QPushButton("选择文件夹…")
-        choose.setObjectName("sync_choose_folder")
-        choose.clicked.connect(self._choose_folder)
         row.addWidget(QLabel("U盘或文件夹："))
-        row.addWidget(self.drive_combo, 1)
-        row.addWidget(refresh_drives)
-        row.addWidget(choose)
+        row.addWidget(self.drives, 1)
         usb.addLayout(row)
         buttons = QHBoxLayout()
         self.export_button = QPushButton("导出到U盘")
@@ -179,32 +170,18 @@ class SyncPage(QWidget):
         usb.addWidget(hint)
 
         self.enroll_box = QGroupBox("注册这台电脑")
-        enroll = QFormLayout(self.enroll_box)
-        self.server_field = QLineEdit()
-        self.server_field.setObjectName("sync_server")
-        self.server_field.setPlaceholderText("例如 https://sync.example.gov.cn")
-        self.code_field = QLineEdit()
-        self.code_field.setObjectName("sync_code")
-        self.code_field.setPlaceholderText("区民政局给的注册码，如 K7QM-3XPA-…")
-        enroll_buttons = QHBoxLayout()
-        self.enroll_button = QPushButton("联网注册")
-        self.enroll_button.setObjectName("sync_enroll")
-        self.enroll_button.clicked.connect(self.enroll_network)
-        self.enroll_usb_button = QPushButton("用U盘注册（写入申请）")
-        self.enroll_usb_button.setObjectName("sync_enroll_usb")
-        self.enroll_usb_button.clicked.connect(self.enroll_usb)
-        enroll_buttons.addWidget(self.enroll_button)
-        enroll_buttons.addWidget(self.enroll_usb_button)
-        enroll_buttons.addStretch(1)
-        enroll.addRow("服务器地址：", self.server_field)
-        enroll.addRow("注册码：", self.code_field)
-        enroll.addRow(enroll_buttons)
-        enroll_hint = QLabel(
-            "用U盘注册：写入申请后把U盘带到区里导入，带回来点“从U盘导入”即完成注册。"
+        enroll = QVBoxLayout(self.enroll_box)
+        self.enroll_form = EnrollmentForm(
+            self.controller.engine,
+            self.controller.runner,
+            label=self.desk.village_code,
+            inline_messages=False,
+            later="以后点下方“U盘”一栏的“从U盘导入”",
         )
-        enroll_hint.setProperty("role", "hint")
-        enroll_hint.setWordWrap(True)
-        enroll.addRow(enroll_hint)
+        self.enroll_form.said.connect(lambda text, error: self._say(text, error=error))
+        self.enroll_form.busy_changed.connect(self._busy)
+        self.enroll_form.enrolled.connect(self._enrolled)
+        enroll.addWidget(self.enroll_form)
 
         self.conflicts_box = QGroupBox("需要您确认的不同修改")
         conflicts = QVBoxLayout(self.conflicts_box)
@@ -279,7 +256,6 @@ class SyncPage(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
-        self.refresh_drives()
 
     # ----- showing -----------------------------------------------------------------------
 
@@ -305,17 +281,18 @@ class SyncPage(QWidget):
                 "区民政局已停止这台电脑的同步。请联系区民政局儿童工作负责人。"
                 "这台电脑上的资料不受影响，可以继续使用。"
             )
-        self._busy(self.controller.busy)
+        self._busy()
 
-    def _busy(self, busy: bool) -> None:
+    def _busy(self, _busy: bool = False) -> None:
+        busy = self.controller.busy or self.enroll_form.busy
         status = self.controller.status
         enrolled = bool(status and status.enrolled)
         revoked = bool(status and status.revoked)
         for button in (self.sync_button, self.export_button):
             button.setEnabled(not busy and enrolled and not revoked)
         self.import_button.setEnabled(not busy)
-        for button in (self.enroll_button, self.enroll_usb_button, self.retry_button):
-            button.setEnabled(not busy)
+        self.retry_button.setEnabled(not busy)
+        self.enroll_form.set_blocked(self.controller.busy)
         for button in (self.keep_mine, self.keep_theirs, self.edit_value):
             button.setEnabled(not busy and bool(self._conflicts))
         if busy:
@@ -381,7 +358,7 @@ class SyncPage(QWidget):
         self.history_list.clear()
         for event in reversed(lists["history"][-30:]):
             self.history_list.addItem(self._history_text(event))
-        self._busy(self.controller.busy)
+        self._busy()
 
     @staticmethod
     def _history_text(event: dict[str, Any]) -> str:
@@ -410,32 +387,16 @@ class SyncPage(QWidget):
     # ----- USB ---------------------------------------------------------------------------
 
     def refresh_drives(self) -> None:
-        current = self.drive_combo.currentData()
-        self.drive_combo.clear()
-        for drive in removable_drives():
-            self.drive_combo.addItem(f"U盘 {drive.label}", str(drive.path))
-        if current and self.drive_combo.findData(current) < 0:
-            self.drive_combo.addItem(str(current), current)
-        if current:
-            self.drive_combo.setCurrentIndex(self.drive_combo.findData(current))
+        self.drives.refresh()
 
     def set_folder(self, folder: Path) -> None:
-        text = str(folder)
-        if self.drive_combo.findData(text) < 0:
-            self.drive_combo.addItem(text, text)
-        self.drive_combo.setCurrentIndex(self.drive_combo.findData(text))
-
-    def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "选择U盘或文件夹")
-        if folder:
-            self.set_folder(Path(folder))
+        self.drives.set_folder(folder)
 
     def _folder(self) -> Path | None:
-        data = self.drive_combo.currentData()
-        if not data:
+        folder = self.drives.folder()
+        if folder is None:
             self._say("请先插入U盘（或点“选择文件夹…”）。", error=True)
-            return None
-        return Path(str(data))
+        return folder
 
     def export_usb(self) -> None:
         folder = self._folder()
@@ -477,31 +438,15 @@ class SyncPage(QWidget):
 
     # ----- enrollment --------------------------------------------------------------------
 
-    def enroll_network(self) -> None:
-        url, code = self.server_field.text().strip(), self.code_field.text().strip()
-        if not url.startswith(("http://", "https://")) or not code:
-            self._say("请填写服务器地址（以 https:// 开头）和注册码。", error=True)
-            return
-        self.controller.enroll_network(url, code, self.desk.village_code, self._enrolled)
-
-    def _enrolled(self, _result: object) -> None:
-        self.code_field.clear()
-        self._say("注册成功。请和区民政局电话核对上面显示的区编号。", error=False)
-
-    def enroll_usb(self) -> None:
-        folder, code = self._folder(), self.code_field.text().strip()
-        if folder is None:
-            return
-        if not code:
-            self._say("请填写区民政局给的注册码。", error=True)
-            return
-        self.controller.write_enroll_request(folder, code, self.desk.village_code, self._requested)
-
-    def _requested(self, _path: object) -> None:
+    def _enrolled(self, enrollment: Enrollment) -> None:
         self._say(
-            "注册申请已写入U盘。请带到区民政局导入，带回来后点“从U盘导入”完成注册。",
+            "注册成功。"
+            + scope_text(enrollment, self.desk.village_code).replace("\n", "；")
+            + "。请和区民政局电话核对区编号。",
             error=False,
         )
+        self.controller.refresh()
+        self._reload_lists()
 
     # ----- conflicts ---------------------------------------------------------------------
 

@@ -1,0 +1,544 @@
+"""Enrolling this laptop with the district (docs/sync-protocol.md §3): one form, used by the
+first-run wizard's district page and by the 同步 page.
+
+- 联网注册: the server address and the one-time code, then 连接. One request; the device keys
+  are made and kept in the vault, the district's keys are pinned and the escrow slot written
+  (all inside ``LaptopSync.enroll_network``).
+- 用U盘注册: first write the enrollment request (``<device_id>.cdenroll``) to a removable drive
+  or a chosen folder; the district imports it and gives back ``<device_id>.cdenrolled``, which
+  can be loaded here or later on the 同步 page (从U盘导入).
+
+Every engine call runs on the vault runner (the serial worker: keys and enrollment live in the
+vault); only results come back to the GUI thread. Errors are plain Chinese with what to do.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import shiboken6
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from storage.errors import VaultError
+from sync.documents import Enrollment
+from sync.errors import SyncError
+from sync.laptop.engine import ENROLL_REQUEST_TYPE, LaptopSync, TransientError
+from sync.laptop.usb import removable_drives
+from ui.sync_controller import sync_error_zh
+from ui.tasks import Runner
+from ui.views.messages import user_message
+
+# The code's alphabet and length (Crockford base32, protocol §3); checked here so a typo is
+# caught before anything is sent.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 20
+_CODE_TRANSLATE = str.maketrans({"O": "0", "I": "1", "L": "1"})
+_HOST_RE = re.compile(r"^[A-Za-z0-9.\-\[\]:]+$")
+
+LATER_ON_SYNC_PAGE = "以后在“同步”页点“从U盘导入”"
+OK_STYLE = "color: #2e7d32;"
+ERROR_STYLE = "color: #c62828;"
+
+
+def normalize_code(text: str) -> str:
+    """Case, dashes and spaces are ignored; O→0, I/L→1 (as on the server)."""
+    return "".join(c for c in text.upper() if c not in "- \t").translate(_CODE_TRANSLATE)
+
+
+def code_problem(text: str) -> str:
+    """Why the typed code cannot be right, in plain Chinese ("" when it may be)."""
+    code = normalize_code(text)
+    if not code:
+        return "请填写区民政局给的注册码。"
+    if len(code) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in code):
+        return (
+            f"注册码应是 {CODE_LENGTH} 个字母和数字（如 K7QM-3XPA-……，横线可以不输），"
+            "现在的不对。请对照区民政局给的注册码重新输入。"
+        )
+    return ""
+
+
+def normalize_server_url(text: str) -> str:
+    """The address as typed, with ``https://`` added when it was left out; "" when it cannot be
+    an address."""
+    text = text.strip()
+    if not text or any(c.isspace() for c in text):
+        return ""
+    if "://" not in text:
+        text = "https://" + text
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname or ""
+    except ValueError:
+        return ""
+    if parts.scheme not in ("http", "https") or not host or not _HOST_RE.match(host):
+        return ""
+    return text.rstrip("/")
+
+
+class AlreadyEnrolledError(Exception):
+    """This vault already holds an enrollment."""
+
+    def __init__(self, enrollment: Enrollment) -> None:
+        super().__init__("already enrolled")
+        self.enrollment = enrollment
+
+
+class NoRequestError(Exception):
+    """A response file was loaded before any request was written from this laptop."""
+
+
+def enroll_error_zh(err: BaseException) -> str:
+    """Network enrollment and request files: what went wrong and what to do, in plain Chinese."""
+    if isinstance(err, AlreadyEnrolledError):
+        return (
+            f"这台电脑已经注册过了（区编号 {err.enrollment.district_id}），不需要再注册。"
+            "可以直接在“同步”页同步。"
+        )
+    if isinstance(err, TransientError):
+        text = str(err)
+        if re.search(r"\b429\b", text):
+            return "注册尝试次数太多，请过十分钟再试。"
+        if re.search(r"\b5\d\d\b", text):
+            return "区里的服务器暂时出了问题。请过一会儿再试，仍不行请联系区民政局。"
+        return (
+            "连不上区里的服务器。请检查：服务器地址是否和区民政局给的一字不差；"
+            "这台电脑是否已经联网。也可以改用U盘注册。"
+        )
+    if isinstance(err, SyncError):
+        if err.code == "code_invalid":
+            return (
+                "注册码不对、已经用过或已经过期。请核对注册码后再试；"
+                "仍不行请向区民政局要一个新的注册码（每个注册码只能用一次）。"
+            )
+        if err.code == "already_enrolled":
+            return (
+                "区里已经有这台电脑的另一份注册申请（可能以前用U盘申请过）。"
+                "如果区里给过回复文件，请点“载入回复文件”；否则请联系区民政局处理。"
+            )
+        if err.code == "too_many_attempts":
+            return "注册尝试次数太多，请过十分钟再试。"
+        if err.code == "unsupported_protocol":
+            return "区服务器的版本和本程序不配套，请联系区民政局。"
+        return (
+            "这个地址回答的内容看不懂，可能不是区民政局的同步服务器。"
+            "请核对服务器地址（向区民政局确认），然后再试。"
+        )
+    if isinstance(err, OSError):
+        return "无法写入所选的U盘或文件夹。请检查U盘是否插好、是否写保护，然后重试。"
+    if isinstance(err, VaultError):
+        return user_message(err)
+    return sync_error_zh(err)
+
+
+def response_error_zh(err: BaseException, device_id: str) -> str:
+    """Loading the district's response file."""
+    expected = f"{device_id}.cdenrolled"
+    if isinstance(err, AlreadyEnrolledError):
+        return enroll_error_zh(err)
+    if isinstance(err, NoRequestError):
+        return "这台电脑还没有写入过注册申请。请先点“第一步：写入申请”，把U盘带到区民政局导入。"
+    if isinstance(err, SyncError):
+        return (
+            "这个文件不是区里给这台电脑的注册回复，或者已经损坏（可能U盘在写入时被拔出）。"
+            f"请选区里给的 {expected}；如果是最新写入的申请，请让区里重新导入后再试。"
+        )
+    if isinstance(err, OSError):
+        return "读不出这个文件。请检查U盘是否插好，然后重试。"
+    return enroll_error_zh(err)
+
+
+def scope_text(enrollment: Enrollment, own_village: str = "") -> str:
+    villages = "、".join(f"{v}（本村）" if v == own_village else v for v in enrollment.villages)
+    return f"区编号：{enrollment.district_id}\n这台电脑负责的村（社区）：{villages}"
+
+
+class DrivePicker(QWidget):
+    """A removable drive (found by ``removable_drives``) or a folder chosen by hand."""
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        combo_name: str = "drive",
+        choose_name: str = "choose_folder",
+    ) -> None:
+        super().__init__(parent)
+        self.combo = QComboBox()
+        self.combo.setObjectName(combo_name)
+        self.combo.setPlaceholderText("没有找到U盘")
+        self.combo.setMinimumContentsLength(12)
+        self.combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.refresh_button = QPushButton("刷新")
+        self.refresh_button.clicked.connect(self.refresh)
+        self.choose_button = QPushButton("选择文件夹…")
+        self.choose_button.setObjectName(choose_name)
+        self.choose_button.clicked.connect(self._choose)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.combo, 1)
+        row.addWidget(self.refresh_button)
+        row.addWidget(self.choose_button)
+        self.refresh()
+
+    def refresh(self) -> None:
+        current = self.combo.currentData()
+        self.combo.clear()
+        for drive in removable_drives():
+            self.combo.addItem(f"U盘 {drive.label}", str(drive.path))
+        if current and self.combo.findData(current) < 0:
+            self.combo.addItem(str(current), current)
+        if current:
+            self.combo.setCurrentIndex(self.combo.findData(current))
+
+    def set_folder(self, folder: Path) -> None:
+        text = str(folder)
+        if self.combo.findData(text) < 0:
+            self.combo.addItem(text, text)
+        self.combo.setCurrentIndex(self.combo.findData(text))
+
+    def folder(self) -> Path | None:
+        data = self.combo.currentData()
+        return Path(str(data)) if data else None
+
+    def _choose(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "选择U盘或文件夹")
+        if folder:
+            self.set_folder(Path(folder))
+
+
+class EnrollmentForm(QWidget):
+    """Server address + code + 连接, and the two USB steps. Give it the engine and the vault
+    runner with :meth:`attach` (the first-run wizard has no vault until its password page)."""
+
+    enrolled = Signal(object)  # Enrollment
+    request_written = Signal(object)  # Path of the request file
+    said = Signal(str, bool)  # text, is_error
+    busy_changed = Signal(bool)
+
+    def __init__(
+        self,
+        engine: LaptopSync | None = None,
+        runner: Runner | None = None,
+        *,
+        label: str = "",
+        inline_messages: bool = True,
+        later: str = LATER_ON_SYNC_PAGE,
+        parent: QWidget | None = None,
+    ) -> None:
+        """``later``: where the response can be loaded afterwards (said in hints)."""
+        super().__init__(parent)
+        self.setObjectName("enrollment_form")
+        self.later = later
+        self.engine = engine
+        self.runner = runner
+        self.label = label
+        self.busy = False
+        self._blocked = False
+        self.enrollment: Enrollment | None = None
+        self.request_path: Path | None = None
+        self._build(inline_messages)
+        self._update_buttons()
+
+    def attach(self, engine: LaptopSync, runner: Runner, *, label: str = "") -> None:
+        self.engine, self.runner, self.label = engine, runner, label
+        self._update_buttons()
+
+    # ----- layout ------------------------------------------------------------------------
+
+    def _build(self, inline_messages: bool) -> None:
+        self.code_field = QLineEdit()
+        self.code_field.setObjectName("enroll_code")
+        self.code_field.setPlaceholderText("区民政局给的注册码，如 K7QM-3XPA-……")
+        code_row = QFormLayout()
+        code_row.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        code_row.addRow("注册码：", self.code_field)
+
+        self.network_box = QGroupBox("联网注册")
+        network = QFormLayout(self.network_box)
+        network.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.server_field = QLineEdit()
+        self.server_field.setObjectName("enroll_server")
+        self.server_field.setPlaceholderText("例如 https://sync.example.gov.cn")
+        self.connect_button = QPushButton("连接")
+        self.connect_button.setObjectName("enroll_connect")
+        self.connect_button.clicked.connect(self.enroll_network)
+        self.server_field.returnPressed.connect(self.enroll_network)
+        server_row = QHBoxLayout()
+        server_row.addWidget(self.server_field, 1)
+        server_row.addWidget(self.connect_button)
+        network.addRow("服务器地址：", server_row)
+
+        self.usb_box = QGroupBox("没有网络时：用U盘注册")
+        usb = QVBoxLayout(self.usb_box)
+        self.drives = DrivePicker(combo_name="enroll_drive", choose_name="enroll_choose_folder")
+        drive_row = QFormLayout()
+        drive_row.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        drive_row.addRow("U盘或文件夹：", self.drives)
+        usb.addLayout(drive_row)
+        steps = QHBoxLayout()
+        self.request_button = QPushButton("第一步：写入申请")
+        self.request_button.setObjectName("enroll_write_request")
+        self.request_button.clicked.connect(self.write_request)
+        self.response_button = QPushButton("第二步：载入回复文件…")
+        self.response_button.setObjectName("enroll_load_response")
+        self.response_button.clicked.connect(self._choose_response)
+        steps.addWidget(self.request_button)
+        steps.addWidget(self.response_button)
+        steps.addStretch(1)
+        usb.addLayout(steps)
+        usb_hint = QLabel(
+            "写入申请后，把U盘带到区民政局导入，区里会在U盘上放一个回复文件。"
+            f"回复文件可以现在载入，也可以{self.later}完成注册。"
+        )
+        usb_hint.setObjectName("enroll_usb_hint")
+        usb_hint.setProperty("role", "hint")
+        usb_hint.setWordWrap(True)
+        usb.addWidget(usb_hint)
+
+        self.progress = QProgressBar()
+        self.progress.setObjectName("enroll_progress")
+        self.progress.setRange(0, 0)
+        self.progress.setTextVisible(False)
+        self.progress.setMaximumHeight(8)
+        self.progress_label = QLabel("")
+        self.progress_label.setObjectName("enroll_progress_text")
+        busy_row = QHBoxLayout()
+        busy_row.addWidget(self.progress_label)
+        busy_row.addWidget(self.progress, 1)
+        self.progress.hide()
+        self.progress_label.hide()
+
+        self.message_label = QLabel("")
+        self.message_label.setObjectName("enroll_message")
+        self.message_label.setWordWrap(True)
+        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message_label.setVisible(False)
+        self._inline = inline_messages
+
+        self.result_label = QLabel("")
+        self.result_label.setObjectName("enroll_result")
+        self.result_label.setWordWrap(True)
+        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.result_label.setStyleSheet(
+            "background: #e8f5e9; color: #1b5e20; padding: 10px; border-radius: 4px;"
+        )
+        self.result_label.hide()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.inputs = QWidget()
+        inputs = QVBoxLayout(self.inputs)
+        inputs.setContentsMargins(0, 0, 0, 0)
+        inputs.addLayout(code_row)
+        inputs.addWidget(self.network_box)
+        inputs.addWidget(self.usb_box)
+        layout.addWidget(self.inputs)
+        layout.addLayout(busy_row)
+        layout.addWidget(self.message_label)
+        layout.addWidget(self.result_label)
+
+    # ----- state -------------------------------------------------------------------------
+
+    def set_blocked(self, blocked: bool) -> None:
+        """Other sync work is running (the 同步 page): the buttons wait."""
+        self._blocked = blocked
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        ready = self.engine is not None and not self.busy and not self._blocked
+        for button in (self.connect_button, self.request_button, self.response_button):
+            button.setEnabled(ready)
+
+    def _set_busy(self, busy: bool, text: str = "") -> None:
+        self.busy = busy
+        self.progress_label.setText(text)
+        self.progress.setVisible(busy)
+        self.progress_label.setVisible(busy)
+        self._update_buttons()
+        self.busy_changed.emit(busy)
+
+    def _say(self, text: str, *, error: bool) -> None:
+        if self._inline:
+            self.message_label.setText(text)
+            self.message_label.setStyleSheet(ERROR_STYLE if error else OK_STYLE)
+            self.message_label.setVisible(bool(text))
+        self.said.emit(text, error)
+
+    @property
+    def message(self) -> str:
+        return self.message_label.text()
+
+    def _run(
+        self,
+        text: str,
+        task: Callable[[], Any],
+        done: Callable[[Any], None],
+        failed: Callable[[BaseException], None],
+    ) -> None:
+        if self.busy or self.runner is None:
+            return
+        self._say("", error=False)
+        self._set_busy(True, text)
+
+        def ok(value: Any) -> None:
+            if shiboken6.isValid(self):  # the wizard may have been closed meanwhile
+                self._set_busy(False)
+                done(value)
+
+        def bad(err: BaseException) -> None:
+            if shiboken6.isValid(self):
+                self._set_busy(False)
+                failed(err)
+
+        self.runner.submit(task, ok, bad)
+
+    # ----- network -----------------------------------------------------------------------
+
+    def enroll_network(self) -> None:
+        engine = self.engine
+        if engine is None or self.busy:
+            return
+        url = normalize_server_url(self.server_field.text())
+        if not url:
+            self._say(
+                "请填写区民政局给的服务器地址（如 https://sync.example.gov.cn），"
+                "地址里不能有空格。",
+                error=True,
+            )
+            self.server_field.setFocus()
+            return
+        problem = code_problem(self.code_field.text())
+        if problem:
+            self._say(problem, error=True)
+            self.code_field.setFocus()
+            return
+        code, label = self.code_field.text().strip(), self.label
+
+        def enroll() -> Enrollment:
+            pinned = engine.enrollment()
+            if pinned is not None:
+                raise AlreadyEnrolledError(pinned)
+            return engine.enroll_network(url, code, label=label)
+
+        self._run(
+            "正在连接区服务器，请稍候…",
+            enroll,
+            self._enrolled,
+            lambda err: self._say(enroll_error_zh(err), error=True),
+        )
+
+    def _enrolled(self, enrollment: Enrollment) -> None:
+        self.enrollment = enrollment
+        self.code_field.clear()
+        self.inputs.hide()
+        self.message_label.hide()
+        self.result_label.setText(
+            "注册成功，这台电脑已经连上区民政局。\n"
+            + scope_text(enrollment, self.label)
+            + "\n请打电话和区民政局核对区编号。"
+            + self._scope_warning(enrollment)
+        )
+        self.result_label.show()
+        self.enrolled.emit(enrollment)
+
+    def _scope_warning(self, enrollment: Enrollment) -> str:
+        if self.label and self.label not in enrollment.villages:
+            return (
+                f"\n注意：您填写的村代码 {self.label} 不在上面的范围里，"
+                "本村的资料区里不会接收。请联系区民政局核对。"
+            )
+        return ""
+
+    # ----- USB ---------------------------------------------------------------------------
+
+    def write_request(self) -> None:
+        engine = self.engine
+        if engine is None or self.busy:
+            return
+        folder = self.drives.folder()
+        if folder is None:
+            self._say("请先插入U盘，点“刷新”（或点“选择文件夹…”）。", error=True)
+            return
+        problem = code_problem(self.code_field.text())
+        if problem:
+            self._say(problem, error=True)
+            self.code_field.setFocus()
+            return
+        code, label = self.code_field.text().strip(), self.label
+
+        def write() -> Path:
+            pinned = engine.enrollment()
+            if pinned is not None:
+                raise AlreadyEnrolledError(pinned)
+            return engine.enrollment_request_file(folder, code, label=label)
+
+        self._run(
+            "正在写入注册申请…",
+            write,
+            self._requested,
+            lambda err: self._say(enroll_error_zh(err), error=True),
+        )
+
+    def _requested(self, path: Path) -> None:
+        self.request_path = Path(path)
+        self._say(
+            f"注册申请已写入并核对无误（{Path(path).name}），可以拔出U盘。"
+            "请带到区民政局导入；区里给了回复文件后，点“第二步：载入回复文件…”，"
+            f"或{self.later}完成注册。",
+            error=False,
+        )
+        self.request_written.emit(Path(path))
+
+    def _choose_response(self) -> None:
+        if self.engine is None:
+            return
+        start = self.drives.folder()
+        name, _filter = QFileDialog.getOpenFileName(
+            self,
+            "选择区里给的注册回复文件",
+            str(start or ""),
+            "注册回复文件 (*.cdenrolled);;所有文件 (*)",
+        )
+        if name:
+            self.load_response(Path(name))
+
+    def load_response(self, path: Path) -> None:
+        engine = self.engine
+        if engine is None or self.busy:
+            return
+        device_id = engine.vault.device_id
+
+        def accept() -> Enrollment:
+            pinned = engine.enrollment()
+            if pinned is not None:
+                raise AlreadyEnrolledError(pinned)
+            if not engine.vault.load(ENROLL_REQUEST_TYPE).revisions:
+                raise NoRequestError("no request written yet")
+            return engine.accept_enrollment_file(Path(path))
+
+        self._run(
+            "正在载入回复文件…",
+            accept,
+            self._enrolled,
+            lambda err: self._say(response_error_zh(err, device_id), error=True),
+        )
