@@ -70,7 +70,7 @@ def test_enroll_and_sync_from_the_page(
     assert "注册码" in page.message.text()
     assert page.controller.status is not None and not page.controller.status.enrolled
     enroll(page, sqlite_district, server.url, qtbot)
-    assert "注册成功" in page.message.text()
+    assert "注册成功" in page.message.text() and VILLAGE_A in page.message.text()
     assert page.enroll_box.isHidden() and page.sync_button.isEnabled()
     assert sqlite_district.district_id in page.district_label.text()
     fill_vault(
