@@ -291,30 +291,60 @@ def cmd_history(ctx: Context) -> int:
 
 
 def cmd_publish(ctx: Context) -> int:
+    """Check a questionnaire definition or schedule rules with the same checks laptops run
+    (app.services.definitions), then publish it; every device installs it on its next sync."""
+    from app.services.definitions import (
+        QUESTIONNAIRE,
+        SCHEDULE_NAME,
+        PublishedDefinitionError,
+        parse_published,
+    )
+    from sync.wire import canonical_json, sha256_hex
+
     path = Path(ctx.args.file)
     try:
         body = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         raise CliError(f"{path} is not a readable JSON file") from None
-    if ctx.args.kind == "questionnaire":
-        from app.questionnaire import DefinitionError
-        from app.questionnaire.loader import load_definition
+    if not isinstance(body, dict):
+        raise CliError(f"{path} does not hold a JSON object")
+    if ctx.args.version is not None:
+        body["version"] = ctx.args.version  # published as this version, body and all
+    kind = ctx.args.kind
+    version = str(body.get("version", ""))
+    name = str(body.get("id", "")) if kind == QUESTIONNAIRE else SCHEDULE_NAME
+    try:
+        parse_published(kind, name, version, body)
+    except PublishedDefinitionError as err:
+        raise CliError(f"not published: {err}") from None
+    district = ctx.district(with_keys=False)
+    from sqlalchemy import select
 
-        try:
-            definition = load_definition(path)
-        except DefinitionError as err:
-            raise CliError(f"the questionnaire definition is not valid: {err}") from None
-        name, version = definition.id, definition.version
-    else:
-        from app.domain.schedule import schedule_from_json
+    from sync.server import db
 
-        try:
-            schedule_from_json(body)
-        except (KeyError, TypeError, ValueError) as err:
-            raise CliError(f"the schedule rules are not valid ({type(err).__name__})") from None
-        name, version = "visit_schedule", str(body.get("version", "1"))
-    ctx.district(with_keys=False).publish(ctx.args.kind, name, version, body)
-    print(f"published {ctx.args.kind} {name} version {version}")
+    digest = sha256_hex(canonical_json(body))
+    with district.engine.connect() as conn:
+        earlier = {
+            row.sha256
+            for row in conn.execute(
+                select(db.published.c.sha256).where(
+                    db.published.c.kind == kind,
+                    db.published.c.name == name,
+                    db.published.c.version == version,
+                )
+            )
+        }
+    if digest in earlier:
+        print(f"{kind} {name} version {version} is already published; nothing changed")
+        return 0
+    if earlier:
+        # Assessments name the version they were made with: one version, one content.
+        raise CliError(
+            f"{kind} {name} version {version} was published before with other content; "
+            "publish the change under a new version (--version)"
+        )
+    district.publish(kind, name, version, body)
+    print(f"published {kind} {name} version {version}; devices install it on their next sync")
     return 0
 
 
@@ -368,6 +398,9 @@ def build_parser() -> argparse.ArgumentParser:
         "publish", parents=[common], help="publish a questionnaire or schedule rules to devices"
     )
     publish.add_argument("--kind", choices=("questionnaire", "schedule"), required=True)
+    publish.add_argument(
+        "--version", help='publish as this version (replaces the file\'s own "version")'
+    )
     publish.add_argument("file")
     grant = sub.add_parser(
         "recovery-grant", parents=[common], help="answer a laptop's recovery request (escrow)"

@@ -5,17 +5,27 @@ serial ``runner``."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
-from app.domain.schedule import VisitSchedule, load_schedule
-from app.questionnaire import Definition, load_default_definition
+from app.domain.schedule import VisitSchedule
+from app.questionnaire import Definition
 from app.services.assessments import AssessmentService
 from app.services.cases import CaseService
 from app.services.children import ChildService
+from app.services.definitions import DefinitionService
 from app.services.visits import VisitService
 from storage.vault import Vault
 from ui.tasks import Runner
+
+
+@dataclass
+class _AssessmentsHolder:
+    """The assessment service, rebuilt when the district's definitions change (a sync can
+    install a questionnaire version while the window is open)."""
+
+    service: AssessmentService | None = None
+    generation: int = -1
 
 
 @dataclass(frozen=True)
@@ -28,18 +38,43 @@ class DeskServices:
     children: ChildService
     visits: VisitService
     cases: CaseService
-    assessments: AssessmentService
-    schedule: VisitSchedule
-    definition: Definition
+    definitions: DefinitionService  # which questionnaire and schedule rules are current
+    _assessments: _AssessmentsHolder = field(default_factory=_AssessmentsHolder, repr=False)
+
+    @property
+    def schedule(self) -> VisitSchedule:
+        """The visit schedule in force: the district's newest rules, else the bundled ones."""
+        return self.definitions.schedule()
+
+    @property
+    def definition(self) -> Definition:
+        """The questionnaire new assessments use (the newest version installed here)."""
+        return self.definitions.questionnaire()
+
+    @property
+    def assessments(self) -> AssessmentService:
+        """Knows every questionnaire version on this laptop, so an assessment keeps loading
+        with the version it was started with."""
+        holder = self._assessments
+        known = self.definitions.questionnaires()
+        if holder.service is None or holder.generation != self.definitions.generation:
+            holder.service = AssessmentService(
+                self.vault, known, author=self.author, today=self.today
+            )
+            holder.generation = self.definitions.generation
+        return holder.service
 
     @classmethod
     def for_vault(
         cls, vault: Vault, runner: Runner, today: Callable[[], date] = date.today
     ) -> DeskServices:
-        """Call on the vault worker (reads the profile and the bundled definitions)."""
+        """Call on the vault worker (reads the profile and the installed definitions)."""
         profile = vault.profile()
         author = str(profile.get("name") or "儿童主任")
-        definition = load_default_definition()
+        definitions = DefinitionService(vault)
+        definitions.refresh()
+        definitions.schedule()
+        definitions.questionnaire()
         return cls(
             vault=vault,
             runner=runner,
@@ -49,7 +84,5 @@ class DeskServices:
             children=ChildService(vault, author=author, today=today),
             visits=VisitService(vault, author=author, today=today),
             cases=CaseService(vault, author=author, today=today),
-            assessments=AssessmentService(vault, [definition], author=author, today=today),
-            schedule=load_schedule(),
-            definition=definition,
+            definitions=definitions,
         )

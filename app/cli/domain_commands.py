@@ -10,8 +10,9 @@ from typing import Any
 
 from app.cli.console import EXIT_OK, EXIT_REFUSED, add_password_stdin, fail, with_unlocked_vault
 from app.demo_caseload import fill_vault
-from app.domain.schedule import load_schedule, next_due
+from app.domain.schedule import next_due
 from app.services.caseload import Caseload
+from app.services.definitions import DefinitionService
 from app.services.visits import VisitService
 from storage.vault import Vault
 
@@ -82,7 +83,7 @@ def cmd_children_list(args: argparse.Namespace) -> int:
     def work(vault: Vault) -> int:
         today = date.today()
         caseload = Caseload.open(vault)
-        schedule = load_schedule()
+        schedule = DefinitionService(vault).schedule()  # the district's newest rules
         rows = []
         for summary in sorted(caseload.summaries.values(), key=lambda s: s.name):
             child = summary.child
@@ -132,7 +133,7 @@ def cmd_due(args: argparse.Namespace) -> int:
     def work(vault: Vault) -> int:
         today = date.today()
         caseload = Caseload.open(vault)
-        lists = caseload.due(load_schedule(), today)
+        lists = caseload.due(DefinitionService(vault).schedule(), today)
 
         def row(info: Any) -> dict[str, Any]:
             summary = caseload.summaries[info.child_id]

@@ -12,6 +12,10 @@
 - Pulled revisions are stored under their own clock and merged field by field (the server's
   rule, :mod:`sync.server.merge`); when both sides changed a field the losing value is kept in
   the record's history and in a ``sync_conflict`` record the director resolves.
+- Pulled attachment files are checked against their revision (SHA-256, size) and stored
+  encrypted before the revision is applied; one that does not match is not stored and is asked
+  for again. Published questionnaire definitions and schedule rules are checked and kept in the
+  vault (``storage.definitions_store``); ``app.services.definitions`` picks the current one.
 - A revocation notice stops syncing; the vault stays as it is.
 
 Plaintext sync bookkeeping in the vault's ``meta`` table holds ids, counters and reason codes
@@ -20,8 +24,12 @@ only; everything carrying personal data is an encrypted local-only vault record.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -31,8 +39,10 @@ from typing import Any
 
 import httpx
 
-from storage import outbox, sync_store
+from app.services.definitions import check_published, kind_zh
+from storage import definitions_store, outbox, pulled_blobs, sync_store
 from storage.atomic_file import write_atomic
+from storage.attachments import BlobInfo
 from storage.errors import RecordNotFoundError
 from storage.records import Revision
 from storage.vault import ATTACHMENT_TYPE, Vault
@@ -45,7 +55,7 @@ from sync.laptop.usb import write_verified
 from sync.protocol_types import CHILD_LINKED, SYNCED_TYPES
 from sync.recovery import write_escrow
 from sync.server.merge import ABSENT, DELETED_FIELD, Conflict, Incoming, RecordState, apply
-from sync.wire import new_id, revision_id
+from sync.wire import canonical_json, new_id, revision_id, sha256_hex
 
 log = logging.getLogger("childdesk.sync")
 
@@ -58,6 +68,13 @@ REVOKED_META = "sync.revoked"
 HISTORY_META = "sync.history"
 SERVER_META = "sync.server_url"
 BASE_META = "sync.base."  # + revision id: the base clock of a pulled revision
+# Attachments whose file did not arrive intact: pull again from the cursor of the first page
+# that had one (REFETCH_PASS_META, within one pass) on the next sync, at most REFETCH_LIMIT
+# times in a row from the same cursor (REFETCH_META: {"from", "tries"}).
+REFETCH_META = "sync.refetch"
+REFETCH_PASS_META = "sync.refetch_first"  # noqa: S105 (a meta key, not a secret)
+REFETCH_LIMIT = 20
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 OUTGOING_DIR = "sync-outgoing"
 HISTORY_KEEP = 100
 URGENT_LEVELS = ("red",)
@@ -178,8 +195,13 @@ class SyncReport:
     merged: int = 0
     conflicts: int = 0
     receipts: int = 0
-    messages: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)  # plain Chinese, for the director
     revoked: bool = False
+    attachments_received: int = 0  # pulled attachment files checked and stored
+    attachments_refused: int = 0  # a pulled file did not match its record: not stored
+    attachments_waiting: int = 0  # the district did not have the file yet
+    definitions_installed: int = 0  # questionnaire versions and schedule rules installed
+    definitions_refused: int = 0  # published ones that failed the checks: not installed
 
 
 @dataclass(frozen=True)
@@ -561,8 +583,9 @@ class LaptopSync:
     # ----- pulled changes ----------------------------------------------------------------
 
     def apply_changes(self, data: bytes, report: SyncReport) -> str:
-        """Decrypt, verify and apply one changes file; returns its next cursor. Applying the
-        same file twice changes nothing (revisions are applied by id)."""
+        """Decrypt, verify and apply one changes file; returns its next cursor when the server
+        has more, else "". Applying the same file twice changes nothing (revisions are applied
+        by id, attachment files are found already stored, definitions already installed)."""
         keys, pinned = self._require_keys()
         from sync.documents import read_changes
 
@@ -575,10 +598,154 @@ class LaptopSync:
                 report.revoked = True
             elif notice.get("notice") == "message" and notice.get("text"):
                 report.messages.append(str(notice["text"])[:500])
+        for definition in changes.definitions:
+            self._install_definition(definition, report)
+        blobs = {str(b.get("sha256", "")): b for b in changes.blobs}
+        refused, waiting = report.attachments_refused, report.attachments_waiting
+        unapplied = 0
         for item in changes.revisions:
-            self._merge_pulled(item, report)
-        outbox.set_meta(self.vault, device_side.CURSOR_META, changes.next_cursor)
+            if not self._merge_pulled(item, report, blobs):
+                unapplied += 1
+        refused = report.attachments_refused - refused
+        waiting = report.attachments_waiting - waiting
+        if refused:
+            report.messages.append(
+                f"有 {refused} 个附件（照片或扫描件）在传输中出错，没有保存；下次同步会重新接收。"
+            )
+        if waiting:
+            report.messages.append(
+                f"有 {waiting} 个附件还没有传到区里，暂时没有收到；下次同步会再接收。"
+            )
+        self._advance_cursor(changes.after, changes.next_cursor, changes.more, unapplied)
         return changes.next_cursor if changes.more else ""
+
+    def _advance_cursor(self, after: str, next_cursor: str, more: bool, unapplied: int) -> None:
+        """Store the next cursor — or, at the end of a pass in which an attachment could not be
+        applied for want of its intact file, the cursor of the first page that had one, so the
+        next pull asks for it again (everything else repeated is skipped by id)."""
+        first = self._meta_json(REFETCH_PASS_META, None)
+        if unapplied and not isinstance(first, str):
+            first = after
+            self._set_meta_json(REFETCH_PASS_META, first)
+        if more:
+            outbox.set_meta(self.vault, device_side.CURSOR_META, next_cursor)
+            return
+        cursor = next_cursor
+        state = self._meta_json(REFETCH_META, None)
+        with self.vault.transaction():
+            if isinstance(first, str):
+                tries = 1
+                if isinstance(state, dict) and state.get("from") == first:
+                    tries = int(state.get("tries", 0)) + 1
+                if tries <= REFETCH_LIMIT:
+                    cursor = first
+                    self._set_meta_json(REFETCH_META, {"from": first, "tries": tries})
+                else:
+                    log.warning(
+                        "attachment files still missing after %d pulls; not asking again",
+                        REFETCH_LIMIT,
+                    )
+                    self._set_meta_json(REFETCH_META, None)
+            elif state is not None:
+                self._set_meta_json(REFETCH_META, None)
+            self._set_meta_json(REFETCH_PASS_META, None)
+            outbox.set_meta(self.vault, device_side.CURSOR_META, cursor)
+
+    # ----- pulled definitions ------------------------------------------------------------
+
+    def _install_definition(self, item: dict[str, Any], report: SyncReport) -> None:
+        """Check a published questionnaire definition or schedule rules and keep it in the
+        vault (every version; which one is current is ``app.services.definitions``). One that
+        fails the checks is not installed and the director is told; the previous one stays."""
+        kind = str(item.get("definition_kind", ""))[:40]
+        name = str(item.get("name", ""))[:100]
+        version = str(item.get("version", ""))[:100]
+        body = item.get("body")
+        title = body.get("title") if isinstance(body, dict) else None
+        shown = title[:60] if isinstance(title, str) and title else name
+        if not isinstance(body, dict) or sha256_hex(canonical_json(body)) != item.get("sha256"):
+            problem: str | None = "its content does not match its hash"
+        else:
+            problem = check_published(kind, name, version, body)
+        if problem is not None:
+            log.warning(
+                "published %s %s version %s not installed: %s", kind, name, version, problem[:300]
+            )
+            report.definitions_refused += 1
+            report.messages.append(
+                f"区民政局发布的{kind_zh(kind)}「{shown}」第 {version} 版没有通过检查，"
+                "没有安装，仍按原来的版本使用。请告诉区民政局。"
+            )
+            return
+        assert isinstance(body, dict)
+        seq = item.get("seq")
+        installed = definitions_store.install(
+            self.vault,
+            kind=kind,
+            name=name,
+            version=version,
+            sha256=str(item["sha256"]),
+            body=body,
+            district_seq=seq if isinstance(seq, int) and not isinstance(seq, bool) else 0,
+            published_at=str(item.get("published_at", ""))[:40],
+            author=self.author,
+        )
+        if installed:
+            log.info("installed published %s %s version %s", kind, name, version)
+            report.definitions_installed += 1
+            report.messages.append(
+                f"已启用区民政局发布的{kind_zh(kind)}「{shown}」第 {version} 版。"
+            )
+
+    # ----- pulled attachments ------------------------------------------------------------
+
+    def _take_blob(
+        self,
+        record_id: str,
+        data: dict[str, Any],
+        blobs: dict[str, dict[str, Any]],
+        report: SyncReport,
+    ) -> str:
+        """Make sure the file a pulled attachment revision names is in the vault, checked
+        against the revision's SHA-256 and size. Returns "ok", "wait" (not there or not intact:
+        do not apply the revision now, ask again next time) or "skip" (malformed: never)."""
+        sha = data.get("sha256")
+        size = data.get("size")
+        blob_id = data.get("blob_id")
+        if (
+            not isinstance(sha, str)
+            or not SHA256_RE.match(sha)
+            or not isinstance(size, int)
+            or isinstance(size, bool)
+            or size < 0
+            or not isinstance(blob_id, str)
+            or not pulled_blobs.BLOB_ID_RE.match(blob_id)
+        ):
+            log.warning("pulled attachment %s is malformed; not applied", record_id)
+            report.attachments_refused += 1
+            return "skip"
+        expected = BlobInfo(size, sha)
+        if pulled_blobs.has_blob(self.vault, blob_id, expected):
+            return "ok"  # stored by an earlier pull, or an edit that kept the file
+        blob = blobs.get(sha)
+        if blob is None:
+            log.info("pulled attachment %s: its file is not at the district yet", record_id)
+            report.attachments_waiting += 1
+            return "wait"
+        try:
+            content = base64.b64decode(str(blob.get("data", "")), validate=True)
+        except (binascii.Error, ValueError):
+            content = None
+        if content is None or len(content) != size or hashlib.sha256(content).hexdigest() != sha:
+            log.warning(
+                "pulled attachment %s: its file does not match its hash or size; not stored",
+                record_id,
+            )
+            report.attachments_refused += 1
+            return "wait"
+        pulled_blobs.store_blob(self.vault, blob_id, content)
+        report.attachments_received += 1
+        return "ok"
 
     def _base_of(self, revision: Revision, previous: Revision | None) -> str | None:
         if revision.meta.device_id != self.vault.device_id:
@@ -589,7 +756,14 @@ class LaptopSync:
                 return stored or None
         return previous.meta.hlc if previous is not None else None
 
-    def _merge_pulled(self, item: dict[str, Any], report: SyncReport) -> None:
+    def _merge_pulled(
+        self,
+        item: dict[str, Any],
+        report: SyncReport,
+        blobs: dict[str, dict[str, Any]] | None = None,
+    ) -> bool:
+        """Apply one pulled revision; False when it must be asked for again (an attachment
+        whose file has not arrived intact)."""
         try:
             record_id = str(item["record_id"])
             record_type = str(item["record_type"])
@@ -601,11 +775,15 @@ class LaptopSync:
                 raise ValueError("data")
         except (KeyError, ValueError):
             log.warning("a pulled revision is malformed; skipped")
-            return
-        if record_type not in SYNCED_TYPES or record_type == ATTACHMENT_TYPE:
-            return  # attachments from the district: not handled yet (see docs)
+            return True
+        if record_type not in SYNCED_TYPES:
+            return True
         if sync_store.has_revision(self.vault, record_id, hlc):
-            return
+            return True
+        if record_type == ATTACHMENT_TYPE and not deleted:
+            taken = self._take_blob(record_id, data, blobs or {}, report)
+            if taken != "ok":
+                return taken == "skip"
         base_text = str(base_hlc) if isinstance(base_hlc, str) else None
         try:
             local = self.vault.history(record_id)
@@ -669,6 +847,7 @@ class LaptopSync:
         report.pulled += 1
         report.merged += 1 if merged is not None else 0
         report.conflicts += len(conflicts)
+        return True
 
     def _value_of(
         self, rev_id: str, name: str, local: list[Revision], pulled: dict[str, Any]
@@ -845,6 +1024,8 @@ class LaptopSync:
                 "rejected": report.rejected,
                 "pulled": report.pulled,
                 "conflicts": report.conflicts,
+                "attachments": report.attachments_received,
+                "definitions": report.definitions_installed,
             }
         )
 
@@ -984,7 +1165,7 @@ class LaptopSync:
                 self.apply_changes(response.read_bytes(), report)
             except (SyncError, OSError) as err:
                 problems.append(f"{response.name}: {getattr(err, 'code', 'unreadable')}")
-        if report.receipts or report.pulled or report.revoked:
+        if report.receipts or report.pulled or report.revoked or report.definitions_installed:
             self._set_meta_json(LAST_META, {"at": now_text(), "via": "usb"})
             self._log_event(
                 {
@@ -994,6 +1175,8 @@ class LaptopSync:
                     "rejected": report.rejected,
                     "pulled": report.pulled,
                     "conflicts": report.conflicts,
+                    "attachments": report.attachments_received,
+                    "definitions": report.definitions_installed,
                 }
             )
         return report, problems
