@@ -35,11 +35,15 @@ MAX_DEPTH = 64
 DEFAULT_MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 
 
+# One encoder for all: json.dumps with options builds a new encoder on every call.
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+
+
 def canonical_json(value: Any) -> bytes:
     """Sorted keys, no spaces, UTF-8 (not \\u escapes); NaN/Infinity refused."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
+    return _CANONICAL.encode(value).encode("utf-8")
 
 
 def sha256_hex(data: bytes) -> str:
@@ -97,17 +101,19 @@ def _depth_ok(value: Any, limit: int = MAX_DEPTH) -> bool:
         current, depth = stack.pop()
         if depth > limit:
             return False
-        if isinstance(current, dict):
-            stack.extend((v, depth + 1) for v in current.values())
-        elif isinstance(current, list):
-            stack.extend((v, depth + 1) for v in current)
+        children = current.values() if isinstance(current, dict) else current
+        stack.extend((v, depth + 1) for v in children if isinstance(v, (dict, list)))
     return True
+
+
+# One decoder for all (json.loads with options builds a new one on every call).
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def parse_json_object(raw: bytes, what: str) -> dict[str, Any]:
     """One JSON object from bytes, refusing bad UTF-8, NaN, deep nesting and non-objects."""
     try:
-        value = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        value = _DECODER.decode(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise MalformedError(f"{what} is not valid JSON") from None
     if not isinstance(value, dict):

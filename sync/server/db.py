@@ -7,13 +7,14 @@ program does not know was written by a newer version and is refused.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    ClauseElement,
     Column,
     Connection,
     Engine,
@@ -127,7 +128,9 @@ records = Table(
     Column("head_hlc", String(64), nullable=False),
     Column("deleted", Boolean, nullable=False),
     Column("data", Text, nullable=False),  # the merged current state
-    Column("fields", Text, nullable=False),  # {field: [hlc, revision id, present]}
+    # {field: [hlc, revision id, base hlc]}, or "" for a record whose only revision was written
+    # from nothing (every field stamped by it): sync/server/store.py _stamps.
+    Column("fields", Text, nullable=False),
     Column("updated_seq", BigInteger, nullable=False),
     Index("records_village", "village_code"),
     Index("records_transfer", "transfer_to"),
@@ -216,6 +219,9 @@ class DatabaseTooNewError(SyncError):
     code = "database_too_new"
 
 
+WRITER_OPTION = "childdesk_writer"
+
+
 def make_engine(url: str) -> Engine:
     """An engine with the durability the receipts promise."""
     if url.startswith("sqlite"):
@@ -236,8 +242,10 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Connection) -> None:
-            # IMMEDIATE: take the write lock at the start, so two writers never deadlock.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Writers: IMMEDIATE takes the write lock at the start, so two writers never
+            # deadlock. Readers: a deferred BEGIN, so (WAL) they never wait for a writer.
+            writer = conn.get_execution_options().get(WRITER_OPTION, False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
         return engine
     return create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
@@ -250,10 +258,39 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
     SQLite: BEGIN IMMEDIATE. PostgreSQL: a transaction-level advisory lock, so revision sequence
     numbers become visible in order and the changes cursor never skips a late commit.
     """
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(7007001)"))
-        yield conn
+    with engine.connect() as conn:
+        conn.execution_options(**{WRITER_OPTION: True})
+        with conn.begin():
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(7007001)"))
+            yield conn
+
+
+def executemany(conn: Connection, statement: ClauseElement, rows: Sequence[dict[str, Any]]) -> None:
+    """Run an INSERT or UPDATE once per row, handing the rows straight to the driver.
+
+    For thousands of rows SQLAlchemy's per-row parameter processing costs more than the
+    statement itself; the driver's own executemany does not need it for the plain text,
+    integer, boolean and bytes values written here. Every row must have the same keys.
+    """
+    if not rows:
+        return
+    keys = tuple(rows[0])
+    cache_key = (conn.dialect.name, statement, keys)
+    cached = _COMPILED.get(cache_key)
+    if cached is None:
+        compiled = statement.compile(dialect=conn.dialect, column_keys=list(keys))
+        positions = getattr(compiled, "positiontup", None)  # set for positional paramstyles
+        order = tuple(positions) if positions else None
+        cached = _COMPILED[cache_key] = (str(compiled), order)
+    sql, order = cached
+    if order is None:  # named parameters (psycopg)
+        conn.exec_driver_sql(sql, list(rows))
+    else:  # positional (sqlite3)
+        conn.exec_driver_sql(sql, [tuple(row[name] for name in order) for row in rows])
+
+
+_COMPILED: dict[tuple[str, ClauseElement, tuple[str, ...]], tuple[str, tuple[str, ...] | None]] = {}
 
 
 def migrate(engine: Engine) -> list[str]:

@@ -4,7 +4,6 @@ share it), the changes feed, revocation, history and statistics. See docs/sync-p
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import logging
 import re
@@ -19,32 +18,32 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, Engine, and_, func, or_, select
 
 from sync.documents import (
-    HEX16,
-    HEX32,
     VILLAGE_RE,
-    Batch,
     EnrollmentRequest,
-    Rejection,
     build_changes,
     build_enrollment,
     build_notice,
-    build_receipt,
     read_batch,
     read_enrollment_request,
 )
 from sync.errors import (
     EnrollmentRefusedError,
     MalformedError,
-    ReusedIdError,
     RevokedError,
     SyncError,
     TooManyAttemptsError,
     UnknownDeviceError,
 )
 from sync.keys import KeyPair, PublicKeys
-from sync.protocol_types import CHILD_LINKED, SYNCED_TYPES
 from sync.server import db
-from sync.server.merge import ABSENT, FieldStamp, Incoming, RecordState, apply
+from sync.server.ingest import (
+    GroupCommit,
+    IngestResult,
+    PreparedBatch,
+    prepare_batch,
+    store_group,
+)
+from sync.server.store import StoreSession
 from sync.wire import (
     DEFAULT_MAX_DOCUMENT_BYTES,
     SUPPORTED_PROTOCOLS,
@@ -58,8 +57,6 @@ from sync.wire import (
 
 log = logging.getLogger("childdesk.district")
 
-HLC_RE = re.compile(r"^\d{13}-\d{6}-[0-9a-f]{16}$")
-RECORD_TYPE_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
 CODE_LENGTH = 20
 FAILURES_PER_SOURCE = 5
@@ -74,14 +71,6 @@ USB_RECEIPTS = 50
 class Limits:
     max_batch_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES
     max_enroll_bytes: int = 16 * 1024
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    receipt: bytes
-    replay: bool
-    accepted: int
-    rejected: int
 
 
 def normalize_code(code: str) -> str:
@@ -115,6 +104,7 @@ class District:
         # One writer per process (SQLite would serialise anyway; PostgreSQL takes an advisory
         # lock inside the transaction as well, for several processes).
         self._write_lock = threading.Lock()
+        self._group_commit = GroupCommit(self._write_lock, self._store_group)
 
     @property
     def district_id(self) -> str:
@@ -336,7 +326,8 @@ class District:
     # ----- batches -------------------------------------------------------------------------
 
     def ingest(self, data: bytes, *, via: str = "network") -> IngestResult:
-        """Verify a batch file and store it in one transaction; return the signed receipt."""
+        """Verify a batch file and store it (whole, in one transaction, possibly together with
+        other batches waiting at the same time: sync/server/ingest.py); return the receipt."""
         revoked: list[str] = []
 
         def device_key(device_id: str) -> Ed25519PublicKey:
@@ -352,37 +343,10 @@ class District:
         if revoked:
             # Checked after the signature, so nobody can pose as a revoked device.
             raise RevokedError(f"device {batch.header.device_id} has been revoked")
-        with self._write_lock, db.write_transaction(self.engine) as conn:
-            previous = conn.execute(
-                select(db.batches).where(db.batches.c.batch_id == batch.header.batch_id)
-            ).first()
-            if previous is not None:
-                if previous.manifest_sha256 == batch.manifest_sha256:
-                    return IngestResult(
-                        bytes(previous.receipt), True, previous.accepted, previous.rejected
-                    )
-                raise ReusedIdError(f"batch id {batch.header.batch_id} was used by another batch")
-            used = conn.execute(
-                select(db.batches.c.batch_id).where(
-                    db.batches.c.device_id == batch.header.device_id,
-                    db.batches.c.sequence == batch.header.sequence,
-                )
-            ).first()
-            if used is not None:
-                raise ReusedIdError(
-                    f"sequence {batch.header.sequence} was used by another batch",
-                    code="sequence_reused",
-                )
-            result = _Ingest(self, conn, batch, via).run()
-        log.info(
-            "batch %s from %s via %s: %d accepted, %d rejected",
-            batch.header.batch_id,
-            batch.header.device_id,
-            via,
-            result.accepted,
-            result.rejected,
-        )
-        return result
+        return self._group_commit.submit(prepare_batch(batch, via))
+
+    def _store_group(self, group: Sequence[PreparedBatch]) -> None:
+        store_group(self.engine, group, district_id=self.district_id, signing=self.keys.signing)
 
     # ----- district writes (corrections) ---------------------------------------------------
 
@@ -429,9 +393,9 @@ class District:
                 "base_hlc": row.head_hlc if row else None,
                 "data": data,
             }
-            ingest = _Ingest(self, conn, None, "district")
-            ingest.store_revision(item)
-            ingest.flush()
+            session = StoreSession(conn)
+            session.store_revision(item)
+            session.flush()
             return revision_id(record_id, hlc)
 
     def publish(self, kind: str, name: str, version: str, body: dict[str, Any]) -> None:
@@ -747,469 +711,3 @@ def parse_cursor(cursor: str) -> tuple[int, int]:
     if not match:
         raise SyncError("the changes cursor is not valid", code="bad_cursor")
     return int(match.group(1)), int(match.group(2))
-
-
-# ----- one batch's ingestion ---------------------------------------------------------------
-
-
-def _str_or_none(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-class _Ingest:
-    """Per-revision checks, merge and writes of one batch inside one transaction."""
-
-    def __init__(self, district: District, conn: Connection, batch: Batch | None, via: str):
-        self.district = district
-        self.conn = conn
-        self.batch = batch
-        self.via = via
-        self.scope: set[str] = set()
-        self.states: dict[str, tuple[RecordState, dict[str, Any]]] = {}
-        self.new_records: set[str] = set()
-        self.dirty: set[str] = set()
-        self.conflict_rows: list[dict[str, Any]] = []
-        self.accepted: list[str] = []
-        self.rejected: list[Rejection] = []
-        self.stored_here: dict[str, tuple[dict[str, Any], bool]] = {}
-        self.looked_up: set[str] = set()  # record ids already fetched (found or not)
-        self.revision_rows: list[dict[str, Any]] = []
-        self.next_seq: int | None = None
-
-    # the record cache: merged state plus derived columns
-    def _load(self, record_ids: Iterable[str]) -> None:
-        missing = sorted({r for r in record_ids if r and r not in self.looked_up})
-        self.looked_up.update(missing)
-        for start in range(0, len(missing), 500):
-            chunk = missing[start : start + 500]
-            for row in self.conn.execute(
-                select(db.records).where(db.records.c.record_id.in_(chunk))
-            ):
-                state = RecordState(
-                    row.record_type,
-                    json.loads(row.data),
-                    bool(row.deleted),
-                    {k: FieldStamp.from_json(v) for k, v in json.loads(row.fields).items()},
-                    row.head_hlc,
-                )
-                cols = {
-                    "child_id": row.child_id,
-                    "village_code": row.village_code,
-                    "transfer_to": row.transfer_to,
-                    "scope_seq": row.scope_seq,
-                    "updated_seq": row.updated_seq,
-                }
-                self.states[row.record_id] = (state, cols)
-
-    def run(self) -> IngestResult:
-        assert self.batch is not None
-        header = self.batch.header
-        device = self.district._device_row(self.conn, header.device_id)
-        self.scope = set(json.loads(device.villages))
-        items = self.batch.document.items
-        revisions = [i.body for i in items if i.kind == "revision"]
-        refs: set[str] = set()
-        for rev in revisions:
-            refs.add(str(rev.get("record_id")))
-            data = rev.get("data")
-            if isinstance(data, dict):
-                for key in ("child_id", "owner_id"):
-                    if isinstance(data.get(key), str):
-                        refs.add(data[key])
-        self._load(refs)
-        owners = {
-            str(s[1]["child_id"]) for s in self.states.values() if s[1]["child_id"] is not None
-        }
-        self._load(owners)
-        existing = self._existing_revisions(revisions)
-        bases = self._bases(revisions)
-        for item in items:
-            if item.kind == "revision":
-                self._revision(item.body, header.device_id, existing, bases)
-            elif item.kind == "blob":
-                self._blob(item.body, header.device_id)
-            else:
-                self.rejected.append(
-                    Rejection(item.id[:120], "malformed", f"unknown item kind {item.kind[:40]!r}")
-                )
-        self.flush()
-        receipt = build_receipt(
-            receipt_id=new_id(),
-            batch=header,
-            manifest_sha256=self.batch.manifest_sha256,
-            district_id=self.district.district_id,
-            accepted=self.accepted,
-            rejected=self.rejected,
-            signer=self.district.keys.signing,
-        )
-        now = utc_now()
-        self.conn.execute(
-            db.batches.insert().values(
-                batch_id=header.batch_id,
-                device_id=header.device_id,
-                sequence=header.sequence,
-                manifest_sha256=self.batch.manifest_sha256,
-                received_at=now,
-                via=self.via,
-                accepted=len(self.accepted),
-                rejected=len(self.rejected),
-                receipt=receipt,
-            )
-        )
-        if self.rejected:
-            self.conn.execute(
-                db.rejections.insert(),
-                [
-                    {
-                        "batch_id": header.batch_id,
-                        "device_id": header.device_id,
-                        "item_id": r.id,
-                        "reason": r.reason,
-                        "at": now,
-                    }
-                    for r in self.rejected
-                ],
-            )
-            for r in self.rejected:
-                log.warning("rejected %s from %s: %s", r.id, header.device_id, r.reason)
-        values: dict[str, Any] = {"last_contact": now}
-        if header.sequence > int(device.last_sequence):
-            values["last_sequence"] = header.sequence
-            if header.cursor:
-                values["reported_cursor"] = header.cursor
-        self.conn.execute(
-            db.devices.update().where(db.devices.c.device_id == header.device_id).values(**values)
-        )
-        return IngestResult(receipt, False, len(self.accepted), len(self.rejected))
-
-    def _existing_revisions(self, revisions: list[dict[str, Any]]) -> dict[str, str]:
-        ids = sorted({str(r.get("record_id")) for r in revisions})
-        found: dict[str, str] = {}
-        for start in range(0, len(ids), 500):
-            for row in self.conn.execute(
-                select(
-                    db.revisions.c.record_id, db.revisions.c.hlc, db.revisions.c.content_sha256
-                ).where(db.revisions.c.record_id.in_(ids[start : start + 500]))
-            ):
-                found[revision_id(row.record_id, row.hlc)] = row.content_sha256
-        return found
-
-    def _bases(self, revisions: list[dict[str, Any]]) -> dict[str, tuple[dict[str, Any], bool]]:
-        wanted = {
-            (str(r.get("record_id")), str(r.get("base_hlc")))
-            for r in revisions
-            if isinstance(r.get("base_hlc"), str)
-        }
-        found: dict[str, tuple[dict[str, Any], bool]] = {}
-        ids = sorted({w[0] for w in wanted})
-        for start in range(0, len(ids), 500):
-            for row in self.conn.execute(
-                select(
-                    db.revisions.c.record_id,
-                    db.revisions.c.hlc,
-                    db.revisions.c.data,
-                    db.revisions.c.deleted,
-                ).where(db.revisions.c.record_id.in_(ids[start : start + 500]))
-            ):
-                if (row.record_id, row.hlc) in wanted:
-                    found[revision_id(row.record_id, row.hlc)] = (
-                        json.loads(row.data),
-                        bool(row.deleted),
-                    )
-        return found
-
-    def _reject(self, rid: str, reason: str, message: str) -> None:
-        self.rejected.append(Rejection(rid[:120], reason, message))
-
-    def _revision(
-        self,
-        rev: dict[str, Any],
-        device_id: str,
-        existing: dict[str, str],
-        bases: dict[str, tuple[dict[str, Any], bool]],
-    ) -> None:
-        rid = revision_id(str(rev.get("record_id"))[:40], str(rev.get("hlc"))[:40])
-        problem = _malformed(rev)
-        if problem:
-            self._reject(rid, "malformed", problem)
-            return
-        if rev["device_id"] != device_id:
-            self._reject(rid, "foreign_device", "the revision was written by another device")
-            return
-        if rev["record_type"] not in SYNCED_TYPES:
-            self._reject(rid, "unknown_record_type", "this record type is not synced")
-            return
-        content = _content_hash(rev)
-        rev["_content_sha256"] = content
-        if rid in existing:
-            if existing[rid] == content:
-                self.accepted.append(rid)  # already stored: accepted again, not stored twice
-            else:
-                self._reject(
-                    rid, "conflicting_duplicate", "a different revision with this id is stored"
-                )
-            return
-        reason = self._scope_problem(rev)
-        if reason:
-            self._reject(rid, reason[0], reason[1])
-            return
-        base = bases.get(revision_id(rev["record_id"], rev["base_hlc"] or ""))
-        if base is None and rev["base_hlc"] is not None:
-            base = self._base_in_batch(rev)
-        self.store_revision(rev, base)
-        existing[rid] = content
-        self.accepted.append(rid)
-
-    def _base_in_batch(self, rev: dict[str, Any]) -> tuple[dict[str, Any], bool] | None:
-        return self.stored_here.get(revision_id(rev["record_id"], rev["base_hlc"]))
-
-    def _villages(self, record_id: str | None) -> set[str] | None:
-        """The villages a stored child (or profile) belongs to; None when unknown."""
-        if not record_id or record_id not in self.states:
-            return None
-        state, cols = self.states[record_id]
-        if state.record_type == "child" or cols["child_id"] is None:
-            return {v for v in (cols["village_code"], cols["transfer_to"]) if v}
-        return self._villages(cols["child_id"])
-
-    def _scope_problem(self, rev: dict[str, Any]) -> tuple[str, str] | None:
-        record_id, record_type, data = rev["record_id"], rev["record_type"], rev["data"]
-        current = self.states.get(record_id)
-        if current is not None and current[0].record_type != record_type:
-            return "type_mismatch", "the record exists with another type"
-        if current is not None:
-            had = self._villages(record_id)
-            if had is not None and not had & self.scope:
-                return "out_of_scope", "the record belongs to a village outside this device"
-        if rev["deleted"]:
-            if current is None:
-                return "unknown_record", "a deletion of a record the district does not know"
-            return None
-        if record_type in ("child", "director_profile"):
-            villages = {data.get("village_code")}
-            transfer = data.get("transfer")
-            if record_type == "child" and isinstance(transfer, dict):
-                villages.add(transfer.get("to_village_code"))
-            if not {v for v in villages if isinstance(v, str)} & self.scope:
-                return "out_of_scope", "the village is outside this device's scope"
-            return None
-        owner_key = "owner_id" if record_type == "attachment" else "child_id"
-        owner = data.get(owner_key)
-        villages_of_owner = self._villages(owner if isinstance(owner, str) else None)
-        if villages_of_owner is None:
-            return "unknown_child", "the child this record belongs to is not known here"
-        if not villages_of_owner & self.scope:
-            return "out_of_scope", "the child belongs to a village outside this device's scope"
-        return None
-
-    def store_revision(
-        self, rev: dict[str, Any], base: tuple[dict[str, Any], bool] | None = None
-    ) -> None:
-        record_id = rev["record_id"]
-        if record_id not in self.states:
-            self._load([record_id])
-        if rev.get("base_hlc") and base is None:
-            found = self._bases([rev])
-            base = found.get(revision_id(record_id, rev["base_hlc"]))
-        seq = self._take_seq()
-        self.revision_rows.append(
-            {
-                "seq": seq,
-                "record_id": record_id,
-                "hlc": rev["hlc"],
-                "record_type": rev["record_type"],
-                "revision": rev["revision"],
-                "device_id": rev["device_id"],
-                "author": rev["author"],
-                "deleted": rev["deleted"],
-                "base_hlc": rev["base_hlc"],
-                "data": canonical_json(rev["data"]).decode(),
-                "content_sha256": rev.get("_content_sha256") or _content_hash(rev),
-                "batch_id": self.batch.header.batch_id if self.batch else None,
-            }
-        )
-        self.stored_here[revision_id(record_id, rev["hlc"])] = (rev["data"], rev["deleted"])
-        rid = revision_id(record_id, rev["hlc"])
-        previous = self.states.get(record_id)
-        if previous is None:
-            self.new_records.add(record_id)
-            cols: dict[str, Any] = {
-                "child_id": None,
-                "village_code": None,
-                "transfer_to": None,
-                "scope_seq": seq,
-                "updated_seq": seq,
-            }
-            state, conflicts = apply(None, rev["record_type"], _incoming(rev, rid), base)
-        else:
-            state, cols = previous
-            state, conflicts = apply(state, rev["record_type"], _incoming(rev, rid), base)
-        before = (cols["village_code"], cols["transfer_to"])
-        self._derive(state, cols)
-        if previous is not None and before != (cols["village_code"], cols["transfer_to"]):
-            cols["scope_seq"] = seq  # a transfer: the new village gets the whole history
-        cols["updated_seq"] = seq
-        self.states[record_id] = (state, cols)
-        self.dirty.add(record_id)
-        for c in conflicts:
-            self.conflict_rows.append(
-                {
-                    "record_id": record_id,
-                    "field": c.field,
-                    "losing_revision": c.losing_revision,
-                    "losing_value": json.dumps(
-                        {"present": c.losing_value is not ABSENT, "value": None}
-                        if c.losing_value is ABSENT
-                        else {"present": True, "value": c.losing_value},
-                        ensure_ascii=False,
-                    ),
-                    "winning_revision": c.winning_revision,
-                    "seq": seq,
-                }
-            )
-
-    def _derive(self, state: RecordState, cols: dict[str, Any]) -> None:
-        data = state.data
-        if state.record_type == "child":
-            cols["child_id"] = None
-            cols["village_code"] = _str_or_none(data.get("village_code"))
-            transfer = data.get("transfer")
-            cols["transfer_to"] = (
-                _str_or_none(transfer.get("to_village_code"))
-                if isinstance(transfer, dict)
-                else None
-            )
-        elif state.record_type == "director_profile":
-            cols["village_code"] = _str_or_none(data.get("village_code"))
-        elif state.record_type in CHILD_LINKED:
-            cols["child_id"] = _str_or_none(data.get("child_id"))
-        elif state.record_type == "attachment":
-            owner = _str_or_none(data.get("owner_id"))
-            owner_state = self.states.get(owner or "")
-            if owner_state is not None and owner_state[0].record_type != "child":
-                owner = owner_state[1]["child_id"]
-            cols["child_id"] = owner
-
-    def _blob(self, blob: dict[str, Any], device_id: str) -> None:
-        sha = blob.get("sha256")
-        rid = str(sha)[:64]
-        data = blob.get("data")
-        size = blob.get("size")
-        if not isinstance(sha, str) or not isinstance(data, str) or not isinstance(size, int):
-            self._reject(rid, "malformed", "the blob item is malformed")
-            return
-        try:
-            content = base64.b64decode(data.encode("ascii"), validate=True)
-        except (ValueError, UnicodeEncodeError):
-            self._reject(rid, "malformed", "the blob data is not base64")
-            return
-        if hashlib.sha256(content).hexdigest() != sha or len(content) != size:
-            self._reject(rid, "blob_mismatch", "the blob does not match its hash or size")
-            return
-        present = self.conn.execute(
-            select(db.blobs.c.sha256).where(db.blobs.c.sha256 == sha)
-        ).first()
-        if present is None:
-            self.conn.execute(
-                db.blobs.insert().values(sha256=sha, size=size, data=content, device_id=device_id)
-            )
-        self.accepted.append(sha)
-
-    def _take_seq(self) -> int:
-        """Sequence numbers are assigned here, under the write lock (one writer at a time), so
-        rows can be inserted in bulk and the changes cursor sees them in commit order."""
-        if self.next_seq is None:
-            last = self.conn.execute(select(func.max(db.revisions.c.seq))).scalar_one()
-            self.next_seq = int(last or 0) + 1
-        seq = self.next_seq
-        self.next_seq += 1
-        return seq
-
-    def flush(self) -> None:
-        """Write the revisions, merged states and conflicts of every record this batch touched."""
-        if self.revision_rows:
-            self.conn.execute(db.revisions.insert(), self.revision_rows)
-            self.revision_rows = []
-        inserts: list[dict[str, Any]] = []
-        updates: list[dict[str, Any]] = []
-        for record_id in sorted(self.dirty):
-            state, cols = self.states[record_id]
-            row = {
-                "record_id": record_id,
-                "record_type": state.record_type,
-                "child_id": cols["child_id"] if state.record_type != "child" else record_id,
-                "village_code": cols["village_code"],
-                "transfer_to": cols["transfer_to"],
-                "scope_seq": cols["scope_seq"],
-                "head_hlc": state.head_hlc,
-                "deleted": state.deleted,
-                "data": canonical_json(state.data).decode(),
-                "fields": json.dumps({k: v.to_json() for k, v in state.stamps.items()}),
-                "updated_seq": cols["updated_seq"],
-            }
-            (inserts if record_id in self.new_records else updates).append(row)
-        if inserts:
-            self.conn.execute(db.records.insert(), inserts)
-        for row in updates:
-            record_id = row.pop("record_id")
-            self.conn.execute(
-                db.records.update().where(db.records.c.record_id == record_id).values(**row)
-            )
-        if self.conflict_rows:
-            self.conn.execute(db.conflicts.insert(), self.conflict_rows)
-        self.new_records.clear()
-        self.dirty.clear()
-        self.conflict_rows = []
-
-
-def _incoming(rev: dict[str, Any], rid: str) -> Incoming:
-    return Incoming(rid, rev["hlc"], rev["base_hlc"], rev["deleted"], rev["data"])
-
-
-def _content_hash(rev: dict[str, Any]) -> str:
-    return sha256_hex(
-        canonical_json(
-            {
-                "record_type": rev["record_type"],
-                "revision": rev["revision"],
-                "author": rev["author"],
-                "deleted": rev["deleted"],
-                "base_hlc": rev["base_hlc"],
-                "data": rev["data"],
-            }
-        )
-    )
-
-
-def _malformed(rev: dict[str, Any]) -> str | None:
-    """Why a revision item is malformed, or None."""
-    checks: list[tuple[bool, str]] = [
-        (isinstance(rev.get("record_id"), str) and bool(HEX32.match(rev["record_id"])), "id"),
-        (
-            isinstance(rev.get("record_type"), str)
-            and bool(RECORD_TYPE_RE.match(rev["record_type"])),
-            "record type",
-        ),
-        (
-            isinstance(rev.get("revision"), int)
-            and not isinstance(rev.get("revision"), bool)
-            and 1 <= rev["revision"] < 2**31,
-            "revision number",
-        ),
-        (isinstance(rev.get("hlc"), str) and bool(HLC_RE.match(rev["hlc"])), "clock"),
-        (isinstance(rev.get("device_id"), str) and bool(HEX16.match(rev["device_id"])), "device"),
-        (isinstance(rev.get("author"), str) and len(rev["author"]) <= 200, "author"),
-        (isinstance(rev.get("deleted"), bool), "deleted flag"),
-        (
-            rev.get("base_hlc") is None
-            or (isinstance(rev.get("base_hlc"), str) and bool(HLC_RE.match(rev["base_hlc"]))),
-            "base clock",
-        ),
-        (isinstance(rev.get("data"), dict), "data"),
-    ]
-    for ok, what in checks:
-        if not ok:
-            return f"the revision's {what} is missing or malformed"
-    if not rev["hlc"].endswith(rev["device_id"]):
-        return "the revision's clock names another device"
-    return None

@@ -8,7 +8,7 @@ with the same rule.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 DELETED_FIELD = "_deleted"
 
@@ -23,14 +23,16 @@ class _Absent:
 ABSENT: Any = _Absent()
 
 
-@dataclass
-class FieldStamp:
+class FieldStamp(NamedTuple):
+    """Who last wrote a field. A tuple, so it is immutable (one stamp is shared by all the
+    fields a revision wrote) and serialises to a JSON array as it is."""
+
     hlc: str
     revision_id: str
     base_hlc: str | None  # the writer's base: what it had seen
 
     def to_json(self) -> list[Any]:
-        return [self.hlc, self.revision_id, self.base_hlc]
+        return list(self)
 
     @classmethod
     def from_json(cls, value: list[Any]) -> FieldStamp:
@@ -100,12 +102,17 @@ def apply(
 ) -> tuple[RecordState, list[Conflict]]:
     """Merge one revision into a record's state (the state object is updated in place)."""
     writes = written_fields(incoming, base)
+    new_stamp = FieldStamp(incoming.hlc, incoming.revision_id, incoming.base_hlc)
     if state is None:
-        state = RecordState(record_type, {}, False)
+        # A new record: every written field is set, nothing can conflict.
+        deleted = bool(writes.pop(DELETED_FIELD, False))
+        data = {name: value for name, value in writes.items() if value is not ABSENT}
+        stamps = dict.fromkeys(writes, new_stamp)
+        stamps[DELETED_FIELD] = new_stamp
+        return RecordState(record_type, data, deleted, stamps, incoming.hlc), []
     conflicts: list[Conflict] = []
     for name, value in writes.items():
         stamp = state.stamps.get(name)
-        new_stamp = FieldStamp(incoming.hlc, incoming.revision_id, incoming.base_hlc)
         if stamp is None:
             _set(state, name, value, new_stamp)
             continue
