@@ -19,19 +19,23 @@ and lost the recovery code.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import logging
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from storage import sync_store
-from storage.atomic_file import write_atomic
+from storage.atomic_file import fsync_directory, write_atomic
 from storage.vault import Vault
 from sync import agefile
 from sync.documents import Enrollment
-from sync.errors import MalformedError, NotForUsError
+from sync.errors import MalformedError, NotForUsError, SyncError
 from sync.keys import KeyPair, PublicKeys
+from sync.laptop.usb import write_verified
 from sync.wire import (
     PROTOCOL_VERSION,
     build_document,
@@ -47,6 +51,32 @@ PENDING_FILE = "recovery-pending.json"
 REQUEST_TYPE = "childdesk-recovery-request"
 GRANT_TYPE = "childdesk-recovery-grant"
 MAX_REQUEST_BYTES = 64 * 1024
+MAX_GRANT_BYTES = 64 * 1024
+REQUEST_SUFFIX = ".cdrecover"
+GRANT_SUFFIX = ".cdrecovered"
+
+log = logging.getLogger("childdesk.sync")
+
+
+class NoEscrowError(MalformedError):
+    """The laptop was never enrolled (or enrolled before escrow existed): the district holds no
+    key for this vault and cannot help."""
+
+
+class NoPendingRequestError(MalformedError):
+    """No recovery request is waiting on this laptop (never written, or already used)."""
+
+
+class NotAGrantError(MalformedError):
+    """The file chosen is the laptop's own request, not the district's answer."""
+
+
+class GrantForAnotherLaptopError(NotForUsError):
+    """A genuine grant from the district, but for another laptop or vault."""
+
+
+class GrantForOlderRequestError(NotForUsError):
+    """A grant for this laptop that answers an earlier request; a newer one replaced it."""
 
 
 def check_code(reply_to: str) -> str:
@@ -90,7 +120,22 @@ def _read_json(path: Path, what: str) -> dict[str, Any]:
 
 
 def has_escrow(data_dir: Path) -> bool:
+    """Whether the district holds a key for this vault (the laptop was enrolled)."""
     return (Path(data_dir) / ESCROW_FILE).exists()
+
+
+def _escrow(data_dir: Path) -> dict[str, Any]:
+    path = Path(data_dir) / ESCROW_FILE
+    if not path.exists():
+        raise NoEscrowError(
+            f"no district escrow in {path.parent}: this laptop was never enrolled with a district"
+        )
+    escrow = _read_json(path, "district escrow")
+    for field in ("device_id", "vault_id", "escrow"):
+        require_str(escrow, field, max_len=8192)
+    if not isinstance(escrow.get("district"), dict):
+        raise MalformedError("the district escrow has no district keys")
+    return escrow
 
 
 # ----- laptop: the request -------------------------------------------------------------------
@@ -102,49 +147,177 @@ class RecoveryRequest:
     check_code: str
 
 
+@dataclass(frozen=True)
+class PendingRequest:
+    """A request written earlier whose answer has not been applied yet."""
+
+    check_code: str
+    created: str  # UTC, ``YYYY-MM-DDTHH:MM:SSZ`` ("" for requests written by older versions)
+    request_name: str  # ``<device_id>.cdrecover``
+    folder: Path | None  # where it was written, when known
+
+    @property
+    def grant_name(self) -> str:
+        """The file name the district's answer will have (next to the request)."""
+        return self.request_name.removesuffix(REQUEST_SUFFIX) + GRANT_SUFFIX
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Create ``path`` readable by the owner only from the start, fsynced."""
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
 def write_request(data_dir: Path, folder: Path) -> RecoveryRequest:
-    """Write ``<device_id>.cdrecover`` to ``folder`` and keep the one-time identity."""
-    escrow = _read_json(Path(data_dir) / ESCROW_FILE, "district escrow")
+    """Write ``<device_id>.cdrecover`` to ``folder`` (written, then read back) and keep the
+    one-time identity in the vault folder.
+
+    Nothing is lost when a write fails (full or read-only stick, full disk): the new identity is
+    first written beside the pending file, the request is then written to the stick, and only
+    when both succeeded does the new identity replace an earlier pending request. A district
+    answer to that earlier request left in ``folder`` is removed: it can no longer be used.
+    """
+    data_dir, folder = Path(data_dir), Path(folder)
+    escrow = _escrow(data_dir)
     one_time = agefile.AgeIdentity.generate()
+    created = utc_now()
+    device_id = str(escrow["device_id"])
     body = {
         "type": REQUEST_TYPE,
         "protocol": PROTOCOL_VERSION,
-        "device_id": escrow["device_id"],
+        "device_id": device_id,
         "vault_id": escrow["vault_id"],
         "escrow": escrow["escrow"],
         "reply_to": one_time.recipient,
-        "created": utc_now(),
+        "created": created,
     }
     request = (json.dumps(body, sort_keys=True, ensure_ascii=False) + "\n").encode()
-    pending = Path(data_dir) / PENDING_FILE
-    write_atomic(
-        pending,
-        json.dumps(
-            {"identity": one_time.secret_text(), "request_sha256": sha256_hex(request)}
-        ).encode(),
-    )
-    if os.name != "nt":
-        pending.chmod(0o600)
-    target = Path(folder) / f"{escrow['device_id']}.cdrecover"
-    write_atomic(target, request)
+    target = folder / f"{device_id}{REQUEST_SUFFIX}"
+    pending = data_dir / PENDING_FILE
+    staged = data_dir / f"{PENDING_FILE}.next"
+    record = {
+        "identity": one_time.secret_text(),
+        "request_sha256": sha256_hex(request),
+        "created": created,
+        "request_name": target.name,
+        "folder": str(folder.resolve()),
+    }
+    _write_private(staged, json.dumps(record).encode())
+    try:
+        write_verified(target, request)
+        staged.replace(pending)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            staged.unlink()
+        raise
+    with contextlib.suppress(OSError):
+        fsync_directory(data_dir)
+    with contextlib.suppress(OSError):
+        (folder / f"{device_id}{GRANT_SUFFIX}").unlink()  # answers the replaced request
     return RecoveryRequest(target, check_code(one_time.recipient))
+
+
+def pending_request(data_dir: Path) -> PendingRequest | None:
+    """The request waiting for the district's answer, or None (none written, already used,
+    or the pending file is unreadable — writing a new request replaces it)."""
+    path = Path(data_dir) / PENDING_FILE
+    try:
+        pending = parse_json_object(path.read_bytes(), "pending recovery request")
+        identity = agefile.AgeIdentity.from_str(require_str(pending, "identity", max_len=512))
+    except FileNotFoundError:
+        return None
+    except (OSError, SyncError) as err:
+        log.warning("the pending recovery request is unreadable (%s)", type(err).__name__)
+        return None
+    name = pending.get("request_name")
+    if not isinstance(name, str) or not name.endswith(REQUEST_SUFFIX):
+        try:
+            name = f"{_escrow(data_dir)['device_id']}{REQUEST_SUFFIX}"
+        except SyncError:
+            name = f"?{REQUEST_SUFFIX}"
+    folder = pending.get("folder")
+    created = pending.get("created")
+    return PendingRequest(
+        check_code=check_code(identity.recipient),
+        created=created if isinstance(created, str) else "",
+        request_name=name,
+        folder=Path(folder) if isinstance(folder, str) and folder else None,
+    )
+
+
+def find_grant(data_dir: Path, folders: Iterable[Path]) -> Path | None:
+    """The district's answer to the pending request in the first of ``folders`` holding one."""
+    waiting = pending_request(data_dir)
+    if waiting is None:
+        return None
+    for folder in folders:
+        candidate = Path(folder) / waiting.grant_name
+        with contextlib.suppress(OSError):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def read_grant_file(path: Path) -> bytes:
+    """The bytes of a grant file chosen by the user (refuses anything far too large)."""
+    with Path(path).open("rb") as fh:
+        data = fh.read(MAX_GRANT_BYTES + 1)
+    if len(data) > MAX_GRANT_BYTES:
+        raise MalformedError("the file is far too large to be a recovery answer")
+    return data
+
+
+def _is_request(raw: bytes) -> bool:
+    try:
+        return parse_json_object(raw.strip(), "file").get("type") == REQUEST_TYPE
+    except SyncError:
+        return False
+
+
+def _verified(data_dir: Path, grant: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
+    escrow = _escrow(data_dir)
+    try:
+        pending = _read_json(data_dir / PENDING_FILE, "pending recovery request")
+    except MalformedError:
+        raise NoPendingRequestError(
+            "no recovery request is waiting on this laptop (never written, or already used)"
+        ) from None
+    if _is_request(grant):
+        raise NotAGrantError("this is the recovery request, not the district's answer")
+    district = PublicKeys.from_json(escrow["district"])
+    document = parse_document(
+        grant,
+        expected_type=GRANT_TYPE,
+        signer=lambda _b: district.verifier(),
+        max_bytes=MAX_GRANT_BYTES,
+    )
+    body = document.body
+    if body.get("device_id") != escrow["device_id"] or body.get("vault_id") != escrow["vault_id"]:
+        raise GrantForAnotherLaptopError("this grant is for another laptop")
+    if body.get("request_sha256") != pending.get("request_sha256"):
+        raise GrantForOlderRequestError(
+            "this grant answers an earlier recovery request; a newer request replaced it"
+        )
+    return body, pending
+
+
+def verify_grant(data_dir: Path, grant: bytes) -> None:
+    """Check a grant without using it: signed by this laptop's district, for this laptop and
+    vault, answering the pending request. Raises a :class:`SyncError` otherwise."""
+    _verified(Path(data_dir), grant)
 
 
 def apply_grant(data_dir: Path, grant: bytes, new_password: str) -> Vault:
     """Verify the district's grant, open the vault with the key it carries and set the new
-    password. The one-time identity is removed afterwards."""
+    password. The one-time identity is removed afterwards. A refused grant, a wrong key or a
+    refused password change nothing."""
     data_dir = Path(data_dir)
-    escrow = _read_json(data_dir / ESCROW_FILE, "district escrow")
-    pending = _read_json(data_dir / PENDING_FILE, "pending recovery request")
-    district = PublicKeys.from_json(escrow["district"])
-    document = parse_document(
-        grant, expected_type=GRANT_TYPE, signer=lambda _b: district.verifier()
-    )
-    body = document.body
-    if body.get("request_sha256") != pending.get("request_sha256"):
-        raise NotForUsError("this grant answers another recovery request")
-    if body.get("device_id") != escrow["device_id"] or body.get("vault_id") != escrow["vault_id"]:
-        raise NotForUsError("this grant is for another laptop")
+    body, pending = _verified(data_dir, grant)
     identity = agefile.AgeIdentity.from_str(str(pending["identity"]))
     sealed = base64.b64decode(require_str(body, "key", max_len=4096))
     key = identity.decrypt(sealed)

@@ -1,10 +1,13 @@
 """District-escrow recovery end to end: enrollment leaves an escrow the district alone can open;
 a locked-out laptop writes a request; the real ``childdesk-district recovery-grant`` answers it
 after the check code; the laptop sets a new password and every record is there. Wrong check
-codes, another laptop's grant and a tampered grant change nothing."""
+codes, another laptop's grant and a tampered grant change nothing; each wrong answer is told
+apart (for the GUI's messages); a restarted program finds the pending request; a failed write
+keeps the earlier request."""
 
 from __future__ import annotations
 
+import errno
 import json
 from pathlib import Path
 
@@ -118,3 +121,116 @@ def test_a_grant_for_another_request_is_refused(
     with pytest.raises(SyncError):
         recovery.apply_grant(vault_dir, grant, NEW_PASSWORD)
     Vault.unlock(vault_dir, PASSWORD).lock()  # nothing changed
+
+
+def grant_for(request: recovery.RecoveryRequest, data_dir: Path) -> bytes:
+    result = district_cli(
+        "recovery-grant",
+        str(request.path),
+        "--passphrase-stdin",
+        "--check-code",
+        request.check_code,
+        data_dir=data_dir,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return request.path.with_name(request.path.stem + recovery.GRANT_SUFFIX).read_bytes()
+
+
+def test_the_pending_request_is_found_again_and_each_wrong_answer_is_told_apart(
+    initialised: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    data_dir = initialised
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    vault_dir, other_dir = tmp_path / "laptop", tmp_path / "other"
+    vault = create_vault(vault_dir).vault
+    other = create_vault(other_dir).vault
+    enrolled_by_stick(data_dir, vault, stick)
+    enrolled_by_stick(data_dir, other, stick)
+    device_id = vault.device_id
+    vault.lock()
+    other.lock()
+    assert recovery.has_escrow(vault_dir)
+    assert recovery.pending_request(vault_dir) is None
+    assert recovery.find_grant(vault_dir, [stick]) is None
+
+    request = recovery.write_request(vault_dir, stick)
+    pending = recovery.pending_request(vault_dir)  # what a restarted program finds on its own
+    assert pending is not None
+    assert pending.check_code == request.check_code
+    assert pending.request_name == f"{device_id}.cdrecover"
+    assert pending.grant_name == f"{device_id}.cdrecovered"
+    assert pending.folder == stick.resolve() and pending.created.endswith("Z")
+    assert oct((vault_dir / recovery.PENDING_FILE).stat().st_mode & 0o777) == "0o600"
+
+    # the request itself picked by mistake
+    with pytest.raises(recovery.NotAGrantError):
+        recovery.verify_grant(vault_dir, request.path.read_bytes())
+    # another laptop's genuine grant
+    other_grant = grant_for(recovery.write_request(other_dir, tmp_path), data_dir)
+    with pytest.raises(recovery.GrantForAnotherLaptopError):
+        recovery.verify_grant(vault_dir, other_grant)
+    # a grant for an earlier request of this laptop
+    old_grant = grant_for(request, data_dir)
+    assert recovery.find_grant(vault_dir, [tmp_path, stick]) == stick / pending.grant_name
+    newer = recovery.write_request(vault_dir, stick)
+    assert not (stick / pending.grant_name).exists()  # the useless old answer is cleared away
+    with pytest.raises(recovery.GrantForOlderRequestError):
+        recovery.verify_grant(vault_dir, old_grant)
+    # tampered: the signature no longer verifies
+    grant = grant_for(newer, data_dir)
+    recovery.verify_grant(vault_dir, grant)
+    tampered = grant.replace(b'"granted":"', b'"granted":"1', 1)
+    assert tampered != grant
+    with pytest.raises(SyncError):
+        recovery.verify_grant(vault_dir, tampered)
+    with pytest.raises(SyncError):
+        recovery.apply_grant(vault_dir, b"not a grant at all\n", NEW_PASSWORD)
+    Vault.unlock(vault_dir, PASSWORD).lock()  # nothing changed so far
+    recovery.apply_grant(vault_dir, grant, NEW_PASSWORD).lock()
+    assert recovery.pending_request(vault_dir) is None
+    with pytest.raises(recovery.NoPendingRequestError):
+        recovery.verify_grant(vault_dir, grant)
+
+
+def test_no_escrow_means_no_request(tmp_path: Path) -> None:
+    vault_dir = tmp_path / "laptop"
+    create_vault(vault_dir).vault.lock()
+    assert not recovery.has_escrow(vault_dir)
+    with pytest.raises(recovery.NoEscrowError):
+        recovery.write_request(vault_dir, tmp_path)
+    assert recovery.pending_request(vault_dir) is None
+    assert list(tmp_path.glob("*.cdrecover")) == []
+
+
+def test_a_failed_write_keeps_the_earlier_request(
+    initialised: Path,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    vault_dir = tmp_path / "laptop"
+    vault = create_vault(vault_dir).vault
+    enrolled_by_stick(initialised, vault, stick)
+    vault.lock()
+    first = recovery.write_request(vault_dir, stick)
+    before = (vault_dir / recovery.PENDING_FILE).read_bytes()
+
+    def full(target: Path, data: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(recovery, "write_verified", full)
+    with pytest.raises(OSError):
+        recovery.write_request(vault_dir, stick)
+    monkeypatch.undo()
+    not_a_folder = tmp_path / "file.txt"
+    not_a_folder.write_text("x")
+    with pytest.raises(OSError):
+        recovery.write_request(vault_dir, not_a_folder)
+    assert (vault_dir / recovery.PENDING_FILE).read_bytes() == before
+    assert sorted(p.name for p in vault_dir.glob("recovery-pending*")) == [recovery.PENDING_FILE]
+    assert first.path.exists()
+    grant = grant_for(first, initialised)
+    recovery.apply_grant(vault_dir, grant, NEW_PASSWORD).lock()

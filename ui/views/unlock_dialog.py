@@ -1,5 +1,7 @@
-"""Unlock: the password; 忘记密码 leads to the recovery-code path. Unlocking (≈0.5 s of Argon2id
-on purpose) runs on the vault worker; after repeated wrong passwords a growing delay."""
+"""Unlock: the password; 忘记密码 leads to the recovery-code path, and from there (恢复码也丢了)
+to recovery through the district (ui/views/district_recovery.py). A recovery request waiting
+for the district's answer is shown here, one click from its last step. Unlocking (≈0.5 s of
+Argon2id on purpose) runs on the vault worker; after repeated wrong passwords a growing delay."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -21,7 +25,9 @@ from PySide6.QtWidgets import (
 from storage.errors import VaultError, WrongPasswordError
 from storage.unlock_throttle import UnlockThrottle
 from storage.vault import Vault
+from sync import recovery
 from ui.tasks import Runner
+from ui.views.district_recovery import DistrictRecoveryDialog
 from ui.views.messages import user_message
 
 
@@ -58,20 +64,44 @@ class UnlockDialog(QDialog):
         self.forgot_button.setObjectName("forgot")
         self.forgot_button.setFlat(True)
 
+        # A recovery request written earlier: its last step is one click away.
+        self.pending_box = QFrame()
+        self.pending_box.setObjectName("pending_recovery")
+        self.pending_box.setStyleSheet(
+            "QFrame#pending_recovery { background: #e3f2fd; border: 1px solid #90caf9;"
+            " border-radius: 4px; }"
+        )
+        self.pending_text = QLabel("")
+        self.pending_text.setObjectName("pending_text")
+        self.pending_text.setWordWrap(True)
+        self.resume_button = QPushButton(self.tr("载入区里的答复…"))
+        self.resume_button.setObjectName("resume_recovery")
+        self.resume_button.setAutoDefault(False)
+        pending_layout = QVBoxLayout(self.pending_box)
+        pending_layout.addWidget(self.pending_text)
+        pending_row = QHBoxLayout()
+        pending_row.addStretch(1)
+        pending_row.addWidget(self.resume_button)
+        pending_layout.addLayout(pending_row)
+        self.pending_box.hide()
+
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(self.password)
         layout.addWidget(self.message)
         layout.addWidget(self.unlock_button)
         layout.addWidget(self.forgot_button)
+        layout.addWidget(self.pending_box)
         self.setMinimumWidth(380)
 
         self.unlock_button.clicked.connect(self._unlock)
         self.password.returnPressed.connect(self._unlock)
         self.forgot_button.clicked.connect(self._recover)
+        self.resume_button.clicked.connect(lambda: self.district_recovery(resume=True))
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._update_wait)
+        self.check_pending()
 
     def _update_wait(self) -> None:
         wait = self._throttle.seconds_to_wait()
@@ -114,13 +144,53 @@ class UnlockDialog(QDialog):
 
     def _recover(self) -> None:
         dialog = RecoveryDialog(self._data_dir, self._runner, self)
+        result = dialog.exec()
+        if result == QDialog.DialogCode.Accepted and dialog.vault is not None:
+            self.vault = dialog.vault
+            self.accept()
+        elif result == RecoveryDialog.ASK_DISTRICT:
+            self.district_recovery()
+
+    def district_recovery(self, resume: bool = False) -> None:
+        """恢复码也丢了: the three steps with the district; ``resume`` goes straight to loading
+        the answer when a request is waiting."""
+        dialog = DistrictRecoveryDialog(self._data_dir, self._runner, self, resume=resume)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.vault is not None:
             self.vault = dialog.vault
             self.accept()
+            return
+        self.check_pending()  # a request may have been written meanwhile
+
+    def check_pending(self) -> None:
+        data_dir = self._data_dir
+        self._runner.submit(
+            lambda: recovery.pending_request(data_dir), self._show_pending, lambda _err: None
+        )
+
+    def _show_pending(self, pending: recovery.PendingRequest | None) -> None:
+        if pending is None:
+            self.pending_box.hide()
+            return
+        self.pending_text.setText(
+            self.tr(
+                "您有一份恢复申请在等区里答复（核对码 {0}）。带回区里的答复后点下面继续。"
+            ).format(pending.check_code)
+        )
+        self.pending_box.show()
+        if self.isVisible():  # the answer came after the window was shown: make room
+            layout = self.layout()
+            if layout is not None:
+                layout.activate()
+            need = self.heightForWidth(self.width())
+            if need > self.height():
+                self.resize(self.width(), need)
 
 
 class RecoveryDialog(QDialog):
-    """忘记密码: the recovery code printed at set-up sets a new password."""
+    """忘记密码: the recovery code printed at set-up sets a new password. When that is lost too,
+    the dialog ends with :attr:`ASK_DISTRICT` and the unlock dialog opens the district path."""
+
+    ASK_DISTRICT = 2
 
     def __init__(
         self,
@@ -159,11 +229,29 @@ class RecoveryDialog(QDialog):
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
+        self.district_button = QPushButton(self.tr("恢复码也丢了？请区里帮忙恢复…"))
+        self.district_button.setObjectName("ask_district")
+        self.district_button.setAutoDefault(False)
+        self.district_button.clicked.connect(lambda: self.done(self.ASK_DISTRICT))
+        district_hint = QLabel(
+            self.tr("这台电脑在区民政局注册过同步的，区里可以帮您重新设密码，资料不会丢。")
+        )
+        district_hint.setProperty("role", "hint")
+        district_hint.setWordWrap(True)
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setFrameShadow(QFrame.Shadow.Sunken)
+        district_row = QHBoxLayout()
+        district_row.addWidget(self.district_button)
+        district_row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
+        layout.addWidget(line)
+        layout.addLayout(district_row)
+        layout.addWidget(district_hint)
         buttons.accepted.connect(self._submit)
         buttons.rejected.connect(self.reject)
         self.setMinimumWidth(460)
