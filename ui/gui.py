@@ -64,7 +64,8 @@ def build_pages(
     """One page per navigation entry; each gets only the services it uses."""
     from ui.views.sync_page import SyncPage
 
-    pages: dict[str, QWidget] = {"儿童档案": ChildrenPage(desk.schedule, desk.today)}
+    # the schedule in force is asked for each time (a sync can install the district's rules)
+    pages: dict[str, QWidget] = {"儿童档案": ChildrenPage(lambda: desk.schedule, desk.today)}
     try:
         from ui.views.cases_page import CasesPage
         from ui.views.reports_page import ReportsPage
@@ -156,9 +157,14 @@ class DeskSession(QObject):
         desk: DeskServices,
         store: CaseloadStore,
     ) -> None:
+        from ui.views.sync_page import SyncPage
+
         children = pages["儿童档案"]
         assert isinstance(children, ChildrenPage)
         store.changed.connect(children.show_caseload)
+        sync = pages.get("同步")
+        if isinstance(sync, SyncPage):  # pulled records, resolved conflicts, new rules
+            sync.data_changed.connect(store.refresh)
         children.open_child.connect(self.open_child)
         children.new_child.connect(lambda: self.open_child(None))
         window.lock_requested.connect(self.lock)
@@ -216,10 +222,12 @@ class DeskSession(QObject):
 
         if self.desk is None:
             return
-        vault, today = self.desk.vault, self.desk.today()
+        vault, today, schedule = self.desk.vault, self.desk.today(), self.desk.schedule
         preview_pdf(
             self.runner,
-            lambda: monthly_report_pdf(vault, ReportMonth.parse(month), today=today),
+            lambda: monthly_report_pdf(
+                vault, ReportMonth.parse(month), today=today, schedule=schedule
+            ),
             "月度工作报表",
             f"月度工作报表-{month}.pdf",
             self.window,

@@ -73,6 +73,47 @@ def render_all(out: Path, tmp: Path, scale_suffix: str = "") -> list[Path]:
         wizard.vault.lock()
     wizard.close()
 
+    from sync.keys import KeyPair
+    from sync.server import db
+    from sync.server.district import District
+
+    wizard = FirstRunWizard(tmp / f"enroll{s}", runner, kdf_target_ms=0)
+    wizard.show()
+    wizard.profile.name.setText("王秀英")
+    wizard.profile.village.setText("500119104201")
+    wizard.next()
+    wizard.password_page.password.setText("门前有棵老槐树2008")
+    wizard.password_page.repeat.setText("门前有棵老槐树2008")
+    wizard.next()
+    wizard.recovery_page.written.setChecked(True)
+    wizard.next()
+    form = wizard.district_page.form
+    saved.append(_save(wizard, out, f"03b_first_run_district{s}"))
+    form.server_field.setText("http://127.0.0.1:9")  # nothing listens: the unreachable message
+    form.code_field.setText("K7QM-3XPA-K7QM-3XPA-K7QM")
+    form.enroll_network()
+    saved.append(_save(wizard, out, f"03c_first_run_district_error{s}"))
+    keys = KeyPair.generate()
+    district_engine = db.make_engine(f"sqlite:///{tmp / f'district{s}.db'}")
+    db.migrate(district_engine)
+    district = District(district_engine, keys.public, keys)
+    stick = tmp / f"stick{s}"
+    stick.mkdir()
+    form.server_field.clear()
+    form.drives.set_folder(stick)
+    form.code_field.setText(district.create_enroll_code(["500119104201", "500119104202"], 3600))
+    form.write_request()
+    saved.append(_save(wizard, out, f"03d_first_run_district_usb_requested{s}"))
+    request = next(stick.glob("*.cdenroll"))
+    answer = stick / f"{request.stem}.cdenrolled"
+    answer.write_bytes(district.enroll(request.read_bytes(), source="usb"))
+    form.load_response(answer)
+    saved.append(_save(wizard, out, f"03e_first_run_district_enrolled{s}"))
+    district_engine.dispose()
+    if wizard.vault is not None:
+        wizard.vault.lock()
+    wizard.close()
+
     unlock = UnlockDialog(tmp / f"first{s}", runner, UnlockThrottle())
     saved.append(_save(unlock, out, f"04_unlock{s}"))
     unlock.close()

@@ -38,6 +38,7 @@ from app.printing import (
     visit_record_pdf,
 )
 from app.questionnaire import DefinitionError, load_default_definition, load_definition
+from app.services.definitions import DefinitionService
 from app.services.monthly_report import MonthError, ReportMonth
 from storage.atomic_file import write_atomic
 from storage.vault import Vault
@@ -141,13 +142,25 @@ def cmd_visit(args: argparse.Namespace) -> int:
 
 def cmd_child(args: argparse.Namespace) -> int:
     return _print_from_vault(
-        args, lambda vault: child_sheet_pdf(vault, args.record_id, printed_on=date.today())
+        args,
+        lambda vault: child_sheet_pdf(
+            vault,
+            args.record_id,
+            printed_on=date.today(),
+            schedule=DefinitionService(vault).schedule(),  # the district's newest rules
+        ),
     )
 
 
 def cmd_assessment(args: argparse.Namespace) -> int:
     return _print_from_vault(
-        args, lambda vault: assessment_report_pdf(vault, args.record_id, printed_on=date.today())
+        args,
+        lambda vault: assessment_report_pdf(
+            vault,
+            args.record_id,
+            printed_on=date.today(),
+            definitions=DefinitionService(vault).questionnaires(),  # every version known here
+        ),
     )
 
 
@@ -163,7 +176,14 @@ def cmd_monthly(args: argparse.Namespace) -> int:
     if month.first_day > today:
         return fail(f"{month} has not begun yet (today is {today.isoformat()})", EXIT_REFUSED)
     return _print_from_vault(
-        args, lambda vault: monthly_report_pdf(vault, month, today=today, village_code=village)
+        args,
+        lambda vault: monthly_report_pdf(
+            vault,
+            month,
+            today=today,
+            village_code=village,
+            schedule=DefinitionService(vault).schedule(),  # the district's newest rules
+        ),
     )
 
 

@@ -7,11 +7,15 @@ the user chooses). See docs/printing.md.
 One call per document, given the unlocked vault (run it on the vault worker)::
 
     pdf = visit_record_pdf(vault, visit_id, printed_on=date.today())
-    pdf = child_sheet_pdf(vault, child_id, printed_on=date.today())
+    pdf = child_sheet_pdf(vault, child_id, printed_on=date.today(), schedule=schedule)
     pdf = assessment_report_pdf(vault, assessment_id, printed_on=date.today())
-    pdf = monthly_report_pdf(vault, ReportMonth.parse("2026-11"), today=date.today())
+    pdf = monthly_report_pdf(vault, ReportMonth.parse("2026-11"), today=date.today(),
+                             schedule=schedule)
     pdf = blank_questionnaire_pdf(load_default_definition(), letterhead=letterhead_for(vault),
                                   printed_on=date.today())
+
+``schedule`` is the visit schedule in force (``DefinitionService(vault).schedule()``: the
+district's newest rules, else the bundled ones); without it the bundled rules are used.
 
 Or read on the vault worker (``load_*``, ``CaseloadRecords.from_vault``) and render on a
 printing worker (``render_*``): rendering touches no vault. A record that does not exist or
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from app.domain.schedule import VisitSchedule
 from app.printing.assessment_report import render_assessment_report
 from app.printing.blank_questionnaire import render_blank_questionnaire
 from app.printing.child_sheet import render_child_sheet
@@ -74,9 +79,13 @@ def visit_record_pdf(vault: Vault, visit_id: str, *, printed_on: date) -> bytes:
     return render_visit_record(load_visit_record(vault, visit_id), printed_on=printed_on)
 
 
-def child_sheet_pdf(vault: Vault, child_id: str, *, printed_on: date) -> bytes:
-    """儿童档案表 of one child."""
-    return render_child_sheet(load_child_sheet(vault, child_id), printed_on=printed_on)
+def child_sheet_pdf(
+    vault: Vault, child_id: str, *, printed_on: date, schedule: VisitSchedule | None = None
+) -> bytes:
+    """儿童档案表 of one child; the next visit date follows ``schedule`` (pass the current
+    one, ``DefinitionService(vault).schedule()``; default: the bundled rules)."""
+    data = load_child_sheet(vault, child_id, schedule=schedule)
+    return render_child_sheet(data, printed_on=printed_on)
 
 
 def assessment_report_pdf(
@@ -100,13 +109,23 @@ def blank_questionnaire_pdf(
 
 
 def monthly_report_pdf(
-    vault: Vault, month: ReportMonth, *, today: date, village_code: str | None = None
+    vault: Vault,
+    month: ReportMonth,
+    *,
+    today: date,
+    village_code: str | None = None,
+    schedule: VisitSchedule | None = None,
 ) -> bytes:
-    """月度工作报表 of ``month`` for ``village_code`` (default: the director's village).
+    """月度工作报表 of ``month`` for ``village_code`` (default: the director's village); visits
+    due follow ``schedule`` (pass the current one; default: the bundled rules).
     Raises ``MonthError`` for a month that has not begun."""
     village = village_code or str(vault.profile().get("village_code") or "") or None
     figures = monthly_figures(
-        CaseloadRecords.from_vault(vault), month, today=today, village_code=village
+        CaseloadRecords.from_vault(vault),
+        month,
+        today=today,
+        village_code=village,
+        schedule=schedule,
     )
     return render_monthly_report(
         figures, letterhead=letterhead_for(vault, village), printed_on=today

@@ -86,7 +86,7 @@ def test_unlock_wrong_password_then_right(qtbot, tmp_path: Path) -> None:  # typ
 
 def test_children_list_search_by_pinyin_and_filter_by_level(qtbot, demo_desk: DeskServices) -> None:  # type: ignore[no-untyped-def]
     store = CaseloadStore(demo_desk.vault, demo_desk.runner)
-    page = ChildrenPage(demo_desk.schedule, fixed_today)
+    page = ChildrenPage(lambda: demo_desk.schedule, fixed_today)
     qtbot.addWidget(page)
     store.changed.connect(page.show_caseload)
     store.load()
@@ -151,6 +151,61 @@ def test_recording_a_visit_proposes_the_next_date(qtbot, desk: DeskServices) -> 
     assert stored[0].value.next_visit_on == date(2026, 12, 22)
 
 
+def _install_green_every(vault: Vault, days: int) -> None:
+    """The district's schedule rules with green children visited every ``days``, installed as a
+    sync would (storage.definitions_store)."""
+    import json
+
+    from resources import resource_path
+    from storage import definitions_store
+    from sync.wire import canonical_json, sha256_hex
+
+    body = json.loads(resource_path("schedule", "visit_schedule.json").read_text("utf-8"))
+    for rule in body["rules"]:
+        if rule["id"] == "level_green":
+            rule["max_interval_days"] = days
+    body["version"] = "2"
+    assert definitions_store.install(
+        vault,
+        kind="schedule",
+        name="visit_schedule",
+        version="2",
+        sha256=sha256_hex(canonical_json(body)),
+        body=body,
+        district_seq=1,
+    )
+
+
+def _due_dates(page: ChildrenPage) -> dict[str, date | None]:
+    rows = (page.model.row_at(r) for r in range(page.model.rowCount()))
+    return {row.summary.child_id: row.next_due for row in rows}
+
+
+def test_children_list_follows_schedule_rules_installed_while_open(
+    qtbot, demo_desk: DeskServices
+) -> None:  # type: ignore[no-untyped-def]
+    from app.domain.schedule import next_due
+
+    store = CaseloadStore(demo_desk.vault, demo_desk.runner)
+    page = ChildrenPage(lambda: demo_desk.schedule, fixed_today)
+    qtbot.addWidget(page)
+    store.changed.connect(page.show_caseload)
+    page.show()
+    store.load()
+    before = _due_dates(page)
+    assert store.caseload is not None
+    summaries = store.caseload.summaries
+    _install_green_every(demo_desk.vault, 20)
+    assert demo_desk.schedule.version == "2"
+    page.hide()
+    page.show()  # shown again: the list is made with the rules now in force
+    after = _due_dates(page)
+    changed = {cid for cid in after if after[cid] != before[cid]}
+    assert changed and all(summaries[cid].level == "green" for cid in changed)
+    for cid in changed:
+        assert after[cid] == next_due(summaries[cid].schedule_facts, demo_desk.schedule).due
+
+
 @pytest.fixture
 def session(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     create_vault(tmp_path / "v").vault.lock()
@@ -189,6 +244,29 @@ def test_auto_lock_keeps_unsaved_input_encrypted(qtbot, session, tmp_path: Path)
     restored.discard_changes()
 
 
+def test_a_sync_that_installs_rules_refreshes_the_children_list(
+    qtbot, session, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The 同步 page says something changed (here: the district's new rules): the caseload is
+    refreshed and the 儿童档案 list is made again with the rules in force."""
+    from app.demo_caseload import fill_vault
+    from tests.ui.conftest import TODAY
+    from ui.views.sync_page import SyncPage
+
+    vault = Vault.unlock(tmp_path / "v", PASSWORD)
+    fill_vault(vault, children=30, seed=7, village_code="500119104201", today=TODAY, author="王")
+    session.opened(vault)
+    pages = session.window.pages
+    children, sync = pages["儿童档案"], pages["同步"]
+    assert isinstance(children, ChildrenPage) and isinstance(sync, SyncPage)
+    before = _due_dates(children)
+    assert before
+    _install_green_every(vault, 20)
+    sync.data_changed.emit()
+    after = _due_dates(children)
+    assert after.keys() == before.keys() and after != before
+
+
 def test_larger_text_scales_the_whole_ui(qtbot, session, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     app = QApplication.instance()
     session.set_text_scale(1.5)
@@ -222,3 +300,58 @@ def test_correcting_a_finished_assessment_from_the_child_file(
     assert len(opened) == 1
     correction = demo_desk.assessments.get(opened[0]).value
     assert correction.corrects == finished.record_id and correction.status == "draft"
+
+
+def test_printing_from_the_desk_uses_the_definitions_in_force(
+    qtbot, demo_desk: DeskServices, session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """儿童档案表 and 月度工作报表 printed from the window follow the district's schedule rules;
+    the assessment report knows every questionnaire version installed."""
+    import app.printing
+    import ui.views.print_preview
+    from app.domain.schedule import load_schedule, next_due
+    from app.printing.markup import zh_date
+    from app.services.caseload import Caseload
+    from tests.printing.helpers import flat, pdf_text
+
+    made: list[bytes] = []
+    monkeypatch.setattr(
+        ui.views.print_preview, "preview_pdf", lambda _r, make, *_a: made.append(make())
+    )
+    _install_green_every(demo_desk.vault, 20)
+    schedule = demo_desk.schedule
+    assert schedule.version == "2"
+    caseload = Caseload.build(demo_desk.vault)
+    bundled = load_schedule()
+    green = next(
+        s
+        for s in sorted(caseload.summaries.values(), key=lambda s: s.child_id)
+        if s.active
+        and s.level == "green"
+        and next_due(s.schedule_facts, schedule).due != next_due(s.schedule_facts, bundled).due
+    )
+    dialog = ChildFileDialog(demo_desk, green.child_id)
+    qtbot.addWidget(dialog)
+    dialog.print_sheet()
+    text = flat(pdf_text(made[-1]))
+    assert f"下次应走访日期：{flat(zh_date(next_due(green.schedule_facts, schedule).due))}" in text
+    assert flat(zh_date(next_due(green.schedule_facts, bundled).due)) not in text
+
+    seen: dict[str, object] = {}
+
+    def spy(_vault: object, _id: str, **kwargs: object) -> bytes:
+        seen.update(kwargs)
+        return b"%PDF"
+
+    monkeypatch.setattr(app.printing, "assessment_report_pdf", spy)
+    dialog.assessments_list.setCurrentRow(0)
+    dialog._print_assessment()
+    assert seen["definitions"] == demo_desk.definitions.questionnaires()
+
+    monkeypatch.setattr(app.printing, "monthly_report_pdf", spy)
+    session.desk = demo_desk
+    try:
+        session.print_monthly("2026-11")
+    finally:
+        session.desk = None  # the vault is demo_desk's to lock
+    assert seen["schedule"] is schedule

@@ -205,3 +205,79 @@ def test_not_enrolled_says_what_to_do(desk: DeskServices, qtbot: Any) -> None:
         assert "注册" in blocker.args[1]  # not enrolled yet: says what to do
     finally:
         controller.stop()
+
+
+def test_published_rules_and_refusals_are_shown_after_a_sync(
+    page: SyncPage,
+    server: ServerThread,
+    sqlite_district: District,  # noqa: F811
+    qtbot: Any,
+) -> None:
+    """A real sync that installs the district's schedule rules and refuses a broken one: the
+    summary counts what was enabled, the refusal is spelled out, other pages are told."""
+    import json
+
+    from resources import resource_path
+
+    enroll(page, sqlite_district, server.url, qtbot)
+    body = json.loads(resource_path("schedule", "visit_schedule.json").read_text("utf-8"))
+    body["version"] = "2"
+    sqlite_district.publish("schedule", "visit_schedule", "2", body)
+    sqlite_district.publish("schedule", "visit_schedule", "9", {**body, "version": "8"})
+    with qtbot.waitSignal(page.data_changed, timeout=5_000):
+        qtbot.mouseClick(page.sync_button, Qt.MouseButton.LeftButton)
+    text = page.message.text()
+    assert text.startswith("同步完成："), text
+    assert "启用区里发布的新问卷或走访规则 1 项" in text
+    assert "第 2 版" in text  # the enabled one, named
+    assert "第 9 版没有通过检查" in text and "请告诉区民政局" in text
+    assert "c62828" in page.message.styleSheet()  # a refusal: the warning colour
+    assert page.desk.schedule.version == "2"
+
+
+def test_report_counts_and_messages_in_the_summaries(page: SyncPage) -> None:
+    from sync.laptop.engine import SyncReport
+
+    report = SyncReport(
+        accepted=3,
+        pulled=5,
+        attachments_received=2,
+        attachments_refused=1,
+        definitions_installed=1,
+        messages=[
+            "有 1 个附件（照片或扫描件）在传输中出错，没有保存；下次同步会重新接收。",
+            "已启用区民政局发布的走访规则「走访频次」第 2 版。",
+        ],
+    )
+    changed: list[bool] = []
+    page.data_changed.connect(lambda: changed.append(True))
+    page._finished(report, "")
+    text = page.message.text()
+    for expected in (
+        "发送 3 条",
+        "收到 5 条",
+        "收到附件 2 个",
+        "启用区里发布的新问卷或走访规则 1 项",
+    ):
+        assert expected in text, text
+    assert text.splitlines()[1:] == report.messages  # each message on a line of its own
+    assert "c62828" in page.message.styleSheet()
+    assert changed == [True]
+
+    page._imported((report, []))
+    text = page.message.text()
+    assert text.startswith("导入完成：区里确认收到 3 条，收到区里的更新 5 条，收到附件 2 个")
+    assert "启用区里发布的新问卷或走访规则 1 项" in text and "在传输中出错" in text
+    assert changed == [True, True]
+
+    # only files and rules, no records: still an import that changed something
+    page._imported((SyncReport(definitions_installed=1), []))
+    assert "启用区里发布的新问卷或走访规则 1 项" in page.message.text()
+    assert "2e7d32" in page.message.styleSheet()
+    # nothing at all
+    page._finished(SyncReport(messages=["区里通知：<b>周五</b>停机维护"]), "")
+    assert (
+        page.message.text() == "同步完成：发送 0 条，收到 0 条。\n区里通知：<b>周五</b>停机维护。"
+    )
+    assert page.message.textFormat() == Qt.TextFormat.PlainText  # shown as written
+    assert len(changed) == 3

@@ -462,11 +462,12 @@ class ChildFileDialog(QDialog):
             )
             return
         assessment_id = item.data(Qt.ItemDataRole.UserRole)
-        vault, today, definition = self.desk.vault, self.desk.today(), self.desk.definition
+        vault, today = self.desk.vault, self.desk.today()
+        definitions = self.desk.definitions.questionnaires()  # every version known here
         preview_pdf(
             self.desk.runner,
             lambda: assessment_report_pdf(
-                vault, assessment_id, printed_on=today, definitions=[definition]
+                vault, assessment_id, printed_on=today, definitions=definitions
             ),
             self.tr("监护能力评估报告"),
             f"评估报告-{today.isoformat()}.pdf",
@@ -537,10 +538,10 @@ class ChildFileDialog(QDialog):
         child_id = self.child_id
         if child_id is None:
             return
-        vault, today = self.desk.vault, self.desk.today()
+        vault, today, schedule = self.desk.vault, self.desk.today(), self.desk.schedule
         preview_pdf(
             self.desk.runner,
-            lambda: child_sheet_pdf(vault, child_id, printed_on=today),
+            lambda: child_sheet_pdf(vault, child_id, printed_on=today, schedule=schedule),
             self.tr("儿童档案表"),
             f"儿童档案-{today.isoformat()}.pdf",
             self,

@@ -1,5 +1,9 @@
 """儿童档案: the children list — search as you type (name, pinyin initials, full pinyin, ID
-number), filters by level, category and overdue, sorting, the level badge with its word."""
+number), filters by level, category and overdue, sorting, the level badge with its word.
+
+The 下次应访 column follows the visit schedule in force: the page asks for it (``lambda:
+desk.schedule``) each time it fills the list, so rules a sync installs while the window is open
+are used at the next caseload change, or when the page is shown again."""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -34,11 +38,20 @@ class ChildrenPage(QWidget):
     open_child = Signal(str)
     new_child = Signal()
 
-    def __init__(self, schedule: VisitSchedule, today: Callable[[], date]) -> None:
+    def __init__(
+        self,
+        schedule: Callable[[], VisitSchedule] | VisitSchedule,
+        today: Callable[[], date],
+    ) -> None:
+        """``schedule``: a function giving the schedule in force (or one fixed schedule)."""
         super().__init__()
         self.setObjectName("children_page")
-        self._schedule = schedule
+        self._schedule: Callable[[], VisitSchedule] = (
+            schedule if callable(schedule) else (lambda: schedule)
+        )
         self._today = today
+        self._caseload: Caseload | None = None
+        self._shown_with: VisitSchedule | None = None  # the schedule the rows were made with
         self.model = ChildrenModel()
 
         self.search = QLineEdit()
@@ -113,10 +126,17 @@ class ChildrenPage(QWidget):
         self.search.selectAll()
 
     def show_caseload(self, caseload: Caseload) -> None:
+        schedule = self._schedule()
         with gc_paused():  # 10,000 rows of small objects: no collector passes meanwhile
-            rows = make_rows(caseload.summaries.values(), self._schedule, self._today())
+            rows = make_rows(caseload.summaries.values(), schedule, self._today())
+        self._caseload, self._shown_with = caseload, schedule
         self.model.set_rows(rows)
         self._update_count()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._caseload is not None and self._schedule() is not self._shown_with:
+            self.show_caseload(self._caseload)  # new schedule rules since the list was made
 
     def _filters_changed(self) -> None:
         self.model.set_filters(

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -70,7 +70,46 @@ def _when(text: str) -> str:
     return text.replace("T", " ").replace("Z", " UTC") if text else "从未"
 
 
+def report_extras(report: SyncReport) -> list[str]:
+    """What a sync or import brought besides records: attachment files, the district's new
+    questionnaires and schedule rules (for the summary line)."""
+    parts = []
+    if report.attachments_received:
+        parts.append(f"收到附件 {report.attachments_received} 个")
+    if report.definitions_installed:
+        parts.append(f"启用区里发布的新问卷或走访规则 {report.definitions_installed} 项")
+    return parts
+
+
+def report_notes(report: SyncReport) -> str:
+    """The report's own messages (what was enabled or refused, the district's notices), each on
+    a line of its own under the summary; "" when there are none. They are whole sentences, some
+    with a 。 or ； inside, so they are not run together."""
+    notes = [m.strip() for m in report.messages if m.strip()]
+    return "".join(f"\n{n}" if n.endswith(("。", "！", "？")) else f"\n{n}。" for n in notes)
+
+
+def report_needs_attention(report: SyncReport) -> bool:
+    """Something the district sent was not taken: shown in the warning colour."""
+    return bool(report.attachments_refused or report.definitions_refused)
+
+
+def report_changed_data(report: SyncReport) -> bool:
+    """The sync or import changed what the other pages show (records, files, rules)."""
+    return bool(
+        report.pulled
+        or report.merged
+        or report.conflicts
+        or report.attachments_received
+        or report.definitions_installed
+    )
+
+
 class SyncPage(QWidget):
+    # A sync, import or resolved conflict changed records or installed the district's rules:
+    # the caseload (and the lists computed with the schedule) should be refreshed.
+    data_changed = Signal()
+
     def __init__(
         self,
         desk: DeskServices,
@@ -136,6 +175,7 @@ class SyncPage(QWidget):
         self.message = QLabel("")
         self.message.setObjectName("sync_message")
         self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)  # the district's notices too
         form.addRow(self.progress_label, self.progress)
         form.addRow(self.message)
 
@@ -312,13 +352,19 @@ class SyncPage(QWidget):
             self._say(message, error=True)
         elif report is not None:
             parts = [f"发送 {report.accepted} 条", f"收到 {report.pulled} 条"]
+            parts += report_extras(report)
             if report.rejected:
                 parts.append(f"{report.rejected} 条区里没有接收（见下方）")
             if report.conflicts:
                 parts.append(f"{report.conflicts} 处需要您确认（见下方）")
-            self._say("同步完成：" + "，".join(parts) + "。", error=False)
+            self._say(
+                "同步完成：" + "，".join(parts) + "。" + report_notes(report),
+                error=report_needs_attention(report),
+            )
         self.progress_label.setText("")
         self._reload_lists()
+        if report is not None and report_changed_data(report):
+            self.data_changed.emit()
 
     def _say(self, text: str, *, error: bool) -> None:
         self.message.setText(text)
@@ -425,16 +471,23 @@ class SyncPage(QWidget):
                 "其余已导入。请在区里重新导出后再导入。",
                 error=True,
             )
-        elif report.receipts or report.pulled:
+        elif report.receipts or report.pulled or report_extras(report) or report.messages:
+            parts = [
+                f"区里确认收到 {report.accepted} 条",
+                f"收到区里的更新 {report.pulled} 条",
+                *report_extras(report),
+            ]
+            if report.conflicts:
+                parts.append(f"{report.conflicts} 处需要您确认")
             self._say(
-                f"导入完成：区里确认收到 {report.accepted} 条，收到区里的更新 {report.pulled} 条"
-                + (f"，{report.conflicts} 处需要您确认" if report.conflicts else "")
-                + "。",
-                error=False,
+                "导入完成：" + "，".join(parts) + "。" + report_notes(report),
+                error=report_needs_attention(report),
             )
         else:
             self._say("U盘上没有给这台电脑的新文件（或已经导入过），没有任何改变。", error=False)
         self._reload_lists()
+        if report_changed_data(report):
+            self.data_changed.emit()
 
     # ----- enrollment --------------------------------------------------------------------
 
@@ -476,6 +529,7 @@ class SyncPage(QWidget):
                     return
         self.controller.resolve(conflict.conflict_id, choice, value)
         self._reload_lists()
+        self.data_changed.emit()
 
     # ----- visibility --------------------------------------------------------------------
 
