@@ -121,16 +121,31 @@ def cmd_init(ctx: Context) -> int:
 
 
 def cmd_serve(ctx: Context) -> int:
-    import uvicorn
-
+    from sync.server import db, workers
     from sync.server.app import create_app
+    from sync.server.district import District
 
-    district = ctx.district(with_keys=True)
-    app = create_app(district)
-    print(f"childdesk-district {district.district_id} on http://{ctx.args.host}:{ctx.args.port}")
+    count = workers.default_workers() if ctx.args.workers is None else ctx.args.workers
+    if count < 1:
+        raise CliError("--workers must be at least 1")
+    if count > 1 and not workers.can_fork():
+        raise CliError("several workers need a system with fork (Linux); use --workers 1")
+    district = ctx.district(with_keys=True)  # the passphrase is asked here, once
+    district.engine.dispose()  # each worker opens its own connections
+
+    def make_app() -> Any:
+        engine = db.make_engine(ctx.db_url)
+        return create_app(District(engine, district.public, district.keys, district.limits))
+
+    plural = "worker" if count == 1 else "workers"
+    print(
+        f"childdesk-district {district.district_id} on http://{ctx.args.host}:{ctx.args.port}"
+        f" ({count} {plural})"
+    )
     sys.stdout.flush()
-    uvicorn.run(
-        app,
+    return workers.serve(
+        make_app,
+        workers=count,
         host=ctx.args.host,
         port=ctx.args.port,
         log_level="warning",
@@ -138,7 +153,6 @@ def cmd_serve(ctx: Context) -> int:
         limit_concurrency=ctx.args.max_connections,
         timeout_keep_alive=30,
     )
-    return 0
 
 
 def cmd_enroll_code(ctx: Context) -> int:
@@ -369,7 +383,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8750)
     serve.add_argument("--max-batch-mb", type=float, default=None)
-    serve.add_argument("--max-connections", type=int, default=1000)
+    serve.add_argument("--max-connections", type=int, default=1000, help="per worker")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="server processes (default: the number of cores, at most 4)",
+    )
     code = sub.add_parser("enroll-code", parents=[common], help="make a one-time enrollment code")
     code.add_argument("--village", action="append", required=True, help="12-digit village code")
     code.add_argument("--expires", default="7d", help="e.g. 12h, 7d (default 7d)")
