@@ -451,6 +451,8 @@ class District:
                             "name": p.name,
                             "version": p.version,
                             "sha256": p.sha256,
+                            "seq": p.pub_seq,  # publication order: the laptop's "newest"
+                            "published_at": p.published_at,
                             "body": json.loads(p.body),
                         }
                     )
