@@ -12,14 +12,11 @@ again finds the file already there.
 from __future__ import annotations
 
 import io
-import os
 import re
-from contextlib import suppress
 
 from storage import attachments
-from storage.atomic_file import fsync_directory
 from storage.errors import AttachmentDamagedError
-from storage.vault import Vault, _guard
+from storage.vault import Vault
 
 BLOB_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 
@@ -29,45 +26,18 @@ def has_blob(vault: Vault, blob_id: str, expected: attachments.BlobInfo) -> bool
     decrypted and hashed to make sure; a damaged or different file counts as absent.)"""
     if not BLOB_ID_RE.match(blob_id):
         return False
-    with vault._lock:
-        _conn, _cipher, keys = vault._live()
-        try:
-            with vault.paths.attachment_blob(blob_id).open("rb") as src:
-                for _chunk in attachments.checked_stream(src, keys.attachments, blob_id, expected):
-                    pass
-        except (OSError, AttachmentDamagedError):
-            return False
-        return True
+    try:
+        vault.check_blob(blob_id, expected)
+    except (OSError, AttachmentDamagedError):
+        return False
+    return True
 
 
 def store_blob(vault: Vault, blob_id: str, content: bytes) -> attachments.BlobInfo:
     """Encrypt an attachment's bytes (pulled from the district, already checked against its
-    revision) into the vault's blob file ``blob_id``, in the same chunked format as
-    :meth:`Vault.add_attachment` (temp file of ciphertext → fsync → rename). The attachment
-    record is written separately (``sync_store.store_pulled``); a blob without its record is
-    harmless and is reused when the record arrives again."""
+    revision) into the vault's blob file ``blob_id``. The attachment record is written
+    separately (``sync_store.store_pulled``); a blob without its record is harmless and is
+    reused when the record arrives again."""
     if not BLOB_ID_RE.match(blob_id):
         raise ValueError("invalid blob id")
-    with vault._lock:
-        _conn, _cipher, keys = vault._live()
-        target = vault.paths.attachment_blob(blob_id)
-        tmp = target.with_suffix(".tmp")
-
-        def write_blob() -> attachments.BlobInfo:
-            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            try:
-                with tmp.open("wb") as dst:
-                    info = attachments.encrypt_stream(
-                        io.BytesIO(content), dst, keys.attachments, blob_id
-                    )
-                    dst.flush()
-                    os.fsync(dst.fileno())
-                tmp.replace(target)
-            except BaseException:
-                with suppress(FileNotFoundError):
-                    tmp.unlink()
-                raise
-            fsync_directory(target.parent)
-            return info
-
-        return _guard(write_blob)
+    return vault.write_blob(blob_id, io.BytesIO(content))

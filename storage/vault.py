@@ -634,27 +634,8 @@ class Vault:
     ) -> Revision:
         """Encrypt a stream into a new blob (temp → fsync → rename), then record it."""
         with self._lock:
-            _conn, _cipher, keys = self._live()
             blob_id = secrets.token_hex(16)
-            target = self.paths.attachment_blob(blob_id)
-            tmp = target.with_suffix(".tmp")
-
-            def write_blob() -> attachments.BlobInfo:
-                target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-                try:
-                    with tmp.open("wb") as dst:
-                        info = attachments.encrypt_stream(source, dst, keys.attachments, blob_id)
-                        dst.flush()
-                        os.fsync(dst.fileno())
-                    tmp.replace(target)
-                except BaseException:
-                    with suppress(FileNotFoundError):
-                        tmp.unlink()
-                    raise
-                fsync_directory(target.parent)
-                return info
-
-            info = _guard(write_blob)
+            info = self.write_blob(blob_id, source)
             try:
                 return self.put(
                     ATTACHMENT_TYPE,
@@ -670,8 +651,48 @@ class Vault:
                 )
             except BaseException:
                 with suppress(FileNotFoundError):
-                    target.unlink()
+                    self.paths.attachment_blob(blob_id).unlink()
                 raise
+
+    def write_blob(self, blob_id: str, source: BinaryIO) -> attachments.BlobInfo:
+        """Encrypt a stream into blob file ``blob_id`` (temp → fsync → rename); the attachment
+        record naming it is written separately. Used for new attachments and for attachments
+        pulled from the district (which keep the blob id their record names)."""
+        with self._lock:
+            _conn, _cipher, keys = self._live()
+            target = self.paths.attachment_blob(blob_id)
+            tmp = target.with_suffix(".tmp")
+
+            def write() -> attachments.BlobInfo:
+                target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                try:
+                    with tmp.open("wb") as dst:
+                        info = attachments.encrypt_stream(source, dst, keys.attachments, blob_id)
+                        dst.flush()
+                        os.fsync(dst.fileno())
+                    tmp.replace(target)
+                except BaseException:
+                    with suppress(FileNotFoundError):
+                        tmp.unlink()
+                    raise
+                fsync_directory(target.parent)
+                return info
+
+            return _guard(write)
+
+    def check_blob(self, blob_id: str, expected: attachments.BlobInfo) -> None:
+        """Decrypt and hash blob ``blob_id``; raises AttachmentDamagedError when it is missing,
+        damaged or not the expected content."""
+        with self._lock:
+            _conn, _cipher, keys = self._live()
+            try:
+                with self.paths.attachment_blob(blob_id).open("rb") as src:
+                    for _chunk in attachments.checked_stream(
+                        src, keys.attachments, blob_id, expected
+                    ):
+                        pass
+            except FileNotFoundError:
+                raise attachments.missing_blob(blob_id) from None
 
     def read_attachment(self, attachment_id: str) -> Iterator[bytes]:
         """Plaintext chunks of an attachment; raises AttachmentDamagedError at the first bad
@@ -687,15 +708,8 @@ class Vault:
             raise attachments.missing_blob(blob_id) from None
 
     def verify_attachment(self, record: Revision) -> None:
-        _conn, _cipher, keys = self._live()
-        blob_id = str(record.data["blob_id"])
         expected = attachments.BlobInfo(int(record.data["size"]), str(record.data["sha256"]))
-        try:
-            with self.paths.attachment_blob(blob_id).open("rb") as src:
-                for _chunk in attachments.checked_stream(src, keys.attachments, blob_id, expected):
-                    pass
-        except FileNotFoundError:
-            raise attachments.missing_blob(blob_id) from None
+        self.check_blob(str(record.data["blob_id"]), expected)
 
     def database_integrity(self) -> list[str]:
         """Problems SQLite itself finds in the file (empty when healthy)."""
