@@ -40,3 +40,22 @@ def test_vault_benchmark_prints_its_figures() -> None:
     ):
         assert figures[key] > 0, key
     assert figures["children"] == 300
+
+
+def test_sync_load_benchmark_counts_nothing_lost() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "sync_load.py"),
+            *("--devices", "12", "--revisions", "20", "--workers", "2"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    figures = json.loads(result.stdout)
+    assert figures["revisions_per_s"] > 0 and figures["p95_batch_ms"] > 0
+    assert figures["lost"] == figures["duplicates"] == figures["failed_batches"] == 0
+    assert figures["accepted_in_receipts"] == 12 * 20
+    assert figures["server_workers"] == 2

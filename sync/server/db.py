@@ -7,8 +7,6 @@ program does not know was written by a newer version and is refused.
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -36,11 +34,7 @@ from sqlalchemy import (
 )
 
 from sync.errors import SyncError
-
-try:
-    import fcntl
-except ImportError:  # Windows: one server process, SQLite's own locking is enough
-    fcntl = None  # type: ignore[assignment]
+from sync.server import sqlite_writers
 
 metadata = MetaData()
 # SQLite autoincrements only INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit counter.
@@ -245,6 +239,8 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA synchronous=FULL")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.execute("PRAGMA foreign_keys=ON")
+            # Checkpoints run in the background (sqlite_writers), never inside a commit.
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -265,44 +261,13 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
     SQLite: BEGIN IMMEDIATE. PostgreSQL: a transaction-level advisory lock, so revision sequence
     numbers become visible in order and the changes cursor never skips a late commit.
     """
-    with _writer_file_lock(engine), engine.connect() as conn:
+    with sqlite_writers.file_lock(engine), engine.connect() as conn:
         conn.execution_options(**{WRITER_OPTION: True})
         with conn.begin():
             if engine.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(7007001)"))
             yield conn
-
-
-@contextmanager
-def _writer_file_lock(engine: Engine) -> Iterator[None]:
-    """SQLite with several server processes: writers queue on a file lock next to the database.
-
-    SQLite itself makes a blocked writer poll (sleeping up to 100 ms between tries); a blocking
-    ``flock`` wakes the next writer as soon as the lock is free. Each process opens the lock
-    file itself (a descriptor inherited through fork would share one lock), and a thread lock
-    orders the threads of one process, which share the descriptor.
-    """
-    database = engine.url.database if engine.dialect.name == "sqlite" else None
-    if fcntl is None or not database or database == ":memory:":
-        yield
-        return
-    key = (os.getpid(), database)
-    with _LOCKS_GUARD:
-        entry = _LOCKS.get(key)
-        if entry is None:
-            fd = os.open(database + "-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
-            entry = _LOCKS[key] = (fd, threading.Lock())
-    fd, thread_lock = entry
-    with thread_lock:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-
-
-_LOCKS: dict[tuple[int, str], tuple[int, threading.Lock]] = {}
-_LOCKS_GUARD = threading.Lock()
+    sqlite_writers.after_commit(engine)
 
 
 def executemany(conn: Connection, statement: ClauseElement, rows: Sequence[dict[str, Any]]) -> None:
