@@ -271,30 +271,45 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
 
 
 def executemany(conn: Connection, statement: ClauseElement, rows: Sequence[dict[str, Any]]) -> None:
-    """Run an INSERT or UPDATE once per row, handing the rows straight to the driver.
+    """:func:`executemany_rows` for rows as dicts (every row with the same keys)."""
+    if rows:
+        columns = tuple(rows[0])
+        executemany_rows(conn, statement, columns, [tuple(r[c] for c in columns) for r in rows])
+
+
+def executemany_rows(
+    conn: Connection,
+    statement: ClauseElement,
+    columns: tuple[str, ...],
+    rows: Sequence[tuple[Any, ...]],
+) -> None:
+    """Run an INSERT or UPDATE once per row (values in ``columns`` order), handing the rows
+    straight to the driver.
 
     For thousands of rows SQLAlchemy's per-row parameter processing costs more than the
     statement itself; the driver's own executemany does not need it for the plain text,
-    integer, boolean and bytes values written here. Every row must have the same keys.
+    integer, boolean and bytes values written here. ``statement`` must be a module-level
+    constant (its compiled form is kept).
     """
     if not rows:
         return
-    keys = tuple(rows[0])
-    cache_key = (conn.dialect.name, statement, keys)
+    cache_key = (conn.dialect.name, statement, columns)
     cached = _COMPILED.get(cache_key)
     if cached is None:
-        compiled = statement.compile(dialect=conn.dialect, column_keys=list(keys))
+        compiled = statement.compile(dialect=conn.dialect, column_keys=list(columns))
         positions = getattr(compiled, "positiontup", None)  # set for positional paramstyles
-        order = tuple(positions) if positions else None
-        cached = _COMPILED[cache_key] = (str(compiled), order)
-    sql, order = cached
-    if order is None:  # named parameters (psycopg)
+        index = tuple(columns.index(name) for name in positions) if positions else None
+        cached = _COMPILED[cache_key] = (str(compiled), index)
+    sql, index = cached
+    if index is None:  # named parameters (psycopg)
+        conn.exec_driver_sql(sql, [dict(zip(columns, row, strict=True)) for row in rows])
+    elif index == tuple(range(len(columns))):  # positional, already in order (sqlite3)
         conn.exec_driver_sql(sql, list(rows))
-    else:  # positional (sqlite3)
-        conn.exec_driver_sql(sql, [tuple(row[name] for name in order) for row in rows])
+    else:
+        conn.exec_driver_sql(sql, [tuple(row[i] for i in index) for row in rows])
 
 
-_COMPILED: dict[tuple[str, ClauseElement, tuple[str, ...]], tuple[str, tuple[str, ...] | None]] = {}
+_COMPILED: dict[tuple[str, ClauseElement, tuple[str, ...]], tuple[str, tuple[int, ...] | None]] = {}
 
 
 def migrate(engine: Engine) -> list[str]:

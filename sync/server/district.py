@@ -29,7 +29,6 @@ from sync.documents import (
 from sync.errors import (
     EnrollmentRefusedError,
     MalformedError,
-    RevokedError,
     SyncError,
     TooManyAttemptsError,
     UnknownDeviceError,
@@ -105,6 +104,7 @@ class District:
         # lock inside the transaction as well, for several processes).
         self._write_lock = threading.Lock()
         self._group_commit = GroupCommit(self._write_lock, self._store_group)
+        self._device_keys: dict[str, Ed25519PublicKey] = {}
 
     @property
     def district_id(self) -> str:
@@ -327,23 +327,22 @@ class District:
 
     def ingest(self, data: bytes, *, via: str = "network") -> IngestResult:
         """Verify a batch file and store it (whole, in one transaction, possibly together with
-        other batches waiting at the same time: sync/server/ingest.py); return the receipt."""
-        revoked: list[str] = []
+        other batches waiting at the same time: sync/server/ingest.py); return the receipt.
+        A revoked device is refused there, inside the transaction, after its signature."""
+        batch = read_batch(data, self.keys, self._device_key, max_bytes=self.limits.max_batch_bytes)
+        return self._group_commit.submit(prepare_batch(batch, via))
 
-        def device_key(device_id: str) -> Ed25519PublicKey:
+    def _device_key(self, device_id: str) -> Ed25519PublicKey:
+        """A device's signing key; kept in memory once read (a device's keys never change:
+        enrolling the same device id with other keys is refused)."""
+        key = self._device_keys.get(device_id)
+        if key is None:
             with self.engine.connect() as conn:
                 row = self._device_row(conn, device_id)
             if row is None:
                 raise UnknownDeviceError(f"device {device_id} is not enrolled here")
-            if row.revoked_at is not None:
-                revoked.append(device_id)
-            return load_public(bytes(row.signing_public))
-
-        batch = read_batch(data, self.keys, device_key, max_bytes=self.limits.max_batch_bytes)
-        if revoked:
-            # Checked after the signature, so nobody can pose as a revoked device.
-            raise RevokedError(f"device {batch.header.device_id} has been revoked")
-        return self._group_commit.submit(prepare_batch(batch, via))
+            key = self._device_keys[device_id] = load_public(bytes(row.signing_public))
+        return key
 
     def _store_group(self, group: Sequence[PreparedBatch]) -> None:
         store_group(self.engine, group, district_id=self.district_id, signing=self.keys.signing)

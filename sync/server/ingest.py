@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, Engine, bindparam, select
 
 from sync.documents import Batch, BatchHeader, Rejection, build_receipt
-from sync.errors import ReusedIdError, SyncError, UnknownDeviceError
+from sync.errors import ReusedIdError, RevokedError, SyncError, UnknownDeviceError
 from sync.server import db
 from sync.server.prepare import PreparedRevision, prepare_revision
 from sync.server.store import StoreSession
@@ -214,7 +214,10 @@ class _GroupWriter:
             header = work.header
             previous = stored.get(header.batch_id)
             first = here.get(header.batch_id)
-            if previous is not None:
+            enrolled = devices.get(header.device_id)
+            if enrolled is not None and enrolled.revoked_at is not None:
+                work.outcome = RevokedError(f"device {header.device_id} has been revoked")
+            elif previous is not None:
                 if previous.manifest_sha256 == work.batch.manifest_sha256:
                     work.outcome = IngestResult(
                         bytes(previous.receipt), True, previous.accepted, previous.rejected

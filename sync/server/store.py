@@ -53,7 +53,7 @@ class StoreSession:
         self.conflict_rows: list[dict[str, Any]] = []
         self.stored_here: dict[str, tuple[dict[str, Any], bool]] = {}
         self.looked_up: set[str] = set()  # record ids already fetched (found or not)
-        self.revision_rows: list[dict[str, Any]] = []
+        self.revision_rows: list[tuple[Any, ...]] = []  # in _REVISION_COLUMNS order
         self.next_seq: int | None = None
         self.existing: dict[str, str] = {}  # revision id → content hash, stored or stored here
         self.bases: dict[str, tuple[dict[str, Any], bool]] = {}
@@ -64,9 +64,7 @@ class StoreSession:
         self.looked_up.update(missing)
         for start in range(0, len(missing), 500):
             chunk = missing[start : start + 500]
-            for row in self.conn.execute(
-                select(db.records).where(db.records.c.record_id.in_(chunk))
-            ):
+            for row in self.conn.execute(_RECORDS_BY_ID, {"ids": chunk}):
                 data = json.loads(row.data)
                 state = RecordState(
                     row.record_type,
@@ -103,13 +101,7 @@ class StoreSession:
             if isinstance(r.get("base_hlc"), str)
         }
         for start in range(0, len(ids), 500):
-            for row in self.conn.execute(
-                select(
-                    db.revisions.c.record_id,
-                    db.revisions.c.hlc,
-                    db.revisions.c.content_sha256,
-                ).where(db.revisions.c.record_id.in_(ids[start : start + 500]))
-            ):
+            for row in self.conn.execute(_HASHES_BY_RECORD, {"ids": ids[start : start + 500]}):
                 self.existing[revision_id(row.record_id, row.hlc)] = row.content_sha256
         self.bases.update(self.fetch_bases(wanted))
 
@@ -117,14 +109,7 @@ class StoreSession:
         found: dict[str, tuple[dict[str, Any], bool]] = {}
         ids = sorted({w[0] for w in wanted})
         for start in range(0, len(ids), 500):
-            for row in self.conn.execute(
-                select(
-                    db.revisions.c.record_id,
-                    db.revisions.c.hlc,
-                    db.revisions.c.data,
-                    db.revisions.c.deleted,
-                ).where(db.revisions.c.record_id.in_(ids[start : start + 500]))
-            ):
+            for row in self.conn.execute(_DATA_BY_RECORD, {"ids": ids[start : start + 500]}):
                 if (row.record_id, row.hlc) in wanted:
                     found[revision_id(row.record_id, row.hlc)] = (
                         json.loads(row.data),
@@ -209,20 +194,20 @@ class StoreSession:
             base = found.get(revision_id(record_id, rev["base_hlc"]))
         seq = self._take_seq()
         self.revision_rows.append(
-            {
-                "seq": seq,
-                "record_id": record_id,
-                "hlc": rev["hlc"],
-                "record_type": rev["record_type"],
-                "revision": rev["revision"],
-                "device_id": rev["device_id"],
-                "author": rev["author"],
-                "deleted": rev["deleted"],
-                "base_hlc": rev["base_hlc"],
-                "data": data_json or canonical_json(rev["data"]).decode(),
-                "content_sha256": content or content_hash(rev),
-                "batch_id": self.batch_id,
-            }
+            (
+                seq,
+                record_id,
+                rev["hlc"],
+                rev["record_type"],
+                rev["revision"],
+                rev["device_id"],
+                rev["author"],
+                rev["deleted"],
+                rev["base_hlc"],
+                data_json or canonical_json(rev["data"]).decode(),
+                content or content_hash(rev),
+                self.batch_id,
+            )
         )
         rid = revision_id(record_id, rev["hlc"])
         self.stored_here[rid] = (rev["data"], rev["deleted"])
@@ -329,35 +314,31 @@ class StoreSession:
     def flush(self) -> None:
         """Write the revisions, merged states and conflicts of every record touched."""
         if self.revision_rows:
-            db.executemany(self.conn, _INSERT_REVISION, self.revision_rows)
+            db.executemany_rows(self.conn, _INSERT_REVISION, _REVISION_COLUMNS, self.revision_rows)
             self.revision_rows = []
-        inserts: list[dict[str, Any]] = []
-        updates: list[dict[str, Any]] = []
+        inserts: list[tuple[Any, ...]] = []
+        updates: list[tuple[Any, ...]] = []
         for record_id in sorted(self.dirty):
             state, cols = self.states[record_id]
-            row = {
-                "record_id": record_id,
-                "record_type": state.record_type,
-                "child_id": cols["child_id"] if state.record_type != "child" else record_id,
-                "village_code": cols["village_code"],
-                "transfer_to": cols["transfer_to"],
-                "scope_seq": cols["scope_seq"],
-                "head_hlc": state.head_hlc,
-                "deleted": state.deleted,
-                "data": cols.get("data_json") or canonical_json(state.data).decode(),
+            values = (
+                state.record_type,
+                cols["child_id"] if state.record_type != "child" else record_id,
+                cols["village_code"],
+                cols["transfer_to"],
+                cols["scope_seq"],
+                state.head_hlc,
+                state.deleted,
+                cols.get("data_json") or canonical_json(state.data).decode(),
                 # Stamps are tuples (JSON arrays); "" = all by the one revision (_stamps).
-                "fields": FRESH_FIELDS if cols.get("fresh") else json.dumps(state.stamps),
-                "updated_seq": cols["updated_seq"],
-            }
+                FRESH_FIELDS if cols.get("fresh") else json.dumps(state.stamps),
+                cols["updated_seq"],
+            )
             if record_id in self.new_records:
-                inserts.append(row)
+                inserts.append((record_id, *values))
             else:
-                row["key"] = row.pop("record_id")
-                updates.append(row)
-        if inserts:
-            db.executemany(self.conn, _INSERT_RECORD, inserts)
-        if updates:
-            db.executemany(self.conn, _UPDATE_RECORD, updates)
+                updates.append((*values, record_id))
+        db.executemany_rows(self.conn, _INSERT_RECORD, ("record_id", *_RECORD_COLUMNS), inserts)
+        db.executemany_rows(self.conn, _UPDATE_RECORD, (*_RECORD_COLUMNS, "key"), updates)
         if self.conflict_rows:
             db.executemany(self.conn, _INSERT_CONFLICT, self.conflict_rows)
         self.new_records.clear()
@@ -377,7 +358,30 @@ _RECORD_COLUMNS = (
     "fields",
     "updated_seq",
 )
+_REVISION_COLUMNS = (
+    "seq",
+    "record_id",
+    "hlc",
+    "record_type",
+    "revision",
+    "device_id",
+    "author",
+    "deleted",
+    "base_hlc",
+    "data",
+    "content_sha256",
+    "batch_id",
+)
 _INSERT_REVISION = db.revisions.insert()
+# Built once: expanding IN parameters instead of one bound value per id and query.
+_IDS: Any = bindparam("ids", expanding=True)
+_RECORDS_BY_ID = select(db.records).where(db.records.c.record_id.in_(_IDS))
+_HASHES_BY_RECORD = select(
+    db.revisions.c.record_id, db.revisions.c.hlc, db.revisions.c.content_sha256
+).where(db.revisions.c.record_id.in_(_IDS))
+_DATA_BY_RECORD = select(
+    db.revisions.c.record_id, db.revisions.c.hlc, db.revisions.c.data, db.revisions.c.deleted
+).where(db.revisions.c.record_id.in_(_IDS))
 _INSERT_RECORD = db.records.insert()
 _INSERT_CONFLICT = db.conflicts.insert()
 _UPDATE_RECORD = (
