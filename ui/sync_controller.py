@@ -28,6 +28,7 @@ from sync.laptop.engine import (
     Status,
     SyncReport,
     TransientError,
+    UnverifiedRevocationError,
 )
 from ui.tasks import Runner, VaultRunner
 
@@ -54,6 +55,11 @@ def reason_zh(code: str) -> str:
 
 def sync_error_zh(err: BaseException) -> str:
     """Plain Chinese, with what to do next."""
+    if isinstance(err, UnverifiedRevocationError):
+        return (
+            "服务器说这台电脑已被停用，但没有区民政局签名的通知，所以本机照常使用、稍后再试。"
+            "如果一直这样，请联系区民政局核实。资料都还在这台电脑上。"
+        )
     if isinstance(err, TransientError):
         return (
             "连不上区里的服务器（可能没有网络，或服务器暂时不可用）。"
@@ -173,7 +179,15 @@ class SyncController(QObject):
             self._set_busy(False)
             return
         if isinstance(err, RevokedError):
-            self.runner.submit(lambda: self.engine.handle_revoked(err), None, lambda _e: None)
+            # Only the district's signed notice stops syncing; an unsigned claim is retried.
+            def checked(verified: bool) -> None:
+                self._stop(err if verified else UnverifiedRevocationError())
+
+            self.runner.submit(lambda: self.engine.handle_revoked(err), checked, self._stop)
+            return
+        self._stop(err)
+
+    def _stop(self, err: BaseException) -> None:
         if isinstance(err, TransientError):
             delay = self.backoff.next_delay()
             self._timer.start(int(min(delay, 900) * 1000))

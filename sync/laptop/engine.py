@@ -91,6 +91,14 @@ class NotEnrolledError(SyncError):
     code = "not_enrolled"
 
 
+class UnverifiedRevocationError(TransientError):
+    """The server said this laptop is revoked but did not prove it with the district's signed
+    notice: nothing is changed, and sync is tried again later like after a network failure."""
+
+    def __init__(self) -> None:
+        super().__init__("the server refused this device as revoked without a signed notice")
+
+
 def now_text() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -1004,7 +1012,8 @@ class LaptopSync:
             if not report.revoked:
                 self._pull_all(client, report, progress)
         except RevokedError as err:
-            self._handle_revoked(err)
+            if not self._handle_revoked(err):
+                raise UnverifiedRevocationError() from None
             report.revoked = True
         finally:
             client.close()
@@ -1033,8 +1042,8 @@ class LaptopSync:
         """One request with retries and backoff; touches no vault (safe on a network thread)."""
         return self._with_retries(call, _no_progress, "net")
 
-    def handle_revoked(self, err: RevokedError) -> None:
-        self._handle_revoked(err)
+    def handle_revoked(self, err: RevokedError) -> bool:
+        return self._handle_revoked(err)
 
     def rebuild_after_sequence_clash(self, batch: PendingBatch) -> None:
         self._rebuild_after_sequence_clash(batch)
@@ -1050,21 +1059,28 @@ class LaptopSync:
             raise NotEnrolledError("no district server address is set")
         return url
 
-    def _handle_revoked(self, err: RevokedError) -> None:
-        text = ""
+    def _handle_revoked(self, err: RevokedError) -> bool:
+        """Stop syncing if the server's refusal carries the district's signed revocation
+        notice for this laptop; returns whether it did. An unsigned claim (a misconfigured
+        proxy, or someone pretending to be the server) changes nothing."""
         notice_text = getattr(err, "notice", "")
         pinned = self.enrollment()
-        if notice_text and pinned is not None:
-            from sync.documents import read_notice
+        if not notice_text or pinned is None:
+            log.warning("the server refused this device as revoked without a signed notice")
+            return False
+        from sync.documents import read_notice
 
-            try:
-                body = read_notice(
-                    notice_text.encode("utf-8"), pinned.district, device_id=self.vault.device_id
-                )
-                text = str(body.get("text", ""))
-            except SyncError:
-                log.warning("a revocation notice did not verify")
-        self._set_revoked(text)
+        try:
+            body = read_notice(
+                notice_text.encode("utf-8"), pinned.district, device_id=self.vault.device_id
+            )
+        except SyncError:
+            log.warning("a revocation notice did not verify")
+            return False
+        if body.get("notice") != "revoked":
+            return False
+        self._set_revoked(str(body.get("text", "")))
+        return True
 
     def _send_all(
         self, client: device_side.DistrictClient, report: SyncReport, progress: Progress

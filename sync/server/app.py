@@ -146,7 +146,14 @@ def create_app(district: District) -> FastAPI:
     )
     async def batches(request: Request) -> Response:
         body = await request.body()
-        result = await run_in_threadpool(district.ingest, body, via="network")
+        try:
+            result = await run_in_threadpool(district.ingest, body, via="network")
+        except RevokedError as err:
+            # The device is told with the district's signed notice, which it can verify.
+            device_id = getattr(err, "device_id", "")
+            notice = await run_in_threadpool(district.revocation_notice, device_id)
+            extra = {"notice": notice.decode("utf-8")} if notice is not None else {}
+            return _error(403, err.code, err.message, **extra)
         return Response(result.receipt, media_type=DOC_MEDIA)
 
     @app.get(

@@ -216,7 +216,7 @@ class _GroupWriter:
             first = here.get(header.batch_id)
             enrolled = devices.get(header.device_id)
             if enrolled is not None and enrolled.revoked_at is not None:
-                work.outcome = RevokedError(f"device {header.device_id} has been revoked")
+                work.outcome = _revoked(header.device_id)
             elif previous is not None:
                 if previous.manifest_sha256 == work.batch.manifest_sha256:
                     work.outcome = IngestResult(
@@ -338,6 +338,12 @@ class _GroupWriter:
                     Rejection(item.id[:120], "malformed", f"unknown item kind {item.kind[:40]!r}")
                 )
         return accepted, rejected
+
+
+def _revoked(device_id: str) -> SyncError:
+    err = RevokedError(f"device {device_id} has been revoked")
+    err.device_id = device_id  # type: ignore[attr-defined]  # for the signed notice
+    return err
 
 
 def _reused_id(batch_id: str) -> SyncError:

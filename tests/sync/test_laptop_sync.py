@@ -10,12 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from app.demo_caseload import fill_vault
 from storage import outbox
 from storage.vault import Vault
-from sync.laptop.engine import LaptopSync
+from sync.laptop.engine import LaptopSync, UnverifiedRevocationError
 from sync.server.district import District
 from tests.conftest import create_vault
 from tests.sync.conftest import VILLAGE_A, VILLAGE_B, ServerThread
@@ -455,3 +456,63 @@ def test_slow_responses_time_out_and_are_retried(
     assert laptop.sync_now().accepted == pending
     assert slow["left"] == 0
     assert server_counts(sqlite_district)["revisions"] == pending
+
+
+def test_an_unsigned_revocation_claim_changes_nothing(
+    server: ServerThread, sqlite_district: District, vaults: Any
+) -> None:
+    """Something that is not the district (a proxy, an impostor) answers 403 "revoked" without
+    the district's signed notice: the laptop keeps syncing later and loses nothing."""
+    import http.server
+
+    class Impostor(http.server.BaseHTTPRequestHandler):
+        def _refuse(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            self.rfile.read(length)
+            body = b'{"error": "device_revoked", "message": "revoked"}'
+            self.send_response(403)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = _refuse
+
+        def log_message(self, *_args: Any) -> None:
+            pass
+
+    impostor = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Impostor)
+    thread = threading.Thread(target=impostor.serve_forever, daemon=True)
+    thread.start()
+    try:
+        laptop = enrolled(sqlite_district, server.url, vaults("a"), [VILLAGE_A])
+        laptop.vault.put("child", {"village_code": VILLAGE_A, "name": "甲"}, author="王")
+        laptop.set_server_url(f"http://127.0.0.1:{impostor.server_address[1]}")
+        pending = laptop.status().pending
+        with pytest.raises(UnverifiedRevocationError):
+            laptop.sync_now()
+        status = laptop.status()
+        assert not status.revoked and status.pending == pending > 0
+        # the real district again: everything goes through
+        laptop.set_server_url(server.url)
+        report = laptop.sync_now()
+        assert not report.revoked and laptop.status().pending == 0
+    finally:
+        impostor.shutdown()
+        impostor.server_close()
+
+
+def test_a_revoked_laptop_is_told_with_the_signed_notice_on_upload(
+    server: ServerThread, sqlite_district: District, vaults: Any
+) -> None:
+    laptop = enrolled(sqlite_district, server.url, vaults("a"), [VILLAGE_A])
+    sqlite_district.revoke(laptop.vault.device_id)
+    laptop.vault.put("child", {"village_code": VILLAGE_A, "name": "甲"}, author="王")
+    response = httpx.post(
+        f"{server.url}/api/v1/batches", content=laptop.batch_bytes(laptop.build_pending()[0])
+    )
+    assert response.status_code == 403 and response.json()["error"] == "device_revoked"
+    assert "notice" in response.json()  # signed: the laptop can verify it
+    pending = laptop.status().pending
+    assert laptop.sync_now().revoked
+    assert laptop.status().revoked and laptop.status().pending == pending > 0
