@@ -222,7 +222,11 @@ def cmd_recovery_request(args: argparse.Namespace) -> int:
     try:
         request = recovery.write_request(data_dir(args.data_dir), Path(args.to))
     except SyncError as err:
-        return fail(f"no district escrow for this vault ({err.message})", EXIT_REFUSED)
+        return fail(f"no recovery request written: {err.message}", EXIT_REFUSED)
+    except OSError as err:
+        # A full, write-protected or pulled stick: any earlier request stays valid.
+        reason = err.strerror or type(err).__name__
+        return fail(f"cannot write the recovery request to {args.to}: {reason}", 2)
     print(f"{request.path.name} written")
     print(f"check code (read it to the district by phone): {request.check_code}")
     return EXIT_OK

@@ -234,3 +234,35 @@ def test_a_failed_write_keeps_the_earlier_request(
     assert first.path.exists()
     grant = grant_for(first, initialised)
     recovery.apply_grant(vault_dir, grant, NEW_PASSWORD).lock()
+
+
+def test_the_command_line_says_when_the_stick_is_full(
+    initialised: Path,  # noqa: F811
+    tmp_path: Path,
+    small_disk: Path,
+) -> None:
+    from tests.conftest import run_cli
+
+    data_dir = initialised
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    vault_dir = tmp_path / "vault"
+    vault = create_vault(vault_dir, village_code=VILLAGE_A).vault
+    enrolled_by_stick(data_dir, vault, stick)
+    vault.lock()
+    first = run_cli("recovery-request", "--to", str(stick), data_dir=vault_dir)
+    assert first.returncode == 0, first.stderr
+    before = recovery.pending_request(vault_dir)
+    assert before is not None
+    with (small_disk / "filler").open("wb") as filler:  # the stick is full to the last byte
+        with pytest.raises(OSError) as full:
+            while True:
+                filler.write(b"\0" * 65536)
+                filler.flush()
+        assert full.value.errno == errno.ENOSPC
+    result = run_cli("recovery-request", "--to", str(small_disk), data_dir=vault_dir)
+    assert result.returncode == 2
+    assert "cannot write the recovery request" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    after = recovery.pending_request(vault_dir)  # the earlier request still holds
+    assert after is not None and after.check_code == before.check_code
