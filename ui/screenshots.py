@@ -51,8 +51,9 @@ def _save(widget: QWidget, out: Path, name: str, size: tuple[int, int] | None = 
 def render_all(out: Path, tmp: Path, scale_suffix: str = "") -> list[Path]:
     from storage.unlock_throttle import UnlockThrottle
     from ui.views.child_file_dialog import ChildFileDialog
+    from ui.views.district_recovery import DEMO_PAGES, demo_district_recovery, demo_pending
     from ui.views.first_run import FirstRunWizard
-    from ui.views.unlock_dialog import UnlockDialog
+    from ui.views.unlock_dialog import RecoveryDialog, UnlockDialog
     from ui.views.visit_dialog import VisitDialog
 
     runner = InlineRunner()
@@ -117,6 +118,18 @@ def render_all(out: Path, tmp: Path, scale_suffix: str = "") -> list[Path]:
     unlock = UnlockDialog(tmp / f"first{s}", runner, UnlockThrottle())
     saved.append(_save(unlock, out, f"04_unlock{s}"))
     unlock.close()
+
+    unlock = UnlockDialog(tmp / f"first{s}", runner, UnlockThrottle())
+    unlock._show_pending(demo_pending())  # a recovery request waiting for the district
+    saved.append(_save(unlock, out, f"04b_unlock_recovery_pending{s}"))
+    unlock.close()
+    forgot = RecoveryDialog(tmp / f"first{s}", runner)
+    saved.append(_save(forgot, out, f"04c_recovery_code{s}"))
+    forgot.close()
+    for page in DEMO_PAGES:  # district-escrow recovery, page by page, with sample content
+        dialog = demo_district_recovery(tmp / f"first{s}", runner, page)
+        saved.append(_save(dialog, out, f"04d_district_recovery_{page}{s}"))
+        dialog.close()
 
     vault = Vault.create(
         tmp / f"demo{s}",
