@@ -11,6 +11,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -242,12 +243,12 @@ def revision_item(
 class ServerThread:
     """The real HTTP app under uvicorn on 127.0.0.1 and a free port, in a thread."""
 
-    def __init__(self, district: District) -> None:
+    def __init__(self, district: District, port: int | None = None) -> None:
         import uvicorn
 
         from sync.server.app import create_app
 
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
             create_app(district), host="127.0.0.1", port=self.port, log_level="warning"
@@ -264,3 +265,34 @@ class ServerThread:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=20)
+
+
+@contextmanager
+def impostor_server() -> Iterator[str]:
+    """Something that is not the district (a misconfigured proxy, an impostor) on loopback:
+    it answers every request 403 "device_revoked" without the district's signed notice."""
+    import http.server
+
+    class Impostor(http.server.BaseHTTPRequestHandler):
+        def _refuse(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = b'{"error": "device_revoked", "message": "revoked"}'
+            self.send_response(403)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = _refuse
+
+        def log_message(self, *_args: Any) -> None:
+            pass
+
+    impostor = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Impostor)
+    thread = threading.Thread(target=impostor.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{impostor.server_address[1]}"
+    finally:
+        impostor.shutdown()
+        impostor.server_close()

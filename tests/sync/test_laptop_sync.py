@@ -19,7 +19,7 @@ from storage.vault import Vault
 from sync.laptop.engine import LaptopSync, UnverifiedRevocationError
 from sync.server.district import District
 from tests.conftest import create_vault
-from tests.sync.conftest import VILLAGE_A, VILLAGE_B, ServerThread
+from tests.sync.conftest import VILLAGE_A, VILLAGE_B, ServerThread, impostor_server
 from tests.sync.test_district_core import TODAY
 
 
@@ -463,31 +463,10 @@ def test_an_unsigned_revocation_claim_changes_nothing(
 ) -> None:
     """Something that is not the district (a proxy, an impostor) answers 403 "revoked" without
     the district's signed notice: the laptop keeps syncing later and loses nothing."""
-    import http.server
-
-    class Impostor(http.server.BaseHTTPRequestHandler):
-        def _refuse(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            self.rfile.read(length)
-            body = b'{"error": "device_revoked", "message": "revoked"}'
-            self.send_response(403)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        do_GET = do_POST = _refuse
-
-        def log_message(self, *_args: Any) -> None:
-            pass
-
-    impostor = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Impostor)
-    thread = threading.Thread(target=impostor.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with impostor_server() as impostor_url:
         laptop = enrolled(sqlite_district, server.url, vaults("a"), [VILLAGE_A])
         laptop.vault.put("child", {"village_code": VILLAGE_A, "name": "甲"}, author="王")
-        laptop.set_server_url(f"http://127.0.0.1:{impostor.server_address[1]}")
+        laptop.set_server_url(impostor_url)
         pending = laptop.status().pending
         with pytest.raises(UnverifiedRevocationError):
             laptop.sync_now()
@@ -497,9 +476,6 @@ def test_an_unsigned_revocation_claim_changes_nothing(
         laptop.set_server_url(server.url)
         report = laptop.sync_now()
         assert not report.revoked and laptop.status().pending == 0
-    finally:
-        impostor.shutdown()
-        impostor.server_close()
 
 
 def test_a_revoked_laptop_is_told_with_the_signed_notice_on_upload(
