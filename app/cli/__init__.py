@@ -24,6 +24,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="childdesk",
         description="儿童主任工作台 (Child Director Desk). Without a command: the desktop app.",
+        # The sync commands live in sync/laptop/cli.py (the launcher routes them there).
+        epilog="Sync with the district (同步): childdesk enroll, sync, export-batch, "
+        "import-response, sync-status, recovery-request, recovery-apply — each with --help.",
     )
     parser.add_argument("--version", action="version", version=f"childdesk {app_version()}")
     parser.add_argument(
