@@ -267,6 +267,30 @@ class ServerThread:
         self.thread.join(timeout=20)
 
 
+@pytest.fixture
+def server(sqlite_district: District) -> Iterator[ServerThread]:
+    """The real HTTP server on loopback over the SQLite district."""
+    running = ServerThread(sqlite_district)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def vaults(tmp_path: Path) -> Iterator[Any]:
+    """Make laptop vaults by name; each is locked at the end of the test."""
+    opened: list[Vault] = []
+
+    def make(name: str, village: str = VILLAGE_A) -> Vault:
+        v = create_vault(tmp_path / name, village_code=village).vault
+        opened.append(v)
+        return v
+
+    yield make
+    for v in opened:
+        if not v.is_locked:
+            v.lock()
+
+
 @contextmanager
 def impostor_server() -> Iterator[str]:
     """Something that is not the district (a misconfigured proxy, an impostor) on loopback:

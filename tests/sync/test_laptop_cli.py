@@ -6,23 +6,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from app.demo_caseload import fill_vault
 from sync.server.district import District
 from tests.conftest import PASSWORD, childdesk_executable, create_vault
 from tests.sync.conftest import VILLAGE_A, ServerThread
 from tests.sync.test_district_core import TODAY
-
-
-@pytest.fixture
-def server(sqlite_district: District) -> Iterator[ServerThread]:
-    running = ServerThread(sqlite_district)
-    yield running
-    running.stop()
 
 
 def childdesk(*args: str, stdin: str = PASSWORD + "\n") -> subprocess.CompletedProcess[str]:

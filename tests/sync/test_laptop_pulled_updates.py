@@ -10,7 +10,6 @@ import io
 import json
 import random
 import sys
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,34 +35,12 @@ from sync.keys import KeyPair, write_keystore
 from sync.laptop.engine import LaptopSync, SyncReport
 from sync.server import db
 from sync.server.district import District
-from tests.conftest import PASSWORD, create_vault, run_cli
+from tests.conftest import PASSWORD, run_cli
 from tests.sync.conftest import VILLAGE_A, ServerThread
 from tests.sync.test_district_cli import FAST_KDF, PASSPHRASE
 from tests.sync.test_district_core import TODAY
 
 MARKER = "隐私标记-MARKER-7f3a9c".encode()
-
-
-@pytest.fixture
-def server(sqlite_district: District) -> Iterator[ServerThread]:
-    running = ServerThread(sqlite_district)
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def vaults(tmp_path: Path) -> Iterator[Any]:
-    opened: list[Vault] = []
-
-    def make(name: str, village: str = VILLAGE_A) -> Vault:
-        v = create_vault(tmp_path / name, village_code=village).vault
-        opened.append(v)
-        return v
-
-    yield make
-    for v in opened:
-        if not v.is_locked:
-            v.lock()
 
 
 def no_sleep(_s: float) -> None:

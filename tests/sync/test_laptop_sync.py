@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,30 +16,8 @@ from storage import outbox
 from storage.vault import Vault
 from sync.laptop.engine import LaptopSync, UnverifiedRevocationError
 from sync.server.district import District
-from tests.conftest import create_vault
 from tests.sync.conftest import VILLAGE_A, VILLAGE_B, ServerThread, impostor_server
 from tests.sync.test_district_core import TODAY
-
-
-@pytest.fixture
-def server(sqlite_district: District) -> Iterator[ServerThread]:
-    running = ServerThread(sqlite_district)
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def vaults(tmp_path: Path) -> Iterator[Any]:
-    opened: list[Vault] = []
-
-    def make(name: str, village: str = VILLAGE_A) -> Vault:
-        v = create_vault(tmp_path / name, village_code=village).vault
-        opened.append(v)
-        return v
-
-    yield make
-    for v in opened:
-        v.lock()
 
 
 def no_sleep(_s: float) -> None:

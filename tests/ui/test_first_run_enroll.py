@@ -25,6 +25,7 @@ from tests.sync.conftest import (  # noqa: F401 (fixtures)
     ServerThread,
     district_keys,
     free_port,
+    server,
     sqlite_district,
 )
 from tests.ui.conftest import fixed_today
@@ -41,13 +42,6 @@ from ui.views.first_run import DistrictPage, FirstRunWizard
 from ui.views.sync_page import SyncPage
 
 PASSWORD = "门前有棵老槐树2008"
-
-
-@pytest.fixture
-def server(sqlite_district: District) -> Iterator[ServerThread]:  # noqa: F811
-    running = ServerThread(sqlite_district)
-    yield running
-    running.stop()
 
 
 @pytest.fixture
@@ -106,7 +100,7 @@ def click(qtbot: Any, button: Any) -> None:
 def test_wizard_enrolls_by_network_with_a_valid_code(
     qtbot: Any,
     tmp_path: Path,
-    server: ServerThread,
+    server: ServerThread,  # noqa: F811
     sqlite_district: District,  # noqa: F811
     wizards: list[FirstRunWizard],
 ) -> None:
@@ -138,7 +132,7 @@ def test_wizard_enrolls_by_network_with_a_valid_code(
 def test_wrong_code_says_so_and_can_be_retried(
     qtbot: Any,
     tmp_path: Path,
-    server: ServerThread,
+    server: ServerThread,  # noqa: F811
     sqlite_district: District,  # noqa: F811
     wizards: list[FirstRunWizard],
 ) -> None:
@@ -171,7 +165,7 @@ def test_wrong_code_says_so_and_can_be_retried(
 def test_wrong_code_then_skip_finishes_unenrolled(
     qtbot: Any,
     tmp_path: Path,
-    server: ServerThread,
+    server: ServerThread,  # noqa: F811
     wizards: list[FirstRunWizard],
 ) -> None:
     wizard = open_district_page(qtbot, tmp_path / "vault", InlineRunner(), wizards)
@@ -199,7 +193,7 @@ def test_skip_without_a_connection(
 def test_connection_errors_are_plain_chinese(
     qtbot: Any,
     tmp_path: Path,
-    server: ServerThread,
+    server: ServerThread,  # noqa: F811
     sqlite_district: District,  # noqa: F811
     wizards: list[FirstRunWizard],
 ) -> None:
@@ -238,7 +232,7 @@ def test_connection_errors_are_plain_chinese(
 def test_already_enrolled_is_said_plainly(
     qtbot: Any,
     tmp_path: Path,
-    server: ServerThread,
+    server: ServerThread,  # noqa: F811
     sqlite_district: District,  # noqa: F811
     wizards: list[FirstRunWizard],
 ) -> None:
@@ -261,7 +255,7 @@ def test_already_enrolled_is_said_plainly(
 def test_network_enrollment_runs_on_the_worker(
     qtbot: Any,
     tmp_path: Path,
-    server: ServerThread,
+    server: ServerThread,  # noqa: F811
     sqlite_district: District,  # noqa: F811
     wizards: list[FirstRunWizard],
 ) -> None:

@@ -4,7 +4,6 @@ USB export to a folder, revocation. Vault and network work run inline (determini
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from tests.sync.conftest import (  # noqa: F401 (fixtures)
     VILLAGE_B,
     ServerThread,
     district_keys,
+    server,
     sqlite_district,
 )
 from tests.ui.conftest import TODAY
@@ -27,13 +27,6 @@ from ui.desk_services import DeskServices
 from ui.sync_controller import SyncController
 from ui.tasks import InlineRunner
 from ui.views.sync_page import SyncPage
-
-
-@pytest.fixture
-def server(sqlite_district: District) -> Iterator[ServerThread]:  # noqa: F811
-    running = ServerThread(sqlite_district)
-    yield running
-    running.stop()
 
 
 @pytest.fixture
@@ -53,7 +46,7 @@ def enroll(page: SyncPage, district: District, url: str, qtbot: Any) -> None:
 
 def test_enroll_and_sync_from_the_page(
     page: SyncPage,
-    server: ServerThread,
+    server: ServerThread,  # noqa: F811
     sqlite_district: District,  # noqa: F811
     qtbot: Any,
 ) -> None:
@@ -90,7 +83,7 @@ def test_enroll_and_sync_from_the_page(
 
 def test_conflicts_quarantine_and_revocation_on_the_page(
     page: SyncPage,
-    server: ServerThread,
+    server: ServerThread,  # noqa: F811
     sqlite_district: District,  # noqa: F811
     qtbot: Any,
     tmp_path: Path,
@@ -209,7 +202,7 @@ def test_not_enrolled_says_what_to_do(desk: DeskServices, qtbot: Any) -> None:
 
 def test_published_rules_and_refusals_are_shown_after_a_sync(
     page: SyncPage,
-    server: ServerThread,
+    server: ServerThread,  # noqa: F811
     sqlite_district: District,  # noqa: F811
     qtbot: Any,
 ) -> None:

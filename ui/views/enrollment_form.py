@@ -427,25 +427,38 @@ class EnrollmentForm(QWidget):
             )
             self.server_field.setFocus()
             return
+        code, label = self._checked_code(), self.label
+        if code is None:
+            return
+        self._run_unenrolled(
+            "正在连接区服务器，请稍候…",
+            lambda: engine.enroll_network(url, code, label=label),
+            self._enrolled,
+        )
+
+    def _checked_code(self) -> str | None:
+        """The enrollment code as typed, or None after saying what is wrong with it."""
         problem = code_problem(self.code_field.text())
         if problem:
             self._say(problem, error=True)
             self.code_field.setFocus()
-            return
-        code, label = self.code_field.text().strip(), self.label
+            return None
+        return self.code_field.text().strip()
 
-        def enroll() -> Enrollment:
+    def _run_unenrolled(
+        self, text: str, action: Callable[[], Any], done: Callable[[Any], None]
+    ) -> None:
+        """Run an enrollment step on the worker, refusing a laptop that is enrolled already."""
+        engine = self.engine
+        assert engine is not None
+
+        def task() -> Any:
             pinned = engine.enrollment()
             if pinned is not None:
                 raise AlreadyEnrolledError(pinned)
-            return engine.enroll_network(url, code, label=label)
+            return action()
 
-        self._run(
-            "正在连接区服务器，请稍候…",
-            enroll,
-            self._enrolled,
-            lambda err: self._say(enroll_error_zh(err), error=True),
-        )
+        self._run(text, task, done, lambda err: self._say(enroll_error_zh(err), error=True))
 
     def _enrolled(self, enrollment: Enrollment) -> None:
         self.enrollment = enrollment
@@ -479,24 +492,13 @@ class EnrollmentForm(QWidget):
         if folder is None:
             self._say("请先插入U盘，点“刷新”（或点“选择文件夹…”）。", error=True)
             return
-        problem = code_problem(self.code_field.text())
-        if problem:
-            self._say(problem, error=True)
-            self.code_field.setFocus()
+        code, label = self._checked_code(), self.label
+        if code is None:
             return
-        code, label = self.code_field.text().strip(), self.label
-
-        def write() -> Path:
-            pinned = engine.enrollment()
-            if pinned is not None:
-                raise AlreadyEnrolledError(pinned)
-            return engine.enrollment_request_file(folder, code, label=label)
-
-        self._run(
+        self._run_unenrolled(
             "正在写入注册申请…",
-            write,
+            lambda: engine.enrollment_request_file(folder, code, label=label),
             self._requested,
-            lambda err: self._say(enroll_error_zh(err), error=True),
         )
 
     def _requested(self, path: Path) -> None:
