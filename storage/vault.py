@@ -519,13 +519,14 @@ class Vault:
                 raise RecordDamagedError(f"record {record_id} is damaged")
             return revision
 
-    def load(self, record_type: str) -> LoadResult:
-        """Every current (not deleted) record of a type, decrypted."""
+    def load(self, record_type: str, *, include_deleted: bool = False) -> LoadResult:
+        """Every current (not deleted, unless asked) record of a type, decrypted."""
+        alive = "" if include_deleted else " AND deleted = 0"
         with self._lock:
             conn, cipher, _keys = self._live()
             rows = _guard(
                 lambda: conn.execute(
-                    self._SELECT + "WHERE record_type = ? AND is_head = 1 AND deleted = 0",
+                    self._SELECT + "WHERE record_type = ? AND is_head = 1" + alive,
                     (record_type,),
                 ).fetchall()
             )
