@@ -16,9 +16,14 @@ _KEEP: list[QTranslator] = []  # translators must outlive installTranslator
 
 
 def install_qt_translations(app: QApplication) -> bool:
-    """Load qtbase_zh_CN so standard buttons read 确定/取消."""
+    """Load qtbase_zh_CN so standard buttons read 确定/取消, and our supplement for the Qt 6
+    strings it lacks (the file dialog's "Look in:", "Files of type:", "Folder")."""
     translator = QTranslator(app)
     bundled = resources_root() / "translations"
+    supplement = QTranslator(app)
+    if supplement.load("childdesk_qt_zh_CN", str(bundled)):
+        app.installTranslator(supplement)
+        _KEEP.append(supplement)
     for folder in (str(bundled), QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
         if translator.load("qtbase_zh_CN", folder):
             app.installTranslator(translator)

@@ -27,3 +27,12 @@ class UiSettings:
     @text_scale.setter
     def text_scale(self, scale: float) -> None:
         self._settings.setValue("text_scale", float(scale))
+
+    @property
+    def last_save_folder(self) -> str:
+        """The folder a PDF was last saved to ("" until one was): not personal data."""
+        return str(self._settings.value("last_save_folder", "") or "")
+
+    @last_save_folder.setter
+    def last_save_folder(self, folder: str) -> None:
+        self._settings.setValue("last_save_folder", str(folder))

@@ -1,8 +1,9 @@
 """Printed records (PDF, A4, Simplified Chinese), rendered into memory with reportlab.
 
-Plain Python, no Qt. Every function returns the PDF as ``bytes``; nothing is written to disk
-here (the privacy rule: preview and print from memory; only 保存为PDF writes a file, where
-the user chooses). See docs/printing.md.
+Plain Python, no Qt. Every function returns the PDF as ``bytes`` (a record's as
+:class:`PrintedPdf`, which also carries the file name to suggest: kind, child's name, date);
+nothing is written to disk here (the privacy rule: preview and print from memory; only
+保存为PDF writes a file, where the user chooses). See docs/printing.md.
 
 One call per document, given the unlocked vault (run it on the vault worker)::
 
@@ -30,6 +31,7 @@ from app.domain.schedule import VisitSchedule
 from app.printing.assessment_report import render_assessment_report
 from app.printing.blank_questionnaire import render_blank_questionnaire
 from app.printing.child_sheet import render_child_sheet
+from app.printing.file_names import PrintedPdf, suggested_file_name
 from app.printing.fonts import QT_FAMILY, main_font_path, register_fonts
 from app.printing.monthly_report import render_monthly_report
 from app.printing.page import Letterhead
@@ -54,6 +56,7 @@ __all__ = [
     "ChildSheetData",
     "Letterhead",
     "PrintInputError",
+    "PrintedPdf",
     "VisitRecordData",
     "assessment_report_pdf",
     "blank_questionnaire_pdf",
@@ -70,22 +73,27 @@ __all__ = [
     "render_child_sheet",
     "render_monthly_report",
     "render_visit_record",
+    "suggested_file_name",
     "visit_record_pdf",
 ]
 
 
-def visit_record_pdf(vault: Vault, visit_id: str, *, printed_on: date) -> bytes:
-    """入户走访记录表 of one visit."""
-    return render_visit_record(load_visit_record(vault, visit_id), printed_on=printed_on)
+def visit_record_pdf(vault: Vault, visit_id: str, *, printed_on: date) -> PrintedPdf:
+    """入户走访记录表 of one visit (suggested file: 走访记录-<child>-<visit date>.pdf)."""
+    data = load_visit_record(vault, visit_id)
+    name = suggested_file_name("走访记录", child_name=data.child.name, on=data.visit.on)
+    return PrintedPdf(render_visit_record(data, printed_on=printed_on), name)
 
 
 def child_sheet_pdf(
     vault: Vault, child_id: str, *, printed_on: date, schedule: VisitSchedule | None = None
-) -> bytes:
+) -> PrintedPdf:
     """儿童档案表 of one child; the next visit date follows ``schedule`` (pass the current
-    one, ``DefinitionService(vault).schedule()``; default: the bundled rules)."""
+    one, ``DefinitionService(vault).schedule()``; default: the bundled rules).
+    Suggested file: 儿童档案-<child>-<printed on>.pdf."""
     data = load_child_sheet(vault, child_id, schedule=schedule)
-    return render_child_sheet(data, printed_on=printed_on)
+    name = suggested_file_name("儿童档案", child_name=data.child.name, on=printed_on)
+    return PrintedPdf(render_child_sheet(data, printed_on=printed_on), name)
 
 
 def assessment_report_pdf(
@@ -94,10 +102,13 @@ def assessment_report_pdf(
     *,
     printed_on: date,
     definitions: list[Definition] | None = None,
-) -> bytes:
-    """监护能力评估报告 of one finished assessment (a draft raises PrintInputError)."""
+) -> PrintedPdf:
+    """监护能力评估报告 of one finished assessment (a draft raises PrintInputError).
+    Suggested file: 评估报告-<child>-<finished on>.pdf."""
     data = load_assessment_report(vault, assessment_id, definitions)
-    return render_assessment_report(data, printed_on=printed_on)
+    on = data.assessment.finished_on or data.assessment.started_on
+    name = suggested_file_name("评估报告", child_name=data.child.name, on=on)
+    return PrintedPdf(render_assessment_report(data, printed_on=printed_on), name)
 
 
 def blank_questionnaire_pdf(
