@@ -12,8 +12,15 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from app.domain.categories import ChildCategory, GuardianRelation, SupportKind
-from app.domain.guardian_situation import GuardianSituation
+from app.domain.categories import (
+    CATEGORY_LABELS_ZH,
+    RELATION_LABELS_ZH,
+    SUPPORT_LABELS_ZH,
+    ChildCategory,
+    GuardianRelation,
+    SupportKind,
+)
+from app.domain.guardian_situation import SITUATION_LABELS_ZH, GuardianSituation
 from app.domain.id_number import (
     InvalidIdNumberError,
     id_consistency_problems,
@@ -39,6 +46,13 @@ class FileStatus(StrEnum):
     ACTIVE = "active"
     TRANSFERRED = "transferred"  # moved to another village: the file goes with the child
     CLOSED = "closed"  # e.g. turned 18 and left children's services
+
+
+STATUS_LABELS_ZH = {
+    FileStatus.ACTIVE: "在册",
+    FileStatus.TRANSFERRED: "已转出",
+    FileStatus.CLOSED: "已关闭",
+}
 
 
 @dataclass
@@ -94,6 +108,37 @@ class Transfer:
     reason: str = ""
 
 
+class ArchiveReason(StrEnum):
+    MOVED_OUT = "moved_out"  # 迁出
+    TURNED_18 = "turned_18"  # 年满18周岁
+    DUPLICATE = "duplicate"  # 重复建档
+    DIED = "died"  # 死亡
+    OTHER = "other"  # 其他 (a note says what)
+
+
+ARCHIVE_REASON_LABELS_ZH = {
+    ArchiveReason.MOVED_OUT: "迁出",
+    ArchiveReason.TURNED_18: "年满18周岁",
+    ArchiveReason.DUPLICATE: "重复建档",
+    ArchiveReason.DIED: "死亡",
+    ArchiveReason.OTHER: "其他",
+}
+
+
+@dataclass
+class Archive:
+    """归档: the file leaves the lists and due lists but stays in the vault (and syncs); it
+    can be restored."""
+
+    reason: ArchiveReason
+    on: date
+    note: str = ""
+
+    def text_zh(self) -> str:
+        label = ARCHIVE_REASON_LABELS_ZH[self.reason]
+        return f"{label}：{self.note}" if self.note else label
+
+
 def eighteenth_birthday(birth_date: date) -> date:
     try:
         return birth_date.replace(year=birth_date.year + 18)
@@ -137,6 +182,7 @@ class ChildFile:
     transfer: Transfer | None = None
     closure_reason: str = ""
     notes: str = ""
+    archive: Archive | None = None  # 归档 (see Archive); None while the file is in use
     opened_on: date | None = None  # when the file was created (first visit is due soon after)
     demo: str = ""  # "演示数据" on synthetic files
 
@@ -154,6 +200,10 @@ class ChildFile:
     def transition_flag(self, today: date) -> str | None:
         """``approaching_18`` within six months of the 18th birthday, ``turned_18`` after."""
         return transition_flag(self.birth_date, today)
+
+    @property
+    def archived(self) -> bool:
+        return self.archive is not None
 
     def parent(self, relation: GuardianRelation) -> Guardian | None:
         return next((g for g in self.guardians if g.relation == relation), None)
@@ -271,11 +321,103 @@ class ChildFile:
             cm = d["caring_mother"]
             d["caring_mother"] = CaringMother(**{**cm, "since": date_or_none(cm.get("since"))})
         d["opened_on"] = date_or_none(d.get("opened_on"))
+        if d.get("archive"):
+            a = d["archive"]
+            d["archive"] = Archive(
+                ArchiveReason(a["reason"]), date.fromisoformat(a["on"]), a.get("note", "")
+            )
         if d.get("transfer"):
             t = d["transfer"]
             d["transfer"] = Transfer(**{**t, "on": date.fromisoformat(t["on"])})
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in d.items() if k in known})
+
+
+# The stored fields as people call them (历史, and a save over a newer revision).
+FIELD_LABELS_ZH = {
+    "name": "姓名",
+    "gender": "性别",
+    "birth_date": "出生日期",
+    "id_number": "身份证号",
+    "ethnicity": "民族",
+    "hukou": "户籍",
+    "address": "现住址",
+    "village_code": "村代码",
+    "town_code": "乡镇代码",
+    "school": "学校",
+    "grade": "年级",
+    "health": "健康状况",
+    "disability": "残疾",
+    "psych_screenings": "心理筛查",
+    "categories": "类别",
+    "guardians": "监护人",
+    "support": "救助保障",
+    "caring_mother": "爱心妈妈",
+    "status": "档案状态",
+    "transfer": "转移",
+    "closure_reason": "关闭原因",
+    "notes": "备注",
+    "archive": "归档",
+    "opened_on": "建档日期",
+    "demo": "演示标记",
+}
+
+
+def field_text_zh(field_name: str, value: Any) -> str:
+    """A stored field's JSON value as a person reads it (both sides of a save conflict)."""
+    if value in (None, "", [], {}):
+        return "（空）"
+    if field_name == "gender":
+        return GENDER_LABELS_ZH.get(Gender(value), str(value))
+    if field_name == "categories":
+        return "、".join(CATEGORY_LABELS_ZH.get(ChildCategory(c), str(c)) for c in value)
+    if field_name == "status":
+        return STATUS_LABELS_ZH.get(FileStatus(value), str(value))
+    if field_name == "archive":
+        return (
+            Archive(
+                ArchiveReason(value["reason"]),
+                date.fromisoformat(value["on"]),
+                value.get("note", ""),
+            ).text_zh()
+            + f"（{value['on']}）"
+        )
+    if field_name == "guardians":
+        return "；".join(
+            " ".join(
+                x
+                for x in (
+                    RELATION_LABELS_ZH.get(GuardianRelation(g["relation"]), ""),
+                    g.get("name", ""),
+                    g.get("phone", ""),
+                    "、".join(
+                        SITUATION_LABELS_ZH[GuardianSituation(s)] for s in g.get("situations", [])
+                    ),
+                )
+                if x
+            )
+            for g in value
+        )
+    if field_name == "caring_mother":
+        return " ".join(x for x in (value.get("name", ""), value.get("phone", "")) if x)
+    if field_name == "disability":
+        grade = value.get("grade")
+        return "".join(
+            (
+                value.get("kind", ""),
+                f"{grade}级" if grade else "",
+                " " + value.get("certificate_number", ""),
+            )
+        ).strip()
+    if field_name == "support":
+        return "、".join(
+            SUPPORT_LABELS_ZH.get(SupportKind(s["kind"]), str(s["kind"])) for s in value
+        )
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return "；".join(f"{k}：{v}" for k, v in value.items() if v not in (None, ""))
+    return str(value)
 
 
 def _guardian_problems(index: int, guardian: Guardian, today: date) -> list[FieldProblem]:

@@ -26,6 +26,42 @@ VISIT_FORM_LABELS_ZH = {
 }
 
 
+# The stored fields as people call them (历史, and a save over a newer revision).
+FIELD_LABELS_ZH = {
+    "child_id": "儿童",
+    "on": "走访日期",
+    "form": "走访形式",
+    "met": "见到的人",
+    "observations": "观察情况",
+    "problems": "发现的问题",
+    "help_given": "提供的帮助",
+    "follow_up": "后续跟进",
+    "next_visit_on": "下次走访日期",
+    "demo": "演示标记",
+}
+OBSERVATION_LABELS_ZH = {
+    "living_conditions": "居住生活",
+    "safety": "安全情况",
+    "health": "健康情况",
+    "schooling": "上学情况",
+    "emotional_state": "情绪心理",
+}
+
+
+def field_text_zh(field_name: str, value: Any) -> str:
+    """A stored field's JSON value as a person reads it."""
+    if value in (None, "", [], {}):
+        return "（空）"
+    if field_name == "form":
+        return VISIT_FORM_LABELS_ZH.get(VisitForm(value), str(value))
+    if field_name == "observations" and isinstance(value, dict):
+        parts = [f"{OBSERVATION_LABELS_ZH.get(k, k)}：{v}" for k, v in value.items() if v]
+        return "；".join(parts) or "（空）"
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return str(value)
+
+
 @dataclass
 class Observations:
     """What was seen, by the headings of the paper visit record."""

@@ -56,8 +56,14 @@ class ChildSummary:
         return date.fromisoformat(self.data["birth_date"])
 
     @property
+    def archived(self) -> bool:
+        """归档: out of the lists and due lists (still in the vault; can be restored)."""
+        return bool(self.data.get("archive"))
+
+    @property
     def active(self) -> bool:
-        return bool(self.data.get("status", FileStatus.ACTIVE) == FileStatus.ACTIVE)
+        status = self.data.get("status", FileStatus.ACTIVE)
+        return not self.archived and bool(status == FileStatus.ACTIVE)
 
     @cached_property
     def schedule_facts(self) -> ScheduleFacts:

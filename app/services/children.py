@@ -6,8 +6,16 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, BinaryIO
 
-from app.domain.child_file import VILLAGE_CODE_RE, ChildFile, FileStatus, Transfer
+from app.domain.child_file import (
+    VILLAGE_CODE_RE,
+    Archive,
+    ArchiveReason,
+    ChildFile,
+    FileStatus,
+    Transfer,
+)
 from app.domain.problems import DomainValidationError, FieldProblem, raise_if_blocking
+from app.services.stale import check_base
 from app.services.stored import Stored, Today
 from storage.records import Revision
 from storage.vault import ATTACHMENT_TYPE, Vault
@@ -51,14 +59,59 @@ class ChildService:
             child = replace(child, opened_on=self._today())
         return self._stored(self._vault.put(CHILD_TYPE, child.to_json(), author=self._author))
 
-    def update(self, record_id: str, child: ChildFile) -> Stored[ChildFile]:
+    def update(
+        self, record_id: str, child: ChildFile, *, base_revision: int | None = None
+    ) -> Stored[ChildFile]:
+        """Store ``child`` as the file's new revision. ``base_revision``: the revision the form
+        was loaded from; when a newer one changed something this save would set differently,
+        :class:`app.services.stale.StaleRevisionError` is raised and nothing is stored."""
         raise_if_blocking(self.validate(child))
-        current = self.get(record_id).value
-        if child.opened_on is None:
-            child = replace(child, opened_on=current.opened_on)
-        revision = self._vault.put(
-            CHILD_TYPE, child.to_json(), author=self._author, record_id=record_id
-        )
+        with self._vault.transaction():
+            current = self.get(record_id).value
+            if child.opened_on is None:
+                child = replace(child, opened_on=current.opened_on)
+            data = child.to_json()
+            if base_revision is not None:
+                check_base(self._vault, record_id, base_revision, data)
+            revision = self._vault.put(CHILD_TYPE, data, author=self._author, record_id=record_id)
+        return self._stored(revision)
+
+    def archive(
+        self, record_id: str, reason: ArchiveReason, *, note: str = ""
+    ) -> Stored[ChildFile]:
+        """归档: the file leaves the lists and due lists; it stays in the vault, syncs, and can
+        be restored. 其他 needs a note saying why."""
+        note = note.strip()
+        if reason == ArchiveReason.OTHER and not note:
+            raise DomainValidationError(
+                [FieldProblem("archive.note", "请写明归档的原因。", "a note is required for other")]
+            )
+        with self._vault.transaction():
+            child = self.get(record_id).value
+            if child.archived:
+                raise DomainValidationError(
+                    [FieldProblem("archive", "这份档案已经归档了。", "already archived")]
+                )
+            archived = replace(child, archive=Archive(reason, self._today(), note))
+            revision = self._vault.put(
+                CHILD_TYPE, archived.to_json(), author=self._author, record_id=record_id
+            )
+        return self._stored(revision)
+
+    def restore(self, record_id: str) -> Stored[ChildFile]:
+        """Undo 归档: the file is back in the lists."""
+        with self._vault.transaction():
+            child = self.get(record_id).value
+            if not child.archived:
+                raise DomainValidationError(
+                    [FieldProblem("archive", "这份档案没有归档。", "not archived")]
+                )
+            revision = self._vault.put(
+                CHILD_TYPE,
+                replace(child, archive=None).to_json(),
+                author=self._author,
+                record_id=record_id,
+            )
         return self._stored(revision)
 
     def get(self, record_id: str) -> Stored[ChildFile]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from app.domain.child_file import ChildFile
-from app.domain.problems import raise_if_blocking
+from app.domain.problems import DomainValidationError, FieldProblem, raise_if_blocking
 from app.domain.schedule import DueInfo, ScheduleFacts, VisitSchedule, next_due
 from app.domain.visit import Visit
+from app.services.stale import check_base
 from app.services.stored import Stored, Today
 from storage.vault import Vault
 
@@ -29,13 +30,45 @@ class VisitService:
         revision = self._vault.put(VISIT_TYPE, visit.to_json(), author=self._author)
         return Stored.of(revision, visit)
 
-    def update(self, record_id: str, visit: Visit) -> Stored[Visit]:
+    def update(
+        self, record_id: str, visit: Visit, *, base_revision: int | None = None
+    ) -> Stored[Visit]:
+        """A corrected visit record. ``base_revision``: the revision the form was loaded from
+        (see :mod:`app.services.stale`: a newer one is never silently undone)."""
         child = self._child(visit.child_id)
         raise_if_blocking(visit.problems_found(birth_date=child.birth_date, today=self._today()))
-        revision = self._vault.put(
-            VISIT_TYPE, visit.to_json(), author=self._author, record_id=record_id
-        )
+        data = visit.to_json()
+        with self._vault.transaction():
+            if base_revision is not None:
+                check_base(self._vault, record_id, base_revision, data)
+            revision = self._vault.put(VISIT_TYPE, data, author=self._author, record_id=record_id)
         return Stored.of(revision, visit)
+
+    def get(self, record_id: str) -> Stored[Visit]:
+        revision = self._vault.get(record_id)
+        return Stored.of(revision, Visit.from_json(revision.data))
+
+    def delete(self, record_id: str, *, reason: str) -> None:
+        """Remove a visit recorded by mistake. The reason is kept in the tombstone (with the
+        child it belonged to, so the child's 历史 names it); earlier revisions stay."""
+        reason = reason.strip()
+        if not reason:
+            raise DomainValidationError(
+                [FieldProblem("reason", "请写明删除的原因。", "a reason is required")]
+            )
+        with self._vault.transaction():
+            current = self.get(record_id)
+            self._vault.put(
+                VISIT_TYPE,
+                {
+                    "child_id": current.value.child_id,
+                    "on": current.value.on.isoformat(),
+                    "deletion_reason": reason,
+                },
+                author=self._author,
+                record_id=record_id,
+                deleted=True,
+            )
 
     def list_all(self, child_id: str | None = None) -> list[Stored[Visit]]:
         """Visits, newest first; of one child when ``child_id`` is given."""
