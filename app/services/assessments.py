@@ -1,9 +1,11 @@
 """Guardianship-capacity assessments in the child's file.
 
-A draft is saved as the user goes and can be resumed; a finished assessment is immutable (a
-correction is a new assessment that names the one it corrects). Each keeps the definition id
-and version it was made with. The child's current level is that of the latest finished
-assessment; the level history (红码 → 降码) is kept.
+A draft is saved as the user goes and can be resumed; a finished assessment is immutable. A
+correction (``start_correction``, 更正选中的评估 in the child file) is a new draft that carries
+the finished one's answers and names it in ``corrects``; once finished it is the child's
+latest level, and the original stays in the vault, the list and the level history. Each keeps
+the definition id and version it was made with. The child's current level is that of the
+latest finished assessment; the level history (红码 → 降码) is kept.
 """
 
 from __future__ import annotations
@@ -16,12 +18,20 @@ from typing import Any
 from app.domain.jsonable import date_or_none
 from app.domain.problems import DomainValidationError, FieldProblem
 from app.questionnaire import AssessmentResult, Definition, DraftState, evaluate, score
+from app.questionnaire.naming import definition_label
 from app.services.stored import Stored, Today
 from storage.vault import Vault
 
 ASSESSMENT_TYPE = "assessment"
 DRAFT = "draft"
 FINISHED = "finished"
+
+# What is true about changing a finished assessment (start_correction below), in the words the
+# screens use: the answers are frozen, a correction is a new assessment, the original is kept.
+CORRECTION_HOW = (
+    "完成后的评估不能再改答案。如有错误，请在儿童档案的“评估”页选中这次评估，点“更正选中的评估”："
+    "会新建一次更正评估，带入原来的答案供修改，原来的评估仍然保留。"
+)
 
 
 class AssessmentImmutableError(DomainValidationError):
@@ -30,7 +40,7 @@ class AssessmentImmutableError(DomainValidationError):
             [
                 FieldProblem(
                     "status",
-                    "已完成的评估不能修改；如需更正，请新建一次评估。",
+                    CORRECTION_HOW,
                     "a finished assessment cannot be changed; start a correction instead",
                 )
             ]
@@ -115,12 +125,20 @@ class AssessmentService:
                 [
                     FieldProblem(
                         "definition",
-                        f"找不到评估表 {key[0]} 第 {key[1]} 版，无法继续这份评估。",
+                        f"这台电脑上没有{self.label_for(assessment)}，无法打开这份评估。"
+                        "请先同步，取得区民政局发布的这一版评估表。",
                         f"questionnaire {key[0]} version {key[1]} is not installed",
                     )
                 ]
             )
         return self._definitions[key]
+
+    def label_for(self, assessment: Assessment) -> str:
+        """The questionnaire it was made with, as people read it:
+        困境儿童家庭监护能力评估表（第1版）."""
+        return definition_label(
+            assessment.definition_id, assessment.definition_version, self._definitions.values()
+        )
 
     def get(self, record_id: str) -> Stored[Assessment]:
         revision = self._vault.get(record_id)

@@ -8,9 +8,19 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QAbstractButton, QLabel, QListWidget, QPushButton, QRadioButton
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+)
 
-from app.domain.child_file import ChildFile, Gender
+from app.domain.categories import GuardianRelation
+from app.domain.child_file import ChildFile, Gender, Guardian
+from app.domain.guardian_situation import GuardianSituation
+from app.domain.id_number import FICTIONAL_AREA_CODE, make_id_number
 from app.questionnaire.model import Question, QuestionType
 from app.services.assessments import FINISHED, AssessmentImmutableError
 from ui.desk_services import DeskServices
@@ -267,6 +277,13 @@ def test_finishing_asks_then_shows_the_level_and_freezes(
     assert "预览" in wizard.findChild(QLabel, "result_status").text()
     assert wizard.findChild(object, "result_sections") is not None  # type: ignore[arg-type]
     assert wizard.findChild(object, "result_recommendations") is not None  # type: ignore[arg-type]
+    # 完成评估 is in the bottom bar, next to 保存并关闭, not at the end of the scrolling result
+    finish = wizard.findChild(QPushButton, "finish")
+    assert finish is not None and finish.isVisible() and finish.isEnabled()
+    assert not wizard.findChild(QScrollArea, "result_page").isAncestorOf(finish)
+    assert wizard.rect().contains(finish.geometry().translated(finish.parentWidget().pos()))
+    assert not wizard.findChild(QPushButton, "next").isVisible()
+    assert "右下角" in wizard.findChild(QLabel, "result_status").text()
 
     asked: list[str] = []
 
@@ -276,7 +293,9 @@ def test_finishing_asks_then_shows_the_level_and_freezes(
 
     monkeypatch.setattr(wizard_module, "confirm", refuse)
     click(qtbot, wizard, "finish")
-    assert "完成后不能修改；如需更正请新建一次评估" in asked[0]
+    # what the director is told is what 更正选中的评估 in the child file really does
+    assert "不能修改" not in asked[0]
+    assert "更正选中的评估" in asked[0] and "原来的评估仍然保留" in asked[0]
     assert desk.assessments.get(wizard.record_id).value.status == "draft"  # type: ignore[arg-type]
 
     monkeypatch.setattr(wizard_module, "confirm", lambda *a, **k: True)
@@ -287,7 +306,9 @@ def test_finishing_asks_then_shows_the_level_and_freezes(
     assert stored.status == FINISHED and stored.level == "green"
     assert wizard.findChild(LevelBadge, "result_level").property("level") == "green"
     assert "已于 2026-11-22 完成" in wizard.findChild(QLabel, "result_status").text()
-    assert wizard.findChild(QPushButton, "finish") is None
+    assert "更正选中的评估" in wizard.findChild(QLabel, "result_status").text()
+    assert not wizard.findChild(QPushButton, "finish").isVisible()
+    assert wizard.findChild(QPushButton, "close").text() == "关闭"
     assert not wizard.question_widget("child_living").editor.isEnabled()
     with pytest.raises(AssessmentImmutableError):
         desk.assessments.save_draft(wizard.record_id, {})  # type: ignore[arg-type]
@@ -347,3 +368,91 @@ def test_demo_factories(qtbot, demo_desk: DeskServices) -> None:  # type: ignore
     qtbot.addWidget(result)
     assert result.is_finished and result.current_page_id() == "result"
     assert result.findChild(LevelBadge, "result_level").property("level") in ("red", "orange")
+
+
+def test_new_assessment_prefills_the_guardians_from_the_child_file(
+    qtbot, desk: DeskServices, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    father = Guardian(
+        GuardianRelation.FATHER,
+        name="周建国",
+        id_number=make_id_number(FICTIONAL_AREA_CODE, date(1985, 12, 1), 11),
+        situations=[GuardianSituation.WORKING_AWAY],
+    )
+    grandmother = Guardian(
+        GuardianRelation.GRANDMOTHER,
+        name="王桂兰",
+        situations=[GuardianSituation.PRESENT],
+        is_caregiver=True,
+    )
+    file = ChildFile(
+        "周小雨", Gender.FEMALE, date(2016, 3, 1), "500119104201", guardians=[father, grandmother]
+    )
+    child_id = desk.children.create(file).record_id
+    wizard = open_wizard(qtbot, desk, child_id)
+    wizard.go_to_page([p.id for p in wizard.definition.pages].index("guardian_health"))  # type: ignore[union-attr]
+
+    assert wizard.answers["guardians"] == [
+        {"g_relation": "father", "g_situation": "working_away", "g_age": 40},
+        {"g_relation": "grandparent", "g_situation": "at_home", "g_care": "daily"},
+    ]
+    assert wizard.question_widget("guardians[1].g_care").value() == "daily"
+    titles = [t.text() for t in wizard._repeats["guardians"].block_titles]
+    assert titles == ["第 1 位：父亲", "第 2 位：祖父母或外祖父母"]
+    # shown as taken from the file, for the director to check
+    note = wizard.findChild(QLabel, "prefill_note")
+    assert note is not None and note.isVisible() and "已按儿童档案" in note.text()
+    assert "2 位" in note.text()
+
+    def marked(path: str) -> bool:
+        mark = container(wizard, path).findChild(QLabel, "prefilled_mark")
+        return mark is not None and not mark.isHidden() and "请核对" in mark.text()
+
+    assert marked("guardians[0].g_relation") and marked("guardians[0].g_age")
+    assert marked("guardians[1].g_care")
+    assert not marked("guardians[0].g_care")  # the file does not say: asked, not guessed
+    assert not marked("guardians[1].g_age")  # no ID number in the file
+    assert marked("child_birth_date")
+    # once the director answers it, it is theirs
+    tick(qtbot, wizard.question_widget("guardians[0].g_situation").buttons["lost_contact"])  # type: ignore[attr-defined]
+    assert not marked("guardians[0].g_situation") and marked("guardians[0].g_relation")
+    # removing a person moves the marks with the blocks
+    monkeypatch.setattr(wizard_module, "confirm", lambda *a, **k: True)
+    click(qtbot, wizard, "remove_guardians[0]")
+    assert wizard.answers["guardians"][0]["g_relation"] == "grandparent"
+    assert marked("guardians[0].g_care") and not marked("guardians[0].g_age")
+
+    # saved with the draft; resumed, nothing is filled twice
+    record_id = wizard.record_id
+    wizard.close()
+    assert desk.assessments.get(record_id).value.answers["guardians"] == [  # type: ignore[arg-type]
+        {"g_relation": "grandparent", "g_situation": "at_home", "g_care": "daily"}
+    ]
+    resumed = open_wizard(qtbot, desk, child_id, assessment_id=record_id)
+    assert len(resumed.answers["guardians"]) == 1
+    assert resumed.findChild(QLabel, "prefill_note").isHidden()
+
+
+def test_the_questionnaire_is_named_in_chinese_with_its_version(qtbot, desk: DeskServices) -> None:  # type: ignore[no-untyped-def]
+    import random
+
+    from app.questionnaire.sample_answers import sample_answers
+
+    child_id = make_child(desk)
+    started = desk.assessments.start(child_id, desk.definition, ["王秀英"])
+    answers = sample_answers(desk.definition, random.Random(3), desk.today())
+    desk.assessments.save_draft(started.record_id, answers)
+    desk.assessments.finish(started.record_id)
+    assert desk.assessments.label_for(started.value) == "困境儿童家庭监护能力评估表（第1版）"
+    correction = desk.assessments.start_correction(started.record_id)
+
+    wizard = open_wizard(qtbot, desk, child_id, assessment_id=correction.record_id)
+    subheading = wizard.findChild(QLabel, "subheading").text()
+    assert subheading.startswith("困境儿童家庭监护能力评估表（第1版） · 开始于 2026-11-22")
+    assert "更正 2026-11-22 的评估（原来的评估仍然保留）" in subheading
+    shown = [label.text() for label in wizard.findChildren(QLabel)]
+    pages = wizard.findChild(QListWidget, "page_list")
+    shown += [pages.item(i).text() for i in range(pages.count())]
+    shown += [wizard.windowTitle()]
+    for text in shown:
+        assert "guardianship_capacity" not in text and "1.0.0" not in text, text

@@ -5,8 +5,11 @@ blocks (one per guardian) that can be added and removed. Skip logic is live: eve
 the engine's ``evaluate`` (well under a millisecond) and only the visibility and messages of the
 already-built widgets are updated. The draft is saved as the user goes (debounced, through the
 serial runner) and can be resumed. The result page shows the level, the section scores, the
-rules that fired and the recommended support (分层赋能); finishing asks first because a finished
-assessment is immutable.
+rules that fired and the recommended support (分层赋能), with 完成评估 in the bottom bar;
+finishing asks first because a finished assessment's answers are frozen (a correction is a new
+assessment, started from the child file). A new draft takes what the child file already knows
+(birth date, each guardian's relation, situation, age, care) and marks it for the director to
+check.
 """
 
 from __future__ import annotations
@@ -50,7 +53,9 @@ from app.questionnaire import (
     score,
 )
 from app.questionnaire.model import Group, Item, Note, Page, Question, QuestionType, Repeat
-from app.services.assessments import FINISHED, Assessment
+from app.questionnaire.naming import label_of
+from app.services.assessment_prefill import prefill_answers
+from app.services.assessments import CORRECTION_HOW, FINISHED, Assessment
 from app.services.stored import Stored
 from ui.desk_services import DeskServices
 from ui.theme import LEVEL_WORDS
@@ -61,9 +66,11 @@ from ui.views.widgets import WHEEL_GUARD as _WHEEL_GUARD
 from ui.views.widgets import clear_layout as _clear_layout
 from ui.views.widgets import plain_label as _label
 from ui.views.widgets import run_and_wait as _run_sync
+from ui.window_fit import fit_window
 
 SAVE_DELAY_MS = 800
-FINISH_WARNING = "完成后不能修改；如需更正请新建一次评估。"
+FINISH_WARNING = CORRECTION_HOW
+PREFILLED_TEXT = "已按儿童档案填写，请核对"
 
 
 # --- question widgets --------------------------------------------------------------------------
@@ -90,9 +97,15 @@ class QuestionWidget(QFrame):
         self.title.setObjectName("question_label")
         self.optional_mark = _label(self.tr("（选填）"), "hint", wrap=False)
         self.optional_mark.setVisible(self._optional)
+        self.prefilled_mark = _label(
+            self.tr("（{0}）").format(self.tr(PREFILLED_TEXT)), "hint", wrap=False
+        )
+        self.prefilled_mark.setObjectName("prefilled_mark")
+        self.prefilled_mark.hide()
         title_row = QHBoxLayout()
         title_row.setContentsMargins(0, 0, 0, 0)
         title_row.addWidget(self.title, 1)
+        title_row.addWidget(self.prefilled_mark, 0, Qt.AlignmentFlag.AlignTop)
         title_row.addWidget(self.optional_mark, 0, Qt.AlignmentFlag.AlignTop)
         self.message = _label("", "error")
         self.message.setObjectName("message")
@@ -140,6 +153,14 @@ class QuestionWidget(QFrame):
     @property
     def relevant(self) -> bool:
         return bool(self._relevant)
+
+    def set_prefilled(self, prefilled: bool) -> None:
+        """Mark the answer as taken from the child file, for the director to check."""
+        self.prefilled_mark.setVisible(prefilled)
+
+    @property
+    def prefilled(self) -> bool:
+        return not self.prefilled_mark.isHidden()
 
     def set_optional(self, optional: bool) -> None:
         if optional != self._optional:
@@ -396,6 +417,12 @@ class RepeatWidget(QFrame):
         layout.addWidget(_label(repeat.label, "title"))
         if repeat.hint:
             layout.addWidget(_label(repeat.hint, "hint"))
+        self.prefill_note = _label("", "hint")
+        self.prefill_note.setObjectName("prefill_note")
+        self.prefill_note.setFrameShape(QFrame.Shape.StyledPanel)
+        self.prefill_note.setContentsMargins(8, 6, 8, 6)
+        self.prefill_note.hide()
+        layout.addWidget(self.prefill_note)
         self.blocks_layout = QVBoxLayout()
         self.blocks_layout.setSpacing(12)
         layout.addLayout(self.blocks_layout)
@@ -495,11 +522,11 @@ class AssessmentWizard(QDialog):
         self._page_of_item: dict[str, int] = {}
         self._checked_pages: set[int] = set()
         self._touched: set[str] = set()
+        self._prefilled: set[str] = set()  # answer paths taken from the child file, unchanged
         self._current = 0
         self._dirty = False
         self._saving = False
         self._busy = False
-        self.finish_button: QPushButton | None = None
 
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
@@ -507,7 +534,7 @@ class AssessmentWizard(QDialog):
         self._save_timer.timeout.connect(self.save_now)
 
         self._build_shell()
-        self.resize(980, 720)
+        fit_window(self, 980, 720)
         self._load()
 
     # layout ------------------------------------------------------------------------------------
@@ -551,10 +578,15 @@ class AssessmentWizard(QDialog):
         self.next_button = QPushButton(self.tr("下一页 →"))
         self.next_button.setObjectName("next")
         self.next_button.setDefault(True)
+        self.finish_button = QPushButton(self.tr("完成评估"))
+        self.finish_button.setObjectName("finish")
+        self.finish_button.setToolTip(self.tr(FINISH_WARNING))
+        self.finish_button.hide()  # only on the result page of an assessment that can finish
         self.close_button = QPushButton(self.tr("保存并关闭"))
         self.close_button.setObjectName("close")
         self.back_button.clicked.connect(self.go_back)
         self.next_button.clicked.connect(self.go_next)
+        self.finish_button.clicked.connect(self.finish)
         self.close_button.clicked.connect(self.reject)
 
         header = QVBoxLayout()
@@ -580,6 +612,7 @@ class AssessmentWizard(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(self.back_button)
         buttons.addWidget(self.next_button)
+        buttons.addWidget(self.finish_button)
 
         layout = QVBoxLayout(self)
         layout.addLayout(header)
@@ -674,6 +707,7 @@ class AssessmentWizard(QDialog):
                 widget = make_question_widget(question, path, self._desk.today())
                 widget.set_value(block.get(question.id) if isinstance(block, dict) else None)
                 widget.set_read_only(self.is_finished)
+                widget.set_prefilled(path in self._prefilled)
                 widget.changed.connect(self._answer_changed)
                 self._widgets[path] = widget
                 widgets.append(widget)
@@ -685,13 +719,17 @@ class AssessmentWizard(QDialog):
     def _load(self) -> None:
         desk, child_id, requested = self._desk, self._child_id, self._requested_id
 
-        def task() -> tuple[ChildFile, Stored[Assessment], Definition]:
+        def task() -> tuple[ChildFile, Stored[Assessment], Definition, date | None]:
             child = desk.children.get(child_id).value
             if requested:
                 stored = desk.assessments.get(requested)
             else:
                 stored = desk.assessments.start(child_id, desk.definition, [desk.author])
-            return child, stored, desk.assessments.definition_for(stored.value)
+            corrected_on = None
+            if stored.value.corrects:
+                original = desk.assessments.get(stored.value.corrects).value
+                corrected_on = original.finished_on or original.started_on
+            return child, stored, desk.assessments.definition_for(stored.value), corrected_on
 
         self._busy = True
         desk.runner.submit(task, self._loaded, self._load_failed)
@@ -701,9 +739,11 @@ class AssessmentWizard(QDialog):
         self.loading.setText(self.tr("没能打开这份评估。请关闭后重试。"))
         show_error(self, err, self.tr("没能打开评估"))
 
-    def _loaded(self, loaded: tuple[ChildFile, Stored[Assessment], Definition]) -> None:
+    def _loaded(
+        self, loaded: tuple[ChildFile, Stored[Assessment], Definition, date | None]
+    ) -> None:
         self._busy = False
-        child, stored, definition = loaded
+        child, stored, definition, corrected_on = loaded
         self.child = child
         self.record_id = stored.record_id
         self.definition = definition
@@ -713,11 +753,12 @@ class AssessmentWizard(QDialog):
         self.answers = copy.deepcopy(assessment.answers)
         started = assessment.started_on.isoformat()
         self.heading.setText(self.tr("监护能力评估 · {0}").format(child.name))
-        self.subheading.setText(
-            self.tr("{0}（第 {1} 版） · 开始于 {2}").format(
-                definition.title, definition.version, started
+        subheading = self.tr("{0} · 开始于 {1}").format(label_of(definition), started)
+        if corrected_on is not None:
+            subheading += self.tr(" · 更正 {0} 的评估（原来的评估仍然保留）").format(
+                corrected_on.isoformat()
             )
-        )
+        self.subheading.setText(subheading)
         self._build_pages(definition)
         if not self.is_finished:
             self._prefill(child)
@@ -733,6 +774,7 @@ class AssessmentWizard(QDialog):
             if "[" not in path:
                 widget.set_value(self.answers.get(path))
                 widget.set_read_only(self.is_finished)
+                widget.set_prefilled(path in self._prefilled)
         self._refresh()
         if self.is_finished and assessment.result is not None:
             self.assessment_result = AssessmentResult.from_json(assessment.result)
@@ -743,15 +785,27 @@ class AssessmentWizard(QDialog):
             self._save_timer.start()
 
     def _prefill(self, child: ChildFile) -> None:
-        """The birth date is in the child's file already (from the ID card)."""
-        question = self.definition.by_id.get("child_birth_date") if self.definition else None
-        if (
-            isinstance(question, Question)
-            and question.type is QuestionType.DATE
-            and not self.answers.get(question.id)
-        ):
-            self.answers[question.id] = child.birth_date.isoformat()
-            self._dirty = True
+        """Take what the child's file knows (birth date, guardians) into a draft that has no
+        answer for it yet; mark it for the director to check."""
+        assert self.definition is not None
+        prefill = prefill_answers(self.definition, child, self.answers, self._desk.today())
+        if not prefill.paths:
+            return
+        self.answers = prefill.answers
+        self._prefilled = set(prefill.paths)
+        self._dirty = True
+        for repeat_id, repeat_widget in self._repeats.items():
+            count = len(
+                {p.split("]", 1)[0] for p in prefill.paths if p.startswith(repeat_id + "[")}
+            )
+            if count:
+                repeat_widget.prefill_note.setText(
+                    self.tr(
+                        "已按儿童档案“监护人”页填写了 {0} 位的关系、状况等，请当面逐项核对："
+                        "与实际不符的直接改正，没填的补上，档案里没有的人请“再添加一位”。"
+                    ).format(count)
+                )
+                repeat_widget.prefill_note.show()
 
     def _first_incomplete_page(self) -> int:
         assert self.state is not None
@@ -778,6 +832,9 @@ class AssessmentWizard(QDialog):
         else:
             self.answers[path] = value
         self._touched.add(path)
+        if path in self._prefilled:  # the director has answered it now
+            self._prefilled.discard(path)
+            self._widgets[path].set_prefilled(False)
         self._mark_dirty()
         self._refresh()
 
@@ -811,6 +868,7 @@ class AssessmentWizard(QDialog):
         if 0 <= index < len(blocks):
             del blocks[index]
             self._touched = {p for p in self._touched if not p.startswith(repeat_id + "[")}
+            self._prefilled = _without_block(self._prefilled, repeat_id, index)
             self._build_blocks(repeat_id)
             self._mark_dirty()
             self._refresh()
@@ -979,6 +1037,11 @@ class AssessmentWizard(QDialog):
         relevant = self._relevant_pages()
         on_result = self._current >= len(self._pages)
         self.back_button.setEnabled(on_result or any(i < self._current for i in relevant))
+        can_finish = on_result and not self.is_finished and self.assessment_result is not None
+        self.finish_button.setVisible(can_finish)
+        self.finish_button.setEnabled(can_finish and not self._busy)
+        self.finish_button.setDefault(can_finish)
+        self.next_button.setDefault(not on_result)
         if on_result:
             self.next_button.setVisible(False)
         else:
@@ -1073,12 +1136,11 @@ class AssessmentWizard(QDialog):
 
         if self.is_finished:
             when = self._finished_on.isoformat() if self._finished_on else ""
-            status = self.tr("已于 {0} 完成。完成的评估不能修改；如需更正请新建一次评估。").format(
-                when
-            )
+            status = self.tr("已于 {0} 完成。").format(when) + self.tr(FINISH_WARNING)
         else:
             status = self.tr(
-                "这是预览，评估还没有完成。请核对后点击下方“完成评估”；需要修改可点“上一页”。"
+                "这是预览，评估还没有完成。请核对后点右下角的“完成评估”；"
+                "需要改答案可点“上一页”或左边的页名。"
             )
         status_label = _label(status, "hint")
         status_label.setObjectName("result_status")
@@ -1149,16 +1211,6 @@ class AssessmentWizard(QDialog):
                 recs_layout.addWidget(_label(f"{number}. {text}"))
             layout.addWidget(recs)
 
-        self.finish_button = None
-        if not self.is_finished:
-            finish_row = QHBoxLayout()
-            finish_row.addStretch(1)
-            self.finish_button = QPushButton(self.tr("完成评估"))
-            self.finish_button.setObjectName("finish")
-            self.finish_button.clicked.connect(self.finish)
-            finish_row.addWidget(self.finish_button)
-            layout.addLayout(finish_row)
-            layout.addWidget(_label(self.tr(FINISH_WARNING), "hint"))
         layout.addStretch(1)
         old = self._result_page.takeWidget()
         if old is not None:
@@ -1231,6 +1283,9 @@ class AssessmentWizard(QDialog):
         """Ask, then score and freeze the assessment (immutable from then on)."""
         if self.is_finished or self.record_id is None or self._busy:
             return
+        if self.assessment_result is None or self._current < len(self._pages):
+            self.show_result()  # finishing is from the result the director has seen
+            return
         if not confirm(
             self,
             self.tr("完成评估"),
@@ -1248,8 +1303,7 @@ class AssessmentWizard(QDialog):
 
         self._busy = True
         self._dirty = False
-        if self.finish_button is not None:
-            self.finish_button.setEnabled(False)
+        self.finish_button.setEnabled(False)
         self.save_status.setText(self.tr("正在完成评估……"))
         self._desk.runner.submit(task, self._finished, self._finish_failed)
 
@@ -1274,8 +1328,7 @@ class AssessmentWizard(QDialog):
         if isinstance(err, AnswerError):
             self._show_problems(err.problems)
             return
-        if self.finish_button is not None:
-            self.finish_button.setEnabled(True)
+        self.finish_button.setEnabled(True)
         show_error(self, err, self.tr("评估没有完成"))
 
     def done(self, code: int) -> None:
@@ -1290,6 +1343,22 @@ class AssessmentWizard(QDialog):
     def is_shown(self, path: str) -> bool:
         """Whether a question is shown (relevant), whatever page is on screen."""
         return self._widgets[path].relevant
+
+
+def _without_block(paths: set[str], repeat_id: str, index: int) -> set[str]:
+    """Answer paths after block ``index`` of a repeat was removed (later blocks move up)."""
+    kept: set[str] = set()
+    prefix = repeat_id + "["
+    for path in paths:
+        if not path.startswith(prefix):
+            kept.add(path)
+            continue
+        number, rest = path[len(prefix) :].split("]", 1)
+        if int(number) < index:
+            kept.add(path)
+        elif int(number) > index:
+            kept.add(f"{prefix}{int(number) - 1}]{rest}")
+    return kept
 
 
 def _number(value: float) -> str:
