@@ -9,9 +9,10 @@ from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QFont, QPainter, QTextDocument
+from PySide6.QtGui import QFont, QTextDocument
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QFormLayout,
     QFrame,
@@ -26,12 +27,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.child_file import VILLAGE_CODE_RE
+from app.services.profile import ProfileService
 from storage.password_policy import password_problems, password_strength
 from storage.vault import CreatedVault, Vault
 from sync.laptop.engine import LaptopSync
 from ui.tasks import Runner
 from ui.views.enrollment_form import EnrollmentForm
-from ui.views.messages import user_message
+from ui.views.messages import ErrorLabel, user_message
 
 RULES_TEXT = (
     "密码至少 8 个字符；不能用常见密码（如 12345678、woaini1314）、同一个字符或连续的字符，"
@@ -40,8 +42,9 @@ RULES_TEXT = (
 
 
 class ProfilePage(QWizardPage):
-    def __init__(self) -> None:
+    def __init__(self, wizard: FirstRunWizard | None = None) -> None:
         super().__init__()
+        self._wizard = wizard
         self.setTitle(self.tr("欢迎使用儿童主任工作台"))
         self.setSubTitle(
             self.tr(
@@ -53,8 +56,8 @@ class ProfilePage(QWizardPage):
         self.village = QLineEdit()
         self.village.setObjectName("village_code")
         self.village.setPlaceholderText(self.tr("12 位行政区划代码，如 500119104201"))
-        self.error = QLabel("")
-        self.error.setProperty("role", "error")
+        self.error = ErrorLabel("profile_error")
+        self.error.clear_when_edited(self.name, self.village)
         form = QFormLayout(self)
         form.addRow(self.tr("儿童主任姓名"), self.name)
         form.addRow(self.tr("村（社区）代码"), self.village)
@@ -68,6 +71,13 @@ class ProfilePage(QWizardPage):
             self.error.setText(self.tr("村（社区）代码应为 12 位数字，可向乡镇询问。"))
             return False
         self.error.setText("")
+        wizard = self._wizard
+        if wizard is not None and wizard.created is not None and wizard.profile_changed():
+            # Back from a later page: the vault already holds the profile, so the change is
+            # written there (the wizard moves on when it is stored).
+            self.error.say(self.tr("正在保存…"), error=False)
+            wizard.update_profile()
+            return False
         return True
 
 
@@ -89,10 +99,8 @@ class PasswordPage(QWizardPage):
         self.strength.setObjectName("strength")
         self.strength.setProperty("role", "hint")
         self.strength.setWordWrap(True)
-        self.problems = QLabel("")
-        self.problems.setObjectName("problems")
-        self.problems.setProperty("role", "error")
-        self.problems.setWordWrap(True)
+        self.problems = ErrorLabel("problems")
+        self.problems.clear_when_edited(self.password, self.repeat)
         form = QFormLayout(self)
         form.addRow(rules)
         form.addRow(self.tr("密码"), self.password)
@@ -106,19 +114,29 @@ class PasswordPage(QWizardPage):
         self.strength.setText(f"{hint.label_zh}。{hint.advice_zh}")
 
     def validatePage(self) -> bool:
-        if self._wizard.created is not None:
-            return True
+        wizard = self._wizard
+        if wizard.busy:
+            return False
         text = self.password.text()
-        problems = password_problems(text, director_name=self._wizard.profile.name.text())
+        problems = password_problems(text, director_name=wizard.profile.name.text())
         if problems:
             self.problems.setText("\n".join(p.message_zh for p in problems))
             return False
         if text != self.repeat.text():
             self.problems.setText(self.tr("两次输入的密码不一样，请重新输入。"))
             return False
-        self.problems.setText(self.tr("正在创建加密保险库，请稍候…"))
-        self._wizard.create_vault(text)
-        return False  # the wizard moves on when the vault exists
+        if wizard.created is None:
+            self.problems.say(self.tr("正在创建加密保险库，请稍候…"), error=False)
+            wizard.create_vault(text)
+            return False  # the wizard moves on when the vault exists
+        if wizard.has_password(text):
+            self.problems.clear()
+            return True
+        # Back from the recovery-code page with a different password: the vault already
+        # exists, so its password is changed (the recovery code shown stays valid).
+        self.problems.say(self.tr("正在修改密码，请稍候…"), error=False)
+        wizard.change_password(text)
+        return False  # the wizard moves on when the new password is set
 
 
 class RecoveryCodePage(QWizardPage):
@@ -155,6 +173,13 @@ class RecoveryCodePage(QWizardPage):
             groups = self._wizard.created.recovery_code.split("-")
             # Two lines of four groups: easy to read aloud and copy, never clipped.
             self.code.setText("  ".join(groups[:4]) + "\n" + "  ".join(groups[4:]))
+        if self._wizard.password_was_changed:
+            self.setSubTitle(
+                self.tr(
+                    "密码已改成您刚才输入的新密码；恢复码没有变，还是下面这个。"
+                    "请抄写或打印下来，放在安全的地方，不要告诉别人。"
+                )
+            )
 
     def isComplete(self) -> bool:
         return self.written.isChecked()
@@ -164,28 +189,47 @@ class RecoveryCodePage(QWizardPage):
         dialog = QPrintDialog(printer, self)
         if dialog.exec() != QPrintDialog.DialogCode.Accepted or self._wizard.created is None:
             return
-        document = QTextDocument()
-        document.setHtml(
-            recovery_sheet_html(
-                self._wizard.profile.name.text(), self._wizard.created.recovery_code
-            )
+        print_recovery_sheet(
+            printer, self._wizard.profile.name.text().strip(), self._wizard.created.recovery_code
         )
-        painter = QPainter()
-        document.print_(printer)
-        del painter
+
+
+RECOVERY_CODE_PT = 22
 
 
 def recovery_sheet_html(name: str, code: str) -> str:
+    """The printed recovery code: two lines of four groups, each line kept whole (never broken
+    inside a group or between groups), every size given in points so the app's text size does
+    not change the sheet."""
     from html import escape
 
-    groups = "&nbsp;&nbsp;".join(code.split("-"))
+    groups = code.split("-")
+    lines = ["&nbsp;&nbsp;&nbsp;".join(groups[start : start + 4]) for start in (0, 4)]
+    code_lines = "".join(
+        f"<p style='font-size:{RECOVERY_CODE_PT}pt; font-weight:bold; white-space:nowrap;"
+        f" margin:0'>{line}</p>"
+        for line in lines
+    )
     return (
-        "<h2>儿童主任工作台 · 恢复码</h2>"
-        f"<p>儿童主任：{escape(name)}</p>"
-        f"<p style='font-size:20pt'><b>{groups}</b></p>"
-        "<p>忘记密码时，在解锁界面点“忘记密码”，输入此恢复码即可重新设置密码。"
+        "<h2 style='font-size:16pt'>儿童主任工作台 · 恢复码</h2>"
+        f"<p style='font-size:11pt'>儿童主任：{escape(name)}</p>"
+        f"{code_lines}"
+        "<p style='font-size:11pt'>忘记密码时，在解锁界面点“忘记密码”，输入此恢复码即可重新设置密码。"
         "请妥善保管，不要交给他人。内部资料 注意保密。</p>"
     )
+
+
+def recovery_sheet_document(name: str, code: str) -> QTextDocument:
+    document = QTextDocument()
+    font = QFont(QApplication.font().family())
+    font.setPointSizeF(11)  # the sheet is the same whatever text size the screens use
+    document.setDefaultFont(font)
+    document.setHtml(recovery_sheet_html(name, code))
+    return document
+
+
+def print_recovery_sheet(printer: QPrinter, name: str, code: str) -> None:
+    recovery_sheet_document(name, code).print_(printer)
 
 
 class DistrictPage(QWizardPage):
@@ -224,13 +268,16 @@ class DistrictPage(QWizardPage):
 
     def initializePage(self) -> None:
         vault = self._wizard.vault
+        profile = self._wizard.profile
         if vault is not None and self.form.engine is None:
-            profile = self._wizard.profile
             self.form.attach(
                 LaptopSync(vault, author=profile.name.text().strip()),
                 self._wizard.runner,
                 label=profile.village.text().strip(),
             )
+        elif self.form.engine is not None:  # back and forth: the profile may have changed
+            self.form.engine.author = profile.name.text().strip()
+            self.form.label = profile.village.text().strip()
         self._update_finish_text()
         self._after_layout(self.grow_to_fit)
 
@@ -296,7 +343,12 @@ class FirstRunWizard(QWizard):
         self._data_dir = data_dir
         self.runner = runner
         self._kdf_target_ms = kdf_target_ms
-        self.profile = ProfilePage()
+        # What the vault holds now, so going back and changing a page changes the vault too.
+        self._vault_password: str | None = None
+        self._stored_profile: tuple[str, str] | None = None
+        self.password_was_changed = False
+        self.busy = False
+        self.profile = ProfilePage(self)
         self.password_page = PasswordPage(self)
         self.recovery_page = RecoveryCodePage(self)
         self.district_page = DistrictPage(self)
@@ -304,25 +356,102 @@ class FirstRunWizard(QWizard):
             self.addPage(page)
         self.setMinimumSize(620, 460)
 
+    def _entered_profile(self) -> tuple[str, str]:
+        return self.profile.name.text().strip(), self.profile.village.text().strip()
+
     def create_vault(self, password: str) -> None:
-        name = self.profile.name.text().strip()
-        village = self.profile.village.text().strip()
+        name, village = self._entered_profile()
         options = {} if self._kdf_target_ms is None else {"kdf_target_ms": self._kdf_target_ms}
+        data_dir = self._data_dir
 
         def create() -> CreatedVault:
             return Vault.create(
-                self._data_dir, password, director_name=name, village_code=village, **options
+                data_dir, password, director_name=name, village_code=village, **options
             )
 
-        self.runner.submit(create, self._created, self._failed)
+        self.busy = True
+        self.runner.submit(
+            create,
+            lambda created: self._created(created, password, (name, village)),
+            self._password_failed,
+        )
 
-    def _created(self, created: CreatedVault) -> None:
+    def _created(self, created: CreatedVault, password: str, profile: tuple[str, str]) -> None:
+        self.busy = False
         self.created = created
-        self.password_page.problems.setText("")
+        self._vault_password = password
+        self._stored_profile = profile
+        self.password_page.problems.clear()
         self.next()
 
-    def _failed(self, err: BaseException) -> None:
-        self.password_page.problems.setText(user_message(err))
+    def has_password(self, password: str) -> bool:
+        """Whether the vault already opens with ``password``."""
+        return self._vault_password is not None and password == self._vault_password
+
+    def change_password(self, new_password: str) -> None:
+        """The director went back and chose another password after the vault was made: the
+        vault's password becomes the new one (the old one stops opening it). The recovery
+        code is not touched, so the one already shown (and perhaps written down) still works."""
+        vault, old_password = self.vault, self._vault_password
+        if vault is None or old_password is None:
+            return
+
+        def change() -> None:
+            vault.change_password(old_password, new_password)
+
+        self.busy = True
+        self.runner.submit(
+            change, lambda _none: self._password_changed(new_password), self._password_failed
+        )
+
+    def _password_changed(self, new_password: str) -> None:
+        self.busy = False
+        self._vault_password = new_password
+        self.password_was_changed = True
+        self.password_page.problems.clear()
+        if shiboken6.isValid(self) and self.currentPage() is self.password_page:
+            self.next()
+
+    def _password_failed(self, err: BaseException) -> None:
+        self.busy = False
+        if shiboken6.isValid(self):
+            self.password_page.problems.setText(user_message(err))
+
+    def profile_changed(self) -> bool:
+        return self._stored_profile is not None and self._entered_profile() != (
+            self._stored_profile
+        )
+
+    def update_profile(self) -> None:
+        """Write a name or village changed after the vault was made into the vault's profile."""
+        vault = self.vault
+        if vault is None or self.busy:
+            return
+        name, village = self._entered_profile()
+
+        def update() -> None:
+            ProfileService(vault).update(name=name, village_code=village)
+
+        self.busy = True
+        self.runner.submit(
+            update, lambda _none: self._profile_updated((name, village)), self._profile_failed
+        )
+
+    def _profile_updated(self, profile: tuple[str, str]) -> None:
+        self.busy = False
+        self._stored_profile = profile
+        self.profile.error.clear()
+        if shiboken6.isValid(self) and self.currentPage() is self.profile:
+            self.next()
+
+    def _profile_failed(self, err: BaseException) -> None:
+        self.busy = False
+        if shiboken6.isValid(self):
+            self.profile.error.setText(user_message(err))
+
+    def done(self, result: int) -> None:
+        self._vault_password = None  # not kept once the wizard is over
+        super().done(result)
 
     @property
     def vault(self) -> Vault | None:

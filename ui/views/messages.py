@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox, QSizePolicy, QWidget
 
 from app.domain.problems import DomainValidationError
 from storage.errors import VaultError
@@ -34,3 +36,70 @@ def confirm(parent: QWidget | None, title: str, text: str, ok_text: str = "确�
     box.setDefaultButton(yes)
     box.exec()
     return box.clickedButton() is yes
+
+
+class ErrorLabel(QLabel):
+    """A message beside the fields it is about: red for a mistake, grey while something runs.
+
+    It wraps, and it always gets the full height of its wrapped text: a top-level window does
+    not grow for a word-wrapped label by itself (its layout's minimum ignores height-for-width),
+    so the label asks for the height its text needs at its current width, and again whenever
+    its width or font (text size 特大) changes; the window then grows to fit. Empty, it takes no
+    room at all.
+    """
+
+    def __init__(self, name: str = "", parent: QWidget | None = None) -> None:
+        super().__init__("", parent)
+        if name:
+            self.setObjectName(name)
+        self.setProperty("role", "error")
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.hide()
+
+    def say(self, text: str, *, error: bool = True) -> None:
+        """Show ``text`` (an error, or with ``error=False`` a progress note); '' clears."""
+        role = "error" if error else "hint"
+        if self.property("role") != role:
+            self.setProperty("role", role)
+            self.style().unpolish(self)
+            self.style().polish(self)
+        super().setText(text)
+        self.setVisible(bool(text))
+        self._fit()
+
+    def setText(self, text: str) -> None:
+        self.say(text)
+
+    def clear(self) -> None:
+        self.say("")
+
+    def clear_when_edited(self, *fields: QLineEdit) -> None:
+        """A message about these fields goes away as soon as the user changes one of them."""
+        for field in fields:
+            field.textEdited.connect(self._edited)
+
+    def _edited(self, _text: str) -> None:
+        self.clear()
+
+    def _fit(self) -> None:
+        if not self.text():
+            self.setMinimumHeight(0)
+            return
+        width = self.contentsRect().width()
+        if width <= 0:
+            return  # not laid out yet: resizeEvent fits it
+        need = self.heightForWidth(self.width())
+        if need > 0 and need != self.minimumHeight():
+            self.setMinimumHeight(need)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._fit()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit()

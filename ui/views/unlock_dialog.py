@@ -22,13 +22,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from storage.errors import VaultError, WrongPasswordError
+from storage.errors import WrongPasswordError
 from storage.unlock_throttle import UnlockThrottle
 from storage.vault import Vault
 from sync import recovery
 from ui.tasks import Runner
 from ui.views.district_recovery import DistrictRecoveryDialog
-from ui.views.messages import user_message
+from ui.views.messages import ErrorLabel, user_message
 
 
 class UnlockDialog(QDialog):
@@ -53,10 +53,8 @@ class UnlockDialog(QDialog):
         self.password.setObjectName("password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setPlaceholderText(self.tr("密码"))
-        self.message = QLabel("")
-        self.message.setObjectName("message")
-        self.message.setProperty("role", "error")
-        self.message.setWordWrap(True)
+        self.message = ErrorLabel("message")
+        self.message.clear_when_edited(self.password)
         self.unlock_button = QPushButton(self.tr("解锁"))
         self.unlock_button.setObjectName("unlock")
         self.unlock_button.setDefault(True)
@@ -122,7 +120,7 @@ class UnlockDialog(QDialog):
             return
         password = self.password.text()
         self.unlock_button.setEnabled(False)
-        self.message.setText(self.tr("正在解锁…"))
+        self.message.say(self.tr("正在解锁…"), error=False)
         self._runner.submit(
             lambda: Vault.unlock(self._data_dir, password), self._unlocked, self._failed
         )
@@ -218,10 +216,8 @@ class RecoveryDialog(QDialog):
         self.repeat = QLineEdit()
         self.repeat.setObjectName("repeat_password")
         self.repeat.setEchoMode(QLineEdit.EchoMode.Password)
-        self.message = QLabel("")
-        self.message.setObjectName("message")
-        self.message.setProperty("role", "error")
-        self.message.setWordWrap(True)
+        self.message = ErrorLabel("message")
+        self.message.clear_when_edited(self.code, self.new_password, self.repeat)
         form = QFormLayout()
         form.addRow(self.tr("恢复码"), self.code)
         form.addRow(self.tr("新密码"), self.new_password)
@@ -261,7 +257,7 @@ class RecoveryDialog(QDialog):
             self.message.setText(self.tr("两次输入的新密码不一样，请重新输入。"))
             return
         code, password = self.code.text(), self.new_password.text()
-        self.message.setText(self.tr("正在核对恢复码…"))
+        self.message.say(self.tr("正在核对恢复码…"), error=False)
         self._runner.submit(
             lambda: Vault.recover(self._data_dir, code, password), self._done, self._failed
         )
@@ -271,4 +267,4 @@ class RecoveryDialog(QDialog):
         self.accept()
 
     def _failed(self, err: BaseException) -> None:
-        self.message.setText(user_message(err) if isinstance(err, VaultError) else str(err))
+        self.message.setText(user_message(err))
