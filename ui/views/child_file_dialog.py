@@ -8,14 +8,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QDialog,
+    QDialogButtonBox,
     QFileDialog,
+    QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMessageBox,
@@ -27,10 +31,17 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.case import STAGE_LABELS_ZH, Case
-from app.domain.child_file import ChildFile
+from app.domain.child_file import (
+    ARCHIVE_REASON_LABELS_ZH,
+    FIELD_LABELS_ZH,
+    ArchiveReason,
+    ChildFile,
+    field_text_zh,
+)
 from app.domain.visit import VISIT_FORM_LABELS_ZH, Visit
 from app.services.assessments import FINISHED, Assessment, level_history
-from app.services.children import HistoryEntry
+from app.services.child_history import TimelineEntry, child_timeline
+from app.services.stale import StaleRevisionError, resolve
 from app.services.stored import Stored
 from storage.records import Revision
 from ui.desk_services import DeskServices
@@ -38,34 +49,10 @@ from ui.theme import level_word
 from ui.views.child_form import ChildForm
 from ui.views.guardians_tab import GuardiansTab
 from ui.views.level_badge import LevelBadge
-from ui.views.messages import show_error, user_message
+from ui.views.messages import confirm, show_error, user_message
+from ui.window_fit import fit_window
 
-FIELD_NAMES_ZH = {
-    "name": "姓名",
-    "gender": "性别",
-    "birth_date": "出生日期",
-    "id_number": "身份证号",
-    "ethnicity": "民族",
-    "hukou": "户籍",
-    "address": "现住址",
-    "village_code": "村代码",
-    "town_code": "乡镇代码",
-    "school": "学校",
-    "grade": "年级",
-    "health": "健康状况",
-    "disability": "残疾",
-    "psych_screenings": "心理筛查",
-    "categories": "类别",
-    "guardians": "监护人",
-    "support": "救助保障",
-    "caring_mother": "爱心妈妈",
-    "status": "档案状态",
-    "transfer": "转移",
-    "closure_reason": "关闭原因",
-    "notes": "备注",
-    "opened_on": "建档日期",
-    "demo": "演示标记",
-}
+FIELD_NAMES_ZH = FIELD_LABELS_ZH  # (the stored fields as people call them)
 
 
 @dataclass(frozen=True)
@@ -75,7 +62,8 @@ class _Loaded:
     visits: list[Stored[Visit]]
     cases: list[Stored[Case]]
     attachments: list[Revision]
-    history: list[HistoryEntry]
+    history: list[TimelineEntry]
+    assessment_labels: dict[str, str]  # record id -> 困境儿童家庭监护能力评估表（第1版）
 
 
 class ChildFileDialog(QDialog):
@@ -93,6 +81,8 @@ class ChildFileDialog(QDialog):
         self.setWindowTitle(self.tr("儿童档案") if child_id else self.tr("新建儿童档案"))
         self.desk = desk
         self.child_id = child_id
+        self.base_revision: int | None = None  # the revision the form was loaded from
+        self.archived = False
         self._dirty = False
         self._level: str | None = None
 
@@ -130,6 +120,18 @@ class ChildFileDialog(QDialog):
         self.print_blank.setToolTip(self.tr("不带电脑入户时，可在纸上填写，回来后再录入。"))
         self.new_visit = QPushButton(self.tr("记录走访"))
         self.new_visit.setObjectName("new_visit")
+        self.edit_visit = QPushButton(self.tr("修改"))
+        self.edit_visit.setObjectName("edit_visit")
+        self.edit_visit.setToolTip(self.tr("修改选中的走访记录（也可以双击记录）"))
+        self.delete_visit = QPushButton(self.tr("删除"))
+        self.delete_visit.setObjectName("delete_visit")
+        self.reprint_visit = QPushButton(self.tr("打印"))
+        self.reprint_visit.setObjectName("reprint_visit")
+        visit_buttons = QWidget()
+        visit_row = QHBoxLayout(visit_buttons)
+        visit_row.setContentsMargins(0, 0, 0, 0)
+        for button in (self.edit_visit, self.delete_visit, self.reprint_visit):
+            visit_row.addWidget(button)
         self.new_case = QPushButton(self.tr("新建个案"))
         self.new_case.setObjectName("new_case")
         self.add_attachment = QPushButton(self.tr("添加照片或扫描件"))
@@ -148,7 +150,9 @@ class ChildFileDialog(QDialog):
             self._tab(self.assessments_list, extra=assessment_buttons, below=self.level_trend),
             self.tr("评估"),
         )
-        self.tabs.addTab(self._tab(self.visits_list, self.new_visit), self.tr("走访"))
+        self.tabs.addTab(
+            self._tab(self.visits_list, self.new_visit, extra=visit_buttons), self.tr("走访")
+        )
         self.tabs.addTab(self._tab(self.cases_list, self.new_case), self.tr("个案"))
         self.tabs.addTab(self._tab(self.attachments_list, self.add_attachment), self.tr("附件"))
         self.tabs.addTab(self._tab(self.history_list), self.tr("历史"))
@@ -160,6 +164,12 @@ class ChildFileDialog(QDialog):
         close.setObjectName("close_child")
         self.print_button = QPushButton(self.tr("打印档案表"))
         self.print_button.setObjectName("print_child")
+        self.archive_button = QPushButton(self.tr("归档…"))
+        self.archive_button.setObjectName("archive_child")
+        self.archive_button.setToolTip(
+            self.tr("迁出、年满18周岁、重复建档、死亡等：档案不再出现在名单和待办中，可以恢复")
+        )
+        self.archive_button.setEnabled(False)
         self.status = QLabel("")
         self.status.setObjectName("status")
         top = QHBoxLayout()
@@ -168,6 +178,7 @@ class ChildFileDialog(QDialog):
         top.addStretch(1)
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.archive_button)
         bottom.addWidget(self.print_button)
         bottom.addWidget(self.save_button)
         bottom.addWidget(close)
@@ -175,7 +186,7 @@ class ChildFileDialog(QDialog):
         layout.addLayout(top)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(bottom)
-        self.resize(1000, 720)
+        fit_window(self, 1000, 720)
 
         self.save_button.clicked.connect(self.save)
         self.print_button.clicked.connect(self.print_sheet)
@@ -183,6 +194,10 @@ class ChildFileDialog(QDialog):
         self.form.edited.connect(self._mark_dirty)
         self.guardians.edited.connect(self._mark_dirty)
         self.new_visit.clicked.connect(lambda: self._open_visit(None))
+        self.edit_visit.clicked.connect(lambda: self._open_visit(self._selected(self.visits_list)))
+        self.delete_visit.clicked.connect(self._delete_visit)
+        self.reprint_visit.clicked.connect(self._reprint_visit)
+        self.archive_button.clicked.connect(self._archive_or_restore)
         self.visits_list.itemActivated.connect(
             lambda item: self._open_visit(item.data(Qt.ItemDataRole.UserRole))
         )
@@ -202,6 +217,9 @@ class ChildFileDialog(QDialog):
         self._set_saved_tabs_enabled(child_id is not None)
         self._draft = draft
         self.reload()
+        if child_id is None:  # 新建档案: type the name straight away
+            self.form.name.setFocus()
+            QTimer.singleShot(0, self.form.name, self.form.name.setFocus)
 
     # ----- layout helpers -------------------------------------------------------------------
 
@@ -249,14 +267,17 @@ class ChildFileDialog(QDialog):
 
         def load() -> _Loaded:
             if child_id is None:
-                return _Loaded(None, [], [], [], [], [])
+                return _Loaded(None, [], [], [], [], [], {})
+            service = desk.assessments
+            assessments = service.list_all(child_id)
             return _Loaded(
                 desk.children.get(child_id),
-                desk.assessments.list_all(child_id),
+                assessments,
                 desk.visits.list_all(child_id),
                 desk.cases.list_all(child_id),
                 desk.children.attachments(child_id),
-                desk.children.history(child_id),
+                child_timeline(desk.vault, child_id, desk.definitions.questionnaires()),
+                {s.record_id: service.label_for(s.value) for s in assessments},
             )
 
         desk.runner.submit(load, self._show, lambda err: show_error(self, err))
@@ -264,9 +285,19 @@ class ChildFileDialog(QDialog):
     def _show(self, loaded: _Loaded) -> None:
         if loaded.child is not None:
             child = loaded.child.value
-            self.header.setText(f"{child.name}　{child.age_on(self.desk.today())}岁")
-            self.form.load(child)
-            self.guardians.load(child.guardians)
+            header = f"{child.name}　{child.age_on(self.desk.today())}岁"
+            if child.archive is not None:
+                header += self.tr("　（已归档：{0}）").format(child.archive.text_zh())
+            self.header.setText(header)
+            self.archived = child.archived
+            self.archive_button.setText(self.tr("恢复档案") if child.archived else self.tr("归档…"))
+            self.archive_button.setEnabled(True)
+            if not self._dirty or self.base_revision is None:
+                # unsaved edits are never overwritten by a reload (e.g. after a visit is saved);
+                # their save is checked against the revision they were made on
+                self.form.load(child)
+                self.guardians.load(child.guardians)
+                self.base_revision = loaded.child.revision
         if self._draft is not None:  # unsaved input kept across an auto-lock
             restored = ChildFile.from_json(self._draft)
             self.form.load(restored)
@@ -294,7 +325,7 @@ class ChildFileDialog(QDialog):
                         if s.value.status == FINISHED
                         else "草稿（未完成，双击继续）"
                     )
-                    + f"　{s.value.definition_id} v{s.value.definition_version}",
+                    + f"　{loaded.assessment_labels.get(s.record_id, '')}",
                 )
                 for s in reversed(loaded.assessments)
             ],
@@ -330,20 +361,13 @@ class ChildFileDialog(QDialog):
         )
         self._fill(
             self.history_list,
-            [(str(h.revision), self._history_text(h)) for h in reversed(loaded.history)],
+            [(h.record_id, self._history_text(h)) for h in loaded.history],
         )
 
-    def _history_text(self, entry: HistoryEntry) -> str:
+    @staticmethod
+    def _history_text(entry: TimelineEntry) -> str:
         when = datetime.fromtimestamp(entry.changed_at_ms / 1000, tz=UTC).astimezone()
-        if entry.deleted:
-            what = "删除了档案"
-        elif entry.revision == 1:
-            what = "建立了档案"
-        else:
-            what = "修改了 " + "、".join(
-                FIELD_NAMES_ZH.get(c.field, c.field) for c in entry.changes
-            )
-        return f"{when:%Y-%m-%d %H:%M}　{entry.author}　{what}"
+        return f"{when:%Y-%m-%d %H:%M}　{entry.author}　{entry.text_zh}"
 
     @staticmethod
     def _fill(widget: QListWidget, rows: list[tuple[str, str]]) -> None:
@@ -361,18 +385,28 @@ class ChildFileDialog(QDialog):
     def save(self) -> None:
         child = self.current_value()
         child_id = self.child_id
+        base_revision = self.base_revision
         desk = self.desk
+        typed = self.form.identity_problems()  # a date not typed in full, ID disagreements
+        if typed:
+            identity = {"birth_date", "gender", "id_number"}
+            others = [p for p in child.problems(desk.today()) if p.field not in identity]
+            self.form.show_problems(typed + others)
+            self.tabs.setCurrentIndex(0)
+            self.status.setText(self.tr("没有保存：请按红字提示修改后再保存"))
+            return
 
         def save() -> Stored[ChildFile]:
             if child_id is None:
                 return desk.children.create(child)
-            return desk.children.update(child_id, child)
+            return desk.children.update(child_id, child, base_revision=base_revision)
 
         self.status.setText(self.tr("正在保存…"))
         desk.runner.submit(save, self._saved, self._save_failed)
 
     def _saved(self, stored: Stored[ChildFile]) -> None:
         self.child_id = stored.record_id
+        self.base_revision = stored.revision
         self._dirty = False
         self.status.setText(self.tr("已保存"))
         self.setWindowTitle(self.tr("儿童档案"))
@@ -383,6 +417,9 @@ class ChildFileDialog(QDialog):
         self.reload()
 
     def _save_failed(self, err: BaseException) -> None:
+        if isinstance(err, StaleRevisionError):
+            self._resolve_stale(err)
+            return
         problems = getattr(err, "problems", None)
         if problems is not None and hasattr(err, "message_zh"):
             self.form.show_problems(problems)
@@ -391,6 +428,30 @@ class ChildFileDialog(QDialog):
         else:
             self.status.setText(user_message(err))
             show_error(self, err)
+
+    def _resolve_stale(self, err: StaleRevisionError) -> None:
+        """Someone saved this file after it was opened here: show both values per field, the
+        person chooses, and the choice is saved on top of the newer revision."""
+        from ui.views.stale_dialog import StaleSaveDialog
+
+        self.status.setText(self.tr("没有保存：这份档案在别处又被保存过，请选择保留哪些内容"))
+        dialog = StaleSaveDialog(
+            err,
+            what=self.tr("档案"),
+            label=lambda name: FIELD_LABELS_ZH.get(name, name),
+            text=field_text_zh,
+            parent=self,
+        )
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            self.status.setText(self.tr("没有保存：档案在别处改过，您的修改还在，请核对后再保存"))
+            return
+        merged = ChildFile.from_json(
+            resolve(self.current_value().to_json(), err, dialog.take_theirs())
+        )
+        self.form.load(merged)
+        self.guardians.load(merged.guardians)
+        self.base_revision = err.current_revision
+        self.save()
 
     def draft(self) -> dict[str, Any] | None:
         """Unsaved input, to keep encrypted across an auto-lock."""
@@ -427,11 +488,15 @@ class ChildFileDialog(QDialog):
         if child_id is None:
             return
 
+        if record_id == "":  # 修改 with nothing selected
+            QMessageBox.information(
+                self, self.tr("修改走访记录"), self.tr("请先在列表中选中一条走访记录。")
+            )
+            return
+        visits = self.desk.visits
+
         def find() -> Stored[Visit] | None:
-            if record_id is None:
-                return None
-            found = [v for v in self.desk.visits.list_all(child_id) if v.record_id == record_id]
-            return found[0] if found else None
+            return None if record_id is None else visits.get(record_id)
 
         def open_dialog(stored: Stored[Visit] | None) -> None:
             dialog = VisitDialog(self.desk, child_id, self._level, stored, self)
@@ -440,6 +505,84 @@ class ChildFileDialog(QDialog):
             dialog.exec()
 
         self.desk.runner.submit(find, open_dialog, lambda err: show_error(self, err))
+
+    @staticmethod
+    def _selected(widget: QListWidget) -> str:
+        item = widget.currentItem()
+        return str(item.data(Qt.ItemDataRole.UserRole)) if item is not None else ""
+
+    def _delete_visit(self) -> None:
+        item = self.visits_list.currentItem()
+        if item is None:
+            QMessageBox.information(
+                self, self.tr("删除走访记录"), self.tr("请先在列表中选中要删除的走访记录。")
+            )
+            return
+        record_id = str(item.data(Qt.ItemDataRole.UserRole))
+        dialog = ReasonDialog(
+            self.tr("删除走访记录"),
+            self.tr(
+                "确定要删除这条走访记录吗？\n{0}\n删除后它不再出现在列表中，但仍保留在历史记录里。"
+            ).format(item.text()),
+            self.tr("删除的原因（必填）："),
+            self.tr("删除"),
+            self,
+        )
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        reason = dialog.reason()
+        visits = self.desk.visits
+        self.desk.runner.submit(
+            lambda: visits.delete(record_id, reason=reason),
+            lambda _none: self._changed(),
+            lambda err: show_error(self, err),
+        )
+
+    def _reprint_visit(self) -> None:
+        record_id = self._selected(self.visits_list)
+        if not record_id:
+            QMessageBox.information(
+                self, self.tr("打印走访记录"), self.tr("请先在列表中选中要打印的走访记录。")
+            )
+            return
+        self.print_visit(record_id)
+
+    def _archive_or_restore(self) -> None:
+        child_id = self.child_id
+        if child_id is None:
+            return
+        if self._dirty:
+            QMessageBox.information(
+                self,
+                self.tr("归档"),
+                self.tr("档案有修改还没有保存。请先保存（或关闭时不保存），再归档或恢复。"),
+            )
+            return
+        children = self.desk.children
+        if self.archived:
+            if not confirm(
+                self,
+                self.tr("恢复档案"),
+                self.tr("恢复后，这份档案重新出现在儿童名单和待办中。确定恢复吗？"),
+                self.tr("恢复"),
+            ):
+                return
+            task = lambda: children.restore(child_id)  # noqa: E731
+        else:
+            dialog = ArchiveDialog(self)
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return
+            reason, note = dialog.value()
+            task = lambda: children.archive(child_id, reason, note=note)  # noqa: E731
+
+        def done(stored: Stored[ChildFile]) -> None:
+            self.base_revision = stored.revision
+            self.status.setText(
+                self.tr("已恢复") if not stored.value.archived else self.tr("已归档")
+            )
+            self._changed()
+
+        self.desk.runner.submit(task, done, lambda err: show_error(self, err))
 
     def _open_assessment(self, record_id: str | None) -> None:
         if self.child_id is None:
@@ -609,3 +752,85 @@ class ChildFileDialog(QDialog):
             viewer.exec()
 
         self.desk.runner.submit(read, show, lambda err: show_error(self, err))
+
+
+class ReasonDialog(QDialog):
+    """A confirmation that needs a reason (删除走访记录): the button is enabled once typed."""
+
+    def __init__(
+        self, title: str, text: str, prompt: str, ok_text: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("reason_dialog")
+        self.setWindowTitle(title)
+        message = QLabel(text)
+        message.setWordWrap(True)
+        message.setTextFormat(Qt.TextFormat.PlainText)
+        self.reason_edit = QLineEdit()
+        self.reason_edit.setObjectName("reason")
+        self.reason_edit.setPlaceholderText(self.tr("如：录错了儿童、重复录入"))
+        buttons = QDialogButtonBox()
+        self.ok = buttons.addButton(ok_text, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok.setObjectName("reason_ok")
+        buttons.addButton(self.tr("取消"), QDialogButtonBox.ButtonRole.RejectRole)
+        self.ok.setEnabled(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(message)
+        layout.addWidget(QLabel(prompt))
+        layout.addWidget(self.reason_edit)
+        layout.addWidget(buttons)
+        self.reason_edit.textChanged.connect(lambda t: self.ok.setEnabled(bool(t.strip())))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.setMinimumWidth(480)
+
+    def reason(self) -> str:
+        return self.reason_edit.text().strip()
+
+
+class ArchiveDialog(QDialog):
+    """归档: a reason (迁出, 年满18周岁, 重复建档, 死亡, 其他 with a note)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("archive_dialog")
+        self.setWindowTitle(self.tr("归档档案"))
+        explain = QLabel(
+            self.tr(
+                "归档后，这份档案不再出现在儿童名单和待办中，也不再提醒走访；"
+                "档案仍然保存在电脑里，也会同步到区里。"
+                "在儿童名单勾选“显示已归档”可以找到它，并可恢复。"
+            )
+        )
+        explain.setWordWrap(True)
+        self.reason_box = QComboBox()
+        self.reason_box.setObjectName("archive_reason")
+        for reason, label in ARCHIVE_REASON_LABELS_ZH.items():
+            self.reason_box.addItem(label, reason.value)
+        self.note = QLineEdit()
+        self.note.setObjectName("archive_note")
+        self.note.setPlaceholderText(self.tr("选“其他”时必填；也可补充说明"))
+        form = QFormLayout()
+        form.addRow(self.tr("归档原因"), self.reason_box)
+        form.addRow(self.tr("说明"), self.note)
+        buttons = QDialogButtonBox()
+        self.ok = buttons.addButton(self.tr("归档"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok.setObjectName("archive_ok")
+        buttons.addButton(self.tr("取消"), QDialogButtonBox.ButtonRole.RejectRole)
+        layout = QVBoxLayout(self)
+        layout.addWidget(explain)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.reason_box.currentIndexChanged.connect(self._check)
+        self.note.textChanged.connect(self._check)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.setMinimumWidth(480)
+        self._check()
+
+    def _check(self) -> None:
+        other = self.reason_box.currentData() == ArchiveReason.OTHER.value
+        self.ok.setEnabled(not other or bool(self.note.text().strip()))
+
+    def value(self) -> tuple[ArchiveReason, str]:
+        return ArchiveReason(self.reason_box.currentData()), self.note.text().strip()

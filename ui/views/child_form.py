@@ -11,7 +11,6 @@ from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -27,7 +26,9 @@ from PySide6.QtWidgets import (
 from app.domain.categories import CATEGORY_LABELS_ZH, ChildCategory
 from app.domain.child_file import CaringMother, ChildFile, Disability, Gender
 from app.domain.child_recognition import recognize
+from app.domain.id_number import InvalidIdNumberError, id_consistency_problems, parse_id_number
 from app.domain.problems import FieldProblem
+from ui.views.date_field import DateField
 
 DISABILITY_KINDS = ("", "视力", "听力", "言语", "肢体", "智力", "精神", "多重")
 
@@ -60,14 +61,14 @@ class ChildForm(QWidget):
         self.gender.setObjectName("gender")
         self.gender.addItem(self.tr("男"), Gender.MALE.value)
         self.gender.addItem(self.tr("女"), Gender.FEMALE.value)
-        self.birth_date = QDateEdit()
+        # Empty until typed (or read from the ID number); the calendar opens 8 years back.
+        self.birth_date = DateField(None, calendar_start=date(today.year - 8, 1, 1))
         self.birth_date.setObjectName("birth_date")
-        self.birth_date.setDisplayFormat("yyyy-MM-dd")
-        self.birth_date.setCalendarPopup(True)
-        self.birth_date.setDate(qdate(date(today.year - 8, 1, 1)))
         self.id_number = QLineEdit()
         self.id_number.setObjectName("id_number")
-        self.id_number.setPlaceholderText(self.tr("18 位；暂时没有可先不填"))
+        self.id_number.setPlaceholderText(
+            self.tr("18 位，填好后自动读出出生日期和性别；暂时没有可先不填")
+        )
         self.ethnicity = QLineEdit("汉族")
         self.ethnicity.setObjectName("ethnicity")
         self.hukou = QLineEdit()
@@ -178,7 +179,11 @@ class ChildForm(QWidget):
         ):
             widget.textEdited.connect(self._changed)
         self.gender.currentIndexChanged.connect(self._changed)
-        self.birth_date.dateChanged.connect(self._changed)
+        self.birth_date.edited.connect(self._changed)
+        self.birth_date.date_changed.connect(self._changed)
+        self.id_number.textEdited.connect(self._id_typed)
+        self.gender.currentIndexChanged.connect(self._check_identity)
+        self.birth_date.edited.connect(self._check_identity)
         self.notes.textChanged.connect(self._changed)
         self.disability_kind.currentIndexChanged.connect(self._changed)
         self.disability_grade.valueChanged.connect(self._changed)
@@ -186,6 +191,57 @@ class ChildForm(QWidget):
     def _changed(self) -> None:
         if not self._loading:  # filling the form is not an edit
             self.edited.emit()
+
+    # ----- the ID number, birth date and gender, checked as they are typed -----------------------
+
+    def _id_typed(self, _text: str) -> None:
+        """A valid ID number fills the birth date and gender it carries."""
+        try:
+            info = parse_id_number(self.id_number.text(), today=self._today)
+        except InvalidIdNumberError:
+            self._check_identity()
+            return
+        self.birth_date.set_value(info.birth_date)
+        self.gender.setCurrentIndex(max(0, self.gender.findData(info.gender)))
+        self._check_identity()
+
+    def identity_problems(self) -> list[FieldProblem]:
+        """Problems with the birth date as typed, and the birth date or gender disagreeing
+        with a valid ID number (an ID number still being typed is not yet a problem)."""
+        found: list[FieldProblem] = []
+        problem = self.birth_date.problem()
+        birth = self.birth_date.value()
+        if problem:
+            found.append(FieldProblem("birth_date", problem, "birth date is not a date"))
+        elif birth is None:
+            found.append(
+                FieldProblem(
+                    "birth_date",
+                    "请填写出生日期（填好身份证号会自动读出）。",
+                    "the birth date is required",
+                )
+            )
+        text = self.id_number.text().strip()
+        try:
+            info = parse_id_number(text, today=self._today) if text else None
+        except InvalidIdNumberError as err:
+            if len(text.replace(" ", "")) >= 18:  # typed in full: say what is wrong
+                found.append(FieldProblem("id_number", err.message_zh, err.message_en))
+            info = None
+        if info is not None:
+            found += id_consistency_problems(
+                info, birth_date=birth, gender=str(self.gender.currentData())
+            )
+        return found
+
+    def _check_identity(self) -> None:
+        found = {p.field: p.message_zh for p in self.identity_problems()}
+        if self.birth_date.is_empty():
+            found.pop("birth_date", None)  # not typed yet: said when saving
+        for field in ("birth_date", "gender", "id_number"):
+            label = self.errors[field]
+            label.setText(found.get(field, ""))
+            label.setVisible(field in found)
 
     def _row(self, form: QFormLayout, label: str, widget: QWidget, field: str) -> None:
         error = QLabel("")
@@ -215,7 +271,7 @@ class ChildForm(QWidget):
         self._base = child
         self.name.setText(child.name)
         self.gender.setCurrentIndex(0 if child.gender == Gender.MALE else 1)
-        self.birth_date.setDate(qdate(child.birth_date))
+        self.birth_date.set_value(child.birth_date)
         self.id_number.setText(child.id_number)
         self.ethnicity.setText(child.ethnicity)
         self.hukou.setText(child.hukou)
@@ -260,7 +316,7 @@ class ChildForm(QWidget):
             base,
             name=self.name.text().strip(),
             gender=Gender(self.gender.currentData()),
-            birth_date=pydate(self.birth_date.date()),
+            birth_date=self.birth_date.value() or base.birth_date,
             id_number=self.id_number.text().strip(),
             ethnicity=self.ethnicity.text().strip(),
             hukou=self.hukou.text().strip(),

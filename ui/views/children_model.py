@@ -51,6 +51,7 @@ class Row:
     overdue: bool
     case_stage: str
     haystack: str  # lower-case name, full pinyin, initials and ID number
+    archived: bool = False  # 归档: listed only when 显示已归档 is ticked
 
 
 def make_rows(summaries: Iterable[ChildSummary], schedule: VisitSchedule, today: date) -> list[Row]:
@@ -81,6 +82,7 @@ def make_rows(summaries: Iterable[ChildSummary], schedule: VisitSchedule, today:
                 if s.open_case_stage
                 else "",
                 haystack=f"{name}|{full}|{initials}|{str(data.get('id_number') or '').lower()}",
+                archived=s.archived,
             )
         )
     return rows
@@ -92,8 +94,11 @@ class Filters:
     level: str | None = None  # "none" for not yet assessed
     category: str | None = None
     overdue_only: bool = False
+    show_archived: bool = False
 
     def accepts(self, row: Row) -> bool:
+        if row.archived and not self.show_archived:
+            return False
         if self.text and self.text not in row.haystack:
             return False
         if self.level is not None and (row.level or "none") != self.level:
@@ -145,7 +150,11 @@ class ChildrenModel(QAbstractTableModel):
         self._apply()
 
     def total(self) -> int:
-        return len(self._rows)
+        """Children in the list (archived files are not counted)."""
+        return sum(1 for r in self._rows if not r.archived)
+
+    def archived_total(self) -> int:
+        return sum(1 for r in self._rows if r.archived)
 
     def row_at(self, row: int) -> Row:
         return self._visible[row]
@@ -180,7 +189,7 @@ class ChildrenModel(QAbstractTableModel):
                 row.last_visit.isoformat() if row.last_visit else "未走访",
                 (("已逾期 " if row.overdue else "") + row.next_due.isoformat())
                 if row.next_due
-                else "—",
+                else ("已归档" if row.archived else "—"),
                 row.case_stage or "—",
             )[column]
         if role == LEVEL_ROLE:
@@ -189,6 +198,8 @@ class ChildrenModel(QAbstractTableModel):
             return row.summary.child_id
         if role == Qt.ItemDataRole.ForegroundRole and column == 6 and row.overdue:
             return QBrush(OVERDUE_COLOUR)
+        if role == Qt.ItemDataRole.ForegroundRole and row.archived:
+            return QBrush(Qt.GlobalColor.gray)
         if role == Qt.ItemDataRole.ToolTipRole and column == 4:
             return {
                 "red": "红：家庭监护能力缺失",

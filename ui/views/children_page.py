@@ -78,6 +78,11 @@ class ChildrenPage(QWidget):
             self.category_filter.addItem(label, category.value)
         self.overdue_only = QCheckBox(self.tr("只看逾期"))
         self.overdue_only.setObjectName("overdue_only")
+        self.show_archived = QCheckBox(self.tr("显示已归档"))
+        self.show_archived.setObjectName("show_archived")
+        self.show_archived.setToolTip(
+            self.tr("已归档的档案（迁出、年满18周岁、重复建档等）也列出，可打开后恢复")
+        )
         self.add_button = QPushButton(self.tr("＋ 新建档案"))
         self.add_button.setObjectName("new_child")
         self.count = QLabel("")
@@ -106,6 +111,7 @@ class ChildrenPage(QWidget):
         filters.addWidget(self.level_filter)
         filters.addWidget(self.category_filter)
         filters.addWidget(self.overdue_only)
+        filters.addWidget(self.show_archived)
         filters.addWidget(self.add_button)
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
@@ -116,6 +122,7 @@ class ChildrenPage(QWidget):
         self.level_filter.currentIndexChanged.connect(self._filters_changed)
         self.category_filter.currentIndexChanged.connect(self._filters_changed)
         self.overdue_only.toggled.connect(self._filters_changed)
+        self.show_archived.toggled.connect(self._filters_changed)
         self.table.doubleClicked.connect(self._open_selected)
         self.table.activated.connect(self._open_selected)
         self.add_button.clicked.connect(self.new_child)
@@ -145,6 +152,7 @@ class ChildrenPage(QWidget):
                 level=self.level_filter.currentData(),
                 category=self.category_filter.currentData(),
                 overdue_only=self.overdue_only.isChecked(),
+                show_archived=self.show_archived.isChecked(),
             )
         )
         self._update_count()
@@ -153,6 +161,9 @@ class ChildrenPage(QWidget):
         shown, total = self.model.rowCount(), self.model.total()
         overdue = sum(1 for r in range(shown) if self.model.row_at(r).overdue)
         text = self.tr("共 {0} 名儿童").format(total)
+        archived = self.model.archived_total()
+        if archived:
+            text += self.tr("（另有已归档 {0} 份）").format(archived)
         if shown != total:
             text += self.tr("，显示 {0} 名").format(shown)
         if overdue:

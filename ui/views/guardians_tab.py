@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLineEdit,
     QPushButton,
     QTableWidget,
@@ -32,7 +33,7 @@ class GuardianDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("guardian_dialog")
         self.setWindowTitle(self.tr("监护人 / 实际抚养人"))
-        g = guardian or Guardian(GuardianRelation.MOTHER)
+        g = guardian or Guardian(next(iter(RELATION_LABELS_ZH)))  # the list's first: 父亲
         self._facts = dict(g.facts)
         self.relation = QComboBox()
         self.relation.setObjectName("relation")
@@ -106,9 +107,13 @@ class GuardiansTab(QWidget):
         )
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        # 关系, 姓名, 电话 and 身份 as wide as their text (11 digits at any text size); 情况 takes
+        # the rest
+        for column in (0, 1, 2, 4):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
-        self.table.setColumnWidth(3, 260)
         add = QPushButton(self.tr("添加"))
         add.setObjectName("add_guardian")
         edit = QPushButton(self.tr("修改"))

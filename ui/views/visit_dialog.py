@@ -3,13 +3,11 @@ rules; print from here."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -22,10 +20,18 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.schedule import DueInfo
-from app.domain.visit import VISIT_FORM_LABELS_ZH, Observations, Visit, VisitForm
+from app.domain.visit import (
+    FIELD_LABELS_ZH,
+    VISIT_FORM_LABELS_ZH,
+    Observations,
+    Visit,
+    VisitForm,
+    field_text_zh,
+)
+from app.services.stale import StaleRevisionError, resolve
 from app.services.stored import Stored
 from ui.desk_services import DeskServices
-from ui.views.child_form import pydate, qdate
+from ui.views.date_field import DateField
 from ui.views.messages import show_error, user_message
 
 
@@ -43,21 +49,21 @@ class VisitDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("visit_dialog")
-        self.setWindowTitle(self.tr("走访记录"))
+        self.setWindowTitle(self.tr("修改走访记录") if visit else self.tr("走访记录"))
         self._desk = desk
         self._child_id = child_id
         self._level = level
         self._record_id = visit.record_id if visit else None
+        self.base_revision = visit.revision if visit else None  # the revision being edited
         today = desk.today()
         v = visit.value if visit else Visit(child_id, today, VisitForm.HOME)
-        self.on = QDateEdit(qdate(v.on))
+        self._demo = v.demo
+        self.on = DateField(v.on, calendar_start=today)
         self.on.setObjectName("visit_date")
-        self.on.setDisplayFormat("yyyy-MM-dd")
-        self.on.setCalendarPopup(True)
         self.form = QComboBox()
         self.form.setObjectName("visit_form")
-        for form, label in VISIT_FORM_LABELS_ZH.items():
-            self.form.addItem(label, form.value)
+        for kind, label in VISIT_FORM_LABELS_ZH.items():
+            self.form.addItem(label, kind.value)
         self.form.setCurrentIndex(self.form.findData(v.form.value))
         self.met = QLineEdit("、".join(v.met))
         self.met.setObjectName("met")
@@ -79,10 +85,8 @@ class VisitDialog(QDialog):
         self.follow_up.setObjectName("follow_up")
         for box in (self.problems, self.help_given):
             box.setFixedHeight(self.fontMetrics().height() * 3)
-        self.next_on = QDateEdit()
+        self.next_on = DateField(None, calendar_start=today)
         self.next_on.setObjectName("next_visit_date")
-        self.next_on.setDisplayFormat("yyyy-MM-dd")
-        self.next_on.setCalendarPopup(True)
         self.proposal = QLabel("")
         self.proposal.setObjectName("proposal")
         self.proposal.setProperty("role", "hint")
@@ -123,16 +127,18 @@ class VisitDialog(QDialog):
         buttons.accepted.connect(lambda: self._save(print_after=False))
         buttons.rejected.connect(self.reject)
         self.print_button.clicked.connect(lambda: self._save(print_after=True))
-        self.on.dateChanged.connect(self._propose)
+        self.on.date_changed.connect(self._propose)
         if v.next_visit_on:
-            self.next_on.setDate(qdate(v.next_visit_on))
+            self.next_on.set_value(v.next_visit_on)
             self._propose(set_date=False)
         else:
             self._propose()
         self.setMinimumWidth(560)
 
     def _propose(self, *_args: object, set_date: bool = True) -> None:
-        on = pydate(self.on.date())
+        on = self.on.value()
+        if on is None:
+            return
 
         def propose() -> DueInfo:
             return self._desk.visits.propose_next_visit(
@@ -141,7 +147,7 @@ class VisitDialog(QDialog):
 
         def show(info: DueInfo) -> None:
             if set_date:
-                self.next_on.setDate(qdate(info.due))
+                self.next_on.set_value(info.due)
             self.proposal.setText(
                 self.tr("按走访规则，最迟 {0} 前再次走访：{1}").format(
                     info.due.isoformat(), "；".join(info.reasons_zh)
@@ -152,11 +158,24 @@ class VisitDialog(QDialog):
             propose, show, lambda err: self.proposal.setText(user_message(err))
         )
 
+    def load(self, v: Visit) -> None:
+        """Fill the form (after choosing between a newer saved version and this one)."""
+        self.on.set_value(v.on)
+        self.form.setCurrentIndex(self.form.findData(v.form.value))
+        self.met.setText("、".join(v.met))
+        for key, widget in self.observations.items():
+            widget.setText(getattr(v.observations, key))
+        self.problems.setPlainText(v.problems)
+        self.help_given.setPlainText(v.help_given)
+        self.follow_up.setText(v.follow_up)
+        self.next_on.set_value(v.next_visit_on)
+        self._demo = v.demo
+
     def value(self) -> Visit:
         met = [m.strip() for m in self.met.text().replace(",", "、").split("、") if m.strip()]
         return Visit(
             child_id=self._child_id,
-            on=pydate(self.on.date()),
+            on=self.on.value() or self._today(),
             form=VisitForm(self.form.currentData()),
             met=met,
             observations=Observations(
@@ -165,17 +184,30 @@ class VisitDialog(QDialog):
             problems=self.problems.toPlainText().strip(),
             help_given=self.help_given.toPlainText().strip(),
             follow_up=self.follow_up.text().strip(),
-            next_visit_on=pydate(self.next_on.date()),
+            next_visit_on=self.next_on.value(),
+            demo=self._demo,
         )
 
     def _save(self, print_after: bool) -> None:
+        problems = [
+            f"{label}：{problem}"
+            for label, field in (("走访日期", self.on), ("下次走访日期", self.next_on))
+            if (problem := field.problem())
+        ]
+        if self.on.value() is None and not problems:
+            problems.append("请填写走访日期。")
+        if problems:
+            self.error.setText("\n".join(problems))
+            return
         visit = self.value()
         record_id = self._record_id
+        base_revision = self.base_revision
+        visits = self._desk.visits
 
         def save() -> Stored[Visit]:
             if record_id is None:
-                return self._desk.visits.record(visit)
-            return self._desk.visits.update(record_id, replace(visit))
+                return visits.record(visit)
+            return visits.update(record_id, visit, base_revision=base_revision)
 
         def saved(stored: Stored[Visit]) -> None:
             self._record_id = stored.record_id
@@ -185,11 +217,33 @@ class VisitDialog(QDialog):
             self.accept()
 
         def failed(err: BaseException) -> None:
+            if isinstance(err, StaleRevisionError):
+                self._resolve_stale(err, print_after)
+                return
             self.error.setText(user_message(err))
             if not hasattr(err, "message_zh"):
                 show_error(self, err)
 
         self._desk.runner.submit(save, saved, failed)
+
+    def _resolve_stale(self, err: StaleRevisionError, print_after: bool) -> None:
+        """This visit record was saved elsewhere after it was opened here: both values per
+        field, the person chooses, and the choice is saved on top of the newer revision."""
+        from ui.views.stale_dialog import StaleSaveDialog
+
+        dialog = StaleSaveDialog(
+            err,
+            what=self.tr("走访记录"),
+            label=lambda name: FIELD_LABELS_ZH.get(name, name),
+            text=field_text_zh,
+            parent=self,
+        )
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            self.error.setText(self.tr("没有保存：这条走访记录在别处改过，请核对后再保存。"))
+            return
+        self.load(Visit.from_json(resolve(self.value().to_json(), err, dialog.take_theirs())))
+        self.base_revision = err.current_revision
+        self._save(print_after)
 
     def _today(self) -> date:
         return self._desk.today()
