@@ -7,7 +7,13 @@ import argparse
 from collections.abc import Callable, Sequence
 
 from app import app_version
-from app.cli import domain_commands, print_commands, questionnaire_commands, vault_commands
+from app.cli import (
+    backup_commands,
+    domain_commands,
+    print_commands,
+    questionnaire_commands,
+    vault_commands,
+)
 
 # Each group adds its subcommands to the parser; each subcommand sets ``handler``.
 COMMAND_GROUPS: tuple[
@@ -17,6 +23,7 @@ COMMAND_GROUPS: tuple[
     questionnaire_commands.register,
     domain_commands.register,
     print_commands.register,
+    backup_commands.register,
 )
 
 
