@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -160,3 +160,54 @@ def test_recovery_code_only_after_the_right_password(
     page.show_code_button.click()
     page.hide()  # leaving the page hides the code
     assert page.recovery_code.text() == ""
+
+
+# ----- the director's name ----------------------------------------------------------------------
+
+
+def test_director_name_is_changed_in_the_vault_and_signalled(
+    qtbot: QtBot, page: SettingsPage, desk: DeskServices
+) -> None:
+    assert page.director_name.text() == desk.author
+    assert not page.save_name_button.isEnabled()  # nothing to save yet
+    page.director_name.setText("　李春花 ")
+    assert page.save_name_button.isEnabled()
+    with qtbot.waitSignal(page.director_renamed) as renamed:
+        qtbot.mouseClick(page.save_name_button, Qt.MouseButton.LeftButton)
+    assert renamed.args == ["李春花"]
+    assert desk.vault.profile()["name"] == "李春花"
+    assert page.director_name.text() == "李春花"
+    assert "已保存" in page.name_message.text()
+    assert not page.save_name_button.isEnabled()
+    # the password rules now know the new name
+    page.new_password.setText("lichunhua2024")
+    page.old_password.setText(PASSWORD)
+    page.repeat_password.setText("lichunhua2024")
+    page.change_password()
+    assert "名字" in page.new_problems.text()
+
+
+def test_an_empty_director_name_is_refused_beside_the_field(
+    qtbot: QtBot, page: SettingsPage, desk: DeskServices
+) -> None:
+    before = desk.vault.profile()["name"]
+    page.director_name.setText("   ")
+    with qtbot.assertNotEmitted(page.director_renamed):
+        page.save_director_name()
+    assert "请填写" in page.name_message.text() and page.name_message.isVisible()
+    assert desk.vault.profile()["name"] == before
+    qtbot.keyClick(page.director_name, Qt.Key.Key_A)
+    assert page.name_message.text() == ""  # the message goes once the field is edited
+
+
+def test_password_messages_clear_when_the_fields_are_edited(
+    qtbot: QtBot, page: SettingsPage
+) -> None:
+    page.change_password()  # no current password
+    assert "现在的密码" in page.change_message.text()
+    qtbot.keyClick(page.old_password, Qt.Key.Key_A)
+    assert page.change_message.text() == "" and page.change_message.isHidden()
+    page.show_recovery_code()
+    assert page.recovery_message.text()
+    qtbot.keyClick(page.recovery_password, Qt.Key.Key_A)
+    assert page.recovery_message.text() == ""

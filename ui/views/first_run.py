@@ -34,6 +34,7 @@ from sync.laptop.engine import LaptopSync
 from ui.tasks import Runner
 from ui.views.enrollment_form import EnrollmentForm
 from ui.views.messages import ErrorLabel, user_message
+from ui.window_fit import usable_area
 
 RULES_TEXT = (
     "密码至少 8 个字符；不能用常见密码（如 12345678、woaini1314）、同一个字符或连续的字符，"
@@ -75,7 +76,7 @@ class ProfilePage(QWizardPage):
         if wizard is not None and wizard.created is not None and wizard.profile_changed():
             # Back from a later page: the vault already holds the profile, so the change is
             # written there (the wizard moves on when it is stored).
-            self.error.say(self.tr("正在保存…"), error=False)
+            self.error.say(self.tr("正在保存…"), tone="progress")
             wizard.update_profile()
             return False
         return True
@@ -126,7 +127,7 @@ class PasswordPage(QWizardPage):
             self.problems.setText(self.tr("两次输入的密码不一样，请重新输入。"))
             return False
         if wizard.created is None:
-            self.problems.say(self.tr("正在创建加密保险库，请稍候…"), error=False)
+            self.problems.say(self.tr("正在创建加密保险库，请稍候…"), tone="progress")
             wizard.create_vault(text)
             return False  # the wizard moves on when the vault exists
         if wizard.has_password(text):
@@ -134,7 +135,7 @@ class PasswordPage(QWizardPage):
             return True
         # Back from the recovery-code page with a different password: the vault already
         # exists, so its password is changed (the recovery code shown stays valid).
-        self.problems.say(self.tr("正在修改密码，请稍候…"), error=False)
+        self.problems.say(self.tr("正在修改密码，请稍候…"), tone="progress")
         wizard.change_password(text)
         return False  # the wizard moves on when the new password is set
 
@@ -290,7 +291,7 @@ class DistrictPage(QWizardPage):
         if not shiboken6.isValid(self) or not self.isVisible():
             return
         wizard = self._wizard
-        screen = wizard.screen().availableGeometry()
+        screen = usable_area(wizard)  # less a taskbar, even one the window manager hides
         viewport = self.scroll_area.viewport()
         body = self._body
         missing_w = body.minimumSizeHint().width() - viewport.width()

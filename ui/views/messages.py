@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import ClassVar
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QResizeEvent
@@ -58,13 +59,19 @@ class ErrorLabel(QLabel):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.hide()
 
-    def say(self, text: str, *, error: bool = True) -> None:
-        """Show ``text`` (an error, or with ``error=False`` a progress note); '' clears."""
-        role = "error" if error else "hint"
-        if self.property("role") != role:
-            self.setProperty("role", role)
-            self.style().unpolish(self)
-            self.style().polish(self)
+    _TONES: ClassVar[dict[str, str]] = {
+        "error": "color: #c62828;",
+        "progress": "color: #616161;",
+        "ok": "color: #2e7d32; font-weight: bold;",
+    }
+
+    def say(self, text: str, *, tone: str = "error") -> None:
+        """Show ``text``: a mistake (``tone="error"``, red), something under way ("progress",
+        grey) or done ("ok", green). An empty text clears."""
+        self.setProperty("role", "error" if tone == "error" else "hint")
+        sheet = self._TONES[tone]
+        if self.styleSheet() != sheet:
+            self.setStyleSheet(sheet)
         super().setText(text)
         self.setVisible(bool(text))
         self._fit()

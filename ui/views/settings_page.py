@@ -1,7 +1,7 @@
-"""设置: auto-lock time, text size (a real setting that scales the whole UI), change the
-password, and show the recovery code again after the password is re-entered.
+"""设置: the director's name, auto-lock time, text size (a real setting that scales the whole
+UI), change the password, and show the recovery code again after the password is re-entered.
 
-Password work (key derivation) goes through the vault runner; nothing here touches the vault on
+Renaming and password work (key derivation) go through the vault runner; nothing here touches the vault on
 the GUI thread. Mistakes a user can make — a wrong current password, a weak new one, two new
 passwords that differ — are explained beside the fields in plain Chinese.
 """
@@ -28,12 +28,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.problems import DomainValidationError
+from app.services.profile import MAX_NAME_LENGTH, ProfileService, name_problems, normalize_name
 from storage.errors import RecordNotFoundError, VaultError
 from storage.password_policy import PHRASE_ADVICE_ZH, password_problems, password_strength
 from ui.desk_services import DeskServices
 from ui.theme import BASE_POINT_SIZE, TEXT_SCALES
 from ui.ui_settings import UiSettings
-from ui.views.messages import show_error
+from ui.views.messages import ErrorLabel, show_error
 
 MIN_AUTO_LOCK = 1
 MAX_AUTO_LOCK = 120
@@ -47,18 +48,8 @@ def _password_field(name: str) -> QLineEdit:
     return field
 
 
-def _message_label(name: str) -> QLabel:
-    label = QLabel("")
-    label.setObjectName(name)
-    label.setWordWrap(True)
-    label.hide()
-    return label
-
-
-def _show_message(label: QLabel, text: str, *, error: bool) -> None:
-    label.setText(text)
-    label.setStyleSheet("color: #c62828;" if error else "color: #2e7d32; font-weight: bold;")
-    label.setVisible(bool(text))
+def _show_message(label: ErrorLabel, text: str, *, error: bool) -> None:
+    label.say(text, tone="error" if error else "ok")
 
 
 def _is_user_error(err: BaseException) -> bool:
@@ -71,6 +62,7 @@ class SettingsPage(QWidget):
     auto_lock_changed = Signal(int)  # minutes
     text_scale_changed = Signal(float)  # 1.0, 1.25, 1.5
     password_changed = Signal()
+    director_renamed = Signal(str)  # the new name, as stored (the status bar shows it)
 
     def __init__(self, desk: DeskServices, settings: UiSettings) -> None:
         super().__init__()
@@ -80,6 +72,38 @@ class SettingsPage(QWidget):
 
         title = QLabel(self.tr("设置"))
         title.setProperty("role", "title")
+        self._director_name = desk.author
+
+        # ----- the director ------------------------------------------------------------------
+        self.director_name = QLineEdit(desk.author)
+        self.director_name.setObjectName("director_name")
+        self.director_name.setMaxLength(MAX_NAME_LENGTH)
+        self.save_name_button = QPushButton(self.tr("保存姓名"))
+        self.save_name_button.setObjectName("save_director_name")
+        self.save_name_button.setEnabled(False)
+        self.name_message = ErrorLabel("name_message")
+        self.name_message.clear_when_edited(self.director_name)
+        name_hint = QLabel(
+            self.tr(
+                "打印的表格、报表和每条记录的“修改人”都用这个姓名；"
+                "换了儿童主任时，由新的儿童主任改成自己的姓名。"
+            )
+        )
+        name_hint.setProperty("role", "hint")
+        name_hint.setWordWrap(True)
+        village = QLabel(desk.village_code or self.tr("未填"))
+        village.setObjectName("village_code")
+        village.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        director_box = QGroupBox(self.tr("儿童主任"))
+        director_form = QFormLayout(director_box)
+        director_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        name_row = QHBoxLayout()
+        name_row.addWidget(self.director_name, 1)
+        name_row.addWidget(self.save_name_button)
+        director_form.addRow(self.tr("姓名"), name_row)
+        director_form.addRow("", self.name_message)
+        director_form.addRow(self.tr("村（社区）代码"), village)
+        director_form.addRow(name_hint)
 
         # ----- auto-lock ---------------------------------------------------------------------
         self.auto_lock = QSpinBox()
@@ -139,14 +163,13 @@ class SettingsPage(QWidget):
         self.strength = QLabel("")
         self.strength.setObjectName("strength")
         self.strength.setWordWrap(True)
-        self.new_problems = QLabel("")
-        self.new_problems.setObjectName("new_password_problems")
-        self.new_problems.setProperty("role", "error")
-        self.new_problems.setWordWrap(True)
-        self.new_problems.hide()
+        self.new_problems = ErrorLabel("new_password_problems")
         self.change_button = QPushButton(self.tr("修改密码"))
         self.change_button.setObjectName("change_password")
-        self.change_message = _message_label("change_message")
+        self.change_message = ErrorLabel("change_message")
+        self.change_message.clear_when_edited(
+            self.old_password, self.new_password, self.repeat_password
+        )
         password_box = QGroupBox(self.tr("修改密码"))
         password_form = QFormLayout(password_box)
         password_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
@@ -168,7 +191,8 @@ class SettingsPage(QWidget):
         self.hide_code_button = QPushButton(self.tr("隐藏"))
         self.hide_code_button.setObjectName("hide_recovery_code")
         self.hide_code_button.hide()
-        self.recovery_message = _message_label("recovery_message")
+        self.recovery_message = ErrorLabel("recovery_message")
+        self.recovery_message.clear_when_edited(self.recovery_password)
         self.recovery_code = QLabel("")
         self.recovery_code.setObjectName("recovery_code")
         self.recovery_code.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -200,6 +224,7 @@ class SettingsPage(QWidget):
         content = QWidget()
         inner = QVBoxLayout(content)
         inner.setContentsMargins(0, 0, 0, 0)
+        inner.addWidget(director_box)
         inner.addWidget(lock_box)
         inner.addWidget(text_box)
         inner.addWidget(password_box)
@@ -215,6 +240,9 @@ class SettingsPage(QWidget):
         layout.addWidget(title)
         layout.addWidget(scroll, 1)
 
+        self.director_name.textChanged.connect(self._name_edited)
+        self.director_name.returnPressed.connect(self.save_director_name)
+        self.save_name_button.clicked.connect(self.save_director_name)
         self.auto_lock.valueChanged.connect(self._auto_lock_chosen)
         self.text_scale_group.idToggled.connect(self._scale_toggled)
         self.new_password.textChanged.connect(self._update_strength)
@@ -224,6 +252,42 @@ class SettingsPage(QWidget):
         self.recovery_password.returnPressed.connect(self.show_recovery_code)
         self.hide_code_button.clicked.connect(self.hide_recovery_code)
         self._update_strength("")
+
+    # ----- the director's name -----------------------------------------------------------------
+
+    def _name_edited(self, text: str) -> None:
+        self.save_name_button.setEnabled(normalize_name(text) != self._director_name)
+
+    def save_director_name(self) -> None:
+        name = normalize_name(self.director_name.text())
+        if name == self._director_name:
+            return
+        problems = name_problems(name)
+        if problems:
+            self.name_message.say(problems[0].message_zh)
+            self.director_name.setFocus()
+            return
+        self.save_name_button.setEnabled(False)
+        self.name_message.say(self.tr("正在保存…"), tone="progress")
+        vault = self._desk.vault
+        self._desk.runner.submit(
+            lambda: ProfileService(vault).rename(name), self._name_saved, self._name_failed
+        )
+
+    def _name_saved(self, name: str) -> None:
+        self._director_name = name
+        self.director_name.setText(name)
+        self.save_name_button.setEnabled(False)
+        self.name_message.say(self.tr("姓名已保存。"), tone="ok")
+        self.director_renamed.emit(name)
+
+    def _name_failed(self, err: BaseException) -> None:
+        self._name_edited(self.director_name.text())
+        if not _is_user_error(err):
+            self.name_message.clear()
+            show_error(self, err, self.tr("姓名没有保存"))
+            return
+        self.name_message.say(err.message_zh)  # type: ignore[attr-defined]
 
     # ----- auto-lock and text size -------------------------------------------------------------
 
@@ -246,26 +310,25 @@ class SettingsPage(QWidget):
             self.strength.setText(self.tr("至少 8 个字符。") + PHRASE_ADVICE_ZH)
             self.strength.setStyleSheet("color: #616161;")
             return
-        hint = password_strength(text, director_name=self._desk.author)
+        hint = password_strength(text, director_name=self._director_name)
         self.strength.setText(f"{hint.label_zh}。{hint.advice_zh}")
         self.strength.setStyleSheet(f"color: {_STRENGTH_COLOURS[hint.score]};")
-        self.new_problems.hide()
+        self.new_problems.clear()
 
     def change_password(self) -> None:
         old = self.old_password.text()
         new = self.new_password.text()
-        _show_message(self.change_message, "", error=False)
-        self.new_problems.hide()
+        self.change_message.clear()
+        self.new_problems.clear()
         if not old:
             _show_message(self.change_message, self.tr("请先输入现在的密码。"), error=True)
             self.old_password.setFocus()
             return
-        problems = password_problems(new, director_name=self._desk.author)
+        problems = password_problems(new, director_name=self._director_name)
         if problems:
             self.new_problems.setText(
                 "\n".join(p.message_zh for p in problems) + "\n" + PHRASE_ADVICE_ZH
             )
-            self.new_problems.show()
             self.new_password.setFocus()
             return
         if new != self.repeat_password.text():
@@ -281,7 +344,7 @@ class SettingsPage(QWidget):
             )
             return
         self.change_button.setEnabled(False)
-        _show_message(self.change_message, self.tr("正在修改，请稍候…"), error=False)
+        self.change_message.say(self.tr("正在修改，请稍候…"), tone="progress")
         vault = self._desk.vault
         self._desk.runner.submit(
             lambda: vault.change_password(old, new), self._password_done, self._password_failed
@@ -301,7 +364,7 @@ class SettingsPage(QWidget):
     def _password_failed(self, err: BaseException) -> None:
         self.change_button.setEnabled(True)
         if not _is_user_error(err):
-            _show_message(self.change_message, "", error=True)
+            self.change_message.clear()
             show_error(self, err, self.tr("密码没有修改"))
             return
         _show_message(self.change_message, err.message_zh, error=True)  # type: ignore[attr-defined]
@@ -360,7 +423,7 @@ class SettingsPage(QWidget):
         self.recovery_code.clear()
         self.recovery_code.hide()
         self.hide_code_button.hide()
-        _show_message(self.recovery_message, "", error=False)
+        self.recovery_message.clear()
 
     def hideEvent(self, event: QHideEvent) -> None:
         # Leaving the page (or locking) never leaves the code on screen.

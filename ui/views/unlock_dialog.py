@@ -90,6 +90,7 @@ class UnlockDialog(QDialog):
         layout.addWidget(self.unlock_button)
         layout.addWidget(self.forgot_button)
         layout.addWidget(self.pending_box)
+        layout.addStretch(1)  # room a cleared message leaves goes below, not between the rows
         self.setMinimumWidth(380)
 
         self.unlock_button.clicked.connect(self._unlock)
@@ -120,7 +121,7 @@ class UnlockDialog(QDialog):
             return
         password = self.password.text()
         self.unlock_button.setEnabled(False)
-        self.message.say(self.tr("正在解锁…"), error=False)
+        self.message.say(self.tr("正在解锁…"), tone="progress")
         self._runner.submit(
             lambda: Vault.unlock(self._data_dir, password), self._unlocked, self._failed
         )
@@ -257,7 +258,7 @@ class RecoveryDialog(QDialog):
             self.message.setText(self.tr("两次输入的新密码不一样，请重新输入。"))
             return
         code, password = self.code.text(), self.new_password.text()
-        self.message.say(self.tr("正在核对恢复码…"), error=False)
+        self.message.say(self.tr("正在核对恢复码…"), tone="progress")
         self._runner.submit(
             lambda: Vault.recover(self._data_dir, code, password), self._done, self._failed
         )
