@@ -18,7 +18,7 @@ from contextlib import contextmanager
 
 from PySide6.QtCore import QMargins, QRect, QSize, Qt
 from PySide6.QtGui import QGuiApplication, QScreen
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QFrame, QLayout, QScrollArea, QWidget
 
 # Kept free at the bottom when the window manager reports the whole screen as available (no
 # taskbar, an auto-hiding one, or a window manager that does not say): a taskbar is ~30–40 px.
@@ -96,10 +96,17 @@ def client_limit(window: QWidget) -> QSize:
     )
 
 
-def fit_window(window: QWidget, width: int, height: int, *, maximise: bool = False) -> QSize:
-    """Size ``window`` to ``width`` × ``height`` (its preferred client size), clamped to the
-    screen it opens on, and centre it there. With ``maximise`` (the main window), a window
-    whose preferred size does not fit opens maximised. Returns the size given."""
+def fit_window(
+    window: QWidget, width: int | None = None, height: int | None = None, *, maximise: bool = False
+) -> QSize:
+    """Size ``window`` to ``width`` × ``height`` (its preferred client size; by default what
+    its layout asks for), clamped to the screen it opens on, and centre it there. With
+    ``maximise`` (the main window), a window whose preferred size does not fit opens
+    maximised. Returns the size given."""
+    if width is None or height is None:
+        hint = window.sizeHint().expandedTo(window.minimumSizeHint())
+        width = hint.width() if width is None else width
+        height = hint.height() if height is None else height
     window.setProperty(_PREFERRED, QSize(width, height))
     window.setProperty(_MAXIMISE, maximise)
     return refit(window)
@@ -129,3 +136,33 @@ def centre(window: QWidget) -> None:
     x = area.left() + max(0, (area.width() - outer_w) // 2)
     y = area.top() + max(0, (area.height() - outer_h) // 2)
     window.move(x, y)  # a top-level's pos() is its frame's top-left corner
+
+
+class _BodyScrollArea(QScrollArea):
+    """Asks for its content's whole size (a plain QScrollArea asks for at most 24 lines), so a
+    window that fits on the screen shows its page without a scroll bar."""
+
+    def sizeHint(self) -> QSize:
+        content = self.widget()
+        if content is None:
+            return super().sizeHint()
+        hint = content.sizeHint().expandedTo(content.minimumSizeHint())
+        margins = self.contentsMargins()
+        return QSize(
+            hint.width() + margins.left() + margins.right(),
+            hint.height() + margins.top() + margins.bottom(),
+        )
+
+
+def scrolling(content: QWidget | QLayout) -> QScrollArea:
+    """``content`` in a frameless scroll area that stretches it: a page body that scrolls on a
+    small screen (or at 特大 text) instead of making its window taller than the screen."""
+    if isinstance(content, QLayout):
+        holder = QWidget()
+        holder.setLayout(content)
+        content = holder
+    area = _BodyScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(content)
+    return area
