@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from ui.caseload_store import CaseloadStore
 from ui.desk_services import DeskServices
+from ui.window_fit import fit_window
 
 NAV_ITEMS = ("儿童档案", "待办", "个案", "同步", "报表", "设置")
 
@@ -80,7 +81,7 @@ class MainWindow(QMainWindow):
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.nav.setCurrentRow(0)
         store.loading.connect(self._show_loading)
-        self.resize(1180, 760)
+        fit_window(self, 1180, 760, maximise=True)
         self._allow_close: Callable[[], bool] | None = None
 
     def _fit_navigation(self) -> None:

@@ -56,6 +56,7 @@ from ui.views.widgets import OptionalDateEdit
 from ui.views.widgets import clear_layout as _clear_layout
 from ui.views.widgets import plain_label as _label
 from ui.views.widgets import run_and_wait as _run_sync
+from ui.window_fit import fit_window, scrolling
 
 LOOP = (
     CaseStage.IDENTIFIED,
@@ -311,9 +312,9 @@ class CaseDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.subheading)
-        layout.addWidget(self.stack, 1)
+        layout.addWidget(scrolling(self.stack), 1)  # 特大 text on a small screen
         layout.addLayout(buttons)
-        self.resize(980, 760)
+        fit_window(self, 980, 760)
         self._load()
 
     # layout ------------------------------------------------------------------------------------

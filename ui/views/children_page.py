@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,6 +32,17 @@ from app.services.caseload import Caseload
 from storage.gc_pause import gc_paused
 from ui.views.children_model import CHILD_ID_ROLE, ChildrenModel, Filters, make_rows
 from ui.views.level_badge import LevelBadgeDelegate
+
+# The widest usual text of each column but the last (which stretches): widths follow the font.
+COLUMN_SAMPLES = (
+    "欧阳思思",
+    "17岁",
+    "男",
+    "孤儿（社会散居）、低保",
+    "未评",
+    "2026-12-30",
+    "已逾期 2026-12-30",
+)
 
 
 class ChildrenPage(QWidget):
@@ -102,8 +113,7 @@ class ChildrenPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((90, 60, 50, 210, 70, 110, 150)):
-            self.table.setColumnWidth(column, round(width * self.fontMetrics().height() / 17))
+        self._fit_columns()
         self.table.setAlternatingRowColors(True)
 
         filters = QHBoxLayout()
@@ -127,6 +137,21 @@ class ChildrenPage(QWidget):
         self.table.activated.connect(self._open_selected)
         self.add_button.clicked.connect(self.new_child)
         QShortcut(QKeySequence.StandardKey.Find, self, self._focus_search)
+
+    def _fit_columns(self) -> None:
+        """Column widths measured in the current font, so 特大 text shows whole dates."""
+        metrics = self.table.fontMetrics()
+        pad = metrics.height()  # cell margins; in the header, the sort arrow
+        self.table.verticalHeader().setDefaultSectionSize(metrics.height() + 14)
+        for column, sample in enumerate(COLUMN_SAMPLES):
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            width = max(metrics.horizontalAdvance(sample), metrics.horizontalAdvance(title) + pad)
+            self.table.setColumnWidth(column, width + pad)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # 设置 → 字体大小, once children follow
+            QTimer.singleShot(0, self, self._fit_columns)
 
     def _focus_search(self) -> None:
         self.search.setFocus()

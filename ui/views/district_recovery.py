@@ -39,6 +39,7 @@ from sync.laptop.usb import Drive, removable_drives
 from ui.tasks import Runner
 from ui.views.first_run import RULES_TEXT
 from ui.views.messages import user_message
+from ui.window_fit import usable_area
 
 STEPS = ("写恢复申请", "区里答复", "设新密码")
 CODE_STYLE = (
@@ -528,7 +529,7 @@ class DistrictRecoveryDialog(QDialog):
         need = page.heightForWidth(width) if page.hasHeightForWidth() else -1
         need = max(need, page.minimumSizeHint().height())
         chrome = self.height() - self.scroller.viewport().height()
-        screen = self.screen().availableGeometry().height() if self.screen() else 700
+        screen = usable_area(self).height()  # less a taskbar, even one not reported
         target = min(need + chrome, int(screen * 0.9))
         if target > self.height():
             self.resize(self.width(), target)

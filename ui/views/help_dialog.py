@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from resources import resource_path
+from ui.window_fit import fit_window
 
 GUIDE = ("help", "guide_zh_CN.md")
 
@@ -59,7 +60,7 @@ class HelpDialog(QDialog):
             free = screen.availableGeometry()
             width = min(width, round(free.width() * 0.9))
             height = min(height, round(free.height() * 0.9))
-        self.resize(width, height)
+        fit_window(self, width, height)
 
 
 def show_help(parent: QWidget) -> HelpDialog:

@@ -33,6 +33,7 @@ from app.services.stored import Stored
 from ui.desk_services import DeskServices
 from ui.views.date_field import DateField
 from ui.views.messages import show_error, user_message
+from ui.window_fit import fit_window, scrolling
 
 
 class VisitDialog(QDialog):
@@ -120,7 +121,7 @@ class VisitDialog(QDialog):
         self.print_button.setObjectName("print_visit")
         buttons.addButton(self.print_button, QDialogButtonBox.ButtonRole.ActionRole)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addWidget(scrolling(form))  # 特大 text on a small screen: the form scrolls
         layout.addWidget(self.proposal)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
@@ -134,6 +135,7 @@ class VisitDialog(QDialog):
         else:
             self._propose()
         self.setMinimumWidth(560)
+        fit_window(self)
 
     def _propose(self, *_args: object, set_date: bool = True) -> None:
         on = self.on.value()
