@@ -29,6 +29,7 @@ from datetime import date
 
 from app.domain.schedule import VisitSchedule
 from app.printing.assessment_report import render_assessment_report
+from app.printing.blank_forms import blank_child_sheet_pdf, blank_visit_record_pdf
 from app.printing.blank_questionnaire import render_blank_questionnaire
 from app.printing.child_sheet import render_child_sheet
 from app.printing.file_names import PrintedPdf, suggested_file_name
@@ -59,7 +60,9 @@ __all__ = [
     "PrintedPdf",
     "VisitRecordData",
     "assessment_report_pdf",
+    "blank_child_sheet_pdf",
     "blank_questionnaire_pdf",
+    "blank_visit_record_pdf",
     "child_sheet_pdf",
     "letterhead_for",
     "load_assessment_report",

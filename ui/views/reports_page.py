@@ -38,6 +38,7 @@ from app.services.monthly_report import (
 from ui.caseload_store import CaseloadStore
 from ui.desk_services import DeskServices
 from ui.theme import LEVEL_COLOURS, LEVEL_WORDS
+from ui.views.blank_forms import BlankFormsButton
 from ui.views.messages import show_error
 from ui.views.widgets import ReloadWhenShown
 
@@ -260,6 +261,7 @@ class ReportsPage(ReloadWhenShown, QWidget):
         picker.addWidget(self.next_month)
         picker.addStretch(1)
         picker.addWidget(self.print_button)
+        picker.addWidget(BlankFormsButton(desk))  # blank forms to fill by hand
 
         groups = QGridLayout()
         groups.addWidget(visits, 0, 0, 2, 1)
