@@ -274,3 +274,41 @@ def test_report_counts_and_messages_in_the_summaries(page: SyncPage) -> None:
     )
     assert page.message.textFormat() == Qt.TextFormat.PlainText  # shown as written
     assert len(changed) == 3
+
+
+def test_unregistered_page_says_what_the_pending_count_means_and_shows_no_full_bar(
+    page: SyncPage, qtbot: Any
+) -> None:
+    fill_vault(
+        page.desk.vault, children=3, seed=2, village_code=VILLAGE_A, today=TODAY, author="王"
+    )
+    page.controller.refresh()
+    page.show()
+    status = page.controller.status
+    assert status is not None and not status.enrolled and status.pending > 3
+    assert page.pending_label.text().startswith(f"{status.pending} 条")
+    hint = page.pending_hint.text()
+    assert "每保存一次" in hint  # what counts as one change
+    assert "未注册" in hint and "没有发出去" in hint  # nothing is sent yet
+    assert "注册码" in hint and "注册这台电脑" in hint  # what to do
+    assert "未注册" in page.district_label.text()
+    # idle: no progress bar (a full bar read as "everything sent")
+    assert page.progress.isHidden() and page.progress_label.isHidden()
+
+
+def test_progress_bar_shows_only_while_syncing(
+    page: SyncPage,
+    server: ServerThread,  # noqa: F811
+    sqlite_district: District,  # noqa: F811
+    qtbot: Any,
+) -> None:
+    page.show()
+    enroll(page, sqlite_district, server.url, qtbot)
+    assert page.pending_hint.text()
+    seen: list[bool] = []
+    page.controller.busy_changed.connect(lambda _busy: seen.append(not page.progress.isHidden()))
+    qtbot.mouseClick(page.sync_button, Qt.MouseButton.LeftButton)
+    assert "同步完成" in page.message.text()
+    assert True in seen  # shown while the sync ran
+    assert page.progress.isHidden()
+    assert page.pending_hint.text() == "所有修改都已送到区里。"

@@ -105,6 +105,33 @@ def report_changed_data(report: SyncReport) -> bool:
     )
 
 
+WHAT_COUNTS = (
+    "每保存一次儿童档案、走访记录、评估或个案算一条，同一个孩子改过几次就算几条，"
+    "所以常比孩子的人数多。"
+)
+
+
+def pending_explanation(status: Status) -> str:
+    """What the count of unsent changes means, and what (if anything) the director should do,
+    in plain words: unsent changes stay on this laptop until it is registered."""
+    if status.revoked:
+        return "区民政局已停止这台电脑的同步，这些修改不会再发送，但都保存在这台电脑上。"
+    if not status.enrolled:
+        register = (
+            "请向区民政局儿童工作负责人要注册码，在下方“注册这台电脑”里注册，"
+            "然后点“立即同步”或用U盘导出，修改就会送到区里。"
+        )
+        if status.pending == 0:
+            return "这台电脑还没有在区民政局注册（未注册），资料只保存在本机。" + register
+        return (
+            WHAT_COUNTS + "这台电脑还没有在区民政局注册（未注册），这些修改只保存在本机，"
+            "一条也没有发出去。" + register
+        )
+    if status.pending == 0:
+        return "所有修改都已送到区里。"
+    return WHAT_COUNTS + "联网时会自动发送，也可以点“立即同步”，或用U盘导出带到区里。"
+
+
 class SyncPage(QWidget):
     # A sync, import or resolved conflict changed records or installed the district's rules:
     # the caseload (and the lists computed with the schedule) should be refreshed.
@@ -163,15 +190,24 @@ class SyncPage(QWidget):
         self.district_label = QLabel("")
         self.district_label.setObjectName("sync_district")
         self.district_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.pending_hint = QLabel("")
+        self.pending_hint.setObjectName("sync_pending_hint")
+        self.pending_hint.setProperty("role", "hint")
+        self.pending_hint.setWordWrap(True)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.addRow("当前：", self.state_label)
-        form.addRow("待发送的修改：", self.pending_label)
+        form.addRow("还没送到区里的修改：", self.pending_label)
+        form.addRow("", self.pending_hint)
         form.addRow("上次同步：", self.last_label)
         form.addRow("区服务器：", self.district_label)
+        # Shown only while something runs: an idle full bar would look like "all sent".
         self.progress = QProgressBar()
         self.progress.setObjectName("sync_progress")
         self.progress.setTextVisible(False)
+        self.progress.hide()
         self.progress_label = QLabel("")
         self.progress_label.setObjectName("sync_progress_text")
+        self.progress_label.hide()
         self.message = QLabel("")
         self.message.setObjectName("sync_message")
         self.message.setWordWrap(True)
@@ -306,13 +342,14 @@ class SyncPage(QWidget):
         )
         via = VIA_ZH.get(status.last_via, "")
         self.last_label.setText(_when(status.last_sync) + (f"（{via}）" if via else ""))
+        self.pending_hint.setText(pending_explanation(status))
         if status.enrolled:
             self.district_label.setText(
                 f"{status.server_url or '（只用U盘）'}　区编号 {status.district_id}"
             )
             self.state_label.setText("已注册，可以同步" if not status.revoked else "已停止同步")
         else:
-            self.district_label.setText("未注册")
+            self.district_label.setText("未注册（这台电脑还没有和区民政局连上）")
             self.state_label.setText("这台电脑还没有注册，请先在下方注册")
         self.enroll_box.setVisible(not status.enrolled)
         self.revoked_banner.setVisible(status.revoked)
@@ -336,10 +373,9 @@ class SyncPage(QWidget):
         for button in (self.keep_mine, self.keep_theirs, self.edit_value):
             button.setEnabled(not busy and bool(self._conflicts))
         if busy:
-            self.progress.setRange(0, 0)
-        else:
-            self.progress.setRange(0, 1)
-            self.progress.setValue(1)
+            self.progress.setRange(0, 0)  # moving until the steps report their counts
+        self.progress.setVisible(busy)
+        self.progress_label.setVisible(busy)
 
     def _show_progress(self, text: str, done: int, total: int) -> None:
         self.progress_label.setText(text)
