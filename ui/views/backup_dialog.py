@@ -1,0 +1,314 @@
+"""备份到U盘 and 从备份恢复 in the desktop app (storage/backup.py does the work).
+
+- :class:`BackupPanel` (for the 设置 page): pick a stick (or a folder), 备份到U盘; the copy is
+  taken on the vault worker, written, read back and checked; the message names the file.
+- :class:`RestoreDialog` (for the unlock window and the first-run wizard, where no vault is
+  open): pick a ``*.cdbackup`` file, type the backup's password, 恢复; a vault already in the
+  data folder is replaced only after the user confirms, and is kept aside (renamed). On
+  success ``dialog.vault`` is the restored vault, unlocked, as after :class:`UnlockDialog`.
+
+Vault work (the backup, the restore, which opens the restored vault) runs on the runner, never
+on the GUI thread; only results come back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QDir, Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from storage.backup import (
+    BACKUP_SUFFIX,
+    BackupInfo,
+    RestoreConflictError,
+    RestoreResult,
+    read_backup,
+    restore_backup,
+    write_backup,
+)
+from storage.vault import Vault
+from sync.laptop.usb import removable_drives
+from ui.desk_services import DeskServices
+from ui.tasks import Runner
+from ui.views.enrollment_form import DrivePicker
+from ui.views.messages import ErrorLabel, confirm, user_message
+
+
+def _native(path: Path) -> str:
+    return QDir.toNativeSeparators(str(path))
+
+
+def _when(created: str) -> str:
+    """``2026年12月2日 17:30`` in local time, from the manifest's UTC time."""
+    try:
+        moment = datetime.fromisoformat(created).astimezone()
+    except ValueError:
+        return created
+    return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}"
+
+
+class BackupPanel(QGroupBox):
+    """备份到U盘, for the 设置 page."""
+
+    def __init__(self, desk: DeskServices, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("backup_panel")
+        self.setTitle(self.tr("备份到U盘"))
+        self.desk = desk
+        self.last_backup: BackupInfo | None = None
+        hint = QLabel(
+            self.tr(
+                "还没有和区民政局同步的电脑，资料只有这一份。请经常备份到U盘，并把U盘收好。"
+                "备份是加密的，要用现在的密码才能打开。"
+                "恢复：在解锁窗口或第一次使用的窗口点“从备份恢复…”。"
+            )
+        )
+        hint.setWordWrap(True)
+        hint.setProperty("role", "hint")
+        self.drives = DrivePicker(combo_name="backup_drive", choose_name="backup_choose_folder")
+        self.backup_button = QPushButton(self.tr("备份到U盘"))
+        self.backup_button.setObjectName("backup_now")
+        self.message = ErrorLabel("backup_message")
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        row = QHBoxLayout()
+        row.addWidget(QLabel(self.tr("写到：")))
+        row.addWidget(self.drives, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(hint)
+        layout.addLayout(row)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.backup_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.message)
+        self.backup_button.clicked.connect(self.back_up)
+
+    def back_up(self) -> None:
+        folder = self.drives.folder()
+        if folder is None:
+            self.message.say(self.tr("请先插入U盘，点“刷新”；或点“选择文件夹…”。"))
+            return
+        self.backup_button.setEnabled(False)
+        self.message.say(self.tr("正在备份并核对，请不要拔出U盘…"), tone="progress")
+        vault = self.desk.vault
+        self.desk.runner.submit(lambda: write_backup(vault, folder), self._done, self._failed)
+
+    def _done(self, info: BackupInfo) -> None:
+        self.last_backup = info
+        self.backup_button.setEnabled(True)
+        self.message.say(
+            self.tr("已备份并核对无误：{0}（{1} 条修改，{2} 个附件）。现在可以拔出U盘。").format(
+                _native(info.path), info.revisions, info.attachments
+            ),
+            tone="ok",
+        )
+
+    def _failed(self, err: BaseException) -> None:
+        self.backup_button.setEnabled(True)
+        self.message.say(user_message(err))
+
+
+def find_backups() -> list[Path]:
+    """``*.cdbackup`` files at the top of every removable drive, newest first."""
+    found: list[Path] = []
+    for drive in removable_drives():
+        try:
+            found.extend(p for p in drive.path.glob(f"*{BACKUP_SUFFIX}") if p.is_file())
+        except OSError:
+            continue
+    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+class RestoreDialog(QDialog):
+    """从备份恢复: choose the file, check it, the backup's password, confirm, restore."""
+
+    def __init__(self, data_dir: Path, runner: Runner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("restore_dialog")
+        self.setWindowTitle(self.tr("从备份恢复"))
+        self.vault: Vault | None = None
+        self.restored: RestoreResult | None = None
+        self.backup: BackupInfo | None = None
+        self._data_dir = Path(data_dir)
+        self._runner = runner
+
+        intro = QLabel(
+            self.tr(
+                "选U盘上的备份文件（文件名以 .cdbackup 结尾），输入做备份时的密码。"
+                "电脑上原有的资料不会删除，会改名留在旁边。"
+            )
+        )
+        intro.setWordWrap(True)
+        self.files = QComboBox()
+        self.files.setObjectName("backup_file")
+        self.files.setPlaceholderText(self.tr("U盘上没有找到备份文件"))
+        self.files.setMinimumContentsLength(20)
+        self.files.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        refresh = QPushButton(self.tr("刷新"))
+        choose = QPushButton(self.tr("选择文件…"))
+        choose.setObjectName("choose_backup")
+        self.details = QLabel("")
+        self.details.setObjectName("backup_details")
+        self.details.setWordWrap(True)
+        self.password = QLineEdit()
+        self.password.setObjectName("backup_password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText(self.tr("做备份时的密码"))
+        self.message = ErrorLabel("restore_message")
+        self.message.clear_when_edited(self.password)
+        self.restore_button = QPushButton(self.tr("恢复"))
+        self.restore_button.setObjectName("restore")
+        self.restore_button.setDefault(True)
+        cancel = QPushButton(self.tr("取消"))
+
+        file_row = QHBoxLayout()
+        file_row.addWidget(self.files, 1)
+        file_row.addWidget(refresh)
+        file_row.addWidget(choose)
+        form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        form.addRow(self.tr("备份文件"), file_row)
+        form.addRow("", self.details)
+        form.addRow(self.tr("密码"), self.password)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.restore_button)
+        buttons.addWidget(cancel)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addStretch(1)
+        layout.addLayout(buttons)
+        self.setMinimumWidth(self.fontMetrics().height() * 30)
+
+        refresh.clicked.connect(self.refresh)
+        choose.clicked.connect(self._choose)
+        self.files.currentIndexChanged.connect(lambda _i: self._check_file())
+        self.restore_button.clicked.connect(lambda: self.restore())
+        self.password.returnPressed.connect(lambda: self.restore())
+        cancel.clicked.connect(self.reject)
+        self.refresh()
+
+    def refresh(self) -> None:
+        current = self.files.currentData()
+        self.files.blockSignals(True)
+        self.files.clear()
+        for path in find_backups():
+            self.files.addItem(_native(path), str(path))
+        if current and self.files.findData(current) < 0:
+            self.files.addItem(_native(Path(str(current))), current)
+        if current:
+            self.files.setCurrentIndex(self.files.findData(current))
+        self.files.blockSignals(False)
+        self._check_file()
+
+    def set_file(self, path: Path) -> None:
+        text = str(path)
+        if self.files.findData(text) < 0:
+            self.files.addItem(_native(path), text)
+        self.files.setCurrentIndex(self.files.findData(text))
+
+    def _choose(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self, self.tr("选择备份文件"), "", self.tr("备份文件 (*.cdbackup)")
+        )
+        if path:
+            self.set_file(Path(path))
+
+    def chosen(self) -> Path | None:
+        data = self.files.currentData()
+        return Path(str(data)) if data else None
+
+    def _check_file(self) -> None:
+        """Read and check the chosen file (on the worker: a stick can be slow)."""
+        self.backup = None
+        path = self.chosen()
+        if path is None:
+            self.details.setText("")
+            return
+        self.details.setText(self.tr("正在检查备份文件…"))
+        self._runner.submit(
+            lambda: read_backup(path), self._checked, lambda err: self._bad_file(path, err)
+        )
+
+    def _checked(self, info: BackupInfo) -> None:
+        if self.chosen() != info.path:
+            return  # another file was chosen meanwhile
+        self.backup = info
+        self.details.setText(
+            self.tr("备份时间：{0}；{1} 条修改，{2} 个附件。文件完好。").format(
+                _when(info.created), info.revisions, info.attachments
+            )
+        )
+
+    def _bad_file(self, path: Path, err: BaseException) -> None:
+        if self.chosen() == path:
+            self.details.setText("")
+            self.message.say(user_message(err))
+
+    def restore(self, *, replace: bool = False) -> None:
+        path = self.chosen()
+        if path is None:
+            self.message.say(self.tr("请先选择备份文件（插上U盘后点“刷新”，或点“选择文件…”）。"))
+            return
+        if not self.password.text():
+            self.message.say(self.tr("请输入做备份时的密码。"))
+            return
+        password, data_dir = self.password.text(), self._data_dir
+        self.restore_button.setEnabled(False)
+        self.message.say(self.tr("正在恢复，请稍候，不要拔出U盘…"), tone="progress")
+        self._runner.submit(
+            lambda: restore_backup(path, data_dir, password, replace=replace),
+            self._restored,
+            self._failed,
+        )
+
+    def _restored(self, result: RestoreResult) -> None:
+        self.restored = result
+        self.vault = result.vault
+        self.restore_button.setEnabled(True)
+        self.password.clear()
+        self.accept()
+
+    def _failed(self, err: BaseException) -> None:
+        self.restore_button.setEnabled(True)
+        if isinstance(err, RestoreConflictError):
+            self.message.say("")
+            if self.confirm_replace(err):
+                self.restore(replace=True)
+            return
+        self.message.say(user_message(err))
+
+    def confirm_replace(self, err: RestoreConflictError) -> bool:
+        """Ask before the vault in the data folder is replaced (tests answer it directly)."""
+        return confirm(
+            self,
+            self.tr("换成备份里的资料？"),
+            err.message_zh + "\n\n" + self.tr("确定要用这个备份替换电脑上现在的资料吗？"),
+            self.tr("仍然恢复"),
+        )
+
+
+def offer_restore(data_dir: Path, runner: Runner, parent: QWidget | None = None) -> Vault | None:
+    """Show :class:`RestoreDialog`; the restored vault (unlocked), or None when cancelled."""
+    dialog = RestoreDialog(data_dir, runner, parent)
+    if dialog.exec() == QDialog.DialogCode.Accepted:
+        return dialog.vault
+    return None
