@@ -1412,7 +1412,9 @@ def demo_assessment_wizard(desk: DeskServices) -> AssessmentWizard:
             wizard.set_answer(question.id, answers[question.id])
     for repeat_id in wizard._repeats:
         if wizard._page_of_item.get(repeat_id) == middle:
-            wizard.add_block(repeat_id)
+            # the guardians come prefilled from the child file; add and answer what is missing
+            while len(wizard.answers.get(repeat_id) or []) < 2:
+                wizard.add_block(repeat_id)
             first: dict[str, object] = {
                 "g_relation": "mother",
                 "g_situation": "working_away",
@@ -1426,7 +1428,7 @@ def demo_assessment_wizard(desk: DeskServices) -> AssessmentWizard:
             for index, block in enumerate((first, second)):
                 for leaf, value in block.items():
                     path = f"{repeat_id}[{index}].{leaf}"
-                    if path in wizard._widgets:
+                    if path in wizard._widgets and wizard._widgets[path].value() is None:
                         wizard.set_answer(path, value)
     wizard.go_to_page(middle)
     wizard._checked_pages.add(middle)
