@@ -9,7 +9,7 @@ from pytestqt.qtbot import QtBot
 
 from app.domain.case import CaseKind, CaseStage
 from app.domain.categories import ChildCategory
-from app.domain.child_file import ChildFile, Gender
+from app.domain.child_file import ChildFile, FileStatus, Gender
 from ui.caseload_store import CaseloadStore
 from ui.desk_services import DeskServices
 from ui.views.cases_page import COLUMNS, CasesPage
@@ -131,3 +131,82 @@ def test_new_case_appears_after_the_store_refreshes(
     assert (row.case_id, row.child_id, row.name) == (case.record_id, child_id, "陈雨桐")
     assert cell(page, 0, "类型") == "监护缺失" and cell(page, 0, "阶段") == "识别"
     assert cell(page, 0, "情况") == "父母均在外务工，长期失联"
+
+
+# ----- 新建个案 -----------------------------------------------------------------------------------
+
+
+def _pick_when_shown(qtbot: QtBot, search: str | None, child_id: str | None) -> list[str]:
+    """Answer the child picker (a modal dialog) once it is open: search, choose, accept."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ui.views.child_picker import ChildPickerDialog
+
+    seen: list[str] = []
+
+    def answer() -> None:
+        picker = QApplication.activeModalWidget()
+        if not isinstance(picker, ChildPickerDialog):
+            QTimer.singleShot(20, answer)
+            return
+        seen.extend(picker.list.item(r).text() for r in range(picker.list.count()))
+        if search is not None:
+            picker.search.setText(search)  # QTest cannot type Chinese
+        if child_id is None:
+            picker.reject()
+            return
+        picker.choose(child_id)
+        qtbot.mouseClick(picker.ok_button, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(0, answer)
+    return seen
+
+
+def test_new_case_chooses_a_child_then_opens_the_case_dialog_on_a_new_case(
+    qtbot: QtBot, demo_desk: DeskServices, store: CaseloadStore
+) -> None:
+    from ui.views.case_dialog import CaseDialog
+
+    page = make_page(qtbot, demo_desk, store)
+    assert store.caseload is not None
+    assert page.new_button.isEnabled() and "新建个案" in page.new_button.text()
+    child = next(s for s in store.caseload.summaries.values() if s.active and not s.open_case_stage)
+    opened: list[tuple[str, str]] = []
+    page.open_case.connect(lambda child_id, case_id: opened.append((child_id, case_id)))
+    _pick_when_shown(qtbot, child.name, child.child_id)
+    qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
+    assert opened == [(child.child_id, "")]  # an empty case id: a new case
+
+    # what the session does with it: the case dialog on its new-case page, and the case is made
+    dialog = CaseDialog(demo_desk, child.child_id, opened[0][1] or None)
+    qtbot.addWidget(dialog)
+    assert dialog.stack.currentWidget().objectName() == "new_case_page"
+    dialog.summary.setPlainText("父母外出务工，祖母年老多病，无人照看。")
+    dialog.open_case()
+    made = [s for s in demo_desk.cases.list_all(child.child_id) if s.value.is_open]
+    assert len(made) == 1
+
+
+def test_new_case_picker_lists_only_active_children_and_can_be_cancelled(
+    qtbot: QtBot, desk: DeskServices, store: CaseloadStore
+) -> None:
+    def child(name: str, **extra: object) -> ChildFile:
+        return ChildFile(
+            name=name,
+            gender=Gender.FEMALE,
+            birth_date=date(2016, 3, 1),
+            village_code="500119104201",
+            categories=[ChildCategory.LEFT_BEHIND],
+            **extra,  # type: ignore[arg-type]
+        )
+
+    desk.children.create(child("李小花"))
+    desk.children.create(child("李小草", status=FileStatus.CLOSED, closure_reason="年满18"))
+    page = make_page(qtbot, desk, store)
+    opened: list[tuple[str, str]] = []
+    page.open_case.connect(lambda child_id, case_id: opened.append((child_id, case_id)))
+    seen = _pick_when_shown(qtbot, "lxh", None)
+    page.new_case()
+    assert opened == []  # cancelled: nothing opens
+    assert len(seen) == 1 and seen[0].startswith("李小花")  # not the closed file

@@ -40,6 +40,7 @@ from app.services.stored import Stored
 from ui.caseload_store import CaseloadStore
 from ui.desk_services import DeskServices
 from ui.theme import OVERDUE_COLOUR
+from ui.views.child_picker import ChildPickerDialog
 from ui.views.messages import show_error
 from ui.views.widgets import ReloadWhenShown
 
@@ -238,6 +239,9 @@ class CasesPage(ReloadWhenShown, QWidget):
         self.open_button = QPushButton(self.tr("打开个案"))
         self.open_button.setObjectName("open_case")
         self.open_button.setEnabled(False)
+        self.new_button = QPushButton(self.tr("＋ 新建个案"))
+        self.new_button.setObjectName("new_case")
+        self.new_button.setToolTip(self.tr("先选择儿童，再填写个案类型和情况"))
 
         self.table = QTableView()
         self.table.setObjectName("cases_table")
@@ -257,7 +261,12 @@ class CasesPage(ReloadWhenShown, QWidget):
 
         self.count = QLabel("")
         self.count.setObjectName("count")
-        hint = QLabel(self.tr("双击一行（或选中后按回车）打开个案，查看阶段、帮扶方案和回访。"))
+        hint = QLabel(
+            self.tr(
+                "双击一行（或选中后按回车）打开个案，查看阶段、帮扶方案和回访。"
+                "要为一个孩子建个案，点“新建个案”。"
+            )
+        )
         hint.setProperty("role", "hint")
         hint.setWordWrap(True)
 
@@ -268,6 +277,7 @@ class CasesPage(ReloadWhenShown, QWidget):
         filters.addWidget(self.stage_filter)
         filters.addStretch(1)
         filters.addWidget(self.open_button)
+        filters.addWidget(self.new_button)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(hint)
@@ -279,6 +289,7 @@ class CasesPage(ReloadWhenShown, QWidget):
         self.stage_filter.currentIndexChanged.connect(self._filters_changed)
         self.table.activated.connect(self._open_selected)  # double-click or Enter
         self.open_button.clicked.connect(self._open_selected)
+        self.new_button.clicked.connect(self.new_case)
         self.table.selectionModel().currentRowChanged.connect(self._selection_changed)
         self.model.modelReset.connect(self._selection_reset)
         store.changed.connect(self._caseload_changed)
@@ -344,3 +355,13 @@ class CasesPage(ReloadWhenShown, QWidget):
         if index.isValid():
             row = self.model.row_at(index.row())
             self.open_case.emit(row.child_id, row.case_id)
+
+    def new_case(self) -> None:
+        """新建个案: choose the child, then the case dialog opens on a new case (an empty case
+        id through :attr:`open_case`)."""
+        picker = ChildPickerDialog(self._store.caseload, self._desk.today(), self)
+        chosen = picker.exec() == ChildPickerDialog.DialogCode.Accepted
+        child_id = picker.child_id
+        picker.deleteLater()
+        if chosen and child_id:
+            self.open_case.emit(child_id, "")
