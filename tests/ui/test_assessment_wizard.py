@@ -296,6 +296,7 @@ def test_finishing_asks_then_shows_the_level_and_freezes(
     # what the director is told is what 更正选中的评估 in the child file really does
     assert "不能修改" not in asked[0]
     assert "更正选中的评估" in asked[0] and "原来的评估仍然保留" in asked[0]
+    assert asked[0].startswith("评估结果：绿 · 正常。")  # what is being confirmed
     assert desk.assessments.get(wizard.record_id).value.status == "draft"  # type: ignore[arg-type]
 
     monkeypatch.setattr(wizard_module, "confirm", lambda *a, **k: True)

@@ -58,7 +58,7 @@ from app.services.assessment_prefill import prefill_answers
 from app.services.assessments import CORRECTION_HOW, FINISHED, Assessment
 from app.services.stored import Stored
 from ui.desk_services import DeskServices
-from ui.theme import LEVEL_WORDS
+from ui.theme import LEVEL_LABELS, LEVEL_WORDS
 from ui.views.level_badge import LevelBadge
 from ui.views.messages import confirm, show_error
 from ui.views.widgets import EMPTY_TEXT, OptionalDateEdit
@@ -1286,10 +1286,16 @@ class AssessmentWizard(QDialog):
         if self.assessment_result is None or self._current < len(self._pages):
             self.show_result()  # finishing is from the result the director has seen
             return
+        level = self.assessment_result.level
+        outcome = (
+            self.tr("评估结果：{0}。").format(LEVEL_LABELS.get(level, level)) + "\n\n"
+            if level
+            else ""
+        )
         if not confirm(
             self,
             self.tr("完成评估"),
-            self.tr("{0}\n\n确定完成这次评估吗？").format(self.tr(FINISH_WARNING)),
+            outcome + self.tr("{0}\n\n确定完成这次评估吗？").format(self.tr(FINISH_WARNING)),
             self.tr("完成评估"),
         ):
             return
