@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable
+from reportlab.platypus import Flowable, Table, TableStyle
 
 from app.domain.categories import CATEGORY_LABELS_ZH
 from app.domain.guardian_situation import SITUATION_LABELS_ZH
@@ -31,18 +31,40 @@ from app.printing.page import Letterhead, build_pdf
 
 VISIT_TITLE = "入户走访记录表"
 CHILD_TITLE = "儿童档案表"
-SHORT_DATE = "　　　年　　月　　日"  # fits a narrow cell; the cell's border is the line
+SHORT_DATE = "____年___月___日"  # fits the narrow 走访日期 cell
 BLANK_NOTE = "（空白表，手工填写后请及时录入儿童主任工作台）"
-GUARDIAN_ROWS = 4
+GUARDIAN_ROWS = 3  # father, mother, the caregiver: page 1 ends with them
 
 
 def _ticks(labels: list[str]) -> Flowable:
+    """Choices on one line (short lists)."""
     return markup(tick_boxes([(label, False) for label in labels], "　"))
 
 
+def _grid(labels: list[str], columns: int) -> Flowable:
+    """Choices in aligned columns, so a box never ends a line apart from its label."""
+    cells = [markup(tick_boxes([(label, False)])) for label in labels]
+    cells += [""] * (-len(cells) % columns)
+    rows = [cells[i : i + columns] for i in range(0, len(cells), columns)]
+    table = Table(rows, hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    return table
+
+
 def _levels() -> Flowable:
-    return _ticks(
-        [f"{LEVEL_SHORT_ZH[k]}（{LEVEL_MEANING_ZH[k]}）" for k in LEVEL_SHORT_ZH] + [NOT_ASSESSED]
+    return _grid(
+        [f"{LEVEL_SHORT_ZH[k]}（{LEVEL_MEANING_ZH[k]}）" for k in LEVEL_SHORT_ZH] + [NOT_ASSESSED],
+        3,
     )
 
 
@@ -57,7 +79,7 @@ def _identity_rows() -> list[list[object]]:
             text(BLANK_DATE),
         ],
         [Label("身份证号"), "", None, None, Label("民族"), ""],
-        [Label("儿童类别"), _ticks(list(CATEGORY_LABELS_ZH.values())), None, None, None, None],
+        [Label("儿童类别"), _grid(list(CATEGORY_LABELS_ZH.values()), 4), None, None, None, None],
         [Label("户籍地址"), "", None, None, Label("联系电话"), ""],
         [Label("现居住地址"), "", None, None, None, None],
         [Label("就读学校"), "", None, None, Label("年级"), ""],
@@ -98,7 +120,7 @@ def _guardians_table() -> Flowable:
     heights: list[float | None] = [None]
     for _ in range(GUARDIAN_ROWS):
         rows.append(["", "", "", "", _ticks(["监护人", "抚养人"])])
-        rows.append([Label("情况"), _ticks(list(SITUATION_LABELS_ZH.values())), None, None, None])
+        rows.append([Label("情况"), _grid(list(SITUATION_LABELS_ZH.values()), 3), None, None, None])
         heights += [_ROW, None]
     spans = [((1, r), (4, r)) for r in range(2, 2 * GUARDIAN_ROWS + 1, 2)]
     return form_table(rows, [0.12, 0.17, 0.29, 0.2, 0.22], spans=spans, min_heights=heights)
@@ -116,7 +138,7 @@ def blank_visit_record_story() -> list[Flowable]:
         [Label("监护等级"), _levels(), None, None, None],
         [
             Label("走访日期"),
-            text(BLANK_DATE),
+            text(SHORT_DATE),
             Label("走访形式"),
             _ticks(list(VISIT_FORM_LABELS_ZH.values())),
             None,
@@ -165,7 +187,7 @@ def blank_child_sheet_story() -> list[Flowable]:
     support = [
         [
             Label("享受政策"),
-            _ticks(
+            _grid(
                 [
                     "基本生活费",
                     "低保",
@@ -175,7 +197,8 @@ def blank_child_sheet_story() -> list[Flowable]:
                     "教育资助",
                     "医疗救助",
                     "其他：",
-                ]
+                ],
+                4,
             ),
         ],
         [Label("监护等级"), _levels()],

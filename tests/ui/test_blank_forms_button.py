@@ -22,7 +22,7 @@ def test_blank_forms_from_the_reports_page(
     page = ReportsPage(desk, store)
     qtbot.addWidget(page)
     button = page.findChild(BlankFormsButton, "print_blank_forms")
-    assert button is not None and button.text() == "打印空白表"
+    assert button is not None and button.text() == "打印空白表 ▾"
     for action in (button.visit_action, button.child_action, button.questionnaire_action):
         action.trigger()
     today = desk.today().isoformat()

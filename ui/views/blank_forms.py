@@ -24,6 +24,9 @@ class BlankFormsButton(QToolButton):
         self.setObjectName("print_blank_forms")
         self.desk = desk
         self.setText(self.tr("打印空白表"))
+        # the menu arrow would sit on the text; the button's own arrow glyph says "menu"
+        self.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0; }")
+        self.setText(self.text() + " ▾")
         self.setToolTip(self.tr("打印空白的表格，带到走访时手工填写，回来再录入"))
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self)
