@@ -68,7 +68,7 @@ def _choice(summary: ChildSummary, today: date) -> Choice:
         parts.append(GENDER_LABELS_ZH[Gender(gender)])
     if summary.open_case_stage:
         stage = STAGE_LABELS_ZH[CaseStage(summary.open_case_stage)]
-        parts.append(f"（已有未结案的个案：{stage}）")
+        parts.append(f"已有个案（{stage}）")
     id_number = str(data.get("id_number") or "").lower()
     return Choice(
         child_id=summary.child_id,
@@ -102,6 +102,7 @@ class ChildPickerDialog(QDialog):
         self.search.setClearButtonEnabled(True)
         self.list = QListWidget()
         self.list.setObjectName("child_choices")
+        self.list.setWordWrap(True)  # 特大 text on a narrow window: wrap, never cut
         self.empty = QLabel("")
         self.empty.setObjectName("child_choices_empty")
         self.empty.setProperty("role", "hint")
@@ -127,7 +128,7 @@ class ChildPickerDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         self.search.setFocus()
         self._filter("")
-        fit_window(self, 520, 560)
+        fit_window(self, 640, 600)
 
     def _filter(self, text: str) -> None:
         needle = text.strip().lower()
