@@ -115,18 +115,24 @@ def _assessment_entries(
         label = definition_label(
             str(data.get("definition_id", "")), str(data.get("definition_version", "")), definitions
         )
-        if not previous:
+        finished = data.get("status") == FINISHED
+        level = LEVEL_WORDS_ZH.get(str((data.get("result") or {}).get("level")), "—")
+        correction = "更正" if data.get("corrects") else ""
+        if finished and previous.get("status") != FINISHED:
+            on = data.get("finished_on") or ""
+            entries.append(
+                _entry(
+                    revision, ASSESSMENT, f"完成了{correction}评估（{label}，{on}），等级：{level}"
+                )
+            )
+        elif not previous:
             started = data.get("started_on", "")
             text = (
                 f"开始更正一份评估（{label}）"
-                if data.get("corrects")
+                if correction
                 else f"开始了评估（{label}，{started}）"
             )
             entries.append(_entry(revision, ASSESSMENT, text))
-        elif data.get("status") == FINISHED and previous.get("status") != FINISHED:
-            level = (data.get("result") or {}).get("level")
-            word = LEVEL_WORDS_ZH.get(str(level), "—")
-            entries.append(_entry(revision, ASSESSMENT, f"完成了评估（{label}），等级：{word}"))
         # answers saved as the director goes are not listed one by one
         previous = data
     return entries

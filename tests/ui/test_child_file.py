@@ -236,7 +236,8 @@ def test_guardian_relation_defaults_to_the_first_and_the_phone_fits(
     tab.show()
     qtbot.waitExposed(tab)
     needed = tab.table.fontMetrics().horizontalAdvance("13812345678")
-    assert tab.table.columnWidth(2) >= needed
+    qtbot.waitUntil(lambda: tab.table.columnWidth(2) >= needed)  # follows the text size
+    assert tab.table.columnWidth(3) > tab.table.columnWidth(2)  # 情况 has the room left
 
 
 # ----- 4. visits corrected and removed; assessments named; archive; history ----------------------
@@ -373,3 +374,19 @@ def test_a_file_is_archived_with_a_reason_and_restored(qtbot, desk: DeskServices
     page.show_archived.setChecked(False)
     page.show_caseload(Caseload.build(desk.vault))
     assert page.model.rowCount() == 2
+
+
+def test_a_restored_draft_is_checked_against_the_revision_it_was_typed_on(
+    qtbot, desk: DeskServices
+) -> None:  # type: ignore[no-untyped-def]
+    child = make_child(desk)
+    draft = replace(child.value, address="五组").to_json()
+    desk.children.update(child.record_id, replace(child.value, address="三组"))  # meanwhile
+    dialog = ChildFileDialog(desk, child.record_id, draft=draft, draft_base_revision=child.revision)
+    qtbot.addWidget(dialog)
+    assert dialog.base_revision == child.revision
+    shown = when_shown(dialog, StaleSaveDialog, lambda d: d.reject())
+    dialog.save()
+    qtbot.waitUntil(lambda: bool(shown))
+    assert desk.children.get(child.record_id).value.address == "三组"
+    dialog.discard_changes()

@@ -75,7 +75,11 @@ class ChildFileDialog(QDialog):
         child_id: str | None = None,
         parent: QWidget | None = None,
         draft: dict[str, Any] | None = None,
+        draft_base_revision: int | None = None,
     ) -> None:
+        """``draft_base_revision``: the revision a restored ``draft`` was typed on (the
+        dialog's ``base_revision`` when the draft was taken), so saving it cannot silently
+        undo a revision written since."""
         super().__init__(parent)
         self.setObjectName("child_file_dialog")
         self.setWindowTitle(self.tr("儿童档案") if child_id else self.tr("新建儿童档案"))
@@ -169,9 +173,10 @@ class ChildFileDialog(QDialog):
         self.archive_button.setToolTip(
             self.tr("迁出、年满18周岁、重复建档、死亡等：档案不再出现在名单和待办中，可以恢复")
         )
-        self.archive_button.setEnabled(False)
+        self.archive_button.setVisible(child_id is not None)  # shown once the file is saved
         self.status = QLabel("")
         self.status.setObjectName("status")
+        self.status.setWordWrap(True)  # a long message wraps; it never widens the window
         top = QHBoxLayout()
         top.addWidget(self.header)
         top.addWidget(self.badge)
@@ -216,6 +221,7 @@ class ChildFileDialog(QDialog):
         self.attachments_list.itemActivated.connect(self._view_attachment)
         self._set_saved_tabs_enabled(child_id is not None)
         self._draft = draft
+        self._draft_base = draft_base_revision
         self.reload()
         if child_id is None:  # 新建档案: type the name straight away
             self.form.name.setFocus()
@@ -291,7 +297,7 @@ class ChildFileDialog(QDialog):
             self.header.setText(header)
             self.archived = child.archived
             self.archive_button.setText(self.tr("恢复档案") if child.archived else self.tr("归档…"))
-            self.archive_button.setEnabled(True)
+            self.archive_button.setVisible(True)
             if not self._dirty or self.base_revision is None:
                 # unsaved edits are never overwritten by a reload (e.g. after a visit is saved);
                 # their save is checked against the revision they were made on
@@ -303,6 +309,8 @@ class ChildFileDialog(QDialog):
             self.form.load(restored)
             self.guardians.load(restored.guardians)
             self._draft = None
+            if self._draft_base is not None:
+                self.base_revision = self._draft_base
             self._mark_dirty()
             self.status.setText(self.tr("已恢复锁定前未保存的内容，请检查后保存"))
         history = level_history(loaded.assessments)
@@ -434,7 +442,7 @@ class ChildFileDialog(QDialog):
         person chooses, and the choice is saved on top of the newer revision."""
         from ui.views.stale_dialog import StaleSaveDialog
 
-        self.status.setText(self.tr("没有保存：这份档案在别处又被保存过，请选择保留哪些内容"))
+        self.status.setText(self.tr("没有保存：档案在别处又被保存过"))
         dialog = StaleSaveDialog(
             err,
             what=self.tr("档案"),
@@ -443,7 +451,7 @@ class ChildFileDialog(QDialog):
             parent=self,
         )
         if dialog.exec() != QDialog.DialogCode.Accepted:
-            self.status.setText(self.tr("没有保存：档案在别处改过，您的修改还在，请核对后再保存"))
+            self.status.setText(self.tr("没有保存：您的修改还在，请核对后再保存"))
             return
         merged = ChildFile.from_json(
             resolve(self.current_value().to_json(), err, dialog.take_theirs())

@@ -66,9 +66,7 @@ class ChildForm(QWidget):
         self.birth_date.setObjectName("birth_date")
         self.id_number = QLineEdit()
         self.id_number.setObjectName("id_number")
-        self.id_number.setPlaceholderText(
-            self.tr("18 位，填好后自动读出出生日期和性别；暂时没有可先不填")
-        )
+        self.id_number.setPlaceholderText(self.tr("18 位，自动读出生日和性别；可先不填"))
         self.ethnicity = QLineEdit("汉族")
         self.ethnicity.setObjectName("ethnicity")
         self.hukou = QLineEdit()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -108,12 +108,14 @@ class GuardiansTab(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.table.horizontalHeader()
-        # 关系, 姓名, 电话 and 身份 as wide as their text (11 digits at any text size); 情况 takes
-        # the rest
-        for column in (0, 1, 2, 4):
+        # 关系, 姓名 and 身份 as wide as their text, 电话 as 11 digits at any text size (see
+        # _fit_columns); 情况 takes the rest
+        for column in (0, 1, 4):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
+        self._fit_columns()
         add = QPushButton(self.tr("添加"))
         add.setObjectName("add_guardian")
         edit = QPushButton(self.tr("修改"))
@@ -129,6 +131,19 @@ class GuardiansTab(QWidget):
         edit.clicked.connect(lambda: self._edit(self.table.currentRow()))
         remove.clicked.connect(self._remove)
         self.table.doubleClicked.connect(lambda index: self._edit(index.row()))
+
+    def _fit_columns(self) -> None:
+        """电话 as wide as an 11-digit mobile number in the current font (an empty table too,
+        and again when the text size changes)."""
+        metrics = self.table.fontMetrics()
+        self.table.setColumnWidth(
+            2, metrics.horizontalAdvance("13812345678") + 2 * metrics.height()
+        )
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # 设置 → 字体大小
+            QTimer.singleShot(0, self, self._fit_columns)
 
     def load(self, guardians: list[Guardian]) -> None:
         self.guardians = list(guardians)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -69,8 +69,7 @@ class StaleSaveDialog(QDialog):
 
         grid_holder = QWidget()
         grid = QGridLayout(grid_holder)
-        grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(3, 1)
+        grid.setHorizontalSpacing(6)
         for column, heading in ((0, "项目"), (1, "新版本（已保存的）"), (3, "您这次的修改")):
             title = QLabel(self.tr(heading))
             title.setProperty("role", "title")
@@ -118,7 +117,13 @@ class StaleSaveDialog(QDialog):
         layout.addWidget(intro)
         layout.addWidget(scroll, 1)
         layout.addWidget(buttons)
-        self.resize(760, min(560, 200 + 60 * len(err.differences)))
+        # sized in lines of the current text (特大 too), never beyond the screen
+        line = self.fontMetrics().height()
+        wanted = QSize(48 * line, (9 + 3 * len(err.differences)) * line)
+        screen = self.screen().availableGeometry() if self.screen() else None
+        if screen is not None:
+            wanted = wanted.boundedTo(QSize(screen.width() - 40, screen.height() - 80))
+        self.resize(wanted)
 
     def take_theirs(self) -> set[str]:
         """The fields for which the newer value is kept."""
