@@ -195,7 +195,10 @@ class AssessmentService:
             raise DomainValidationError(
                 [
                     FieldProblem(
-                        "status", "只能更正已完成的评估。", "only finished ones are corrected"
+                        "status",
+                        "选中的是还没有完成的草稿，不需要更正：双击它接着填写、修改即可。"
+                        "只有已完成的评估才用“更正”。",
+                        "only finished assessments are corrected; a draft is simply edited",
                     )
                 ]
             )
