@@ -481,15 +481,13 @@ def restore_backup(
 ) -> RestoreResult:
     """Restore ``backup`` into ``data_dir`` and open it with the backup's ``password``.
 
-    Raises :class:`RestoreConflictError` when ``data_dir`` holds a vault and ``replace`` is
-    False; :class:`WrongPasswordError` when the password does not open the backup (nothing is
-    changed then); :class:`BackupError` for a damaged or unreadable file.
+    Raises :class:`WrongPasswordError` when the password does not open the backup, then
+    :class:`RestoreConflictError` when ``data_dir`` holds a vault and ``replace`` is False (the
+    password is checked first, so the user is not asked to confirm in vain);
+    :class:`BackupError` for a damaged or unreadable file. Nothing is changed by any of them.
     """
     data_dir = Path(data_dir)
     info = read_backup(Path(backup))
-    current = summarize_vault(data_dir)
-    if current is not None and not replace:
-        raise RestoreConflictError(current, info)
     stamp = _stamp(now)
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = data_dir.with_name(f".{data_dir.name}.restoring-{stamp}")
@@ -512,6 +510,10 @@ def restore_backup(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    current = summarize_vault(data_dir)  # asked only once the password is known to be right
+    if current is not None and not replace:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise RestoreConflictError(current, info)
     aside: Path | None = None
     try:
         if data_dir.exists():

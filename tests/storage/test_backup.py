@@ -193,3 +193,13 @@ def test_a_newer_vault_is_named_as_newer(vault: Vault, tmp_path: Path) -> None:
     assert result.set_aside is not None
     with Vault.unlock(result.set_aside, PASSWORD) as kept:
         assert kept.get(later).data["name"] == "后来的"
+
+
+def test_a_wrong_password_is_said_before_any_question_about_replacing(
+    vault: Vault, tmp_path: Path
+) -> None:
+    _fill(vault)
+    info = write_backup(vault, tmp_path)
+    with pytest.raises(WrongPasswordError):  # not RestoreConflictError: the vault is there
+        restore_backup(info.path, vault.paths.root, "not-the-password-1")
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
