@@ -332,7 +332,9 @@ def test_veto_rule_forces_red_and_asks_for_a_report(qtbot, desk: DeskServices, m
     assert wizard.findChild(LevelBadge, "result_level").property("level") == "red"
     rules = wizard.findChild(object, "result_rules")  # type: ignore[arg-type]
     assert any("监护侵害" in label.text() for label in rules.findChildren(QLabel))
-    assert wizard.findChild(QLabel, "result_mandatory_report") is not None
+    report = wizard.findChild(QLabel, "result_mandatory_report")
+    assert report is not None and "报告镇（街道）和区民政局" in report.text()
+    assert "涉及侵害的，依法向公安机关报案" in report.text()  # as the printed report says
     assert "按得分为“绿”" in wizard.findChild(QLabel, "result_total").text()
 
 

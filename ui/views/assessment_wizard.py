@@ -1175,7 +1175,8 @@ class AssessmentWizard(QDialog):
         if result.mandatory_report:
             report = _label(
                 self.tr(
-                    "⚠ 本次评估发现需要强制报告的情况：请依法立即向公安机关报案，并报告镇（街道）和区民政局。"
+                    "⚠ 本次评估发现须强制报告的情况：请立即报告镇（街道）和区民政局；"
+                    "涉及侵害的，依法向公安机关报案。"
                 ),
                 "error",
             )
