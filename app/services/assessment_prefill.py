@@ -77,7 +77,8 @@ def prefill_answers(
     """The answers with what the child file knows filled in where nothing is answered yet.
 
     The birth date is filled when unanswered; the guardian blocks only when no block has any
-    answer (a new draft), one block per guardian in the file, in the file's order."""
+    answer (a new draft), one block per person the questionnaire asks about (``asked_about``),
+    in the file's order."""
     filled = copy.deepcopy(answers)
     paths: set[str] = set()
     birth = definition.by_id.get(BIRTH_DATE)
@@ -94,11 +95,12 @@ def prefill_answers(
     untouched = not existing or (
         isinstance(existing, list) and all(isinstance(b, dict) and not b for b in existing)
     )
-    if isinstance(repeat, Repeat) and child.guardians and untouched:
+    people = [g for g in child.guardians if asked_about(g)]
+    if isinstance(repeat, Repeat) and people and untouched:
         questions = {q.id: q for q in definition.questions if q.repeat is repeat}
         blocks: list[dict[str, Any]] = []
-        limit = repeat.max_count if repeat.max_count is not None else len(child.guardians)
-        for guardian in child.guardians[:limit]:
+        limit = repeat.max_count if repeat.max_count is not None else len(people)
+        for guardian in people[:limit]:
             block = _keep_known(guardian_answers(guardian, today), questions)
             for leaf in block:
                 paths.add(f"{GUARDIANS}[{len(blocks)}].{leaf}")
@@ -107,6 +109,14 @@ def prefill_answers(
             blocks.append({})
         filled[GUARDIANS] = blocks
     return Prefill(filled, frozenset(paths))
+
+
+def asked_about(guardian: Guardian) -> bool:
+    """The questionnaire asks about each guardian and caregiver, and about both parents even
+    when they are away or dead (每位监护人（父母）和实际照料人各填一组，不在身边的父母也要填写);
+    not about other people the file lists (a relative kept as a contact)."""
+    parent = guardian.relation in (GuardianRelation.FATHER, GuardianRelation.MOTHER)
+    return parent or guardian.is_guardian or guardian.is_caregiver
 
 
 def guardian_answers(guardian: Guardian, today: date) -> dict[str, Any]:

@@ -143,3 +143,16 @@ def test_only_what_the_definition_asks_is_filled() -> None:
     assert "child_birth_date" not in prefill.answers
     assert prefill.answers["guardians"][0] == {"g_relation": "mother"}  # no such choice, no age
     assert len(prefill.answers["guardians"]) == repeat.max_count == 6  # no more than allowed
+
+
+def test_only_the_people_the_questionnaire_asks_about() -> None:
+    """Guardians, caregivers and both parents (even dead or away); not a relative the file
+    keeps only as a contact."""
+    dead_father = Guardian(R.FATHER, situations=[S.DECEASED], is_guardian=False)
+    uncle = Guardian(R.OTHER_RELATIVE, name="李叔", is_guardian=False, is_caregiver=False)
+    aunt = Guardian(R.OTHER_RELATIVE, name="李姨", is_guardian=False, is_caregiver=True)
+    prefill = prefill_answers(DEFINITION, child(dead_father, uncle, aunt), {}, TODAY)
+    assert prefill.answers["guardians"] == [
+        {"g_relation": "father", "g_situation": "deceased"},
+        {"g_relation": "other_relative", "g_care": "daily"},
+    ]
