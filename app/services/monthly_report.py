@@ -43,7 +43,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from app.domain.case import Case, CaseKind, CaseStage
-from app.domain.child_file import TRANSITION_WINDOW_MONTHS, ChildFile, FileStatus
+from app.domain.child_file import (
+    TRANSITION_WINDOW_MONTHS,
+    ArchiveReason,
+    ChildFile,
+    FileStatus,
+)
 from app.domain.schedule import LEVELS, ScheduleFacts, VisitSchedule, load_schedule, next_due
 from app.domain.visit import Visit, VisitForm
 from app.services.assessments import ASSESSMENT_TYPE, FINISHED, Assessment
@@ -299,6 +304,9 @@ def _add_months(day: date, months: int) -> date:
 
 def _followed(child: ChildFile, first: date, last: date) -> bool:
     if (child.opened_on or date.min) > last:
+        return False
+    archive = child.archive  # 归档 before the month, or a duplicate file: not followed
+    if archive is not None and (archive.on < first or archive.reason == ArchiveReason.DUPLICATE):
         return False
     if child.status == FileStatus.ACTIVE:
         return True

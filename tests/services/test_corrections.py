@@ -214,3 +214,24 @@ def test_history_lists_visits_and_assessments(
     assert "修改了 学校" in texts
     assert texts[-1] == "建立了档案"
     assert not any("11-03" in t for t in texts)  # another child's visit
+
+
+def test_the_monthly_report_leaves_out_archived_and_duplicate_files(vault: Vault) -> None:
+    from app.services.monthly_report import CaseloadRecords, ReportMonth, monthly_figures
+
+    december = date(2026, 12, 20)
+    service = ChildService(vault, author="王秀英", today=lambda: december)
+    kept = service.create(a_child(opened_on=date(2026, 1, 1)))
+    moved = service.create(a_child(name="李小明", opened_on=date(2026, 1, 1)))
+    twin = service.create(a_child(name="陈雨桐", opened_on=date(2026, 1, 1)))
+    service.archive(moved.record_id, ArchiveReason.MOVED_OUT)  # archived on 20 December
+    service.archive(twin.record_id, ArchiveReason.DUPLICATE)
+
+    def followed(month: str, today: date = december) -> int:
+        records = CaseloadRecords.from_vault(vault)
+        return monthly_figures(records, ReportMonth.parse(month), today=today).children_followed
+
+    assert followed("2026-12") == 2  # moved out this month: still followed in December
+    assert followed("2026-11") == 2  # (archived later; the duplicate never counts)
+    assert followed("2027-01", date(2027, 1, 10)) == 1  # archived before January: only one
+    assert kept.record_id
