@@ -60,6 +60,8 @@ def child_sheet_story(data: ChildSheetData, *, today: date) -> list[Flowable]:
         for s in child.psych_screenings
     )
     status = STATUS_ZH[child.status]
+    if child.archive is not None:  # 归档: said first, with the reason and the day
+        status = f"已归档（{child.archive.text_zh()}，{zh_date(child.archive.on)}）；{status}"
     if child.transfer is not None:
         status += f"（{zh_date(child.transfer.on)} 转至 {child.transfer.to_village_code}）"
     if child.status == FileStatus.CLOSED and child.closure_reason:

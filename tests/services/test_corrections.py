@@ -235,3 +235,13 @@ def test_the_monthly_report_leaves_out_archived_and_duplicate_files(vault: Vault
     assert followed("2026-11") == 2  # (archived later; the duplicate never counts)
     assert followed("2027-01", date(2027, 1, 10)) == 1  # archived before January: only one
     assert kept.record_id
+
+
+def test_the_printed_child_sheet_says_archived(vault: Vault, children: ChildService) -> None:
+    from app.printing import child_sheet_pdf
+    from tests.printing.helpers import flat, pdf_text
+
+    stored = children.create(a_child())
+    children.archive(stored.record_id, ArchiveReason.DIED)
+    text = flat(pdf_text(child_sheet_pdf(vault, stored.record_id, printed_on=TODAY)))
+    assert flat("已归档（死亡，2026年11月22日）") in text
