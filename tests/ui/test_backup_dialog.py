@@ -90,10 +90,12 @@ def test_replacing_the_vault_on_the_laptop_needs_a_yes_and_keeps_it_aside(
     with Vault.unlock(laptop, "another-long-password-7") as still_there:
         assert still_there.get(kept).data["name"] == "别人"
     dialog.confirm_replace = lambda err: True  # type: ignore[method-assign]
+    told: list[Path] = []
+    dialog.tell_set_aside = told.append  # type: ignore[method-assign]
     dialog.restore_button.click()
     assert dialog.vault is not None and dialog.restored is not None
     dialog.vault.lock()
     aside = dialog.restored.set_aside
-    assert aside is not None
+    assert aside is not None and told == [aside]
     with Vault.unlock(aside, "another-long-password-7") as set_aside:
         assert set_aside.get(kept).data["name"] == "别人"

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -190,7 +191,7 @@ class RestoreDialog(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(self.restore_button)
         buttons.addWidget(cancel)
-        layout = QVBoxLayout(self)
+        layout = self._layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addWidget(self.message)
@@ -205,6 +206,22 @@ class RestoreDialog(QDialog):
         self.password.returnPressed.connect(lambda: self.restore())
         cancel.clicked.connect(self.reject)
         self.refresh()
+
+    def _detail(self, text: str) -> None:
+        self.details.setText(text)
+        self.details.setVisible(bool(text))  # no empty row while nothing is chosen
+        self._grow()
+
+    def _say(self, text: str, *, tone: str = "error") -> None:
+        self.message.say(text, tone=tone)
+        self._grow()
+
+    def _grow(self) -> None:
+        """Grow the window for a new message (never squeeze the rows above it)."""
+        self._layout.activate()
+        needed = self.sizeHint().height()
+        if self.height() < needed:
+            self.resize(self.width(), needed)
 
     def refresh(self) -> None:
         current = self.files.currentData()
@@ -241,9 +258,9 @@ class RestoreDialog(QDialog):
         self.backup = None
         path = self.chosen()
         if path is None:
-            self.details.setText("")
+            self._detail("")
             return
-        self.details.setText(self.tr("正在检查备份文件…"))
+        self._detail(self.tr("正在检查备份文件…"))
         self._runner.submit(
             lambda: read_backup(path), self._checked, lambda err: self._bad_file(path, err)
         )
@@ -252,7 +269,7 @@ class RestoreDialog(QDialog):
         if self.chosen() != info.path:
             return  # another file was chosen meanwhile
         self.backup = info
-        self.details.setText(
+        self._detail(
             self.tr("备份时间：{0}；{1} 条修改，{2} 个附件。文件完好。").format(
                 _when(info.created), info.revisions, info.attachments
             )
@@ -260,20 +277,20 @@ class RestoreDialog(QDialog):
 
     def _bad_file(self, path: Path, err: BaseException) -> None:
         if self.chosen() == path:
-            self.details.setText("")
-            self.message.say(user_message(err))
+            self._detail("")
+            self._say(user_message(err))
 
     def restore(self, *, replace: bool = False) -> None:
         path = self.chosen()
         if path is None:
-            self.message.say(self.tr("请先选择备份文件（插上U盘后点“刷新”，或点“选择文件…”）。"))
+            self._say(self.tr("请先选择备份文件（插上U盘后点“刷新”，或点“选择文件…”）。"))
             return
         if not self.password.text():
-            self.message.say(self.tr("请输入做备份时的密码。"))
+            self._say(self.tr("请输入做备份时的密码。"))
             return
         password, data_dir = self.password.text(), self._data_dir
         self.restore_button.setEnabled(False)
-        self.message.say(self.tr("正在恢复，请稍候，不要拔出U盘…"), tone="progress")
+        self._say(self.tr("正在恢复，请稍候，不要拔出U盘…"), tone="progress")
         self._runner.submit(
             lambda: restore_backup(path, data_dir, password, replace=replace),
             self._restored,
@@ -285,16 +302,29 @@ class RestoreDialog(QDialog):
         self.vault = result.vault
         self.restore_button.setEnabled(True)
         self.password.clear()
+        if result.set_aside is not None:
+            self.tell_set_aside(result.set_aside)
         self.accept()
+
+    def tell_set_aside(self, folder: Path) -> None:
+        """Say where the vault that was on the laptop now is (tests answer it directly)."""
+        QMessageBox.information(
+            self,
+            self.tr("已从备份恢复"),
+            self.tr(
+                "已从备份恢复。电脑上原来的资料没有删除，改名保存在：\n{0}\n"
+                "确认恢复的资料无误后，可以请技术人员删除它。"
+            ).format(_native(folder)),
+        )
 
     def _failed(self, err: BaseException) -> None:
         self.restore_button.setEnabled(True)
         if isinstance(err, RestoreConflictError):
-            self.message.say("")
+            self._say("")
             if self.confirm_replace(err):
                 self.restore(replace=True)
             return
-        self.message.say(user_message(err))
+        self._say(user_message(err))
 
     def confirm_replace(self, err: RestoreConflictError) -> bool:
         """Ask before the vault in the data folder is replaced (tests answer it directly)."""
