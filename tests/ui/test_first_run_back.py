@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QApplication, QWizard
+from PySide6.QtWidgets import QApplication, QLabel, QWizard
 
 from storage.errors import WrongPasswordError
 from storage.unlock_throttle import UnlockThrottle
@@ -230,3 +230,25 @@ def test_printed_recovery_code_keeps_each_line_of_four_groups_whole(
             code_lines.append((" ".join(text.split()), block.layout().lineCount()))
         block = block.next()
     assert code_lines == [("7225 5040 8087 3388", 1), ("3270 9652 0054 1881", 1)]
+
+
+def test_a_long_message_grows_the_wizard_instead_of_being_cut_off(
+    qtbot: Any, tmp_path: Path, largest_text: Any
+) -> None:
+    """A QWizard keeps its fixed minimum size whatever its page needs: the message makes it
+    grow (within the screen) so every line shows."""
+    wizard = start(qtbot, tmp_path / "vault", InlineRunner())
+    qtbot.waitExposed(wizard)
+    before = wizard.height()
+    problems = wizard.password_page.problems
+    line = "密码太短：至少需要 8 个字符（现在是 5 个）。这是很多人都在用的常见密码，请换一个。"
+    problems.setText("\n".join([line] * 6))
+
+    def whole() -> bool:
+        shown = problems.visibleRegion().boundingRect().height()
+        return fully_shown(problems) and shown == problems.height()
+
+    qtbot.waitUntil(whole)
+    assert wizard.height() > before
+    rules = wizard.password_page.findChild(QLabel, "password_rules")
+    assert rules is not None and fully_shown(rules)  # nothing else squeezed to make room

@@ -33,7 +33,7 @@ from storage.vault import CreatedVault, Vault
 from sync.laptop.engine import LaptopSync
 from ui.tasks import Runner
 from ui.views.enrollment_form import EnrollmentForm
-from ui.views.messages import ErrorLabel, user_message
+from ui.views.messages import ErrorLabel, FullHeightLabel, user_message
 from ui.window_fit import usable_area
 
 RULES_TEXT = (
@@ -87,19 +87,17 @@ class PasswordPage(QWizardPage):
         super().__init__()
         self._wizard = wizard
         self.setTitle(self.tr("设置密码"))
-        rules = QLabel(self.tr(RULES_TEXT))
+        rules = FullHeightLabel(self.tr(RULES_TEXT))
         rules.setObjectName("password_rules")
-        rules.setWordWrap(True)
         self.password = QLineEdit()
         self.password.setObjectName("password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.repeat = QLineEdit()
         self.repeat.setObjectName("repeat_password")
         self.repeat.setEchoMode(QLineEdit.EchoMode.Password)
-        self.strength = QLabel("")
+        self.strength = FullHeightLabel("")
         self.strength.setObjectName("strength")
         self.strength.setProperty("role", "hint")
-        self.strength.setWordWrap(True)
         self.problems = ErrorLabel("problems")
         self.problems.clear_when_edited(self.password, self.repeat)
         form = QFormLayout(self)

@@ -5,12 +5,21 @@ from __future__ import annotations
 import logging
 from typing import ClassVar
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox, QSizePolicy, QWidget
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QScrollArea,
+    QSizePolicy,
+    QWidget,
+)
 
 from app.domain.problems import DomainValidationError
 from storage.errors import VaultError
+from ui.window_fit import client_limit, frame_margins, usable_area
 
 log = logging.getLogger("childdesk.ui")
 
@@ -39,14 +48,78 @@ def confirm(parent: QWidget | None, title: str, text: str, ok_text: str = "确�
     return box.clickedButton() is yes
 
 
-class ErrorLabel(QLabel):
-    """A message beside the fields it is about: red for a mistake, grey while something runs.
+class FullHeightLabel(QLabel):
+    """A word-wrapped label that always gets the full height of its text.
 
-    It wraps, and it always gets the full height of its wrapped text: a top-level window does
-    not grow for a word-wrapped label by itself (its layout's minimum ignores height-for-width),
-    so the label asks for the height its text needs at its current width, and again whenever
-    its width or font (text size 特大) changes; the window then grows to fit. Empty, it takes no
-    room at all.
+    A window does not grow for a word-wrapped label by itself (its layout's minimum ignores
+    height-for-width, and a window with a fixed minimum size such as a QWizard ignores its
+    page), so text is clipped or squeezed. This label asks for the height its text needs at its
+    current width, again whenever its width or font (text size 特大) changes, and when the
+    window's edge still cuts it off the window grows by what is missing (within the screen).
+    """
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+
+    def setText(self, text: str) -> None:  # Qt's name
+        super().setText(text)
+        self._fit()
+
+    def _fit(self) -> None:
+        if not self.text():
+            self.setMinimumHeight(0)
+            return
+        width = self.contentsRect().width()
+        if width <= 0:
+            return  # not laid out yet: resizeEvent fits it
+        need = self.heightForWidth(self.width())
+        if need > 0 and need != self.minimumHeight():
+            self.setMinimumHeight(need)
+        QTimer.singleShot(0, self, self._grow_window)
+
+    def _grow_window(self) -> None:
+        """A window with a fixed minimum size (a QWizard) does not grow for its page: when the
+        message is cut off by the window's edge, the window grows by what is missing (within
+        the screen). Inside a scroll area the message scrolls into view instead."""
+        if not self.text() or not self.isVisible():
+            return
+        missing = self.height() - self.visibleRegion().boundingRect().height()
+        if missing <= 0:
+            return
+        parent = self.parentWidget()
+        while parent is not None and not parent.isWindow():
+            if isinstance(parent, QAbstractScrollArea):
+                if isinstance(parent, QScrollArea):
+                    parent.ensureWidgetVisible(self)
+                return
+            parent = parent.parentWidget()
+        window = self.window()
+        height = min(window.height() + missing, client_limit(window).height())
+        if height > window.height():
+            window.resize(window.width(), height)
+            area, frame = usable_area(window), frame_margins(window)
+            bottom = window.y() + frame.top() + height + frame.bottom()  # y(): the frame's
+            if bottom > area.bottom():  # keep the grown window on the screen
+                window.move(window.x(), max(area.top(), window.y() - (bottom - area.bottom())))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._fit()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit()
+
+
+class ErrorLabel(FullHeightLabel):
+    """A message beside the fields it is about: red for a mistake, grey while something runs,
+    green when done. It wraps and gets its full height (:class:`FullHeightLabel`); empty, it
+    takes no room at all; :meth:`clear_when_edited` makes it go as soon as the user changes a
+    field it is about.
     """
 
     def __init__(self, name: str = "", parent: QWidget | None = None) -> None:
@@ -54,9 +127,7 @@ class ErrorLabel(QLabel):
         if name:
             self.setObjectName(name)
         self.setProperty("role", "error")
-        self.setWordWrap(True)
         self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.hide()
 
     _TONES: ClassVar[dict[str, str]] = {
@@ -72,7 +143,7 @@ class ErrorLabel(QLabel):
         sheet = self._TONES[tone]
         if self.styleSheet() != sheet:
             self.setStyleSheet(sheet)
-        super().setText(text)
+        QLabel.setText(self, text)
         self.setVisible(bool(text))
         self._fit()
 
@@ -89,24 +160,3 @@ class ErrorLabel(QLabel):
 
     def _edited(self, _text: str) -> None:
         self.clear()
-
-    def _fit(self) -> None:
-        if not self.text():
-            self.setMinimumHeight(0)
-            return
-        width = self.contentsRect().width()
-        if width <= 0:
-            return  # not laid out yet: resizeEvent fits it
-        need = self.heightForWidth(self.width())
-        if need > 0 and need != self.minimumHeight():
-            self.setMinimumHeight(need)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        if event.size().width() != event.oldSize().width():
-            self._fit()
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
-            self._fit()
