@@ -180,7 +180,14 @@ def test_the_id_number_fills_birth_date_and_gender_and_dates_are_typed(
     assert gender_error is not None and gender_error.isVisibleTo(dialog)
 
     # other ways people write a date
-    for text in ("2019.5.3", "2019/05/03", "2019年5月3日", "20190503", "２０１９-０５-０３"):
+    for text in (
+        "2019.5.3",
+        "2019/05/03",
+        "2019年5月3日",
+        "20190503",
+        "２０１９－０５－０３",
+        "2019。5。3",
+    ):
         form.birth_date.edit.clear()
         form.birth_date.edit.insert(text)  # (keyClicks types ASCII only; an input method)
         assert form.birth_date.value() == born, text

@@ -24,7 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 DATE_FORMAT_HINT = "如 2019-05-03"
-_PARTS = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+# Separators as typed with a Chinese input method too: 。 and 、 for . and / (full-width
+# －／． become -/. by NFKC below).
+_PARTS = re.compile(r"^(\d{4})\s*[-/.年。、]\s*(\d{1,2})\s*[-/.月。、]\s*(\d{1,2})\s*日?$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
 
@@ -62,7 +64,9 @@ class DateField(QWidget):
         self.edit = QLineEdit()
         self.edit.setPlaceholderText(DATE_FORMAT_HINT)
         self.edit.setValidator(
-            QRegularExpressionValidator(QRegularExpression(r"[0-9０-９\-/.年月日 　]{0,16}"))
+            QRegularExpressionValidator(
+                QRegularExpression(r"[0-9０-９\-/.年月日 　。、－／．]{0,16}")
+            )
         )
         self.edit.setMaxLength(16)
         self.button = QToolButton()
