@@ -11,7 +11,6 @@ import logging
 import os
 import secrets
 import sqlite3
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
@@ -58,6 +57,7 @@ from storage.password_policy import require_acceptable_password
 from storage.paths import VaultPaths
 from storage.records import RecordCipher, Revision, RevisionMeta, validate_record_type
 from storage.schema import migrate
+from storage.thread_check import CheckedLock
 
 log = logging.getLogger("childdesk.storage")
 
@@ -148,7 +148,7 @@ class Vault:
         self._keys: _Keys | None = _Keys.derive(vault_key)
         self._cipher: RecordCipher | None = RecordCipher(self._keys.records, header.vault_id)
         self._conn: sqlite3.Connection | None = conn
-        self._lock = threading.RLock()
+        self._lock = CheckedLock()  # optionally refuses threads other than the vault's own
         self.repairs: list[str] = []  # what opening fixed (e.g. a stale header copy)
         last = conn.execute("SELECT value FROM meta WHERE key = 'hlc'").fetchone()
         self._clock = HybridLogicalClock(

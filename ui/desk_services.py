@@ -64,6 +64,15 @@ class DeskServices:
             holder.generation = self.definitions.generation
         return holder.service
 
+    def refresh_definitions(self) -> bool:
+        """Vault worker: read what a sync installed, and parse the current ones here rather
+        than on the GUI thread's next look."""
+        changed = self.definitions.refresh()
+        if changed:
+            self.definitions.schedule()
+            self.definitions.questionnaire()
+        return changed
+
     @classmethod
     def for_vault(
         cls, vault: Vault, runner: Runner, today: Callable[[], date] = date.today
@@ -71,7 +80,7 @@ class DeskServices:
         """Call on the vault worker (reads the profile and the installed definitions)."""
         profile = vault.profile()
         author = str(profile.get("name") or "儿童主任")
-        definitions = DefinitionService(vault)
+        definitions = DefinitionService(vault, follow_vault=False)  # refreshed on the worker
         definitions.refresh()
         definitions.schedule()
         definitions.questionnaire()

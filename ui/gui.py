@@ -8,24 +8,28 @@ ones it needs.
 from __future__ import annotations
 
 import argparse
+import itertools
 import logging
-import secrets
+import os
 import tempfile
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
+from storage.errors import VaultLockedError
 from storage.paths import VaultPaths, resolve_data_dir
 from storage.unlock_throttle import UnlockThrottle
 from storage.vault import Vault
 from ui.caseload_store import CaseloadStore
 from ui.desk_services import DeskServices
+from ui.draft_keeper import DraftKeeper, take_drafts, write_task
 from ui.main_window import MainWindow
 from ui.qt_app import create_application
-from ui.tasks import Runner, VaultRunner
+from ui.tasks import GuiThreadCollector, Runner, VaultRunner, enforce_vault_thread
 from ui.theme import apply_text_scale
 from ui.ui_settings import UiSettings
 from ui.views.children_page import ChildrenPage
@@ -34,8 +38,10 @@ from ui.views.messages import show_error
 from ui.views.unlock_dialog import UnlockDialog
 
 log = logging.getLogger("childdesk.ui")
-DRAFT_TYPE = "ui_draft"
 DEMO_CHILDREN = 200
+# The demo vault's password (shown on its unlock window after 锁定): the data is made up and
+# the vault is thrown away when the program ends.
+DEMO_PASSWORD = "demo-childdesk-2026"  # noqa: S105 (made-up data, shown on screen)
 
 
 class IdleWatcher(QObject):
@@ -85,7 +91,17 @@ def build_pages(
     return pages
 
 
+@dataclass
+class _Editor:
+    key: tuple[str, str]  # ("child", id), ("case", id), ("assessment", id); "new-…" for new
+    dialog: QDialog
+    keeper: DraftKeeper | None
+
+
 class DeskSession(QObject):
+    """One desk from unlock to lock or quit. Windows are created and destroyed on the GUI
+    thread only; every editor is registered by the record it edits (one window per record)."""
+
     def __init__(
         self,
         app: QApplication,
@@ -107,12 +123,21 @@ class DeskSession(QObject):
         self.window: MainWindow | None = None
         self.desk: DeskServices | None = None
         self.store: CaseloadStore | None = None
-        self.open_dialogs: list[Any] = []
+        self._editors: dict[int, _Editor] = {}  # by registration token
+        self._tokens = itertools.count(1)
+        self._locking = False
+        # Quitting is explicit (the main window closed): locking hides every window, and Qt
+        # must not take that for the end of the program.
+        app.setQuitOnLastWindowClosed(False)
         self.idle = QTimer(self)
         self.idle.setSingleShot(True)
         self.idle.timeout.connect(self.lock)
         self._watcher = IdleWatcher(self.idle)
         app.installEventFilter(self._watcher)
+
+    @property
+    def open_dialogs(self) -> list[QDialog]:
+        return [editor.dialog for editor in self._editors.values()]
 
     # ----- opening ------------------------------------------------------------------------
 
@@ -131,24 +156,54 @@ class DeskSession(QObject):
 
     def ask_unlock(self) -> bool:
         dialog = UnlockDialog(self.data_dir, self.runner, self.throttle)
+        if self.demo:
+            dialog.setWindowTitle(
+                dialog.windowTitle() + self.tr("（演示数据的密码：{0}）").format(DEMO_PASSWORD)
+            )
         if dialog.exec() != QDialog.DialogCode.Accepted or dialog.vault is None:
             return False
         self.opened(dialog.vault)
         return True
 
     def opened(self, vault: Vault) -> None:
-        desk = DeskServices.for_vault(vault, self.runner, today=self.today)
-        store = CaseloadStore(vault, self.runner)
+        """Build the services on the vault worker (they read the profile and the installed
+        definitions), then the windows here."""
+        self.runner.submit(
+            lambda: DeskServices.for_vault(vault, self.runner, today=self.today),
+            self._show_desk,
+            self._open_failed,
+        )
+
+    def _open_failed(self, err: BaseException) -> None:
+        show_error(None, err, self.tr("档案没有打开"))
+        self.app.quit()
+
+    def _show_desk(self, desk: DeskServices) -> None:
+        store = CaseloadStore(desk.vault, self.runner)
         pages = build_pages(desk, store, self.settings)
         window = MainWindow(desk, store, pages, demo=self.demo)
         self.desk, self.store, self.window = desk, store, window
         self._wire(window, pages, desk, store)
         store.load()
-        self.app.aboutToQuit.connect(store.save_cache)  # next start opens from the cache
+        window.set_close_guard(self._may_quit)
+        window.closed.connect(self._quit)
         self._restore_drafts(desk)
         window.show()
         self.idle.setInterval(self.settings.auto_lock_minutes * 60_000)
         self.idle.start()
+
+    def _may_quit(self) -> bool:
+        """Closing the main window asks each editor with unsaved input first."""
+        for dialog in self.open_dialogs:
+            dialog.raise_()
+            if not dialog.close():
+                return False
+        return True
+
+    def _quit(self) -> None:
+        if self.store is not None:
+            self.store.save_cache()  # next start opens from the cache
+        self.app.quit()
 
     def _wire(
         self,
@@ -164,11 +219,10 @@ class DeskSession(QObject):
         store.changed.connect(children.show_caseload)
         sync = pages.get("同步")
         if isinstance(sync, SyncPage):  # pulled records, resolved conflicts, new rules
-            sync.data_changed.connect(store.refresh)
-        children.open_child.connect(self.open_child)
+            sync.data_changed.connect(store.refresh)  # definitions already re-read
         children.new_child.connect(lambda: self.open_child(None))
         window.lock_requested.connect(self.lock)
-        for page in pages.values():
+        for page in pages.values():  # each signal connected once, here
             if hasattr(page, "open_child"):
                 page.open_child.connect(self.open_child)
             if hasattr(page, "open_case"):
@@ -182,26 +236,88 @@ class DeskSession(QObject):
             if hasattr(page, "print_monthly"):
                 page.print_monthly.connect(self.print_monthly)
 
-    def open_child(self, child_id: str | None, draft: dict[str, Any] | None = None) -> None:
+    # ----- editors: one window per record ---------------------------------------------------
+
+    def _editor(self, key: tuple[str, str]) -> _Editor | None:
+        return next((e for e in self._editors.values() if e.key == key), None)
+
+    def _bring_up(self, key: tuple[str, str]) -> bool:
+        editor = self._editor(key)
+        if editor is None:
+            return False
+        if editor.dialog.isMinimized():
+            editor.dialog.showNormal()
+        editor.dialog.raise_()
+        editor.dialog.activateWindow()
+        return True
+
+    def _register(
+        self, key: tuple[str, str], dialog: QDialog, keeper: DraftKeeper | None = None
+    ) -> _Editor:
+        """However the editor goes (its buttons, Esc, the title bar's ×, a lock), Qt deletes
+        it on the GUI thread once closed, and the registry forgets it then."""
+        token = next(self._tokens)
+        editor = _Editor(key, dialog, keeper)
+        self._editors[token] = editor
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.destroyed.connect(lambda *_args: self._gone(token))
+        return editor
+
+    def _gone(self, token: int) -> None:
+        """Closed by the user (saved, or unsaved input thrown away after asking): its draft
+        goes too. (A lock empties the registry first and keeps the drafts.)"""
+        editor = self._editors.pop(token, None)
+        if editor is not None and editor.keeper is not None:
+            editor.keeper.clear()
+
+    def open_child(
+        self, child_id: str | None, draft: dict[str, Any] | None = None, draft_id: str | None = None
+    ) -> None:
         from ui.views.child_file_dialog import ChildFileDialog
 
         if self.desk is None or self.store is None:
             return
-        dialog = ChildFileDialog(self.desk, child_id, self.window, draft=draft)
-        dialog.child_saved.connect(lambda _cid: self.store.refresh() if self.store else None)
-        self.open_dialogs.append(dialog)
-        dialog.finished.connect(lambda _r: self._forget(dialog))
+        if child_id and self._bring_up(("child", child_id)):
+            return
+        desk = self.desk
+        dialog = ChildFileDialog(desk, child_id, self.window, draft=draft)
+
+        def payload() -> dict[str, Any] | None:
+            data = dialog.draft()
+            return (
+                None
+                if data is None
+                else {"kind": "child", "child_id": dialog.child_id, "data": data}
+            )
+
+        keeper = DraftKeeper(desk.vault, self.runner, desk.author, payload)
+        if draft_id is not None:
+            keeper.adopt(draft_id)
+        editor = self._register(("child", child_id or f"new-{id(dialog)}"), dialog, keeper)
+        dialog.form.edited.connect(keeper.poke)
+        dialog.guardians.edited.connect(keeper.poke)
+
+        def saved(record_id: str) -> None:
+            keeper.clear()
+            editor.key = ("child", record_id)  # a new file got its id
+            if self.store is not None:
+                self.store.refresh()
+
+        dialog.child_saved.connect(saved)
         dialog.show()
+        if draft is not None:
+            keeper.poke()  # keep the restored input until it is saved or thrown away
 
     def open_case(self, child_id: str, case_id: str) -> None:
         from ui.views.case_dialog import CaseDialog
 
         if self.desk is None:
             return
+        if case_id and self._bring_up(("case", case_id)):
+            return
         dialog = CaseDialog(self.desk, child_id, case_id or None, self.window)
         dialog.case_changed.connect(lambda: self.store.refresh() if self.store else None)
-        self.open_dialogs.append(dialog)
-        dialog.finished.connect(lambda _r: self._forget(dialog))
+        self._register(("case", case_id or f"new-{id(dialog)}"), dialog)
         dialog.show()
 
     def open_assessment(self, child_id: str, assessment_id: str) -> None:
@@ -209,10 +325,11 @@ class DeskSession(QObject):
 
         if self.desk is None:
             return
+        if assessment_id and self._bring_up(("assessment", assessment_id)):
+            return
         wizard = AssessmentWizard(self.desk, child_id, assessment_id or None, self.window)
         wizard.assessment_finished.connect(lambda _r: self.store.refresh() if self.store else None)
-        self.open_dialogs.append(wizard)
-        wizard.finished.connect(lambda _r: self._forget(wizard))
+        self._register(("assessment", assessment_id or f"new-{id(wizard)}"), wizard)
         wizard.show()
 
     def print_monthly(self, month: str) -> None:
@@ -233,10 +350,6 @@ class DeskSession(QObject):
             self.window,
         )
 
-    def _forget(self, dialog: Any) -> None:
-        if dialog in self.open_dialogs:
-            self.open_dialogs.remove(dialog)
-
     # ----- settings -------------------------------------------------------------------------
 
     def set_text_scale(self, scale: float) -> None:
@@ -252,62 +365,89 @@ class DeskSession(QObject):
     # ----- locking ---------------------------------------------------------------------------
 
     def lock(self) -> None:
-        """Drop decrypted data: keep unsaved input as encrypted drafts, close every window,
-        lock the vault, ask for the password again."""
-        if self.desk is None:
+        """Drop decrypted data: keep unsaved input as encrypted drafts, close every window
+        (without questions: nothing is lost), lock the vault, ask for the password again."""
+        if self.desk is None or self._locking:
             return
-        desk = self.desk
-        drafts = []
-        for dialog in list(self.open_dialogs):
-            draft = dialog.draft() if hasattr(dialog, "draft") else None
-            if draft is not None:
-                drafts.append({"kind": "child", "child_id": dialog.child_id, "data": draft})
-            if hasattr(dialog, "discard_changes"):
-                dialog.discard_changes()
-            dialog.close()
-        self.open_dialogs.clear()
-        if self.store is not None:
-            self.store.save_cache()
+        self._locking = True
+        self.idle.stop()
+        desk, store = self.desk, self.store
+        writes = []
+        for editor in self._editors.values():
+            dialog, keeper = editor.dialog, editor.keeper
+            draft = getattr(dialog, "draft", None)
+            data = draft() if callable(draft) else None
+            if keeper is not None and data is not None:
+                payload = {
+                    "kind": "child",
+                    "child_id": getattr(dialog, "child_id", None),
+                    "data": data,
+                }
+                writes.append(write_task(desk.vault, desk.author, keeper._holder, payload))
+        if store is not None:
+            store.save_cache()
+        self._close_all_windows()
+
+        vault = desk.vault
 
         def save_and_lock() -> None:
-            for draft in drafts:
-                desk.vault.put(DRAFT_TYPE, draft, author=desk.author)
-            desk.vault.lock()
+            for write in writes:
+                write()
+            vault.lock()
 
-        self.runner.submit(save_and_lock, on_error=lambda err: show_error(None, err))
-        if self.window is not None:
-            self.window.set_close_guard(lambda: True)
-            self.window.close()
-            self.window.deleteLater()
+        self.runner.submit(save_and_lock, None, lambda err: show_error(None, err))
         self.window = self.desk = self.store = None
-        self.idle.stop()
         QTimer.singleShot(0, self._after_lock)
 
+    def _close_all_windows(self) -> None:
+        """Every window of this desk, message boxes and nested dialogs included, ended without
+        asking; modal ones with done() so their event loops unwind before they go."""
+        self._editors.clear()
+        for widget in QApplication.topLevelWidgets():
+            if not widget.isVisible() and not isinstance(widget, MainWindow):
+                continue
+            if hasattr(widget, "discard_changes"):
+                widget.discard_changes()
+            if isinstance(widget, QDialog):
+                QDialog.done(widget, QDialog.DialogCode.Rejected)
+            else:
+                widget.hide()
+            widget.deleteLater()
+
     def _after_lock(self) -> None:
+        self._locking = False
         if not self.ask_unlock():
             self.app.quit()
 
     def _restore_drafts(self, desk: DeskServices) -> None:
-        def take() -> list[dict[str, Any]]:
-            found = desk.vault.load(DRAFT_TYPE).revisions
-            for revision in found:
-                desk.vault.delete(revision.record_id, author=desk.author)
-            return [r.data for r in found]
+        """Input not saved when the program last stopped (lock, crash, power cut) is offered
+        back: each editor reopens with it, and says so."""
 
-        def reopen(drafts: list[dict[str, Any]]) -> None:
-            for draft in drafts:
-                if draft.get("kind") == "child":
-                    self.open_child(draft.get("child_id"), draft=draft["data"])
+        def reopen(drafts: list[tuple[str, dict[str, Any]]]) -> None:
+            reopened = 0
+            for record_id, draft in drafts:
+                if draft.get("kind") == "child" and isinstance(draft.get("data"), dict):
+                    self.open_child(draft.get("child_id"), draft=draft["data"], draft_id=record_id)
+                    reopened += 1
+            if reopened and self.window is not None:
+                self.window.statusBar().showMessage(
+                    self.tr("上次有 {0} 份未保存的档案，已重新打开，请检查后保存。").format(
+                        reopened
+                    ),
+                    15_000,
+                )
 
-        self.runner.submit(take, reopen, lambda err: show_error(self.window, err))
+        self.runner.submit(
+            lambda: take_drafts(desk.vault), reopen, lambda err: show_error(self.window, err)
+        )
 
 
 def _demo_vault(folder: Path) -> Vault:
+    """Vault work: runs on the worker while the window says 正在准备演示数据."""
     from app.demo_caseload import fill_vault
 
-    password = secrets.token_urlsafe(24)  # never shown: the demo vault is thrown away
     vault = Vault.create(
-        folder, password, director_name="演示主任", village_code="500119104201"
+        folder, DEMO_PASSWORD, director_name="演示主任", village_code="500119104201"
     ).vault
     fill_vault(
         vault,
@@ -320,22 +460,64 @@ def _demo_vault(folder: Path) -> Vault:
     return vault
 
 
+def _start_demo(session: DeskSession, folder: Path) -> QWidget:
+    """The demo vault is made on the vault worker; a small window shows meanwhile."""
+    from PySide6.QtWidgets import QLabel
+
+    waiting = QLabel(session.tr("正在准备演示数据（{0} 名虚构儿童）…").format(DEMO_CHILDREN))
+    waiting.setWindowTitle(session.tr("儿童主任工作台（演示数据）"))
+    waiting.setObjectName("demo_waiting")
+    waiting.setMargin(40)
+    waiting.show()
+
+    def ready(vault: Vault) -> None:
+        waiting.close()
+        session.opened(vault)
+
+    def failed(err: BaseException) -> None:
+        waiting.close()
+        show_error(None, err, session.tr("演示数据没有准备好"))
+        session.app.quit()
+
+    session.runner.submit(lambda: _demo_vault(folder), ready, failed)
+    return waiting
+
+
+def _background_error(err: BaseException) -> None:
+    """Failures no screen asked to hear about. A locked vault is expected after a lock (a
+    page's refresh that was still queued): nothing to say."""
+    if not isinstance(err, VaultLockedError):
+        show_error(None, err)
+
+
 def run_gui(args: argparse.Namespace) -> int:
     settings = UiSettings()
     app = create_application(settings)
-    runner = VaultRunner(default_on_error=lambda err: show_error(None, err))
+    collector = GuiThreadCollector()  # Qt objects are freed on the GUI thread only
+    runner = VaultRunner(default_on_error=_background_error)
+    if os.environ.get("CHILDDESK_STRICT_THREADS") == "1":
+        enforce_vault_thread(runner)
     try:
         if args.demo:
             with tempfile.TemporaryDirectory(prefix="childdesk-demo-") as tmp:
                 session = DeskSession(app, Path(tmp) / "vault", settings, runner, demo=True)
-                session.opened(_demo_vault(Path(tmp) / "vault"))
+                waiting = _start_demo(session, Path(tmp) / "vault")
                 code = app.exec()
-                if session.desk is not None:
-                    session.desk.vault.lock()
+                del waiting
+                _lock_on_worker(session, runner)
                 return code
         session = DeskSession(app, resolve_data_dir(args.data_dir), settings, runner)
         if not session.start():
             return 0
-        return app.exec()
+        code = app.exec()
+        _lock_on_worker(session, runner)
+        return code
     finally:
         runner.shutdown()
+        collector.stop()
+
+
+def _lock_on_worker(session: DeskSession, runner: VaultRunner) -> None:
+    """Quitting: the vault is locked by its own worker, after everything queued before."""
+    if session.desk is not None:
+        runner.submit(session.desk.vault.lock)

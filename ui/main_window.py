@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QSize, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from ui.caseload_store import CaseloadStore
 from ui.desk_services import DeskServices
+from ui.views.help_dialog import install_help
 from ui.window_fit import fit_window
 
 NAV_ITEMS = ("儿童档案", "待办", "个案", "同步", "报表", "设置")
@@ -27,6 +28,7 @@ NAV_ITEMS = ("儿童档案", "待办", "个案", "同步", "报表", "设置")
 
 class MainWindow(QMainWindow):
     lock_requested = Signal()
+    closed = Signal()  # the user closed the main window: the program ends
 
     def __init__(
         self,
@@ -70,13 +72,16 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(who)
         self.statusBar().addWidget(self.loading)
         if demo:
-            marker = QLabel(self.tr("演示数据：仅供体验，不是真实儿童"))
+            marker = QLabel(self.tr("演示数据：仅供体验，不是真实儿童（锁定后的密码：demo-childdesk-2026）"))
             marker.setObjectName("demo_marker")
             marker.setStyleSheet("color: #c62828; font-weight: bold;")
             self.statusBar().addPermanentWidget(marker)
+        install_help(self)  # F1 and 帮助 open the 使用说明
         self.statusBar().addPermanentWidget(lock)
         lock.clicked.connect(self.lock_requested)
-        QShortcut(QKeySequence("Ctrl+L"), self, self.lock_requested.emit)
+        # Ctrl+L locks from every window of the program (a child file, an assessment…)
+        lock_key = QShortcut(QKeySequence("Ctrl+L"), self, self.lock_requested.emit)
+        lock_key.setContext(Qt.ShortcutContext.ApplicationShortcut)
         self._fit_navigation()
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.nav.setCurrentRow(0)
@@ -107,6 +112,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         event.accept()
+        self.closed.emit()
 
     def set_close_guard(self, guard: Callable[[], bool]) -> None:
         self._allow_close = guard

@@ -107,7 +107,7 @@ class SyncController(QObject):
         super().__init__(parent)
         self.engine = engine
         self.runner = runner
-        self.net: Runner = net or VaultRunner(self._fail)
+        self.net: Runner = net or VaultRunner(self._fail, name="network-worker")
         self._owns_net = net is None
         self.busy = False
         self.status: Status | None = None
@@ -209,7 +209,10 @@ class SyncController(QObject):
             if not status.enrolled or status.revoked or not status.server_url:
                 self._timer.start(self._interval)
                 return
-            self.net.submit(self.engine.probe, self._probed, lambda _e: self._probed(False))
+            url, engine = status.server_url, self.engine
+            self.net.submit(
+                lambda: engine.probe(url=url), self._probed, lambda _e: self._probed(False)
+            )
 
         self.refresh(decide)
 

@@ -3,17 +3,32 @@
 All vault work goes through one serial worker thread (``VaultRunner``): writes stay ordered and
 the window never freezes. ``InlineRunner`` runs tasks at once on the calling thread, for tests
 (deterministic, like Picard's fake thread pool). Never touch widgets from a task.
+
+The lifetime rule (docs/architecture.md, "Threads"): a Qt object's Python wrapper must be
+released on the GUI thread. A task is usually a closure over a dialog and its callbacks are the
+dialog's bound methods, so once the dialog is closed the worker may hold the *last* reference.
+Two things would then free it on the worker, where Qt objects must not be destroyed:
+- the worker dropping its reference to the finished task: so the worker hands the task and
+  both callbacks back to the GUI thread, under a lock, keeping no reference of its own;
+- Python's cyclic garbage collector, which runs on whichever thread happens to allocate: so
+  the desktop app turns automatic collection off and collects on the GUI thread on a timer
+  (``GuiThreadCollector``, as Anki does).
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from PySide6.QtCore import QObject, Signal
+import shiboken6
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from storage.thread_check import only_thread, set_vault_thread_check
 
 log = logging.getLogger("childdesk.ui")
 
@@ -33,20 +48,25 @@ class Runner(Protocol):
 
 
 class _Relay(QObject):
-    """Lives on the GUI thread; signals emitted from the worker are queued to it."""
+    """Lives on the GUI thread; the worker's 'something finished' is queued to it."""
 
-    finished = Signal(object, object, object)  # callback, value, is_error
+    ready = Signal()
 
 
 class VaultRunner:
-    def __init__(self, default_on_error: OnError) -> None:
+    """One worker thread running tasks in order. ``name`` names the thread (the vault's
+    worker is ``vault-worker``; the network worker has its own runner and name)."""
+
+    def __init__(self, default_on_error: OnError, name: str = "vault-worker") -> None:
         self._relay = _Relay()
-        self._relay.finished.connect(self._deliver)
+        self._relay.ready.connect(self._deliver)
         self._default_on_error = default_on_error
-        self._queue: queue.Queue[tuple[Callable[[], Any], OnDone | None, OnError | None] | None]
-        self._queue = queue.Queue()
-        self._thread = threading.Thread(target=self._loop, name="vault-worker", daemon=True)
-        self._thread.start()
+        self._queue: queue.Queue[list[Any] | None] = queue.Queue()
+        # finished tasks waiting for the GUI thread: ([task, callbacks], (callback, value))
+        self._done: deque[tuple[list[Any], tuple[Any, Any]]] = deque()
+        self._done_lock = threading.Lock()
+        self.thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        self.thread.start()
 
     def submit(
         self,
@@ -54,29 +74,53 @@ class VaultRunner:
         on_done: OnDone | None = None,
         on_error: OnError | None = None,
     ) -> None:
-        self._queue.put((task, on_done, on_error))
+        # a list, not a tuple: the worker empties it when it hands the references over
+        self._queue.put([task, on_done, on_error])
 
     def _loop(self) -> None:
         while True:
             item = self._queue.get()
             if item is None:
                 return
-            task, on_done, on_error = item
-            try:
-                value = task()
-            except BaseException as err:  # noqa: BLE001 (delivered to the GUI thread)
-                self._relay.finished.emit(on_error or self._default_on_error, err, True)
-            else:
-                if on_done is not None:
-                    self._relay.finished.emit(on_done, value, False)
+            self._run(item)
+            self._relay.ready.emit()
 
-    @staticmethod
-    def _deliver(callback: Callable[[Any], None], value: Any, _is_error: bool) -> None:
-        callback(value)
+    def _run(self, item: list[Any]) -> None:
+        try:
+            value = item[0]()
+        except BaseException as err:  # noqa: BLE001 (delivered to the GUI thread)
+            outcome: tuple[Any, Any] = (item[2] or self._default_on_error, err)
+        else:
+            outcome = (item[1], value)
+        # Hand everything over under the lock, so the GUI thread cannot take and release the
+        # entry before this worker has dropped its own references.
+        with self._done_lock:
+            self._done.append((list(item), outcome))
+            item.clear()
+            del outcome
+            value = None
+
+    def _deliver(self) -> None:
+        while True:
+            with self._done_lock:
+                if not self._done:
+                    return
+                entry = self._done.popleft()
+            _item, (callback, value) = entry
+            del entry
+            if callback is not None and _receiver_alive(callback):
+                callback(value)
 
     def shutdown(self) -> None:
         self._queue.put(None)
-        self._thread.join(timeout=10)
+        self.thread.join(timeout=10)
+        self._deliver()  # release what finished last on this (the GUI) thread
+
+
+def _receiver_alive(callback: Callable[[Any], None]) -> bool:
+    """A result for a window that has been deleted meanwhile is dropped, not delivered."""
+    owner = getattr(callback, "__self__", None)
+    return not isinstance(owner, QObject) or shiboken6.isValid(owner)
 
 
 class InlineRunner:
@@ -104,3 +148,38 @@ class InlineRunner:
 
     def shutdown(self) -> None:
         pass
+
+
+class GuiThreadCollector(QObject):
+    """Python's cyclic garbage collection, only ever on the GUI thread.
+
+    Automatic collection is turned off; a timer looks at the allocation counts every second and
+    collects the generations that are due, as the interpreter would have, but here."""
+
+    def __init__(self, interval_ms: int = 1000) -> None:
+        super().__init__()
+        self._thresholds = gc.get_threshold()
+        gc.disable()
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.collect_due)
+        self._timer.start(interval_ms)
+
+    def collect_due(self) -> None:
+        counts = gc.get_count()
+        generation = -1
+        for level in range(3):
+            threshold = self._thresholds[level] if level < len(self._thresholds) else 10
+            if threshold and counts[level] >= threshold:
+                generation = level
+        if generation >= 0:
+            gc.collect(generation)
+
+    def stop(self) -> None:
+        self._timer.stop()
+        gc.collect()
+        gc.enable()
+
+
+def enforce_vault_thread(runner: VaultRunner) -> None:
+    """Strict mode: any vault call from a thread other than the runner's raises."""
+    set_vault_thread_check(only_thread(runner.thread))

@@ -98,6 +98,10 @@ class DefinitionService:
     plaintext metadata; the records are decrypted only when something changed — and never wait
     for the vault: called while another thread is using the vault, they answer with what they
     had (the next call looks again). :meth:`refresh` looks and waits.
+
+    With ``follow_vault=False`` (the desktop app) reading methods never touch the vault: they
+    answer from memory, and the owner calls :meth:`refresh` on the vault's own worker (after
+    unlocking and after each sync), so the GUI thread never reads the vault.
     """
 
     def __init__(
@@ -106,8 +110,10 @@ class DefinitionService:
         *,
         bundled_questionnaires: Sequence[Definition] | None = None,
         bundled_schedule: VisitSchedule | None = None,
+        follow_vault: bool = True,
     ) -> None:
         self._vault = vault
+        self._follow_vault = follow_vault
         self._bundled_questionnaires = (
             list(bundled_questionnaires)
             if bundled_questionnaires is not None
@@ -143,10 +149,14 @@ class DefinitionService:
             self.generation += 1
             return True
 
+    def _look_again(self) -> None:
+        if self._follow_vault:
+            self.refresh(wait=False)
+
     def installed(self) -> list[InstalledDefinition]:
         """Every installed version, oldest first (valid or not)."""
         with self._lock:
-            self.refresh(wait=False)
+            self._look_again()
             return list(self._installed)
 
     # ----- the schedule -------------------------------------------------------------------
@@ -159,7 +169,7 @@ class DefinitionService:
     def schedule(self) -> VisitSchedule:
         """The newest valid installed schedule rules, else the bundled ones."""
         with self._lock:
-            self.refresh(wait=False)
+            self._look_again()
             if self._schedule is None:
                 chosen: VisitSchedule | None = None
                 for item in reversed(self._installed):
@@ -181,7 +191,7 @@ class DefinitionService:
         """The definition new assessments use: the newest valid installed version of this id
         (default: the bundled instrument's id), else the bundled one. KeyError when neither."""
         with self._lock:
-            self.refresh(wait=False)
+            self._look_again()
             wanted = definition_id or self.default_questionnaire_id()
             if wanted not in self._current:
                 chosen: Definition | None = None
@@ -203,7 +213,7 @@ class DefinitionService:
         assessment finds the version it was made with. For one id and version, the installed
         copy (the district's) wins over the bundled one."""
         with self._lock:
-            self.refresh(wait=False)
+            self._look_again()
             if self._questionnaires is None:
                 known = {(d.id, d.version): d for d in self._bundled_questionnaires}
                 for item in self._installed:

@@ -984,9 +984,12 @@ class LaptopSync:
                 self.sleep(self.backoff.delay(attempt))
         raise AssertionError("unreachable")
 
-    def probe(self, timeout: float = 5.0) -> bool:
-        """Is the district server reachable? (a cheap GET /api/v1/info)"""
-        url = self.server_url()
+    def probe(self, timeout: float = 5.0, url: str | None = None) -> bool:
+        """Is the district server reachable? (a cheap GET /api/v1/info). Given the ``url``
+        (read earlier on the vault's thread) it does not touch the vault: the GUI probes on
+        its network worker, which never may."""
+        if url is None:
+            url = self.server_url()
         if not url:
             return False
         try:

@@ -17,7 +17,8 @@ from tests.conftest import PASSWORD, create_vault
 from tests.ui.conftest import fixed_today
 from ui.caseload_store import CaseloadStore
 from ui.desk_services import DeskServices
-from ui.gui import DRAFT_TYPE, DeskSession
+from ui.draft_keeper import DRAFT_TYPE
+from ui.gui import DeskSession
 from ui.tasks import InlineRunner
 from ui.theme import BASE_POINT_SIZE
 from ui.ui_settings import UiSettings
@@ -196,6 +197,8 @@ def test_children_list_follows_schedule_rules_installed_while_open(
     assert store.caseload is not None
     summaries = store.caseload.summaries
     _install_green_every(demo_desk.vault, 20)
+    assert demo_desk.schedule.version == "1"  # the GUI thread never reads the vault itself
+    assert demo_desk.refresh_definitions()  # what the session runs on the worker after a sync
     assert demo_desk.schedule.version == "2"
     page.hide()
     page.show()  # shown again: the list is made with the rules now in force
@@ -240,8 +243,12 @@ def test_auto_lock_keeps_unsaved_input_encrypted(qtbot, session, tmp_path: Path)
     session.opened(vault)
     restored = session.open_dialogs[0]
     assert restored.form.name.text() == "未保存的名字"
-    assert vault.load(DRAFT_TYPE).revisions == []
+    # kept until it is saved or thrown away: a second crash would not lose it either
+    assert [r.data["data"]["name"] for r in vault.load(DRAFT_TYPE).revisions] == ["未保存的名字"]
     restored.discard_changes()
+    restored.close()  # closed without saving: the draft goes
+    qtbot.waitUntil(lambda: session.open_dialogs == [], timeout=3000)
+    assert vault.load(DRAFT_TYPE).revisions == []
 
 
 def test_a_sync_that_installs_rules_refreshes_the_children_list(
@@ -319,6 +326,7 @@ def test_printing_from_the_desk_uses_the_definitions_in_force(
         ui.views.print_preview, "preview_pdf", lambda _r, make, *_a: made.append(make())
     )
     _install_green_every(demo_desk.vault, 20)
+    demo_desk.refresh_definitions()  # the session does this on the worker after a sync
     schedule = demo_desk.schedule
     assert schedule.version == "2"
     caseload = Caseload.build(demo_desk.vault)

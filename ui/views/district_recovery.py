@@ -38,7 +38,7 @@ from sync.errors import SyncError
 from sync.laptop.usb import Drive, removable_drives
 from ui.tasks import Runner
 from ui.views.first_run import RULES_TEXT
-from ui.views.messages import user_message
+from ui.views.messages import show_error, user_message
 from ui.window_fit import usable_area
 
 STEPS = ("写恢复申请", "区里答复", "设新密码")
@@ -860,14 +860,23 @@ class DistrictRecoveryDialog(QDialog):
 
         if self.vault is None or self.recovery_code is None:
             return
-        printer = QPrinter()
-        dialog = QPrintDialog(printer, self)
-        if dialog.exec() != QPrintDialog.DialogCode.Accepted:
-            return
-        name = str(self.vault.profile().get("name", ""))
-        document = QTextDocument()
-        document.setHtml(recovery_sheet_html(name, self.recovery_code))
-        document.print_(printer)
+        vault, code = self.vault, self.recovery_code
+
+        def print_sheet(name: str) -> None:
+            printer = QPrinter()
+            dialog = QPrintDialog(printer, self)
+            if dialog.exec() != QPrintDialog.DialogCode.Accepted:
+                return
+            document = QTextDocument()
+            document.setHtml(recovery_sheet_html(name, code))
+            document.print_(printer)
+
+        # the director's name is in the vault: read on the vault's worker, not here
+        self._runner.submit(
+            lambda: str(vault.profile().get("name", "")),
+            print_sheet,
+            lambda err: show_error(self, err),
+        )
 
     # ----- closing -------------------------------------------------------------------------
 

@@ -400,7 +400,14 @@ class SyncPage(QWidget):
         self.progress_label.setText("")
         self._reload_lists()
         if report is not None and report_changed_data(report):
-            self.data_changed.emit()
+            self._data_changed()
+
+    def _data_changed(self) -> None:
+        """Definitions a sync installed are read on the vault worker first (the GUI thread
+        never reads the vault); then the lists are redone."""
+        self.desk.runner.submit(
+            self.desk.refresh_definitions, lambda _changed: self.data_changed.emit()
+        )
 
     def _say(self, text: str, *, error: bool) -> None:
         self.message.setText(text)
@@ -523,7 +530,7 @@ class SyncPage(QWidget):
             self._say("U盘上没有给这台电脑的新文件（或已经导入过），没有任何改变。", error=False)
         self._reload_lists()
         if report_changed_data(report):
-            self.data_changed.emit()
+            self._data_changed()
 
     # ----- enrollment --------------------------------------------------------------------
 
