@@ -43,7 +43,8 @@ def test_f1_and_the_help_button_open_one_guide_window(
     window = MainWindow(desk, store, {name: QLabel(name) for name in NAV_ITEMS})
     qtbot.addWidget(window)
     window.show()
-    QApplication.setActiveWindow(window)  # offscreen: no window manager activates it
+    window.windowHandle().requestActivate()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
     assert window.findChild(HelpDialog) is None
     qtbot.keyClick(window, Qt.Key.Key_F1)
     dialogs = window.findChildren(HelpDialog)
