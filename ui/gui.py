@@ -271,7 +271,11 @@ class DeskSession(QObject):
             editor.keeper.clear()
 
     def open_child(
-        self, child_id: str | None, draft: dict[str, Any] | None = None, draft_id: str | None = None
+        self,
+        child_id: str | None,
+        draft: dict[str, Any] | None = None,
+        draft_id: str | None = None,
+        draft_base: int | None = None,
     ) -> None:
         from ui.views.child_file_dialog import ChildFileDialog
 
@@ -280,15 +284,13 @@ class DeskSession(QObject):
         if child_id and self._bring_up(("child", child_id)):
             return
         desk = self.desk
-        dialog = ChildFileDialog(desk, child_id, self.window, draft=draft)
+        dialog = ChildFileDialog(
+            desk, child_id, self.window, draft=draft, draft_base_revision=draft_base
+        )
 
         def payload() -> dict[str, Any] | None:
             data = dialog.draft()
-            return (
-                None
-                if data is None
-                else {"kind": "child", "child_id": dialog.child_id, "data": data}
-            )
+            return None if data is None else _child_draft(dialog, data)
 
         keeper = DraftKeeper(desk.vault, self.runner, desk.author, payload)
         if draft_id is not None:
@@ -378,11 +380,7 @@ class DeskSession(QObject):
             draft = getattr(dialog, "draft", None)
             data = draft() if callable(draft) else None
             if keeper is not None and data is not None:
-                payload = {
-                    "kind": "child",
-                    "child_id": getattr(dialog, "child_id", None),
-                    "data": data,
-                }
+                payload = _child_draft(dialog, data)
                 writes.append(write_task(desk.vault, desk.author, keeper._holder, payload))
         if store is not None:
             store.save_cache()
@@ -427,7 +425,12 @@ class DeskSession(QObject):
             reopened = 0
             for record_id, draft in drafts:
                 if draft.get("kind") == "child" and isinstance(draft.get("data"), dict):
-                    self.open_child(draft.get("child_id"), draft=draft["data"], draft_id=record_id)
+                    self.open_child(
+                        draft.get("child_id"),
+                        draft=draft["data"],
+                        draft_id=record_id,
+                        draft_base=draft.get("base_revision"),
+                    )
                     reopened += 1
             if reopened and self.window is not None:
                 self.window.statusBar().showMessage(
@@ -440,6 +443,17 @@ class DeskSession(QObject):
         self.runner.submit(
             lambda: take_drafts(desk.vault), reopen, lambda err: show_error(self.window, err)
         )
+
+
+def _child_draft(dialog: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """A child file's unsaved input, with the revision it was typed on (so saving it later
+    cannot silently undo a newer save)."""
+    return {
+        "kind": "child",
+        "child_id": dialog.child_id,
+        "base_revision": getattr(dialog, "base_revision", None),
+        "data": data,
+    }
 
 
 def _demo_vault(folder: Path) -> Vault:
