@@ -141,12 +141,13 @@ class ChildrenPage(QWidget):
     def _fit_columns(self) -> None:
         """Column widths measured in the current font, so 特大 text shows whole dates."""
         metrics = self.table.fontMetrics()
-        pad = metrics.height()  # cell margins; in the header, the sort arrow
-        self.table.verticalHeader().setDefaultSectionSize(metrics.height() + 14)
+        line = metrics.height()
+        self.table.verticalHeader().setDefaultSectionSize(line + 14)
         for column, sample in enumerate(COLUMN_SAMPLES):
             title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
-            width = max(metrics.horizontalAdvance(sample), metrics.horizontalAdvance(title) + pad)
-            self.table.setColumnWidth(column, width + pad)
+            cell = metrics.horizontalAdvance(sample) + line // 2 + 8  # the cell's margins
+            header = metrics.horizontalAdvance(title) + line + 8  # and the sort arrow
+            self.table.setColumnWidth(column, max(cell, header))
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
