@@ -50,7 +50,7 @@ from ui.views.child_form import ChildForm
 from ui.views.guardians_tab import GuardiansTab
 from ui.views.level_badge import LevelBadge
 from ui.views.messages import confirm, show_error, user_message
-from ui.window_fit import fit_window
+from ui.window_fit import client_limit, fit_window
 
 FIELD_NAMES_ZH = FIELD_LABELS_ZH  # (the stored fields as people call them)
 
@@ -750,8 +750,8 @@ class ChildFileDialog(QDialog):
             label = QLabel()
             label.setPixmap(
                 pixmap.scaled(
-                    900,
-                    650,
+                    min(900, client_limit(viewer).width() - 24),  # within a small screen
+                    min(650, client_limit(viewer).height() - 24),
                     Qt.AspectRatioMode.KeepAspectRatio,
                     Qt.TransformationMode.SmoothTransformation,
                 )
