@@ -170,6 +170,18 @@ def backup_file_name(now: datetime | None = None) -> str:
     return f"儿童主任工作台备份-{when}{BACKUP_SUFFIX}"
 
 
+def _free_name(folder: Path, now: datetime | None) -> Path:
+    """A dated name in ``folder`` that no file has yet: another laptop's backup made the same
+    minute on a shared stick is never replaced."""
+    name = backup_file_name(now)
+    candidate = folder / name
+    number = 2
+    while candidate.exists():
+        candidate = folder / name.replace(BACKUP_SUFFIX, f"-{number}{BACKUP_SUFFIX}")
+        number += 1
+    return candidate
+
+
 def _utc_now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
@@ -222,7 +234,7 @@ def write_backup(vault: Vault, target: Path, *, now: datetime | None = None) -> 
     """Write a backup of ``vault`` to ``target`` (a folder, or a ``*.cdbackup`` file name),
     then read it back and check it. Run it on the thread that owns the vault."""
     target = Path(target)
-    final = target if target.suffix == BACKUP_SUFFIX else target / backup_file_name(now)
+    final = target if target.suffix == BACKUP_SUFFIX else _free_name(target, now)
     if vault.paths.root.resolve() in final.resolve().parents:
         raise BackupError(
             "a backup inside the vault's own folder protects nothing",

@@ -203,3 +203,14 @@ def test_a_wrong_password_is_said_before_any_question_about_replacing(
     with pytest.raises(WrongPasswordError):  # not RestoreConflictError: the vault is there
         restore_backup(info.path, vault.paths.root, "not-the-password-1")
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_two_backups_in_one_minute_do_not_replace_each_other(vault: Vault, tmp_path: Path) -> None:
+    from datetime import datetime
+
+    when = datetime(2026, 12, 2, 17, 30)
+    first = write_backup(vault, tmp_path, now=when)
+    second = write_backup(vault, tmp_path, now=when)
+    assert first.path.name == "儿童主任工作台备份-2026-12-02-1730.cdbackup"
+    assert second.path.name == "儿童主任工作台备份-2026-12-02-1730-2.cdbackup"
+    assert read_backup(first.path).vault_id == read_backup(second.path).vault_id

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtWidgets import QDialog
 
 from storage.vault import Vault
@@ -99,3 +100,15 @@ def test_replacing_the_vault_on_the_laptop_needs_a_yes_and_keeps_it_aside(
     assert aside is not None and told == [aside]
     with Vault.unlock(aside, "another-long-password-7") as set_aside:
         assert set_aside.get(kept).data["name"] == "别人"
+
+
+def test_a_panel_closed_right_after_a_message_is_not_touched_again(
+    qtbot, desk: DeskServices
+) -> None:  # type: ignore[no-untyped-def]
+    """The scroll to the message is queued; it must be dropped with the panel, not run on a
+    deleted object (an error in the event loop, or worse)."""
+    panel = BackupPanel(desk)
+    panel.back_up()  # no stick: a message, and a queued scroll to it
+    assert panel.message.isVisibleTo(panel)
+    shiboken6.delete(panel)  # e.g. the window closed by the lock at that moment
+    qtbot.wait(50)  # the queued call comes due; pytest-qt fails on an exception in the loop

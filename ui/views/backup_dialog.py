@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QDir, Qt
+from PySide6.QtCore import QCoreApplication, QDir, QEvent, Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -98,20 +99,37 @@ class BackupPanel(QGroupBox):
         layout.addWidget(self.message)
         self.backup_button.clicked.connect(self.back_up)
 
+    def _say(self, text: str, *, tone: str = "error") -> None:
+        """Show a message and scroll it into view (the 设置 page scrolls; the message is the
+        last thing on it)."""
+        self.message.say(text, tone=tone)
+        QTimer.singleShot(0, self, self._scroll_to_message)  # dropped if the panel goes
+
+    def _scroll_to_message(self) -> None:
+        widget = self.parentWidget()
+        while widget is not None and not isinstance(widget, QScrollArea):
+            widget = widget.parentWidget()
+        if isinstance(widget, QScrollArea):
+            # let the wrapped message take its height and the page grow first (each step
+            # posts the next layout request), then scroll to where it really is
+            for _ in range(4):
+                QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+            widget.ensureWidgetVisible(self.message, 0, 10)
+
     def back_up(self) -> None:
         folder = self.drives.folder()
         if folder is None:
-            self.message.say(self.tr("请先插入U盘，点“刷新”；或点“选择文件夹…”。"))
+            self._say(self.tr("请先插入U盘，点“刷新”；或点“选择文件夹…”。"))
             return
         self.backup_button.setEnabled(False)
-        self.message.say(self.tr("正在备份并核对，请不要拔出U盘…"), tone="progress")
+        self._say(self.tr("正在备份并核对，请不要拔出U盘…"), tone="progress")
         vault = self.desk.vault
         self.desk.runner.submit(lambda: write_backup(vault, folder), self._done, self._failed)
 
     def _done(self, info: BackupInfo) -> None:
         self.last_backup = info
         self.backup_button.setEnabled(True)
-        self.message.say(
+        self._say(
             self.tr("已备份并核对无误：{0}（{1} 条修改，{2} 个附件）。现在可以拔出U盘。").format(
                 _native(info.path), info.revisions, info.attachments
             ),
@@ -120,7 +138,7 @@ class BackupPanel(QGroupBox):
 
     def _failed(self, err: BaseException) -> None:
         self.backup_button.setEnabled(True)
-        self.message.say(user_message(err))
+        self._say(user_message(err))
 
 
 def find_backups() -> list[Path]:
