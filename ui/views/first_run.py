@@ -160,7 +160,12 @@ class RecoveryCodePage(QWizardPage):
         self.print_button.setObjectName("print_recovery_code")
         self.written = QCheckBox(self.tr("我已把恢复码抄写或打印好，并妥善保存"))
         self.written.setObjectName("written_down")
+        self.changed_note = FullHeightLabel("")
+        self.changed_note.setObjectName("password_changed_note")
+        self.changed_note.setStyleSheet("color: #2e7d32; font-weight: bold;")
+        self.changed_note.hide()
         layout = QVBoxLayout(self)
+        layout.addWidget(self.changed_note)
         layout.addWidget(self.code)
         layout.addWidget(self.print_button)
         layout.addWidget(self.written)
@@ -173,12 +178,10 @@ class RecoveryCodePage(QWizardPage):
             # Two lines of four groups: easy to read aloud and copy, never clipped.
             self.code.setText("  ".join(groups[:4]) + "\n" + "  ".join(groups[4:]))
         if self._wizard.password_was_changed:
-            self.setSubTitle(
-                self.tr(
-                    "密码已改成您刚才输入的新密码；恢复码没有变，还是下面这个。"
-                    "请抄写或打印下来，放在安全的地方，不要告诉别人。"
-                )
+            self.changed_note.setText(
+                self.tr("密码已改成您刚才输入的新密码。恢复码没有变，还是下面这个。")
             )
+        self.changed_note.setVisible(self._wizard.password_was_changed)
 
     def isComplete(self) -> bool:
         return self.written.isChecked()

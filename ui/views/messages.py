@@ -80,13 +80,14 @@ class FullHeightLabel(QLabel):
         QTimer.singleShot(0, self, self._grow_window)
 
     def _grow_window(self) -> None:
-        """A window with a fixed minimum size (a QWizard) does not grow for its page: when the
-        message is cut off by the window's edge, the window grows by what is missing (within
-        the screen). Inside a scroll area the message scrolls into view instead."""
+        """Make the window tall enough for its content now that this text changed.
+
+        Qt gives a window whose layout has height-for-width content (wrapped labels) no
+        minimum height at all, and a QWizard keeps its fixed minimum whatever its page needs,
+        so a longer text squeezes the rows or is cut off at the window's edge. The window grows
+        to what its layout needs at its width, or by what of this label is cut off (within the
+        usable screen). Inside a scroll area the label scrolls into view instead."""
         if not self.text() or not self.isVisible():
-            return
-        missing = self.height() - self.visibleRegion().boundingRect().height()
-        if missing <= 0:
             return
         parent = self.parentWidget()
         while parent is not None and not parent.isWindow():
@@ -96,7 +97,17 @@ class FullHeightLabel(QLabel):
                 return
             parent = parent.parentWidget()
         window = self.window()
-        height = min(window.height() + missing, client_limit(window).height())
+        need = window.height() + max(
+            0, self.height() - self.visibleRegion().boundingRect().height()
+        )
+        layout = window.layout()
+        if layout is not None:
+            layout.activate()
+            if layout.hasHeightForWidth():
+                need = max(need, layout.totalHeightForWidth(window.width()))
+            else:
+                need = max(need, layout.totalMinimumSize().height())
+        height = min(need, client_limit(window).height())
         if height > window.height():
             window.resize(window.width(), height)
             area, frame = usable_area(window), frame_margins(window)

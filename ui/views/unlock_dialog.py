@@ -249,6 +249,7 @@ class RecoveryDialog(QDialog):
         layout.addWidget(line)
         layout.addLayout(district_row)
         layout.addWidget(district_hint)
+        layout.addStretch(1)  # room a cleared message leaves goes below, not between the rows
         buttons.accepted.connect(self._submit)
         buttons.rejected.connect(self.reject)
         self.setMinimumWidth(460)
