@@ -106,7 +106,7 @@ def report_changed_data(report: SyncReport) -> bool:
 
 
 WHAT_COUNTS = (
-    "每保存一次儿童档案、走访记录、评估或个案算一条，同一个孩子改过几次就算几条，"
+    "每保存一次儿童档案、走访记录、评估、个案或儿童主任信息算一条，同一个孩子改过几次就算几条，"
     "所以常比孩子的人数多。"
 )
 
@@ -194,10 +194,12 @@ class SyncPage(QWidget):
         self.pending_hint.setObjectName("sync_pending_hint")
         self.pending_hint.setProperty("role", "hint")
         self.pending_hint.setWordWrap(True)
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.addRow("当前：", self.state_label)
-        form.addRow("还没送到区里的修改：", self.pending_label)
-        form.addRow("", self.pending_hint)
+        pending = QVBoxLayout()
+        pending.setContentsMargins(0, 0, 0, 0)
+        pending.addWidget(self.pending_label)
+        pending.addWidget(self.pending_hint)
+        form.addRow("还没送到区里的修改：", pending)
         form.addRow("上次同步：", self.last_label)
         form.addRow("区服务器：", self.district_label)
         # Shown only while something runs: an idle full bar would look like "all sent".
