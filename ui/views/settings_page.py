@@ -100,6 +100,7 @@ class SettingsPage(QWidget):
         name_row = QHBoxLayout()
         name_row.addWidget(self.director_name, 1)
         name_row.addWidget(self.save_name_button)
+        name_row.addStretch(1)  # a name is short: the field need not span the page
         director_form.addRow(self.tr("姓名"), name_row)
         director_form.addRow("", self.name_message)
         director_form.addRow(self.tr("村（社区）代码"), village)
