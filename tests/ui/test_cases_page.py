@@ -181,7 +181,8 @@ def test_new_case_chooses_a_child_then_opens_the_case_dialog_on_a_new_case(
     # what the session does with it: the case dialog on its new-case page, and the case is made
     dialog = CaseDialog(demo_desk, child.child_id, opened[0][1] or None)
     qtbot.addWidget(dialog)
-    assert dialog.stack.currentWidget().objectName() == "new_case_page"
+    shown = dialog.stack.currentWidget()
+    assert shown is not None and shown.objectName() == "new_case_page"
     dialog.summary.setPlainText("父母外出务工，祖母年老多病，无人照看。")
     dialog.open_case()
     made = [s for s in demo_desk.cases.list_all(child.child_id) if s.value.is_open]

@@ -168,7 +168,7 @@ def largest_text(qapp: QApplication) -> Any:
     qapp.setFont(font)
 
 
-def fully_shown(label: Any) -> bool:
+def fully_shown(label: QLabel) -> bool:
     return label.isVisible() and label.height() >= label.heightForWidth(label.width())
 
 
