@@ -34,6 +34,7 @@ from storage.password_policy import PHRASE_ADVICE_ZH, password_problems, passwor
 from ui.desk_services import DeskServices
 from ui.theme import BASE_POINT_SIZE, TEXT_SCALES
 from ui.ui_settings import UiSettings
+from ui.views.backup_dialog import BackupPanel
 from ui.views.messages import ErrorLabel, show_error
 
 MIN_AUTO_LOCK = 1
@@ -230,6 +231,7 @@ class SettingsPage(QWidget):
         inner.addWidget(text_box)
         inner.addWidget(password_box)
         inner.addWidget(recovery_box)
+        inner.addWidget(BackupPanel(desk))  # 备份到U盘 (ui/views/backup_dialog.py)
         inner.addStretch(1)
         scroll = QScrollArea()
         scroll.setObjectName("settings_scroll")
