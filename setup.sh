@@ -11,7 +11,9 @@
 #      libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0
 #          libxcb-image0 libxkbcommon-x11-0 — what Qt's X11 (xcb) platform plug-in needs to open
 #          a real window; xvfb xauth — a virtual display, so `xvfb-run -a childdesk --demo`
-#          runs the desktop app on a machine without a screen.
+#          runs the desktop app on a machine without a screen;
+#      openbox tint2 xdotool imagemagick — the end-to-end suite (tests/e2e/): a window manager
+#          and a taskbar on that display, real mouse and keyboard input, screenshots.
 #  - a virtual environment in .venv with the project and its pinned dev + district extras.
 # Re-running is cheap: pip is skipped while pyproject.toml is unchanged.
 set -euo pipefail
@@ -21,7 +23,7 @@ need_pkgs=()
 if command -v dpkg-query >/dev/null 2>&1; then
   for p in libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 poppler-utils age postgresql binutils icu-devtools \
            libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 \
-           libxcb-image0 libxkbcommon-x11-0 xvfb xauth; do
+           libxcb-image0 libxkbcommon-x11-0 xvfb xauth openbox tint2 xdotool imagemagick; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$p")
   done
 fi

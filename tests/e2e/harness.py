@@ -35,9 +35,10 @@ def missing_tools() -> list[str]:
 
 def _free_display() -> int:
     for number in range(140, 400):
-        if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(
-            f"/tmp/.X{number}-lock"
-        ).exists():
+        if (
+            not Path(f"/tmp/.X11-unix/X{number}").exists()
+            and not Path(f"/tmp/.X{number}-lock").exists()
+        ):
             return number
     raise RuntimeError("no free X display number")
 
@@ -64,8 +65,15 @@ class Display:
     def start(self, workdir: Path) -> Display:
         self.number = _free_display()
         xvfb = subprocess.Popen(
-            ["Xvfb", self.name, "-screen", "0", f"{self.width}x{self.height}x24", "-nolisten",
-             "tcp"],
+            [
+                "Xvfb",
+                self.name,
+                "-screen",
+                "0",
+                f"{self.width}x{self.height}x24",
+                "-nolisten",
+                "tcp",
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -74,15 +82,20 @@ class Display:
         _wait(socket_path.exists, 10, "Xvfb did not start")
         env = self.env()
         self.procs.append(
-            subprocess.Popen(["openbox"], env=env, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+            subprocess.Popen(
+                ["openbox"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
         )
         time.sleep(0.5)
         panel = workdir / "tint2rc"
         panel.write_text(_TINT2RC, encoding="utf-8")
         self.procs.append(
-            subprocess.Popen(["tint2", "-c", str(panel)], env=env, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+            subprocess.Popen(
+                ["tint2", "-c", str(panel)],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         )
         time.sleep(1.0)
         return self
@@ -263,8 +276,9 @@ class Desk:
         return dict(_wait(look, timeout, f"a window titled {title!r}"))
 
     def no_window(self, title: str, timeout: float = 15) -> None:
-        _wait(lambda: all(title not in t for t in self.titles()), timeout,
-              f"window {title!r} closed")
+        _wait(
+            lambda: all(title not in t for t in self.titles()), timeout, f"window {title!r} closed"
+        )
 
     def wait(self, check: Callable[[], Any], what: str, timeout: float = 15) -> Any:
         return _wait(check, timeout, what)
@@ -294,11 +308,21 @@ class Desk:
             timeout,
             f"an enabled widget {spec}",
         )
-        self.click_at(*target["center"])
+        x, y = target["center"]
+        if target["cls"] in ("QCheckBox", "QRadioButton"):
+            x = target["rect"][0] + 9  # the box itself: a wide row's middle is not clickable
+        self.click_at(x, y)
         return dict(target)
 
-    def click_item(self, *, double: bool = False, item: str | None = None,
-                   row: int | None = None, col: int = 0, **spec: Any) -> None:
+    def click_item(
+        self,
+        *,
+        double: bool = False,
+        item: str | None = None,
+        row: int | None = None,
+        col: int = 0,
+        **spec: Any,
+    ) -> None:
         """Click a row of a list/table/tree or a tab, by its text or row number."""
         center = _wait(
             lambda: self.ask("item", spec=spec, item=item, row=row, col=col),
@@ -352,6 +376,15 @@ class Desk:
         for b in self.ask("buttons_outside"):
             problems.append(f"button {b['text'] or b['name']!r} at {b['rect']} off screen")
         return problems
+
+
+def write_settings(workdir: Path, **values: float | int) -> None:
+    """The settings file the program reads (QSettings under XDG_CONFIG_HOME): text_scale,
+    auto_lock_minutes."""
+    folder = workdir / "config" / "childdesk"
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = "".join(f"{key}={value}\n" for key, value in values.items())
+    (folder / "childdesk.conf").write_text("[General]\n" + lines, encoding="utf-8")
 
 
 @contextlib.contextmanager

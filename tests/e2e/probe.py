@@ -92,9 +92,7 @@ def _items(widget: QWidget) -> list[str] | None:
     if isinstance(widget, QAbstractItemView) and widget.model() is not None:
         model = widget.model()
         return [
-            " | ".join(
-                str(model.index(r, c).data() or "") for c in range(model.columnCount())
-            )
+            " | ".join(str(model.index(r, c).data() or "") for c in range(model.columnCount()))
             for r in range(model.rowCount())
         ]
     return None
@@ -174,7 +172,10 @@ def _item_center(widget: QWidget, spec: dict[str, Any]) -> list[int] | None:
         index = None
         if label is not None:
             found = model.match(
-                model.index(0, col), Qt.ItemDataRole.DisplayRole, label, 1,
+                model.index(0, col),
+                Qt.ItemDataRole.DisplayRole,
+                label,
+                1,
                 Qt.MatchFlag.MatchContains | Qt.MatchFlag.MatchRecursive,
             )
             index = found[0] if found else None
@@ -231,12 +232,18 @@ def _answer(request: dict[str, Any]) -> Any:
         outside = []
         for top in _windows():
             for widget in _descendants(top):
-                if isinstance(widget, QAbstractButton) and widget.width() > 0:
-                    origin = widget.mapToGlobal(QPoint(0, 0))
-                    if not available.contains(origin) or not available.contains(
-                        origin + QPoint(widget.width() - 1, widget.height() - 1)
-                    ):
-                        outside.append(_info(top, widget))
+                if not isinstance(widget, QAbstractButton) or widget.width() <= 0:
+                    continue
+                # what of it is not clipped away (a button scrolled out of a scroll area's
+                # view is reachable by scrolling; one below the screen's edge is not)
+                shown = widget.visibleRegion().boundingRect()
+                if shown.isEmpty():
+                    continue
+                origin = widget.mapToGlobal(shown.topLeft())
+                if not available.contains(origin) or not available.contains(
+                    origin + QPoint(shown.width() - 1, shown.height() - 1)
+                ):
+                    outside.append(_info(top, widget))
         return outside
     raise ValueError(f"unknown op {op!r}")
 

@@ -468,6 +468,11 @@ class ChildFileDialog(QDialog):
     def discard_changes(self) -> None:
         self._dirty = False
 
+    def reject(self) -> None:
+        """Esc: the same question as 关闭 and the title bar's × (unsaved input is never
+        dropped without asking)."""
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._dirty:
             answer = QMessageBox.question(

@@ -33,6 +33,7 @@ from app.services.stored import Stored
 from ui.desk_services import DeskServices
 from ui.views.date_field import DateField
 from ui.views.messages import show_error, user_message
+from ui.views.unsaved import EditTracker, ask_save
 from ui.window_fit import fit_window, scrolling
 
 
@@ -127,6 +128,7 @@ class VisitDialog(QDialog):
         layout.addWidget(buttons)
         buttons.accepted.connect(lambda: self._save(print_after=False))
         buttons.rejected.connect(self.reject)
+        self._edits = EditTracker(self)
         self.print_button.clicked.connect(lambda: self._save(print_after=True))
         self.on.date_changed.connect(self._propose)
         if v.next_visit_on:
@@ -172,6 +174,17 @@ class VisitDialog(QDialog):
         self.follow_up.setText(v.follow_up)
         self.next_on.set_value(v.next_visit_on)
         self._demo = v.demo
+
+    def reject(self) -> None:
+        """取消, Esc or the title bar's ×: ask before typed input is lost."""
+        if self._edits.edited:
+            choice = ask_save(self, self.tr("走访记录还没有保存。要保存吗？"))
+            if choice == "cancel":
+                return
+            if choice == "save":
+                self._save(print_after=False)
+                return
+        super().reject()
 
     def value(self) -> Visit:
         met = [m.strip() for m in self.met.text().replace(",", "、").split("、") if m.strip()]
