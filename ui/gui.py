@@ -222,6 +222,9 @@ class DeskSession(QObject):
             sync.data_changed.connect(store.refresh)  # definitions already re-read
         children.new_child.connect(lambda: self.open_child(None))
         window.lock_requested.connect(self.lock)
+        settings_page = pages.get("设置")
+        if hasattr(settings_page, "director_renamed"):
+            settings_page.director_renamed.connect(self._renamed)
         for page in pages.values():  # each signal connected once, here
             if hasattr(page, "open_child"):
                 page.open_child.connect(self.open_child)
@@ -235,6 +238,12 @@ class DeskSession(QObject):
                 page.resume_assessment.connect(self.open_assessment)
             if hasattr(page, "print_monthly"):
                 page.print_monthly.connect(self.print_monthly)
+
+    def _renamed(self, name: str) -> None:
+        """设置 changed the director's name: the status bar shows it. (Records are signed with
+        the name the services were built with, i.e. the new one from the next unlock.)"""
+        if self.window is not None and self.desk is not None:
+            self.window.show_director(name, self.desk.village_code)
 
     # ----- editors: one window per record ---------------------------------------------------
 

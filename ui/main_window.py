@@ -72,7 +72,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(who)
         self.statusBar().addWidget(self.loading)
         if demo:
-            marker = QLabel(self.tr("演示数据：仅供体验，不是真实儿童（锁定后的密码：demo-childdesk-2026）"))
+            marker = QLabel(
+                self.tr("演示数据：仅供体验，不是真实儿童（锁定后的密码：demo-childdesk-2026）")
+            )
             marker.setObjectName("demo_marker")
             marker.setStyleSheet("color: #c62828; font-weight: bold;")
             self.statusBar().addPermanentWidget(marker)
@@ -100,6 +102,11 @@ class MainWindow(QMainWindow):
         if event.type() == QEvent.Type.FontChange:
             self._fit_navigation()
         super().changeEvent(event)
+
+    def show_director(self, name: str, village_code: str) -> None:
+        who = self.findChild(QLabel, "who")
+        if who is not None:
+            who.setText(self.tr("儿童主任：{0}　村代码：{1}").format(name, village_code))
 
     def show_page(self, name: str) -> None:
         self.nav.setCurrentRow(NAV_ITEMS.index(name))

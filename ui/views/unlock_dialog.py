@@ -89,6 +89,10 @@ class UnlockDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(self.unlock_button)
         layout.addWidget(self.forgot_button)
+        self.restore_button = QPushButton(self.tr("从备份恢复…"))
+        self.restore_button.setObjectName("restore_backup")
+        self.restore_button.setFlat(True)
+        layout.addWidget(self.restore_button)
         layout.addWidget(self.pending_box)
         layout.addStretch(1)  # room a cleared message leaves goes below, not between the rows
         self.setMinimumWidth(380)
@@ -96,6 +100,7 @@ class UnlockDialog(QDialog):
         self.unlock_button.clicked.connect(self._unlock)
         self.password.returnPressed.connect(self._unlock)
         self.forgot_button.clicked.connect(self._recover)
+        self.restore_button.clicked.connect(self._restore_backup)
         self.resume_button.clicked.connect(lambda: self.district_recovery(resume=True))
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
@@ -140,6 +145,15 @@ class UnlockDialog(QDialog):
             self._tick.start()
             return
         self.message.setText(user_message(err))
+
+    def _restore_backup(self) -> None:
+        """A backup made to a USB stick (设置 → 备份到U盘) replaces this laptop's vault."""
+        from ui.views.backup_dialog import offer_restore
+
+        vault = offer_restore(self._data_dir, self._runner, self)
+        if vault is not None:
+            self.vault = vault
+            self.accept()
 
     def _recover(self) -> None:
         dialog = RecoveryDialog(self._data_dir, self._runner, self)
