@@ -73,7 +73,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.loading)
         if demo:
             marker = QLabel(
-                self.tr("演示数据：仅供体验，不是真实儿童（锁定后的密码：demo-childdesk-2026）")
+                self.tr("演示数据（锁定后密码 demo-childdesk-2026）")
             )
             marker.setObjectName("demo_marker")
             marker.setStyleSheet("color: #c62828; font-weight: bold;")
