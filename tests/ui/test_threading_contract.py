@@ -28,19 +28,24 @@ class _Window(QObject):
 
 
 def test_the_last_reference_to_a_closed_window_is_dropped_on_the_gui_thread(qtbot) -> None:  # type: ignore[no-untyped-def]
-    """A dialog closed while its save is still queued: once the GUI side lets go, the worker
-    holds the last references (the task's closure, the bound callbacks). They must come back
-    to the GUI thread to be released — the assessment wizard's 保存并关闭 crash."""
+    """A dialog closed while its save is queued: the GUI side lets go once the result is
+    delivered, and the worker holds the last references (the task's closure, the bound
+    callbacks) until it takes the next task. Those must come back to the GUI thread to be
+    released — the assessment wizard's 保存并关闭 crash. (The runner before this fix freed them
+    on 'vault-worker'.)"""
     runner = VaultRunner(default_on_error=lambda err: None)
     freed_on: list[str] = []
+    delivered: list[object] = []
     try:
         window = _Window()
+        window.results = delivered
         weakref.finalize(window, lambda: freed_on.append(threading.current_thread().name))
         gate = threading.Event()
         runner.submit(lambda w=window: gate.wait(5) and len(w.results), window.loaded)
-        done: list[bool] = []
         del window  # the dialog is closed and forgotten while its task runs
         gate.set()
+        qtbot.waitUntil(lambda: delivered != [], timeout=5000)  # its result came back
+        done: list[bool] = []
         runner.submit(lambda: None, lambda _v: done.append(True))  # the worker moves on
         qtbot.waitUntil(lambda: done == [True], timeout=5000)
         qtbot.waitUntil(lambda: freed_on != [], timeout=5000)
@@ -58,12 +63,14 @@ def test_a_failed_tasks_references_also_come_back(qtbot) -> None:  # type: ignor
         weakref.finalize(window, lambda: freed_on.append(threading.current_thread().name))
 
         def fail(w: _Window = window) -> None:
-            raise ValueError(f"bad {id(w)}")
+            raise ValueError(f"bad {id(w)}")  # the traceback's frames hold the window too
 
         runner.submit(fail, window.loaded, lambda err: errors.append(type(err).__name__))
         del window, fail
         qtbot.waitUntil(lambda: errors == ["ValueError"], timeout=5000)
-        runner.submit(lambda: None)
+        done: list[bool] = []
+        runner.submit(lambda: None, lambda _v: done.append(True))
+        qtbot.waitUntil(lambda: done == [True], timeout=5000)
         qtbot.waitUntil(lambda: freed_on != [], timeout=5000)
         assert freed_on == [threading.main_thread().name]
     finally:
