@@ -72,9 +72,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(who)
         self.statusBar().addWidget(self.loading)
         if demo:
-            marker = QLabel(
-                self.tr("演示数据（锁定后密码 demo-childdesk-2026）")
-            )
+            marker = QLabel(self.tr("演示数据（锁定后密码 demo-childdesk-2026）"))
             marker.setObjectName("demo_marker")
             marker.setStyleSheet("color: #c62828; font-weight: bold;")
             self.statusBar().addPermanentWidget(marker)

@@ -312,7 +312,9 @@ class ChildFileDialog(QDialog):
             if self._draft_base is not None:
                 self.base_revision = self._draft_base
             self._mark_dirty()
-            self.status.setText(self.tr("已恢复上次没有保存的内容（锁定、断电或程序意外关闭前），请检查后保存"))
+            self.status.setText(
+                self.tr("已恢复上次没有保存的内容（锁定、断电或程序意外关闭前），请检查后保存")
+            )
         history = level_history(loaded.assessments)
         self._level = history[-1].level if history else None
         self.badge.set_level(self._level)
