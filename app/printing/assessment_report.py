@@ -81,7 +81,7 @@ def assessment_report_story(data: AssessmentReportData) -> list[Flowable]:
                 Label("评估日期"),
                 zh_date(result.assessed_on),
                 Label("评估表"),
-                f"{data.definition_title}（第 {result.definition_version} 版）",
+                data.definition_label,
             ],
             [
                 Label("评估人员"),
@@ -165,7 +165,8 @@ def assessment_report_story(data: AssessmentReportData) -> list[Flowable]:
     if not result.recommendations:
         story.append(text("无。", "body"))
     if assessment.corrects:
-        story += [gap(2), text(f"本次评估更正了评估 {assessment.corrects}。", "note")]
+        corrected = f"{zh_date(data.corrects_on)}的评估" if data.corrects_on else "此前的一次评估"
+        story += [gap(2), text(f"本次评估更正了{corrected}。", "note")]
     story.append(signature_block(["评估人员", "评估人员", "儿童主任", "监护人（知情确认）"]))
     return story
 

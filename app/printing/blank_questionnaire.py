@@ -1,6 +1,6 @@
 """空白评估表: the questionnaire as a paper form to fill by hand when the laptop cannot come
 along — boxes to tick, lines to write on. Generated from the questionnaire definition, so
-the paper always matches the version the app scores (its id and version are printed)."""
+the paper always matches the version the app scores (its version is printed, 第1版)."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ from app.questionnaire.model import (
     QuestionType,
     Repeat,
 )
+from app.questionnaire.naming import version_zh
 
 TITLE = "空白评估表"
 REPEAT_BLOCKS = 3  # blocks printed for a repeat group with no smaller maximum
@@ -189,8 +190,7 @@ def blank_questionnaire_story(definition: Definition) -> list[Flowable]:
     story: list[Flowable] = [
         markup(para_text(definition.title), "title"),
         markup(
-            f"{TITLE}　评估表编号：{para_text(definition.id)}"
-            f"　第 {para_text(definition.version)} 版",
+            f"{TITLE}　{para_text(version_zh(definition.version))}",
             "subtitle",
         ),
         head,

@@ -17,6 +17,7 @@ from app.domain.schedule import DueInfo, ScheduleFacts, VisitSchedule, load_sche
 from app.domain.visit import Visit
 from app.printing.page import Letterhead
 from app.questionnaire import AssessmentResult, Definition, load_default_definition
+from app.questionnaire.naming import definition_label, definition_title
 from app.services.assessments import (
     ASSESSMENT_TYPE,
     FINISHED,
@@ -80,11 +81,13 @@ class AssessmentReportData:
     assessment_id: str
     assessment: Assessment
     result: AssessmentResult
-    definition_title: str
+    definition_title: str  # 困境儿童家庭监护能力评估表 (never the id)
+    definition_label: str  # 困境儿童家庭监护能力评估表（第1版）
     child_id: str
     child: ChildFile
     previous_level: str | None  # the level before this assessment, for 降码/升级
     letterhead: Letterhead
+    corrects_on: date | None = None  # the day of the assessment this one corrects
 
 
 def _record(vault: Vault, record_id: str, expected: str) -> Revision:
@@ -211,10 +214,9 @@ def load_assessment_report(
             "这份评估的结果无法读取，无法打印。",
         ) from None
     child = _child(vault, assessment.child_id)
-    title = assessment.definition_id
-    for definition in definitions or [load_default_definition()]:
-        if definition.id == assessment.definition_id:
-            title = definition.title
+    known = definitions or [load_default_definition()]
+    title = definition_title(assessment.definition_id, assessment.definition_version, known)
+    label = definition_label(assessment.definition_id, assessment.definition_version, known)
     history = level_history(_assessments(vault, assessment.child_id))
     previous = None
     for change in history:
@@ -226,8 +228,28 @@ def load_assessment_report(
         assessment=assessment,
         result=result,
         definition_title=title,
+        definition_label=label,
         child_id=assessment.child_id,
         child=child,
         previous_level=previous,
         letterhead=letterhead_for(vault, child.village_code),
+        corrects_on=_assessed_on(vault, assessment.corrects) if assessment.corrects else None,
     )
+
+
+def _assessed_on(vault: Vault, assessment_id: str) -> date | None:
+    """The day a finished assessment was made (its result's date, else the day it was
+    finished or started); None when it cannot be read."""
+    try:
+        revision = vault.get(assessment_id)
+    except (RecordNotFoundError, RecordDamagedError):
+        return None
+    if revision.record_type != ASSESSMENT_TYPE:
+        return None
+    try:
+        original = Assessment.from_json(revision.data)
+        if original.result is not None:
+            return AssessmentResult.from_json(original.result).assessed_on
+    except (KeyError, TypeError, ValueError):
+        return None
+    return original.finished_on or original.started_on

@@ -39,6 +39,7 @@ from typing import Any
 
 import httpx
 
+from app.questionnaire.naming import version_zh
 from app.services.definitions import check_published, kind_zh
 from storage import definitions_store, outbox, pulled_blobs, sync_store
 from storage.atomic_file import write_atomic
@@ -670,7 +671,11 @@ class LaptopSync:
         version = str(item.get("version", ""))[:100]
         body = item.get("body")
         title = body.get("title") if isinstance(body, dict) else None
-        shown = title[:60] if isinstance(title, str) and title else name
+        # what the director reads: 评估表「困境儿童…评估表」（第2版）, never the id or 2.0.0
+        shown = kind_zh(kind)
+        if isinstance(title, str) and title.strip():
+            shown += f"「{title.strip()[:60]}」"
+        shown += f"（{version_zh(version[:20])}）"
         if not isinstance(body, dict) or sha256_hex(canonical_json(body)) != item.get("sha256"):
             problem: str | None = "its content does not match its hash"
         else:
@@ -681,8 +686,7 @@ class LaptopSync:
             )
             report.definitions_refused += 1
             report.messages.append(
-                f"区民政局发布的{kind_zh(kind)}「{shown}」第 {version} 版没有通过检查，"
-                "没有安装，仍按原来的版本使用。请告诉区民政局。"
+                f"区民政局发布的{shown}没有通过检查，没有安装，仍按原来的版本使用。请告诉区民政局。"
             )
             return
         assert isinstance(body, dict)
@@ -701,9 +705,7 @@ class LaptopSync:
         if installed:
             log.info("installed published %s %s version %s", kind, name, version)
             report.definitions_installed += 1
-            report.messages.append(
-                f"已启用区民政局发布的{kind_zh(kind)}「{shown}」第 {version} 版。"
-            )
+            report.messages.append(f"已启用区民政局发布的{shown}。")
 
     # ----- pulled attachments ------------------------------------------------------------
 

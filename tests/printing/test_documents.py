@@ -27,6 +27,7 @@ from app.printing.labels import level_zh
 from app.printing.markup import para_text, zh_date
 from app.questionnaire import definition_from_json, load_default_definition
 from app.questionnaire.model import Question
+from app.questionnaire.naming import version_zh
 from app.services.assessments import ASSESSMENT_TYPE, FINISHED, Assessment
 from app.services.caseload import Caseload
 from app.services.children import CHILD_TYPE
@@ -170,7 +171,7 @@ def test_blank_questionnaire_lists_every_question_and_choice() -> None:
         definition, letterhead=Letterhead("南川区", "罗云镇", "石岗村"), printed_on=TODAY
     )
     text = flat(pdf_text(pdf))
-    assert flat(definition.title) in text and definition.version in text
+    assert flat(definition.title) in text and version_zh(definition.version) in text
     for question in definition.questions:
         assert flat(question.label) in text, question.id
         for choice in question.choices:

@@ -132,7 +132,8 @@ def test_published_schedule_rules_change_due_dates(
     assert publish(district_dir, sqlite_district, "schedule", schedule_body(60, "2")) == 0
     report = laptop.sync_now()
     assert report.definitions_installed == 1 and report.definitions_refused == 0
-    assert any("走访频次规则" in m and "第 2 版" in m for m in report.messages)
+    assert any("走访频次规则「走访频次默认规则」（第2版）" in m for m in report.messages)
+    assert not any("visit_schedule" in m for m in report.messages)  # never the id
 
     # the same service object notices the installed rules without being rebuilt
     current = definitions.schedule()
@@ -273,7 +274,8 @@ def test_invalid_definitions_are_refused_at_publish_and_on_the_laptop(
     report = laptop.sync_now()
     assert report.definitions_installed == 0 and report.definitions_refused == 3
     refused = [m for m in report.messages if "没有通过检查" in m]
-    assert len(refused) == 3 and any("评估表" in m for m in refused)
+    assert len(refused) == 3 and any("评估表「坏的评估表」（第2版）" in m for m in refused)
+    assert not any("visit_schedule" in m or "guardianship_capacity" in m for m in refused)
     assert definitions_store.installed(vault) == []
     definitions = DefinitionService(vault)
     assert definitions.schedule() == load_schedule()
