@@ -520,6 +520,7 @@ def run_gui(args: argparse.Namespace) -> int:
     runner = VaultRunner(default_on_error=_background_error)
     if os.environ.get("CHILDDESK_STRICT_THREADS") == "1":
         enforce_vault_thread(runner)
+    session: DeskSession | None = None
     try:
         if args.demo:
             with tempfile.TemporaryDirectory(prefix="childdesk-demo-") as tmp:
@@ -528,6 +529,7 @@ def run_gui(args: argparse.Namespace) -> int:
                 code = app.exec()
                 del waiting
                 _lock_on_worker(session, runner)
+                runner.shutdown()  # before the folder goes
                 return code
         session = DeskSession(app, resolve_data_dir(args.data_dir), settings, runner)
         if not session.start():
@@ -537,7 +539,21 @@ def run_gui(args: argparse.Namespace) -> int:
         return code
     finally:
         runner.shutdown()
+        # An orderly end: every window and the session deleted here, while the application
+        # still exists, rather than by the interpreter's exit in whatever order it picks.
+        _delete_windows()
+        if session is not None:
+            session.deleteLater()
+            del session
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         collector.stop()
+
+
+def _delete_windows() -> None:
+    for widget in QApplication.topLevelWidgets():
+        widget.hide()
+        widget.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def _lock_on_worker(session: DeskSession, runner: VaultRunner) -> None:

@@ -112,9 +112,13 @@ class VaultRunner:
                 callback(value)
 
     def shutdown(self) -> None:
-        self._queue.put(None)
-        self.thread.join(timeout=10)
-        self._deliver()  # release what finished last on this (the GUI) thread
+        if self.thread.is_alive():
+            self._queue.put(None)
+            self.thread.join(timeout=10)
+        with self._done_lock:  # what finished last: released here, on the GUI thread, unheard
+            finished = list(self._done)
+            self._done.clear()
+        del finished
 
 
 def _receiver_alive(callback: Callable[[Any], None]) -> bool:
