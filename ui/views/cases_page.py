@@ -74,11 +74,15 @@ class CaseRow:
 
 
 def make_case_rows(cases: list[Stored[Case]], caseload: Caseload | None) -> list[CaseRow]:
+    """One row per case, except the cases of archived (归档) children: they leave the list
+    with their child (the cases stay in the vault and come back if the file is restored)."""
     summaries = caseload.summaries if caseload is not None else {}
     rows = []
     for stored in cases:
         case = stored.value
         child = summaries.get(case.child_id)
+        if child is not None and child.archived:
+            continue
         rows.append(
             CaseRow(
                 case_id=stored.record_id,

@@ -147,12 +147,19 @@ def _assessment_entries(
     caseload: Caseload, drafts: Iterable[Stored[Assessment]]
 ) -> list[TodoEntry]:
     entries: list[TodoEntry] = []
+    # One entry per child: the newest unfinished draft (opening it continues it), however many
+    # drafts the child has.
+    by_child: dict[str, list[Stored[Assessment]]] = {}
+    for stored in sorted(drafts, key=lambda d: (d.value.started_on, d.hlc)):
+        by_child.setdefault(stored.value.child_id, []).append(stored)
     with_draft: set[str] = set()
-    for stored in sorted(drafts, key=lambda d: d.value.started_on):
-        child = caseload.summaries.get(stored.value.child_id)
+    for child_id, own in sorted(by_child.items(), key=lambda item: item[1][0].value.started_on):
+        child = caseload.summaries.get(child_id)
         if child is None or not child.active:
             continue
         with_draft.add(child.child_id)
+        newest = own[-1]
+        more = f"（共有 {len(own)} 份评估未填完，打开的是最近的一份）" if len(own) > 1 else ""
         entries.append(
             TodoEntry(
                 ASSESSMENTS,
@@ -161,8 +168,9 @@ def _assessment_entries(
                 child.name,
                 child.level,
                 "评估未填完",
-                f"{stored.value.started_on.isoformat()} 开始的评估还没有完成，可以接着填写。",
-                assessment_id=stored.record_id,
+                f"{newest.value.started_on.isoformat()} 开始的评估还没有完成，可以接着填写。"
+                + more,
+                assessment_id=newest.record_id,
             )
         )
     never = [s for s in caseload.active() if s.level is None and s.child_id not in with_draft]
@@ -196,6 +204,8 @@ def _case_entries(
         if not case.is_open:
             continue
         child = caseload.summaries.get(case.child_id)
+        if child is not None and child.archived:
+            continue  # 归档: the child's cases leave 待办 with the child (they stay in the vault)
         name = child.name if child else "（档案缺失）"
         level = child.level if child else None
         stage = STAGE_LABELS_ZH[case.stage]
