@@ -193,6 +193,24 @@ class Desk:
     def stderr(self) -> str:
         return self.stderr_path.read_text(encoding="utf-8", errors="replace")
 
+    def stderr_problems(self) -> list[str]:
+        """Crashes and exceptions the program printed (a Python exception in a Qt slot is
+        printed, not fatal: still a bug) in any of its runs."""
+        found = []
+        for run in range(1, self.runs + 1):
+            path = self.workdir / f"stderr-{run}.txt"
+            text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+            for marker in (
+                "Fatal Python error",
+                "Traceback (most recent call last)",
+                "malloc",
+                "Segmentation fault",
+                "QObject: shared QObject",
+            ):
+                if marker in text:
+                    found.append(f"run {run}: {marker}\n{text[-3000:]}")
+        return found
+
     def alive(self) -> None:
         """Fail with the program's own output (faulthandler's trace) if it has died."""
         if self.proc_exited():

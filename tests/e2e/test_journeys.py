@@ -39,6 +39,7 @@ def desk(display: Display, workdir: Path, vault_dir: Path) -> Iterator[Desk]:
     running = Desk(display, workdir, ["--data-dir", str(vault_dir)]).start()
     yield running
     running.stop()
+    assert not running.stderr_problems(), running.stderr_problems()
 
 
 def unlock(desk: Desk, password: str = PASSWORD) -> None:
