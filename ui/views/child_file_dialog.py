@@ -206,7 +206,9 @@ class ChildFileDialog(QDialog):
         self.visits_list.itemActivated.connect(
             lambda item: self._open_visit(item.data(Qt.ItemDataRole.UserRole))
         )
-        self.new_assessment.clicked.connect(lambda: self._open_assessment(None))
+        self.new_assessment.clicked.connect(self._new_assessment)
+        self._finished_ids: set[str] = set()  # the finished assessments in the list
+        self.assessments_list.currentItemChanged.connect(self._assessment_selected)
         self.assessments_list.itemActivated.connect(
             lambda item: self._open_assessment(item.data(Qt.ItemDataRole.UserRole))
         )
@@ -315,6 +317,7 @@ class ChildFileDialog(QDialog):
             self.status.setText(
                 self.tr("已恢复上次没有保存的内容（锁定、断电或程序意外关闭前），请检查后保存")
             )
+        self._finished_ids = {s.record_id for s in loaded.assessments if s.value.status == FINISHED}
         history = level_history(loaded.assessments)
         self._level = history[-1].level if history else None
         self.badge.set_level(self._level)
@@ -608,6 +611,48 @@ class ChildFileDialog(QDialog):
         wizard.assessment_finished.connect(lambda _rid: self._changed())
         wizard.exec()
         self._changed()
+
+    def _assessment_selected(self, item: QListWidgetItem | None, _previous: object) -> None:
+        """更正 and 打印评估报告 are for finished assessments: a draft is continued instead."""
+        draft = item is not None and item.data(Qt.ItemDataRole.UserRole) not in self._finished_ids
+        self.correct_assessment.setEnabled(not draft)
+        self.print_assessment.setEnabled(not draft)
+
+    def _new_assessment(self) -> None:
+        """新建评估: when the child has an unfinished assessment, offer to continue it rather
+        than start another (drafts would pile up); the vault is asked, not the list shown."""
+        if self.child_id is None:
+            return
+        child_id, service = self.child_id, self.desk.assessments
+
+        def drafts() -> list[Stored[Assessment]]:
+            return [s for s in service.list_all(child_id) if s.value.status != FINISHED]
+
+        self.desk.runner.submit(drafts, self._offer_draft, lambda err: show_error(self, err))
+
+    def _offer_draft(self, drafts: list[Stored[Assessment]]) -> None:
+        if not drafts:
+            self._open_assessment(None)
+            return
+        newest = max(drafts, key=lambda s: (s.value.started_on, s.hlc))
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            self.tr("新建评估"),
+            self.tr(
+                "这个孩子有一份 {0} 开始、还没有填完的评估。\n请接着填写这一份，不必新建。"
+            ).format(newest.value.started_on.isoformat()),
+            QMessageBox.StandardButton.NoButton,
+            self,
+        )
+        box.setObjectName("draft_exists")
+        go_on = box.addButton(self.tr("继续填写"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(self.tr("取消"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(go_on)
+        box.exec()
+        chosen = box.clickedButton() is go_on
+        box.deleteLater()
+        if chosen:
+            self._open_assessment(newest.record_id)
 
     def _print_assessment(self) -> None:
         from app.printing import assessment_report_pdf
