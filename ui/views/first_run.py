@@ -14,6 +14,7 @@ from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
+    QDialog,
     QFormLayout,
     QFrame,
     QLabel,
@@ -59,10 +60,25 @@ class ProfilePage(QWizardPage):
         self.village.setPlaceholderText(self.tr("12 位行政区划代码，如 500119104201"))
         self.error = ErrorLabel("profile_error")
         self.error.clear_when_edited(self.name, self.village)
+        # 从备份恢复: a laptop replaced or reinstalled starts from the USB backup instead
+        self.restore_hint = FullHeightLabel(
+            self.tr("换了电脑或重装了系统？如果有备份到U盘的资料，可以直接恢复，不用重新填写。")
+        )
+        self.restore_hint.setObjectName("restore_hint")
+        self.restore_button = QPushButton(self.tr("从备份恢复…"))
+        self.restore_button.setObjectName("restore_backup")
+        if wizard is not None:
+            self.restore_button.clicked.connect(wizard.restore_backup)
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setFrameShadow(QFrame.Shadow.Sunken)
         form = QFormLayout(self)
         form.addRow(self.tr("儿童主任姓名"), self.name)
         form.addRow(self.tr("村（社区）代码"), self.village)
         form.addRow("", self.error)
+        form.addRow(line)
+        form.addRow(self.restore_hint)
+        form.addRow(self.restore_button)
 
     def validatePage(self) -> bool:
         if not self.name.text().strip():
@@ -342,6 +358,7 @@ class FirstRunWizard(QWizard):
         self.setWindowTitle(self.tr("儿童主任工作台 · 首次使用"))
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.created: CreatedVault | None = None
+        self.restored: Vault | None = None  # 从备份恢复 on the first page
         self._data_dir = data_dir
         self.runner = runner
         self._kdf_target_ms = kdf_target_ms
@@ -381,6 +398,9 @@ class FirstRunWizard(QWizard):
     def _created(self, created: CreatedVault, password: str, profile: tuple[str, str]) -> None:
         self.busy = False
         self.created = created
+        # a vault is made now: going back to the first page offers no restore into it
+        self.profile.restore_hint.hide()
+        self.profile.restore_button.hide()
         self._vault_password = password
         self._stored_profile = profile
         self.password_page.problems.clear()
@@ -451,10 +471,28 @@ class FirstRunWizard(QWizard):
         if shiboken6.isValid(self):
             self.profile.error.setText(user_message(err))
 
+    def restore_backup(self) -> None:
+        """从备份恢复 (as on the unlock window): the vault of a USB backup becomes this laptop's
+        vault and the wizard is done — :attr:`vault` is the restored vault, already unlocked."""
+        from ui.views.backup_dialog import offer_restore
+
+        if self.created is not None or self.busy:
+            return
+        vault = offer_restore(self._data_dir, self.runner, self)
+        if vault is not None:
+            self.restored = vault
+            self.accept()
+
     def done(self, result: int) -> None:
         self._vault_password = None  # not kept once the wizard is over
+        if self.restored is not None:
+            # QWizard.done would validate the (empty) first page before accepting
+            QDialog.done(self, result)
+            return
         super().done(result)
 
     @property
     def vault(self) -> Vault | None:
+        if self.restored is not None:
+            return self.restored
         return self.created.vault if self.created else None
