@@ -13,19 +13,20 @@ import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from app.domain.case import CaseKind
 from app.domain.child_file import ChildFile, Gender
 from app.domain.id_number import check_character
 from app.questionnaire.engine import evaluate
 from app.questionnaire.sample_answers import sample_answers
 from app.services.assessments import AssessmentService
+from app.services.cases import CaseService
 from app.services.children import ChildService
 from app.services.definitions import DefinitionService
 from storage.vault import Vault
-from tests.conftest import PASSWORD, create_vault
+from tests.conftest import create_vault
 from tests.e2e.harness import Desk, Display, write_settings
 from tests.e2e.test_journeys import assert_fits, child_windows, open_first_child, unlock
 
@@ -45,7 +46,9 @@ PREPARED_CHILD = "赵小满"
 
 @pytest.fixture
 def vault_dir(workdir: Path) -> Path:
-    """A director's vault with 12 demo children (floor KDF parameters, to stay quick)."""
+    """A director's vault with 12 demo children (floor KDF parameters, to stay quick), and one
+    more child whose assessment draft has every answer but one (journey 4) and who has an open
+    case (the demo children have none)."""
     from app.demo_caseload import fill_vault
 
     folder = workdir / "vault"
@@ -53,8 +56,31 @@ def vault_dir(workdir: Path) -> Path:
     fill_vault(
         vault, children=12, seed=5, village_code=VILLAGE, today=date.today(), author=DIRECTOR
     )
+    prepare_assessment_draft(vault)
     vault.lock()
     return folder
+
+
+def prepare_assessment_draft(vault: Vault) -> None:
+    """A complete, valid answer set (app/questionnaire/sample_answers.py) without
+    本次评估采用的方式, saved as a draft for a child born on the answers' birth date; and an
+    open case for that child."""
+    today = date.today()
+    definitions = DefinitionService(vault)
+    definition = definitions.questionnaire()
+    answers = sample_answers(definition, random.Random(11), today)
+    assert evaluate(definition, answers, today=today).complete
+    del answers["assessment_methods"]  # the one question the director answers by clicking
+    born = date.fromisoformat(answers["child_birth_date"])
+    child = ChildService(vault, author=DIRECTOR, today=lambda: today).create(
+        ChildFile(PREPARED_CHILD, Gender.MALE, born, VILLAGE)
+    )
+    service = AssessmentService(vault, definitions.questionnaires(), author=DIRECTOR)
+    started = service.start(child.record_id, definition, [DIRECTOR])
+    service.save_draft(started.record_id, answers)
+    CaseService(vault, author=DIRECTOR, today=lambda: today).open(
+        child.record_id, CaseKind.ABSENCE, "父母外出务工，祖母年迈，无人辅导功课"
+    )
 
 
 @pytest.fixture
@@ -90,10 +116,22 @@ def titled(desk: Desk, text: str) -> list[str]:
     return [t for t in desk.titles() if text in t]
 
 
+def open_case_row(desk: Desk, row: int = 0, *, double: bool = True) -> None:
+    """Double-click a row of the 个案 table at its left end: a child's window may cover the
+    rest of the table, as on a real screen."""
+    table = desk.one(name="cases_table", timeout=20)
+    _x, y = desk.wait(
+        lambda: desk.ask("item", spec={"name": "cases_table"}, item=None, row=row, col=0),
+        f"row {row} of the 个案 table",
+    )
+    desk.click_at(table["rect"][0] + 25, y, double=double)
+
+
 def answer_unsaved(desk: Desk, choice: str) -> None:
-    """The 有未保存的修改 question: 保存 / 不保存 / 取消 (Qt's standard buttons, translated)."""
+    """The 有未保存的修改 question. The visit dialog says 保存 / 不保存 / 取消
+    (ui/views/unsaved.py); the child file uses Qt's standard buttons: 保存 / 取消 / 丢弃."""
     desk.window("有未保存的修改", timeout=10)
-    words = {"discard": ("不保存", "放弃", "Discard"), "cancel": ("取消", "Cancel")}[choice]
+    words = {"discard": ("不保存", "丢弃"), "cancel": ("取消",)}[choice]
     buttons = desk.find(cls="QPushButton", window="有未保存的修改")
     target = next((b for b in buttons if b["text"] in words), None)
     assert target is not None, [b["text"] for b in buttons]
@@ -221,3 +259,226 @@ def test_new_child_with_a_bad_then_a_good_id_number_and_a_guardian(desk: Desk) -
     )
     assert_fits(desk)
     desk.screenshot("6-in-the-list")
+
+
+# ----- 3. a visit, and Esc in a visit dialog ----------------------------------------------------
+
+
+def test_visit_recorded_from_the_child_file_and_esc_asks(desk: Desk) -> None:
+    unlock(desk)
+    open_first_child(desk)
+    desk.click_item(name="child_tabs", item="走访")
+    before = len(desk.one(name="visits_list").get("items") or [])
+    desk.click(name="new_visit")
+    desk.window("走访记录", timeout=10)
+    desk.one(name="proposal", contains="按走访规则", timeout=15)  # the next date is proposed
+    desk.fill("祖母、儿童本人", name="met")
+    desk.fill("住房安全，有独立床铺", name="obs_living_conditions")
+    desk.fill("书包破旧", name="problems")
+    assert_fits(desk)
+    desk.screenshot("1-visit-typed")
+    desk.click(name="save_visit")
+    desk.no_window("走访记录", timeout=20)
+    desk.wait(
+        lambda: len(desk.one(name="visits_list").get("items") or []) == before + 1,
+        "the visit in the list",
+    )
+    items = desk.one(name="visits_list")["items"]
+    assert any("见到：祖母、儿童本人" in row and "书包破旧" in row for row in items), items
+    assert date.today().isoformat() in " ".join(items)
+    desk.screenshot("2-visit-listed")
+
+    desk.click(name="new_visit")  # typed, then Esc: asked first
+    desk.window("走访记录", timeout=10)
+    desk.fill("班主任", name="met")
+    desk.key("Escape")
+    desk.window("有未保存的修改", timeout=10)
+    assert_fits(desk)
+    desk.screenshot("3-esc-asks")
+    answer_unsaved(desk, "cancel")  # 取消: back to the visit, the input still there
+    desk.no_window("有未保存的修改")
+    assert desk.one(name="met", window="走访记录")["text"] == "班主任"
+    desk.key("Escape")
+    answer_unsaved(desk, "discard")  # 不保存: the dialog goes, nothing recorded
+    desk.no_window("走访记录", timeout=10)
+    time.sleep(1)
+    assert len(desk.one(name="visits_list").get("items") or []) == before + 1
+    desk.alive()
+
+
+# ----- 4. an assessment finished ------------------------------------------------------------------
+
+
+def test_assessment_answered_to_the_end_and_finished(desk: Desk) -> None:
+    """Clicking every answer of the whole questionnaire (12 pages, some 60 questions) would
+    make this journey take minutes; the draft comes prepared with every answer but one
+    (prepare_assessment_draft), and the director answers that one, walks the pages to the
+    result and finishes in the real window."""
+    unlock(desk)
+    desk.click_item(name="children_table", item=PREPARED_CHILD, double=True)
+    desk.window("儿童档案")
+    desk.click_item(name="child_tabs", item="评估")
+    desk.click_item(name="assessments_list", item="草稿", double=True)
+    desk.window("监护能力评估", timeout=20)
+    desk.one(name="choice_home_visit", timeout=20)  # resumed on the page still missing it
+    desk.click(name="choice_home_visit")
+    desk.screenshot("1-answered")
+    for _ in range(15):  # 下一页 → … → 查看结果
+        if desk.find(name="finish", window="监护能力评估"):
+            break
+        notice = desk.find(name="notice", window="监护能力评估")
+        assert not notice or not notice[0]["text"], notice[0]["text"]
+        desk.click(name="next", window="监护能力评估")
+        time.sleep(0.3)
+    finish = desk.one(name="finish", window="监护能力评估")
+    assert finish["enabled"]
+    desk.one(name="result_level", window="监护能力评估")
+    assert_fits(desk)  # 完成评估 in the bottom bar, on the screen
+    desk.screenshot("2-result")
+    desk.click(name="finish", window="监护能力评估")
+    desk.window("完成评估", timeout=10)
+    desk.screenshot("3-confirm")
+    desk.click(text="完成评估", cls="QPushButton", window="完成评估")
+    desk.wait(
+        lambda: desk.one(name="save_status", window="监护能力评估")["text"] == "评估已完成",
+        "the assessment finished",
+        timeout=20,
+    )
+    assert desk.one(name="close", window="监护能力评估")["text"] == "关闭"
+    assert not desk.find(name="finish", window="监护能力评估")
+    desk.screenshot("4-finished")
+    desk.click(name="close", window="监护能力评估")
+    desk.no_window("监护能力评估")
+    desk.wait(
+        lambda: any("已完成" in row for row in desk.one(name="assessments_list").get("items", [])),
+        "the finished assessment in the child's list",
+    )
+    items = desk.one(name="assessments_list")["items"]
+    assert not any("草稿" in row for row in items), items
+    desk.screenshot("5-listed")
+    time.sleep(1)
+    desk.alive()
+
+
+# ----- 5. auto-lock with a file open -------------------------------------------------------
+
+
+def test_auto_lock_with_a_file_open_keeps_the_input(
+    display: Display, workdir: Path, vault_dir: Path
+) -> None:
+    write_settings(workdir, auto_lock_minutes=1)
+    desk = Desk(display, workdir, ["--data-dir", str(vault_dir)]).start()
+    try:
+        unlock(desk)
+        open_first_child(desk)
+        desk.fill("村小三年级", name="school")
+        started = time.monotonic()
+        desk.one(name="password", timeout=90)  # nobody touches anything: it locks by itself
+        waited = time.monotonic() - started
+        assert 50 < waited < 90, waited
+        time.sleep(1)
+        desk.alive()
+        assert not child_windows(desk), desk.titles()
+        assert_fits(desk)
+        desk.screenshot("1-locked")
+        unlock(desk)
+        restored = desk.one(name="school", timeout=20)
+        assert restored["text"] == "村小三年级"
+        assert len(child_windows(desk)) == 1, desk.titles()
+        desk.screenshot("2-restored")
+    finally:
+        desk.stop()
+
+
+# ----- 6. one window per record, from 待办 and 个案 --------------------------------------
+
+
+def _opened(desk: Desk) -> list[str]:
+    return [t for t in desk.titles() if t.startswith(("儿童档案", "个案", "监护能力评估"))]
+
+
+def _cases(desk: Desk) -> list[str]:
+    return [t for t in desk.titles() if t.startswith("个案")]
+
+
+def test_opening_from_todo_and_cases_gives_one_window_per_record(desk: Desk) -> None:
+    unlock(desk)
+    go_to(desk, "待办")
+    tree = desk.one(name="todo_tree", timeout=20)
+    entries = [row.strip() for row in tree.get("items", []) if row.startswith("  ")]
+    assert entries, tree
+    assert_fits(desk)
+    desk.screenshot("1-todo")
+    desk.click_item(name="todo_tree", item=entries[0], double=True)
+    desk.wait(lambda: _opened(desk), "a window from 待办")
+    time.sleep(1.0)
+    first = _opened(desk)
+    assert len(first) == 1, desk.titles()
+    desk.screenshot("2-opened-from-todo")
+    go_to(desk, "待办")
+    desk.click_item(name="todo_tree", item=entries[0], double=True)  # again: brought up
+    time.sleep(1.0)
+    assert _opened(desk) == first, desk.titles()
+    assert any(w["active"] and w["title"] == first[0] for w in desk.windows()), desk.windows()
+
+    go_to(desk, "个案")
+    table = desk.one(name="cases_table", timeout=20)
+    assert table.get("items"), table
+    desk.screenshot("3-cases")
+    open_case_row(desk)
+    desk.wait(lambda: _cases(desk), "the case window")
+    time.sleep(1.0)
+    cases = _cases(desk)
+    assert len(cases) == 1, desk.titles()
+    assert_fits(desk)
+    desk.screenshot("4-case-opened")
+    go_to(desk, "个案")
+    open_case_row(desk)
+    time.sleep(1.0)
+    assert _cases(desk) == cases, desk.titles()
+    go_to(desk, "个案")
+    open_case_row(desk, double=False)
+    desk.key("Return")  # Enter opens too: still one
+    time.sleep(1.0)
+    assert _cases(desk) == cases, desk.titles()
+    desk.screenshot("5-still-one")
+
+
+# ----- 7. finding 8: a normal quit after a restored draft and a case dialog ---------------------
+
+
+def test_quit_after_a_restored_draft_and_a_case_dialog_exits_cleanly(desk: Desk) -> None:
+    unlock(desk)
+    open_first_child(desk)
+    desk.fill("锁定前的学校", name="school")
+    desk.key("ctrl+l")  # the input is kept as an encrypted draft
+    desk.one(name="password", timeout=20)
+    unlock(desk)
+    desk.one(name="school", timeout=20)
+    desk.wait(
+        lambda: "已恢复" in desk.one(name="status", window="儿童档案")["text"],
+        "the restored-draft notice",
+    )
+    assert desk.one(name="school")["text"] == "锁定前的学校"
+    desk.screenshot("1-restored-draft")
+    desk.click_item(name="child_tabs", item="个案")
+    desk.click(name="new_case", window="儿童档案")
+    desk.wait(lambda: _cases(desk), "the case dialog")
+    assert_fits(desk)
+    desk.screenshot("2-case-dialog")
+    desk.click(name="close", window="个案")
+    desk.wait(lambda: not _cases(desk), "the case dialog closed")
+    go_to(desk, "个案")  # and one left open from the 个案 page
+    open_case_row(desk)
+    desk.wait(lambda: _cases(desk), "a case window")
+    desk.screenshot("3-case-from-page")
+    for _ in range(3):  # garbage collections run meanwhile
+        time.sleep(1)
+        desk.alive()
+    raise_main_window(desk)
+    desk.key("alt+F4")  # close the main window as a user would
+    answer_unsaved(desk, "discard")  # the restored draft is not saved
+    code = desk.wait_exit(30)
+    stderr = desk.stderr()
+    assert code == 0, stderr
+    no_crash_in(stderr)
