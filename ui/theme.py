@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetrics
+from PySide6.QtWidgets import QApplication, QStyle
 
 from resources import resources_root
 
@@ -26,6 +26,7 @@ LEVEL_COLOURS = {
 OVERDUE_COLOUR = QColor("#c62828")
 BASE_POINT_SIZE = 11
 TEXT_SCALES = {"标准": 1.0, "较大": 1.25, "特大": 1.5}
+INDICATOR_TO_LINE = 0.7  # check box / radio indicator side, as a share of the line height
 
 
 def level_word(level: str | None) -> str:
@@ -58,5 +59,25 @@ def apply_text_scale(app: QApplication, scale: float, family: str | None = None)
         f"QLineEdit, QComboBox, QDateEdit, QSpinBox {{ min-height: {round(22 * scale)}px; }}"
         "QLabel[role='error'] { color: #c62828; }"
         "QLabel[role='hint'] { color: #616161; }"
-        "QLabel[role='title'] { font-weight: bold; }"
+        "QLabel[role='title'] { font-weight: bold; }" + _indicator_rule(app, font)
+    )
+
+
+def indicator_size(font: QFont) -> int:
+    """The side of a check box's or radio button's indicator that suits ``font``: about the
+    height of a capital letter and a half, so at 特大 the boxes grow with the text instead of
+    staying tiny next to it."""
+    return round(QFontMetrics(font).height() * INDICATOR_TO_LINE)
+
+
+def _indicator_rule(app: QApplication, font: QFont) -> str:
+    """Only when larger than the style's own indicator: the standard size keeps the platform's
+    look (the style draws the box, tick and dot scaled into the larger square)."""
+    size = indicator_size(font)
+    native = app.style().pixelMetric(QStyle.PixelMetric.PM_IndicatorWidth)
+    if size <= native:
+        return ""
+    return (
+        "QCheckBox::indicator, QRadioButton::indicator, QGroupBox::indicator"
+        f" {{ width: {size}px; height: {size}px; }}"
     )
