@@ -192,6 +192,8 @@ def test_desk_services_follow_installed_definitions(
     body = questionnaire_body("1.1.0", "困境儿童家庭监护能力评估表（新版）")
     assert publish(district_dir, sqlite_district, "questionnaire", body) == 0
     assert laptop.sync_now().definitions_installed == 2
+    assert desk.schedule.version == "1"  # the GUI's desk reads memory only, never the vault
+    assert desk.refresh_definitions()  # the 同步 page runs this on the vault worker after a sync
     assert desk.schedule.version == "2"
     assert desk.definition.version == "1.1.0"
     assert desk.assessments is not before  # rebuilt: knows the new version
