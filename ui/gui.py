@@ -12,6 +12,7 @@ import itertools
 import logging
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -57,10 +58,13 @@ class IdleWatcher(QObject):
     def __init__(self, timer: QTimer) -> None:
         super().__init__()
         self._timer = timer
+        self.last_activity = time.monotonic()  # the garbage collector waits for a quiet moment
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in self._ACTIVITY and self._timer.isActive():
-            self._timer.start()
+        if event.type() in self._ACTIVITY:
+            self.last_activity = time.monotonic()
+            if self._timer.isActive():
+                self._timer.start()
         return False
 
 
@@ -525,6 +529,7 @@ def run_gui(args: argparse.Namespace) -> int:
         if args.demo:
             with tempfile.TemporaryDirectory(prefix="childdesk-demo-") as tmp:
                 session = DeskSession(app, Path(tmp) / "vault", settings, runner, demo=True)
+                collector.set_quiet_since(lambda s=session: s._watcher.last_activity)
                 waiting = _start_demo(session, Path(tmp) / "vault")
                 code = app.exec()
                 del waiting
@@ -532,6 +537,7 @@ def run_gui(args: argparse.Namespace) -> int:
                 runner.shutdown()  # before the folder goes
                 return code
         session = DeskSession(app, resolve_data_dir(args.data_dir), settings, runner)
+        collector.set_quiet_since(lambda s=session: s._watcher.last_activity)
         if not session.start():
             return 0
         code = app.exec()

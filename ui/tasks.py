@@ -21,6 +21,7 @@ import gc
 import logging
 import queue
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -157,24 +158,35 @@ class InlineRunner:
 class GuiThreadCollector(QObject):
     """Python's cyclic garbage collection, only ever on the GUI thread.
 
-    Automatic collection is turned off; a timer collects the young generation every tick (cheap:
-    only objects made since), the middle one every tenth, and the old one when the interpreter
-    would have (after ten middle collections)."""
+    Automatic collection is turned off; a timer collects the young generation every tick (well
+    under a millisecond), the middle one every tenth, and the old one when the interpreter
+    would have (after ten middle collections) — but only in a quiet moment, two seconds after
+    the last key press or click, since with 10,000 children in memory a full collection takes
+    ~180 ms here (bench/gui.py `gc_full_ms`)."""
+
+    QUIET_S = 2.0
 
     def __init__(self, interval_ms: int = 1000) -> None:
         super().__init__()
         self._old_threshold = gc.get_threshold()[2] if len(gc.get_threshold()) > 2 else 10
         self._ticks = 0
+        self._last_activity: Callable[[], float] = lambda: 0.0
         gc.disable()
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.collect_due)
         self._timer.start(interval_ms)
 
+    def set_quiet_since(self, last_activity: Callable[[], float]) -> None:
+        """When the user last did something (``time.monotonic()``)."""
+        self._last_activity = last_activity
+
     def collect_due(self) -> None:
         self._ticks += 1
         if self._ticks % 10:
             gc.collect(0)
-        elif gc.get_count()[2] >= self._old_threshold:
+            return
+        quiet = time.monotonic() - self._last_activity() >= self.QUIET_S
+        if gc.get_count()[2] >= self._old_threshold and quiet:
             gc.collect(2)
         else:
             gc.collect(1)
