@@ -86,8 +86,8 @@ class SettingsPage(QWidget):
         self.name_message.clear_when_edited(self.director_name)
         name_hint = QLabel(
             self.tr(
-                "打印的表格、报表和每条记录的“修改人”都用这个姓名；"
-                "换了儿童主任时，由新的儿童主任改成自己的姓名。"
+                "打印的表格、报表和每条记录的“修改人”都用这个姓名（改名后，"
+                "新记录从下次解锁起用新姓名）；换了儿童主任时，由新的儿童主任改成自己的姓名。"
             )
         )
         name_hint.setProperty("role", "hint")
