@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
     QFrame,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -78,7 +79,10 @@ class ProfilePage(QWizardPage):
         form.addRow("", self.error)
         form.addRow(line)
         form.addRow(self.restore_hint)
-        form.addRow(self.restore_button)
+        restore_row = QHBoxLayout()
+        restore_row.addWidget(self.restore_button)
+        restore_row.addStretch(1)
+        form.addRow(restore_row)
 
     def validatePage(self) -> bool:
         if not self.name.text().strip():
