@@ -69,7 +69,7 @@ def test_restore_from_a_backup_on_the_first_page(
     assert vault is not None
     assert errors == []
     if threaded:
-        runner.shutdown()  # type: ignore[union-attr]
+        runner.shutdown()
     assert vault.get(child).data["name"] == "李小花"
     vault.lock()
 
