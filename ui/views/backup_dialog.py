@@ -261,8 +261,14 @@ class RestoreDialog(QDialog):
         self.files.setCurrentIndex(self.files.findData(text))
 
     def _choose(self) -> None:
+        from ui.views.print_preview import documents_folder
+
+        # start where a backup is likely: beside the one chosen, else documents — never the
+        # program's own folder
+        current = self.chosen()
+        start = current.parent if current is not None else documents_folder()
         path, _filter = QFileDialog.getOpenFileName(
-            self, self.tr("选择备份文件"), "", self.tr("备份文件 (*.cdbackup)")
+            self, self.tr("选择备份文件"), str(start), self.tr("备份文件 (*.cdbackup)")
         )
         if path:
             self.set_file(Path(path))
