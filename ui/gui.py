@@ -100,6 +100,7 @@ class _Editor:
     key: tuple[str, str]  # ("child", id), ("case", id), ("assessment", id); "new-…" for new
     dialog: QDialog
     keeper: DraftKeeper | None
+    child_id: str | None = None  # whose file shows what this editor changes
 
 
 class DeskSession(QObject):
@@ -278,10 +279,23 @@ class DeskSession(QObject):
 
     def _gone(self, token: int) -> None:
         """Closed by the user (saved, or unsaved input thrown away after asking): its draft
-        goes too. (A lock empties the registry first and keeps the drafts.)"""
+        goes too. (A lock empties the registry first and keeps the drafts.) An assessment or
+        a case closed: the child's open file shows what changed."""
         editor = self._editors.pop(token, None)
-        if editor is not None and editor.keeper is not None:
+        if editor is None:
+            return
+        if editor.keeper is not None:
             editor.keeper.clear()
+        if editor.key[0] != "child" and editor.child_id:
+            child = self._editor(("child", editor.child_id))
+            if child is not None and hasattr(child.dialog, "reload"):
+                child.dialog.reload()
+
+    def _open_from_child(self, kind: str, child_id: str, record_id: str) -> None:
+        if kind == "assessment":
+            self.open_assessment(child_id, record_id)
+        elif kind == "case":
+            self.open_case(child_id, record_id)
 
     def open_child(
         self,
@@ -309,6 +323,7 @@ class DeskSession(QObject):
         if draft_id is not None:
             keeper.adopt(draft_id)
         editor = self._register(("child", child_id or f"new-{id(dialog)}"), dialog, keeper)
+        dialog.open_editor = self._open_from_child
         dialog.form.edited.connect(keeper.poke)
         dialog.guardians.edited.connect(keeper.poke)
 
@@ -332,7 +347,7 @@ class DeskSession(QObject):
             return
         dialog = CaseDialog(self.desk, child_id, case_id or None, self.window)
         dialog.case_changed.connect(lambda: self.store.refresh() if self.store else None)
-        self._register(("case", case_id or f"new-{id(dialog)}"), dialog)
+        self._register(("case", case_id or f"new-{id(dialog)}"), dialog).child_id = child_id
         dialog.show()
 
     def open_assessment(self, child_id: str, assessment_id: str) -> None:
@@ -344,7 +359,9 @@ class DeskSession(QObject):
             return
         wizard = AssessmentWizard(self.desk, child_id, assessment_id or None, self.window)
         wizard.assessment_finished.connect(lambda _r: self.store.refresh() if self.store else None)
-        self._register(("assessment", assessment_id or f"new-{id(wizard)}"), wizard)
+        self._register(
+            ("assessment", assessment_id or f"new-{id(wizard)}"), wizard
+        ).child_id = child_id
         wizard.show()
 
     def print_monthly(self, month: str) -> None:

@@ -349,6 +349,12 @@ class Desk:
         )
         self.click_at(*center, double=double)
 
+    def activate(self, title: str) -> None:
+        """Bring a window to the front as its taskbar entry would (by its exact title)."""
+        self.alive()
+        self._xdo("search", "--name", f"^{title}$", "windowactivate", "--sync")
+        time.sleep(0.3)
+
     def key(self, *keys: str) -> None:
         self.alive()
         self._xdo("key", "--delay", "60", *keys)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,6 +87,9 @@ class ChildFileDialog(QDialog):
         self.desk = desk
         self.child_id = child_id
         self.base_revision: int | None = None  # the revision the form was loaded from
+        # Set by the session: assessments and cases then open through it (one window per
+        # record, whichever list they are opened from); alone (tests), they open modal here.
+        self.open_editor: Callable[[str, str, str], None] | None = None
         self.archived = False
         self._dirty = False
         self._level: str | None = None
@@ -605,6 +609,9 @@ class ChildFileDialog(QDialog):
     def _open_assessment(self, record_id: str | None) -> None:
         if self.child_id is None:
             return
+        if self.open_editor is not None:  # the session: one window per record, non-modal
+            self.open_editor("assessment", self.child_id, record_id or "")
+            return
         from ui.views.assessment_wizard import AssessmentWizard
 
         wizard = AssessmentWizard(self.desk, self.child_id, record_id, self)
@@ -708,6 +715,9 @@ class ChildFileDialog(QDialog):
 
     def _open_case(self, record_id: str | None) -> None:
         if self.child_id is None:
+            return
+        if self.open_editor is not None:
+            self.open_editor("case", self.child_id, record_id or "")
             return
         from ui.views.case_dialog import CaseDialog
 
