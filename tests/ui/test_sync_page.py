@@ -222,8 +222,8 @@ def test_published_rules_and_refusals_are_shown_after_a_sync(
     text = page.message.text()
     assert text.startswith("同步完成："), text
     assert "启用区里发布的新问卷或走访规则 1 项" in text
-    assert "第 2 版" in text  # the enabled one, named
-    assert "第 9 版没有通过检查" in text and "请告诉区民政局" in text
+    assert "「走访频次默认规则」（第2版）" in text  # the enabled one, named in Chinese
+    assert "（第9版）没有通过检查" in text and "请告诉区民政局" in text
     assert "c62828" in page.message.styleSheet()  # a refusal: the warning colour
     assert page.desk.schedule.version == "2"
 
