@@ -311,7 +311,18 @@ class Desk:
 
     def click_at(self, x: int, y: int, *, double: bool = False) -> None:
         self.alive()
-        self._xdo("mousemove", "--sync", str(x), str(y))
+        # --sync waits for the pointer to move, ~15 s when it is already there
+        where = subprocess.run(
+            ["xdotool", "getmouselocation", "--shell"],
+            env=self.display.env(),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        if f"X={x}\nY={y}\n" in where:
+            self._xdo("mousemove", str(x), str(y))
+        else:
+            self._xdo("mousemove", "--sync", str(x), str(y))
         time.sleep(0.05)
         if double:
             self._xdo("click", "--repeat", "2", "--delay", "80", "1")
