@@ -15,8 +15,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from storage.crypto import NONCE_BYTES
 
-RECORD_TYPE_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-RECORD_ID_RE = re.compile(r"^[0-9a-f]{32}$")
+# matched whole and ASCII only (`$` would accept a trailing newline)
+RECORD_TYPE_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
+RECORD_ID_RE = re.compile(r"[0-9a-f]{32}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +56,7 @@ class Revision:
 
 
 def validate_record_type(record_type: str) -> None:
-    if not RECORD_TYPE_RE.match(record_type):
+    if not RECORD_TYPE_RE.fullmatch(record_type):
         raise ValueError(f"invalid record type {record_type!r}")
 
 

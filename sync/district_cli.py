@@ -25,7 +25,7 @@ from sync.keys import KeyPair, read_keystore, read_public_keys, write_keystore
 KEYSTORE_NAME = "district-keys.json"
 DB_NAME = "district.db"
 MIN_PASSPHRASE = 12
-DURATION_RE = re.compile(r"^(\d{1,5})([mhdw])$")
+DURATION_RE = re.compile(r"([0-9]{1,5})([mhdw])")  # fullmatch, ASCII digits
 UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
@@ -45,7 +45,7 @@ def default_data_dir() -> Path:
 
 
 def parse_duration(text: str) -> int:
-    match = DURATION_RE.match(text.strip())
+    match = DURATION_RE.fullmatch(text.strip())
     if not match:
         raise CliError(f"{text!r} is not a duration like 30m, 12h, 7d or 2w")
     return int(match.group(1)) * UNITS[match.group(2)]

@@ -32,10 +32,12 @@ ENROLL_REQUEST = "childdesk-enrollment-request"
 ENROLLMENT = "childdesk-enrollment"
 NOTICE = "childdesk-notice"
 
-HEX32 = re.compile(r"^[0-9a-f]{32}$")
-HEX16 = re.compile(r"^[0-9a-f]{16}$")
-HEX64 = re.compile(r"^[0-9a-f]{64}$")
-VILLAGE_RE = re.compile(r"^\d{12}$")
+# Identifiers: ASCII only and matched whole (fullmatch), since Python's `$` accepts a
+# trailing newline and `\d` accepts full-width and other Unicode digits.
+HEX32 = re.compile(r"[0-9a-f]{32}")
+HEX16 = re.compile(r"[0-9a-f]{16}")
+HEX64 = re.compile(r"[0-9a-f]{64}")
+VILLAGE_RE = re.compile(r"[0-9]{12}")
 
 
 def _hex(body: dict[str, Any], field: str, pattern: re.Pattern[str]) -> str:
@@ -437,7 +439,7 @@ def read_enrollment(raw: bytes, *, request: bytes) -> Enrollment:
         raise NotForUsError("the enrollment answers another request")
     villages = body.get("villages")
     if not isinstance(villages, list) or not all(
-        isinstance(v, str) and VILLAGE_RE.match(v) for v in villages
+        isinstance(v, str) and VILLAGE_RE.fullmatch(v) for v in villages
     ):
         raise MalformedError("the enrollment's villages are malformed")
     return Enrollment(

@@ -163,7 +163,7 @@ def create_app(district: District) -> FastAPI:
         responses={200: {"content": {AGE_MEDIA: {}}, "description": "changes file"}},
     )
     async def changes(device_id: str, after: str = "") -> Response:
-        if not HEX16.match(device_id):
+        if not HEX16.fullmatch(device_id):
             raise UnknownDeviceError("no such device")
         try:
             notice = await run_in_threadpool(district.revocation_notice, device_id)

@@ -129,7 +129,7 @@ class District:
 
     def create_enroll_code(self, villages: Sequence[str], expires_s: int) -> str:
         for village in villages:
-            if not VILLAGE_RE.match(village):
+            if not VILLAGE_RE.fullmatch(village):
                 raise MalformedError(f"{village!r} is not a 12-digit village code")
         if not villages:
             raise MalformedError("an enrollment code needs at least one village")
@@ -698,7 +698,7 @@ class District:
 
 # ----- cursor ------------------------------------------------------------------------------
 
-CURSOR_RE = re.compile(r"^c1\.(\d{1,18})\.(\d{1,18})$")
+CURSOR_RE = re.compile(r"c1\.([0-9]{1,18})\.([0-9]{1,18})")  # fullmatch, ASCII
 
 
 def make_cursor(revision_seq: int, published_seq: int) -> str:
@@ -708,7 +708,7 @@ def make_cursor(revision_seq: int, published_seq: int) -> str:
 def parse_cursor(cursor: str) -> tuple[int, int]:
     if cursor in ("", "0"):
         return 0, 0
-    match = CURSOR_RE.match(cursor)
+    match = CURSOR_RE.fullmatch(cursor)
     if not match:
         raise SyncError("the changes cursor is not valid", code="bad_cursor")
     return int(match.group(1)), int(match.group(2))

@@ -12,8 +12,9 @@ from sync.documents import HEX16, HEX32
 from sync.protocol_types import SYNCED_TYPES
 from sync.wire import canonical_json, revision_id, sha256_hex
 
-HLC_RE = re.compile(r"^\d{13}-\d{6}-[0-9a-f]{16}$")
-RECORD_TYPE_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+# fullmatch, ASCII digits only: a full-width digit would sort above every real clock
+HLC_RE = re.compile(r"[0-9]{13}-[0-9]{6}-[0-9a-f]{16}")
+RECORD_TYPE_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
 @dataclass
@@ -88,21 +89,21 @@ def _malformed_field(rev: dict[str, Any]) -> str | None:
     record_id, record_type = rev.get("record_id"), rev.get("record_type")
     number, hlc, base = rev.get("revision"), rev.get("hlc"), rev.get("base_hlc")
     device, author = rev.get("device_id"), rev.get("author")
-    if not (isinstance(record_id, str) and HEX32.match(record_id)):
+    if not (isinstance(record_id, str) and HEX32.fullmatch(record_id)):
         return "id"
-    if not (isinstance(record_type, str) and RECORD_TYPE_RE.match(record_type)):
+    if not (isinstance(record_type, str) and RECORD_TYPE_RE.fullmatch(record_type)):
         return "record type"
     if not (type(number) is int and 1 <= number < 2**31):
         return "revision number"
-    if not (isinstance(hlc, str) and HLC_RE.match(hlc)):
+    if not (isinstance(hlc, str) and HLC_RE.fullmatch(hlc)):
         return "clock"
-    if not (isinstance(device, str) and HEX16.match(device)):
+    if not (isinstance(device, str) and HEX16.fullmatch(device)):
         return "device"
     if not (isinstance(author, str) and len(author) <= 200 and author.isprintable()):
         return "author"
     if not isinstance(rev.get("deleted"), bool):
         return "deleted flag"
-    if not (base is None or (isinstance(base, str) and HLC_RE.match(base))):
+    if not (base is None or (isinstance(base, str) and HLC_RE.fullmatch(base))):
         return "base clock"
     if not isinstance(rev.get("data"), dict):
         return "data"
