@@ -62,6 +62,12 @@ class DraftKeeper(QObject):
             write_task(self._vault, self._author, self._holder, draft), None, _ignore_locked
         )
 
+    def final_write(self, draft: dict[str, Any]) -> Callable[[], None]:
+        """The vault task writing this draft once more (at lock time, before the vault locks),
+        into the same record."""
+        self._timer.stop()
+        return write_task(self._vault, self._author, self._holder, draft)
+
     def clear(self) -> None:
         """The input was saved or thrown away: the draft goes."""
         self._timer.stop()

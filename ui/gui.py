@@ -27,7 +27,7 @@ from storage.unlock_throttle import UnlockThrottle
 from storage.vault import Vault
 from ui.caseload_store import CaseloadStore
 from ui.desk_services import DeskServices
-from ui.draft_keeper import DraftKeeper, take_drafts, write_task
+from ui.draft_keeper import DraftKeeper, take_drafts
 from ui.main_window import MainWindow
 from ui.qt_app import create_application
 from ui.tasks import GuiThreadCollector, Runner, VaultRunner, enforce_vault_thread
@@ -411,7 +411,7 @@ class DeskSession(QObject):
             data = draft() if callable(draft) else None
             if keeper is not None and data is not None:
                 payload = _child_draft(dialog, data)
-                writes.append(write_task(desk.vault, desk.author, keeper._holder, payload))
+                writes.append(keeper.final_write(payload))
         if store is not None:
             store.save_cache()
         self._close_all_windows()
