@@ -6,15 +6,12 @@ from __future__ import annotations
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetrics
 from PySide6.QtWidgets import QApplication, QStyle
 
+from app.domain.labels_zh import LEVEL_BADGE_ZH, LEVEL_WORDS_ZH
 from resources import resources_root
 
-LEVEL_WORDS = {"red": "红", "orange": "橙", "yellow": "黄", "green": "绿"}
-LEVEL_LABELS = {
-    "red": "红 · 监护缺失",
-    "orange": "橙 · 严重不足",
-    "yellow": "黄 · 不足",
-    "green": "绿 · 正常",
-}
+# The words live with the domain (one home for screens and print).
+LEVEL_WORDS = LEVEL_WORDS_ZH
+LEVEL_LABELS = LEVEL_BADGE_ZH
 # Background, text: contrast checked for legibility (dark text on yellow/green).
 LEVEL_COLOURS = {
     "red": ("#c62828", "#ffffff"),

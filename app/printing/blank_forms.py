@@ -12,6 +12,7 @@ from reportlab.platypus import Flowable, Table, TableStyle
 
 from app.domain.categories import CATEGORY_LABELS_ZH
 from app.domain.guardian_situation import SITUATION_LABELS_ZH
+from app.domain.labels_zh import LEVELS
 from app.domain.visit import VISIT_FORM_LABELS_ZH
 from app.printing.file_names import PrintedPdf, suggested_file_name
 from app.printing.forms import (
@@ -63,7 +64,8 @@ def _grid(labels: list[str], columns: int) -> Flowable:
 
 def _levels() -> Flowable:
     return _grid(
-        [f"{LEVEL_SHORT_ZH[k]}（{LEVEL_MEANING_ZH[k]}）" for k in LEVEL_SHORT_ZH] + [NOT_ASSESSED],
+        [f"{LEVEL_SHORT_ZH[k]}（{LEVEL_MEANING_ZH[k]}）" for k in reversed(LEVELS)]
+        + [NOT_ASSESSED],
         3,
     )
 

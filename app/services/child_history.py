@@ -10,6 +10,7 @@ from typing import Any
 
 from app.domain import child_file, visit
 from app.domain.child_file import ARCHIVE_REASON_LABELS_ZH, ArchiveReason
+from app.domain.labels_zh import LEVEL_WORDS_ZH
 from app.questionnaire import Definition
 from app.questionnaire.naming import definition_label
 from app.services.assessments import ASSESSMENT_TYPE, FINISHED
@@ -21,7 +22,6 @@ from storage.vault import Vault
 CHILD = "child"
 VISIT = "visit"
 ASSESSMENT = "assessment"
-LEVEL_WORDS_ZH = {"red": "红", "orange": "橙", "yellow": "黄", "green": "绿"}
 
 
 @dataclass(frozen=True)

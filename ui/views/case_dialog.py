@@ -36,16 +36,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.case import (
-    ALLOWED_TRANSITIONS,
-    STAGE_LABELS_ZH,
-    Case,
-    CaseKind,
-    CaseStage,
-    Plan,
-    PlanAction,
+from app.domain.case import STAGE_LABELS_ZH, Case, CaseKind, CaseStage, Plan, PlanAction
+from app.domain.case_gates import (
+    LOOP,
+    gate_checklist,
+    is_backwards,
+    is_reopening,
+    next_stages,
+    road_ahead,
 )
 from app.domain.child_file import ChildFile
+from app.domain.labels_zh import CASE_KIND_ZH
 from app.services.assessments import FINISHED, Assessment
 from app.services.stored import Stored
 from ui.desk_services import DeskServices
@@ -58,61 +59,7 @@ from ui.views.widgets import plain_label as _label
 from ui.views.widgets import run_and_wait as _run_sync
 from ui.window_fit import fit_window, scrolling
 
-LOOP = (
-    CaseStage.IDENTIFIED,
-    CaseStage.ASSESSED,
-    CaseStage.INTERVENING,
-    CaseStage.FOLLOWING_UP,
-    CaseStage.CLOSED,
-)
-KIND_LABELS = {
-    CaseKind.ABUSE: "监护侵害",
-    CaseKind.ABSENCE: "监护缺失",
-    CaseKind.IMPROPER: "监护不当",
-    CaseKind.OTHER: "其他",
-}
-# What each gate asks for, worded as met. The ✗ rows always carry the domain's own message
-# (Case.gate_problems); a problem no requirement here names is still listed.
-REQUIREMENTS: dict[CaseStage, tuple[tuple[str, str], ...]] = {
-    CaseStage.ASSESSED: (
-        ("assessment", "已关联监护能力评估，或已填写评估情况"),
-        ("reopen_reason", "已说明重新开案的原因"),
-    ),
-    CaseStage.INTERVENING: (
-        ("plan.goals", "帮扶方案有目标"),
-        ("plan.actions", "帮扶方案有措施，每项都写明做什么、谁负责、完成时间"),
-    ),
-    CaseStage.FOLLOWING_UP: (),
-    CaseStage.CLOSED: (
-        ("follow_ups", "至少有一次跟踪回访记录"),
-        ("closure_reason", "已填写结案原因"),
-    ),
-}
 OK_MARK, NO_MARK = "✓", "✗"
-
-
-def gate_checklist(case: Case, target: CaseStage) -> list[tuple[bool, str]]:
-    """(met, text) rows for moving ``case`` to ``target``."""
-    problems = case.gate_problems(target)
-    rows: list[tuple[bool, str]] = []
-    used: set[int] = set()
-    for field, met_text in REQUIREMENTS.get(target, ()):
-        if field == "reopen_reason" and case.stage != CaseStage.CLOSED:
-            continue
-        matching = [
-            (i, p)
-            for i, p in enumerate(problems)
-            if p.field == field or p.field.startswith((field + "[", field + "."))
-        ]
-        if matching:
-            rows += [(False, p.message_zh) for _i, p in matching]
-            used.update(i for i, _p in matching)
-        else:
-            rows.append((True, met_text))
-    rows += [(False, p.message_zh) for i, p in enumerate(problems) if i not in used]
-    if not rows:
-        rows.append((True, "没有额外条件，可以随时转入"))
-    return rows
 
 
 def ask_unsaved(parent: QWidget) -> str:
@@ -324,7 +271,7 @@ class CaseDialog(QDialog):
         page.setObjectName("new_case_page")
         self.kind = QComboBox()
         self.kind.setObjectName("kind")
-        for kind, text in KIND_LABELS.items():
+        for kind, text in CASE_KIND_ZH.items():
             self.kind.addItem(self.tr(text), kind.value)
         self.summary = QPlainTextEdit()
         self.summary.setObjectName("summary")
@@ -601,7 +548,7 @@ class CaseDialog(QDialog):
         summary = f" · {case.summary}" if case.summary else ""
         self.subheading.setText(
             self.tr("{0} · 开案于 {1}{2}").format(
-                self.tr(KIND_LABELS[case.kind]), case.opened_on.isoformat(), summary
+                self.tr(CASE_KIND_ZH[case.kind]), case.opened_on.isoformat(), summary
             )
         )
         self.subheading.show()
@@ -682,24 +629,18 @@ class CaseDialog(QDialog):
             self.report_status.setText(self.tr("尚未强制报告。"))
             self.report_button.setEnabled(True)
 
-    def _targets(self, case: Case) -> list[CaseStage]:
-        """Where the case can go next; forward along the loop first."""
-        allowed = ALLOWED_TRANSITIONS[case.stage]
-        position = LOOP.index(case.stage)
-        return sorted(allowed, key=lambda s: (LOOP.index(s) < position, LOOP.index(s)))
-
     def _build_next_steps(self, case: Case) -> None:
         _clear_layout(self.next_steps_layout)
         self._reason_edits.clear()
         self._gate_rows.clear()
         self._move_buttons.clear()
-        for target in self._targets(case):
+        for target in next_stages(case):
             box = QFrame()
             box.setObjectName(f"gate_checklist_{target.value}")
             box_layout = QVBoxLayout(box)
             box_layout.setContentsMargins(0, 0, 0, 6)
-            reopening = case.stage == CaseStage.CLOSED
-            backwards = LOOP.index(target) < LOOP.index(case.stage) and not reopening
+            reopening = is_reopening(case)
+            backwards = is_backwards(case, target)
             if reopening:
                 title = self.tr("重新开案（回到“评估”）需要：")
             elif backwards:
@@ -782,20 +723,7 @@ class CaseDialog(QDialog):
         self._update_preview(case)
 
     def _update_preview(self, case: Case) -> None:
-        """One step further along the loop, so the road ahead is known (for information)."""
-        forward = [t for t in self._targets(case) if LOOP.index(t) > LOOP.index(case.stage)]
-        text = ""
-        if forward and forward[0] != CaseStage.CLOSED:
-            after = replace(case, stage=forward[0])
-            later = [
-                t for t in ALLOWED_TRANSITIONS[forward[0]] if LOOP.index(t) > LOOP.index(forward[0])
-            ]
-            if later:
-                unmet = [t for met, t in gate_checklist(after, later[0]) if not met]
-                if unmet:
-                    text = self.tr("之后转到“{0}”还需要：{1}").format(
-                        STAGE_LABELS_ZH[later[0]], "；".join(m.rstrip("。") for m in unmet) + "。"
-                    )
+        text = road_ahead(case)
         self._preview.setText(text)
         self._preview.setVisible(bool(text))
 

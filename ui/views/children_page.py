@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.categories import CATEGORY_LABELS_ZH
+from app.domain.labels_zh import LEVEL_WORDS_ZH, LEVELS, NOT_ASSESSED
 from app.domain.schedule import VisitSchedule
 from app.services.caseload import Caseload
 from storage.gc_pause import gc_paused
@@ -73,15 +74,10 @@ class ChildrenPage(QWidget):
         self.search.setClearButtonEnabled(True)
         self.level_filter = QComboBox()
         self.level_filter.setObjectName("level_filter")
-        for text, value in (
-            ("全部等级", None),
-            ("红", "red"),
-            ("橙", "orange"),
-            ("黄", "yellow"),
-            ("绿", "green"),
-            ("未评估", "none"),
-        ):
-            self.level_filter.addItem(self.tr(text), value)
+        self.level_filter.addItem(self.tr("全部等级"), None)
+        for level in LEVELS:
+            self.level_filter.addItem(self.tr(LEVEL_WORDS_ZH[level]), level)
+        self.level_filter.addItem(self.tr(NOT_ASSESSED), "none")
         self.category_filter = QComboBox()
         self.category_filter.setObjectName("category_filter")
         self.category_filter.addItem(self.tr("全部类别"), None)
