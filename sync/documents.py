@@ -11,6 +11,13 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from sync import agefile
+
+# Identifiers (ASCII only, matched whole) live with the other content checks; re-exported.
+from sync.content_checks import HEX16 as HEX16
+from sync.content_checks import HEX32 as HEX32
+from sync.content_checks import HEX64 as HEX64
+from sync.content_checks import VILLAGE_RE as VILLAGE_RE
+from sync.content_checks import check_batch_body, plain_text
 from sync.errors import MalformedError, NotForUsError, TooLargeError
 from sync.keys import KeyPair, PublicKeys
 from sync.wire import (
@@ -32,17 +39,10 @@ ENROLL_REQUEST = "childdesk-enrollment-request"
 ENROLLMENT = "childdesk-enrollment"
 NOTICE = "childdesk-notice"
 
-# Identifiers: ASCII only and matched whole (fullmatch), since Python's `$` accepts a
-# trailing newline and `\d` accepts full-width and other Unicode digits.
-HEX32 = re.compile(r"[0-9a-f]{32}")
-HEX16 = re.compile(r"[0-9a-f]{16}")
-HEX64 = re.compile(r"[0-9a-f]{64}")
-VILLAGE_RE = re.compile(r"[0-9]{12}")
-
 
 def _hex(body: dict[str, Any], field: str, pattern: re.Pattern[str]) -> str:
     value = require_str(body, field)
-    if not pattern.match(value):
+    if not pattern.fullmatch(value):
         raise MalformedError(f"field {field!r} is not a valid id")
     return value
 
@@ -122,8 +122,12 @@ def read_batch(
             raise NotForUsError("the batch is addressed to another district")
         return device_key(device_id)
 
-    document = parse_document(plaintext, expected_type=BATCH, signer=signer, max_bytes=max_bytes)
+    document = parse_document(
+        plaintext, expected_type=BATCH, signer=signer, max_bytes=max_bytes, lenient_items=True
+    )
     body = document.body
+    # Signed is not sane: every envelope field checked before anything reads it.
+    check_batch_body(body)
     header = BatchHeader(
         batch_id=_hex(body, "batch_id", HEX32),
         device_id=_hex(body, "device_id", HEX16),
@@ -393,6 +397,9 @@ def read_enrollment_request(raw: bytes, *, max_bytes: int = 16 * 1024) -> Enroll
 
     document = parse_document(raw, expected_type=ENROLL_REQUEST, signer=signer, max_bytes=max_bytes)
     body = document.body
+    for field, limit in (("code", 64), ("label", 100)):
+        if not plain_text(body.get(field), limit):
+            raise MalformedError(f"field {field!r} is missing or not plain text")
     return EnrollmentRequest(
         code=require_str(body, "code", max_len=64),
         device_id=_hex(body, "device_id", HEX16),

@@ -130,6 +130,8 @@ class Item:
     id: str
     body: dict[str, Any]
     raw: bytes
+    # Why the item's line could not be read (only with ``lenient_items``); its body is then {}.
+    problem: str = ""
 
 
 @dataclass(frozen=True)
@@ -192,11 +194,17 @@ def parse_document(
     expected_type: str | Sequence[str],
     signer: Callable[[dict[str, Any]], Ed25519PublicKey],
     max_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
+    lenient_items: bool = False,
 ) -> SignedDocument:
     """Parse and verify a signed document.
 
     ``signer`` receives the parsed (not yet trusted) body and returns the public key that must
     have signed it — it may raise (unknown device, revoked device, wrong district).
+
+    With ``lenient_items``, an item line whose bytes match the signed hash but that is not a
+    JSON object (bad UTF-8, a number too long to read, too deep) does not refuse the whole
+    document: the item comes back with ``problem`` set and an empty body, so that the reader
+    can refuse that item alone (a batch: sync/server/prepare.py).
     """
     if len(raw) > max_bytes:
         raise TooLargeError(f"the document is larger than {max_bytes} bytes")
@@ -242,10 +250,18 @@ def parse_document(
             raise MalformedError(f"item {index} is not described properly")
         if entry.get("sha256") != sha256_hex(line) or entry.get("size") != len(line):
             raise TamperedError(f"item {index} does not match the signed hash")
-        item = parse_json_object(line, f"item {index}")
-        if item.get("kind") != entry.get("kind") or not isinstance(entry.get("kind"), str):
+        if not isinstance(entry.get("kind"), str):
             raise TamperedError(f"item {index} is not of the kind the body lists")
-        items.append(Item(str(entry["kind"]), str(entry.get("id", "")), item, line))
+        try:
+            item = parse_json_object(line, f"item {index}")
+        except MalformedError as err:
+            if not lenient_items:
+                raise
+            items.append(Item(entry["kind"], str(entry.get("id", "")), {}, line, err.message))
+            continue
+        if item.get("kind") != entry["kind"]:
+            raise TamperedError(f"item {index} is not of the kind the body lists")
+        items.append(Item(entry["kind"], str(entry.get("id", "")), item, line))
     return SignedDocument(body, lines[0], str(signature["key"]), tuple(items), raw)
 
 

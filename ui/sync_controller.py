@@ -49,7 +49,16 @@ REASONS_ZH = {
 }
 
 
+# Refusals the director can fix on this laptop (not a matter for the district), with what to do.
+REASONS_SELF_ZH = {
+    # the revision's clock is more than 24 hours ahead of the server's (docs/sync-protocol.md §4a)
+    "clock_skew": "电脑日期不对：请把电脑的日期和时间改正后再同步",
+}
+
+
 def reason_zh(code: str) -> str:
+    if code in REASONS_SELF_ZH:
+        return REASONS_SELF_ZH[code] + "。"
     return REASONS_ZH.get(code, "区服务器没有接收") + "。请联系区民政局核对。"
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, Engine, bindparam, select
 
+from sync.content_checks import blob_problem, json_problem, now_ms, safe_id
 from sync.documents import Batch, BatchHeader, Rejection, build_receipt
 from sync.errors import ReusedIdError, RevokedError, SyncError, UnknownDeviceError
 from sync.server import db
@@ -51,6 +52,7 @@ class PreparedBatch:
     via: str
     revisions: dict[int, PreparedRevision]  # by item index
     item_count: int
+    refused: dict[int, Rejection] = field(default_factory=dict)  # other items, by index
     outcome: IngestResult | Exception | None = None
     done: threading.Event = field(default_factory=threading.Event)
 
@@ -59,13 +61,32 @@ class PreparedBatch:
         return self.batch.header
 
 
-def prepare_batch(batch: Batch, via: str) -> PreparedBatch:
+def prepare_batch(batch: Batch, via: str, *, now: int | None = None) -> PreparedBatch:
+    """Check every item of a verified batch against the protocol's schema (its envelope was
+    checked by ``read_batch``): a bad item is refused alone, with its reason in the receipt.
+    ``now``: the server's time in milliseconds, for the clock-skew bound."""
     device_id = batch.header.device_id
+    now = now_ms() if now is None else now
     revisions: dict[int, PreparedRevision] = {}
+    refused: dict[int, Rejection] = {}
     for index, item in enumerate(batch.document.items):
-        if item.kind == "revision":
-            revisions[index] = prepare_revision(item.body, device_id)
-    return PreparedBatch(batch, via, revisions, len(batch.document.items))
+        if item.problem:  # a line that is not a readable JSON object
+            rid = safe_id(item.id)
+            if item.kind == "revision":
+                revisions[index] = PreparedRevision({}, rid, ("malformed", item.problem))
+            else:
+                refused[index] = Rejection(rid, "malformed", item.problem)
+        elif item.kind == "revision":
+            revisions[index] = prepare_revision(item.body, device_id, now=now)
+        elif item.kind == "blob":
+            problem = blob_problem(item.body) or json_problem(item.body)
+            if problem:
+                refused[index] = Rejection(safe_id(item.body.get("sha256")), "malformed", problem)
+        else:
+            refused[index] = Rejection(
+                safe_id(item.id), "malformed", f"unknown item kind {safe_id(item.kind, 40)!r}"
+            )
+    return PreparedBatch(batch, via, revisions, len(batch.document.items), refused)
 
 
 # ----- the group queue -------------------------------------------------------------------
@@ -320,7 +341,10 @@ class _GroupWriter:
         accepted: list[str] = []
         rejected: list[Rejection] = []
         for index, item in enumerate(work.batch.document.items):
-            if item.kind == "revision":
+            refusal = work.refused.get(index)
+            if refusal is not None:
+                rejected.append(refusal)
+            elif index in work.revisions:
                 prepared = work.revisions[index]
                 rejection = session.revision(prepared)
                 if rejection is None:
@@ -333,10 +357,8 @@ class _GroupWriter:
                     accepted.append(rid)
                 else:
                     rejected.append(rejection)
-            else:
-                rejected.append(
-                    Rejection(item.id[:120], "malformed", f"unknown item kind {item.kind[:40]!r}")
-                )
+            else:  # unreachable: prepare_batch refuses every other item
+                rejected.append(Rejection(safe_id(item.id), "malformed", "unknown item"))
         return accepted, rejected
 
 

@@ -1,20 +1,18 @@
 """Checks of a revision that need no database, done before a batch waits for the write lock:
-form (docs/sync-protocol.md §5), the writing device, the record type, and the content hash that
-makes a resubmission identical (§7)."""
+its content against the protocol's schema and the clock-skew bound (sync/content_checks.py,
+docs/sync-protocol.md §4a), the writing device, the record type, and the content hash that
+makes a resubmission identical (§6)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from sync.documents import HEX16, HEX32
+from sync.content_checks import HEX32, revision_problem, safe_id
+from sync.content_checks import HLC_RE as HLC_RE
+from sync.content_checks import RECORD_TYPE_RE as RECORD_TYPE_RE
 from sync.protocol_types import SYNCED_TYPES
 from sync.wire import canonical_json, revision_id, sha256_hex
-
-# fullmatch, ASCII digits only: a full-width digit would sort above every real clock
-HLC_RE = re.compile(r"[0-9]{13}-[0-9]{6}-[0-9a-f]{16}")
-RECORD_TYPE_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
 @dataclass
@@ -26,19 +24,40 @@ class PreparedRevision:
     data_json: str = ""  # canonical JSON of the data, as stored
 
 
-def prepare_revision(rev: dict[str, Any], device_id: str) -> PreparedRevision:
-    rid = revision_id(str(rev.get("record_id"))[:40], str(rev.get("hlc"))[:40])
-    problem = malformed(rev)
+def revision_rid(rev: dict[str, Any]) -> str:
+    """The revision id to name in the receipt: ``record_id@hlc`` as sent when both are
+    well-formed, else an escaped, shortened form (never text a receipt cannot carry)."""
+    record_id, hlc = rev.get("record_id"), rev.get("hlc")
+    if (
+        isinstance(record_id, str)
+        and isinstance(hlc, str)
+        and HEX32.fullmatch(record_id)
+        and HLC_RE.fullmatch(hlc)
+    ):
+        return revision_id(record_id, hlc)
+    return revision_id(safe_id(record_id, 40), safe_id(hlc, 40))
+
+
+def prepare_revision(
+    rev: dict[str, Any], device_id: str, *, now: int | None = None
+) -> PreparedRevision:
+    """``now``: the district server's time in milliseconds (the clock-skew bound)."""
+    rid = revision_rid(rev)
+    problem = revision_problem(rev, now=now)
     if problem:
-        return PreparedRevision(rev, rid, ("malformed", problem))
+        return PreparedRevision(rev, rid, problem)
     if rev["device_id"] != device_id:
         return PreparedRevision(
             rev, rid, ("foreign_device", "the revision was written by another device")
         )
     if rev["record_type"] not in SYNCED_TYPES:
         return PreparedRevision(rev, rid, ("unknown_record_type", "this record type is not synced"))
-    data_json = canonical_json(rev["data"])
-    return PreparedRevision(rev, rid, None, content_hash(rev, data_json), data_json.decode())
+    try:
+        data_json = canonical_json(rev["data"])
+        content = content_hash(rev, data_json)
+    except (ValueError, TypeError, UnicodeEncodeError, RecursionError):  # checked above: a net
+        return PreparedRevision(rev, rid, ("malformed", "the revision's data cannot be encoded"))
+    return PreparedRevision(rev, rid, None, content, data_json.decode())
 
 
 def content_hash(rev: dict[str, Any], data_json: bytes | None = None) -> str:
@@ -75,36 +94,7 @@ def _scalar(value: Any) -> bytes:
     return canonical_json(value)
 
 
-def malformed(rev: dict[str, Any]) -> str | None:
-    """Why a revision item is malformed, or None."""
-    what = _malformed_field(rev)
-    if what:
-        return f"the revision's {what} is missing or malformed"
-    if not rev["hlc"].endswith(rev["device_id"]):
-        return "the revision's clock names another device"
-    return None
-
-
-def _malformed_field(rev: dict[str, Any]) -> str | None:
-    record_id, record_type = rev.get("record_id"), rev.get("record_type")
-    number, hlc, base = rev.get("revision"), rev.get("hlc"), rev.get("base_hlc")
-    device, author = rev.get("device_id"), rev.get("author")
-    if not (isinstance(record_id, str) and HEX32.fullmatch(record_id)):
-        return "id"
-    if not (isinstance(record_type, str) and RECORD_TYPE_RE.fullmatch(record_type)):
-        return "record type"
-    if not (type(number) is int and 1 <= number < 2**31):
-        return "revision number"
-    if not (isinstance(hlc, str) and HLC_RE.fullmatch(hlc)):
-        return "clock"
-    if not (isinstance(device, str) and HEX16.fullmatch(device)):
-        return "device"
-    if not (isinstance(author, str) and len(author) <= 200 and author.isprintable()):
-        return "author"
-    if not isinstance(rev.get("deleted"), bool):
-        return "deleted flag"
-    if not (base is None or (isinstance(base, str) and HLC_RE.fullmatch(base))):
-        return "base clock"
-    if not isinstance(rev.get("data"), dict):
-        return "data"
-    return None
+def malformed(rev: dict[str, Any], *, now: int | None = None) -> str | None:
+    """Why a revision item is refused (malformed, or its clock too far ahead), or None."""
+    problem = revision_problem(rev, now=now)
+    return problem[1] if problem else None

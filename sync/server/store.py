@@ -162,10 +162,11 @@ class StoreSession:
                 return "unknown_record", "a deletion of a record the district does not know"
             return None
         if record_type in ("child", "director_profile"):
-            villages = {data.get("village_code")}
+            # Checked by sync/content_checks.py already; only text is ever looked at here.
+            villages = [data.get("village_code")]
             transfer = data.get("transfer")
             if record_type == "child" and isinstance(transfer, dict):
-                villages.add(transfer.get("to_village_code"))
+                villages.append(transfer.get("to_village_code"))
             if not {v for v in villages if isinstance(v, str)} & self.scope:
                 return "out_of_scope", "the village is outside this device's scope"
             return None
