@@ -7,6 +7,7 @@ start: no keys, wrong passphrase, database unreachable); never a traceback, neve
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import json
 import logging
@@ -19,14 +20,16 @@ from typing import Any
 
 from storage.atomic_file import write_atomic
 from storage.crypto import KdfParams, calibrate_kdf
-from sync.errors import SyncError
+from sync.errors import SyncError, TooLargeError
 from sync.keys import KeyPair, read_keystore, read_public_keys, write_keystore
 
 KEYSTORE_NAME = "district-keys.json"
 DB_NAME = "district.db"
 MIN_PASSPHRASE = 12
 DURATION_RE = re.compile(r"([0-9]{1,5})([mhdw])")  # fullmatch, ASCII digits
+log = logging.getLogger("childdesk.district.cli")
 UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+MAX_DEFINITION_BYTES = 1024 * 1024  # publish: the bundled definitions are a few KiB
 
 
 class CliError(Exception):
@@ -123,35 +126,65 @@ def cmd_init(ctx: Context) -> int:
 def cmd_serve(ctx: Context) -> int:
     from sync.server import db, workers
     from sync.server.app import create_app
+    from sync.server.connections import ConnectionSettings, parse_networks
     from sync.server.district import District
 
-    count = workers.default_workers() if ctx.args.workers is None else ctx.args.workers
+    args = ctx.args
+    count = workers.default_workers() if args.workers is None else args.workers
     if count < 1:
         raise CliError("--workers must be at least 1")
     if count > 1 and not workers.can_fork():
         raise CliError("several workers need a system with fork (Linux); use --workers 1")
-    district = ctx.district(with_keys=True)  # the passphrase is asked here, once
+    try:
+        trusted = parse_networks(args.trusted_proxy or ())
+    except ValueError:
+        raise CliError("--trusted-proxy takes an IP address or network, e.g. 127.0.0.1") from None
+    settings = ConnectionSettings(
+        max_connections=args.max_connections,
+        per_source=args.max_connections_per_source,
+        header_timeout=args.header_timeout,
+        body_timeout=args.body_timeout,
+        keep_alive_timeout=args.keep_alive_timeout,
+        trusted_proxies=trusted,
+    )
+    try:
+        sock = workers.bind(args.host, args.port)
+    except OSError as err:
+        if err.errno == errno.EADDRINUSE:
+            raise CliError(
+                f"port {args.port} on {args.host} is already in use "
+                "(is another childdesk-district still running?)",
+                2,
+            ) from None
+        reason = err.strerror or type(err).__name__
+        raise CliError(f"cannot listen on {args.host} port {args.port} ({reason})", 2) from None
+    try:
+        district = ctx.district(with_keys=True)  # the passphrase is asked here, once
+    except BaseException:
+        sock.close()
+        raise
     district.engine.dispose()  # each worker opens its own connections
 
     def make_app() -> Any:
         engine = db.make_engine(ctx.db_url)
-        return create_app(District(engine, district.public, district.keys, district.limits))
+        return create_app(
+            District(engine, district.public, district.keys, district.limits),
+            trusted_proxies=trusted,
+        )
 
     plural = "worker" if count == 1 else "workers"
     print(
-        f"childdesk-district {district.district_id} on http://{ctx.args.host}:{ctx.args.port}"
+        f"childdesk-district {district.district_id} on http://{args.host}:{args.port}"
         f" ({count} {plural})"
     )
     sys.stdout.flush()
     return workers.serve(
         make_app,
         workers=count,
-        host=ctx.args.host,
-        port=ctx.args.port,
+        sock=sock,
         log_level="warning",
         access_log=False,
-        limit_concurrency=ctx.args.max_connections,
-        timeout_keep_alive=30,
+        **settings.uvicorn_options(),
     )
 
 
@@ -200,8 +233,8 @@ def _write_if_changed(path: Path, data: bytes) -> bool:
 
 
 def cmd_import(ctx: Context) -> int:
-    from sync.documents import read_enrollment_request
-
+    """Every enrollment and batch file in a folder, each on its own: a bad file is reported
+    with its reason and the files after it still go in; exit 1 if any was refused."""
     folder = Path(ctx.args.dir)
     if not folder.is_dir():
         raise CliError(f"{folder} is not a folder")
@@ -212,27 +245,46 @@ def cmd_import(ctx: Context) -> int:
         print(f"no batch or enrollment files in {folder}")
     for path in files:
         try:
-            data = path.read_bytes()
-            if path.suffix == ".cdenroll":
-                answer = district.enroll(data, source="usb")
-                device_id = read_enrollment_request(data).device_id
-                _write_if_changed(folder / f"{device_id}.cdenrolled", answer)
-                print(f"{path.name}: device {device_id} enrolled")
-            else:
-                result = district.ingest(data, via="usb")
-                batch_id = json.loads(result.receipt.split(b"\n", 1)[0])["batch_id"]
-                _write_if_changed(folder / f"{batch_id}.cdreceipt", result.receipt)
-                what = "already imported" if result.replay else "imported"
-                print(
-                    f"{path.name}: {what}: {result.accepted} accepted, {result.rejected} rejected"
-                )
+            _import_file(district, folder, path)
         except SyncError as err:
             refused += 1
             print(f"{path.name}: refused: {err.message}")
         except OSError as err:
             refused += 1
-            print(f"{path.name}: cannot be read ({err.strerror})")
+            print(f"{path.name}: cannot be read ({err.strerror or type(err).__name__})")
+        except Exception as err:  # noqa: BLE001 - one damaged file must not stop the stick
+            refused += 1
+            log.error("import of a file failed: %s", type(err).__name__)
+            print(f"{path.name}: refused: the file could not be processed ({type(err).__name__})")
+        sys.stdout.flush()
+    if refused:
+        print(f"{refused} of {len(files)} files were not imported; the others were")
     return 1 if refused else 0
+
+
+def _import_file(district: Any, folder: Path, path: Path) -> None:
+    from sync.documents import read_enrollment_request
+
+    limit = (
+        district.limits.max_enroll_bytes
+        if path.suffix == ".cdenroll"
+        else district.limits.max_batch_bytes
+    )
+    with path.open("rb") as file:
+        data = file.read(limit + 1)
+    if len(data) > limit:
+        raise TooLargeError(f"the file is larger than {limit} bytes")
+    if path.suffix == ".cdenroll":
+        answer = district.enroll(data, source="usb")
+        device_id = read_enrollment_request(data).device_id
+        _write_if_changed(folder / f"{device_id}.cdenrolled", answer)
+        print(f"{path.name}: device {device_id} enrolled")
+    else:
+        result = district.ingest(data, via="usb")
+        batch_id = json.loads(result.receipt.split(b"\n", 1)[0])["batch_id"]
+        _write_if_changed(folder / f"{batch_id}.cdreceipt", result.receipt)
+        what = "already imported" if result.replay else "imported"
+        print(f"{path.name}: {what}: {result.accepted} accepted, {result.rejected} rejected")
 
 
 def cmd_export_responses(ctx: Context) -> int:
@@ -317,8 +369,18 @@ def cmd_publish(ctx: Context) -> int:
 
     path = Path(ctx.args.file)
     try:
-        body = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        with path.open("rb") as file:
+            raw = file.read(MAX_DEFINITION_BYTES + 1)
+    except OSError:
+        raise CliError(f"{path} is not a readable JSON file") from None
+    if len(raw) > MAX_DEFINITION_BYTES:
+        raise CliError(
+            f"{path} is larger than {MAX_DEFINITION_BYTES // (1024 * 1024)} MiB; "
+            "it is not a questionnaire or schedule file"
+        )
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError):
         raise CliError(f"{path} is not a readable JSON file") from None
     if not isinstance(body, dict):
         raise CliError(f"{path} does not hold a JSON object")
@@ -365,6 +427,24 @@ def cmd_publish(ctx: Context) -> int:
 # ----- parser ----------------------------------------------------------------------------
 
 
+def _port(text: str) -> int:
+    if not re.fullmatch(r"[0-9]{1,5}", text) or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return int(text)
+
+
+def _positive_int(text: str) -> int:
+    if not re.fullmatch(r"[0-9]{1,9}", text) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
+
+
+def _seconds(text: str) -> float:
+    if not re.fullmatch(r"[0-9]{1,5}(\.[0-9]{1,3})?", text) or float(text) <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds")
+    return float(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", help="folder of the keys and the default SQLite database")
@@ -381,9 +461,42 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("init", parents=[common], help="create the district keys and database")
     serve = sub.add_parser("serve", parents=[common], help="run the HTTP server")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8750)
+    serve.add_argument("--port", type=_port, default=8750, help="1-65535 (default 8750)")
     serve.add_argument("--max-batch-mb", type=float, default=None)
-    serve.add_argument("--max-connections", type=int, default=1000, help="per worker")
+    serve.add_argument(
+        "--max-connections", type=_positive_int, default=1000, help="per worker (default 1000)"
+    )
+    serve.add_argument(
+        "--max-connections-per-source",
+        type=_positive_int,
+        default=32,
+        help="open connections from one address, per worker (default 32; trusted proxies exempt)",
+    )
+    serve.add_argument(
+        "--header-timeout",
+        type=_seconds,
+        default=10.0,
+        help="seconds a connection has to send a request's headers (default 10)",
+    )
+    serve.add_argument(
+        "--body-timeout",
+        type=_seconds,
+        default=60.0,
+        help="seconds a request body may stall (default 60)",
+    )
+    serve.add_argument(
+        "--keep-alive-timeout",
+        type=_positive_int,
+        default=5,
+        help="seconds an idle connection is kept open after a response (default 5)",
+    )
+    serve.add_argument(
+        "--trusted-proxy",
+        action="append",
+        metavar="ADDRESS",
+        help="a reverse proxy's address or network whose X-Forwarded-For is believed "
+        "(repeatable; e.g. 127.0.0.1 behind nginx on the same host)",
+    )
     serve.add_argument(
         "--workers",
         type=int,

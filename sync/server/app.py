@@ -16,9 +16,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from sync.documents import HEX16
 from sync.errors import RevokedError, SyncError, TooLargeError, UnknownDeviceError
+from sync.server.connections import Network, in_networks
 from sync.server.district import District
 
 log = logging.getLogger("childdesk.district.http")
@@ -76,7 +78,23 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
-def create_app(district: District) -> FastAPI:
+def client_source(request: Request, trusted_proxies: tuple[Network, ...]) -> str:
+    """Who sent a request, for throttling: the connection's address, or, when the connection
+    comes from a trusted reverse proxy, the nearest untrusted address in X-Forwarded-For
+    (proxies append the address they saw; everything left of a trusted proxy's entry may be
+    forged by the client)."""
+    peer = request.client.host if request.client else "unknown"
+    if not trusted_proxies or not in_networks(peer, trusted_proxies):
+        return peer
+    forwarded = ",".join(request.headers.getlist("x-forwarded-for"))
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not in_networks(hop, trusted_proxies):
+            return hop[:64]
+    return hops[0][:64] if hops else peer
+
+
+def create_app(district: District, *, trusted_proxies: tuple[Network, ...] = ()) -> FastAPI:
     app = FastAPI(
         title="childdesk-district",
         version="1",
@@ -103,6 +121,13 @@ def create_app(district: District) -> FastAPI:
     async def http_error(_request: Request, err: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(err.status_code, "error")
         return _error(err.status_code, code, str(err.detail))
+
+    @app.exception_handler(ClientDisconnect)
+    async def client_gone(_request: Request, _err: ClientDisconnect) -> Response:
+        # The client went away before its request was complete (a dropped mobile link, a
+        # closed laptop lid): nothing was stored, nobody is listening, and it is not a fault.
+        log.info("a client disconnected before its request was complete")
+        return Response(status_code=400)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, err: Exception) -> JSONResponse:
@@ -133,7 +158,7 @@ def create_app(district: District) -> FastAPI:
     )
     async def enroll(request: Request) -> Response:
         body = await request.body()
-        source = request.client.host if request.client else "unknown"
+        source = client_source(request, trusted_proxies)
         answer = await run_in_threadpool(district.enroll, body, source=source)
         return Response(answer, media_type=DOC_MEDIA)
 

@@ -81,6 +81,7 @@ enroll_failures = Table(
     Column("id", Seq, primary_key=True, autoincrement=True),
     Column("source", String(64), nullable=False),
     Column("at", BigInteger, nullable=False),
+    Column("code_key", String(8), nullable=True),  # 0002: failures per code
     Index("enroll_failures_at", "at"),
 )
 
@@ -213,7 +214,23 @@ def _initial(conn: Connection) -> None:
     metadata.create_all(conn, tables=_INITIAL)
 
 
-MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [("0001_initial", _initial)]
+def _enroll_failures_per_code(conn: Connection) -> None:
+    # A database created by 0001 from this program's tables already has the column.
+    columns = {c["name"] for c in inspect(conn).get_columns("enroll_failures")}
+    if "code_key" not in columns:
+        conn.execute(text("ALTER TABLE enroll_failures ADD COLUMN code_key VARCHAR(8)"))
+    conn.execute(
+        text("CREATE INDEX IF NOT EXISTS enroll_failures_code ON enroll_failures (code_key, at)")
+    )
+    conn.execute(
+        text("CREATE INDEX IF NOT EXISTS enroll_failures_source ON enroll_failures (source, at)")
+    )
+
+
+MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
+    ("0001_initial", _initial),
+    ("0002_enroll_failures_per_code", _enroll_failures_per_code),
+]
 
 
 class DatabaseTooNewError(SyncError):

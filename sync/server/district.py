@@ -58,10 +58,15 @@ log = logging.getLogger("childdesk.district")
 
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
 CODE_LENGTH = 20
+# Failed enrollment attempts (docs/district-server.md, "Enrollment attempts"): per source
+# (address) and per code (its first group, CODE_KEY_LENGTH characters). No global limit: codes
+# carry 100 random bits, so guessing from many addresses gets nowhere, while a global lockout
+# would let one attacker stop every enrollment in the district.
 FAILURES_PER_SOURCE = 5
 FAILURE_WINDOW_S = 600
-FAILURES_GLOBAL = 100
-GLOBAL_WINDOW_S = 3600
+FAILURES_PER_CODE = 10
+CODE_WINDOW_S = 3600
+CODE_KEY_LENGTH = 4
 CHANGES_PAGE = 2000
 USB_RECEIPTS = 50
 
@@ -75,6 +80,11 @@ class Limits:
 def normalize_code(code: str) -> str:
     table = str.maketrans({"O": "0", "I": "1", "L": "1"})
     return "".join(c for c in code.upper() if c not in "- \t").translate(table)
+
+
+def code_key(code: str) -> str:
+    """What failures against one code are counted under: its first group (not secret)."""
+    return normalize_code(code)[:CODE_KEY_LENGTH]
 
 
 def _code_hash(code: str) -> str:
@@ -153,12 +163,14 @@ class District:
             raise MalformedError("the enrollment request is too large")
         now = int(time.time())
         with self._write_lock:
-            self._check_attempts(source, now)
+            self._check_source(source, now)
             try:
                 request = read_enrollment_request(raw, max_bytes=self.limits.max_enroll_bytes)
             except SyncError:
-                self._record_failure(source, now)
+                self._record_failure(source, None, now)
                 raise
+            key = code_key(request.code)
+            self._check_code(key, now)
             with db.write_transaction(self.engine) as conn:
                 existing = conn.execute(
                     select(db.devices).where(db.devices.c.device_id == request.device_id)
@@ -182,7 +194,7 @@ class District:
                     villages = json.loads(code.villages)
                     answer = self._register(conn, request, villages, now)
             if failed:
-                self._record_failure(source, now)
+                self._record_failure(source, key, now)
                 raise EnrollmentRefusedError(
                     "the enrollment code is wrong, already used or expired"
                 )
@@ -219,9 +231,9 @@ class District:
         )
         return answer
 
-    def _check_attempts(self, source: str, now: int) -> None:
+    def _check_source(self, source: str, now: int) -> None:
         with self.engine.connect() as conn:
-            per_source = conn.execute(
+            failures = conn.execute(
                 select(func.count())
                 .select_from(db.enroll_failures)
                 .where(
@@ -229,20 +241,40 @@ class District:
                     db.enroll_failures.c.at > now - FAILURE_WINDOW_S,
                 )
             ).scalar_one()
-            total = conn.execute(
-                select(func.count())
-                .select_from(db.enroll_failures)
-                .where(db.enroll_failures.c.at > now - GLOBAL_WINDOW_S)
-            ).scalar_one()
-        if per_source >= FAILURES_PER_SOURCE or total >= FAILURES_GLOBAL:
+        if failures >= FAILURES_PER_SOURCE:
             raise TooManyAttemptsError(
-                "too many failed enrollment attempts; wait ten minutes and try again"
+                "too many failed enrollment attempts from this address; "
+                "wait ten minutes and try again"
             )
 
-    def _record_failure(self, source: str, now: int) -> None:
+    def _check_code(self, key: str, now: int) -> None:
+        with self.engine.connect() as conn:
+            failures = conn.execute(
+                select(func.count())
+                .select_from(db.enroll_failures)
+                .where(
+                    db.enroll_failures.c.code_key == key,
+                    db.enroll_failures.c.at > now - CODE_WINDOW_S,
+                )
+            ).scalar_one()
+        if failures >= FAILURES_PER_CODE:
+            raise TooManyAttemptsError(
+                "this enrollment code was entered wrongly too many times; "
+                "wait an hour or ask the district for a new code"
+            )
+
+    def _record_failure(self, source: str, key: str | None, now: int) -> None:
         log.warning("failed enrollment attempt")
         with db.write_transaction(self.engine) as conn:
-            conn.execute(db.enroll_failures.insert().values(source=source[:64], at=now))
+            conn.execute(
+                db.enroll_failures.insert().values(source=source[:64], code_key=key, at=now)
+            )
+            # Old attempts count for nothing: the table stays small under a flood.
+            conn.execute(
+                db.enroll_failures.delete().where(
+                    db.enroll_failures.c.at <= now - max(FAILURE_WINDOW_S, CODE_WINDOW_S)
+                )
+            )
 
     # ----- devices -------------------------------------------------------------------------
 

@@ -6,15 +6,22 @@ serialises their writes (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock).
 passphrase is asked once, in the parent: the workers inherit the decrypted keys by ``fork``, so
 no secret travels on a command line, in the environment or through a file. Each worker opens its
 own database connections. A worker that dies is replaced; if workers keep dying, the server
-stops with an error so the service manager can report it.
+stops with an error so the service manager can report it. Workers die with the parent, even
+when it is killed with SIGKILL (Linux: PR_SET_PDEATHSIG; elsewhere a thread watches the parent),
+so no orphan keeps the port.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import logging
 import os
 import signal
+import socket
+import sys
+import threading
 import time
 from collections.abc import Callable
 from types import FrameType
@@ -35,21 +42,61 @@ def can_fork() -> bool:
     return hasattr(os, "fork")
 
 
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before anything else starts (OSError if the address is in
+    use or not ours: the caller reports it)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except BaseException:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this (worker) process get SIGTERM when ``parent`` ends, however it ends."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) == 0:
+            if os.getppid() != parent:  # the parent died before prctl
+                os.kill(os.getpid(), signal.SIGTERM)
+            return
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def serve(
     make_app: Callable[[], Any],
     *,
     workers: int,
-    host: str,
-    port: int,
+    sock: socket.socket,
     **uvicorn_options: Any,
 ) -> int:
-    """Serve until SIGTERM/SIGINT; returns the exit code. ``make_app`` runs in each worker."""
+    """Serve on ``sock`` until SIGTERM/SIGINT; returns the exit code. ``make_app`` runs in each
+    worker."""
     import uvicorn
 
+    host, port = sock.getsockname()[:2]
     if workers <= 1 or not can_fork():
-        uvicorn.run(make_app(), host=host, port=port, **uvicorn_options)
+        try:
+            config = uvicorn.Config(make_app(), host=host, port=port, **uvicorn_options)
+            uvicorn.Server(config).run(sockets=[sock])
+        finally:
+            sock.close()
         return 0
-    sock = uvicorn.Config(app="", host=host, port=port).bind_socket()
+    parent = os.getpid()
     children: dict[int, float] = {}  # pid → start time
     restarts: list[float] = []
     stopping = False
@@ -64,6 +111,7 @@ def serve(
                 for sig in STOP_SIGNALS:
                     signal.signal(sig, signal.SIG_DFL)  # uvicorn installs its own handlers
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+                die_with_parent(parent)
                 config = uvicorn.Config(make_app(), host=host, port=port, **uvicorn_options)
                 uvicorn.Server(config).run(sockets=[sock])
             except BaseException as err:  # noqa: BLE001 - a worker must never return to the parent's code
