@@ -24,7 +24,17 @@ def read_secret_lines(count: int, what: str) -> list[str]:
     """Read ``count`` lines from standard input; secrets never come from argv or the env."""
     lines = []
     for index in range(count):
-        line = sys.stdin.readline()
+        not_utf8 = InputError(
+            f"{what} on standard input is not valid UTF-8 text (line {index + 1}); "
+            "type it again, or check the terminal's or file's character encoding"
+        )
+        try:
+            line = sys.stdin.readline()
+            # With the C/POSIX locale stdin decodes with surrogateescape: bytes that are not
+            # UTF-8 arrive as lone surrogates, which no password can be made of.
+            line.encode("utf-8")
+        except UnicodeError:
+            raise not_utf8 from None
         if not line:
             raise InputError(f"expected {what} on standard input (line {index + 1} is missing)")
         lines.append(line.rstrip("\r\n"))

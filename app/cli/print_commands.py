@@ -7,7 +7,9 @@
     childdesk print monthly --month YYYY-MM [--village CODE] --out FILE --password-stdin
 
 The PDF is rendered in memory and written to FILE through a temporary file in the same
-folder that replaces FILE only when complete, so a failed write leaves nothing half-written.
+folder (a new file with a random name, created exclusively, never through a link) that replaces
+FILE only when complete, so a failed write leaves nothing half-written. FILE must be a regular
+file or not exist yet: a device, pipe or link there is refused and left alone.
 Exit codes: 0 written, 1 refused input (unknown id, wrong kind of record, bad month or
 definition), 2 cannot open the vault or cannot write FILE.
 """
@@ -40,7 +42,7 @@ from app.printing import (
 from app.questionnaire import DefinitionError, load_default_definition, load_definition
 from app.services.definitions import DefinitionService
 from app.services.monthly_report import MonthError, ReportMonth
-from storage.atomic_file import write_atomic
+from storage.atomic_file import NotARegularFileError, check_replaceable, write_atomic
 from storage.vault import Vault
 
 
@@ -100,6 +102,10 @@ def _check_out(out: str) -> str | None:
     path = Path(out)
     if path.is_dir():
         return f"cannot write {out}: it is a folder"
+    try:
+        check_replaceable(path)
+    except NotARegularFileError as err:
+        return f"cannot write {out}: {err.strerror}"
     folder = path.parent
     if not folder.is_dir():
         return f"cannot write {out}: the folder {folder} does not exist"

@@ -29,8 +29,10 @@ from app.questionnaire import (
     load_definition,
     score,
 )
+from app.questionnaire.loader import FileTooLargeError, read_bounded
 
 DEFAULT_MARKER = "@default"
+MAX_ANSWERS_BYTES = 1 << 20  # answers to one questionnaire are a few kilobytes
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -185,7 +187,10 @@ def run_score(args: argparse.Namespace) -> int:
 
 def _read_answers(file: str, definition: Definition) -> tuple[object, list[AnswerProblem]]:
     try:
-        text = Path(file).read_text(encoding="utf-8")
+        text = read_bounded(Path(file), MAX_ANSWERS_BYTES).decode("utf-8")
+    except FileTooLargeError:
+        too_large = f"larger than {MAX_ANSWERS_BYTES // 1024} KiB, not a set of answers"
+        return None, [AnswerProblem("", "not_an_object", f"cannot read the file: {too_large}")]
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
         return None, [AnswerProblem("", "not_an_object", f"cannot read the file: {reason}")]

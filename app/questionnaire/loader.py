@@ -71,11 +71,36 @@ def load_default_definition() -> Definition:
     return load_definition(bundled_definition_path())
 
 
+# A definition is tens of kilobytes (the bundled one about 40 KiB); anything past this is not
+# one (``/dev/zero``, a disk image), and reading it whole would exhaust memory.
+MAX_DEFINITION_BYTES = 1 << 20
+
+
+class FileTooLargeError(Exception):
+    """A file is larger than the bound its reader allows."""
+
+
+def read_bounded(path: Path, limit: int) -> bytes:
+    """At most ``limit`` bytes of ``path``; raise :class:`FileTooLargeError` when there is more
+    (never reads more than ``limit + 1`` bytes, whatever the file is)."""
+    with path.open("rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise FileTooLargeError(str(path))
+    return data
+
+
 def load_definition(path: str | Path) -> Definition:
     """Read and check a definition file; raise :class:`DefinitionError` listing every problem."""
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        raw = read_bounded(Path(path), MAX_DEFINITION_BYTES)
+        text = raw.decode("utf-8")
+    except FileTooLargeError:
+        problem = DefinitionProblem(
+            "", f"the file is larger than {MAX_DEFINITION_BYTES // 1024} KiB: not a definition"
+        )
+        raise DefinitionError([problem], source) from None
     except OSError as exc:
         problem = DefinitionProblem("", f"cannot read the file: {exc.strerror or exc}")
         raise DefinitionError([problem], source) from None
