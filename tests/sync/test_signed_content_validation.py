@@ -362,3 +362,45 @@ def test_import_of_a_stick_of_poisoned_batches_refuses_each_and_stores_the_good(
         assert sum(len(r.accepted) for r in receipts) == 1
     finally:
         vault.lock()
+
+
+# ----- enrollment requests -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "raw"),
+    [("label", b'"\\udc80"'), ("label", b'"a\\u0000b"'), ("code", b'"\\udc80"')],
+)
+def test_enrollment_requests_with_bad_text_are_refused(
+    district: District, field: str, raw: bytes
+) -> None:
+    """The label is stored and the code hashed as UTF-8: a lone surrogate or NUL in either, in
+    a correctly self-signed request, is refused with 400, not a server error."""
+    from sync.documents import build_enrollment_request
+    from sync.keys import KeyPair
+    from sync.wire import b64e, key_id, public_raw
+
+    keys = KeyPair.generate()
+    code = district.create_enroll_code([VILLAGE_A], 3600)
+    values = {"code": code, "label": "一村"}
+    values[field] = "PLACEHOLDER"
+    document = build_enrollment_request(
+        code=values["code"], device_id="0123456789abcdef", keys=keys, label=values["label"]
+    )
+    body = document.split(b"\n", 1)[0].replace(b'"PLACEHOLDER"', raw)
+    signature = json.dumps(
+        {
+            "alg": "ed25519",
+            "key": key_id(public_raw(keys.signing.public_key())),
+            "sig": b64e(keys.signing.sign(body)),
+        }
+    ).encode()
+    server = ServerThread(district)
+    try:
+        response = httpx.post(
+            f"{server.url}/api/v1/enroll", content=body + b"\n" + signature + b"\n", timeout=30
+        )
+    finally:
+        server.stop()
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "malformed"
