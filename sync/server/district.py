@@ -170,7 +170,6 @@ class District:
                 self._record_failure(source, None, now)
                 raise
             key = code_key(request.code)
-            self._check_code(key, now)
             with db.write_transaction(self.engine) as conn:
                 existing = conn.execute(
                     select(db.devices).where(db.devices.c.device_id == request.device_id)
@@ -182,6 +181,7 @@ class District:
                         "this device is already enrolled with other keys",
                         code="already_enrolled",
                     )
+                self._check_code(conn, key, now)  # after a retry's answer, before the code
                 code = conn.execute(
                     select(db.enroll_codes).where(
                         db.enroll_codes.c.code_hash == _code_hash(request.code)
@@ -247,16 +247,15 @@ class District:
                 "wait ten minutes and try again"
             )
 
-    def _check_code(self, key: str, now: int) -> None:
-        with self.engine.connect() as conn:
-            failures = conn.execute(
-                select(func.count())
-                .select_from(db.enroll_failures)
-                .where(
-                    db.enroll_failures.c.code_key == key,
-                    db.enroll_failures.c.at > now - CODE_WINDOW_S,
-                )
-            ).scalar_one()
+    def _check_code(self, conn: Connection, key: str, now: int) -> None:
+        failures = conn.execute(
+            select(func.count())
+            .select_from(db.enroll_failures)
+            .where(
+                db.enroll_failures.c.code_key == key,
+                db.enroll_failures.c.at > now - CODE_WINDOW_S,
+            )
+        ).scalar_one()
         if failures >= FAILURES_PER_CODE:
             raise TooManyAttemptsError(
                 "this enrollment code was entered wrongly too many times; "
