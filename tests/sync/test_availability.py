@@ -396,3 +396,23 @@ def test_a_client_hanging_up_mid_upload_is_not_an_internal_error(initialised: Pa
     log = server.log_text()
     assert "internal" not in log.lower(), log
     assert "Traceback" not in log and "ERROR" not in log, log
+
+
+def test_a_stalled_upload_is_dropped_after_the_body_timeout(initialised: Path) -> None:
+    with serving(initialised, "--body-timeout", "1") as server:
+        stalled = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+        try:
+            stalled.sendall(
+                b"POST /api/v1/batches HTTP/1.1\r\nHost: district\r\n"
+                b"Content-Type: application/octet-stream\r\nContent-Length: 100000\r\n\r\n"
+                + b"x"
+                * 1000
+            )
+            started = time.monotonic()
+            assert _closed_by_server(stalled, 10)
+            assert time.monotonic() - started < 4
+        finally:
+            stalled.close()
+        assert httpx.get(f"{server.url}/health", timeout=5).status_code == 200
+    log = server.log_text()
+    assert "internal" not in log.lower() and "Traceback" not in log, log
