@@ -6,6 +6,7 @@ import errno
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from storage.errors import (
@@ -76,8 +77,9 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
 
 
-def read_header_copy(path: Path) -> bytes | None:
-    """The header copy kept in the database, or None when it cannot be read."""
+def read_header_copy(path: Path) -> object | None:
+    """The header copy kept in the database as stored (bytes, unless damage stored another
+    type: :func:`storage.header.decode_header` refuses those), or None when it cannot be read."""
     if not path.exists():
         return None
     try:
@@ -90,7 +92,31 @@ def read_header_copy(path: Path) -> bytes | None:
         return None
     finally:
         conn.close()
-    return bytes(row[0]) if row else None
+    return row[0] if row else None
+
+
+@dataclass(frozen=True)
+class DatabaseFacts:
+    """What the database says about itself, read without the key: whether it has the vault's
+    tables at all, its identity, and its newest revision."""
+
+    has_tables: bool
+    database_id: str | None
+    revisions: int
+    last_seq: int
+
+
+def read_database_facts(conn: sqlite3.Connection) -> DatabaseFacts:
+    """Raises sqlite3.Error when the file is not a readable database."""
+    tables = {
+        str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    }
+    if not {"revisions", "meta"} <= tables:
+        return DatabaseFacts(False, None, 0, 0)
+    row = conn.execute("SELECT value FROM meta WHERE key = 'database_id'").fetchone()
+    database_id = row[0] if row and isinstance(row[0], str) else None
+    count, last = conn.execute("SELECT count(*), max(seq) FROM revisions").fetchone()
+    return DatabaseFacts(True, database_id, int(count or 0), int(last or 0))
 
 
 @contextmanager

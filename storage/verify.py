@@ -1,14 +1,27 @@
-"""Check every byte that can be checked: both header copies, SQLite's own structure, every
-revision's authentication tag, and every attachment's chunks and content hash."""
+"""Check every byte that can be checked: both header copies, that the database is the one the
+header describes, SQLite's own structure, every revision's authentication tag, and every
+attachment's chunks and content hash.
+
+Damage never stops the check: whatever a damaged file hands back (a missing row, a value of the
+wrong type, an error from SQLite) becomes an item of the report, so ``childdesk verify`` always
+ends with the list of what is affected."""
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from storage import header as header_io
-from storage.database import read_header_copy
+from storage.database import read_database_facts, read_header_copy
 from storage.errors import AttachmentDamagedError, VaultCorruptError, VaultError, VaultTooNewError
-from storage.vault import ATTACHMENT_TYPE, Vault
+from storage.records import Revision
+from storage.vault import ATTACHMENT_TYPE, Vault, check_database_matches
+
+log = logging.getLogger("childdesk.storage")
+# What damaged data can raise from code that expects well-formed data.
+_DAMAGE = (VaultError, sqlite3.Error, OSError, TypeError, ValueError, KeyError, AttributeError)
 
 
 @dataclass(frozen=True)
@@ -32,7 +45,7 @@ class VerifyReport:
         return not self.damaged
 
 
-def _check_header_copy(vault: Vault, name: str, raw: bytes | None) -> DamageItem | None:
+def _check_header_copy(vault: Vault, name: str, raw: object | None) -> DamageItem | None:
     if raw is None:
         return DamageItem("header", name, "missing or unreadable")
     try:
@@ -44,8 +57,22 @@ def _check_header_copy(vault: Vault, name: str, raw: bytes | None) -> DamageItem
     return None
 
 
+def _guarded(report: VerifyReport, what: str, check: Callable[[], None]) -> None:
+    """Run one part of the check; a failure from damaged data is listed, never raised."""
+    try:
+        check()
+    except _DAMAGE as err:
+        detail = str(err) if isinstance(err, VaultError) else f"unreadable ({type(err).__name__})"
+        log.warning("verify: %s failed (%s)", what, type(err).__name__)
+        report.damaged.append(DamageItem("database", "vault.db", f"{what}: {detail}"))
+
+
 def verify_vault(vault: Vault) -> VerifyReport:
     report = VerifyReport(repaired=list(vault.repairs))
+    for name, detail in vault.damaged_at_open:
+        report.damaged.append(
+            DamageItem("header", name, f"{detail}; rewritten from the intact copy when opened")
+        )
     try:
         file_copy: bytes | None = vault.paths.header.read_bytes()
     except OSError:
@@ -58,38 +85,55 @@ def verify_vault(vault: Vault) -> VerifyReport:
         if item:
             report.damaged.append(item)
 
-    try:
+    def identity() -> None:
+        with vault._lock:
+            facts = read_database_facts(vault._live()[0])
+        check_database_matches(vault.header, facts)
+
+    def integrity() -> None:
         for problem in vault.database_integrity():
             report.damaged.append(DamageItem("database", "vault.db", problem))
-    except VaultError as err:
-        report.damaged.append(DamageItem("database", "vault.db", str(err)))
 
     seen: set[str] = set()
-    attachment_heads = []
-    try:
-        for meta, revision in vault.iter_all_revisions():
+
+    def revisions() -> None:
+        for seq, meta, revision in vault.iter_all_revisions():
             report.revisions_checked += 1
+            if meta is None:
+                report.damaged.append(
+                    DamageItem("record", f"row {seq}", "the stored revision cannot be read")
+                )
+                continue
             seen.add(meta.record_id)
             if revision is None:
                 report.damaged.append(
                     DamageItem("record", meta.record_id, f"revision {meta.revision} is damaged")
                 )
-    except VaultError as err:
-        report.damaged.append(DamageItem("database", "vault.db", str(err)))
-    report.records_checked = len(seen)
 
-    try:
-        attachment_heads = vault.load(ATTACHMENT_TYPE).revisions
-    except VaultError as err:
-        report.damaged.append(DamageItem("database", "vault.db", str(err)))
+    attachment_heads: list[Revision] = []
+
+    def attachment_records() -> None:
+        attachment_heads.extend(vault.load(ATTACHMENT_TYPE).revisions)
+
+    _guarded(report, "identity", identity)
+    _guarded(report, "structure", integrity)
+    _guarded(report, "revisions", revisions)
+    report.records_checked = len(seen)
+    _guarded(report, "attachment records", attachment_records)
+
+    known: set[str] = set()
     for record in attachment_heads:
         report.attachments_checked += 1
         try:
+            known.add(str(record.data["blob_id"]))
             vault.verify_attachment(record)
         except AttachmentDamagedError as err:
             report.damaged.append(DamageItem("attachment", record.record_id, str(err)))
+        except _DAMAGE as err:
+            report.damaged.append(
+                DamageItem("attachment", record.record_id, f"unreadable ({type(err).__name__})")
+            )
 
-    known = {str(r.data["blob_id"]) for r in attachment_heads}
     if vault.paths.attachments.exists():
         for blob in sorted(vault.paths.attachments.glob("*/*.cda")):
             if blob.stem not in known:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from app.cli.console import (
+    EXIT_CANNOT_OPEN,
     EXIT_OK,
     EXIT_REFUSED,
     InputError,
@@ -13,10 +14,10 @@ from app.cli.console import (
     fail,
     read_secret_lines,
     report_vault_error,
-    with_unlocked_vault,
 )
 from app.domain.child_file import VILLAGE_CODE_RE
 from storage.errors import VaultError
+from storage.header import DatabaseMismatchError
 from storage.vault import Vault
 from storage.verify import verify_vault
 
@@ -82,7 +83,23 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    return with_unlocked_vault(args, _verify)
+    try:
+        (password,) = read_secret_lines(1, "the password")
+        vault = Vault.unlock(data_dir(args.data_dir), password)
+    except InputError as err:
+        return fail(str(err), EXIT_CANNOT_OPEN)
+    except DatabaseMismatchError as err:
+        # The header opened, the database is not the one it describes: that is damage found.
+        print("DAMAGE FOUND in 1 item:")
+        print(f"  database vault.db: {err}")
+        return EXIT_REFUSED
+    except VaultError as err:
+        return fail(f"cannot open the vault: {err}", EXIT_CANNOT_OPEN)
+    try:
+        with vault:
+            return _verify(vault)
+    except VaultError as err:
+        return fail(str(err), EXIT_CANNOT_OPEN)
 
 
 def _verify(vault: Vault) -> int:
