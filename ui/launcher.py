@@ -55,7 +55,55 @@ def _main(argv: Sequence[str] | None) -> int:
         return 2
     from ui.gui import run_gui  # Qt is imported only for the desktop app
 
+    _quit_gui_on_sigterm()
     return run_gui(args)
+
+
+_kept_alive: list[object] = []  # the SIGTERM hook's objects live as long as the program
+
+
+def _quit_gui_on_sigterm() -> None:
+    """SIGTERM (logout, ``kill``) ends the desktop app in order, like closing it: the event loop
+    stops, the vault is locked, and ``--demo`` removes its temporary vault. Python runs signal
+    handlers only between bytecodes, which an idle Qt event loop never reaches, so the C-level
+    handler's wakeup byte (``signal.set_wakeup_fd``) wakes a thread that asks the GUI thread,
+    through a queued signal, to leave its event loops. Before the loop runs, the handler just
+    exits (``finally`` blocks and ``with`` blocks still clean up)."""
+    import signal
+    import socket
+    import threading
+
+    from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
+
+    if os.name == "nt":
+        return
+    code = 128 + signal.SIGTERM
+
+    class Terminator(QObject):
+        requested = Signal()
+
+        @Slot()
+        def quit_now(self) -> None:
+            QCoreApplication.exit(code)  # every event loop, modal dialogs' included
+
+    terminator = Terminator()  # lives in the GUI thread: the connection is queued
+    terminator.requested.connect(terminator.quit_now)
+    reader, writer = socket.socketpair()
+    writer.setblocking(False)
+
+    def on_sigterm(_signum: int, _frame: object) -> None:
+        if QCoreApplication.instance() is None:
+            raise SystemExit(code)
+
+    def watch() -> None:
+        while data := reader.recv(64):
+            if signal.SIGTERM in data:
+                terminator.requested.emit()
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    threading.Thread(target=watch, name="sigterm", daemon=True).start()
+    _kept_alive.extend((terminator, reader, writer))
 
 
 def _no_display() -> bool:
