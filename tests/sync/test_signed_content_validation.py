@@ -404,3 +404,56 @@ def test_enrollment_requests_with_bad_text_are_refused(
         server.stop()
     assert response.status_code == 400, response.text
     assert response.json()["error"] == "malformed"
+
+
+# ----- a laptop with a wrong date, end to end -------------------------------------------------
+
+
+def test_a_laptop_with_a_wrong_date_is_told_and_nothing_is_held_up(
+    server: ServerThread, sqlite_district: District, vaults: Any
+) -> None:
+    """The laptop's system date a year ahead (its clock's time source; the system's date cannot
+    be changed in a test): its edits are refused as clock_skew, quarantined with 电脑日期不对,
+    kept, and hold up no batch; the district's record keeps the true value, and a colleague's
+    later edit wins."""
+    from storage.hlc import HybridLogicalClock
+    from tests.sync.test_laptop_sync import enrolled
+    from ui.sync_controller import reason_zh
+
+    laptop = enrolled(sqlite_district, server.url, vaults("wrong-date"), [VILLAGE_A])
+    created = laptop.vault.put("child", {"village_code": VILLAGE_A, "school": "村小"}, author="王")
+    assert laptop.sync_now().rejected == 0
+    year_ahead = now_ms() + 400 * 24 * 3_600_000
+    laptop.vault._clock = HybridLogicalClock(laptop.vault.device_id, now_ms=lambda: year_ahead)
+    edit = laptop.vault.put(
+        "child",
+        {"village_code": VILLAGE_A, "school": "县小"},
+        author="王",
+        record_id=created.record_id,
+    )
+    laptop.vault.put("child", {"village_code": VILLAGE_A, "school": "镇小"}, author="王")
+    report = laptop.sync_now()
+    assert report.rejected == 2 and report.batches_sent == 1
+    entries = laptop.quarantine()
+    assert {e.reason for e in entries} == {"clock_skew"}
+    assert created.record_id in {e.record_id for e in entries}
+    assert reason_zh(entries[0].reason) == "电脑日期不对：请把电脑的日期和时间改正后再同步。"
+    status = laptop.status()
+    assert status.pending_batches == 0 and status.pending == 0  # nothing stuck
+    assert laptop.vault.get(created.record_id).data["school"] == "县小"  # kept on the laptop
+    record = sqlite_district.record(created.record_id)
+    assert record is not None and record["data"]["school"] == "村小"
+    assert edit.meta.hlc.startswith(str(year_ahead)[:8])
+    assert edit.meta.hlc not in {h["hlc"] for h in sqlite_district.history(created.record_id)}
+    # a colleague with a true date edits the child later: accepted, and it wins
+    colleague = enrolled(sqlite_district, server.url, vaults("colleague"), [VILLAGE_A])
+    colleague.sync_now()
+    colleague.vault.put(
+        "child",
+        {"village_code": VILLAGE_A, "school": "中心小学"},
+        author="李",
+        record_id=created.record_id,
+    )
+    assert colleague.sync_now().rejected == 0
+    record = sqlite_district.record(created.record_id)
+    assert record is not None and record["data"]["school"] == "中心小学"
