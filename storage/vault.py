@@ -12,6 +12,7 @@ import os
 import secrets
 import sqlite3
 import stat
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
@@ -66,6 +67,9 @@ from storage.thread_check import CheckedLock
 log = logging.getLogger("childdesk.storage")
 
 PRIVATE_FOLDER_MODE = 0o700
+# The file copy of the header follows the sequence mark at most this often during a burst of
+# saves (each rewrite is a rename); the database copy follows every commit.
+MARK_FILE_INTERVAL_S = 1.0
 PROFILE_TYPE = "director_profile"
 ATTACHMENT_TYPE = "attachment"
 RECOVERY_CODE_TYPE = "recovery_code"
@@ -245,6 +249,8 @@ class Vault:
         self.repairs: list[str] = []  # what opening fixed (e.g. a stale header copy)
         # header copies that were damaged (not merely stale) when opened: (copy, what)
         self.damaged_at_open: list[tuple[str, str]] = []
+        self._mark_pending: bytes | None = None  # a header the file copy has not caught up to
+        self._mark_written_at = float("-inf")
         last = conn.execute("SELECT value FROM meta WHERE key = 'hlc'").fetchone()
         self._clock = HybridLogicalClock(
             header.device_id, HlcTimestamp.decode(last[0]) if last else None
@@ -402,6 +408,7 @@ class Vault:
         """Close the database and drop the keys (best effort: Python cannot wipe all copies)."""
         with self._lock:
             if self._conn is not None:
+                self.flush_header_mark()
                 self._conn.close()
             self._conn = None
             self._cipher = None
@@ -452,6 +459,7 @@ class Vault:
 
         _guard(write)
         self._header = header
+        self._mark_pending = None
 
     def _store_database_id(self, database_id: str) -> None:
         conn, _cipher, _keys = self._live()
@@ -486,10 +494,12 @@ class Vault:
 
     # The sequence mark: after each commit the header copies learn the newest revision, so a
     # database emptied, replaced or rolled back later is recognised at unlock. The database copy
-    # is updated inside the commit's transaction (durable with it); the file copy right after,
-    # replaced atomically but without fsync (a fraction of a millisecond, against ~10 ms with
-    # two fsyncs): after a power cut it may lag behind, which only makes the check looser, and a
-    # torn file copy is rewritten from the database copy at the next unlock.
+    # is updated inside the commit's transaction (durable with it: one small row). The file copy
+    # follows right after, replaced atomically but without fsync (a rename, against two fsyncs
+    # for a durable write), and during a burst of saves at most once per MARK_FILE_INTERVAL_S;
+    # lock() brings it up to date durably. After a crash it may lag behind, which only makes the
+    # check looser (the database copy is the newer one and wins); a torn file copy is rewritten
+    # from the database copy at the next unlock.
 
     def _stage_mark(self, conn: sqlite3.Connection) -> tuple[VaultHeader, bytes] | None:
         """Inside the outermost transaction: the header with the newest sequence number, written
@@ -523,11 +533,26 @@ class Vault:
         (the change is saved whatever happens here)."""
         if staged is None:
             return
-        self._header, raw = staged
+        self._header, self._mark_pending = staged
+        if time.monotonic() - self._mark_written_at >= MARK_FILE_INTERVAL_S:
+            self._write_mark_file(durable=False)
+
+    def _write_mark_file(self, *, durable: bool) -> None:
+        raw = self._mark_pending
+        if raw is None:
+            return
         try:
-            write_atomic(self.paths.header, raw, durable=False)
+            write_atomic(self.paths.header, raw, durable=durable)
         except OSError as err:
             log.warning("vault.header not brought up to date (%s)", type(err).__name__)
+            return
+        self._mark_pending = None
+        self._mark_written_at = time.monotonic()
+
+    def flush_header_mark(self) -> None:
+        """Bring the file copy of the header up to the newest mark now (durably)."""
+        with self._lock:
+            self._write_mark_file(durable=True)
 
     def _reconcile_header_copies(self) -> None:
         """After a crash between the two header writes, bring the stale copy up to date; a

@@ -69,6 +69,7 @@ def _guarded(report: VerifyReport, what: str, check: Callable[[], None]) -> None
 
 def verify_vault(vault: Vault) -> VerifyReport:
     report = VerifyReport(repaired=list(vault.repairs))
+    vault.flush_header_mark()  # the file copy may lag the newest save by up to a second
     for name, detail in vault.damaged_at_open:
         report.damaged.append(
             DamageItem("header", name, f"{detail}; rewritten from the intact copy when opened")

@@ -15,7 +15,7 @@ import pytest
 from storage import header as header_io
 from storage.backup import restore_backup, write_backup
 from storage.header import DatabaseMismatchError
-from storage.vault import Vault
+from storage.vault import MARK_FILE_INTERVAL_S, Vault
 from storage.verify import verify_vault
 from tests.conftest import DIRECTOR, PASSWORD, create_vault, run_cli
 
@@ -109,17 +109,25 @@ def test_header_follows_every_commit(vault: Vault, vault_dir: Path) -> None:
         finally:
             conn.close()
 
-    vault.put("child", {"name": "甲"}, author=DIRECTOR)
+    def database_copy() -> header_io.VaultHeader:
+        conn = sqlite3.connect(vault_dir / "vault.db")
+        try:
+            return header_io.decode_header(
+                conn.execute("SELECT body FROM header WHERE id = 1").fetchone()[0]
+            )
+        finally:
+            conn.close()
+
+    time.sleep(MARK_FILE_INTERVAL_S)
+    vault.put("child", {"name": "甲"}, author=DIRECTOR)  # the first save after a pause
     assert _file_header(vault_dir)["last_seq"] == newest_seq() == vault.header.last_seq
-    with vault.transaction():
-        _fill(vault, 3)
+    for _ in range(3):  # a burst: the database copy follows each commit
+        with vault.transaction():
+            _fill(vault, 2)
+        assert database_copy().last_seq == newest_seq() == vault.header.last_seq
+    assert database_copy().database_id == vault.header.database_id
+    vault.lock()  # and the file copy is up to date once the vault is locked
     assert _file_header(vault_dir)["last_seq"] == newest_seq()
-    copy = header_io.decode_header(
-        sqlite3.connect(vault_dir / "vault.db")
-        .execute("SELECT body FROM header WHERE id = 1")
-        .fetchone()[0]
-    )
-    assert copy.last_seq == newest_seq() and copy.database_id == vault.header.database_id
 
 
 def test_the_mark_costs_little_per_commit(vault: Vault) -> None:
