@@ -276,8 +276,6 @@ class Vault:
         def make_folder() -> None:
             paths.root.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER_MODE)
             paths.attachments.mkdir(exist_ok=True, mode=PRIVATE_FOLDER_MODE)
-            # SQLite creates -wal and -shm with the database file's permissions.
-            os.close(os.open(paths.database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             _make_private(paths)
 
         _guard(make_folder)
@@ -310,6 +308,8 @@ class Vault:
         )
 
         def build() -> Vault:
+            # SQLite creates -wal and -shm with the database file's permissions.
+            os.close(os.open(paths.database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             conn = connect(paths.database)
             try:
                 migrate(Database(conn))
