@@ -102,7 +102,7 @@ class DatabaseFacts:
 
     has_tables: bool
     database_id: str | None
-    revisions: int
+    revisions: int  # 0 or 1: whether it holds any revision at all
     last_seq: int
 
 
@@ -115,8 +115,11 @@ def read_database_facts(conn: sqlite3.Connection) -> DatabaseFacts:
         return DatabaseFacts(False, None, 0, 0)
     row = conn.execute("SELECT value FROM meta WHERE key = 'database_id'").fetchone()
     database_id = row[0] if row and isinstance(row[0], str) else None
-    count, last = conn.execute("SELECT count(*), max(seq) FROM revisions").fetchone()
-    return DatabaseFacts(True, database_id, int(count or 0), int(last or 0))
+    # Both read a few pages only (the rowid tree's first and last leaves): a damaged page
+    # elsewhere is left to ``verify``, which lists what it affects.
+    any_row = conn.execute("SELECT 1 FROM revisions LIMIT 1").fetchone()
+    (last,) = conn.execute("SELECT max(seq) FROM revisions").fetchone()
+    return DatabaseFacts(True, database_id, 1 if any_row else 0, int(last or 0))
 
 
 @contextmanager

@@ -130,8 +130,11 @@ def _read_header(paths: VaultPaths) -> VaultHeader:
     return header_io.newest_intact([file_copy, read_header_copy(paths.database)])
 
 
-def _database_facts(paths: VaultPaths) -> DatabaseFacts:
-    """Read before anything is written (a read-only connection)."""
+def _database_facts(paths: VaultPaths) -> DatabaseFacts | None:
+    """Read before anything is written (a read-only connection). None when SQLite cannot read
+    them (a damaged page, not a database at all): opening then goes on as it always did, so
+    the damage is reported by opening itself, or listed by ``verify`` with what it affects,
+    rather than one bad page making the whole vault unopenable."""
     try:
         conn = connect_readonly(paths.database)
         try:
@@ -139,7 +142,8 @@ def _database_facts(paths: VaultPaths) -> DatabaseFacts:
         finally:
             conn.close()
     except sqlite3.Error as err:
-        raise translate_error(err) from err
+        log.info("the vault database could not be checked before opening (%s)", err)
+        return None
 
 
 def check_database_matches(header: VaultHeader, facts: DatabaseFacts) -> None:
@@ -380,7 +384,8 @@ class Vault:
         if not header_io.mac_is_valid(header, keys.header_mac):
             raise VaultCorruptError("the vault header was altered (authentication failed)")
         facts = _database_facts(paths)
-        check_database_matches(header, facts)  # before anything is written
+        if facts is not None:
+            check_database_matches(header, facts)  # before anything is written
 
         def open_db() -> Vault:
             conn = connect(paths.database)
@@ -395,7 +400,7 @@ class Vault:
             try:
                 vault._reconcile_header_copies()
                 if not header.knows_database:
-                    vault._upgrade_header(facts.database_id)
+                    vault._upgrade_header(facts.database_id if facts else None)
             except BaseException:
                 vault.lock()
                 raise

@@ -195,3 +195,32 @@ def test_flipped_bytes_in_random_pages_never_crash_verify(
         outcomes.append("healthy" if report.healthy else "damage")
         shutil.rmtree(vault_dir)
     assert "damage" in outcomes or "refused" in outcomes
+
+
+def test_a_damaged_index_page_does_not_make_the_vault_unopenable(
+    damaged_base: Path, tmp_path: Path
+) -> None:
+    """The checks made before opening read a few pages only: a damaged index page is listed by
+    verify (every record still readable), not a reason to refuse the whole vault."""
+    vault_dir = _copy(damaged_base, tmp_path)
+    conn = sqlite3.connect(vault_dir / "vault.db")
+    pages = [
+        r[0]
+        for r in conn.execute(
+            "SELECT pageno FROM dbstat WHERE name = 'sqlite_autoindex_revisions_1' "
+            "AND pagetype = 'leaf' ORDER BY pageno"
+        )
+    ]
+    conn.close()
+    assert len(pages) > 2
+    page = pages[len(pages) // 2] - 1  # dbstat counts pages from 1
+    raw = bytearray((vault_dir / "vault.db").read_bytes())
+    raw[page * PAGE] = 0x00  # not a valid b-tree page type
+    (vault_dir / "vault.db").write_bytes(bytes(raw))
+
+    with Vault.unlock(vault_dir, PASSWORD) as vault:
+        report = verify_vault(vault)
+    assert not report.healthy
+    assert any(item.kind == "database" for item in report.damaged), report.damaged
+    code, out = _verify_cli(vault_dir)
+    assert code == 1 and "DAMAGE FOUND" in out, out
