@@ -1,4 +1,17 @@
-"""Session-wide test setup: fast vault creation helpers and real temporary data folders."""
+"""Session-wide test setup: fast vault creation helpers and real temporary data folders.
+
+Speed without weaker tests (issue 15):
+
+- ``create_vault`` makes a real vault with the floor key derivation parameters (target 0 ms: no
+  calibration run).
+- The ``created`` fixture (and, in tests/sync, ``vaults`` and ``make_device``) copies a vault
+  made once per test session (:class:`VaultTemplates`) and unlocks the copy: one key
+  derivation instead of a creation's two. Every copy handed out within one test comes from a
+  different template, so two vaults of one test never share a vault id, device id or key.
+- ``CHILDDESK_TEST_FAST_KDF=1`` (storage/crypto.py, test-only) is set for the whole run, so the
+  real ``childdesk`` program started by command-line and end-to-end tests creates its vaults
+  with the floor parameters instead of a 500 ms calibrated derivation.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +19,139 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from storage.crypto import TEST_FAST_KDF_ENV
 from storage.vault import CreatedVault, Vault
+
+# Inherited by every program the tests start (the console scripts, the e2e program).
+os.environ[TEST_FAST_KDF_ENV] = "1"
 
 PASSWORD = "river-bridge-lantern-42"
 DIRECTOR = "王秀英"
+VILLAGE = "500119104201"
 
 
 def create_vault(path: Path, password: str = PASSWORD, **kwargs: object) -> CreatedVault:
     """A real vault with the floor KDF parameters (64 MiB, 3 passes) to keep tests quick."""
     kwargs.setdefault("director_name", DIRECTOR)
-    kwargs.setdefault("village_code", "500119104201")
+    kwargs.setdefault("village_code", VILLAGE)
     return Vault.create(path, password, kdf_target_ms=0, **kwargs)  # type: ignore[arg-type]
+
+
+def under_ci() -> bool:
+    """CI (``.ci/run`` exports CI=1): a test that cannot set up what it needs fails there."""
+    return os.environ.get("CI", "") not in ("", "0", "false")
+
+
+# ----- template vaults ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VaultTemplate:
+    folder: Path
+    password: str
+    recovery_code: str
+
+
+# What a template holds besides a new vault: a name (part of its key) and a function that
+# fills the open vault once, when the template is made.
+Filler = tuple[str, Callable[[Vault], None]]
+
+
+class VaultTemplates:
+    """Vaults made (locked) once per test session and copied for each test that wants one."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._made: dict[tuple[str, ...], list[VaultTemplate]] = {}
+
+    def get(
+        self,
+        index: int,
+        *,
+        password: str,
+        director_name: str,
+        village_code: str,
+        fill: Filler | None,
+    ) -> VaultTemplate:
+        key = (password, director_name, village_code, fill[0] if fill else "")
+        made = self._made.setdefault(key, [])
+        while len(made) <= index:
+            folder = self.root / f"template-{sum(map(len, self._made.values()))}"
+            created = create_vault(
+                folder, password, director_name=director_name, village_code=village_code
+            )
+            try:
+                if fill is not None:
+                    fill[1](created.vault)
+            finally:
+                created.vault.lock()
+            made.append(VaultTemplate(folder, password, created.recovery_code))
+        return made[index]
+
+
+class VaultCopies:
+    """One test's copies of template vaults: the n-th copy of a kind is made from the n-th
+    template of that kind, so copies within a test are different vaults."""
+
+    def __init__(self, templates: VaultTemplates) -> None:
+        self.templates = templates
+        self.taken: Counter[tuple[str, ...]] = Counter()
+        self.opened: list[Vault] = []
+
+    def open(
+        self,
+        folder: Path,
+        password: str = PASSWORD,
+        *,
+        director_name: str = DIRECTOR,
+        village_code: str = VILLAGE,
+        fill: Filler | None = None,
+    ) -> CreatedVault:
+        """Like ``create_vault(folder, ...)``: an open vault in ``folder`` and its recovery
+        code (``folder`` must not exist yet)."""
+        key = (password, director_name, village_code, fill[0] if fill else "")
+        index = self.taken[key]
+        self.taken[key] += 1
+        template = self.templates.get(
+            index,
+            password=password,
+            director_name=director_name,
+            village_code=village_code,
+            fill=fill,
+        )
+        shutil.copytree(template.folder, folder)
+        vault = Vault.unlock(folder, password)
+        self.opened.append(vault)
+        return CreatedVault(vault, template.recovery_code)
+
+    def lock_all(self) -> None:
+        for vault in self.opened:
+            if not vault.is_locked:
+                vault.lock()
+
+
+@pytest.fixture(scope="session")
+def vault_templates(tmp_path_factory: pytest.TempPathFactory) -> VaultTemplates:
+    return VaultTemplates(tmp_path_factory.mktemp("vault-templates"))
+
+
+@pytest.fixture
+def vault_copies(vault_templates: VaultTemplates) -> Iterator[VaultCopies]:
+    copies = VaultCopies(vault_templates)
+    yield copies
+    copies.lock_all()
+
+
+# ----- the vault of a test -----------------------------------------------------------------
 
 
 @pytest.fixture
@@ -32,8 +160,9 @@ def vault_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def created(vault_dir: Path) -> Iterator[CreatedVault]:
-    created = create_vault(vault_dir)
+def created(vault_dir: Path, vault_copies: VaultCopies) -> Iterator[CreatedVault]:
+    """A new vault in ``vault_dir`` (password ``PASSWORD``, director ``DIRECTOR``)."""
+    created = vault_copies.open(vault_dir)
     yield created
     created.vault.lock()
 
@@ -65,7 +194,8 @@ def run_cli(
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A real 3 MiB filesystem (tmpfs) to fill up; needs root, as CI and the dev machines have."""
+    """A real 3 MiB filesystem (tmpfs) to fill up; needs root, as CI and the dev machines have.
+    Where it cannot be mounted the test is skipped, except under CI, where that is a failure."""
     mount_point = tmp_path / "small-disk"
     mount_point.mkdir()
     result = subprocess.run(
@@ -74,7 +204,10 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         check=False,
     )
     if result.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here: {result.stderr.decode().strip()}")
+        message = f"cannot mount a small tmpfs here: {result.stderr.decode().strip()}"
+        if under_ci():
+            pytest.fail(message)
+        pytest.skip(message)
     try:
         yield mount_point
     finally:

@@ -1,5 +1,12 @@
 """District server fixtures: keys, a database per test (SQLite, and PostgreSQL on a real server
-this suite starts itself), enrolled devices with real vaults, and helpers to build batches."""
+this suite starts itself), enrolled devices with real vaults, and helpers to build batches.
+
+For speed: PostgreSQL is started once per session; a test that gets a ``district`` (which
+migrates its database at once anyway) starts from the migrated schema with every table
+emptied (TRUNCATE … RESTART IDENTITY) instead of a dropped and re-migrated schema, unless the
+previous test changed the schema itself (then it is dropped as before); a test that asks for
+``db_url`` alone still gets an empty schema. Laptop vaults are copies of session templates
+(tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -26,7 +33,7 @@ from sync.keys import KeyPair
 from sync.server import db
 from sync.server.district import District
 from sync.wire import new_id
-from tests.conftest import create_vault
+from tests.conftest import VaultCopies
 
 VILLAGE_A = "500119104201"
 VILLAGE_B = "500119104202"
@@ -120,10 +127,75 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+# Everything in the public schema that a test could change besides rows: tables and other
+# relations, columns, constraints, indexes, functions, and which migrations are recorded.
+_SCHEMA_FINGERPRINT = """
+SELECT 'rel', c.relname || ':' || c.relkind FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'
+UNION ALL
+SELECT 'col', table_name || '.' || column_name || ':' || ordinal_position || ':' || data_type
+  || ':' || is_nullable || ':' || coalesce(column_default, '') || ':'
+  || coalesce(character_maximum_length::text, '')
+  FROM information_schema.columns WHERE table_schema = 'public'
+UNION ALL
+SELECT 'con', conrelid::regclass::text || ':' || conname || ':' || pg_get_constraintdef(oid)
+  FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+UNION ALL
+SELECT 'idx', indexdef FROM pg_indexes WHERE schemaname = 'public'
+UNION ALL
+SELECT 'fn', p.proname FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace
+UNION ALL
+SELECT 'mig', name FROM district_migrations
+ORDER BY 1, 2
+"""
+
+
+class _MigratedPostgres:
+    """The session's PostgreSQL schema, migrated once and emptied between tests."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = db.make_engine(url)
+        self.pristine: list[tuple[str, str]] | None = None
+
+    def _fingerprint(self) -> list[tuple[str, str]] | None:
+        try:
+            with self.engine.connect() as conn:
+                return [(str(k), str(v)) for k, v in conn.execute(text(_SCHEMA_FINGERPRINT))]
+        except Exception:  # no district_migrations table: a schema some test dropped or left
+            return None
+
+    def fresh(self) -> None:
+        """Leave the schema as a new migration would: every table empty, identities
+        restarted, the migrations recorded."""
+        if self.pristine is None or self._fingerprint() != self.pristine:
+            reset_postgres(self.url)
+            db.migrate(self.engine)
+            self.pristine = self._fingerprint()
+            return
+        tables = [t.name for t in db.metadata.sorted_tables if t is not db.migrations_table]
+        with self.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _migrated_postgres(pg_server: PostgresServer) -> Iterator[_MigratedPostgres]:
+    migrated = _MigratedPostgres(pg_server.url)
+    yield migrated
+    migrated.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'district.db'}"
+    if "district" in request.fixturenames:  # migrated right away by the district fixture
+        migrated: _MigratedPostgres = request.getfixturevalue("_migrated_postgres")
+        migrated.fresh()
+        return migrated.url
     server: PostgresServer = request.getfixturevalue("pg_server")
     reset_postgres(server.url)
     return server.url
@@ -196,17 +268,19 @@ def enroll(district: District, vault: Vault, villages: list[str]) -> Device:
 
 
 @pytest.fixture
-def make_device(tmp_path: Path) -> Iterator[Any]:
+def make_device(tmp_path: Path, vault_copies: VaultCopies) -> Iterator[Any]:
     vaults: list[Vault] = []
 
     def factory(district: District, villages: list[str], name: str = "v") -> Device:
-        created = create_vault(tmp_path / f"vault-{name}-{len(vaults)}", village_code=villages[0])
+        folder = tmp_path / f"vault-{name}-{len(vaults)}"
+        created = vault_copies.open(folder, village_code=villages[0])
         vaults.append(created.vault)
         return enroll(district, created.vault, villages)
 
     yield factory
     for v in vaults:
-        v.lock()
+        if not v.is_locked:
+            v.lock()
 
 
 def hlc(wall_ms: int, counter: int, device_id: str) -> str:
@@ -276,12 +350,12 @@ def server(sqlite_district: District) -> Iterator[ServerThread]:
 
 
 @pytest.fixture
-def vaults(tmp_path: Path) -> Iterator[Any]:
+def vaults(tmp_path: Path, vault_copies: VaultCopies) -> Iterator[Any]:
     """Make laptop vaults by name; each is locked at the end of the test."""
     opened: list[Vault] = []
 
     def make(name: str, village: str = VILLAGE_A) -> Vault:
-        v = create_vault(tmp_path / name, village_code=village).vault
+        v = vault_copies.open(tmp_path / name, village_code=village).vault
         opened.append(v)
         return v
 

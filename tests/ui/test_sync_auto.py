@@ -45,9 +45,21 @@ def test_sync_starts_by_itself_when_the_server_is_back(
     controller = SyncController(engine, desk.runner, net=net, probe_interval_ms=200)
     finished: list[tuple[Any, str]] = []
     controller.finished.connect(lambda report, message: finished.append((report, message)))
+    probes: list[bool] = []  # what each of the controller's probes found
+    real_probe = engine.probe
+
+    def probe(*args: Any, **kwargs: Any) -> bool:
+        reachable = real_probe(*args, **kwargs)
+        probes.append(reachable)
+        return reachable
+
+    engine.probe = probe  # type: ignore[method-assign]
     controller.start_auto()
     try:
-        qtbot.wait(1500)  # offline: probes fail quietly, nothing is sent, nothing is lost
+        # offline: probes fail quietly, nothing is sent, nothing is lost
+        qtbot.waitUntil(lambda: len(probes) >= 2, timeout=10_000)
+        assert not any(probes)
+        assert not any(r is not None for r, _m in finished)
         assert sqlite_district.counts()["revisions"] == 0
         assert engine.status().pending == pending
         server = ServerThread(sqlite_district, port)  # connectivity returns

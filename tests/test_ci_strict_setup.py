@@ -1,0 +1,58 @@
+"""Under CI (``.ci/run`` exports CI=1) a test whose real setup cannot be made fails instead of
+skipping silently: here the full-disk test on a machine that cannot mount its small tmpfs (a user
+namespace without the right to mount, as an unprivileged container would be)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FULL_DISK_TEST = (
+    "tests/storage/test_disk_faults.py::test_creating_a_vault_on_a_full_disk_fails_clearly"
+)
+
+
+def _pytest_without_mount_rights(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    if shutil.which("unshare") is None:
+        pytest.skip("unshare (util-linux) is not installed")
+    return subprocess.run(
+        [
+            "unshare",
+            "--user",
+            "--map-root-user",  # root inside, but no right to mount on the host's filesystems
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-rs",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:xdist",
+            f"--basetemp={tmp_path / 'run'}",
+            FULL_DISK_TEST,
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_full_disk_test_fails_under_ci_when_it_cannot_mount(tmp_path: Path) -> None:
+    result = _pytest_without_mount_rights(tmp_path, CI="1")
+    output = result.stdout + result.stderr
+    if "Operation not permitted" in output and "unshare" in output:
+        pytest.skip("user namespaces are not available here")
+    assert result.returncode == 1, output
+    assert "cannot mount a small tmpfs here" in output
+    summary = result.stdout.strip().splitlines()[-1]
+    assert summary.startswith("1 error in "), summary  # fails in its setup, nothing skipped
