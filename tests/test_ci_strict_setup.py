@@ -33,8 +33,8 @@ def _pytest_without_mount_rights(tmp_path: Path, **env: str) -> subprocess.Compl
             "-rs",
             "-p",
             "no:cacheprovider",
-            "-p",
-            "no:xdist",
+            "-n",
+            "0",  # one process (the project's options may ask for several)
             f"--basetemp={tmp_path / 'run'}",
             FULL_DISK_TEST,
         ],

@@ -4,7 +4,9 @@ events. setup.sh installs the tools; without them the suite fails rather than hi
 
 from __future__ import annotations
 
+import fcntl
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,13 +15,31 @@ import pytest
 from tests.e2e.harness import Display, missing_tools
 
 SHOTS = Path(__file__).resolve().parents[2] / ".e2e-shots"  # kept for looking at afterwards
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``--dist loadgroup``) each journey file runs on one worker, in
+    order, on that worker's display: two displays at a time, not one per worker."""
+    for item in items:
+        path = Path(str(item.fspath))
+        if path.parent == HERE:
+            item.add_marker(pytest.mark.xdist_group(f"e2e-{path.stem}"))
 
 
 @pytest.fixture(scope="session")
 def display(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Display]:
     if missing := missing_tools():
         pytest.fail(f"end-to-end tools missing: {' '.join(missing)} (run ./setup.sh as root)")
-    shown = Display().start(tmp_path_factory.mktemp("display"))
+    # One display per test process: parallel workers (pytest-xdist) and other runs on this
+    # machine take turns choosing a free display number and starting Xvfb on it.
+    lock_path = Path(tempfile.gettempdir()) / "childdesk-e2e-display.lock"
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            shown = Display().start(tmp_path_factory.mktemp("display"))
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
     yield shown
     shown.stop()
 

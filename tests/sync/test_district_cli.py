@@ -48,12 +48,21 @@ def district_cli(
     )
 
 
+_INITIALISED: list[Path] = []  # the folder ``init`` made in this test session
+
+
 @pytest.fixture
-def initialised(tmp_path: Path) -> Path:
+def initialised(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A district folder as ``childdesk-district init`` leaves it: init runs once per test
+    session and each test gets a copy (the same keys, as the session's ``district_keys``)."""
+    if not _INITIALISED:
+        made = tmp_path_factory.mktemp("district-init") / "district"
+        result = district_cli("init", "--passphrase-stdin", data_dir=made, stdin=f"{PASSPHRASE}\n")
+        assert result.returncode == 0, result.stderr
+        assert "age1" in result.stdout
+        _INITIALISED.append(made)
     data_dir = tmp_path / "district"
-    result = district_cli("init", "--passphrase-stdin", data_dir=data_dir, stdin=f"{PASSPHRASE}\n")
-    assert result.returncode == 0, result.stderr
-    assert "age1" in result.stdout
+    shutil.copytree(_INITIALISED[0], data_dir)
     return data_dir
 
 
