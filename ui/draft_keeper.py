@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QTimer
 
 from storage.errors import VaultLockedError
@@ -70,7 +71,8 @@ class DraftKeeper(QObject):
 
     def clear(self) -> None:
         """The input was saved or thrown away: the draft goes."""
-        self._timer.stop()
+        if shiboken6.isValid(self._timer):  # at program end Qt may have deleted it first
+            self._timer.stop()
         vault, author, holder = self._vault, self._author, self._holder
 
         def delete() -> None:

@@ -28,6 +28,7 @@ from storage.vault import Vault
 from ui.caseload_store import CaseloadStore
 from ui.desk_services import DeskServices
 from ui.draft_keeper import DraftKeeper, take_drafts
+from ui.editor_contract import Editor
 from ui.main_window import MainWindow
 from ui.qt_app import create_application
 from ui.tasks import GuiThreadCollector, Runner, VaultRunner, enforce_vault_thread
@@ -72,25 +73,20 @@ def build_pages(
     desk: DeskServices, store: CaseloadStore, settings: UiSettings
 ) -> dict[str, QWidget]:
     """One page per navigation entry; each gets only the services it uses."""
+    from ui.views.cases_page import CasesPage
+    from ui.views.reports_page import ReportsPage
+    from ui.views.settings_page import SettingsPage
     from ui.views.sync_page import SyncPage
+    from ui.views.todo_page import TodoPage
 
     # the schedule in force is asked for each time (a sync can install the district's rules)
-    pages: dict[str, QWidget] = {"儿童档案": ChildrenPage(lambda: desk.schedule, desk.today)}
-    try:
-        from ui.views.cases_page import CasesPage
-        from ui.views.reports_page import ReportsPage
-        from ui.views.settings_page import SettingsPage
-        from ui.views.todo_page import TodoPage
-
-        pages["待办"] = TodoPage(desk, store)
-        pages["个案"] = CasesPage(desk, store)
-        pages["报表"] = ReportsPage(desk, store)
-        pages["设置"] = SettingsPage(desk, settings)
-    except ImportError:  # pages still being built: keep the window usable
-        from PySide6.QtWidgets import QLabel
-
-        for name in ("待办", "个案", "报表", "设置"):
-            pages.setdefault(name, QLabel(name))
+    pages: dict[str, QWidget] = {
+        "儿童档案": ChildrenPage(lambda: desk.schedule, desk.today),
+        "待办": TodoPage(desk, store),
+        "个案": CasesPage(desk, store),
+        "报表": ReportsPage(desk, store),
+        "设置": SettingsPage(desk, settings),
+    }
     pages["同步"] = SyncPage(desk)
     return pages
 
@@ -99,6 +95,7 @@ def build_pages(
 class _Editor:
     key: tuple[str, str]  # ("child", id), ("case", id), ("assessment", id); "new-…" for new
     dialog: QDialog
+    contract: Editor  # the same object as ``dialog``, seen through the session's contract
     keeper: DraftKeeper | None
     child_id: str | None = None  # whose file shows what this editor changes
 
@@ -217,7 +214,11 @@ class DeskSession(QObject):
         desk: DeskServices,
         store: CaseloadStore,
     ) -> None:
+        from ui.views.cases_page import CasesPage
+        from ui.views.reports_page import ReportsPage
+        from ui.views.settings_page import SettingsPage
         from ui.views.sync_page import SyncPage
+        from ui.views.todo_page import TodoPage
 
         children = pages["儿童档案"]
         assert isinstance(children, ChildrenPage)
@@ -227,22 +228,20 @@ class DeskSession(QObject):
             sync.data_changed.connect(store.refresh)  # definitions already re-read
         children.new_child.connect(lambda: self.open_child(None))
         window.lock_requested.connect(self.lock)
-        settings_page = pages.get("设置")
-        if hasattr(settings_page, "director_renamed"):
-            settings_page.director_renamed.connect(self._renamed)
-        for page in pages.values():  # each signal connected once, here
-            if hasattr(page, "open_child"):
+        # each signal connected once, here, to the page that has it
+        for page in pages.values():
+            if isinstance(page, ChildrenPage | TodoPage):
                 page.open_child.connect(self.open_child)
-            if hasattr(page, "open_case"):
+            if isinstance(page, TodoPage | CasesPage):
                 page.open_case.connect(self.open_case)
-            if hasattr(page, "text_scale_changed"):
-                page.text_scale_changed.connect(self.set_text_scale)
-            if hasattr(page, "auto_lock_changed"):
-                page.auto_lock_changed.connect(self.set_auto_lock)
-            if hasattr(page, "resume_assessment"):
+            if isinstance(page, TodoPage):
                 page.resume_assessment.connect(self.open_assessment)
-            if hasattr(page, "print_monthly"):
+            if isinstance(page, ReportsPage):
                 page.print_monthly.connect(self.print_monthly)
+            if isinstance(page, SettingsPage):
+                page.director_renamed.connect(self._renamed)
+                page.text_scale_changed.connect(self.set_text_scale)
+                page.auto_lock_changed.connect(self.set_auto_lock)
 
     def _renamed(self, name: str) -> None:
         """设置 changed the director's name: the status bar shows it. (Records are signed with
@@ -266,12 +265,17 @@ class DeskSession(QObject):
         return True
 
     def _register(
-        self, key: tuple[str, str], dialog: QDialog, keeper: DraftKeeper | None = None
+        self,
+        key: tuple[str, str],
+        dialog: QDialog,
+        contract: Editor,
+        keeper: DraftKeeper | None = None,
     ) -> _Editor:
         """However the editor goes (its buttons, Esc, the title bar's ×, a lock), Qt deletes
-        it on the GUI thread once closed, and the registry forgets it then."""
+        it on the GUI thread once closed, and the registry forgets it then. ``contract`` is
+        ``dialog`` itself, typed as what the session asks of every editor."""
         token = next(self._tokens)
-        editor = _Editor(key, dialog, keeper)
+        editor = _Editor(key, dialog, contract, keeper)
         self._editors[token] = editor
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         dialog.destroyed.connect(lambda *_args: self._gone(token))
@@ -288,8 +292,8 @@ class DeskSession(QObject):
             editor.keeper.clear()
         if editor.key[0] != "child" and editor.child_id:
             child = self._editor(("child", editor.child_id))
-            if child is not None and hasattr(child.dialog, "reload"):
-                child.dialog.reload()
+            if child is not None:
+                child.contract.reload()
 
     def _open_from_child(self, kind: str, child_id: str, record_id: str) -> None:
         if kind == "assessment":
@@ -315,14 +319,10 @@ class DeskSession(QObject):
             desk, child_id, self.window, draft=draft, draft_base_revision=draft_base
         )
 
-        def payload() -> dict[str, Any] | None:
-            data = dialog.draft()
-            return None if data is None else _child_draft(dialog, data)
-
-        keeper = DraftKeeper(desk.vault, self.runner, desk.author, payload)
+        keeper = DraftKeeper(desk.vault, self.runner, desk.author, dialog.unsaved_draft)
         if draft_id is not None:
             keeper.adopt(draft_id)
-        editor = self._register(("child", child_id or f"new-{id(dialog)}"), dialog, keeper)
+        editor = self._register(("child", child_id or f"new-{id(dialog)}"), dialog, dialog, keeper)
         dialog.open_editor = self._open_from_child
         dialog.form.edited.connect(keeper.poke)
         dialog.guardians.edited.connect(keeper.poke)
@@ -338,16 +338,37 @@ class DeskSession(QObject):
         if draft is not None:
             keeper.poke()  # keep the restored input until it is saved or thrown away
 
-    def open_case(self, child_id: str, case_id: str) -> None:
+    def open_case(
+        self,
+        child_id: str,
+        case_id: str,
+        draft: dict[str, Any] | None = None,
+        draft_id: str | None = None,
+    ) -> None:
         from ui.views.case_dialog import CaseDialog
 
         if self.desk is None:
             return
         if case_id and self._bring_up(("case", case_id)):
             return
-        dialog = CaseDialog(self.desk, child_id, case_id or None, self.window)
-        dialog.case_changed.connect(lambda: self.store.refresh() if self.store else None)
-        self._register(("case", case_id or f"new-{id(dialog)}"), dialog).child_id = child_id
+        desk = self.desk
+        dialog = CaseDialog(desk, child_id, case_id or None, self.window, draft=draft)
+        keeper = DraftKeeper(desk.vault, self.runner, desk.author, dialog.unsaved_draft)
+        if draft_id is not None:
+            keeper.adopt(draft_id)
+        editor = self._register(("case", case_id or f"new-{id(dialog)}"), dialog, dialog, keeper)
+        editor.child_id = child_id
+        dialog.edited.connect(keeper.poke)
+
+        def changed() -> None:
+            if dialog.record_id is not None:
+                editor.key = ("case", dialog.record_id)  # a new case got its id
+            if dialog.unsaved_draft() is None:
+                keeper.clear()  # saved: nothing left to keep
+            if self.store is not None:
+                self.store.refresh()
+
+        dialog.case_changed.connect(changed)
         dialog.show()
 
     def open_assessment(self, child_id: str, assessment_id: str) -> None:
@@ -360,7 +381,7 @@ class DeskSession(QObject):
         wizard = AssessmentWizard(self.desk, child_id, assessment_id or None, self.window)
         wizard.assessment_finished.connect(lambda _r: self.store.refresh() if self.store else None)
         self._register(
-            ("assessment", assessment_id or f"new-{id(wizard)}"), wizard
+            ("assessment", assessment_id or f"new-{id(wizard)}"), wizard, wizard
         ).child_id = child_id
         wizard.show()
 
@@ -406,12 +427,10 @@ class DeskSession(QObject):
         desk, store = self.desk, self.store
         writes = []
         for editor in self._editors.values():
-            dialog, keeper = editor.dialog, editor.keeper
-            draft = getattr(dialog, "draft", None)
-            data = draft() if callable(draft) else None
-            if keeper is not None and data is not None:
-                payload = _child_draft(dialog, data)
-                writes.append(keeper.final_write(payload))
+            payload = editor.contract.unsaved_draft()
+            if editor.keeper is not None and payload is not None:
+                writes.append(editor.keeper.final_write(payload))
+            editor.contract.discard_changes()  # kept as a draft: closing asks nothing
         if store is not None:
             store.save_cache()
         self._close_all_windows()
@@ -434,8 +453,6 @@ class DeskSession(QObject):
         for widget in QApplication.topLevelWidgets():
             if not widget.isVisible() and not isinstance(widget, MainWindow):
                 continue
-            if hasattr(widget, "discard_changes"):
-                widget.discard_changes()
             if isinstance(widget, QDialog):
                 QDialog.done(widget, QDialog.DialogCode.Rejected)
             else:
@@ -462,9 +479,17 @@ class DeskSession(QObject):
                         draft_base=draft.get("base_revision"),
                     )
                     reopened += 1
+                elif draft.get("kind") == "case" and isinstance(draft.get("child_id"), str):
+                    self.open_case(
+                        draft["child_id"],
+                        str(draft.get("case_id") or ""),
+                        draft=draft,
+                        draft_id=record_id,
+                    )
+                    reopened += 1
             if reopened and self.window is not None:
                 self.window.statusBar().showMessage(
-                    self.tr("上次有 {0} 份未保存的档案，已重新打开，请检查后保存。").format(
+                    self.tr("上次有 {0} 处未保存的内容，已重新打开，请检查后保存。").format(
                         reopened
                     ),
                     15_000,
@@ -473,17 +498,6 @@ class DeskSession(QObject):
         self.runner.submit(
             lambda: take_drafts(desk.vault), reopen, lambda err: show_error(self.window, err)
         )
-
-
-def _child_draft(dialog: Any, data: dict[str, Any]) -> dict[str, Any]:
-    """A child file's unsaved input, with the revision it was typed on (so saving it later
-    cannot silently undo a newer save)."""
-    return {
-        "kind": "child",
-        "child_id": dialog.child_id,
-        "base_revision": getattr(dialog, "base_revision", None),
-        "data": data,
-    }
 
 
 def _demo_vault(folder: Path) -> Vault:

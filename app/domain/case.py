@@ -60,6 +60,20 @@ class Plan:
     goals: list[str] = field(default_factory=list)
     actions: list[PlanAction] = field(default_factory=list)
 
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = jsonable(self)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Plan:
+        return cls(
+            goals=list(data.get("goals", [])),
+            actions=[
+                PlanAction(a["what"], a["who"], date_or_none(a.get("by_when")))
+                for a in data.get("actions", [])
+            ],
+        )
+
     def gate_problems(self) -> list[FieldProblem]:
         found = []
         if not [g for g in self.goals if g.strip()]:
@@ -184,13 +198,7 @@ class Case:
             summary=data.get("summary", ""),
             assessment_id=data.get("assessment_id", ""),
             assessment_notes=data.get("assessment_notes", ""),
-            plan=Plan(
-                goals=list(plan.get("goals", [])),
-                actions=[
-                    PlanAction(a["what"], a["who"], date_or_none(a.get("by_when")))
-                    for a in plan.get("actions", [])
-                ],
-            ),
+            plan=Plan.from_json(plan),
             follow_ups=[
                 FollowUp(date.fromisoformat(f["on"]), f["notes"], f.get("by", ""))
                 for f in data.get("follow_ups", [])

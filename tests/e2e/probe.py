@@ -281,7 +281,11 @@ def main() -> int:
     bridge = _Bridge()
     server = socket.create_server(("127.0.0.1", 0))
     threading.Thread(target=_serve, args=(server, bridge), name="e2e-probe", daemon=True).start()
-    port_file.write_text(str(server.getsockname()[1]), encoding="utf-8")
+    # Written whole then renamed: the harness waits for the file to exist and
+    # must never read it half-written.
+    partial = port_file.with_name(port_file.name + ".partial")
+    partial.write_text(str(server.getsockname()[1]), encoding="utf-8")
+    partial.replace(port_file)
     from ui.launcher import main as childdesk
 
     sys.argv = ["childdesk", *argv]

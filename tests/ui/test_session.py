@@ -251,6 +251,57 @@ def test_auto_lock_keeps_unsaved_input_encrypted(qtbot, session, tmp_path: Path)
     assert vault.load(DRAFT_TYPE).revisions == []
 
 
+def test_auto_lock_keeps_a_cases_unsaved_plan_and_a_new_cases_summary(
+    qtbot, session, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Every editor keeps its unsaved input across an auto-lock, not only a child's file: a
+    case's edited plan and a new case's summary come back, encrypted meanwhile."""
+    from app.domain.case import CaseKind
+    from app.domain.child_file import ChildFile, Gender
+
+    vault = Vault.unlock(tmp_path / "v", PASSWORD)
+    session.opened(vault)
+    assert session.desk is not None
+    desk = session.desk
+    child_id = desk.children.create(
+        ChildFile(
+            name="张小雨",
+            gender=Gender.FEMALE,
+            birth_date=date(2015, 3, 8),
+            village_code="500119104201",
+        )
+    ).record_id
+    case_id = desk.cases.open(child_id, CaseKind.ABSENCE, "父母外出务工").record_id
+    session.open_case(child_id, case_id)
+    session.open_case(child_id, "")  # a new case, not yet opened
+    edited, new = session.open_dialogs
+    edited.plan_editor.set_goal(0, "按时上学的目标")
+    new.summary.setPlainText("走访发现独自在家")
+    assert edited.has_unsaved_changes
+    session.idle.setInterval(50)
+    session.idle.start()
+    qtbot.waitUntil(lambda: session.window is None, timeout=3000)
+    vault = Vault.unlock(tmp_path / "v", PASSWORD)
+    drafts = [r.data for r in vault.load(DRAFT_TYPE).revisions]
+    assert sorted(d["kind"] for d in drafts) == ["case", "case"]
+    raw = b"".join(p.read_bytes() for p in (tmp_path / "v").rglob("*") if p.is_file())
+    assert "按时上学的目标".encode() not in raw and "独自在家".encode() not in raw
+    assert vault.get(case_id).data["plan"]["goals"] == []  # kept as a draft, not saved
+
+    session.opened(vault)
+    qtbot.waitUntil(lambda: len(session.open_dialogs) == 2, timeout=3000)
+    by_case = {d.record_id: d for d in session.open_dialogs}
+    restored, restored_new = by_case[case_id], by_case[None]
+    assert restored.plan_editor.plan().goals == ["按时上学的目标"]
+    assert restored.has_unsaved_changes and "已恢复" in restored.plan_status.text()
+    assert restored_new.summary.toPlainText() == "走访发现独自在家"
+    restored.save_plan()
+    assert session.desk.cases.get(case_id).value.plan.goals == ["按时上学的目标"]
+    qtbot.waitUntil(lambda: len(vault.load(DRAFT_TYPE).revisions) == 1, timeout=3000)
+    restored_new.open_case()  # opening the new case: its draft goes too
+    qtbot.waitUntil(lambda: vault.load(DRAFT_TYPE).revisions == [], timeout=3000)
+
+
 def test_a_sync_that_installs_rules_refreshes_the_children_list(
     qtbot, session, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]

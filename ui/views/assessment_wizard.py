@@ -1342,6 +1342,16 @@ class AssessmentWizard(QDialog):
         self.save_now()  # drafts are never lost when the window closes
         super().done(code)
 
+    # the session's editor contract (ui/editor_contract.py): the wizard keeps its own drafts
+    def unsaved_draft(self) -> dict[str, Any] | None:
+        return None
+
+    def discard_changes(self) -> None:
+        """Nothing to forget: done() saves the in-progress assessment as its draft."""
+
+    def reload(self) -> None:
+        """Nothing elsewhere changes what the wizard shows."""
+
     # for tests and screenshots -----------------------------------------------------------------
 
     def question_widget(self, path: str) -> QuestionWidget:

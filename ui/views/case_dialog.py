@@ -212,6 +212,7 @@ class CaseDialog(QDialog):
     """Open a new case for a child (kind, summary), or follow an existing one."""
 
     case_changed = Signal()
+    edited = Signal()  # unsaved input changed (the session keeps it as a draft)
 
     def __init__(
         self,
@@ -219,13 +220,18 @@ class CaseDialog(QDialog):
         child_id: str,
         case_id: str | None = None,
         parent: QWidget | None = None,
+        draft: dict[str, Any] | None = None,
     ) -> None:
+        """``draft``: unsaved input kept across a lock or crash (see unsaved_draft), put back
+        once the case is loaded."""
         super().__init__(parent)
         self.setObjectName("case_dialog")
         self.setWindowTitle(self.tr("个案"))
         self._desk = desk
         self._child_id = child_id
         self.record_id: str | None = case_id
+        self.base_revision: int | None = None  # the revision on screen
+        self._draft = draft
         self.case: Case | None = None
         self.child: ChildFile | None = None
         self._assessments: list[Stored[Assessment]] = []
@@ -281,6 +287,8 @@ class CaseDialog(QDialog):
             )
         )
         self.summary.setMaximumHeight(self.fontMetrics().height() * 6)
+        self.summary.textChanged.connect(self.edited)
+        self.kind.currentIndexChanged.connect(lambda _i: self.edited.emit())
         self.new_case_message = _label("", "error")
         self.new_case_message.setObjectName("new_case_message")
         self.open_button = QPushButton(self.tr("开案"))
@@ -521,6 +529,77 @@ class CaseDialog(QDialog):
             self.stack.setCurrentIndex(1)
         else:
             self._show_case(stored, reset_edits=True)
+        if self._draft is not None:
+            self._restore(self._draft)
+            self._draft = None
+
+    # unsaved input across a lock (the session's editor contract) -------------------------------
+
+    def unsaved_draft(self) -> dict[str, Any] | None:
+        """The unsaved input: a new case's kind and summary, or an open case's plan and
+        assessment link, with the revision they were typed on."""
+        if self.record_id is None:
+            summary = self.summary.toPlainText()
+            if not summary.strip():
+                return None
+            return {
+                "kind": "case",
+                "child_id": self._child_id,
+                "case_id": None,
+                "new_case": {"case_kind": self.kind.currentData(), "summary": summary},
+            }
+        if not self.has_unsaved_changes:
+            return None
+        draft: dict[str, Any] = {
+            "kind": "case",
+            "child_id": self._child_id,
+            "case_id": self.record_id,
+            "base_revision": self.base_revision,
+        }
+        if self._plan_dirty:
+            draft["plan"] = self.plan_editor.plan().to_json()
+        if self._link_dirty:
+            draft["link"] = {
+                "assessment_id": self.assessment.currentData() or "",
+                "notes": self.assessment_notes.toPlainText(),
+            }
+        return draft
+
+    def _restore(self, draft: dict[str, Any]) -> None:
+        """Put kept input back on screen, unsaved, and say so."""
+        new_case = draft.get("new_case")
+        if self.record_id is None and isinstance(new_case, dict):
+            index = self.kind.findData(new_case.get("case_kind"))
+            if index >= 0:
+                self.kind.setCurrentIndex(index)
+            self.summary.setPlainText(str(new_case.get("summary", "")))
+            self.new_case_message.setText(self.tr("上次没有保存的内容已恢复，请检查后开案。"))
+            return
+        if self.record_id is None:
+            return
+        newer = draft.get("base_revision") not in (None, self.base_revision)
+        plan = draft.get("plan")
+        if isinstance(plan, dict):
+            self._filling = True
+            self.plan_editor.set_plan(Plan.from_json(plan))
+            self._filling = False
+            self._plan_edited()
+            self.plan_status.setText(
+                self.tr("上次没有保存的方案改动已恢复，请检查后保存。")
+                + (self.tr("注意：这个个案之后又被修改过，请核对。") if newer else "")
+            )
+        link = draft.get("link")
+        if isinstance(link, dict):
+            self._filling = True
+            index = self.assessment.findData(link.get("assessment_id") or "")
+            self.assessment.setCurrentIndex(max(index, 0))
+            self.assessment_notes.setPlainText(str(link.get("notes", "")))
+            self._filling = False
+            self._link_edited()
+
+    def reload(self) -> None:
+        """Show the stored case again (unsaved edits stay on screen)."""
+        self._reload_case()
 
     def _set_assessments(self, assessments: list[Stored[Assessment]]) -> None:
         self._assessments = sorted(
@@ -540,6 +619,7 @@ class CaseDialog(QDialog):
 
     def _show_case(self, stored: Stored[Case], reset_edits: bool = False) -> None:
         self.record_id = stored.record_id
+        self.base_revision = stored.revision
         case = stored.value
         self.case = case
         self._filling = True
@@ -754,6 +834,7 @@ class CaseDialog(QDialog):
         if self._filling:
             return
         self._plan_dirty = True
+        self.edited.emit()
         self.save_plan_button.setEnabled(True)
         self.plan_status.setText(self.tr("方案有改动，还没有保存。"))
         self._update_gates()
@@ -762,6 +843,7 @@ class CaseDialog(QDialog):
         if self._filling:
             return
         self._link_dirty = True
+        self.edited.emit()
         self._update_gates()
 
     @property

@@ -474,6 +474,19 @@ class ChildFileDialog(QDialog):
         """Unsaved input, to keep encrypted across an auto-lock."""
         return self.current_value().to_json() if self._dirty else None
 
+    def unsaved_draft(self) -> dict[str, Any] | None:
+        """The draft with the revision it was typed on (so saving it later cannot silently
+        undo a newer save)."""
+        data = self.draft()
+        if data is None:
+            return None
+        return {
+            "kind": "child",
+            "child_id": self.child_id,
+            "base_revision": self.base_revision,
+            "data": data,
+        }
+
     def discard_changes(self) -> None:
         self._dirty = False
 
