@@ -57,7 +57,7 @@ INNO_APP_ID = "8822F4F9-770B-43E7-B199-B781FE2321C7"
 # Our packages; every module of them is bundled (hidden imports), except these.
 OWN_PACKAGES = ("app", "ui", "storage", "sync", "resources")
 # The district server's extra: our modules importing these (directly or through another left
-# out module) stay out of the bundle. sync.server.merge, pure Python, is shared with the laptop.
+# out module) stay out of the bundle. sync.merge, pure Python, is shared with the laptop.
 SERVER_EXTRA = ("fastapi", "starlette", "uvicorn", "sqlalchemy", "psycopg")
 OWN_LEFT_OUT = ("sync.district_cli",)
 

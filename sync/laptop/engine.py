@@ -53,9 +53,9 @@ from sync.errors import MalformedError, NotForUsError, RevokedError, SyncError, 
 from sync.keys import KeyPair
 from sync.laptop.backoff import Backoff
 from sync.laptop.usb import write_verified
+from sync.merge import ABSENT, DELETED_FIELD, Conflict, Incoming, RecordState, apply
 from sync.protocol_types import CHILD_LINKED, SYNCED_TYPES
 from sync.recovery import write_escrow
-from sync.server.merge import ABSENT, DELETED_FIELD, Conflict, Incoming, RecordState, apply
 from sync.wire import canonical_json, new_id, revision_id, sha256_hex
 
 log = logging.getLogger("childdesk.sync")

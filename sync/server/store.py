@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select
 
 from sync.documents import Rejection
+from sync.merge import ABSENT, DELETED_FIELD, FieldStamp, Incoming, RecordState, apply
 from sync.protocol_types import CHILD_LINKED
 from sync.server import db
-from sync.server.merge import ABSENT, DELETED_FIELD, FieldStamp, Incoming, RecordState, apply
 from sync.server.prepare import PreparedRevision, content_hash
 from sync.wire import canonical_json, revision_id
 

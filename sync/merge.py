@@ -1,8 +1,9 @@
 """Field-level last-writer-wins merge by hybrid logical clock (docs/sync-protocol.md §8).
 
 Pure functions: a record's merged state plus one incoming revision gives the new state and the
-conflicts (losing values, kept). Used by the district server; the laptop side (issue 8) merges
-with the same rule.
+conflicts (losing values, kept). Shared by both ends: the district server's store
+(sync/server/store.py) and the laptop's pull (sync/laptop/engine.py) merge with this one rule,
+so it belongs to neither.
 """
 
 from __future__ import annotations
