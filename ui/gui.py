@@ -137,6 +137,10 @@ class DeskSession(QObject):
         self._watcher = IdleWatcher(self.idle)
         app.installEventFilter(self._watcher)
 
+    def last_activity(self) -> float:
+        """When the user last did something (``time.monotonic()``)."""
+        return self._watcher.last_activity
+
     @property
     def open_dialogs(self) -> list[QDialog]:
         return [editor.dialog for editor in self._editors.values()]
@@ -560,7 +564,7 @@ def run_gui(args: argparse.Namespace) -> int:
         if args.demo:
             with tempfile.TemporaryDirectory(prefix="childdesk-demo-") as tmp:
                 session = DeskSession(app, Path(tmp) / "vault", settings, runner, demo=True)
-                collector.set_quiet_since(lambda s=session: s._watcher.last_activity)
+                collector.set_quiet_since(session.last_activity)
                 waiting = _start_demo(session, Path(tmp) / "vault")
                 code = app.exec()
                 del waiting
@@ -568,7 +572,7 @@ def run_gui(args: argparse.Namespace) -> int:
                 runner.shutdown()  # before the folder goes
                 return code
         session = DeskSession(app, resolve_data_dir(args.data_dir), settings, runner)
-        collector.set_quiet_since(lambda s=session: s._watcher.last_activity)
+        collector.set_quiet_since(session.last_activity)
         if not session.start():
             return 0
         code = app.exec()

@@ -160,13 +160,13 @@ def render_all(out: Path, tmp: Path, scale_suffix: str = "") -> list[Path]:
         caseload.summaries.values(),
         key=lambda c: (c.level == "red", c.open_case_stage is not None, c.last_visit or TODAY),
     )
-    dialog = ChildFileDialog(desk, busy.child_id, window)
+    child_file = ChildFileDialog(desk, busy.child_id, window)
     for index, name in enumerate(
         ("basic", "guardians", "assessments", "visits", "cases", "attachments", "history")
     ):
-        dialog.tabs.setCurrentIndex(index)
-        saved.append(_save(dialog, out, f"{11 + index:02d}_child_{name}{s}", (1000, 720)))
-    dialog.close()
+        child_file.tabs.setCurrentIndex(index)
+        saved.append(_save(child_file, out, f"{11 + index:02d}_child_{name}{s}", (1000, 720)))
+    child_file.close()
 
     visit = VisitDialog(desk, busy.child_id, busy.level)
     saved.append(_save(visit, out, f"18_visit_record{s}"))

@@ -157,7 +157,7 @@ class SmokeTest:
         with Vault.unlock(self.vault_dir, self.password) as vault:
             self.pdf = visit_record_pdf(vault, self.visit_id, printed_on=SMOKE_DATE)
         _require(self.pdf.startswith(b"%PDF-"), "the visit record is not a PDF")
-        _require(b"WenQuanYi" in self.pdf, "the PDF does not embed the bundled font")
+        _require(self.pdf.find(b"WenQuanYi") >= 0, "the PDF does not embed the bundled font")
         return f"{len(self.pdf)} bytes"
 
     def qt_pdf(self) -> str:
@@ -185,7 +185,9 @@ class SmokeTest:
             data = QByteArray()
             buffer = QBuffer(data)
             buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-            _require(source.save(buffer, fmt), f"Qt cannot write {fmt} (image plug-in missing)")
+            # The stubs say bytes; PySide6 6.x takes only str for the format at run time.
+            written = source.save(buffer, fmt)  # type: ignore[call-overload]
+            _require(written, f"Qt cannot write {fmt} (image plug-in missing)")
             buffer.close()
             _require(QImage.fromData(data).width() == 8, f"Qt cannot read {fmt}")
         return "PNG JPG"

@@ -35,7 +35,7 @@ class LevelBadgeDelegate(QStyledItemDelegate):
     ) -> None:
         super().paint(painter, option, QModelIndex())  # background and selection only
         level = index.data(LEVEL_ROLE)
-        paint_badge(painter, option.rect, level, level_word(level))  # type: ignore[attr-defined]
+        paint_badge(painter, option.rect, level, level_word(level))
 
     def sizeHint(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex

@@ -330,17 +330,17 @@ class _BadgeDelegate(QStyledItemDelegate):
         cell = QStyleOptionViewItem(option)
         self.initStyleOption(cell, index)
         level = index.data(LEVEL_ROLE)
-        cell.text = ""  # type: ignore[attr-defined]
-        widget = cell.widget  # type: ignore[attr-defined]
+        cell.text = ""
+        widget = cell.widget
         style = widget.style() if widget is not None else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, cell, painter, widget)
-        paint_badge(painter, cell.rect, level, level_word(level))  # type: ignore[attr-defined]
+        paint_badge(painter, cell.rect, level, level_word(level))
 
     def sizeHint(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> QSize:
         size = super().sizeHint(option, index)
-        height = option.fontMetrics.height()  # type: ignore[attr-defined]
+        height = option.fontMetrics.height()
         return QSize(max(size.width(), height * 3), max(size.height(), height + 10))
 
 
@@ -553,13 +553,17 @@ class TodoPage(ReloadWhenShown, QWidget):
             return []
         found = []
         for row in range(header.childCount()):
-            entry = header.child(row).data(0, ENTRY_ROLE)
+            child = header.child(row)
+            entry = child.data(0, ENTRY_ROLE) if child is not None else None
             if isinstance(entry, TodoEntry):
                 found.append(entry)
         return found
 
     def entry_item(self, section: str, row: int) -> QTreeWidgetItem:
-        return self.section_items[section].child(row)
+        item = self.section_items[section].child(row)
+        if item is None:
+            raise IndexError(f"no row {row} in {section}")
+        return item
 
     def _selection_changed(self, current: QTreeWidgetItem | None, _previous: object) -> None:
         entry = current.data(0, ENTRY_ROLE) if current is not None else None
