@@ -227,9 +227,16 @@ def _enroll_failures_per_code(conn: Connection) -> None:
     )
 
 
+def _console_accounts(conn: Connection) -> None:
+    from sync.server.console import tables  # the console's accounts and access log (issue 16)
+
+    tables.create(conn)
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial", _initial),
     ("0002_enroll_failures_per_code", _enroll_failures_per_code),
+    ("0003_console_accounts", _console_accounts),
 ]
 
 
