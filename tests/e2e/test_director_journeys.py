@@ -551,6 +551,40 @@ def test_quit_after_a_restored_draft_and_a_case_dialog_exits_cleanly(desk: Desk)
     no_crash_in(stderr)
 
 
+# ----- a case's unsaved plan across a lock ------------------------------------------------
+
+
+def test_a_cases_unsaved_plan_comes_back_after_a_lock(desk: Desk) -> None:
+    """Every editor keeps its input across a lock, not only the child's file: the plan typed
+    into an open case window is back, marked 已恢复, after unlocking."""
+    unlock(desk)
+    go_to(desk, "个案")
+    desk.one(name="cases_table", timeout=20)
+    open_case_row(desk)
+    desk.wait(lambda: _cases(desk), "the case window")
+    title = _cases(desk)[0]
+    desk.click_item(name="tabs", item="帮扶方案")
+    desk.fill("孩子每天按时上学", name="goal_0")
+    desk.screenshot("1-plan-typed")
+    desk.key("ctrl+l")
+    desk.one(name="password", timeout=20)
+    assert not _cases(desk), desk.titles()
+    unlock(desk)
+    desk.wait(lambda: _cases(desk) == [title], "the case window back", timeout=20)
+    assert desk.one(name="goal_0")["text"] == "孩子每天按时上学"
+    desk.wait(
+        lambda: "已恢复" in desk.one(name="plan_status")["text"],
+        "the restored-plan notice",
+    )
+    assert_fits(desk)
+    desk.screenshot("2-plan-restored")
+    desk.click(name="save_plan")
+    desk.wait(lambda: "已恢复" not in desk.one(name="plan_status")["text"], "the plan saved")
+    assert desk.one(name="goal_0")["text"] == "孩子每天按时上学"  # still on the plan tab
+    desk.screenshot("3-plan-saved")
+    desk.alive()
+
+
 # ----- one window per record, across the child file's own tabs --------------------------------
 
 

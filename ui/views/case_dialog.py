@@ -233,6 +233,7 @@ class CaseDialog(QDialog):
         self.base_revision: int | None = None  # the revision on screen
         self._draft = draft
         self.case: Case | None = None
+        self._shown_stage: CaseStage | None = None  # the stage whose tab was chosen
         self.child: ChildFile | None = None
         self._assessments: list[Stored[Assessment]] = []
         self._plan_dirty = False
@@ -393,7 +394,7 @@ class CaseDialog(QDialog):
         return tab
 
     def _build_plan_tab(self) -> QWidget:
-        tab = QWidget()
+        tab = self._plan_tab = QWidget()
         self.plan_editor = PlanEditor(self._desk.today())
         self.plan_editor.changed.connect(self._plan_edited)
         scroll = QScrollArea()
@@ -584,6 +585,7 @@ class CaseDialog(QDialog):
             self.plan_editor.set_plan(Plan.from_json(plan))
             self._filling = False
             self._plan_edited()
+            self.tabs.setCurrentWidget(self._plan_tab)  # show what came back
             self.plan_status.setText(
                 self.tr("上次没有保存的方案改动已恢复，请检查后保存。")
                 + (self.tr("注意：这个个案之后又被修改过，请核对。") if newer else "")
@@ -653,7 +655,10 @@ class CaseDialog(QDialog):
         self._filling = False
         self._build_next_steps(case)
         self.stack.setCurrentIndex(2)
-        self._select_tab_for(case.stage)
+        # Only a new stage moves the tabs: saving a plan must not take the user off it.
+        if case.stage is not self._shown_stage:
+            self._shown_stage = case.stage
+            self._select_tab_for(case.stage)
 
     def _show_stage(self, current: CaseStage) -> None:
         position = LOOP.index(current)
