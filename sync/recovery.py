@@ -14,6 +14,12 @@ and lost the recovery code.
   age-encrypted to the one-time recipient and the SHA-256 of the request it answers.
 - The laptop verifies the signature against the district key in its escrow file and that the
   grant answers its pending request, opens the vault with the key and sets a new password.
+
+This module is the laptop's half (escrow, request, applying the grant; it writes to the vault and
+to a stick). The district's half, opening a request and signing the grant, is
+``sync/server/recovery_grant.py``; what both halves must agree on (document types, file names,
+size limits, the check code) is ``sync/recovery_format.py``. The server never imports this
+module (tests/test_layers.py).
 """
 
 from __future__ import annotations
@@ -34,11 +40,16 @@ from storage.vault import Vault
 from sync import agefile
 from sync.documents import Enrollment
 from sync.errors import MalformedError, NotForUsError, SyncError
-from sync.keys import KeyPair, PublicKeys
+from sync.keys import PublicKeys
 from sync.laptop.usb import write_verified
+from sync.recovery_format import GRANT_SUFFIX as GRANT_SUFFIX
+from sync.recovery_format import GRANT_TYPE as GRANT_TYPE
+from sync.recovery_format import MAX_GRANT_BYTES as MAX_GRANT_BYTES
+from sync.recovery_format import REQUEST_SUFFIX as REQUEST_SUFFIX
+from sync.recovery_format import REQUEST_TYPE as REQUEST_TYPE
+from sync.recovery_format import check_code as check_code
 from sync.wire import (
     PROTOCOL_VERSION,
-    build_document,
     parse_document,
     parse_json_object,
     require_str,
@@ -48,12 +59,6 @@ from sync.wire import (
 
 ESCROW_FILE = "district-escrow.json"
 PENDING_FILE = "recovery-pending.json"
-REQUEST_TYPE = "childdesk-recovery-request"
-GRANT_TYPE = "childdesk-recovery-grant"
-MAX_REQUEST_BYTES = 64 * 1024
-MAX_GRANT_BYTES = 64 * 1024
-REQUEST_SUFFIX = ".cdrecover"
-GRANT_SUFFIX = ".cdrecovered"
 
 log = logging.getLogger("childdesk.sync")
 
@@ -77,12 +82,6 @@ class GrantForAnotherLaptopError(NotForUsError):
 
 class GrantForOlderRequestError(NotForUsError):
     """A grant for this laptop that answers an earlier request; a newer one replaced it."""
-
-
-def check_code(reply_to: str) -> str:
-    """Eight characters both sides show, read over the phone."""
-    digest = sha256_hex(reply_to.encode("ascii"))[:8].upper()
-    return f"{digest[:4]}-{digest[4:]}"
 
 
 # ----- laptop: escrow at enrollment ----------------------------------------------------------
@@ -324,48 +323,3 @@ def apply_grant(data_dir: Path, grant: bytes, new_password: str) -> Vault:
     vault = sync_store.open_with_vault_key(data_dir, key, new_password)
     (data_dir / PENDING_FILE).unlink(missing_ok=True)
     return vault
-
-
-# ----- district: the grant -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RequestInfo:
-    device_id: str
-    vault_id: str
-    reply_to: str
-    check_code: str
-    vault_key: bytes
-    request_sha256: str
-
-
-def open_request(raw: bytes, district: KeyPair) -> RequestInfo:
-    """Parse a recovery request and open its escrow with the district identity."""
-    if len(raw) > MAX_REQUEST_BYTES:
-        raise MalformedError("the recovery request is too large")
-    body = parse_json_object(raw.strip(), "the recovery request")
-    if body.get("type") != REQUEST_TYPE or body.get("protocol") != PROTOCOL_VERSION:
-        raise MalformedError("not a recovery request")
-    reply_to = require_str(body, "reply_to")
-    if not agefile.valid_recipient(reply_to):
-        raise MalformedError("the request has no valid reply key")
-    blob = base64.b64decode(require_str(body, "escrow", max_len=8192))
-    secret = parse_json_object(district.identity.decrypt(blob), "the escrow")
-    device_id, vault_id = require_str(body, "device_id"), require_str(body, "vault_id")
-    if secret.get("device_id") != device_id or secret.get("vault_id") != vault_id:
-        raise MalformedError("the escrow belongs to another laptop")
-    key = base64.b64decode(require_str(secret, "vault_key"))
-    return RequestInfo(device_id, vault_id, reply_to, check_code(reply_to), key, sha256_hex(raw))
-
-
-def build_grant(info: RequestInfo, district: KeyPair) -> bytes:
-    body = {
-        "type": GRANT_TYPE,
-        "protocol": PROTOCOL_VERSION,
-        "device_id": info.device_id,
-        "vault_id": info.vault_id,
-        "request_sha256": info.request_sha256,
-        "key": base64.b64encode(agefile.encrypt(info.vault_key, info.reply_to)).decode("ascii"),
-        "granted": utc_now(),
-    }
-    return build_document(body, [], district.signing)
