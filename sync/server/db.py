@@ -227,6 +227,12 @@ def _enroll_failures_per_code(conn: Connection) -> None:
     )
 
 
+def _console_query_tables(conn: Connection) -> None:
+    from sync.server.console import query_tables  # the console's query tables (issue 16)
+
+    query_tables.create(conn)
+
+
 def _console_accounts(conn: Connection) -> None:
     from sync.server.console import tables  # the console's accounts and access log (issue 16)
 
@@ -237,6 +243,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial", _initial),
     ("0002_enroll_failures_per_code", _enroll_failures_per_code),
     ("0003_console_accounts", _console_accounts),
+    ("0004_console_query_tables", _console_query_tables),
 ]
 
 

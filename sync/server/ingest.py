@@ -25,6 +25,7 @@ from sync.content_checks import blob_problem, json_problem, now_ms, safe_id
 from sync.documents import Batch, BatchHeader, Rejection, build_receipt
 from sync.errors import ReusedIdError, RevokedError, SyncError, UnknownDeviceError
 from sync.server import db
+from sync.server.console import query_tables
 from sync.server.prepare import PreparedRevision, prepare_revision
 from sync.server.store import StoreSession
 from sync.wire import new_id, utc_now
@@ -325,7 +326,9 @@ class _GroupWriter:
                     )
                 else:
                     work.outcome = _reused_id(work.header.batch_id)
+        touched_children = query_tables.touched_children(self.conn, self.session)
         self.session.flush()
+        query_tables.refresh(self.conn, touched_children)  # the console's tables (issue 16)
         if batch_rows:
             db.executemany(self.conn, _INSERT_BATCH, batch_rows)
         if rejection_rows:

@@ -1,0 +1,182 @@
+# ruff: noqa: F811 - the district fixtures are imported from tests/sync/conftest.py
+"""The console's query tables after real laptop syncs: kept in the ingest transaction, equal to
+a rebuild (``childdesk-district reindex``), and with the laptop's own due dates and levels —
+on SQLite and on the PostgreSQL the suite starts."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from app.demo_caseload import fill_vault
+from app.domain.schedule import load_schedule, next_due
+from app.services.caseload import Caseload
+from sync import device as device_side
+from sync.server import db
+from sync.server.console import query_tables as qt
+from sync.server.district import District
+from tests.sync.conftest import (  # noqa: F401 - fixtures
+    VILLAGE_A,
+    VILLAGE_C,
+    _migrated_postgres,
+    db_url,
+    district,
+    district_keys,
+    make_device,
+    pg_server,
+)
+
+TODAY = date(2026, 11, 1)
+
+
+def send_all(district: District, dev: Any, max_revisions: int = 40) -> None:
+    for built in device_side.build_batches(
+        dev.vault, dev.keys, dev.enrollment, max_revisions=max_revisions
+    ):
+        result = district.ingest(built.data)
+        device_side.apply_receipt(dev.vault, result.receipt, dev.enrollment)
+
+
+def snapshot(district: District) -> dict[str, list[tuple[Any, ...]]]:
+    with district.engine.connect() as conn:
+        return qt.snapshot(conn)
+
+
+def rebuilt(district: District) -> dict[str, list[tuple[Any, ...]]]:
+    with db.write_transaction(district.engine) as conn:
+        qt.rebuild(conn)
+    return snapshot(district)
+
+
+def test_ingest_keeps_the_tables_equal_to_a_rebuild(district: District, make_device: Any) -> None:
+    a = make_device(district, [VILLAGE_A], "a")
+    c = make_device(district, [VILLAGE_C], "c")
+    fill_vault(a.vault, children=8, seed=5, village_code=VILLAGE_A, today=TODAY, author="王")
+    fill_vault(c.vault, children=5, seed=6, village_code=VILLAGE_C, today=TODAY, author="李")
+    send_all(district, a)
+    send_all(district, c, max_revisions=7)
+    first = snapshot(district)
+    assert len(first["q_children"]) == 13
+    assert first == rebuilt(district)
+
+    # later edits: a downgrade, a visit, a deleted visit, an archived file, a visit moved
+    vault = a.vault
+    children = vault.load("child").revisions
+    target, other = children[0], children[1]
+    vault.put(
+        "assessment",
+        {
+            "child_id": target.record_id,
+            "status": "finished",
+            "finished_on": "2026-10-30",
+            "result": {"level": "red"},
+        },
+        author="王",
+    )
+    vault.put(
+        "assessment",
+        {
+            "child_id": target.record_id,
+            "status": "finished",
+            "finished_on": "2026-10-31",
+            "result": {"level": "green"},
+        },
+        author="王",
+    )
+    vault.put(
+        "visit",
+        {"child_id": target.record_id, "on": "2026-10-31", "next_visit_on": "2026-11-15"},
+        author="王",
+    )
+    visits = [v for v in vault.load("visit").revisions if v.data["child_id"] == other.record_id]
+    vault.delete(visits[0].record_id, author="王")
+    moved = visits[1]
+    vault.put(
+        "visit",
+        {**moved.data, "child_id": target.record_id},
+        author="王",
+        record_id=moved.record_id,
+    )
+    archived = children[2]
+    vault.put(
+        "child",
+        {**archived.data, "archive": {"reason": "moved_out", "on": "2026-10-20"}},
+        author="王",
+        record_id=archived.record_id,
+    )
+    send_all(district, a, max_revisions=3)
+    after = snapshot(district)
+    assert after != first
+    assert after == rebuilt(district)
+
+    with district.engine.connect() as conn:
+        rows = {r.child_id: r for r in conn.execute(select(qt.q_children))}
+        changes = conn.execute(
+            select(qt.q_level_changes).where(qt.q_level_changes.c.child_id == target.record_id)
+        ).all()
+    assert rows[target.record_id].level == "green"
+    assert rows[target.record_id].last_visit == "2026-10-31"
+    assert ("red", "green", "2026-10-31") in {
+        (c.from_level, c.to_level, c.on_date) for c in changes
+    }
+    assert not rows[archived.record_id].active and rows[archived.record_id].next_due is None
+    assert rows[target.record_id].town_code == VILLAGE_A[:9]
+
+
+def test_due_dates_and_levels_are_the_laptops(district: District, make_device: Any) -> None:
+    a = make_device(district, [VILLAGE_A], "a")
+    fill_vault(a.vault, children=12, seed=9, village_code=VILLAGE_A, today=TODAY, author="王")
+    send_all(district, a)
+    caseload = Caseload.build(a.vault)
+    schedule = load_schedule()
+    with district.engine.connect() as conn:
+        rows = {r.child_id: r for r in conn.execute(select(qt.q_children))}
+    assert set(rows) == set(caseload.summaries)
+    for child_id, summary in caseload.summaries.items():
+        row = rows[child_id]
+        assert row.level == summary.level
+        assert row.last_visit == (summary.last_visit.isoformat() if summary.last_visit else None)
+        assert row.case_stage == summary.open_case_stage
+        assert row.caring_mother == bool(summary.data.get("caring_mother"))
+        if summary.active:
+            assert row.next_due == next_due(summary.schedule_facts, schedule).due.isoformat()
+        assert row.initials == qt.pinyin_initials(summary.name)
+        assert row.initials and row.initials.isascii()
+    overdue = {i.child_id for i in caseload.due(schedule, TODAY).overdue}
+    assert overdue == {
+        cid for cid, r in rows.items() if r.next_due and r.next_due < TODAY.isoformat()
+    }
+
+
+def test_a_published_schedule_is_the_one_in_force(district: District, make_device: Any) -> None:
+    a = make_device(district, [VILLAGE_A], "a")
+    fill_vault(a.vault, children=4, seed=2, village_code=VILLAGE_A, today=TODAY, author="王")
+    send_all(district, a)
+    bundled = load_schedule()
+    body = {
+        "id": bundled.schedule_id,
+        "version": "9.9",
+        "rules": [],
+        "default_max_interval_days": 7,
+        "first_visit_within_days": 3,
+        "due_soon_days": 2,
+    }
+    district.publish("schedule", "visit_schedule", "9.9", body)
+    with db.write_transaction(district.engine) as conn:
+        schedule = qt.current_schedule(conn)
+        qt.rebuild(conn)
+    assert schedule.version == "9.9"
+    with district.engine.connect() as conn:
+        for row in conn.execute(select(qt.q_children).where(qt.q_children.c.active)):
+            if row.last_visit:
+                gap = date.fromisoformat(row.next_due) - date.fromisoformat(row.last_visit)
+                assert gap.days <= 7
+
+
+def test_pinyin_and_id_keys() -> None:
+    assert qt.pinyin_initials("张小明") == "zxm"
+    assert qt.pinyin_initials("<script>") == "script"
+    assert qt.id_key("") is None
+    assert qt.id_key("50011920100101001x") == qt.id_key(" 50011920100101001X")
