@@ -22,6 +22,9 @@ Steps, each of which stops the build when it fails:
    cross-build, so the Windows installer is made on a Windows machine (docs/installing.md).
 
 What was built is recorded in ``dist/build-record.json`` (version, platform, size, times).
+
+Why one long file: it runs standalone, before the package is installed, on the build
+machines of two systems; its steps read top to bottom as the build does.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 
 This is the composition root: it builds the services after unlock and hands each screen the
 ones it needs.
+
+Why one long file: the composition root and the session's lock/unlock life cycle belong
+together; each screen and dialog lives in ui/views/.
 """
 
 from __future__ import annotations

@@ -51,6 +51,9 @@ Choices made here, where the texts leave room (see :class:`RecognitionPolicy`):
   and 民发〔2020〕125号 list it like the others, and so does this helper.
 - Other conditions of the scheme (age under 18, 户籍) belong to the child file and are not
   checked here.
+
+Why one long file: the rule, its sources and the explanation of every branch are read
+together when the policy changes; splitting them would separate a sentence from its source.
 """
 
 from __future__ import annotations

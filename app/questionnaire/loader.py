@@ -5,6 +5,9 @@ structure, so a district editing the file gets the same rules the docs describe.
 is checked here: duplicate ids, expression syntax, references to fields that do not exist,
 cycles between calculations and relevance, grading thresholds and rules. Every problem found is
 reported at once, each naming the field (or location) and the problem.
+
+Why one long file: the semantic checks share one walk over the definition and one problem
+list; each check is a short function in the order the docs list them.
 """
 
 from __future__ import annotations

@@ -31,6 +31,9 @@ then; each assessment finished in the month with the level before it (降码 whe
 opened and closed in the month and those open at its end; mandatory reports (强制报告) and
 escalations to the district made in the month; children turning 18 in the month and in the
 six months after it.
+
+Why one long file: every figure's definition sits next to the code that counts it, so the
+report's definitions can be checked against the code in one read.
 """
 
 from __future__ import annotations
