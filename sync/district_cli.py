@@ -14,6 +14,7 @@ import logging
 import os
 import re
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -421,6 +422,24 @@ def cmd_publish(ctx: Context) -> int:
         )
     district.publish(kind, name, version, body)
     print(f"published {kind} {name} version {version}; devices install it on their next sync")
+    if kind != QUESTIONNAIRE:  # the console's due dates follow the schedule in force
+        _reindex(district)
+    return 0
+
+
+def _reindex(district: Any) -> int:
+    from sync.server import db
+    from sync.server.console import query_tables
+
+    with db.write_transaction(district.engine) as conn:
+        return query_tables.rebuild(conn)
+
+
+def cmd_reindex(ctx: Context) -> int:
+    """Rebuild the console's query tables from the merged records."""
+    started = time.monotonic()
+    children = _reindex(ctx.district(with_keys=False))
+    print(f"reindexed {children} children in {time.monotonic() - started:.1f} s")
     return 0
 
 
@@ -535,6 +554,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--version", help='publish as this version (replaces the file\'s own "version")'
     )
     publish.add_argument("file")
+    sub.add_parser("reindex", parents=[common], help="rebuild the console's query tables")
     grant = sub.add_parser(
         "recovery-grant", parents=[common], help="answer a laptop's recovery request (escrow)"
     )
@@ -558,6 +578,7 @@ COMMANDS = {
     "import": cmd_import,
     "export-responses": cmd_export_responses,
     "stats": cmd_stats,
+    "reindex": cmd_reindex,
     "history": cmd_history,
     "publish": cmd_publish,
     "recovery-grant": cmd_recovery_grant,

@@ -6,9 +6,10 @@ on SQLite and on the PostgreSQL the suite starts."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from app.demo_caseload import fill_vault
 from app.domain.schedule import load_schedule, next_due
@@ -27,6 +28,7 @@ from tests.sync.conftest import (  # noqa: F401 - fixtures
     make_device,
     pg_server,
 )
+from tests.sync.test_district_cli import district_cli, initialised  # noqa: F401 - fixture
 
 TODAY = date(2026, 11, 1)
 
@@ -180,3 +182,20 @@ def test_pinyin_and_id_keys() -> None:
     assert qt.pinyin_initials("<script>") == "script"
     assert qt.id_key("") is None
     assert qt.id_key("50011920100101001x") == qt.id_key(" 50011920100101001X")
+
+
+def test_reindex_command_rebuilds_the_tables(
+    district: District, make_device: Any, db_url: str, initialised: Path
+) -> None:
+    a = make_device(district, [VILLAGE_A], "a")
+    fill_vault(a.vault, children=5, seed=4, village_code=VILLAGE_A, today=TODAY, author="王")
+    send_all(district, a)
+    before = snapshot(district)
+    with db.write_transaction(district.engine) as conn:
+        for table in qt.TABLES:
+            conn.execute(delete(table))
+    assert snapshot(district)["q_children"] == []
+    result = district_cli("reindex", data_dir=initialised, db_url=db_url)
+    assert result.returncode == 0, result.stderr
+    assert "reindexed 5 children" in result.stdout
+    assert snapshot(district) == before
