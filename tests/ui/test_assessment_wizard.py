@@ -24,7 +24,7 @@ from app.domain.id_number import FICTIONAL_AREA_CODE, make_id_number
 from app.questionnaire.model import Question, QuestionType
 from app.services.assessments import FINISHED, AssessmentImmutableError
 from ui.desk_services import DeskServices
-from ui.views import assessment_wizard as wizard_module
+from ui.views import messages
 from ui.views.assessment_wizard import (
     AssessmentWizard,
     QuestionWidget,
@@ -47,7 +47,7 @@ def no_error_boxes(monkeypatch: pytest.MonkeyPatch) -> None:
     def fail(_parent: object, err: BaseException, _title: str = "") -> None:
         raise AssertionError(f"error shown to the user: {user_message(err)}")
 
-    monkeypatch.setattr(wizard_module, "show_error", fail)
+    monkeypatch.setattr(messages, "show_error", fail)
 
 
 def make_child(desk: DeskServices, born: date = date(2016, 3, 1)) -> str:
@@ -227,10 +227,10 @@ def test_guardian_blocks_added_and_removed(qtbot, desk: DeskServices, monkeypatc
     titles = [t.text() for t in wizard._repeats["guardians"].block_titles]
     assert titles == ["第 1 位：母亲", "第 2 位：祖父母或外祖父母"]
 
-    monkeypatch.setattr(wizard_module, "confirm", lambda *a, **k: False)
+    monkeypatch.setattr(messages, "confirm", lambda *a, **k: False)
     click(qtbot, wizard, "remove_guardians[0]")
     assert len(wizard.answers["guardians"]) == 2
-    monkeypatch.setattr(wizard_module, "confirm", lambda *a, **k: True)
+    monkeypatch.setattr(messages, "confirm", lambda *a, **k: True)
     click(qtbot, wizard, "remove_guardians[0]")
     assert wizard.answers["guardians"] == [{"g_relation": "grandparent"}]
     assert wizard.question_widget("guardians[0].g_relation").value() == "grandparent"
@@ -291,7 +291,7 @@ def test_finishing_asks_then_shows_the_level_and_freezes(
         asked.append(text)
         return False
 
-    monkeypatch.setattr(wizard_module, "confirm", refuse)
+    monkeypatch.setattr(messages, "confirm", refuse)
     click(qtbot, wizard, "finish")
     # what the director is told is what 更正选中的评估 in the child file really does
     assert "不能修改" not in asked[0]
@@ -299,7 +299,7 @@ def test_finishing_asks_then_shows_the_level_and_freezes(
     assert asked[0].startswith("评估结果：绿 · 正常。")  # what is being confirmed
     assert desk.assessments.get(wizard.record_id).value.status == "draft"  # type: ignore[arg-type]
 
-    monkeypatch.setattr(wizard_module, "confirm", lambda *a, **k: True)
+    monkeypatch.setattr(messages, "confirm", lambda *a, **k: True)
     with qtbot.waitSignal(wizard.assessment_finished) as signal:
         click(qtbot, wizard, "finish")
     assert signal.args == [wizard.record_id]
@@ -420,7 +420,7 @@ def test_new_assessment_prefills_the_guardians_from_the_child_file(
     tick(qtbot, wizard.question_widget("guardians[0].g_situation").buttons["lost_contact"])  # type: ignore[attr-defined]
     assert not marked("guardians[0].g_situation") and marked("guardians[0].g_relation")
     # removing a person moves the marks with the blocks
-    monkeypatch.setattr(wizard_module, "confirm", lambda *a, **k: True)
+    monkeypatch.setattr(messages, "confirm", lambda *a, **k: True)
     click(qtbot, wizard, "remove_guardians[0]")
     assert wizard.answers["guardians"][0]["g_relation"] == "grandparent"
     assert marked("guardians[0].g_care") and not marked("guardians[0].g_age")

@@ -1,0 +1,175 @@
+"""The wizard's result page: the level, the total (and why rules moved the level), the mandatory
+report warning, the rules that fired, the section scores as bars and the recommended support
+(分层赋能). What to say is worked out in app/questionnaire/result_summary.py."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QProgressBar,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.questionnaire import AssessmentResult
+from app.questionnaire.result_summary import (
+    format_number,
+    level_adjustment,
+    rule_forces,
+    section_rows,
+)
+from app.services.assessments import CORRECTION_HOW
+from ui.theme import LEVEL_WORDS
+from ui.views.level_badge import LevelBadge
+from ui.views.widgets import plain_label as _label
+
+FINISH_WARNING = CORRECTION_HOW
+
+
+class ResultPage(QScrollArea):
+    """Scrolls the result body; ``show_result`` builds it anew."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("result_page")
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+
+    def show_result(
+        self, result: AssessmentResult, is_finished: bool, finished_on: date | None
+    ) -> None:
+        body = QWidget()
+        body.setObjectName("result_body")
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(16, 8, 16, 16)
+        layout.setSpacing(10)
+        title = _label(self.tr("评估结果"), "title")
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        title.setFont(font)
+        layout.addWidget(title)
+
+        if is_finished:
+            when = finished_on.isoformat() if finished_on else ""
+            status = self.tr("已于 {0} 完成。").format(when) + self.tr(FINISH_WARNING)
+        else:
+            status = self.tr(
+                "这是预览，评估还没有完成。请核对后点右下角的“完成评估”；"
+                "需要改答案可点“上一页”或左边的页名。"
+            )
+        status_label = _label(status, "hint")
+        status_label.setObjectName("result_status")
+        layout.addWidget(status_label)
+
+        level_row = QHBoxLayout()
+        badge = LevelBadge(result.level)
+        badge.setObjectName("result_level")
+        level_row.addWidget(badge)
+        level_label = _label(result.level_label or "", "title", wrap=False)
+        level_label.setObjectName("result_level_label")
+        level_row.addWidget(level_label)
+        level_row.addStretch(1)
+        layout.addLayout(level_row)
+
+        total = _label(self._total_text(result))
+        total.setObjectName("result_total")
+        layout.addWidget(total)
+
+        if result.mandatory_report:
+            report = _label(
+                self.tr(
+                    "⚠ 本次评估发现须强制报告的情况：请立即报告镇（街道）和区民政局；"
+                    "涉及侵害的，依法向公安机关报案。"
+                ),
+                "error",
+            )
+            report.setObjectName("result_mandatory_report")
+            layout.addWidget(report)
+
+        if result.fired_rules:
+            layout.addWidget(_label(self.tr("触发的规则"), "title"))
+            layout.addWidget(self._rules_widget(result))
+
+        layout.addWidget(_label(self.tr("各部分得分"), "title"))
+        layout.addWidget(self._sections_widget(result))
+
+        if result.recommendations:
+            layout.addWidget(_label(self.tr("建议的帮扶措施（分层赋能）"), "title"))
+            recs = QWidget()
+            recs.setObjectName("result_recommendations")
+            recs_layout = QVBoxLayout(recs)
+            recs_layout.setContentsMargins(12, 0, 0, 0)
+            for number, text in enumerate(result.recommendations, 1):
+                recs_layout.addWidget(_label(f"{number}. {text}"))
+            layout.addWidget(recs)
+
+        layout.addStretch(1)
+        old = self.takeWidget()
+        if old is not None:
+            old.deleteLater()
+        self.setWidget(body)
+
+    def _total_text(self, result: AssessmentResult) -> str:
+        text = self.tr("总分 {0}/{1}").format(
+            format_number(result.total_score), format_number(result.total_max)
+        )
+        percent = result.total_percent
+        if percent is not None:
+            text += self.tr("（{0}%）").format(format_number(percent))
+        adjusted = level_adjustment(result)
+        if adjusted is not None:
+            by_score, given = adjusted
+            text += self.tr("。按得分为“{0}”，因下列情况调整为“{1}”。").format(
+                LEVEL_WORDS.get(by_score, by_score), LEVEL_WORDS.get(given, given)
+            )
+        return text
+
+    def _rules_widget(self, result: AssessmentResult) -> QWidget:
+        rules = QWidget()
+        rules.setObjectName("result_rules")
+        rules_layout = QVBoxLayout(rules)
+        rules_layout.setContentsMargins(12, 0, 0, 0)
+        for rule in result.fired_rules:
+            text = f"● {rule.reason}"
+            effect = self.tr("定为") if rule_forces(rule) else self.tr("至少为")
+            text += self.tr("（{0}“{1}”").format(effect, LEVEL_WORDS.get(rule.level, rule.level))
+            text += self.tr("，须强制报告）") if rule.mandatory_report else "）"
+            rules_layout.addWidget(_label(text))
+        return rules
+
+    def _sections_widget(self, result: AssessmentResult) -> QWidget:
+        box = QWidget()
+        box.setObjectName("result_sections")
+        grid = QGridLayout(box)
+        grid.setContentsMargins(12, 0, 0, 0)
+        grid.setHorizontalSpacing(12)
+        bar_width = self.fontMetrics().horizontalAdvance("0") * 8
+        for row, section in enumerate(section_rows(result)):
+            name = _label(
+                "    " * section.depth + section.label,
+                "title" if section.depth == 0 else None,
+                wrap=False,
+            )
+            grid.addWidget(name, row, 0)
+            if not section.applicable:
+                grid.addWidget(_label(self.tr("不适用"), "hint", wrap=False), row, 1)
+                continue
+            score = f"{format_number(section.score)}/{format_number(section.max_score)}"
+            grid.addWidget(_label(score, wrap=False), row, 1)
+            bar = QProgressBar()
+            bar.setObjectName(f"section_{section.id}")
+            bar.setRange(0, 100)
+            bar.setValue(round(section.percent))
+            bar.setFormat(f"{format_number(section.percent)}%")
+            bar.setMinimumWidth(bar_width)
+            bar.setMaximumWidth(bar_width * 4)
+            grid.addWidget(bar, row, 2)
+        grid.setColumnStretch(2, 1)
+        return box
