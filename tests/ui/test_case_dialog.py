@@ -15,8 +15,9 @@ from app.domain.child_file import ChildFile, Gender
 from app.domain.problems import DomainValidationError
 from tests.ui.conftest import TODAY
 from ui.desk_services import DeskServices
-from ui.views import case_dialog as case_module
+from ui.views import messages
 from ui.views.case_dialog import CaseDialog, demo_case_dialog
+from ui.views.case_dialog import editing as editing_module
 from ui.views.messages import user_message
 
 
@@ -67,7 +68,7 @@ def no_error_boxes(monkeypatch: pytest.MonkeyPatch) -> None:
     def fail(_parent: object, err: BaseException, _title: str = "") -> None:
         raise AssertionError(f"error shown to the user: {user_message(err)}")
 
-    monkeypatch.setattr(case_module, "show_error", fail)
+    monkeypatch.setattr(messages, "show_error", fail)
 
 
 @pytest.fixture
@@ -78,7 +79,7 @@ def always_yes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         asked.append(title)
         return True
 
-    monkeypatch.setattr(case_module, "confirm", yes)
+    monkeypatch.setattr(messages, "confirm", yes)
     return asked
 
 
@@ -178,7 +179,7 @@ def test_follow_up_before_the_case_opened_is_refused(qtbot, desk, monkeypatch) -
     dialog = open_dialog(qtbot, desk, child_id, record_id)
     shown: list[str] = []
     monkeypatch.setattr(
-        case_module, "show_error", lambda _p, err, *_a: shown.append(user_message(err))
+        messages, "show_error", lambda _p, err, *_a: shown.append(user_message(err))
     )
     dialog.follow_up_date.setDate(QDate(2026, 11, 1))
     type_text(dialog.findChild(QLineEdit, "follow_up_notes"), "回访")
@@ -203,7 +204,7 @@ def test_refused_closing_changes_nothing(qtbot, desk: DeskServices, monkeypatch)
     dialog = open_dialog(qtbot, desk, child_id, record_id)
     assert dialog.findChild(QLabel, "stage").text() == "当前阶段：跟踪"
     type_text(dialog.findChild(QLineEdit, "closure_reason"), "已好转")
-    monkeypatch.setattr(case_module, "confirm", lambda *a, **k: False)
+    monkeypatch.setattr(messages, "confirm", lambda *a, **k: False)
     click(qtbot, dialog, "move_closed")
     assert desk.cases.get(record_id).value.stage == CaseStage.FOLLOWING_UP
 
@@ -225,7 +226,7 @@ def test_escalation_and_mandatory_report_ask_first(qtbot, desk: DeskServices, mo
         asked.append(text)
         return next(answers)
 
-    monkeypatch.setattr(case_module, "confirm", answer)
+    monkeypatch.setattr(messages, "confirm", answer)
     type_text(dialog.findChild(QLineEdit, "escalation_notes"), "疑似监护侵害，需会商")
     click(qtbot, dialog, "escalate")
     assert desk.cases.get(record_id).value.escalated_on is None  # refused
@@ -278,10 +279,10 @@ def test_closing_with_an_unsaved_plan_asks(qtbot, desk: DeskServices, monkeypatc
     type_text(dialog.findChild(QLineEdit, "goal_0"), "按时上学")
     assert dialog.has_unsaved_changes and button(dialog, "save_plan").isEnabled()
 
-    monkeypatch.setattr(case_module, "ask_unsaved", lambda _parent: "cancel")
+    monkeypatch.setattr(editing_module, "ask_unsaved", lambda _parent: "cancel")
     dialog.reject()
     assert dialog.isVisible()
-    monkeypatch.setattr(case_module, "ask_unsaved", lambda _parent: "save")
+    monkeypatch.setattr(editing_module, "ask_unsaved", lambda _parent: "save")
     dialog.reject()
     assert not dialog.isVisible()
     assert desk.cases.get(record_id).value.plan.goals == ["按时上学"]

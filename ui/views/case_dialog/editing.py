@@ -1,0 +1,143 @@
+"""Edits on screen and the session's editor contract (ui/editor_contract.py): what is unsaved,
+the whole unsaved input as a draft kept across an auto-lock and put back after, reloading the
+stored case, and asking before closing with unsaved edits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from app.domain.case import Plan
+from ui.views import messages
+from ui.views.case_dialog.base import CaseDialogBase
+
+
+def ask_unsaved(parent: QWidget) -> str:
+    """'save', 'discard' or 'cancel' when closing with unsaved edits."""
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        "还没有保存",
+        "帮扶方案或评估情况改过了，还没有保存。要保存吗？",
+        parent=parent,
+    )
+    save = box.addButton("保存", QMessageBox.ButtonRole.AcceptRole)
+    discard = box.addButton("不保存", QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(save)
+    box.exec()
+    clicked = box.clickedButton()
+    return "save" if clicked is save else "discard" if clicked is discard else "cancel"
+
+
+class EditingPart(CaseDialogBase):
+    def unsaved_draft(self) -> dict[str, Any] | None:
+        """The unsaved input: a new case's kind and summary, or an open case's plan and
+        assessment link, with the revision they were typed on."""
+        if self.record_id is None:
+            summary = self.summary.toPlainText()
+            if not summary.strip():
+                return None
+            return {
+                "kind": "case",
+                "child_id": self._child_id,
+                "case_id": None,
+                "new_case": {"case_kind": self.kind.currentData(), "summary": summary},
+            }
+        if not self.has_unsaved_changes:
+            return None
+        draft: dict[str, Any] = {
+            "kind": "case",
+            "child_id": self._child_id,
+            "case_id": self.record_id,
+            "base_revision": self.base_revision,
+        }
+        if self._plan_dirty:
+            draft["plan"] = self.plan_editor.plan().to_json()
+        if self._link_dirty:
+            draft["link"] = {
+                "assessment_id": self.assessment.currentData() or "",
+                "notes": self.assessment_notes.toPlainText(),
+            }
+        return draft
+
+    def _restore(self, draft: dict[str, Any]) -> None:
+        """Put kept input back on screen, unsaved, and say so."""
+        new_case = draft.get("new_case")
+        if self.record_id is None and isinstance(new_case, dict):
+            index = self.kind.findData(new_case.get("case_kind"))
+            if index >= 0:
+                self.kind.setCurrentIndex(index)
+            self.summary.setPlainText(str(new_case.get("summary", "")))
+            self.new_case_message.setText(self.tr("上次没有保存的内容已恢复，请检查后开案。"))
+            return
+        if self.record_id is None:
+            return
+        newer = draft.get("base_revision") not in (None, self.base_revision)
+        plan = draft.get("plan")
+        if isinstance(plan, dict):
+            self._filling = True
+            self.plan_editor.set_plan(Plan.from_json(plan))
+            self._filling = False
+            self._plan_edited()
+            self.tabs.setCurrentWidget(self._plan_tab)  # show what came back
+            self.plan_status.setText(
+                self.tr("上次没有保存的方案改动已恢复，请检查后保存。")
+                + (self.tr("注意：这个个案之后又被修改过，请核对。") if newer else "")
+            )
+        link = draft.get("link")
+        if isinstance(link, dict):
+            self._filling = True
+            index = self.assessment.findData(link.get("assessment_id") or "")
+            self.assessment.setCurrentIndex(max(index, 0))
+            self.assessment_notes.setPlainText(str(link.get("notes", "")))
+            self._filling = False
+            self._link_edited()
+
+    def reload(self) -> None:
+        """Show the stored case again (unsaved edits stay on screen)."""
+        self._reload_case()
+
+    def _plan_edited(self) -> None:
+        if self._filling:
+            return
+        self._plan_dirty = True
+        self.edited.emit()
+        self.save_plan_button.setEnabled(True)
+        self.plan_status.setText(self.tr("方案有改动，还没有保存。"))
+        self._update_gates()
+
+    def _link_edited(self) -> None:
+        if self._filling:
+            return
+        self._link_dirty = True
+        self.edited.emit()
+        self._update_gates()
+
+    @property
+    def has_unsaved_changes(self) -> bool:
+        return self._plan_dirty or self._link_dirty
+
+    def discard_changes(self) -> None:
+        self._plan_dirty = False
+        self._link_dirty = False
+
+    def reject(self) -> None:
+        if self.has_unsaved_changes and self.record_id is not None:
+            choice = ask_unsaved(self)
+            if choice == "cancel":
+                return
+            if choice == "save":
+                saves = self._pending_saves()
+
+                def task() -> None:
+                    for call in saves:
+                        call()
+
+                self._desk.runner.submit(
+                    task,
+                    lambda _r: self.case_changed.emit(),
+                    lambda err: messages.show_error(self, err),
+                )
+            self.discard_changes()
+        super().reject()
