@@ -129,7 +129,7 @@ def test_weak_or_mismatched_new_password_is_refused_before_the_vault(
     page.new_password.setText(NEW_PASSWORD)
     page.repeat_password.setText(NEW_PASSWORD + "x")
     page.change_button.click()
-    assert "两次输入的新密码不一样" in page.change_message.text()
+    assert "两次输入的新密码不一样" in page.new_problems.text()  # under the fields, as any problem
     assert page.repeat_password.text() == ""
     assert created.vault.recovery_code(PASSWORD) == created.recovery_code
 

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFileDialog,
-    QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -31,14 +30,13 @@ from PySide6.QtWidgets import (
 )
 
 from storage.errors import VaultError
-from storage.password_policy import password_problems, password_strength
 from storage.vault import RECOVERY_CODE_TYPE, Vault
 from sync import recovery
 from sync.errors import SyncError
 from sync.laptop.usb import Drive, removable_drives
 from ui.tasks import Runner
-from ui.views.first_run import RULES_TEXT
 from ui.views.messages import show_error, user_message
+from ui.views.new_password_form import NewPasswordForm
 from ui.window_fit import usable_area
 
 STEPS = ("写恢复申请", "区里答复", "设新密码")
@@ -410,20 +408,13 @@ class DistrictRecoveryDialog(QDialog):
         self.grant_status = _label("", name="grant_status")
         layout.addWidget(self.grant_status)
 
-        self.password = QLineEdit()
-        self.password.setObjectName("new_password")
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.repeat = QLineEdit()
-        self.repeat.setObjectName("repeat_password")
-        self.repeat.setEchoMode(QLineEdit.EchoMode.Password)
-        self.strength = _label("", "hint", "strength")
-        form = QFormLayout()
-        form.addRow(_label(self.tr(RULES_TEXT), "hint", "password_rules"))
-        form.addRow(self.tr("新密码"), self.password)
-        form.addRow(self.tr("再输一遍"), self.repeat)
-        form.addRow(self.tr("强度"), self.strength)
-        layout.addLayout(form)
-        self.password.textChanged.connect(self._update_strength)
+        self.password_form = NewPasswordForm(problems_name="apply_message")
+        self.password = self.password_form.password
+        self.repeat = self.password_form.repeat
+        self.strength = self.password_form.strength
+        # what is wrong with the new password, what runs and why opening failed
+        self.apply_message = self.password_form.problems
+        layout.addWidget(self.password_form)
         self.repeat.returnPressed.connect(self.apply)
         self.apply_button = QPushButton(self.tr("设新密码并打开档案库"))
         self.apply_button.setObjectName("apply_grant")
@@ -439,8 +430,6 @@ class DistrictRecoveryDialog(QDialog):
         buttons.addWidget(self.back_button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
-        self.apply_message = _label("", "error", "apply_message")
-        layout.addWidget(self.apply_message)
         layout.addStretch(1)
         return page
 
@@ -780,10 +769,6 @@ class DistrictRecoveryDialog(QDialog):
         self._update_apply_button()
         self._fit()
 
-    def _update_strength(self, text: str) -> None:
-        hint = password_strength(text)
-        self.strength.setText(f"{hint.label_zh}。{hint.advice_zh}")
-
     def _update_apply_button(self) -> None:
         self.apply_button.setEnabled(self._grant is not None and not self._busy)
 
@@ -791,13 +776,9 @@ class DistrictRecoveryDialog(QDialog):
         grant = self._grant
         if self._busy or grant is None:
             return
-        text = self.password.text()
-        problems = password_problems(text)
-        if problems:
-            self._say_apply("\n".join(p.message_zh for p in problems))
-            return
-        if text != self.repeat.text():
-            self._say_apply(self.tr("两次输入的新密码不一样，请重新输入。"))
+        text = self.password_form.accepted_password()
+        if text is None:
+            self._fit()
             return
         data_dir = self._data_dir
 
@@ -811,14 +792,12 @@ class DistrictRecoveryDialog(QDialog):
                 code = None
             return vault, code
 
-        self._say_apply(self.tr("正在打开档案库并设置新密码，请稍候…"), role="hint")
+        self._say_apply(self.tr("正在打开档案库并设置新密码，请稍候…"), tone="progress")
         self._set_busy(True)
         self._runner.submit(open_vault, self._opened, self._apply_failed)
 
-    def _say_apply(self, text: str, role: str = "error") -> None:
-        self.apply_message.setProperty("role", role)
-        self._repolish(self.apply_message)
-        self.apply_message.setText(text)
+    def _say_apply(self, text: str, tone: str = "error") -> None:
+        self.apply_message.say(text, tone=tone)
         self._fit()
 
     def _apply_failed(self, err: BaseException) -> None:
@@ -832,8 +811,7 @@ class DistrictRecoveryDialog(QDialog):
     def _opened(self, result: tuple[Vault, str | None]) -> None:
         self._set_busy(False)
         self.vault, self.recovery_code = result
-        self.password.clear()
-        self.repeat.clear()
+        self.password_form.clear()
         self._grant = None
         if self.recovery_code is None:
             self.code_intro.hide()

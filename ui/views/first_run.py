@@ -30,18 +30,13 @@ from PySide6.QtWidgets import (
 
 from app.domain.child_file import VILLAGE_CODE_RE
 from app.services.profile import ProfileService
-from storage.password_policy import password_problems, password_strength
 from storage.vault import CreatedVault, Vault
 from sync.laptop.engine import LaptopSync
 from ui.tasks import Runner
 from ui.views.enrollment_form import EnrollmentForm
 from ui.views.messages import ErrorLabel, FullHeightLabel, user_message
+from ui.views.new_password_form import NewPasswordForm
 from ui.window_fit import usable_area
-
-RULES_TEXT = (
-    "密码至少 8 个字符；不能用常见密码（如 12345678、woaini1314）、同一个字符或连续的字符，"
-    "也不能含有自己的名字或身份证号。建议用一句好记的话，越长越安全。"
-)
 
 
 class ProfilePage(QWizardPage):
@@ -107,42 +102,26 @@ class PasswordPage(QWizardPage):
         super().__init__()
         self._wizard = wizard
         self.setTitle(self.tr("设置密码"))
-        rules = FullHeightLabel(self.tr(RULES_TEXT))
-        rules.setObjectName("password_rules")
-        self.password = QLineEdit()
-        self.password.setObjectName("password")
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.repeat = QLineEdit()
-        self.repeat.setObjectName("repeat_password")
-        self.repeat.setEchoMode(QLineEdit.EchoMode.Password)
-        self.strength = FullHeightLabel("")
-        self.strength.setObjectName("strength")
-        self.strength.setProperty("role", "hint")
-        self.problems = ErrorLabel("problems")
-        self.problems.clear_when_edited(self.password, self.repeat)
-        form = QFormLayout(self)
-        form.addRow(rules)
-        form.addRow(self.tr("密码"), self.password)
-        form.addRow(self.tr("再输一遍"), self.repeat)
-        form.addRow(self.tr("强度"), self.strength)
-        form.addRow("", self.problems)
-        self.password.textChanged.connect(self._update_strength)
-
-    def _update_strength(self, text: str) -> None:
-        hint = password_strength(text, director_name=self._wizard.profile.name.text())
-        self.strength.setText(f"{hint.label_zh}。{hint.advice_zh}")
+        self.form = NewPasswordForm(
+            word="密码",
+            field_name="password",
+            problems_name="problems",
+            director_name=lambda: self._wizard.profile.name.text(),
+        )
+        self.password = self.form.password
+        self.repeat = self.form.repeat
+        self.strength = self.form.strength
+        self.problems = self.form.problems  # also says what runs (creating the vault)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.form)
+        layout.addStretch(1)
 
     def validatePage(self) -> bool:
         wizard = self._wizard
         if wizard.busy:
             return False
-        text = self.password.text()
-        problems = password_problems(text, director_name=wizard.profile.name.text())
-        if problems:
-            self.problems.setText("\n".join(p.message_zh for p in problems))
-            return False
-        if text != self.repeat.text():
-            self.problems.setText(self.tr("两次输入的密码不一样，请重新输入。"))
+        text = self.form.accepted_password()
+        if text is None:
             return False
         if wizard.created is None:
             self.problems.say(self.tr("正在创建加密保险库，请稍候…"), tone="progress")

@@ -30,16 +30,15 @@ from PySide6.QtWidgets import (
 from app.domain.problems import DomainValidationError
 from app.services.profile import MAX_NAME_LENGTH, ProfileService, name_problems, normalize_name
 from storage.errors import RecordNotFoundError, VaultError
-from storage.password_policy import PHRASE_ADVICE_ZH, password_problems, password_strength
 from ui.desk_services import DeskServices
 from ui.theme import BASE_POINT_SIZE, TEXT_SCALES
 from ui.ui_settings import UiSettings
 from ui.views.backup_dialog import BackupPanel
 from ui.views.messages import ErrorLabel, show_error
+from ui.views.new_password_form import NewPasswordForm
 
 MIN_AUTO_LOCK = 1
 MAX_AUTO_LOCK = 120
-_STRENGTH_COLOURS = ("#c62828", "#c62828", "#ef6c00", "#2e7d32", "#2e7d32")
 
 
 def _password_field(name: str) -> QLineEdit:
@@ -160,12 +159,13 @@ class SettingsPage(QWidget):
 
         # ----- change password -----------------------------------------------------------------
         self.old_password = _password_field("old_password")
-        self.new_password = _password_field("new_password")
-        self.repeat_password = _password_field("repeat_password")
-        self.strength = QLabel("")
-        self.strength.setObjectName("strength")
-        self.strength.setWordWrap(True)
-        self.new_problems = ErrorLabel("new_password_problems")
+        self.password_form = NewPasswordForm(
+            problems_name="new_password_problems", director_name=lambda: self._director_name
+        )
+        self.new_password = self.password_form.password
+        self.repeat_password = self.password_form.repeat
+        self.strength = self.password_form.strength
+        self.new_problems = self.password_form.problems
         self.change_button = QPushButton(self.tr("修改密码"))
         self.change_button.setObjectName("change_password")
         self.change_message = ErrorLabel("change_message")
@@ -173,18 +173,14 @@ class SettingsPage(QWidget):
             self.old_password, self.new_password, self.repeat_password
         )
         password_box = QGroupBox(self.tr("修改密码"))
-        password_form = QFormLayout(password_box)
-        password_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-        password_form.addRow(self.tr("现在的密码"), self.old_password)
-        password_form.addRow(self.tr("新密码"), self.new_password)
-        password_form.addRow(self.tr("强度"), self.strength)
-        password_form.addRow("", self.new_problems)
-        password_form.addRow(self.tr("再输一次新密码"), self.repeat_password)
+        password_form = self.password_form.rows
+        password_form.insertRow(1, self.tr("现在的密码"), self.old_password)
         change_row = QHBoxLayout()
         change_row.addWidget(self.change_button)
         change_row.addWidget(self.change_message, 1)
         change_row.addStretch(0)  # keeps the button its own size while no message shows
         password_form.addRow("", change_row)
+        QVBoxLayout(password_box).addWidget(self.password_form)
 
         # ----- recovery code -------------------------------------------------------------------
         self.recovery_password = _password_field("recovery_password")
@@ -248,13 +244,11 @@ class SettingsPage(QWidget):
         self.save_name_button.clicked.connect(self.save_director_name)
         self.auto_lock.valueChanged.connect(self._auto_lock_chosen)
         self.text_scale_group.idToggled.connect(self._scale_toggled)
-        self.new_password.textChanged.connect(self._update_strength)
         self.change_button.clicked.connect(self.change_password)
         self.repeat_password.returnPressed.connect(self.change_password)
         self.show_code_button.clicked.connect(self.show_recovery_code)
         self.recovery_password.returnPressed.connect(self.show_recovery_code)
         self.hide_code_button.clicked.connect(self.hide_recovery_code)
-        self._update_strength("")
 
     # ----- the director's name -----------------------------------------------------------------
 
@@ -308,16 +302,6 @@ class SettingsPage(QWidget):
 
     # ----- password ----------------------------------------------------------------------------
 
-    def _update_strength(self, text: str) -> None:
-        if not text:
-            self.strength.setText(self.tr("至少 8 个字符。") + PHRASE_ADVICE_ZH)
-            self.strength.setStyleSheet("color: #616161;")
-            return
-        hint = password_strength(text, director_name=self._director_name)
-        self.strength.setText(f"{hint.label_zh}。{hint.advice_zh}")
-        self.strength.setStyleSheet(f"color: {_STRENGTH_COLOURS[hint.score]};")
-        self.new_problems.clear()
-
     def change_password(self) -> None:
         old = self.old_password.text()
         new = self.new_password.text()
@@ -327,19 +311,7 @@ class SettingsPage(QWidget):
             _show_message(self.change_message, self.tr("请先输入现在的密码。"), error=True)
             self.old_password.setFocus()
             return
-        problems = password_problems(new, director_name=self._director_name)
-        if problems:
-            self.new_problems.setText(
-                "\n".join(p.message_zh for p in problems) + "\n" + PHRASE_ADVICE_ZH
-            )
-            self.new_password.setFocus()
-            return
-        if new != self.repeat_password.text():
-            _show_message(
-                self.change_message, self.tr("两次输入的新密码不一样，请重新输入。"), error=True
-            )
-            self.repeat_password.clear()
-            self.repeat_password.setFocus()
+        if self.password_form.accepted_password() is None:
             return
         if new == old:
             _show_message(
@@ -355,8 +327,8 @@ class SettingsPage(QWidget):
 
     def _password_done(self, _result: object) -> None:
         self.change_button.setEnabled(True)
-        for field in (self.old_password, self.new_password, self.repeat_password):
-            field.clear()
+        self.old_password.clear()
+        self.password_form.clear()
         _show_message(
             self.change_message,
             self.tr("密码已修改。下次解锁请用新密码；恢复码不变。"),

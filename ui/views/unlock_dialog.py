@@ -12,7 +12,6 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -29,6 +28,7 @@ from sync import recovery
 from ui.tasks import Runner
 from ui.views.district_recovery import DistrictRecoveryDialog
 from ui.views.messages import ErrorLabel, user_message
+from ui.views.new_password_form import NewPasswordForm
 
 
 class UnlockDialog(QDialog):
@@ -225,18 +225,13 @@ class RecoveryDialog(QDialog):
         self.code = QLineEdit()
         self.code.setObjectName("recovery_code")
         self.code.setPlaceholderText("1234-5678-…")
-        self.new_password = QLineEdit()
-        self.new_password.setObjectName("new_password")
-        self.new_password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.repeat = QLineEdit()
-        self.repeat.setObjectName("repeat_password")
-        self.repeat.setEchoMode(QLineEdit.EchoMode.Password)
-        self.message = ErrorLabel("message")
-        self.message.clear_when_edited(self.code, self.new_password, self.repeat)
-        form = QFormLayout()
-        form.addRow(self.tr("恢复码"), self.code)
-        form.addRow(self.tr("新密码"), self.new_password)
-        form.addRow(self.tr("再输一遍"), self.repeat)
+        self.password_form = NewPasswordForm(problems_name="message")
+        self.password_form.rows.insertRow(0, self.tr("恢复码"), self.code)
+        self.new_password = self.password_form.password
+        self.repeat = self.password_form.repeat
+        # what is wrong with the new password, what runs and why the code was refused
+        self.message = self.password_form.problems
+        self.message.clear_when_edited(self.code)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -257,8 +252,7 @@ class RecoveryDialog(QDialog):
         district_row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.message)
+        layout.addWidget(self.password_form)
         layout.addWidget(buttons)
         layout.addWidget(line)
         layout.addLayout(district_row)
@@ -269,10 +263,10 @@ class RecoveryDialog(QDialog):
         self.setMinimumWidth(460)
 
     def _submit(self) -> None:
-        if self.new_password.text() != self.repeat.text():
-            self.message.setText(self.tr("两次输入的新密码不一样，请重新输入。"))
+        password = self.password_form.accepted_password()
+        if password is None:
             return
-        code, password = self.code.text(), self.new_password.text()
+        code = self.code.text()
         self.message.say(self.tr("正在核对恢复码…"), tone="progress")
         self._runner.submit(
             lambda: Vault.recover(self._data_dir, code, password), self._done, self._failed
