@@ -1,0 +1,541 @@
+"""The console's figures and register, read from the query tables (query_tables.py) within a
+user's :class:`Scope` — plain Python, no web imports.
+
+Scope is enforced here: every statement that reads children, visits or level changes carries
+``scope.village_clause(...)``, and a single child or village asked for by code is checked with
+``scope.allows_village`` (:class:`OutOfScopeError`, which the route answers with 403 and logs).
+Filters come from query strings: :func:`parse_register_filter` keeps what it understands and
+drops the rest, so no malformed filter reaches SQL or raises.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Select, and_, case, func, select
+
+from sync.server import db
+from sync.server.console.query_tables import (
+    LEVELS,
+    SEVERITY,
+    id_key,
+    q_children,
+    q_level_changes,
+    q_visit_months,
+)
+from sync.server.console.scope import Scope
+
+C = q_children.c
+CASE_STAGES = ("identified", "assessed", "intervening", "following_up")
+CATEGORIES = (
+    "orphan_institutional",
+    "orphan_community",
+    "de_facto_unsupported",
+    "autism",
+    "disability",
+    "low_income",
+    "extreme_poverty",
+    "left_behind",
+    "migrant",
+    "serious_illness",
+    "other_hardship",
+)
+AGE_BANDS: dict[str, tuple[int, int]] = {
+    "0-2": (0, 2),
+    "3-5": (3, 5),
+    "6-11": (6, 11),
+    "12-15": (12, 15),
+    "16-17": (16, 17),
+    "18+": (18, 200),
+}
+SORTS = ("next_due", "name", "village", "level", "last_visit", "birth_date", "eighteenth")
+PER_PAGE_DEFAULT = 50
+PER_PAGE_MAX = 200
+STALE_DEVICE_DAYS = 30
+ID_NUMBER = re.compile(r"\A[0-9]{17}[0-9Xx]\Z")
+LETTERS = re.compile(r"\A[A-Za-z]{1,20}\Z")
+
+
+class OutOfScopeError(Exception):
+    """A record or village outside the user's scope (the route answers 403 and logs)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+class NotFoundError(Exception):
+    """No such child or village (the route answers 404)."""
+
+
+def add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year = day.year + month // 12
+    month = month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)  # unreachable
+
+
+def years_before(day: date, years: int) -> date:
+    return add_months(day, -12 * years)
+
+
+# ----- the overview -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChildRef:
+    child_id: str
+    name: str
+    village_code: str
+    detail: str  # e.g. the new level, the 18th birthday
+
+
+@dataclass
+class Overview:
+    start: date
+    end: date
+    active: int = 0
+    by_category: dict[str, int] = field(default_factory=dict)
+    by_level: dict[str, int] = field(default_factory=dict)  # "" = not assessed
+    upgrades: int = 0  # 升级: to a more severe colour
+    downgrades: int = 0  # 降码
+    downgraded_from_red: list[ChildRef] = field(default_factory=list)
+    months: list[tuple[str, int, int, int]] = field(default_factory=list)  # due, done, on time
+    overdue_by_village: list[tuple[str, int, int]] = field(default_factory=list)
+    cases_by_stage: dict[str, int] = field(default_factory=dict)
+    urgent_cases: int = 0
+    turning_18: list[ChildRef] = field(default_factory=list)
+    caring_mother: int = 0
+    caring_mother_red_orange: tuple[int, int] = (0, 0)  # paired, of the red/orange children
+    stale_devices: list[tuple[str, str, str]] = field(default_factory=list)  # id, label, last
+
+
+def months_between(start: date, end: date) -> list[str]:
+    months: list[str] = []
+    current = date(start.year, start.month, 1)
+    while current <= end and len(months) < 120:
+        months.append(current.isoformat()[:7])
+        current = add_months(current, 1)
+    return months
+
+
+def overview(conn: Connection, scope: Scope, start: date, end: date, today: date) -> Overview:
+    """The figures of the overview page for ``start``–``end`` (inclusive)."""
+    if end < start:
+        start, end = end, start
+    out = Overview(start, end)
+    in_scope = scope.village_clause(C.village_code)
+    active = and_(in_scope, C.active.is_(True))
+    categories: Counter[str] = Counter()
+    levels: Counter[str] = Counter()
+    for cats, level, n in conn.execute(
+        select(C.categories, C.level, func.count()).where(active).group_by(C.categories, C.level)
+    ):
+        out.active += int(n)
+        levels[level or ""] += int(n)
+        for cat in (cats or "").strip("|").split("|"):
+            if cat:
+                categories[cat] += int(n)
+    out.by_category = dict(categories)
+    out.by_level = dict(levels)
+    L = q_level_changes.c
+    changes = (
+        select(L.child_id, L.from_level, L.to_level, L.on_date, L.village_code, C.name)
+        .join(q_children, C.child_id == L.child_id)
+        .where(
+            scope.village_clause(L.village_code),
+            L.on_date >= start.isoformat(),
+            L.on_date <= end.isoformat(),
+        )
+        .order_by(L.on_date, L.child_id)
+    )
+    for row in conn.execute(changes):
+        if SEVERITY.get(row.to_level, 0) > SEVERITY.get(row.from_level, 0):
+            out.upgrades += 1
+        else:
+            out.downgrades += 1
+            if row.from_level == "red":
+                out.downgraded_from_red.append(
+                    ChildRef(row.child_id, row.name, row.village_code, row.to_level)
+                )
+    out.months = visit_months(conn, scope, months_between(start, end))
+    out.overdue_by_village = [
+        (str(v), int(n), int(total))
+        for v, n, total in conn.execute(
+            select(
+                C.village_code,
+                func.sum(case((C.next_due < today.isoformat(), 1), else_=0)),
+                func.count(),
+            )
+            .where(active)
+            .group_by(C.village_code)
+            .order_by(C.village_code)
+        )
+    ]
+    for stage, urgent, n in conn.execute(
+        select(C.case_stage, C.urgent, func.count())
+        .where(active, C.case_stage.is_not(None))
+        .group_by(C.case_stage, C.urgent)
+    ):
+        out.cases_by_stage[stage] = out.cases_by_stage.get(stage, 0) + int(n)
+        out.urgent_cases += int(n) if urgent else 0
+    horizon = add_months(today, 3)
+    out.turning_18 = [
+        ChildRef(r.child_id, r.name, r.village_code, r.eighteenth)
+        for r in conn.execute(
+            select(C.child_id, C.name, C.village_code, C.eighteenth)
+            .where(
+                active,
+                C.eighteenth >= today.isoformat(),
+                C.eighteenth <= horizon.isoformat(),
+            )
+            .order_by(C.eighteenth, C.child_id)
+            .limit(500)
+        )
+    ]
+    red_orange = C.level.in_(("red", "orange"))
+    paired = conn.execute(
+        select(
+            func.sum(case((C.caring_mother.is_(True), 1), else_=0)),
+            func.sum(case((and_(red_orange, C.caring_mother.is_(True)), 1), else_=0)),
+            func.sum(case((red_orange, 1), else_=0)),
+        ).where(active)
+    ).one()
+    out.caring_mother = int(paired[0] or 0)
+    out.caring_mother_red_orange = (int(paired[1] or 0), int(paired[2] or 0))
+    out.stale_devices = stale_devices(conn, scope, today)
+    return out
+
+
+def visit_months(
+    conn: Connection, scope: Scope, months: list[str]
+) -> list[tuple[str, int, int, int]]:
+    """(month, due, done, on time) per month: due = visits that answered a due date in the
+    month plus children whose next visit is due in it and not made yet."""
+    if not months:
+        return []
+    M = q_visit_months.c
+    figures = {m: [0, 0, 0] for m in months}
+    for month, due_met, done, on_time in conn.execute(
+        select(M.month, func.sum(M.due_met), func.sum(M.done), func.sum(M.on_time))
+        .where(scope.village_clause(M.village_code), M.month.in_(months))
+        .group_by(M.month)
+    ):
+        figures[month] = [int(due_met or 0), int(done or 0), int(on_time or 0)]
+    pending_month = func.substr(C.next_due, 1, 7)
+    for month, n in conn.execute(
+        select(pending_month, func.count())
+        .where(
+            scope.village_clause(C.village_code),
+            C.active.is_(True),
+            C.next_due >= f"{months[0]}-01",
+            C.next_due <= f"{months[-1]}-31",
+        )
+        .group_by(pending_month)
+    ):
+        if month in figures:
+            figures[month][0] += int(n)
+    return [(m, *figures[m]) for m in months]  # type: ignore[misc]
+
+
+def stale_devices(conn: Connection, scope: Scope, today: date) -> list[tuple[str, str, str]]:
+    """Devices (not revoked) of the scope's villages with no contact for 30 days."""
+    d = db.devices.c
+    limit = (today - timedelta(days=STALE_DEVICE_DAYS)).isoformat()
+    found = []
+    for row in conn.execute(
+        select(d.device_id, d.label, d.villages, d.last_contact)
+        .where(d.revoked_at.is_(None))
+        .order_by(d.device_id)
+    ):
+        villages = _villages(row.villages)
+        if not any(scope.allows_village(v) for v in villages):
+            continue
+        if not row.last_contact or row.last_contact[:10] < limit:
+            found.append((row.device_id, row.label, row.last_contact or ""))
+    return found
+
+
+def _villages(raw: str) -> list[str]:
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return []
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+# ----- the register -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegisterFilter:
+    town: str = ""
+    village: str = ""
+    category: str = ""
+    level: str = ""  # a colour, or "none" (not assessed)
+    overdue: bool | None = None
+    case_stage: str = ""  # a stage, "any" (an open case) or "none"
+    caring_mother: bool | None = None
+    age_band: str = ""
+    duplicates: bool = False
+    q: str = ""
+    sort: str = "next_due"
+    descending: bool = False
+    page: int = 1
+    per_page: int = PER_PAGE_DEFAULT
+
+    def as_params(self) -> dict[str, str]:
+        """The filter as query parameters (for links and the access log), defaults left out."""
+        out: dict[str, str] = {}
+        for key, value in self.__dict__.items():
+            if value == getattr(DEFAULT_FILTER, key):
+                continue
+            out[key] = ("1" if value else "0") if isinstance(value, bool) else str(value)
+        return out
+
+
+DEFAULT_FILTER = RegisterFilter()
+
+
+def _flag(value: str | None) -> bool | None:
+    return {"1": True, "yes": True, "true": True, "0": False, "no": False, "false": False}.get(
+        (value or "").strip().lower()
+    )
+
+
+def _number(value: str | None, default: int, low: int, high: int) -> int:
+    text = (value or "").strip()
+    if not text.isascii() or not text.isdigit():
+        return default
+    return max(low, min(high, int(text[:12])))
+
+
+def parse_register_filter(params: Mapping[str, str]) -> RegisterFilter:
+    """The filter from query parameters; anything malformed is dropped, never an error."""
+
+    def get(key: str) -> str:
+        value = params.get(key)
+        return value.strip()[:100] if isinstance(value, str) else ""
+
+    town, village = get("town"), get("village")
+    level, stage, sort = get("level"), get("case_stage"), get("sort")
+    q = "".join(ch for ch in get("q") if ch.isprintable())[:40]
+    return RegisterFilter(
+        town=town if re.fullmatch(r"[0-9]{9}", town) else "",
+        village=village if re.fullmatch(r"[0-9]{12}", village) else "",
+        category=get("category") if get("category") in CATEGORIES else "",
+        level=level if level in (*LEVELS, "none") else "",
+        overdue=_flag(get("overdue")),
+        case_stage=stage if stage in (*CASE_STAGES, "any", "none") else "",
+        caring_mother=_flag(get("caring_mother")),
+        age_band=get("age_band") if get("age_band") in AGE_BANDS else "",
+        duplicates=bool(_flag(get("duplicates"))),
+        q=q,
+        sort=sort if sort in SORTS else "next_due",
+        descending=bool(_flag(get("desc"))),
+        page=_number(params.get("page"), 1, 1, 10**9),
+        per_page=_number(params.get("per_page"), PER_PAGE_DEFAULT, 10, PER_PAGE_MAX),
+    )
+
+
+def _conditions(scope: Scope, flt: RegisterFilter, today: date) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [scope.village_clause(C.village_code), C.active.is_(True)]
+    if flt.town:
+        where.append(C.town_code == flt.town)
+    if flt.village:
+        where.append(C.village_code == flt.village)
+    if flt.category:
+        where.append(C.categories.contains(f"|{flt.category}|", autoescape=True))
+    if flt.level == "none":
+        where.append(C.level.is_(None))
+    elif flt.level:
+        where.append(C.level == flt.level)
+    if flt.overdue is True:
+        where.append(C.next_due < today.isoformat())
+    elif flt.overdue is False:
+        where.append(C.next_due >= today.isoformat())
+    if flt.case_stage == "any":
+        where.append(C.case_stage.is_not(None))
+    elif flt.case_stage == "none":
+        where.append(C.case_stage.is_(None))
+    elif flt.case_stage:
+        where.append(C.case_stage == flt.case_stage)
+    if flt.caring_mother is not None:
+        where.append(C.caring_mother.is_(flt.caring_mother))
+    if flt.age_band:
+        low, high = AGE_BANDS[flt.age_band]
+        # age in [low, high]: born after (today - (high+1) years), on or before today - low
+        where.append(C.birth_date <= years_before(today, low).isoformat())
+        if high < 200:
+            where.append(C.birth_date > years_before(today, high + 1).isoformat())
+    if flt.duplicates:
+        dup = (
+            select(C.id_key)
+            .where(C.id_key.is_not(None))
+            .group_by(C.id_key)
+            .having(func.count(func.distinct(C.village_code)) > 1)
+        )
+        where.append(C.id_key.in_(dup))
+    q = flt.q
+    if q:
+        if ID_NUMBER.match(q):
+            where.append(C.id_key == id_key(q))
+        elif LETTERS.match(q):
+            where.append(C.initials.startswith(q.lower(), autoescape=True))
+        else:
+            where.append(C.name.contains(q, autoescape=True))
+    return where
+
+
+def _order(flt: RegisterFilter) -> list[Any]:
+    severity = case({lv: i for i, lv in enumerate(LEVELS)}, value=C.level, else_=-1)
+    column: Any = {
+        "next_due": C.next_due,
+        "name": C.initials,
+        "village": C.village_code,
+        "level": severity,
+        "last_visit": C.last_visit,
+        "birth_date": C.birth_date,
+        "eighteenth": C.eighteenth,
+    }[flt.sort]
+    first = column.desc() if flt.descending else column.asc()
+    return [first, C.child_id]
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    child_id: str
+    name: str
+    gender: str
+    birth_date: str | None
+    village_code: str
+    town_code: str
+    categories: tuple[str, ...]
+    level: str | None
+    last_visit: str | None
+    next_due: str | None
+    days_overdue: int  # 0 when not overdue
+    case_stage: str | None
+    urgent: bool
+    caring_mother: bool
+    eighteenth: str | None
+    duplicate: bool = False  # the same ID number in another village's file
+
+
+@dataclass(frozen=True)
+class RegisterPage:
+    rows: list[RegisterRow]
+    total: int
+    page: int
+    pages: int
+    filter: RegisterFilter
+
+
+_COLUMNS = (
+    C.child_id,
+    C.name,
+    C.gender,
+    C.birth_date,
+    C.village_code,
+    C.town_code,
+    C.categories,
+    C.level,
+    C.last_visit,
+    C.next_due,
+    C.case_stage,
+    C.urgent,
+    C.caring_mother,
+    C.eighteenth,
+    C.id_key,
+)
+
+
+def _row(r: Any, today: date, duplicates: set[str]) -> RegisterRow:
+    overdue = 0
+    if r.next_due and r.next_due < today.isoformat():
+        overdue = (today - date.fromisoformat(r.next_due)).days
+    return RegisterRow(
+        r.child_id,
+        r.name,
+        r.gender,
+        r.birth_date,
+        r.village_code,
+        r.town_code,
+        tuple(c for c in (r.categories or "").strip("|").split("|") if c),
+        r.level,
+        r.last_visit,
+        r.next_due,
+        overdue,
+        r.case_stage,
+        bool(r.urgent),
+        bool(r.caring_mother),
+        r.eighteenth,
+        bool(r.id_key and r.id_key in duplicates),
+    )
+
+
+def register_select(scope: Scope, flt: RegisterFilter, today: date) -> Select[Any]:
+    return select(*_COLUMNS).where(*_conditions(scope, flt, today)).order_by(*_order(flt))
+
+
+def duplicate_keys(conn: Connection, keys: list[str]) -> set[str]:
+    """The ID keys among ``keys`` found in files of more than one village (district-wide: the
+    flag says only that another file exists, nothing of it)."""
+    if not keys:
+        return set()
+    return {
+        row[0]
+        for row in conn.execute(
+            select(C.id_key)
+            .where(C.id_key.in_(sorted(set(keys))))
+            .group_by(C.id_key)
+            .having(func.count(func.distinct(C.village_code)) > 1)
+        )
+    }
+
+
+def register(conn: Connection, scope: Scope, flt: RegisterFilter, today: date) -> RegisterPage:
+    """One page of the register; a page number past the end shows the last page."""
+    total = int(
+        conn.execute(
+            select(func.count()).select_from(q_children).where(*_conditions(scope, flt, today))
+        ).scalar_one()
+    )
+    pages = max(1, -(-total // flt.per_page))
+    page = min(max(1, flt.page), pages)
+    rows = conn.execute(
+        register_select(scope, flt, today).limit(flt.per_page).offset((page - 1) * flt.per_page)
+    ).all()
+    dups = duplicate_keys(conn, [r.id_key for r in rows if r.id_key])
+    return RegisterPage(
+        [_row(r, today, dups) for r in rows], total, page, pages, replace(flt, page=page)
+    )
+
+
+def register_rows(
+    conn: Connection, scope: Scope, flt: RegisterFilter, today: date, chunk: int = 2000
+) -> Iterator[RegisterRow]:
+    """Every row of the filtered register, in order, read in chunks (for the export)."""
+    result = conn.execution_options(stream_results=True, yield_per=chunk).execute(
+        register_select(scope, flt, today)
+    )
+    for part in result.partitions(chunk):
+        dups = duplicate_keys(conn, [r.id_key for r in part if r.id_key])
+        for r in part:
+            yield _row(r, today, dups)
+
+
+def in_scope_or_raise(scope: Scope, village_code: str | None, what: str) -> None:
+    if not scope.allows_village(village_code):
+        raise OutOfScopeError(what)
