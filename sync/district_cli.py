@@ -171,6 +171,7 @@ def cmd_serve(ctx: Context) -> int:
         return create_app(
             District(engine, district.public, district.keys, district.limits),
             trusted_proxies=trusted,
+            console_insecure_cookie=args.console_insecure_cookie,
         )
 
     plural = "worker" if count == 1 else "workers"
@@ -522,6 +523,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="server processes (default: the number of cores, at most 4)",
     )
+    serve.add_argument(
+        "--console-insecure-cookie",
+        action="store_true",
+        help="development only: console cookie without Secure, for plain http on loopback "
+        "(behind the TLS proxy never use it)",
+    )
+    from sync.server.console import cli_users
+
+    cli_users.add_parser(sub, common)
     code = sub.add_parser("enroll-code", parents=[common], help="make a one-time enrollment code")
     code.add_argument("--village", action="append", required=True, help="12-digit village code")
     code.add_argument("--expires", default="7d", help="e.g. 12h, 7d (default 7d)")
@@ -563,6 +573,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def cmd_user(ctx: Context) -> int:
+    from sync.server.console import cli_users
+
+    return cli_users.run(ctx, CliError)
+
+
 def cmd_recovery_grant(ctx: Context) -> int:
     from sync.server.recovery_grant import grant
 
@@ -582,6 +598,7 @@ COMMANDS = {
     "history": cmd_history,
     "publish": cmd_publish,
     "recovery-grant": cmd_recovery_grant,
+    "user": cmd_user,
 }
 
 

@@ -94,7 +94,12 @@ def client_source(request: Request, trusted_proxies: tuple[Network, ...]) -> str
     return hops[0][:64] if hops else peer
 
 
-def create_app(district: District, *, trusted_proxies: tuple[Network, ...] = ()) -> FastAPI:
+def create_app(
+    district: District,
+    *,
+    trusted_proxies: tuple[Network, ...] = (),
+    console_insecure_cookie: bool = False,
+) -> FastAPI:
     app = FastAPI(
         title="childdesk-district",
         version="1",
@@ -200,5 +205,14 @@ def create_app(district: District, *, trusted_proxies: tuple[Network, ...] = ())
             return _error(404, "unknown_device", "no such device is enrolled here")
         return Response(data, media_type=AGE_MEDIA)
 
+    # The district console (web pages for the bureau, towns and partners): docs/district-server.md.
+    from sync.server.console.web import create_console
+
+    app.mount(
+        "/console",
+        create_console(
+            district, trusted_proxies=trusted_proxies, insecure_cookie=console_insecure_cookie
+        ),
+    )
     app.add_middleware(BodyLimit, limit_for=limit_for)
     return app
