@@ -12,10 +12,8 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QEvent,
     QModelIndex,
-    QPersistentModelIndex,
     Qt,
     QTimer,
     Signal,
@@ -42,6 +40,7 @@ from ui.desk_services import DeskServices
 from ui.theme import OVERDUE_COLOUR
 from ui.views.child_picker import ChildPickerDialog
 from ui.views.messages import show_error
+from ui.views.row_table import RowTableModel
 from ui.views.widgets import ReloadWhenShown
 
 CHILD_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -117,72 +116,31 @@ _SORT_KEYS: dict[int, Any] = {
 }
 
 
-class CasesModel(QAbstractTableModel):
+class CasesModel(RowTableModel[CaseRow]):
+    COLUMNS = COLUMNS
+    SORT_KEYS = _SORT_KEYS
+    DEFAULT_ORDER = _default_order
+
     def __init__(self) -> None:
         super().__init__()
-        self._rows: list[CaseRow] = []
-        self._visible: list[CaseRow] = []
         self._show = SHOW_OPEN
         self._stage: CaseStage | None = None
-        self._sort: tuple[int, Qt.SortOrder] | None = None
-
-    def set_rows(self, rows: list[CaseRow]) -> None:
-        self._rows = rows
-        self._apply()
 
     def set_filter(self, show: str, stage: CaseStage | None) -> None:
         self._show, self._stage = show, stage
-        self._apply()
+        self.refilter()
 
-    def _accepts(self, row: CaseRow) -> bool:
+    def accepts(self, row: CaseRow) -> bool:
         if self._show == SHOW_OPEN and not row.is_open:
             return False
         if self._show == SHOW_CLOSED and row.is_open:
             return False
         return self._stage is None or row.stage == self._stage
 
-    def _apply(self) -> None:
-        self.beginResetModel()
-        visible = sorted((r for r in self._rows if self._accepts(r)), key=_default_order)
-        if self._sort is not None:
-            column, order = self._sort
-            visible.sort(key=_SORT_KEYS[column], reverse=order == Qt.SortOrder.DescendingOrder)
-        self._visible = visible
-        self.endResetModel()
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        self._sort = (column, order) if column >= 0 else None
-        self._apply()
-
     def total(self) -> int:
         return len(self._rows)
 
-    def row_at(self, row: int) -> CaseRow:
-        return self._visible[row]
-
-    def rows(self) -> list[CaseRow]:
-        return list(self._visible)
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._visible)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
-
-    def data(
-        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if not index.isValid():
-            return None
-        row = self._visible[index.row()]
-        column = index.column()
+    def cell(self, row: CaseRow, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return (
                 row.name,

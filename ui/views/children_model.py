@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from pypinyin import Style, lazy_pinyin
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
 
 from app.domain.case import STAGE_LABELS_ZH, CaseStage
@@ -18,6 +18,7 @@ from app.domain.child_file import GENDER_LABELS_ZH, Gender
 from app.domain.schedule import VisitSchedule, next_due
 from app.services.caseload import ChildSummary
 from ui.theme import OVERDUE_COLOUR, level_word
+from ui.views.row_table import RowTableModel
 
 LEVEL_ROLE = Qt.ItemDataRole.UserRole + 1
 CHILD_ID_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -120,34 +121,21 @@ _SORT_KEYS: dict[int, Any] = {
 }
 
 
-class ChildrenModel(QAbstractTableModel):
-    def __init__(self) -> None:
-        super().__init__()
-        self._rows: list[Row] = []
-        self._visible: list[Row] = []
-        self.filters = Filters()
-        self._sort: tuple[int, Qt.SortOrder] = (6, Qt.SortOrder.AscendingOrder)
+class ChildrenModel(RowTableModel[Row]):
+    COLUMNS = COLUMNS
+    SORT_KEYS = _SORT_KEYS
+    DEFAULT_ORDER = _SORT_KEYS[6]  # next visit due first, also when the column sort is cleared
 
-    def set_rows(self, rows: list[Row]) -> None:
-        self._rows = rows
-        self._apply()
+    def __init__(self) -> None:
+        super().__init__(sort=(6, Qt.SortOrder.AscendingOrder))
+        self.filters = Filters()
 
     def set_filters(self, filters: Filters) -> None:
         self.filters = filters
-        self._apply()
+        self.refilter()
 
-    def _apply(self) -> None:
-        self.beginResetModel()
-        accepts = self.filters.accepts
-        visible = [r for r in self._rows if accepts(r)]
-        column, order = self._sort
-        visible.sort(key=_SORT_KEYS[column], reverse=order == Qt.SortOrder.DescendingOrder)
-        self._visible = visible
-        self.endResetModel()
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        self._sort = (column, order)
-        self._apply()
+    def accepts(self, row: Row) -> bool:
+        return self.filters.accepts(row)
 
     def total(self) -> int:
         """Children in the list (archived files are not counted)."""
@@ -156,29 +144,7 @@ class ChildrenModel(QAbstractTableModel):
     def archived_total(self) -> int:
         return sum(1 for r in self._rows if r.archived)
 
-    def row_at(self, row: int) -> Row:
-        return self._visible[row]
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._visible)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
-
-    def data(
-        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if not index.isValid():
-            return None
-        row = self._visible[index.row()]
-        column = index.column()
+    def cell(self, row: Row, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return (
                 row.name,
