@@ -1,0 +1,87 @@
+"""What the district itself writes: corrections (revisions under the district's own device id
+and clock, merged like any device's) and published questionnaire definitions and schedule
+rules, which every device pulls."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy import func, select
+
+from sync.errors import MalformedError
+from sync.server import db
+from sync.server.core import Core
+from sync.server.store import StoreSession
+from sync.wire import canonical_json, new_id, revision_id, sha256_hex, utc_now
+
+
+class Corrections:
+    """The district's own writes."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    def write_revision(
+        self,
+        *,
+        record_type: str,
+        data: dict[str, Any],
+        author: str,
+        record_id: str | None = None,
+        deleted: bool = False,
+    ) -> str:
+        """A revision written at the district (a correction); returns its revision id."""
+        district_id = self.core.district_id
+        with self.core.write_lock, db.write_transaction(self.core.engine) as conn:
+            record_id = record_id or new_id()
+            row = conn.execute(
+                select(db.records.c.head_hlc).where(db.records.c.record_id == record_id)
+            ).first()
+            last = conn.execute(
+                select(func.max(db.revisions.c.hlc)).where(db.revisions.c.device_id == district_id)
+            ).scalar_one()
+            wall = int(time.time() * 1000)
+            wall = max(wall, int(row.head_hlc[:13]) if row else 0)
+            counter = 0
+            if last and int(last[:13]) >= wall:
+                wall, counter = int(last[:13]), int(last[14:20]) + 1
+            hlc = f"{wall:013d}-{counter:06d}-{district_id}"
+            revision_count = conn.execute(
+                select(func.count())
+                .select_from(db.revisions)
+                .where(db.revisions.c.record_id == record_id)
+            ).scalar_one()
+            item = {
+                "kind": "revision",
+                "record_id": record_id,
+                "record_type": record_type,
+                "revision": int(revision_count) + 1,
+                "hlc": hlc,
+                "device_id": district_id,
+                "author": author,
+                "deleted": deleted,
+                "base_hlc": row.head_hlc if row else None,
+                "data": data,
+            }
+            session = StoreSession(conn)
+            session.store_revision(item)
+            session.flush()
+            return revision_id(record_id, hlc)
+
+    def publish(self, kind: str, name: str, version: str, body: dict[str, Any]) -> None:
+        """Publish a questionnaire definition or schedule rules to every device."""
+        if kind not in ("questionnaire", "schedule"):
+            raise MalformedError("kind must be questionnaire or schedule")
+        text = canonical_json(body).decode()
+        with db.write_transaction(self.core.engine) as conn:
+            conn.execute(
+                db.published.insert().values(
+                    kind=kind,
+                    name=name,
+                    version=version,
+                    sha256=sha256_hex(text.encode()),
+                    body=text,
+                    published_at=utc_now(),
+                )
+            )
