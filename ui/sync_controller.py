@@ -19,83 +19,19 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from storage.errors import VaultLockedError
-from sync.errors import NotForUsError, RevokedError, SyncError
+from sync.errors import RevokedError
 from sync.laptop.backoff import Backoff
-from sync.laptop.engine import (
-    LaptopSync,
-    NotEnrolledError,
-    PendingBatch,
-    Status,
-    SyncReport,
-    TransientError,
-    UnverifiedRevocationError,
-)
+from sync.laptop.client import Outgoing, Sent
+from sync.laptop.engine import MAX_PAGES, LaptopSync
+from sync.laptop.errors import TransientError
+from sync.laptop.state import Status, SyncReport
+from ui.sync_texts import reason_zh as reason_zh
+from ui.sync_texts import sync_error_zh as sync_error_zh
 from ui.tasks import Runner, VaultRunner
 
 log = logging.getLogger("childdesk.ui.sync")
 
 PROBE_INTERVAL_MS = 60_000
-
-REASONS_ZH = {
-    "out_of_scope": "这条记录所属的村不在本机负责的范围内",
-    "unknown_child": "区里还没有这名儿童的档案（请先同步儿童档案）",
-    "malformed": "记录内容不完整或格式不对",
-    "foreign_device": "记录来自另一台电脑",
-    "unknown_record_type": "区服务器不接收这种记录",
-    "type_mismatch": "区里同一编号的记录是另一种类型",
-    "unknown_record": "区里没有要删除的这条记录",
-    "conflicting_duplicate": "区里已有同一编号但内容不同的记录",
-    "blob_mismatch": "附件文件与记录不符",
-}
-
-
-# Refusals the director can fix on this laptop (not a matter for the district), with what to do.
-REASONS_SELF_ZH = {
-    # the revision's clock is more than 24 hours ahead of the server's (docs/sync-protocol.md §4a)
-    "clock_skew": "电脑日期不对：请把电脑的日期和时间改正后再同步",
-}
-
-
-def reason_zh(code: str) -> str:
-    if code in REASONS_SELF_ZH:
-        return REASONS_SELF_ZH[code] + "。"
-    return REASONS_ZH.get(code, "区服务器没有接收") + "。请联系区民政局核对。"
-
-
-def sync_error_zh(err: BaseException) -> str:
-    """Plain Chinese, with what to do next."""
-    if isinstance(err, UnverifiedRevocationError):
-        return (
-            "服务器说这台电脑已被停用，但没有区民政局签名的通知，所以本机照常使用、稍后再试。"
-            "如果一直这样，请联系区民政局核实。资料都还在这台电脑上。"
-        )
-    if isinstance(err, TransientError):
-        return (
-            "连不上区里的服务器（可能没有网络，或服务器暂时不可用）。"
-            "资料都还在这台电脑上，一个也不会丢，联网后会自动再试。"
-        )
-    if isinstance(err, RevokedError):
-        return (
-            "区民政局已停止这台电脑的同步。请联系区民政局儿童工作负责人。"
-            "本机的资料不受影响，可以继续使用。"
-        )
-    if isinstance(err, NotEnrolledError):
-        return "这台电脑还没有在区服务器注册。请填写服务器地址和注册码，或用U盘注册。"
-    if isinstance(err, SyncError):
-        if err.code in ("code_invalid", "already_enrolled"):
-            return "注册码无效、已经用过或已过期。请向区民政局要一个新的注册码。"
-        if err.code == "too_many_attempts":
-            return "注册尝试次数太多，请过十分钟再试。"
-        if isinstance(err, NotForUsError) or err.code in ("bad_signature", "tampered"):
-            return (
-                "文件不完整或已损坏（可能U盘在写入时被拔出），没有导入。请在区里重新导出后再导入。"
-            )
-        return "区服务器没有接受这次同步。资料都还在这台电脑上。请稍后再试，仍不行请联系区民政局。"
-    if isinstance(err, OSError):
-        return "无法读写所选的文件夹或U盘。请检查U盘是否插好、是否写保护，然后重试。"
-    from ui.views.messages import user_message
-
-    return user_message(err)
 
 
 class SyncController(QObject):
@@ -123,6 +59,8 @@ class SyncController(QObject):
         self.backoff = Backoff()
         self._report = SyncReport()
         self._url = ""
+        self._device_id = ""
+        self._pages = 0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.probe)
@@ -189,12 +127,15 @@ class SyncController(QObject):
             return
         if isinstance(err, RevokedError):
             # Only the district's signed notice stops syncing; an unsigned claim is retried.
-            def checked(verified: bool) -> None:
-                self._stop(err if verified else UnverifiedRevocationError())
-
-            self.runner.submit(lambda: self.engine.handle_revoked(err), checked, self._stop)
+            report = self._report
+            self.runner.submit(
+                lambda: self.engine.stopped_by(err, report), self._stopped_revoked, self._stop
+            )
             return
         self._stop(err)
+
+    def _stopped_revoked(self, _report: SyncReport) -> None:
+        self._stop(RevokedError("revoked"))
 
     def _stop(self, err: BaseException) -> None:
         if isinstance(err, TransientError):
@@ -232,69 +173,47 @@ class SyncController(QObject):
             self._timer.start(int(min(self.backoff.next_delay(), self._interval / 1000) * 1000))
 
     # ----- a network sync, step by step --------------------------------------------------
+    # The engine's chain (sync/laptop/engine.py): its vault steps on the vault runner, its
+    # network steps on the network worker, each started here when the previous one's result
+    # arrives on the GUI thread.
 
     def sync_now(self) -> None:
         if self.busy:
             return
         self._set_busy(True, "正在准备要发送的资料…")
         self._report = SyncReport()
+        self._pages = 0
+        self.runner.submit(self.engine.prepare_send, self._send, self._fail)
 
-        def prepare() -> tuple[str, list[tuple[PendingBatch, bytes]]]:
-            url = self.engine.require_enrolled()
-            batches = self.engine.build_pending()
-            return url, [(b, self.engine.batch_bytes(b)) for b in batches]
+    def _send(self, outgoing: Outgoing) -> None:
+        self._url = outgoing.url
+        self._device_id = outgoing.device_id
+        count = len(outgoing.batches)
+        self.progress.emit(f"正在发送（共 {count} 批）…", 0, max(count, 1))
+        network = self.engine.network()
 
-        self.runner.submit(prepare, self._send, self._fail)
-
-    def _send(self, prepared: tuple[str, list[tuple[PendingBatch, bytes]]]) -> None:
-        url, batches = prepared
-        self._url = url
-        self.progress.emit(f"正在发送（共 {len(batches)} 批）…", 0, max(len(batches), 1))
-
-        def send() -> tuple[list[bytes], BaseException | None, PendingBatch | None]:
-            client = self.engine.client_factory(url)
-            receipts: list[bytes] = []
+        def send() -> Sent:
+            client = network.client_factory(outgoing.url)
             try:
-                for batch, data in batches:
-                    try:
-                        receipts.append(
-                            self.engine.network_call(lambda d=data: client.send_batch(d))  # type: ignore[misc]
-                        )
-                    except (SyncError, OSError) as err:
-                        return receipts, err, batch
+                return network.send(client, outgoing)
             finally:
                 client.close()
-            return receipts, None, None
 
         self.net.submit(send, self._receipts, self._fail)
 
-    def _receipts(
-        self, sent: tuple[list[bytes], BaseException | None, PendingBatch | None]
-    ) -> None:
-        receipts, error, failed = sent
+    def _receipts(self, sent: Sent) -> None:
         report = self._report
-
-        def apply() -> str:
-            for raw in receipts:
-                self.engine.apply_receipt(raw, report)
-                report.batches_sent += 1
-            if error is not None:
-                if isinstance(error, SyncError) and error.code == "sequence_reused" and failed:
-                    self.engine.rebuild_after_sequence_clash(failed)
-                raise error
-            return self.engine.cursor()
-
-        self.runner.submit(apply, self._pull, self._fail)
+        self.runner.submit(lambda: self.engine.take_receipts(sent, report), self._pull, self._fail)
 
     def _pull(self, cursor: str) -> None:
         self.progress.emit("正在接收区里的更新…", 1, 2)
-        device_id = self.engine.vault.device_id
-        url = self._url
+        self._pages += 1
+        network, url, device_id = self.engine.network(), self._url, self._device_id
 
         def fetch() -> bytes:
-            client = self.engine.client_factory(url)
+            client = network.client_factory(url)
             try:
-                return self.engine.network_call(lambda: client.changes(device_id, cursor))
+                return network.fetch(client, device_id, cursor)
             finally:
                 client.close()
 
@@ -303,25 +222,16 @@ class SyncController(QObject):
     def _apply_changes(self, data: bytes) -> None:
         report = self._report
 
-        def apply() -> str:
-            more = self.engine.apply_changes(data, report)
-            return self.engine.cursor() if more and not report.revoked else ""
-
-        def next_step(cursor: str) -> None:
-            if cursor:
+        def next_step(cursor: str | None) -> None:
+            if cursor is not None and self._pages < MAX_PAGES:
                 self._pull(cursor)
             else:
                 self._finish()
 
-        self.runner.submit(apply, next_step, self._fail)
+        self.runner.submit(lambda: self.engine.take_changes(data, report), next_step, self._fail)
 
     def _finish(self) -> None:
         report = self._report
-
-        def record() -> SyncReport:
-            if not report.revoked:
-                self.engine.record_sync(report)
-            return report
 
         def done(result: SyncReport) -> None:
             self.backoff.reset()
@@ -332,7 +242,7 @@ class SyncController(QObject):
             self.refresh()
             self._timer.start(self._interval)
 
-        self.runner.submit(record, done, self._fail)
+        self.runner.submit(lambda: self.engine.finish(report), done, self._fail)
 
     # ----- everything else is vault work -------------------------------------------------
 

@@ -32,13 +32,15 @@ from storage.crypto import KdfParams
 from storage.vault import Vault
 from sync import district_cli
 from sync.keys import KeyPair, write_keystore
-from sync.laptop.engine import LaptopSync, SyncReport
+from sync.laptop.engine import LaptopSync
+from sync.laptop.state import SyncReport
 from sync.server import db
 from sync.server.district import District
 from tests.conftest import PASSWORD, run_cli
 from tests.sync.conftest import VILLAGE_A, ServerThread
 from tests.sync.test_district_cli import FAST_KDF, PASSPHRASE
 from tests.sync.test_district_core import TODAY
+from ui.sync_texts import messages_zh
 
 MARKER = "隐私标记-MARKER-7f3a9c".encode()
 
@@ -132,8 +134,9 @@ def test_published_schedule_rules_change_due_dates(
     assert publish(district_dir, sqlite_district, "schedule", schedule_body(60, "2")) == 0
     report = laptop.sync_now()
     assert report.definitions_installed == 1 and report.definitions_refused == 0
-    assert any("走访频次规则「走访频次默认规则」（第2版）" in m for m in report.messages)
-    assert not any("visit_schedule" in m for m in report.messages)  # never the id
+    said = messages_zh(report.messages)
+    assert any("走访频次规则「走访频次默认规则」（第2版）" in m for m in said)
+    assert not any("visit_schedule" in m for m in said)  # never the id
 
     # the same service object notices the installed rules without being rebuilt
     current = definitions.schedule()
@@ -275,7 +278,7 @@ def test_invalid_definitions_are_refused_at_publish_and_on_the_laptop(
     sqlite_district.publish("schedule", "visit_schedule", "9", schedule_body(60, "8"))  # mismatch
     report = laptop.sync_now()
     assert report.definitions_installed == 0 and report.definitions_refused == 3
-    refused = [m for m in report.messages if "没有通过检查" in m]
+    refused = [m for m in messages_zh(report.messages) if "没有通过检查" in m]
     assert len(refused) == 3 and any("评估表「坏的评估表」（第2版）" in m for m in refused)
     assert not any("visit_schedule" in m or "guardianship_capacity" in m for m in refused)
     assert definitions_store.installed(vault) == []
@@ -361,7 +364,7 @@ def test_tampered_attachment_is_not_stored_and_a_later_pull_applies_it(
         conn.execute(update(db.blobs).values(data=content[:-1] + b"X"))
     report = b.sync_now()
     assert report.attachments_refused == 1 and report.attachments_received == 0
-    assert any("附件" in m and "没有保存" in m for m in report.messages)
+    assert any("附件" in m and "没有保存" in m for m in messages_zh(report.messages))
     assert b.vault.load("child").revisions  # the rest of the response was applied
     assert not b.vault.load("attachment").revisions
     assert blob_files(b.vault) == []

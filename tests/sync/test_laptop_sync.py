@@ -14,7 +14,9 @@ import pytest
 from app.demo_caseload import fill_vault
 from storage import outbox
 from storage.vault import Vault
-from sync.laptop.engine import LaptopSync, UnverifiedRevocationError
+from sync.laptop.batches import urgent_children
+from sync.laptop.engine import LaptopSync
+from sync.laptop.errors import UnverifiedRevocationError
 from sync.server.district import District
 from tests.sync.conftest import VILLAGE_A, VILLAGE_B, ServerThread, impostor_server
 from tests.sync.test_district_core import TODAY
@@ -82,7 +84,7 @@ def test_mandatory_report_and_red_level_go_first(
     ids = [r for b in batches for r, _h in b.revisions]
     # the child file before its case, so the district knows the child
     assert ids.index(child.record_id) < ids.index(case.record_id)
-    urgent = laptop._urgent_children(outbox.unsent(vault))
+    urgent = urgent_children(outbox.unsent(vault))
     assert child.record_id in urgent
     others = {c.record_id for c in vault.load("child").revisions} - urgent
     assert others
@@ -267,7 +269,7 @@ def test_500_responses_are_retried(
 ) -> None:
     import httpx
 
-    from sync.laptop.engine import LaptopClient
+    from sync.laptop.client import DistrictClient
 
     failures = {"left": 2}
 
@@ -282,7 +284,7 @@ def test_500_responses_are_retried(
             return httpx.Response(answer.status_code, content=answer.content)
 
     laptop = enrolled(sqlite_district, server.url, vaults("a"), [VILLAGE_A])
-    laptop.client_factory = lambda url: LaptopClient(
+    laptop.client_factory = lambda url: DistrictClient(
         url, client=httpx.Client(transport=httpx.MockTransport(handler))
     )
     fill_vault(laptop.vault, children=1, seed=1, village_code=VILLAGE_A, today=TODAY, author="王")
@@ -410,7 +412,7 @@ def test_slow_responses_time_out_and_are_retried(
 
     import httpx
 
-    from sync.laptop.engine import LaptopClient
+    from sync.laptop.client import DistrictClient
 
     slow = {"left": 1}
 
@@ -424,7 +426,7 @@ def test_slow_responses_time_out_and_are_retried(
         return httpx.Response(answer.status_code, content=answer.content)
 
     laptop = enrolled(sqlite_district, server.url, vaults("a"), [VILLAGE_A])
-    laptop.client_factory = lambda url: LaptopClient(
+    laptop.client_factory = lambda url: DistrictClient(
         url, client=httpx.Client(transport=httpx.MockTransport(handler))
     )
     fill_vault(laptop.vault, children=1, seed=2, village_code=VILLAGE_A, today=TODAY, author="王")
@@ -468,3 +470,15 @@ def test_a_revoked_laptop_is_told_with_the_signed_notice_on_upload(
     pending = laptop.status().pending
     assert laptop.sync_now().revoked
     assert laptop.status().revoked and laptop.status().pending == pending > 0
+
+
+def test_status_only_reads(vaults: Any) -> None:
+    """The 同步 page asks for the status every minute: asking writes nothing to the vault (it
+    used to mark every unsent revision of a local type as local-only)."""
+    vault = vaults("a")
+    vault.put("local_note", {"text": "只在本机"}, author="王")
+    before = outbox.pending_count(vault)
+    assert before >= 1
+    status = LaptopSync(vault, author="王").status()
+    assert not status.enrolled and status.pending == 1  # the profile; the note never syncs
+    assert outbox.pending_count(vault) == before

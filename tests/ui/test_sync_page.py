@@ -157,7 +157,7 @@ def test_edit_a_conflict_value(
     """The 改成… button writes the typed value (the dialog is answered by the test)."""
     from PySide6.QtWidgets import QInputDialog
 
-    from sync.laptop.engine import CONFLICT_TYPE
+    from sync.laptop.state import CONFLICT_TYPE
 
     vault = desk.vault
     child = vault.put(
@@ -229,7 +229,9 @@ def test_published_rules_and_refusals_are_shown_after_a_sync(
 
 
 def test_report_counts_and_messages_in_the_summaries(page: SyncPage) -> None:
-    from sync.laptop.engine import SyncReport
+    from sync.laptop.messages import MessageCode, SyncMessage
+    from sync.laptop.state import SyncReport
+    from ui.sync_texts import messages_zh
 
     report = SyncReport(
         accepted=3,
@@ -238,8 +240,10 @@ def test_report_counts_and_messages_in_the_summaries(page: SyncPage) -> None:
         attachments_refused=1,
         definitions_installed=1,
         messages=[
-            "有 1 个附件（照片或扫描件）在传输中出错，没有保存；下次同步会重新接收。",
-            "已启用区民政局发布的走访规则「走访频次」第 2 版。",
+            SyncMessage(MessageCode.ATTACHMENTS_REFUSED, count=1),
+            SyncMessage(
+                MessageCode.DEFINITION_INSTALLED, kind="schedule", title="走访频次", version="2"
+            ),
         ],
     )
     changed: list[bool] = []
@@ -253,7 +257,11 @@ def test_report_counts_and_messages_in_the_summaries(page: SyncPage) -> None:
         "启用区里发布的新问卷或走访规则 1 项",
     ):
         assert expected in text, text
-    assert text.splitlines()[1:] == report.messages  # each message on a line of its own
+    assert text.splitlines()[1:] == [  # each message on a line of its own
+        "有 1 个附件（照片或扫描件）在传输中出错，没有保存；下次同步会重新接收。",
+        "已启用区民政局发布的走访频次规则「走访频次」（第2版）。",
+    ]
+    assert text.splitlines()[1:] == messages_zh(report.messages)
     assert "c62828" in page.message.styleSheet()
     assert changed == [True]
 
@@ -268,7 +276,8 @@ def test_report_counts_and_messages_in_the_summaries(page: SyncPage) -> None:
     assert "启用区里发布的新问卷或走访规则 1 项" in page.message.text()
     assert "2e7d32" in page.message.styleSheet()
     # nothing at all
-    page._finished(SyncReport(messages=["区里通知：<b>周五</b>停机维护"]), "")
+    notice = SyncMessage(MessageCode.DISTRICT_NOTICE, text="区里通知：<b>周五</b>停机维护")
+    page._finished(SyncReport(messages=[notice]), "")
     assert (
         page.message.text() == "同步完成：发送 0 条，收到 0 条。\n区里通知：<b>周五</b>停机维护。"
     )

@@ -29,9 +29,12 @@ from PySide6.QtWidgets import (
 )
 
 from sync.documents import Enrollment
-from sync.laptop.engine import ConflictEntry, LaptopSync, QuarantineEntry, Status, SyncReport
+from sync.laptop.conflicts import ConflictEntry
+from sync.laptop.engine import LaptopSync
+from sync.laptop.state import QuarantineEntry, Status, SyncReport
 from ui.desk_services import DeskServices
-from ui.sync_controller import SyncController, reason_zh
+from ui.sync_controller import SyncController
+from ui.sync_texts import messages_zh, reason_zh
 from ui.views.enrollment_form import DrivePicker, EnrollmentForm, scope_text
 
 TYPE_ZH = {
@@ -85,7 +88,7 @@ def report_notes(report: SyncReport) -> str:
     """The report's own messages (what was enabled or refused, the district's notices), each on
     a line of its own under the summary; "" when there are none. They are whole sentences, some
     with a 。 or ； inside, so they are not run together."""
-    notes = [m.strip() for m in report.messages if m.strip()]
+    notes = [m.strip() for m in messages_zh(report.messages) if m.strip()]
     return "".join(f"\n{n}" if n.endswith(("。", "！", "？")) else f"\n{n}。" for n in notes)
 
 
