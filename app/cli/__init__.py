@@ -12,6 +12,7 @@ from app.cli import (
     domain_commands,
     print_commands,
     questionnaire_commands,
+    register_commands,
     vault_commands,
 )
 
@@ -24,6 +25,7 @@ COMMAND_GROUPS: tuple[
     domain_commands.register,
     print_commands.register,
     backup_commands.register,
+    register_commands.register,
 )
 
 
