@@ -107,12 +107,13 @@ _LAST_CODE: dict[str, int] = {}
 
 
 def fresh_code(secret: str) -> str:
-    """A TOTP code not used before (each code is accepted once): waits for the next 30 s step
-    when this secret's current one was already used."""
-    step = int(time.time()) // 30
-    if _LAST_CODE.get(secret, -1) >= step:
+    """A TOTP code not used before (each code is accepted once). The server accepts the
+    previous, current and next 30 s step; after the current step's code was used, the next
+    step's is taken, and only after that is there a wait."""
+    step = _LAST_CODE.get(secret, -1) + 1
+    while step > int(time.time()) // 30 + 1:
         time.sleep(30 - time.time() % 30 + 0.2)
-        step = int(time.time()) // 30
+    step = max(step, int(time.time()) // 30)
     _LAST_CODE[secret] = step
     return pyotp.TOTP(secret).at(step * 30)
 
