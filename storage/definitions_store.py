@@ -23,7 +23,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from storage import outbox
-from storage.vault import Vault, _guard
+from storage.revision_log import RevisionLog
+from storage.vault import Vault
 
 DEFINITION_TYPE = "district_definition"
 
@@ -122,15 +123,12 @@ def install(
     return True
 
 
-def _fingerprint(vault: Vault) -> tuple[int, int]:
-    conn, _cipher, _keys = vault._live()
-    row = _guard(
-        lambda: conn.execute(
-            "SELECT count(*), max(seq) FROM revisions WHERE record_type = ? AND is_head = 1",
-            (DEFINITION_TYPE,),
-        ).fetchone()
+def _fingerprint(log: RevisionLog) -> tuple[int, int]:
+    row = log.row(
+        "SELECT count(*), max(seq) FROM revisions WHERE record_type = ? AND is_head = 1",
+        (DEFINITION_TYPE,),
     )
-    return int(row[0] or 0), int(row[1] or 0)
+    return (int(row[0] or 0), int(row[1] or 0)) if row else (0, 0)
 
 
 def changed_since(
@@ -141,13 +139,10 @@ def changed_since(
     records are decrypted only when something changed. With ``wait=False`` it also returns
     None instead of waiting while another thread is using the vault, so a caller on the GUI
     thread never blocks on vault work (it keeps what it had and looks again next time)."""
-    lock = vault._lock
-    if not lock.acquire(blocking=wait):
-        return None
-    try:
-        current = _fingerprint(vault)
+    with vault.session() if wait else vault.try_session() as log:
+        if log is None:
+            return None
+        current = _fingerprint(log)
         if current == known:
             return None
         return current, installed(vault)
-    finally:
-        lock.release()

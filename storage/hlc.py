@@ -38,11 +38,11 @@ class HybridLogicalClock:
         self.device_id = device_id
         self._wall = last.wall_ms if last else 0
         self._counter = last.counter if last else 0
-        self._now_ms = now_ms
+        self.now_ms = now_ms  # the wall-clock source; a test may set a wrong date here
 
     def tick(self) -> HlcTimestamp:
         """Timestamp for a local change."""
-        now = self._now_ms()
+        now = self.now_ms()
         if now > self._wall:
             self._wall, self._counter = now, 0
         else:
@@ -51,7 +51,7 @@ class HybridLogicalClock:
 
     def observe(self, remote: HlcTimestamp) -> HlcTimestamp:
         """Advance past a timestamp received from another device."""
-        now = self._now_ms()
+        now = self.now_ms()
         wall = max(now, self._wall, remote.wall_ms)
         if wall == self._wall == remote.wall_ms:
             counter = max(self._counter, remote.counter) + 1

@@ -13,12 +13,12 @@ import secrets
 import sqlite3
 import stat
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO
 
 from sqlite_utils import Database
 
@@ -61,10 +61,17 @@ from storage.keyslots import (
 from storage.password_policy import require_acceptable_password
 from storage.paths import VaultPaths
 from storage.records import RecordCipher, Revision, RevisionMeta, validate_record_type
+from storage.revision_log import (
+    REVISION_COLUMNS,
+    SELECT_REVISION,
+    RevisionLog,
+    guarded,
+    row_meta,
+)
 from storage.schema import migrate
 from storage.thread_check import CheckedLock
 
-log = logging.getLogger("childdesk.storage")
+logger = logging.getLogger("childdesk.storage")
 
 PRIVATE_FOLDER_MODE = 0o700
 # The file copy of the header follows the sequence mark at most this often during a burst of
@@ -73,8 +80,6 @@ MARK_FILE_INTERVAL_S = 1.0
 PROFILE_TYPE = "director_profile"
 ATTACHMENT_TYPE = "attachment"
 RECOVERY_CODE_TYPE = "recovery_code"
-
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -106,16 +111,6 @@ class _Keys:
         )
 
 
-def _guard(func: Callable[[], _T]) -> _T:
-    """Run storage work, turning sqlite/OS failures into user-facing VaultErrors."""
-    try:
-        return func()
-    except VaultError:
-        raise
-    except (sqlite3.Error, OSError) as err:
-        raise translate_error(err) from err
-
-
 def _read_header(paths: VaultPaths) -> VaultHeader:
     if not paths.exists():
         raise VaultNotFoundError(f"no vault in {paths.root}")
@@ -142,7 +137,7 @@ def _database_facts(paths: VaultPaths) -> DatabaseFacts | None:
         finally:
             conn.close()
     except sqlite3.Error as err:
-        log.info("the vault database could not be checked before opening (%s)", err)
+        logger.info("the vault database could not be checked before opening (%s)", err)
         return None
 
 
@@ -219,24 +214,6 @@ def _remove_partial_vault(paths: VaultPaths) -> None:
         paths.attachments.rmdir()
 
 
-def _row_meta(row: tuple[Any, ...] | None) -> RevisionMeta | None:
-    """The plaintext columns of a stored revision row, or None when they are not the types
-    the schema promises (a damaged page can hand back NULLs, numbers for text, …)."""
-    if row is None or len(row) < 8:
-        return None
-    record_id, record_type, revision, hlc, device_id, deleted = row[:6]
-    if not (
-        isinstance(record_id, str)
-        and isinstance(record_type, str)
-        and isinstance(revision, int)
-        and isinstance(hlc, str)
-        and isinstance(device_id, str)
-        and isinstance(deleted, int)
-    ):
-        return None
-    return RevisionMeta(record_id, record_type, revision, hlc, device_id, bool(deleted))
-
-
 class Vault:
     """An unlocked vault: :meth:`create` one, open it with :meth:`unlock` or :meth:`recover`."""
 
@@ -282,7 +259,7 @@ class Vault:
             paths.attachments.mkdir(exist_ok=True, mode=PRIVATE_FOLDER_MODE)
             _make_private(paths)
 
-        _guard(make_folder)
+        guarded(make_folder)
         vault_key = secrets.token_bytes(KEY_BYTES)
         vault_id = secrets.token_hex(16)
         recovery_code = new_recovery_code()
@@ -333,11 +310,11 @@ class Vault:
             return vault
 
         try:
-            vault = _guard(build)
+            vault = guarded(build)
         except BaseException:
             _remove_partial_vault(paths)
             raise
-        log.info("created vault %s", vault_id)
+        logger.info("created vault %s", vault_id)
         return CreatedVault(vault, recovery_code)
 
     @classmethod
@@ -351,7 +328,7 @@ class Vault:
         vault_key = unwrap_vault_key(slot, password.encode(), vault_id=header.vault_id)
         if vault_key is None:
             raise WrongPasswordError("wrong password")
-        return cls._open_with_key(paths, header, vault_key)
+        return cls._open(paths, header, vault_key)
 
     @classmethod
     def recover(cls, data_dir: Path, recovery_code: str, new_password: str) -> Vault:
@@ -370,16 +347,40 @@ class Vault:
         vault_key = unwrap_vault_key(slot, digits.encode(), vault_id=header.vault_id)
         if vault_key is None:
             raise WrongRecoveryCodeError("wrong recovery code")
-        vault = cls._open_with_key(paths, header, vault_key)
-        try:
-            vault._set_password(new_password)
-        except BaseException:
-            vault.lock()
-            raise
+        return cls._open(paths, header, vault_key, new_password=new_password)
+
+    @classmethod
+    def open_with_key(
+        cls, data_dir: Path, vault_key: bytes, *, new_password: str | None = None
+    ) -> Vault:
+        """Open with the raw vault key (:meth:`export_key`): a district recovery grant, which
+        also sets ``new_password``, or a copy of a vault whose key the caller kept. No key
+        derivation; a wrong key fails the header's authentication and nothing is written."""
+        paths = VaultPaths(Path(data_dir))
+        return cls._open(paths, _read_header(paths), vault_key, new_password=new_password)
+
+    @classmethod
+    def _open(
+        cls,
+        paths: VaultPaths,
+        header: VaultHeader,
+        vault_key: bytes,
+        *,
+        new_password: str | None = None,
+    ) -> Vault:
+        """What every way of opening shares once it holds the key (and, for a recovery, the
+        new password to set)."""
+        vault = cls._open_database(paths, header, vault_key)
+        if new_password is not None:
+            try:
+                vault._set_password(new_password)
+            except BaseException:
+                vault.lock()
+                raise
         return vault
 
     @classmethod
-    def _open_with_key(cls, paths: VaultPaths, header: VaultHeader, vault_key: bytes) -> Vault:
+    def _open_database(cls, paths: VaultPaths, header: VaultHeader, vault_key: bytes) -> Vault:
         keys = _Keys.derive(vault_key)
         if not header_io.mac_is_valid(header, keys.header_mac):
             raise VaultCorruptError("the vault header was altered (authentication failed)")
@@ -395,7 +396,7 @@ class Vault:
                 conn.close()
                 raise
             if applied:
-                log.info("applied schema migrations: %s", ", ".join(applied))
+                logger.info("applied schema migrations: %s", ", ".join(applied))
             vault = cls(paths, header, vault_key, conn)
             try:
                 vault._reconcile_header_copies()
@@ -407,7 +408,7 @@ class Vault:
             _make_private(paths)
             return vault
 
-        return _guard(open_db)
+        return guarded(open_db)
 
     def lock(self) -> None:
         """Close the database and drop the keys (best effort: Python cannot wipe all copies)."""
@@ -432,6 +433,54 @@ class Vault:
     @property
     def device_id(self) -> str:
         return self._header.device_id
+
+    @property
+    def clock(self) -> HybridLogicalClock:
+        """The clock that dates this vault's revisions (tests replace its time source)."""
+        return self._clock
+
+    def export_key(self) -> bytes:
+        """The raw vault key: escrowed to the district at enrollment (it leaves the laptop only
+        age-encrypted, sync/recovery.py), or kept to reopen a copy with :meth:`open_with_key`."""
+        with self._lock:
+            self._live()
+            return bytes(self._vault_key)
+
+    @contextmanager
+    def session(self) -> Iterator[RevisionLog]:
+        """The revision log, with this vault's lock held until the block ends."""
+        with self._lock:
+            yield self._revision_log()
+
+    @contextmanager
+    def try_session(self) -> Iterator[RevisionLog | None]:
+        """Like :meth:`session`, but None at once instead of waiting while another thread is
+        using the vault (for a caller on the GUI thread, which must never block on it)."""
+        if not self._lock.acquire(blocking=False):
+            yield None
+            return
+        try:
+            yield self._revision_log()
+        finally:
+            self._lock.release()
+
+    def _revision_log(self) -> RevisionLog:
+        conn, cipher, _keys = self._live()
+        return RevisionLog(
+            conn, cipher, self._clock, write_transaction=lambda: self._write_transaction(conn)
+        )
+
+    @contextmanager
+    def _write_transaction(self, conn: sqlite3.Connection) -> Iterator[None]:
+        """One immediate transaction (joining an enclosing one); the outermost one stages the
+        sequence mark in the database copy of the header and publishes it after the commit."""
+        outermost = not conn.in_transaction
+        staged = None
+        with immediate_transaction(conn):
+            yield
+            if outermost:
+                staged = self._stage_mark(conn)
+        self._publish_mark(staged)
 
     def __enter__(self) -> Vault:
         return self
@@ -462,7 +511,7 @@ class Vault:
                 )
             write_atomic(self.paths.header, raw)
 
-        _guard(write)
+        guarded(write)
         self._header = header
         self._mark_pending = None
 
@@ -477,7 +526,7 @@ class Vault:
                     (database_id,),
                 )
 
-        _guard(write)
+        guarded(write)
 
     def _upgrade_header(self, database_id: str | None) -> None:
         """A version 1 header (no database identity): give the database one (or take the one
@@ -485,7 +534,7 @@ class Vault:
         conn, _cipher, _keys = self._live()
         database_id = database_id or secrets.token_hex(16)
         self._store_database_id(database_id)
-        last = _guard(lambda: conn.execute("SELECT MAX(seq) FROM revisions").fetchone())
+        last = guarded(lambda: conn.execute("SELECT MAX(seq) FROM revisions").fetchone())
         upgraded = replace(
             self._header,
             version=header_io.FORMAT_VERSION,
@@ -495,7 +544,7 @@ class Vault:
             mac=b"",
         )
         self._store_header(upgraded)
-        log.info("vault header upgraded to format %d", header_io.FORMAT_VERSION)
+        logger.info("vault header upgraded to format %d", header_io.FORMAT_VERSION)
 
     # The sequence mark: after each commit the header copies learn the newest revision, so a
     # database emptied, replaced or rolled back later is recognised at unlock. The database copy
@@ -549,7 +598,7 @@ class Vault:
         try:
             write_atomic(self.paths.header, raw, durable=durable)
         except OSError as err:
-            log.warning("vault.header not brought up to date (%s)", type(err).__name__)
+            logger.warning("vault.header not brought up to date (%s)", type(err).__name__)
             return
         self._mark_pending = None
         self._mark_written_at = time.monotonic()
@@ -584,7 +633,7 @@ class Vault:
             except VaultError as err:
                 self.damaged_at_open.append((name, str(err)))
         if stale:
-            log.warning("repairing stale or damaged vault header copies: %s", ", ".join(stale))
+            logger.warning("repairing stale or damaged vault header copies: %s", ", ".join(stale))
             self._store_header(self._header)
             self.repairs.extend(f"rewrote {name}" for name in stale)
 
@@ -645,15 +694,8 @@ class Vault:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Group several writes into one transaction (one user action)."""
-        with self._lock:
-            conn, _cipher, _keys = self._live()
-            outermost = not conn.in_transaction
-            staged = None
-            with immediate_transaction(conn):
-                yield
-                if outermost:
-                    staged = _guard(lambda: self._stage_mark(conn))
-            self._publish_mark(staged)
+        with self.session() as log, log.transaction():
+            yield
 
     def put(
         self,
@@ -666,98 +708,28 @@ class Vault:
     ) -> Revision:
         """Write a new revision of a record (a new record when ``record_id`` is None)."""
         validate_record_type(record_type)
-        with self._lock:
-            conn, cipher, _keys = self._live()
-
-            def write() -> Revision:
-                outermost = not conn.in_transaction
-                staged = None
-                with immediate_transaction(conn):
-                    rid = record_id or secrets.token_hex(16)
-                    head = conn.execute(
-                        "SELECT revision, record_type FROM revisions "
-                        "WHERE record_id = ? AND is_head = 1",
-                        (rid,),
-                    ).fetchone()
-                    if head is None and record_id is not None:
-                        raise RecordNotFoundError(f"record {rid} does not exist")
-                    if head is not None and head[1] != record_type:
-                        raise ValueError(f"record {rid} is a {head[1]}, not a {record_type}")
-                    stamp = self._clock.tick().encode()
-                    meta = RevisionMeta(
-                        rid,
-                        record_type,
-                        (head[0] + 1) if head else 1,
-                        stamp,
-                        self.device_id,
-                        deleted,
-                    )
-                    nonce, sealed = cipher.seal(meta, author, data)
-                    conn.execute(
-                        "UPDATE revisions SET is_head = 0 WHERE record_id = ? AND is_head = 1",
-                        (rid,),
-                    )
-                    conn.execute(
-                        "INSERT INTO revisions (record_id, record_type, revision, hlc, device_id, "
-                        "deleted, is_head, nonce, ciphertext) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)",
-                        (
-                            rid,
-                            record_type,
-                            meta.revision,
-                            stamp,
-                            self.device_id,
-                            int(deleted),
-                            nonce,
-                            sealed,
-                        ),
-                    )
-                    conn.execute(
-                        "INSERT INTO meta (key, value) VALUES ('hlc', ?) "
-                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                        (stamp,),
-                    )
-                    if outermost:
-                        staged = self._stage_mark(conn)
-                self._publish_mark(staged)
-                return Revision(meta, author, data)
-
-            return _guard(write)
+        with self.session() as log, log.transaction():
+            rid = record_id or secrets.token_hex(16)
+            head = log.head(rid)
+            if head is None and record_id is not None:
+                raise RecordNotFoundError(f"record {rid} does not exist")
+            if head is not None and head[1] != record_type:
+                raise ValueError(f"record {rid} is a {head[1]}, not a {record_type}")
+            number = (head[0] + 1) if head else 1
+            meta = RevisionMeta(rid, record_type, number, log.tick(), self.device_id, deleted)
+            return log.append(meta, author, data)
 
     def delete(self, record_id: str, *, author: str) -> Revision:
         """A tombstone revision; earlier revisions stay in the history."""
         current = self.get(record_id, include_deleted=True)
         return self.put(current.record_type, {}, author=author, record_id=record_id, deleted=True)
 
-    _SELECT = (
-        "SELECT record_id, record_type, revision, hlc, device_id, deleted, nonce, ciphertext "
-        "FROM revisions "
-    )
-
-    def _decode(self, cipher: RecordCipher, row: tuple[Any, ...] | None) -> Revision | None:
-        """The revision, or None when anything about the stored row is damaged (a value of
-        the wrong type from a damaged page, a ciphertext that does not authenticate)."""
-        meta = _row_meta(row)
-        if meta is None or row is None:
-            return None
-        nonce, ciphertext = row[6], row[7]
-        if not isinstance(nonce, bytes) or not isinstance(ciphertext, bytes):
-            return None
-        try:
-            return cipher.open(meta, nonce, ciphertext)
-        except (ValueError, TypeError, KeyError, UnicodeDecodeError):
-            return None
-
     def get(self, record_id: str, *, include_deleted: bool = False) -> Revision:
-        with self._lock:
-            conn, cipher, _keys = self._live()
-            row = _guard(
-                lambda: conn.execute(
-                    self._SELECT + "WHERE record_id = ? AND is_head = 1", (record_id,)
-                ).fetchone()
-            )
+        with self.session() as log:
+            row = log.row(SELECT_REVISION + "WHERE record_id = ? AND is_head = 1", (record_id,))
             if row is None or (row[5] and not include_deleted):
                 raise RecordNotFoundError(f"record {record_id} does not exist")
-            revision = self._decode(cipher, row)
+            revision = log.decode(row)
             if revision is None:
                 raise RecordDamagedError(f"record {record_id} is damaged")
             return revision
@@ -765,60 +737,45 @@ class Vault:
     def load(self, record_type: str, *, include_deleted: bool = False) -> LoadResult:
         """Every current (not deleted, unless asked) record of a type, decrypted."""
         alive = "" if include_deleted else " AND deleted = 0"
-        with self._lock:
-            conn, cipher, _keys = self._live()
-            rows = _guard(
-                lambda: conn.execute(
-                    self._SELECT + "WHERE record_type = ? AND is_head = 1" + alive,
-                    (record_type,),
-                ).fetchall()
+        with self.session() as log:
+            rows = log.rows(
+                SELECT_REVISION + "WHERE record_type = ? AND is_head = 1" + alive, (record_type,)
             )
             revisions: list[Revision] = []
             damaged: list[str] = []
             with gc_paused():
                 for row in rows:
-                    revision = self._decode(cipher, row)
+                    revision = log.decode(row)
                     if revision is None:
                         damaged.append(row[0])
                     else:
                         revisions.append(revision)
             if damaged:
-                log.warning("%d damaged %s records", len(damaged), record_type)
+                logger.warning("%d damaged %s records", len(damaged), record_type)
             return LoadResult(revisions, damaged)
 
     def iter_current(self, record_type: str, batch: int = 500) -> Iterator[Revision]:
         """Like :meth:`load` but streamed in batches, so memory stays bounded for 100,000+
         records (damaged ones are skipped here; ``verify`` and ``load`` report them)."""
-        with self._lock:
-            conn, cipher, _keys = self._live()
-            cursor = _guard(
-                lambda: conn.execute(
-                    self._SELECT + "WHERE record_type = ? AND is_head = 1 AND deleted = 0",
-                    (record_type,),
-                )
-            )
-            while True:
-                rows = _guard(lambda: cursor.fetchmany(batch))
-                if not rows:
-                    return
+        with self.session() as log:
+            for rows in log.batches(
+                SELECT_REVISION + "WHERE record_type = ? AND is_head = 1 AND deleted = 0",
+                (record_type,),
+                batch,
+            ):
                 with gc_paused():
-                    decoded = [self._decode(cipher, row) for row in rows]
+                    decoded = [log.decode(row) for row in rows]
                 yield from (r for r in decoded if r is not None)
 
     def history(self, record_id: str) -> list[Revision]:
         """Every revision of a record, oldest first; damaged revisions raise."""
-        with self._lock:
-            conn, cipher, _keys = self._live()
-            rows = _guard(
-                lambda: conn.execute(
-                    self._SELECT + "WHERE record_id = ? ORDER BY revision", (record_id,)
-                ).fetchall()
-            )
+        with self.session() as log:
+            rows = log.rows(SELECT_REVISION + "WHERE record_id = ? ORDER BY revision", (record_id,))
             if not rows:
                 raise RecordNotFoundError(f"record {record_id} does not exist")
             result = []
             for row in rows:
-                revision = self._decode(cipher, row)
+                revision = log.decode(row)
                 if revision is None:
                     raise RecordDamagedError(f"record {record_id} revision {row[2]} is damaged")
                 result.append(revision)
@@ -831,41 +788,33 @@ class Vault:
         verification: the columns are None when the row cannot be read or holds values of the
         wrong type, the decryption None when it does not authenticate. A row that fails to
         read does not stop the others."""
-        with self._lock:
-            conn, cipher, _keys = self._live()
-            seqs = [
-                r[0] for r in _guard(lambda: conn.execute("SELECT seq FROM revisions").fetchall())
-            ]
+        with self.session() as log:
+            seqs = [r[0] for r in log.rows("SELECT seq FROM revisions")]
             for seq in seqs:
                 try:
-                    row = conn.execute(self._SELECT + "WHERE seq = ?", (seq,)).fetchone()
-                except sqlite3.Error:
+                    row = log.row(SELECT_REVISION + "WHERE seq = ?", (seq,))
+                except VaultError:
                     row = None
-                yield seq, _row_meta(row), self._decode(cipher, row)
+                yield seq, row_meta(row), log.decode(row)
 
     def last_seq(self) -> int:
         """The local sequence number of the newest revision (0 for none)."""
-        with self._lock:
-            conn, _cipher, _keys = self._live()
-            row = _guard(lambda: conn.execute("SELECT MAX(seq) FROM revisions").fetchone())
-            return int(row[0] or 0)
+        with self.session() as log:
+            row = log.row("SELECT MAX(seq) FROM revisions")
+            return int(row[0] or 0) if row else 0
 
     def revisions_after(self, seq: int) -> list[tuple[int, Revision]]:
         """Revisions written after local sequence ``seq``, oldest first (damaged ones skipped:
         ``verify`` reports them). Used to bring derived indexes up to date."""
-        with self._lock:
-            conn, cipher, _keys = self._live()
-            rows = _guard(
-                lambda: conn.execute(
-                    "SELECT seq, record_id, record_type, revision, hlc, device_id, deleted, "
-                    "nonce, ciphertext FROM revisions WHERE seq > ? ORDER BY seq",
-                    (seq,),
-                ).fetchall()
+        with self.session() as log:
+            rows = log.rows(
+                f"SELECT seq, {REVISION_COLUMNS} FROM revisions WHERE seq > ? ORDER BY seq",  # noqa: S608
+                (seq,),
             )
             found = []
             with gc_paused():
                 for row in rows:
-                    revision = self._decode(cipher, row[1:])
+                    revision = log.decode(row[1:])
                     if revision is not None:
                         found.append((int(row[0]), revision))
             return found
@@ -927,7 +876,7 @@ class Vault:
                 fsync_directory(target.parent)
                 return info
 
-            return _guard(write)
+            return guarded(write)
 
     def check_blob(self, blob_id: str, expected: attachments.BlobInfo) -> None:
         """Decrypt and hash blob ``blob_id``; raises AttachmentDamagedError when it is missing,
@@ -962,7 +911,10 @@ class Vault:
 
     def database_integrity(self) -> list[str]:
         """Problems SQLite itself finds in the file (empty when healthy)."""
-        with self._lock:
-            conn, _cipher, _keys = self._live()
-            rows = _guard(lambda: conn.execute("PRAGMA integrity_check").fetchall())
-            return [str(r[0]) for r in rows if r[0] != "ok"]
+        with self.session() as log:
+            return [str(r[0]) for r in log.rows("PRAGMA integrity_check") if r[0] != "ok"]
+
+    def database_facts(self) -> DatabaseFacts:
+        """What the open database states about itself (:meth:`RevisionLog.database_facts`)."""
+        with self.session() as log:
+            return log.database_facts()

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from storage import header as header_io
-from storage.database import read_database_facts, read_header_copy
+from storage.database import read_header_copy
 from storage.errors import AttachmentDamagedError, VaultCorruptError, VaultError, VaultTooNewError
 from storage.records import Revision
 from storage.vault import ATTACHMENT_TYPE, Vault, check_database_matches
@@ -87,9 +87,7 @@ def verify_vault(vault: Vault) -> VerifyReport:
             report.damaged.append(item)
 
     def identity() -> None:
-        with vault._lock:
-            facts = read_database_facts(vault._live()[0])
-        check_database_matches(vault.header, facts)
+        check_database_matches(vault.header, vault.database_facts())
 
     def integrity() -> None:
         for problem in vault.database_integrity():

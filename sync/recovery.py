@@ -34,7 +34,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from storage import sync_store
 from storage.atomic_file import fsync_directory, write_atomic
 from storage.vault import Vault
 from sync import agefile
@@ -93,7 +92,7 @@ def write_escrow(vault: Vault, pinned: Enrollment) -> Path:
         {
             "vault_id": vault.header.vault_id,
             "device_id": vault.device_id,
-            "vault_key": base64.b64encode(sync_store.vault_key(vault)).decode("ascii"),
+            "vault_key": base64.b64encode(vault.export_key()).decode("ascii"),
         }
     ).encode()
     blob = agefile.encrypt(secret, pinned.district.age_recipient)
@@ -320,6 +319,6 @@ def apply_grant(data_dir: Path, grant: bytes, new_password: str) -> Vault:
     identity = agefile.AgeIdentity.from_str(str(pending["identity"]))
     sealed = base64.b64decode(require_str(body, "key", max_len=4096))
     key = identity.decrypt(sealed)
-    vault = sync_store.open_with_vault_key(data_dir, key, new_password)
+    vault = Vault.open_with_key(data_dir, key, new_password=new_password)
     (data_dir / PENDING_FILE).unlink(missing_ok=True)
     return vault

@@ -5,9 +5,11 @@ Speed without weaker tests (issue 15):
 - ``create_vault`` makes a real vault with the floor key derivation parameters (target 0 ms: no
   calibration run).
 - The ``created`` fixture (and, in tests/sync, ``vaults`` and ``make_device``) copies a vault
-  made once per test session (:class:`VaultTemplates`) and unlocks the copy: one key
-  derivation instead of a creation's two. Every copy handed out within one test comes from a
-  different template, so two vaults of one test never share a vault id, device id or key.
+  made once per test session (:class:`VaultTemplates`) and opens the copy with the template's
+  vault key (``Vault.open_with_key``): no key derivation at all, where unlocking with the
+  password would run one. Every copy handed out within one test comes from a different
+  template, so two vaults of one test never share a vault id, device id or key. Tests of the
+  password itself unlock with it (tests/storage/test_unlock.py).
 - ``CHILDDESK_TEST_FAST_KDF=1`` (storage/crypto.py, test-only) is set for the whole run, so the
   real ``childdesk`` program started by command-line and end-to-end tests creates its vaults
   with the floor parameters instead of a 500 ms calibrated derivation.
@@ -59,6 +61,7 @@ class VaultTemplate:
     folder: Path
     password: str
     recovery_code: str
+    vault_key: bytes  # opens a copy without deriving the password's key
 
 
 # What a template holds besides a new vault: a name (part of its key) and a function that
@@ -92,9 +95,10 @@ class VaultTemplates:
             try:
                 if fill is not None:
                     fill[1](created.vault)
+                key = created.vault.export_key()
             finally:
                 created.vault.lock()
-            made.append(VaultTemplate(folder, password, created.recovery_code))
+            made.append(VaultTemplate(folder, password, created.recovery_code, key))
         return made[index]
 
 
@@ -129,7 +133,7 @@ class VaultCopies:
             fill=fill,
         )
         shutil.copytree(template.folder, folder)
-        vault = Vault.unlock(folder, password)
+        vault = Vault.open_with_key(folder, template.vault_key)
         self.opened.append(vault)
         return CreatedVault(vault, template.recovery_code)
 

@@ -116,7 +116,7 @@ def test_clock_stays_monotonic_across_reopen_even_if_wall_clock_goes_back(
     last = vault.put("child", {}, author=DIRECTOR)
     vault.lock()
     reopened = Vault.unlock(vault_dir, PASSWORD)
-    reopened._clock._now_ms = lambda: 0  # the laptop's clock was reset to 1970
+    reopened.clock.now_ms = lambda: 0  # the laptop's clock was reset to 1970
     later = reopened.put("child", {}, author=DIRECTOR)
     assert HlcTimestamp.decode(later.meta.hlc) > HlcTimestamp.decode(last.meta.hlc)
     reopened.lock()
