@@ -34,6 +34,12 @@ from storage.vault import RECOVERY_CODE_TYPE, Vault
 from sync import recovery
 from sync.errors import SyncError
 from sync.laptop.usb import Drive, removable_drives
+from ui.error_texts import (
+    NOT_ENROLLED_FOR_RECOVERY_ZH,
+    READ_FILE_ZH,
+    laptop_disk_full_zh,
+    usb_write_error_zh,
+)
 from ui.tasks import Runner
 from ui.views.messages import show_error, user_message
 from ui.views.new_password_form import NewPasswordForm
@@ -113,22 +119,12 @@ def write_error_zh(err: BaseException, data_dir: Path, had_pending: bool) -> str
     """Why the request could not be written, and what to do next."""
     keep = "之前写过的申请仍然有效。" if had_pending else "这台电脑上的资料没有任何改动。"
     if isinstance(err, recovery.NoEscrowError):
-        return "这台电脑没有在区民政局注册过，区里无法帮忙恢复。"
+        return NOT_ENROLLED_FOR_RECOVERY_ZH
     if isinstance(err, OSError):
         on_laptop = bool(err.filename) and Path(str(err.filename)).parent == Path(data_dir)
         if err.errno == errno.ENOSPC and on_laptop:
-            return f"这台电脑的磁盘已满，申请没有写成。请联系技术人员清理磁盘后再试。{keep}"
-        if err.errno == errno.ENOSPC:
-            return (
-                "U盘（或所选的文件夹）已经满了，申请没有写进去。请删掉U盘上不用的文件，"
-                f"或换一个U盘，再点“写入恢复申请”。{keep}"
-            )
-        if err.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-            return (
-                "所选的U盘或文件夹不能写入（U盘的写保护开关可能拨上了，或没有权限）。"
-                f"请拨开写保护开关或换一个U盘、换一个文件夹，再试一次。{keep}"
-            )
-        return f"写不进所选的U盘或文件夹。请检查U盘是否插好（或文件夹是否还在），换一个再试。{keep}"
+            return laptop_disk_full_zh("申请", keep)
+        return usb_write_error_zh(err, retry="再点“写入恢复申请”", keep=keep)
     if isinstance(err, SyncError):
         return (
             "这台电脑上区里的钥匙备份文件已损坏，无法写申请。请不要删除任何文件，"
@@ -162,14 +158,14 @@ def grant_error_zh(err: BaseException, pending: recovery.PendingRequest | None) 
             "如果设过，请关掉这个窗口，用新密码解锁；否则请重新写一份申请。"
         )
     if isinstance(err, recovery.NoEscrowError):
-        return "这台电脑没有在区民政局注册过，区里无法帮忙恢复。"
+        return NOT_ENROLLED_FOR_RECOVERY_ZH
     if isinstance(err, SyncError):
         return (
             "这个文件不是区民政局签发的有效答复，或者已经损坏（可能U盘在写入时被拔出）。"
             f"{untouched}请检查选的文件，或请区里重新办理。"
         )
     if isinstance(err, OSError):
-        return "读不到这个文件。请检查U盘是否插好，再选一次。"
+        return READ_FILE_ZH
     return user_message(err)
 
 

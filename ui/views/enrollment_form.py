@@ -41,6 +41,7 @@ from sync.documents import Enrollment
 from sync.errors import SyncError
 from sync.laptop.engine import ENROLL_REQUEST_TYPE, LaptopSync, TransientError
 from sync.laptop.usb import removable_drives
+from ui.error_texts import READ_FILE_ZH, TOO_MANY_ENROLL_ATTEMPTS_ZH, usb_write_error_zh
 from ui.sync_controller import sync_error_zh
 from ui.tasks import Runner
 from ui.views.messages import user_message
@@ -115,7 +116,7 @@ def enroll_error_zh(err: BaseException) -> str:
     if isinstance(err, TransientError):
         text = str(err)
         if re.search(r"\b429\b", text):
-            return "注册尝试次数太多，请过十分钟再试。"
+            return TOO_MANY_ENROLL_ATTEMPTS_ZH
         if re.search(r"\b5\d\d\b", text):
             return "区里的服务器暂时出了问题。请过一会儿再试，仍不行请联系区民政局。"
         return (
@@ -134,7 +135,7 @@ def enroll_error_zh(err: BaseException) -> str:
                 "如果区里给过回复文件，请点“载入回复文件”；否则请联系区民政局处理。"
             )
         if err.code == "too_many_attempts":
-            return "注册尝试次数太多，请过十分钟再试。"
+            return TOO_MANY_ENROLL_ATTEMPTS_ZH
         if err.code == "unsupported_protocol":
             return "区服务器的版本和本程序不配套，请联系区民政局。"
         return (
@@ -142,7 +143,7 @@ def enroll_error_zh(err: BaseException) -> str:
             "请核对服务器地址（向区民政局确认），然后再试。"
         )
     if isinstance(err, OSError):
-        return "无法写入所选的U盘或文件夹。请检查U盘是否插好、是否写保护，然后重试。"
+        return usb_write_error_zh(err)
     if isinstance(err, VaultError):
         return user_message(err)
     return sync_error_zh(err)
@@ -161,7 +162,7 @@ def response_error_zh(err: BaseException, device_id: str) -> str:
             f"请选区里给的 {expected}；如果是最新写入的申请，请让区里重新导入后再试。"
         )
     if isinstance(err, OSError):
-        return "读不出这个文件。请检查U盘是否插好，然后重试。"
+        return READ_FILE_ZH
     return enroll_error_zh(err)
 
 

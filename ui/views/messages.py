@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import ClassVar
 
 from PySide6.QtCore import QEvent, Qt, QTimer
@@ -17,26 +16,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.problems import DomainValidationError
-from storage.errors import VaultError
+from ui.error_texts import NOT_DONE_TITLE, user_message
 from ui.window_fit import client_limit, frame_margins, usable_area
 
-log = logging.getLogger("childdesk.ui")
+__all__ = ["ErrorLabel", "FullHeightLabel", "confirm", "show_error", "show_text", "user_message"]
 
 
-def user_message(err: BaseException) -> str:
-    if isinstance(err, VaultError | DomainValidationError):
-        return err.message_zh
-    if hasattr(err, "problems"):  # questionnaire AnswerError: the details sit on the questions
-        return (
-            f"评估还有 {len(err.problems)} 处没有填写或填写有误，请按页面上的红字提示补充后再完成。"
-        )
-    log.error("unexpected error (%s)", type(err).__name__)
-    return "程序遇到了意外的问题，刚才的操作没有完成。已保存的数据不受影响。请重试，若仍不行请联系技术人员。"
+def show_error(parent: QWidget | None, err: BaseException, title: str = NOT_DONE_TITLE) -> None:
+    show_text(parent, title, user_message(err))
 
 
-def show_error(parent: QWidget | None, err: BaseException, title: str = "操作没有完成") -> None:
-    QMessageBox.warning(parent, title, user_message(err))
+def show_text(parent: QWidget | None, title: str, text: str) -> None:
+    """An error box with a text from ui/error_texts.py."""
+    QMessageBox.warning(parent, title, text)
 
 
 def confirm(parent: QWidget | None, title: str, text: str, ok_text: str = "确定") -> bool:

@@ -26,9 +26,10 @@ from PySide6.QtWidgets import (
 )
 
 from storage.atomic_file import write_atomic
+from ui.error_texts import CANNOT_PRINT_TITLE, NOT_SAVED_TITLE, PRINTER_UNAVAILABLE_ZH
 from ui.tasks import Runner
 from ui.ui_settings import UiSettings
-from ui.views.messages import show_error
+from ui.views.messages import show_error, show_text
 from ui.window_fit import fit_window
 
 
@@ -111,7 +112,7 @@ class PdfPreviewDialog(QDialog):
     def print_to(self, printer: QPrinter) -> None:
         painter = QPainter()
         if not painter.begin(printer):
-            show_error(self, OSError("打印机不可用"))
+            show_text(self, CANNOT_PRINT_TITLE, PRINTER_UNAVAILABLE_ZH)
             return
         try:
             for index in range(self.document.pageCount()):
@@ -147,7 +148,7 @@ class PdfPreviewDialog(QDialog):
             write_atomic(path, bytes(self._pdf))  # the one place a plaintext PDF is written
         except OSError as err:
             self.save_message.hide()
-            show_error(self, err, self.tr("没有保存"))
+            show_error(self, err, NOT_SAVED_TITLE)
             return False
         self.saved_path = path
         self._settings.last_save_folder = str(path.parent)
@@ -171,4 +172,4 @@ def preview_pdf(
     def show(pdf: bytes) -> None:
         PdfPreviewDialog(pdf, title, suggested, parent, settings).exec()
 
-    runner.submit(make_pdf, show, lambda err: show_error(parent, err, "不能打印"))
+    runner.submit(make_pdf, show, lambda err: show_error(parent, err, CANNOT_PRINT_TITLE))
