@@ -3,10 +3,12 @@ then ✓), follow-ups, closing and reopening, escalation and mandatory report wi
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from typing import Any
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit, QPushButton
 
@@ -15,6 +17,7 @@ from app.domain.child_file import ChildFile, Gender
 from app.domain.problems import DomainValidationError
 from tests.ui.conftest import TODAY
 from ui.desk_services import DeskServices
+from ui.tasks import VaultRunner
 from ui.views import messages
 from ui.views.case_dialog import CaseDialog, demo_case_dialog
 from ui.views.case_dialog import editing as editing_module
@@ -315,3 +318,63 @@ def test_plan_rows_added_and_removed(qtbot, desk: DeskServices) -> None:  # type
     click(qtbot, dialog, "save_plan")
     assert desk.cases.get(record_id).value.plan == plan
     assert not dialog.has_unsaved_changes
+
+
+def test_closing_with_save_on_the_worker_closes_once_saved(qtbot, vault, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """保存 on closing, with the real threaded runner and the window deleted on close as the
+    app does: the dialog stays until its plan is stored, then goes — the result is not handed
+    to a deleted window (the old dialog closed at once and its callback then raised 'Signal
+    source has been deleted')."""
+    runner = VaultRunner(default_on_error=lambda err: None)
+    try:
+        desk = DeskServices.for_vault(vault, runner, today=lambda: TODAY)
+        child_id = make_child(desk)
+        record_id = desk.cases.open(child_id, CaseKind.OTHER, "需关注").record_id
+        dialog = CaseDialog(desk, child_id, record_id)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.show()
+        qtbot.waitUntil(lambda: dialog.case is not None, timeout=5000)
+        type_text(dialog.findChild(QLineEdit, "goal_0"), "按时上学")
+        changed: list[bool] = []
+        dialog.case_changed.connect(lambda: changed.append(True))
+
+        gate = threading.Event()
+        runner.submit(lambda: gate.wait(5))  # the worker is busy: the save waits its turn
+        monkeypatch.setattr(editing_module, "ask_unsaved", lambda _parent: "save")
+        dialog.reject()
+        qtbot.wait(50)
+        assert shiboken6.isValid(dialog) and dialog.isVisible()  # not gone before it is saved
+        gate.set()
+        qtbot.waitUntil(lambda: not shiboken6.isValid(dialog), timeout=5000)
+        assert changed == [True]
+        assert desk.cases.get(record_id).value.plan.goals == ["按时上学"]
+    finally:
+        runner.shutdown()
+
+
+def test_a_change_still_running_when_the_dialog_closes_is_not_shown(qtbot, vault) -> None:  # type: ignore[no-untyped-def]
+    """A follow-up added, then the window closed before the worker got to it: the change is
+    stored and its result dropped, not drawn into the deleted window."""
+    runner = VaultRunner(default_on_error=lambda err: None)
+    try:
+        desk = DeskServices.for_vault(vault, runner, today=lambda: TODAY)
+        child_id = make_child(desk)
+        record_id = desk.cases.open(child_id, CaseKind.OTHER, "需关注").record_id
+        dialog = CaseDialog(desk, child_id, record_id)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.show()
+        qtbot.waitUntil(lambda: dialog.case is not None, timeout=5000)
+
+        gate = threading.Event()
+        runner.submit(lambda: gate.wait(5))
+        type_text(dialog.findChild(QLineEdit, "follow_up_notes"), "孩子按时上学")
+        click(qtbot, dialog, "add_follow_up")
+        dialog.reject()
+        qtbot.waitUntil(lambda: not shiboken6.isValid(dialog), timeout=5000)
+        gate.set()
+        done: list[bool] = []
+        runner.submit(lambda: None, lambda _v: done.append(True))
+        qtbot.waitUntil(lambda: done == [True], timeout=5000)
+        assert [f.notes for f in desk.cases.get(record_id).value.follow_ups] == ["孩子按时上学"]
+    finally:
+        runner.shutdown()

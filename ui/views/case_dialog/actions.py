@@ -27,32 +27,38 @@ class ActionsPart(CaseDialogBase):
     def _submit(
         self, task: Callable[[], Stored[Case]], after: Callable[[], None] | None = None
     ) -> None:
-        """Run a case change on the vault worker; show the stored case and tell the caller."""
+        """Run a case change on the vault worker; show the stored case and tell the caller.
+
+        The callbacks are bound methods, so a result for a dialog closed (and deleted)
+        meanwhile is dropped (ui/tasks.py); the runner is serial, so results come back in the
+        order of the calls and ``after`` waits in a queue."""
         self._busy = True
+        self._after.append(after)
+        self._desk.runner.submit(task, self._submitted, self._submit_failed)
 
-        def done(stored: Stored[Case]) -> None:
-            self._busy = False
-            if after is not None:
-                after()
-            self._show_case(stored)
-            self.case_changed.emit()
+    def _submitted(self, stored: Stored[Case]) -> None:
+        self._busy = False
+        after = self._after.popleft() if self._after else None
+        if after is not None:
+            after()
+        self._show_case(stored)
+        self.case_changed.emit()
 
-        def failed(err: BaseException) -> None:
-            self._busy = False
-            messages.show_error(self, err)
-            self._reload_case()
-
-        self._desk.runner.submit(task, done, failed)
+    def _submit_failed(self, err: BaseException) -> None:
+        self._busy = False
+        if self._after:
+            self._after.popleft()
+        messages.show_error(self, err)
+        self._reload_case()
 
     def _reload_case(self) -> None:
         if self.record_id is None:
             return
         record_id, cases = self.record_id, self._desk.cases
-        self._desk.runner.submit(
-            lambda: cases.get(record_id),
-            lambda stored: self._show_case(stored),
-            lambda err: messages.show_error(self, err),
-        )
+        self._desk.runner.submit(lambda: cases.get(record_id), self._show_case, self._show_error)
+
+    def _show_error(self, err: BaseException) -> None:
+        messages.show_error(self, err)
 
     def open_case(self) -> None:
         summary = self.summary.toPlainText().strip()
@@ -201,14 +207,15 @@ class ActionsPart(CaseDialogBase):
 
     def _assessment_finished(self, assessment_id: str) -> None:
         desk, child_id = self._desk, self._child_id
+        self._finished_assessment = assessment_id
 
         def task() -> list[Stored[Assessment]]:
             return [s for s in desk.assessments.list_all(child_id) if s.value.status == FINISHED]
 
-        def loaded(assessments: list[Stored[Assessment]]) -> None:
-            self._set_assessments(assessments)
-            index = self.assessment.findData(assessment_id)
-            if index >= 0:
-                self.assessment.setCurrentIndex(index)  # linked when saved or on the move
+        desk.runner.submit(task, self._finished_assessments_loaded, self._show_error)
 
-        desk.runner.submit(task, loaded, lambda err: messages.show_error(self, err))
+    def _finished_assessments_loaded(self, assessments: list[Stored[Assessment]]) -> None:
+        self._set_assessments(assessments)
+        index = self.assessment.findData(self._finished_assessment)
+        if index >= 0:
+            self.assessment.setCurrentIndex(index)  # linked when saved or on the move

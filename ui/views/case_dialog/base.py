@@ -5,6 +5,7 @@ showing.py, editing.py, actions.py)."""
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -75,6 +76,8 @@ class CaseDialogBase(QDialog):
         self._reason_edits: dict[CaseStage, QLineEdit] = {}
         self._gate_rows: dict[CaseStage, QVBoxLayout] = {}
         self._move_buttons: dict[CaseStage, QPushButton] = {}
+        self._after: deque[Callable[[], None] | None] = deque()  # see actions._submit
+        self._finished_assessment = ""  # the assessment the wizard just finished
 
         self.heading = _label(self.tr("个案"), "title")
         self.heading.setObjectName("heading")

@@ -123,21 +123,38 @@ class EditingPart(CaseDialogBase):
         self._link_dirty = False
 
     def reject(self) -> None:
+        """Close; with unsaved edits, ask first. 保存 closes once the edits are stored (a failed
+        save shows why and keeps the dialog, edits and all)."""
         if self.has_unsaved_changes and self.record_id is not None:
             choice = ask_unsaved(self)
             if choice == "cancel":
                 return
             if choice == "save":
-                saves = self._pending_saves()
-
-                def task() -> None:
-                    for call in saves:
-                        call()
-
-                self._desk.runner.submit(
-                    task,
-                    lambda _r: self.case_changed.emit(),
-                    lambda err: messages.show_error(self, err),
-                )
+                self._save_then_close()
+                return
             self.discard_changes()
         super().reject()
+
+    def _save_then_close(self) -> None:
+        saves = self._pending_saves()
+
+        def task() -> None:
+            for call in saves:
+                call()
+
+        self._busy = True
+        self.setEnabled(False)
+        # bound methods: a result for a window deleted meanwhile is dropped (ui/tasks.py)
+        self._desk.runner.submit(task, self._saved_before_closing, self._save_before_closing_failed)
+
+    def _saved_before_closing(self, _result: object) -> None:
+        self._busy = False
+        self.setEnabled(True)
+        self.discard_changes()
+        self.case_changed.emit()
+        super().reject()
+
+    def _save_before_closing_failed(self, err: BaseException) -> None:
+        self._busy = False
+        self.setEnabled(True)
+        messages.show_error(self, err)
