@@ -459,3 +459,21 @@ def test_the_questionnaire_is_named_in_chinese_with_its_version(qtbot, desk: Des
     shown += [wizard.windowTitle()]
     for text in shown:
         assert "guardianship_capacity" not in text and "1.0.0" not in text, text
+
+
+def test_clicking_the_result_with_answers_missing_marks_the_page_shown(
+    qtbot, desk: DeskServices
+) -> None:  # type: ignore[no-untyped-def]
+    """评估结果 clicked in the page list while answers are missing: the wizard goes to the first
+    page with a problem, and the list marks that page — not the result it was clicked on."""
+    wizard = open_wizard(qtbot, desk, make_child(desk))
+    pages = wizard.findChild(QListWidget, "page_list")
+    assert pages is not None
+    result_row = pages.count() - 1
+    rect = pages.visualItemRect(pages.item(result_row))
+    qtbot.mouseClick(pages.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.wait(20)
+    assert wizard.current_page_id() == "basic"
+    assert wizard.findChild(QLabel, "notice").isVisible()
+    assert pages.currentRow() == 0
+    assert [pages.row(item) for item in pages.selectedItems()] == [0]

@@ -4,6 +4,8 @@ which buttons show where. Which page comes next is decided in app/questionnaire/
 
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
+
 from app.questionnaire import AnswerError, AnswerProblem, score
 from app.questionnaire.wizard_flow import next_page, previous_page, problem_page
 from ui.views.assessment_wizard.base import WizardBase
@@ -45,6 +47,13 @@ class NavigationPart(WizardBase):
         else:
             self.notice.hide()
             self.go_to_page(row)
+        if self._current != row:  # sent elsewhere (answers missing): once the click is over,
+            QTimer.singleShot(0, self, self._mark_current_in_list)  # mark the page shown
+
+    def _mark_current_in_list(self) -> None:
+        self.page_list.blockSignals(True)
+        self.page_list.setCurrentRow(self._current)
+        self.page_list.blockSignals(False)
 
     def _update_buttons(self) -> None:
         on_result = self._current >= len(self._pages)
