@@ -14,10 +14,10 @@ from sqlalchemy import delete, select
 from app.demo_caseload import fill_vault
 from app.domain.schedule import load_schedule, next_due
 from app.services.caseload import Caseload
-from sync import device as device_side
 from sync.server import db
 from sync.server.console import query_tables as qt
 from sync.server.district import District
+from tests.sync import laptop_device as device_side
 from tests.sync.conftest import (  # noqa: F401 - fixtures
     VILLAGE_A,
     VILLAGE_C,
@@ -34,11 +34,9 @@ TODAY = date(2026, 11, 1)
 
 
 def send_all(district: District, dev: Any, max_revisions: int = 40) -> None:
-    for built in device_side.build_batches(
-        dev.vault, dev.keys, dev.enrollment, max_revisions=max_revisions
-    ):
+    for built in device_side.build_batches(dev.vault, max_revisions=max_revisions):
         result = district.ingest(built.data)
-        device_side.apply_receipt(dev.vault, result.receipt, dev.enrollment)
+        device_side.apply_receipt(dev.vault, result.receipt)
 
 
 def snapshot(district: District) -> dict[str, list[tuple[Any, ...]]]:

@@ -27,13 +27,13 @@ import pytest
 from sqlalchemy import text
 
 from storage.vault import Vault
-from sync import device as device_side
 from sync.documents import Enrollment, build_batch_plaintext, encrypt_batch
 from sync.keys import KeyPair
 from sync.server import db
 from sync.server.district import District
 from sync.wire import new_id
 from tests.conftest import VaultCopies
+from tests.sync import laptop_device as device_side
 
 VILLAGE_A = "500119104201"
 VILLAGE_B = "500119104202"

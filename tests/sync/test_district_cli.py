@@ -15,11 +15,11 @@ import pytest
 
 from app.demo_caseload import fill_vault
 from storage import outbox
-from sync import device as device_side
 from sync.keys import read_keystore
 from sync.server import db
 from sync.server.district import District
 from tests.conftest import create_vault
+from tests.sync import laptop_device as device_side
 from tests.sync.conftest import VILLAGE_A
 from tests.sync.test_district_core import TODAY
 
@@ -88,7 +88,7 @@ def test_usb_round_trip_with_the_standard_age_tool(initialised: Path, tmp_path: 
         assert keys is not None
         # batches on the stick
         fill_vault(vault, children=3, seed=9, village_code=VILLAGE_A, today=TODAY, author="王")
-        batches = device_side.build_batches(vault, keys, pinned, max_revisions=30)
+        batches = device_side.build_batches(vault, max_revisions=30)
         for built in batches:
             (stick / f"{vault.device_id}-{built.sequence}.cdbatch").write_bytes(built.data)
         # the emergency path: the standard age tool opens a batch with the exported identity

@@ -11,7 +11,6 @@ import pytest
 
 from app.demo_caseload import fill_vault
 from storage import outbox
-from sync import device as device_side
 from sync.documents import build_batch_plaintext, encrypt_batch, read_receipt
 from sync.errors import (
     EnrollmentRefusedError,
@@ -22,6 +21,7 @@ from sync.errors import (
 )
 from sync.server.district import District
 from sync.wire import new_id
+from tests.sync import laptop_device as device_side
 from tests.sync.conftest import VILLAGE_A, VILLAGE_B, VILLAGE_C, revision_item
 
 TODAY = date(2026, 11, 1)
@@ -29,9 +29,9 @@ TODAY = date(2026, 11, 1)
 
 def send_all(district: District, dev: Any) -> list[Any]:
     receipts = []
-    for built in device_side.build_batches(dev.vault, dev.keys, dev.enrollment):
+    for built in device_side.build_batches(dev.vault):
         result = district.ingest(built.data)
-        receipts.append(device_side.apply_receipt(dev.vault, result.receipt, dev.enrollment))
+        receipts.append(device_side.apply_receipt(dev.vault, result.receipt))
     return receipts
 
 
@@ -42,13 +42,13 @@ def test_demo_vault_is_accepted_and_replays_change_nothing(
     summary = fill_vault(
         dev.vault, children=6, seed=3, village_code=VILLAGE_A, today=TODAY, author="王秀英"
     )
-    batches = device_side.build_batches(dev.vault, dev.keys, dev.enrollment, max_revisions=40)
+    batches = device_side.build_batches(dev.vault, max_revisions=40)
     assert len(batches) > 1
     pending = outbox.pending_count(dev.vault)  # local-only records are no longer pending
     assert sum(len(b.revisions) for b in batches) == pending
     for built in batches:
         result = district.ingest(built.data)
-        receipt = device_side.apply_receipt(dev.vault, result.receipt, dev.enrollment)
+        receipt = device_side.apply_receipt(dev.vault, result.receipt)
         assert receipt.batch_id == built.batch_id
         assert receipt.rejected == ()
     assert outbox.pending_count(dev.vault) == 0
@@ -114,12 +114,14 @@ def test_same_revision_in_a_new_batch_is_not_stored_twice(
 ) -> None:
     dev = make_device(district, [VILLAGE_A])
     dev.vault.put("child", {"village_code": VILLAGE_A, "name": "乙"}, author="王")
-    first = device_side.build_batches(dev.vault, dev.keys, dev.enrollment)
+    first = device_side.build_batches(dev.vault)
     district.ingest(first[0].data)  # the receipt is "lost": the device never applies it
-    rebuilt = device_side.build_batches(dev.vault, dev.keys, dev.enrollment)
+    # and the kept batch with it (a vault restored from a backup): its revisions go again
+    device_side.forget_batch(dev.vault, first[0])
+    rebuilt = device_side.build_batches(dev.vault)
     assert rebuilt[0].batch_id != first[0].batch_id
     result = district.ingest(rebuilt[0].data)
-    receipt = device_side.apply_receipt(dev.vault, result.receipt, dev.enrollment)
+    receipt = device_side.apply_receipt(dev.vault, result.receipt)
     assert len(receipt.accepted) == len(rebuilt[0].revisions)
     assert district.counts()["revisions"] == district.counts()["distinct_revisions"]
     assert outbox.pending_count(dev.vault) == 0

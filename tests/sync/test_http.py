@@ -11,10 +11,10 @@ import pytest
 
 from app.demo_caseload import fill_vault
 from storage import outbox
-from sync import device as device_side
 from sync.documents import read_notice
 from sync.errors import RevokedError, SyncError
 from sync.server.district import District
+from tests.sync import laptop_device as device_side
 from tests.sync.conftest import VILLAGE_A, ServerThread
 from tests.sync.test_district_core import TODAY
 
@@ -43,9 +43,9 @@ def test_enroll_sync_replay_and_pull_over_http(
         keys = device_side.device_keys(vault)
         assert keys is not None and pinned.villages == (VILLAGE_A,)
         fill_vault(vault, children=3, seed=5, village_code=VILLAGE_A, today=TODAY, author="王")
-        batches = device_side.build_batches(vault, keys, pinned, max_revisions=25)
+        batches = device_side.build_batches(vault, max_revisions=25)
         for built in batches:
-            receipt = device_side.apply_receipt(vault, client.send_batch(built.data), pinned)
+            receipt = device_side.apply_receipt(vault, client.send_batch(built.data))
             assert not receipt.rejected
             # a double click: the same file again, the same receipt, nothing stored twice
             assert client.send_batch(built.data) == receipt.raw
