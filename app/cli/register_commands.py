@@ -123,16 +123,24 @@ def read_mapping_file(path: Path, headers: list[str]) -> list[str | None]:
 
 
 def _choose_sheet(book: Workbook, number: int | None) -> tuple[int, SheetData]:
+    """``--sheet N``, else the first sheet with a recognised header, else the first with text."""
     if number is not None:
         return number - 1, book.read_sheet(number - 1)
+    fallback: tuple[int, SheetData] | None = None
     first_error: RegisterReadError | None = None
     for index in range(len(book.sheet_names)):
         try:
-            return index, book.read_sheet(index)
+            sheet = book.read_sheet(index)
         except RegisterReadError as err:
-            if err.code not in ("no_header", "empty_sheet"):
+            if err.code != "empty_sheet":
                 raise
             first_error = first_error or err
+            continue
+        if sheet.header_found:
+            return index, sheet
+        fallback = fallback or (index, sheet)
+    if fallback is not None:
+        return fallback
     assert first_error is not None
     raise first_error
 
@@ -158,6 +166,12 @@ def cmd_import(args: argparse.Namespace) -> int:
             )
         except (OSError, ValueError, KeyError, TypeError) as err:
             return _refuse("bad_mapping", "列对应文件有误。", f"bad mapping file: {err}")
+        if "name" not in mapping:
+            return _refuse(
+                "no_name_column",
+                "没有找到“姓名”这一列：请确认选对了工作表，或用 --mapping 指定哪一列是姓名。",
+                "no column is mapped to the name (姓名): check the sheet, or give --mapping",
+            )
         importer = RegisterImport(vault, author=str(vault.profile().get("name") or ""))
         plan = importer.plan(sheet, mapping)
         report: dict[str, Any] = {

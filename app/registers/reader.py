@@ -43,7 +43,7 @@ class RegisterReadError(Exception):
     """The file cannot be read as a register; nothing was imported.
 
     ``code``: ``not_found``, ``too_big``, ``not_spreadsheet``, ``ods``, ``encrypted``,
-    ``wrong_password``, ``damaged``, ``empty_sheet``, ``no_header``, ``too_many_rows``,
+    ``wrong_password``, ``damaged``, ``empty_sheet``, ``too_many_rows``,
     ``no_sheet``, ``cancelled``.
     """
 
@@ -78,10 +78,15 @@ class SheetData:
     sheet_name: str
     headers: list[str]
     header_row: int  # 1-based number of the (last) header row
-    header_depth: int  # 1 or 2
+    header_depth: int  # 1 or 2; 0 when no header was recognised (the first row stands)
     rows: list[RawRow]
     # (row number, column index) of formula cells without a saved result
     formula_cells: set[tuple[int, int]] = field(default_factory=set)
+
+    @property
+    def header_found(self) -> bool:
+        """False when no row had two known columns: the first row stands as the header."""
+        return self.header_depth > 0
 
 
 class Workbook:
@@ -444,7 +449,7 @@ def _find_header_and_rows(
         sheet_name=sheet_name,
         headers=headers,
         header_row=index + 1,
-        header_depth=depth,
+        header_depth=depth,  # 0: no header recognised
         rows=rows,
         formula_cells={f for f in formulas if f[0] in kept},
     )
@@ -459,14 +464,13 @@ def _keep(rows: list[RawRow], number: int, cells: list[Cell]) -> None:
 
 
 def _resolve_header(top: list[list[Cell]]) -> tuple[int, int, list[str]]:
+    """The best header in the first rows; when no row has two known columns, the first row
+    with text stands as the header (``header_found`` false) so the user can map it by hand."""
     texts = [[normalize_header(_text(c)) for c in row] for row in top]
     index, depth, headers = _header_candidates(texts)
-    if index < 0:
-        raise RegisterReadError(
-            "在表格前 20 行里找不到表头（如“姓名”“身份证号”“出生日期”）。"
-            "请确认选对了工作表，表头至少要有两列能认出来。",
-            "no header row found in the first 20 rows (need at least two known columns "
-            "such as 姓名 and 身份证号)",
-            "no_header",
-        )
-    return index, depth, headers
+    if index >= 0:
+        return index, depth, headers
+    for i, row in enumerate(top):
+        if any(row):
+            return i, 0, [_text(c) for c in row]
+    return 0, 0, []
