@@ -49,6 +49,8 @@ COLUMN_SAMPLES = (
 class ChildrenPage(QWidget):
     open_child = Signal(str)
     new_child = Signal()
+    import_register = Signal()  # 导入台账 (ui/views/register_import_dialog.py)
+    export_rows = Signal(list)  # 导出表格: the child ids of the rows shown, in their order
 
     def __init__(
         self,
@@ -122,7 +124,24 @@ class ChildrenPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addWidget(self.table)
-        layout.addWidget(self.count)
+        self.import_button = QPushButton(self.tr("导入台账…"))
+        self.import_button.setObjectName("import_register")
+        self.export_button = QPushButton(self.tr("导出表格…"))
+        self.export_button.setObjectName("export_rows")
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.count, 1)
+        bottom.addWidget(self.import_button)
+        bottom.addWidget(self.export_button)
+        layout.addLayout(bottom)
+        self.import_button.clicked.connect(self.import_register)
+        self.export_button.clicked.connect(
+            lambda: self.export_rows.emit(
+                [
+                    self.model.data(self.model.index(r, 0), CHILD_ID_ROLE)
+                    for r in range(self.model.rowCount())
+                ]
+            )
+        )
 
         self.search.textChanged.connect(self._filters_changed)
         self.level_filter.currentIndexChanged.connect(self._filters_changed)
