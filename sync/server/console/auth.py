@@ -99,9 +99,12 @@ class StepRequired(Exception):
 class Forbidden(Exception):
     """Answered with 403 and a page in Chinese (web.py)."""
 
-    def __init__(self, message_zh: str = "您没有权限查看这一页。") -> None:
+    def __init__(
+        self, message_zh: str = "您没有权限查看这一页。", user: CurrentUser | None = None
+    ) -> None:
         super().__init__(message_zh)
         self.message_zh = message_zh
+        self.user = user  # signed in: the page keeps the user's menu
 
 
 def signin_url(next_path: str = "", resume: str = "") -> str:
@@ -193,7 +196,7 @@ def require_role(*roles: Role) -> Callable[[Request], Awaitable[CurrentUser]]:
                 "denied",
                 user.source,
             )
-            raise Forbidden()
+            raise Forbidden(user=user)
         return user
 
     return dependency

@@ -139,8 +139,10 @@ class SecurityHeaders(BaseHTTPMiddleware):
         return response
 
 
-def _error_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
-    return render(request, "error.html", None, status_code=status, title=title, message=message)
+def _error_page(
+    request: Request, status: int, title: str, message: str, user: CurrentUser | None = None
+) -> HTMLResponse:
+    return render(request, "error.html", user, status_code=status, title=title, message=message)
 
 
 def create_console(
@@ -166,7 +168,7 @@ def create_console(
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, err: Forbidden) -> Response:
-        return _error_page(request, 403, "没有权限", err.message_zh)
+        return _error_page(request, 403, "没有权限", err.message_zh, err.user)
 
     @app.exception_handler(RequestValidationError)
     async def malformed(request: Request, _err: RequestValidationError) -> Response:
