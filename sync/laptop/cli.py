@@ -41,7 +41,8 @@ from storage.vault import Vault
 from sync.errors import SyncError
 
 if TYPE_CHECKING:  # the engine (httpx, age) is imported only when a sync command runs
-    from sync.laptop.engine import LaptopSync, SyncReport
+    from sync.laptop.engine import LaptopSync
+    from sync.laptop.state import SyncReport
 
 COMMANDS = (
     "enroll",
@@ -104,7 +105,8 @@ def _with_engine(args: argparse.Namespace, work: Callable[[LaptopSync], int]) ->
     if not args.password_stdin:
         return fail("--password-stdin is required (secrets never come from the command line)", 2)
 
-    from sync.laptop.engine import LaptopSync, TransientError
+    from sync.laptop.engine import LaptopSync
+    from sync.laptop.errors import TransientError
 
     def run(vault: Vault) -> int:
         author = str(vault.profile().get("name") or "")
@@ -174,7 +176,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         if path.is_dir():
             report, problems = engine.import_folder(path)
         else:
-            from sync.laptop.engine import SyncReport
+            from sync.laptop.state import SyncReport
 
             report, problems = SyncReport(via="usb"), []
             engine.apply_changes(path.read_bytes(), report)

@@ -482,3 +482,38 @@ def test_status_only_reads(vaults: Any) -> None:
     status = LaptopSync(vault, author="王").status()
     assert not status.enrolled and status.pending == 1  # the profile; the note never syncs
     assert outbox.pending_count(vault) == before
+
+
+def test_the_engine_speaks_in_codes() -> None:
+    """Nothing under sync/laptop/ says a sentence to the director: reports carry message
+    codes, errors carry protocol codes, and the Chinese words live in ui/sync_texts.py. The
+    only Chinese value is the merge's author name, stored in records."""
+    import ast
+    import re
+    from pathlib import Path
+
+    import sync.laptop
+    from sync.laptop.merging import MERGE_AUTHOR
+
+    cjk = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+    found = []
+    for path in sorted(Path(sync.laptop.__file__).parent.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+        }
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in docstrings
+                and node.value != MERGE_AUTHOR
+                and cjk.search(node.value)
+            ):
+                found.append(f"{path.name}:{node.lineno}: {node.value[:30]}")
+    assert found == []
