@@ -234,6 +234,14 @@ class DeskSession(QObject):
         if isinstance(sync, SyncPage):  # pulled records, resolved conflicts, new rules
             sync.data_changed.connect(store.refresh)  # definitions already re-read
         children.new_child.connect(lambda: self.open_child(None))
+        from ui.views.register_import_dialog import open_register_export, open_register_import
+
+        children.import_register.connect(
+            lambda: open_register_import(self.window, desk, self.runner, store.refresh)
+        )
+        children.export_rows.connect(
+            lambda ids: open_register_export(self.window, desk, self.runner, ids)
+        )
         window.lock_requested.connect(self.lock)
         # each signal connected once, here, to the page that has it
         for page in pages.values():
