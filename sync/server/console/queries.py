@@ -59,6 +59,7 @@ PER_PAGE_DEFAULT = 50
 PER_PAGE_MAX = 200
 STALE_DEVICE_DAYS = 30
 ID_NUMBER = re.compile(r"\A[0-9]{17}[0-9Xx]\Z")
+VILLAGE_CODE = re.compile(r"\A[0-9]{12}\Z")
 LETTERS = re.compile(r"\A[A-Za-z]{1,20}\Z")
 
 
@@ -301,7 +302,8 @@ class RegisterFilter:
         for key, value in self.__dict__.items():
             if value == getattr(DEFAULT_FILTER, key):
                 continue
-            out[key] = ("1" if value else "0") if isinstance(value, bool) else str(value)
+            name = "desc" if key == "descending" else key
+            out[name] = ("1" if value else "0") if isinstance(value, bool) else str(value)
         return out
 
 

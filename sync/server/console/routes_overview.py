@@ -1,0 +1,170 @@
+"""总览: the overview page (figures for the user's scope and a period), with server-rendered
+SVG charts. Thin: the figures come from queries.overview; the helpers here (today, logging,
+labels, chart geometry) are shared by the other routes_* modules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from sync.server.console import accounts, queries
+from sync.server.console.auth import CurrentUser, Forbidden, console, require_role
+from sync.server.console.queries_child import recent_window
+from sync.server.console.queries_export import STAGE_ZH, category_zh, level_zh
+from sync.server.console.web import render
+
+router = APIRouter()
+# Pages for people who supervise villages (a partner sees only its roster: the register).
+Supervisor = Annotated[CurrentUser, Depends(require_role("district", "town"))]
+
+LEVEL_COLOURS = {"red": "#c62828", "orange": "#ef6c00", "yellow": "#f9a825", "green": "#2e7d32"}
+LABELS: dict[str, Any] = {
+    "level_zh": level_zh,
+    "category_zh": category_zh,
+    "STAGE_ZH": STAGE_ZH,
+    "LEVEL_COLOURS": LEVEL_COLOURS,
+    "GENDER_ZH": {"male": "男", "female": "女"},
+}
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+def parse_day(text: str | None) -> date | None:
+    if not text or len(text) != 10:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def period(request: Request) -> tuple[date, date]:
+    """The period asked for (?start=&end=, YYYY-MM-DD), else the last 12 months; at most ten
+    years, never reversed."""
+    default_start, default_end = recent_window(today())
+    start = parse_day(request.query_params.get("start")) or default_start
+    end = parse_day(request.query_params.get("end")) or default_end
+    if end < start:
+        start, end = end, start
+    if (end - start).days > 3660:
+        start = date(end.year - 10, 1, 1)
+    return start, end
+
+
+async def log(
+    request: Request, user: CurrentUser, action: str, target: str, outcome: str = "ok"
+) -> None:
+    await run_in_threadpool(
+        accounts.log_access,
+        console(request).engine,
+        user.user_id,
+        action,
+        target,
+        outcome,
+        user.source,
+    )
+
+
+async def refuse(request: Request, user: CurrentUser, action: str, target: str) -> None:
+    """Log the attempt on something outside the user's scope and answer 403."""
+    await log(request, user, action, target, "denied")
+    raise Forbidden("这条记录不在您负责的范围内。")
+
+
+def run(request: Request, fn: Any, *args: Any) -> Any:
+    """Call a query with a connection of its own (in a worker thread)."""
+
+    def call() -> Any:
+        with console(request).engine.connect() as conn:
+            return fn(conn, *args)
+
+    return run_in_threadpool(call)
+
+
+# ----- charts (geometry only; the template draws) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    colour: str
+    label: str
+    value: int
+
+
+def bars(values: list[tuple[str, int, str]], width: int = 420, height: int = 160) -> list[Bar]:
+    """Vertical bars for (label, value, colour), scaled to the largest value."""
+    if not values:
+        return []
+    top = max(v for _l, v, _c in values) or 1
+    slot = width / len(values)
+    out = []
+    for index, (label, value, colour) in enumerate(values):
+        h = (height - 20) * value / top
+        out.append(Bar(index * slot + slot * 0.15, height - h, slot * 0.7, h, colour, label, value))
+    return out
+
+
+def paired_bars(
+    months: list[tuple[str, int, int, int]], width: int = 640, height: int = 180
+) -> list[tuple[str, Bar, Bar]]:
+    """Per month: a 'due' bar and a 'done' bar side by side."""
+    if not months:
+        return []
+    top = max(max(due, done) for _m, due, done, _t in months) or 1
+    slot = width / len(months)
+    out = []
+    for index, (month, due, done, _on_time) in enumerate(months):
+        x = index * slot + slot * 0.1
+        w = slot * 0.38
+        hd = (height - 24) * due / top
+        hn = (height - 24) * done / top
+        out.append(
+            (
+                month[2:],
+                Bar(x, height - 12 - hd, w, hd, "#90a4ae", "应走访", due),
+                Bar(x + w, height - 12 - hn, w, hn, "#1565c0", "已走访", done),
+            )
+        )
+    return out
+
+
+@router.get("/overview")
+async def overview_page(request: Request, user: Supervisor) -> Response:
+    start, end = period(request)
+    figures: queries.Overview = await run(
+        request, queries.overview, user.scope, start, end, today()
+    )
+    await log(
+        request,
+        user,
+        "overview",
+        accounts.filters_target({"start": start.isoformat(), "end": end.isoformat()}),
+    )
+    level_bars = bars(
+        [
+            (level_zh(lv), figures.by_level.get(lv, 0), LEVEL_COLOURS.get(lv, "#9e9e9e"))
+            for lv in ("red", "orange", "yellow", "green", "")
+        ]
+    )
+    return render(
+        request,
+        "overview.html",
+        user,
+        figures=figures,
+        start=start,
+        end=end,
+        level_bars=level_bars,
+        month_bars=paired_bars(figures.months),
+        **LABELS,
+    )
