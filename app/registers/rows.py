@@ -11,7 +11,6 @@ breaks. Duplicates within the file are found in :mod:`app.registers.plan`.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -91,6 +90,13 @@ class RowValues:
 
 # ----- cell values -------------------------------------------------------------------------
 
+# Full-width digits and Latin letters fold to ASCII (ＡＢ１２ → AB12); Chinese punctuation (，：；)
+# stays as written: NFKC would turn the 汉字 comma into an ASCII one and change the text.
+_FULL_WIDTH_ALNUM = {
+    code: code - 0xFEE0
+    for block in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
+    for code in range(block[0], block[1] + 1)
+}
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\v\f]+")
 _SPACES = re.compile(r"[ \t\u3000\xa0]+")
 
@@ -106,7 +112,7 @@ def clean_text(cell: Cell) -> str:
         return str(int(cell))
     if isinstance(cell, datetime):
         return cell.date().isoformat() if cell.time() == datetime.min.time() else str(cell)
-    text = unicodedata.normalize("NFKC", str(cell))
+    text = str(cell).translate(_FULL_WIDTH_ALNUM)
     text = _LINE_BREAKS.sub(" ", text)
     return _SPACES.sub(" ", text).strip()
 

@@ -31,6 +31,8 @@ def a_child(n: int = 1, **kw: object) -> ChildFile:
         "village_code": "500119104201",
         "id_number": child_id(B1, 2 * n),
         "school": "汉场坝小学",
+        "health": "哮喘，需随身带药；每学期复查",  # Chinese punctuation survives the round trip
+        "notes": "家访记录：见纸质档案（共3页）",
         "categories": [ChildCategory.LEFT_BEHIND, ChildCategory.ORPHAN_COMMUNITY],
         "disability": Disability("肢体", 2),
         "guardians": [

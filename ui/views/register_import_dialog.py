@@ -171,8 +171,10 @@ class RegisterImportDialog(QDialog):
         self.import_button.setEnabled(False)
         self.cancel_button = QPushButton("关闭")
         self.cancel_button.setObjectName("cancel")
+        self.progress.setMinimumWidth(320)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.progress, 1)
+        buttons.addWidget(self.progress)
+        buttons.addStretch(1)
         buttons.addWidget(self.import_button)
         buttons.addWidget(self.cancel_button)
 
@@ -419,10 +421,12 @@ class RegisterImportDialog(QDialog):
         raw = next(r for r in self._sheet.rows if r.number == number)
         current = self._overrides.get((number, column), raw.cells[column])
         header = self._sheet.headers[column] or f"第{column + 1}列"
+        problem = next(p.message_zh for p in row.problems if p.column == column)
+        problem = problem.removeprefix(f"“{header}”：")
         text, ok = QInputDialog.getText(
             self,
             "改正这一格",
-            f"第{number}行“{header}”：\n{row.problems[0].message_zh}\n\n改成：",
+            f"第{number}行“{header}”这一格：\n{problem}\n\n改成：",
             QLineEdit.EchoMode.Normal,
             clean_text(current),
         )
