@@ -6,7 +6,7 @@ navigation.py, saving.py)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -92,55 +92,26 @@ class WizardBase(QDialog):
         fit_window(self, 980, 720)
         self._load()
 
-    # calls between the parts (see the module of each) ------------------------------------------
+    # what one part calls in another, declared for the type checker (each implemented in
+    # the module named; at run time the class put together from the parts has them all)
+    if TYPE_CHECKING:
 
-    def _load(self) -> None:  # pages.py
-        raise NotImplementedError
-
-    def _build_blocks(self, repeat_id: str) -> None:  # pages.py
-        raise NotImplementedError
-
-    def _answer_changed(self, path: str, value: object) -> None:  # answers.py
-        raise NotImplementedError
-
-    def add_block(self, repeat_id: str) -> None:  # answers.py
-        raise NotImplementedError
-
-    def _confirm_remove_block(self, repeat_id: str, index: int) -> None:  # answers.py
-        raise NotImplementedError
-
-    def _refresh(self) -> None:  # answers.py
-        raise NotImplementedError
-
-    def _update_progress(self) -> None:  # answers.py
-        raise NotImplementedError
-
-    def go_to_page(self, index: int) -> None:  # navigation.py
-        raise NotImplementedError
-
-    def go_next(self) -> None:  # navigation.py
-        raise NotImplementedError
-
-    def go_back(self) -> None:  # navigation.py
-        raise NotImplementedError
-
-    def _page_list_clicked(self, row: int) -> None:  # navigation.py
-        raise NotImplementedError
-
-    def show_result(self) -> None:  # navigation.py
-        raise NotImplementedError
-
-    def _show_result_page(self) -> None:  # navigation.py
-        raise NotImplementedError
-
-    def _show_problems(self, problems: list[AnswerProblem]) -> None:  # navigation.py
-        raise NotImplementedError
-
-    def save_now(self) -> None:  # saving.py
-        raise NotImplementedError
-
-    def finish(self) -> None:  # saving.py
-        raise NotImplementedError
+        def _load(self) -> None: ...  # pages.py
+        def _build_blocks(self, repeat_id: str) -> None: ...  # pages.py
+        def _answer_changed(self, path: str, value: object) -> None: ...  # answers.py
+        def add_block(self, repeat_id: str) -> None: ...  # answers.py
+        def _confirm_remove_block(self, repeat_id: str, index: int) -> None: ...  # answers.py
+        def _refresh(self) -> None: ...  # answers.py
+        def _update_progress(self) -> None: ...  # answers.py
+        def go_to_page(self, index: int) -> None: ...  # navigation.py
+        def go_next(self) -> None: ...  # navigation.py
+        def go_back(self) -> None: ...  # navigation.py
+        def _page_list_clicked(self, row: int) -> None: ...  # navigation.py
+        def show_result(self) -> None: ...  # navigation.py
+        def _show_result_page(self) -> None: ...  # navigation.py
+        def _show_problems(self, problems: list[AnswerProblem]) -> None: ...  # navigation.py
+        def save_now(self) -> None: ...  # saving.py
+        def finish(self) -> None: ...  # saving.py
 
     # layout ------------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
@@ -106,58 +106,29 @@ class CaseDialogBase(QDialog):
         fit_window(self, 980, 760)
         self._load()
 
-    # calls between the parts (see the module of each) ------------------------------------------
+    # what one part calls in another, declared for the type checker (each implemented in
+    # the module named; at run time the class put together from the parts has them all)
+    if TYPE_CHECKING:
 
-    def _load(self) -> None:  # showing.py
-        raise NotImplementedError
-
-    def _show_case(self, stored: Stored[Case], reset_edits: bool = False) -> None:  # showing.py
-        raise NotImplementedError
-
-    def _set_assessments(self, assessments: list[Stored[Assessment]]) -> None:  # showing.py
-        raise NotImplementedError
-
-    def _update_gates(self) -> None:  # showing.py
-        raise NotImplementedError
-
-    def _restore(self, draft: dict[str, Any]) -> None:  # editing.py
-        raise NotImplementedError
-
-    def _plan_edited(self) -> None:  # editing.py
-        raise NotImplementedError
-
-    def _link_edited(self) -> None:  # editing.py
-        raise NotImplementedError
-
-    def _reload_case(self) -> None:  # actions.py
-        raise NotImplementedError
-
-    def _pending_saves(self) -> list[Callable[[], object]]:  # actions.py
-        raise NotImplementedError
-
-    def open_case(self) -> None:  # actions.py
-        raise NotImplementedError
-
-    def save_plan(self) -> None:  # actions.py
-        raise NotImplementedError
-
-    def save_link(self) -> None:  # actions.py
-        raise NotImplementedError
-
-    def move_to(self, target: CaseStage) -> None:  # actions.py
-        raise NotImplementedError
-
-    def add_follow_up(self) -> None:  # actions.py
-        raise NotImplementedError
-
-    def escalate(self) -> None:  # actions.py
-        raise NotImplementedError
-
-    def mark_mandatory_report(self) -> None:  # actions.py
-        raise NotImplementedError
-
-    def _start_assessment(self) -> None:  # actions.py
-        raise NotImplementedError
+        def _load(self) -> None: ...  # showing.py
+        def _show_case(
+            self, stored: Stored[Case], reset_edits: bool = False
+        ) -> None: ...  # showing.py
+        def _set_assessments(self, assessments: list[Stored[Assessment]]) -> None: ...  # showing.py
+        def _update_gates(self) -> None: ...  # showing.py
+        def _restore(self, draft: dict[str, Any]) -> None: ...  # editing.py
+        def _plan_edited(self) -> None: ...  # editing.py
+        def _link_edited(self) -> None: ...  # editing.py
+        def _reload_case(self) -> None: ...  # actions.py
+        def _pending_saves(self) -> list[Callable[[], object]]: ...  # actions.py
+        def open_case(self) -> None: ...  # actions.py
+        def save_plan(self) -> None: ...  # actions.py
+        def save_link(self) -> None: ...  # actions.py
+        def move_to(self, target: CaseStage) -> None: ...  # actions.py
+        def add_follow_up(self) -> None: ...  # actions.py
+        def escalate(self) -> None: ...  # actions.py
+        def mark_mandatory_report(self) -> None: ...  # actions.py
+        def _start_assessment(self) -> None: ...  # actions.py
 
     # layout ------------------------------------------------------------------------------------
 

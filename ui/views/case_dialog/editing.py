@@ -6,28 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from app.domain.case import Plan
 from ui.views import messages
 from ui.views.case_dialog.base import CaseDialogBase
+from ui.views.unsaved import ask_save
 
 
 def ask_unsaved(parent: QWidget) -> str:
     """'save', 'discard' or 'cancel' when closing with unsaved edits."""
-    box = QMessageBox(
-        QMessageBox.Icon.Question,
-        "还没有保存",
-        "帮扶方案或评估情况改过了，还没有保存。要保存吗？",
-        parent=parent,
-    )
-    save = box.addButton("保存", QMessageBox.ButtonRole.AcceptRole)
-    discard = box.addButton("不保存", QMessageBox.ButtonRole.DestructiveRole)
-    box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
-    box.setDefaultButton(save)
-    box.exec()
-    clicked = box.clickedButton()
-    return "save" if clicked is save else "discard" if clicked is discard else "cancel"
+    return ask_save(parent, "帮扶方案或评估情况改过了，还没有保存。要保存吗？")
 
 
 class EditingPart(CaseDialogBase):
