@@ -174,3 +174,29 @@ def test_the_private_parts_check_finds_each_way_in() -> None:
         "6: uses Vault._open",
         "7: uses storage.vault._read_header",
     ]
+
+
+def _desk_vault_uses(source: str) -> list[str]:
+    """Lines where a screen reads ``.vault`` of the desk (``desk.vault``, ``self._desk.vault``)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and node.attr == "vault":
+            owner = ast.unparse(node.value).rsplit(".", 1)[-1].lstrip("_")
+            if owner == "desk":
+                found.append(f"{node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def test_screens_get_services_not_the_vault() -> None:
+    """ui/views gets the app/services objects it uses (ui/desk_services.py), never the raw
+    vault behind them; only the composition root (ui/gui.py) hands the vault around."""
+    violations = [
+        f"{path.relative_to(ROOT)}:{use}"
+        for path in sorted((ROOT / "ui" / "views").rglob("*.py"))
+        for use in _desk_vault_uses(path.read_text(encoding="utf-8"))
+    ]
+    assert violations == []
+    sample = (
+        "def f(self, desk):\n    v = desk.vault\n    w = self._desk.vault\n    x = self.vault\n"
+    )
+    assert _desk_vault_uses(sample) == ["2: desk.vault", "3: self._desk.vault"]

@@ -10,12 +10,19 @@ from datetime import date
 
 from app.domain.schedule import VisitSchedule
 from app.questionnaire import Definition
+from app.services.account import AccountService
 from app.services.assessments import AssessmentService
+from app.services.backups import BackupService
 from app.services.cases import CaseService
+from app.services.child_reading import ChildReading
 from app.services.children import ChildService
 from app.services.definitions import DefinitionService
+from app.services.printouts import PrintService
+from app.services.profile import ProfileService
+from app.services.reports import ReportService
 from app.services.visits import VisitService
 from storage.vault import Vault
+from sync.laptop.engine import LaptopSync
 from ui.tasks import Runner
 
 
@@ -39,6 +46,12 @@ class DeskServices:
     visits: VisitService
     cases: CaseService
     definitions: DefinitionService  # which questionnaire and schedule rules are current
+    profile: ProfileService  # the director's name (设置)
+    account: AccountService  # password and recovery code (设置)
+    backups: BackupService  # 备份到U盘 (设置)
+    printouts: PrintService  # a child's records and the blank forms, as PDF
+    reading: ChildReading  # a child's timeline and attachments
+    reports: ReportService  # the records the monthly report counts
     _assessments: _AssessmentsHolder = field(default_factory=_AssessmentsHolder, repr=False)
 
     @property
@@ -63,6 +76,10 @@ class DeskServices:
             )
             holder.generation = self.definitions.generation
         return holder.service
+
+    def laptop_sync(self) -> LaptopSync:
+        """A sync engine over this vault (for the 同步 page's controller)."""
+        return LaptopSync(self.vault, author=self.author)
 
     def refresh_definitions(self) -> bool:
         """Vault worker: read what a sync installed, and parse the current ones here rather
@@ -94,4 +111,10 @@ class DeskServices:
             visits=VisitService(vault, author=author, today=today),
             cases=CaseService(vault, author=author, today=today),
             definitions=definitions,
+            profile=ProfileService(vault),
+            account=AccountService(vault),
+            backups=BackupService(vault),
+            printouts=PrintService(vault),
+            reading=ChildReading(vault),
+            reports=ReportService(vault),
         )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from PySide6.QtCore import QCoreApplication, QDir, QEvent, Qt, QTimer
 from PySide6.QtWidgets import (
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.services.backups import BackupService
 from storage.backup import (
     BACKUP_SUFFIX,
     BackupInfo,
@@ -40,11 +42,9 @@ from storage.backup import (
     RestoreResult,
     read_backup,
     restore_backup,
-    write_backup,
 )
 from storage.vault import Vault
 from sync.laptop.usb import removable_drives
-from ui.desk_services import DeskServices
 from ui.tasks import Runner
 from ui.views.enrollment_form import DrivePicker
 from ui.views.messages import ErrorLabel, confirm, user_message
@@ -63,10 +63,19 @@ def _when(created: str) -> str:
     return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}"
 
 
+class BackupServices(Protocol):
+    """What 备份到U盘 uses of the desk (ui/desk_services.py)."""
+
+    @property
+    def runner(self) -> Runner: ...
+    @property
+    def backups(self) -> BackupService: ...
+
+
 class BackupPanel(QGroupBox):
     """备份到U盘, for the 设置 page."""
 
-    def __init__(self, desk: DeskServices, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: BackupServices, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("backup_panel")
         self.setTitle(self.tr("备份到U盘"))
@@ -123,8 +132,8 @@ class BackupPanel(QGroupBox):
             return
         self.backup_button.setEnabled(False)
         self._say(self.tr("正在备份并核对，请不要拔出U盘…"), tone="progress")
-        vault = self.desk.vault
-        self.desk.runner.submit(lambda: write_backup(vault, folder), self._done, self._failed)
+        backups = self.desk.backups
+        self.desk.runner.submit(lambda: backups.write(folder), self._done, self._failed)
 
     def _done(self, info: BackupInfo) -> None:
         self.last_backup = info

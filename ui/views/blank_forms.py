@@ -5,21 +5,32 @@ worker (the letterhead names the director's village) and shown in the print prev
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
+from typing import Protocol
 
 from PySide6.QtWidgets import QMenu, QToolButton, QWidget
 
-from app.printing import (
-    blank_child_sheet_pdf,
-    blank_questionnaire_pdf,
-    blank_visit_record_pdf,
-    letterhead_for,
-)
-from ui.desk_services import DeskServices
+from app.questionnaire import Definition
+from app.services.printouts import PrintService
+from ui.tasks import Runner
 from ui.views.print_preview import preview_pdf
 
 
+class PrintServices(Protocol):
+    """What printing uses of the desk (ui/desk_services.py)."""
+
+    @property
+    def runner(self) -> Runner: ...
+    @property
+    def today(self) -> Callable[[], date]: ...
+    @property
+    def printouts(self) -> PrintService: ...
+    @property
+    def definition(self) -> Definition: ...
+
+
 class BlankFormsButton(QToolButton):
-    def __init__(self, desk: DeskServices, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: PrintServices, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("print_blank_forms")
         self.desk = desk
@@ -43,27 +54,25 @@ class BlankFormsButton(QToolButton):
         preview_pdf(self.desk.runner, make, title, name, self.window())
 
     def print_visit_record(self) -> None:
-        vault, today = self.desk.vault, self.desk.today()
+        printouts, today = self.desk.printouts, self.desk.today()
         self._preview(
-            lambda: blank_visit_record_pdf(letterhead=letterhead_for(vault), printed_on=today),
+            lambda: printouts.blank_visit_record(printed_on=today),
             self.tr("空白入户走访记录表"),
             "空白走访记录表.pdf",
         )
 
     def print_child_sheet(self) -> None:
-        vault, today = self.desk.vault, self.desk.today()
+        printouts, today = self.desk.printouts, self.desk.today()
         self._preview(
-            lambda: blank_child_sheet_pdf(letterhead=letterhead_for(vault), printed_on=today),
+            lambda: printouts.blank_child_sheet(printed_on=today),
             self.tr("空白儿童档案表"),
             "空白儿童档案表.pdf",
         )
 
     def print_questionnaire(self) -> None:
-        vault, today, definition = self.desk.vault, self.desk.today(), self.desk.definition
+        printouts, today, definition = self.desk.printouts, self.desk.today(), self.desk.definition
         self._preview(
-            lambda: blank_questionnaire_pdf(
-                definition, letterhead=letterhead_for(vault), printed_on=today
-            ),
+            lambda: printouts.blank_questionnaire(definition, printed_on=today),
             self.tr("空白评估表"),
             "空白评估表.pdf",
         )

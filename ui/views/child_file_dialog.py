@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -41,7 +40,7 @@ from app.domain.child_file import (
 )
 from app.domain.visit import VISIT_FORM_LABELS_ZH, Visit
 from app.services.assessments import FINISHED, Assessment, level_history
-from app.services.child_history import TimelineEntry, child_timeline
+from app.services.child_history import TimelineEntry
 from app.services.stale import StaleRevisionError, resolve
 from app.services.stored import Stored
 from storage.records import Revision
@@ -288,7 +287,7 @@ class ChildFileDialog(QDialog):
                 desk.visits.list_all(child_id),
                 desk.cases.list_all(child_id),
                 desk.children.attachments(child_id),
-                child_timeline(desk.vault, child_id, desk.definitions.questionnaires()),
+                desk.reading.timeline(child_id, desk.definitions.questionnaires()),
                 {s.record_id: service.label_for(s.value) for s in assessments},
             )
 
@@ -675,7 +674,6 @@ class ChildFileDialog(QDialog):
             self._open_assessment(newest.record_id)
 
     def _print_assessment(self) -> None:
-        from app.printing import assessment_report_pdf
         from ui.views.print_preview import preview_pdf
 
         item = self.assessments_list.currentItem()
@@ -685,12 +683,12 @@ class ChildFileDialog(QDialog):
             )
             return
         assessment_id = item.data(Qt.ItemDataRole.UserRole)
-        vault, today = self.desk.vault, self.desk.today()
+        printouts, today = self.desk.printouts, self.desk.today()
         definitions = self.desk.definitions.questionnaires()  # every version known here
         preview_pdf(
             self.desk.runner,
-            lambda: assessment_report_pdf(
-                vault, assessment_id, printed_on=today, definitions=definitions
+            lambda: printouts.assessment_report(
+                assessment_id, printed_on=today, definitions=definitions
             ),
             self.tr("监护能力评估报告"),
             f"评估报告-{today.isoformat()}.pdf",
@@ -698,15 +696,12 @@ class ChildFileDialog(QDialog):
         )
 
     def _print_blank(self) -> None:
-        from app.printing import blank_questionnaire_pdf, letterhead_for
         from ui.views.print_preview import preview_pdf
 
-        vault, today, definition = self.desk.vault, self.desk.today(), self.desk.definition
+        printouts, today, definition = self.desk.printouts, self.desk.today(), self.desk.definition
         preview_pdf(
             self.desk.runner,
-            lambda: blank_questionnaire_pdf(
-                definition, letterhead=letterhead_for(vault), printed_on=today
-            ),
+            lambda: printouts.blank_questionnaire(definition, printed_on=today),
             self.tr("空白评估表"),
             "空白评估表.pdf",
             self,
@@ -745,29 +740,27 @@ class ChildFileDialog(QDialog):
         self.reload()
 
     def print_visit(self, visit_id: str) -> None:
-        from app.printing import visit_record_pdf
         from ui.views.print_preview import preview_pdf
 
-        vault, today = self.desk.vault, self.desk.today()
+        printouts, today = self.desk.printouts, self.desk.today()
         preview_pdf(
             self.desk.runner,
-            lambda: visit_record_pdf(vault, visit_id, printed_on=today),
+            lambda: printouts.visit_record(visit_id, printed_on=today),
             self.tr("入户走访记录表"),
             f"走访记录-{today.isoformat()}.pdf",
             self,
         )
 
     def print_sheet(self) -> None:
-        from app.printing import child_sheet_pdf
         from ui.views.print_preview import preview_pdf
 
         child_id = self.child_id
         if child_id is None:
             return
-        vault, today, schedule = self.desk.vault, self.desk.today(), self.desk.schedule
+        printouts, today, schedule = self.desk.printouts, self.desk.today(), self.desk.schedule
         preview_pdf(
             self.desk.runner,
-            lambda: child_sheet_pdf(vault, child_id, printed_on=today, schedule=schedule),
+            lambda: printouts.child_sheet(child_id, printed_on=today, schedule=schedule),
             self.tr("儿童档案表"),
             f"儿童档案-{today.isoformat()}.pdf",
             self,
@@ -807,11 +800,8 @@ class ChildFileDialog(QDialog):
     def _view_attachment(self, item: QListWidgetItem) -> None:
         attachment_id = item.data(Qt.ItemDataRole.UserRole)
 
-        def read() -> bytes:
-            buffer = io.BytesIO()  # decrypted into memory only, never to a plaintext file
-            for chunk in self.desk.vault.read_attachment(attachment_id):
-                buffer.write(chunk)
-            return buffer.getvalue()
+        def read() -> bytes:  # decrypted into memory only, never to a plaintext file
+            return self.desk.reading.attachment(attachment_id)
 
         def show(data: bytes) -> None:
             pixmap = QPixmap()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
@@ -27,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.schedule import LEVELS
+from app.domain.schedule import LEVELS, VisitSchedule
 from app.services.monthly_report import (
     CaseloadRecords,
     MonthError,
@@ -35,10 +36,10 @@ from app.services.monthly_report import (
     ReportMonth,
     monthly_figures,
 )
+from app.services.reports import ReportService
 from ui.caseload_store import CaseloadStore
-from ui.desk_services import DeskServices
 from ui.theme import LEVEL_COLOURS, LEVEL_WORDS
-from ui.views.blank_forms import BlankFormsButton
+from ui.views.blank_forms import BlankFormsButton, PrintServices
 from ui.views.messages import show_error
 from ui.views.widgets import ReloadWhenShown
 
@@ -181,10 +182,21 @@ class MonthChart(QWidget):
             )
 
 
+class ReportsServices(PrintServices, Protocol):
+    """What 报表 uses of the desk (ui/desk_services.py): no vault, only these."""
+
+    @property
+    def village_code(self) -> str: ...
+    @property
+    def schedule(self) -> VisitSchedule: ...
+    @property
+    def reports(self) -> ReportService: ...
+
+
 class ReportsPage(ReloadWhenShown, QWidget):
     print_monthly = Signal(str)  # YYYY-MM
 
-    def __init__(self, desk: DeskServices, store: CaseloadStore) -> None:
+    def __init__(self, desk: ReportsServices, store: CaseloadStore) -> None:
         super().__init__()
         self.setObjectName("reports_page")
         self._desk = desk
@@ -362,10 +374,7 @@ class ReportsPage(ReloadWhenShown, QWidget):
         """Read the records again, then the figures of the chosen month."""
         self._stale = False
         self._loaded_once = True
-        vault = self._desk.vault
-        self._desk.runner.submit(
-            lambda: CaseloadRecords.from_vault(vault), self._records_loaded, self._failed
-        )
+        self._desk.runner.submit(self._desk.reports.records, self._records_loaded, self._failed)
 
     def _records_loaded(self, records: CaseloadRecords) -> None:
         self._records = records

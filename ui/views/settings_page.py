@@ -8,6 +8,8 @@ passwords that differ — are explained beside the fields in plain Chinese.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase, QHideEvent
 from PySide6.QtWidgets import (
@@ -28,12 +30,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.problems import DomainValidationError
+from app.services.account import AccountService
 from app.services.profile import MAX_NAME_LENGTH, ProfileService, name_problems, normalize_name
 from storage.errors import RecordNotFoundError, VaultError
-from ui.desk_services import DeskServices
+from ui.tasks import Runner
 from ui.theme import BASE_POINT_SIZE, TEXT_SCALES
 from ui.ui_settings import UiSettings
-from ui.views.backup_dialog import BackupPanel
+from ui.views.backup_dialog import BackupPanel, BackupServices
 from ui.views.messages import ErrorLabel, show_error
 from ui.views.new_password_form import NewPasswordForm
 
@@ -58,13 +61,28 @@ def _is_user_error(err: BaseException) -> bool:
     return isinstance(err, VaultError | DomainValidationError)
 
 
+class SettingsServices(BackupServices, Protocol):
+    """What 设置 uses of the desk (ui/desk_services.py): no vault, only these."""
+
+    @property
+    def runner(self) -> Runner: ...
+    @property
+    def author(self) -> str: ...
+    @property
+    def village_code(self) -> str: ...
+    @property
+    def profile(self) -> ProfileService: ...
+    @property
+    def account(self) -> AccountService: ...
+
+
 class SettingsPage(QWidget):
     auto_lock_changed = Signal(int)  # minutes
     text_scale_changed = Signal(float)  # 1.0, 1.25, 1.5
     password_changed = Signal()
     director_renamed = Signal(str)  # the new name, as stored (the status bar shows it)
 
-    def __init__(self, desk: DeskServices, settings: UiSettings) -> None:
+    def __init__(self, desk: SettingsServices, settings: UiSettings) -> None:
         super().__init__()
         self.setObjectName("settings_page")
         self._desk = desk
@@ -266,10 +284,8 @@ class SettingsPage(QWidget):
             return
         self.save_name_button.setEnabled(False)
         self.name_message.say(self.tr("正在保存…"), tone="progress")
-        vault = self._desk.vault
-        self._desk.runner.submit(
-            lambda: ProfileService(vault).rename(name), self._name_saved, self._name_failed
-        )
+        profile = self._desk.profile
+        self._desk.runner.submit(lambda: profile.rename(name), self._name_saved, self._name_failed)
 
     def _name_saved(self, name: str) -> None:
         self._director_name = name
@@ -320,9 +336,9 @@ class SettingsPage(QWidget):
             return
         self.change_button.setEnabled(False)
         self.change_message.say(self.tr("正在修改，请稍候…"), tone="progress")
-        vault = self._desk.vault
+        account = self._desk.account
         self._desk.runner.submit(
-            lambda: vault.change_password(old, new), self._password_done, self._password_failed
+            lambda: account.change_password(old, new), self._password_done, self._password_failed
         )
 
     def _password_done(self, _result: object) -> None:
@@ -356,9 +372,9 @@ class SettingsPage(QWidget):
             self.recovery_password.setFocus()
             return
         self.show_code_button.setEnabled(False)
-        vault = self._desk.vault
+        account = self._desk.account
         self._desk.runner.submit(
-            lambda: vault.recovery_code(password), self._code_shown, self._code_failed
+            lambda: account.recovery_code(password), self._code_shown, self._code_failed
         )
 
     def _code_shown(self, code: str) -> None:

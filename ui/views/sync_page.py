@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
@@ -32,9 +32,9 @@ from sync.documents import Enrollment
 from sync.laptop.conflicts import ConflictEntry
 from sync.laptop.engine import LaptopSync
 from sync.laptop.state import QuarantineEntry, Status, SyncReport
-from ui.desk_services import DeskServices
 from ui.sync_controller import SyncController
 from ui.sync_texts import messages_zh, reason_zh
+from ui.tasks import Runner
 from ui.views.enrollment_form import DrivePicker, EnrollmentForm, scope_text
 
 TYPE_ZH = {
@@ -135,6 +135,17 @@ def pending_explanation(status: Status) -> str:
     return WHAT_COUNTS + "联网时会自动发送，也可以点“立即同步”，或用U盘导出带到区里。"
 
 
+class SyncServices(Protocol):
+    """What 同步 uses of the desk (ui/desk_services.py): no vault, only these."""
+
+    @property
+    def runner(self) -> Runner: ...
+    @property
+    def village_code(self) -> str: ...
+    def laptop_sync(self) -> LaptopSync: ...
+    def refresh_definitions(self) -> bool: ...
+
+
 class SyncPage(QWidget):
     # A sync, import or resolved conflict changed records or installed the district's rules:
     # the caseload (and the lists computed with the schedule) should be refreshed.
@@ -142,7 +153,7 @@ class SyncPage(QWidget):
 
     def __init__(
         self,
-        desk: DeskServices,
+        desk: SyncServices,
         *,
         controller: SyncController | None = None,
         auto: bool = True,
@@ -150,9 +161,7 @@ class SyncPage(QWidget):
         super().__init__()
         self.setObjectName("sync_page")
         self.desk = desk
-        self.controller = controller or SyncController(
-            LaptopSync(desk.vault, author=desk.author), desk.runner, parent=self
-        )
+        self.controller = controller or SyncController(desk.laptop_sync(), desk.runner, parent=self)
         self._conflicts: list[ConflictEntry] = []
         self._quarantine: list[QuarantineEntry] = []
         self._names: dict[str, str] = {}

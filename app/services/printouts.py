@@ -1,0 +1,51 @@
+"""The printed forms of the open vault: a child's records and the blank forms with the
+village's letterhead (app/printing renders them). Call on the vault worker."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from app import printing
+from app.domain.schedule import VisitSchedule
+from app.printing.file_names import PrintedPdf
+from app.questionnaire import Definition
+from storage.vault import Vault
+
+
+class PrintService:
+    """Each PDF through :mod:`app.printing` (looked up there at each call)."""
+
+    def __init__(self, vault: Vault) -> None:
+        self._vault = vault
+
+    def visit_record(self, visit_id: str, *, printed_on: date) -> PrintedPdf:
+        return printing.visit_record_pdf(self._vault, visit_id, printed_on=printed_on)
+
+    def child_sheet(
+        self, child_id: str, *, printed_on: date, schedule: VisitSchedule | None = None
+    ) -> PrintedPdf:
+        return printing.child_sheet_pdf(
+            self._vault, child_id, printed_on=printed_on, schedule=schedule
+        )
+
+    def assessment_report(
+        self, assessment_id: str, *, printed_on: date, definitions: list[Definition]
+    ) -> PrintedPdf:
+        return printing.assessment_report_pdf(
+            self._vault, assessment_id, printed_on=printed_on, definitions=definitions
+        )
+
+    def blank_visit_record(self, *, printed_on: date) -> bytes:
+        return printing.blank_visit_record_pdf(
+            letterhead=printing.letterhead_for(self._vault), printed_on=printed_on
+        )
+
+    def blank_child_sheet(self, *, printed_on: date) -> bytes:
+        return printing.blank_child_sheet_pdf(
+            letterhead=printing.letterhead_for(self._vault), printed_on=printed_on
+        )
+
+    def blank_questionnaire(self, definition: Definition, *, printed_on: date) -> bytes:
+        return printing.blank_questionnaire_pdf(
+            definition, letterhead=printing.letterhead_for(self._vault), printed_on=printed_on
+        )
