@@ -67,6 +67,7 @@ class CaseDialogBase(QDialog):
         self.base_revision: int | None = None  # the revision on screen
         self._draft = draft
         self.case: Case | None = None
+        self._shown_stage: CaseStage | None = None  # the stage whose tab was chosen
         self.child: ChildFile | None = None
         self._assessments: list[Stored[Assessment]] = []
         self._plan_dirty = False

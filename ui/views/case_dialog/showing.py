@@ -124,7 +124,10 @@ class ShowingPart(CaseDialogBase):
         self._filling = False
         self._build_next_steps(case)
         self.stack.setCurrentIndex(2)
-        self._select_tab_for(case.stage)
+        # Only a new stage moves the tabs: saving a plan must not take the user off it.
+        if case.stage is not self._shown_stage:
+            self._shown_stage = case.stage
+            self._select_tab_for(case.stage)
 
     def _show_stage(self, current: CaseStage) -> None:
         for stage, mark in stage_marks(current):
