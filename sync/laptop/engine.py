@@ -222,20 +222,7 @@ class LaptopSync:
     def finish(self, report: SyncReport) -> SyncReport:
         """Vault step: note a finished network sync (last sync, history)."""
         if not report.revoked:
-            self.state.set_last("network")
-            self.state.log_event(
-                {
-                    "kind": "sync",
-                    "via": "network",
-                    "sent": report.batches_sent,
-                    "accepted": report.accepted,
-                    "rejected": report.rejected,
-                    "pulled": report.pulled,
-                    "conflicts": report.conflicts,
-                    "attachments": report.attachments_received,
-                    "definitions": report.definitions_installed,
-                }
-            )
+            self.state.record_sync("sync", report)
         return report
 
     def stopped_by(self, err: RevokedError, report: SyncReport) -> SyncReport:

@@ -220,6 +220,23 @@ class SyncState:
     def set_last(self, via: str) -> None:
         self.set_meta_json(LAST_META, {"at": now_text(), "via": via})
 
+    def record_sync(self, kind: str, report: SyncReport) -> None:
+        """A finished network sync (``kind`` "sync") or stick import ("import"): the last
+        sync, and its counts in the history."""
+        self.set_last(report.via)
+        event: dict[str, Any] = {"kind": kind, "via": report.via}
+        if kind == "sync":
+            event["sent"] = report.batches_sent
+        event.update(
+            accepted=report.accepted,
+            rejected=report.rejected,
+            pulled=report.pulled,
+            conflicts=report.conflicts,
+            attachments=report.attachments_received,
+            definitions=report.definitions_installed,
+        )
+        self.log_event(event)
+
     def revoked(self) -> dict[str, Any] | None:
         value = self.meta_json(REVOKED_META, None)
         return value if isinstance(value, dict) else None

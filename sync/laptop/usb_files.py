@@ -77,17 +77,5 @@ def import_folder(state: SyncState, folder: Path) -> tuple[SyncReport, list[str]
         except (SyncError, OSError) as err:
             problems.append(f"{response.name}: {getattr(err, 'code', 'unreadable')}")
     if report.receipts or report.pulled or report.revoked or report.definitions_installed:
-        state.set_last("usb")
-        state.log_event(
-            {
-                "kind": "import",
-                "via": "usb",
-                "accepted": report.accepted,
-                "rejected": report.rejected,
-                "pulled": report.pulled,
-                "conflicts": report.conflicts,
-                "attachments": report.attachments_received,
-                "definitions": report.definitions_installed,
-            }
-        )
+        state.record_sync("import", report)
     return report, problems
