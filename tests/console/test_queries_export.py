@@ -72,7 +72,7 @@ def test_register_and_figures_exports(synced: Synced, tmp_path: Path) -> None:
     names = [r[1] for r in rows[1:]]
     assert '\'=HYPERLINK("http://x")' in names
     cell = next(c for c in book.active.iter_rows() if c[1].value and c[1].value.startswith("'="))
-    assert cell[1].data_type == "s"
+    assert cell[1].data_type == "s"  # text, not a formula
     assert sum(1 for r in rows[1:] if r[14] == "是") == 1  # the duplicate across villages
     figures_file = tmp_path / "figures.xlsx"
     qx.write_figures(figures, figures_file, "乡镇 500119104")

@@ -1,10 +1,11 @@
 """导出: the register and the figures as .xlsx (plain Python, no web imports).
 
-Written with openpyxl's write-only mode into a temporary file, row by row from
-:func:`queries.register_rows` (read in chunks), so memory stays bounded for any number of rows;
-the route streams the finished file. Every text cell that a spreadsheet could take for a formula
-(starting with ``= + - @``, or a tab or carriage return) is neutralised: a leading apostrophe,
-stored as a plain string.
+Written with XlsxWriter in ``constant_memory`` mode (each row goes to disk as it is written)
+into a temporary file, row by row from :func:`queries.register_rows` (read in chunks), so
+memory stays bounded for any number of rows; the route streams the finished file. Every text
+cell that a spreadsheet could take for a formula (starting with ``= + - @``, or a tab or
+carriage return) is neutralised: a leading apostrophe, and written as a string, never a
+formula.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from xlsxwriter import Workbook
 
 from app.domain.categories import CATEGORY_LABELS_ZH, ChildCategory
 from app.domain.labels_zh import LEVEL_WORDS_ZH
@@ -72,16 +72,25 @@ def level_zh(level: str | None) -> str:
 
 class _Sheet:
     def __init__(self, book: Workbook, title: str) -> None:
-        self.sheet = book.create_sheet(title)
+        self.sheet = book.add_worksheet(title)
+        self.index = 0
 
     def row(self, values: Iterable[Any]) -> None:
-        cells = []
-        for value in values:
-            cell = WriteOnlyCell(self.sheet, value=neutralise(value))
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # never a formula, whatever the text
-            cells.append(cell)
-        self.sheet.append(cells)
+        for column, value in enumerate(values):
+            if value == "" or value is None:
+                continue  # an empty cell is left out
+            value = neutralise(value)
+            if isinstance(value, str):
+                self.sheet.write_string(self.index, column, value)
+            elif isinstance(value, bool):
+                self.sheet.write_boolean(self.index, column, value)
+            elif isinstance(value, int | float):
+                self.sheet.write_number(self.index, column, value)
+        self.index += 1
+
+
+def _book(path: Path) -> Workbook:
+    return Workbook(str(path), {"constant_memory": True, "tmpdir": tempfile.gettempdir()})
 
 
 def register_row_values(index: int, row: RegisterRow) -> tuple[Any, ...]:
@@ -106,19 +115,19 @@ def register_row_values(index: int, row: RegisterRow) -> tuple[Any, ...]:
 
 def write_register(rows: Iterable[RegisterRow], path: Path, title: str = "儿童名册") -> int:
     """Write the register to ``path``; returns the number of children written."""
-    book = Workbook(write_only=True)
+    book = _book(path)
     sheet = _Sheet(book, title)
     sheet.row(REGISTER_HEADER)
     count = 0
     for count, row in enumerate(rows, start=1):
         sheet.row(register_row_values(count, row))
-    book.save(str(path))
+    book.close()
     return count
 
 
 def write_figures(figures: Overview, path: Path, scope_label: str) -> None:
     """The overview's figures, one sheet per table (for the 评估验收 file)."""
-    book = Workbook(write_only=True)
+    book = _book(path)
     head = _Sheet(book, "总览")
     head.row(("范围", scope_label))
     head.row(("统计期间", f"{figures.start.isoformat()} 至 {figures.end.isoformat()}"))
@@ -158,7 +167,7 @@ def write_figures(figures: Overview, path: Path, scope_label: str) -> None:
     red.row(("姓名", "村代码", "现等级"))
     for ref in figures.downgraded_from_red:
         red.row((ref.name, ref.village_code, level_zh(ref.detail)))
-    book.save(str(path))
+    book.close()
 
 
 def temporary_path(prefix: str = "childdesk-export-") -> Path:
