@@ -24,8 +24,10 @@ import re
 import time
 from typing import Any
 
+from app.domain import case_conference, mandatory_report, recognition_application
+from app.domain.workflow import Machine, Role
 from sync.errors import MalformedError
-from sync.protocol_types import CHILD_LINKED
+from sync.protocol_types import CHILD_LINKED, WORKFLOW_TYPES
 
 # Identifiers: ASCII only, matched whole (fullmatch): Python's `$` accepts a trailing newline
 # and `\d` accepts full-width and other Unicode digits.
@@ -63,6 +65,16 @@ MAX_CLOCK_SKEW_MS = 24 * 60 * 60 * 1000
 
 MALFORMED = "malformed"
 CLOCK_SKEW = "clock_skew"
+# A record type only the district writes (a case conference), sent by a device (§16).
+DISTRICT_ONLY = "district_only"
+MAX_WORKFLOW_TEXT = 4000  # free text of a report, an application or a step
+
+# The state machines of the workflows (issue 17), by the subject type a step names.
+WORKFLOW_MACHINES: dict[str, Machine] = {
+    mandatory_report.RECORD_TYPE: mandatory_report.MACHINE,
+    recognition_application.RECORD_TYPE: recognition_application.MACHINE,
+    case_conference.RECORD_TYPE: case_conference.MACHINE,
+}
 
 
 def now_ms() -> int:
@@ -198,6 +210,12 @@ def revision_problem(rev: dict[str, Any], *, now: int | None = None) -> tuple[st
     what = _data_problem(rev["record_type"], rev["data"], deleted=rev["deleted"])
     if what:
         return MALFORMED, f"the revision's {what} is malformed"
+    if rev["record_type"] == case_conference.RECORD_TYPE:
+        return DISTRICT_ONLY, "case conferences are recorded at the district, not on a laptop"
+    if rev["record_type"] in WORKFLOW_TYPES and not rev["deleted"]:
+        what = workflow_problem(rev["record_type"], rev["data"])
+        if what:
+            return MALFORMED, f"the revision's {what} is malformed"
     limit = (now_ms() if now is None else now) + MAX_CLOCK_SKEW_MS
     if clock_wall_ms(rev["hlc"]) > limit:
         return (
@@ -261,6 +279,73 @@ def _data_problem(record_type: str, data: dict[str, Any], *, deleted: bool) -> s
             return "owner id"
         if not deleted and not _optional(data, "sha256", HEX64):
             return "file hash"
+    return None
+
+
+def _text(data: dict[str, Any], key: str, *, required: bool = False) -> bool:
+    value = data.get(key)
+    if value is None:
+        return not required
+    return (
+        isinstance(value, str)
+        and len(value) <= MAX_WORKFLOW_TEXT
+        and _SURROGATE.search(value) is None
+        and "\x00" not in value
+        and (bool(value.strip()) or not required)
+    )
+
+
+def workflow_problem(record_type: str, data: dict[str, Any]) -> str | None:
+    """A workflow record or step sent by a device (docs/sync-protocol.md §16): the fields the
+    district reads have their form; a step is a director's own action (a laptop cannot act as
+    a town or the district), checked against the subject's state machine here and against its
+    state where it falls in the fold (app/domain/workflow.py) on both ends."""
+    if not (isinstance(data.get("child_id"), str) and HEX32.fullmatch(data["child_id"])):
+        return "child id"
+    if record_type == mandatory_report.RECORD_TYPE:
+        if not _optional(data, "village_code", VILLAGE_RE):
+            return "village code"
+        for key in ("seen", "seen_at", "at_risk", "filed_at", "concern", "source"):
+            if not _text(data, key):
+                return key.replace("_", " ")
+        if "immediate_danger" in data and not isinstance(data["immediate_danger"], bool):
+            return "immediate danger"
+        told = data.get("told")
+        if told is not None and not (
+            isinstance(told, dict) and all(isinstance(v, bool) for v in told.values())
+        ):
+            return "told"
+        return None
+    if record_type == recognition_application.RECORD_TYPE:
+        if not _optional(data, "village_code", VILLAGE_RE):
+            return "village code"
+        if "facts" in data and not isinstance(data["facts"], dict):
+            return "facts"
+        if "materials" in data and not isinstance(data["materials"], list):
+            return "materials"
+        return None
+    # workflow_step
+    subject_type = data.get("subject_type")
+    machine = WORKFLOW_MACHINES.get(subject_type) if isinstance(subject_type, str) else None
+    if machine is None:
+        return "subject type"
+    if not (isinstance(data.get("subject_id"), str) and HEX32.fullmatch(data["subject_id"])):
+        return "subject id"
+    if data.get("role") != Role.DIRECTOR.value:
+        return "role"
+    action = data.get("action")
+    found = machine.rules.get(action) if isinstance(action, str) else None
+    if found is None or Role.DIRECTOR not in found.roles:
+        return "action"
+    at = data.get("at")
+    if not (isinstance(at, str) and TIME_RE.fullmatch(at)):
+        return "time"
+    if not plain_text(data.get("actor", ""), MAX_AUTHOR):
+        return "actor"
+    if not _text(data, "reason"):
+        return "reason"
+    if not isinstance(data.get("details", {}), dict):
+        return "details"
     return None
 
 

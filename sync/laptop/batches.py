@@ -36,7 +36,7 @@ def urgent_children(entries: Iterable[outbox.OutboxEntry]) -> set[str]:
         data = entry.revision.data
         kind = entry.revision.record_type
         child = str(data.get("child_id", ""))
-        if kind == "case" and data.get("mandatory_report"):
+        if kind == "mandatory_report" or (kind == "case" and data.get("mandatory_report")):
             urgent.add(child)
         elif kind == "assessment":
             result = data.get("result")
@@ -55,9 +55,13 @@ def ordered(entries: list[outbox.OutboxEntry]) -> list[outbox.OutboxEntry]:
         r = entry.revision
         if r.record_type == "child" and r.record_id in urgent:
             return (0, entry.seq)
+        if r.record_type == "mandatory_report" or (
+            r.record_type == "workflow_step" and r.data.get("subject_type") == "mandatory_report"
+        ):
+            return (1, entry.seq)  # 强制报告 (issue 17): right after the children they name
         if r.record_type in CHILD_LINKED and str(r.data.get("child_id", "")) in urgent:
-            return (1, entry.seq)
-        return (2, entry.seq)
+            return (2, entry.seq)
+        return (3, entry.seq)
 
     return sorted(entries, key=rank)
 

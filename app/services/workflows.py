@@ -1,0 +1,418 @@
+"""The laptop's side of the cross-level workflows (issue 17): file a mandatory report (强制报告),
+create and submit a recognition application (事实无人抚养儿童认定) from the recognition helper's
+reasoning, withdraw it, follow up a case conference's actions — and read every status for the
+child's file and 待办.
+
+Records and steps go into the vault like any record and travel in the next sync (reports ahead
+of everything else: sync/laptop/batches.py). Decisions written at the district arrive as
+``workflow_step`` records on a later sync (network or USB); the statuses are folded from the
+steps with the same state machines the district uses (app/domain/workflow.py), so both ends
+show the same state. Each transition is checked here before it is written; an impossible one
+raises :class:`~app.domain.workflow.TransitionRefused` with a reason code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from app.domain import case_conference as cc
+from app.domain import mandatory_report as mr
+from app.domain import recognition_application as ra
+from app.domain.categories import ChildCategory
+from app.domain.child_file import ChildFile
+from app.domain.child_recognition import recognize
+from app.domain.problems import DomainValidationError, FieldProblem
+from app.domain.recognition import ALTERNATIVE_LABELS_ZH
+from app.domain.workflow import (
+    STEP_TYPE,
+    Machine,
+    Refused,
+    Role,
+    Transition,
+    TransitionRefused,
+)
+from app.domain.working_days import Calendar
+from storage.errors import RecordNotFoundError
+from storage.vault import Vault
+
+Today = Callable[[], date]
+Now = Callable[[], datetime]
+
+# Receipt ids that do not mean "the district holds it" (storage/outbox.py, storage/sync_store.py).
+_NOT_SENT = (None, "local-only", "pulled")
+_MATERIAL = re.compile(r"材料：([^）)]+)")
+
+
+def _utc_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class TodoItem:
+    """One line of 待办 from a workflow."""
+
+    kind: str  # mandatory_report / recognition_application / case_conference
+    child_id: str
+    record_id: str
+    text_zh: str
+    urgent: bool = False
+
+
+def _problems(messages: list[str]) -> DomainValidationError:
+    return DomainValidationError([FieldProblem("workflow", m, m) for m in messages])
+
+
+class WorkflowService:
+    """Workflows of one vault (laptop). ``author`` is the director's name."""
+
+    def __init__(
+        self,
+        vault: Vault,
+        *,
+        author: str,
+        today: Today = date.today,
+        now: Now = lambda: datetime.now(UTC),
+        calendar: Calendar | None = None,
+    ) -> None:
+        self._vault = vault
+        self._author = author
+        self._today = today
+        self._now = now
+        # Laptops count with the package's calendar (the district's extra years are kept at the
+        # district; the console's clock is the authoritative one).
+        self._calendar = calendar or Calendar()
+
+    # ----- reading ------------------------------------------------------------------------
+
+    def _steps(self, subject_id: str | None = None) -> dict[str, list[Transition]]:
+        by_subject: dict[str, list[Transition]] = {}
+        for r in self._vault.load(STEP_TYPE).revisions:
+            subject = str(r.data.get("subject_id", ""))
+            if subject_id is not None and subject != subject_id:
+                continue
+            try:
+                step = Transition.from_data(r.data, step_id=r.record_id, order=r.meta.hlc)
+            except ValueError:
+                continue
+            by_subject.setdefault(subject, []).append(step)
+        return by_subject
+
+    def _delivered(self, record_id: str) -> bool:
+        """True once a verified receipt named the record's first revision, or when the record
+        came from the district."""
+        with self._vault.session() as log:
+            row = log.row(
+                "SELECT receipt_id FROM revisions WHERE record_id = ? ORDER BY revision LIMIT 1",
+                (record_id,),
+            )
+        return row is not None and row[0] not in _NOT_SENT
+
+    def report_status(self, report_id: str) -> mr.ReportStatus:
+        steps = self._steps(report_id).get(report_id, [])
+        return mr.status(report_id, steps, delivered_at="" if self._delivered(report_id) else None)
+
+    def application_status(self, application_id: str) -> ra.ApplicationStatus:
+        steps = self._steps(application_id).get(application_id, [])
+        return ra.status(application_id, steps, self._calendar)
+
+    def conference_status(self, conference_id: str) -> cc.ConferenceStatus:
+        data = self._vault.get(conference_id).data
+        return cc.status(conference_id, data, self._steps(conference_id).get(conference_id, []))
+
+    def reports(self, child_id: str | None = None) -> list[tuple[dict[str, Any], mr.ReportStatus]]:
+        """(data, status) of every report, of one child when given, newest first."""
+        steps = self._steps()
+        found = []
+        for r in self._vault.load(mr.RECORD_TYPE).revisions:
+            if child_id is not None and r.data.get("child_id") != child_id:
+                continue
+            delivered = "" if self._delivered(r.record_id) else None
+            found.append(
+                (r.data, mr.status(r.record_id, steps.get(r.record_id, []), delivered_at=delivered))
+            )
+        found.sort(key=lambda x: str(x[0].get("filed_at", "")), reverse=True)
+        return found
+
+    def applications(
+        self, child_id: str | None = None
+    ) -> list[tuple[dict[str, Any], ra.ApplicationStatus]]:
+        steps = self._steps()
+        found = [
+            (r.data, ra.status(r.record_id, steps.get(r.record_id, []), self._calendar))
+            for r in self._vault.load(ra.RECORD_TYPE).revisions
+            if child_id is None or r.data.get("child_id") == child_id
+        ]
+        found.sort(key=lambda x: str(x[0].get("created_at", "")), reverse=True)
+        return found
+
+    def conferences(
+        self, child_id: str | None = None
+    ) -> list[tuple[dict[str, Any], cc.ConferenceStatus]]:
+        steps = self._steps()
+        found = [
+            (r.data, cc.status(r.record_id, r.data, steps.get(r.record_id, [])))
+            for r in self._vault.load(cc.RECORD_TYPE).revisions
+            if child_id is None or r.data.get("child_id") == child_id
+        ]
+        found.sort(key=lambda x: str(x[0].get("held_on", "")), reverse=True)
+        return found
+
+    def todo(self) -> list[TodoItem]:
+        """What the workflows ask of the director (for 待办), urgent first."""
+        items: list[TodoItem] = []
+        today = self._today()
+        for data, report in self.reports():
+            child = str(data.get("child_id", ""))
+            if report.state == mr.FILED:
+                items.append(
+                    TodoItem(
+                        mr.RECORD_TYPE,
+                        child,
+                        report.report_id,
+                        "强制报告尚未送达区民政局：请尽快同步；情况紧急请直接电话报告。",
+                        urgent=True,
+                    )
+                )
+            elif report.state != mr.CLOSED:
+                items.append(
+                    TodoItem(mr.RECORD_TYPE, child, report.report_id, f"强制报告{report.state_zh}")
+                )
+        for data, app in self.applications():
+            child = str(data.get("child_id", ""))
+            if app.state == ra.DRAFT:
+                text = "认定申请尚未提交：请监护人签字后确认提交。"
+            elif app.state == ra.RETURNED:
+                text = f"认定申请被退回，需要补充材料：{app.reason or ''}"
+            elif app.state == ra.REFUSED:
+                alternatives = "、".join(ALTERNATIVE_LABELS_ZH.values())
+                text = f"认定申请未通过：{app.reason or ''}。可考虑{alternatives}。"
+            elif app.state == ra.SUBMITTED and app.deadline is not None:
+                left = app.working_days_left(today, self._calendar)
+                approx = "（按周一至周五估算）" if app.deadline.approximate else ""
+                text = f"认定申请待乡镇查验，期限{app.deadline.due.isoformat()}{approx}" + (
+                    f"，已超期{-left}个工作日" if left is not None and left < 0 else ""
+                )
+            else:
+                continue
+            items.append(TodoItem(ra.RECORD_TYPE, child, app.application_id, text))
+        for data, conference in self.conferences():
+            if conference.state != cc.RECORDED:
+                continue
+            for action in conference.actions:
+                if action.state == "open":
+                    items.append(
+                        TodoItem(
+                            cc.RECORD_TYPE,
+                            str(data.get("child_id", "")),
+                            conference.conference_id,
+                            f"个案会商事项：{action.what}（{action.who}，{action.due}前）",
+                            urgent=action.overdue(today),
+                        )
+                    )
+        items.sort(key=lambda i: not i.urgent)
+        return items
+
+    # ----- writing ------------------------------------------------------------------------
+
+    def _child(self, child_id: str) -> ChildFile:
+        return ChildFile.from_json(self._vault.get(child_id).data)
+
+    def _step(
+        self,
+        machine: Machine,
+        state: str,
+        subject_type: str,
+        subject_id: str,
+        child_id: str,
+        action: str,
+        *,
+        reason: str = "",
+        details: Mapping[str, Any] | None = None,
+    ) -> Transition:
+        transition = Transition(
+            action,
+            self._author,
+            Role.DIRECTOR,
+            _utc_text(self._now()),
+            reason.strip(),
+            dict(details or {}),
+        )
+        machine.check(state, transition)  # raises TransitionRefused
+        self._vault.put(
+            STEP_TYPE, transition.to_data(subject_id, subject_type, child_id), author=self._author
+        )
+        return transition
+
+    def file_report(
+        self,
+        child_id: str,
+        *,
+        source: str,
+        seen: str,
+        seen_at: str,
+        at_risk: str,
+        immediate_danger: bool,
+        told: Mapping[str, bool],
+        concern: str,
+        source_id: str | None = None,
+    ) -> str:
+        """File a mandatory report; returns its id. ``source``: ``case``, ``assessment`` or
+        ``child_file`` (with ``source_id`` the case or assessment)."""
+        child = self._child(child_id)
+        data: dict[str, Any] = {
+            "child_id": child_id,
+            "village_code": child.village_code or None,
+            "source": source,
+            "source_id": source_id,
+            "seen": seen.strip(),
+            "seen_at": seen_at.strip(),
+            "at_risk": at_risk.strip(),
+            "immediate_danger": immediate_danger,
+            "told": {k: bool(told.get(k, False)) for k in mr.TOLD},
+            "concern": concern,
+            "filed_at": _utc_text(self._now()),
+            "filed_by": self._author,
+        }
+        problems = mr.report_problems(data)
+        if problems:
+            raise _problems(problems)
+        if source in ("case", "assessment") and source_id:
+            try:
+                linked = self._vault.get(source_id)
+            except RecordNotFoundError as err:
+                raise _problems(["找不到报告所依据的记录。"]) from err
+            if linked.data.get("child_id") != child_id:
+                raise _problems(["报告所依据的记录不是这个儿童的。"])
+        return self._vault.put(mr.RECORD_TYPE, data, author=self._author).record_id
+
+    def add_report_info(self, report_id: str, text: str) -> None:
+        report = self._vault.get(report_id)
+        status = self.report_status(report_id)
+        self._step(
+            mr.MACHINE,
+            status.state,
+            mr.RECORD_TYPE,
+            report_id,
+            str(report.data["child_id"]),
+            mr.ADD_INFO,
+            reason=text,
+        )
+
+    def create_application(self, child_id: str) -> str:
+        """A draft application from the recognition helper's reasoning on the child's file:
+        the parents' situations and facts, the helper's outcome and reasons, and the materials
+        its reasons name. Returns its id."""
+        child = self._child(child_id)
+        result = recognize(child, self._today())
+        facts: dict[str, Any] = {}
+        for guardian in child.guardians:
+            relation = str(guardian.relation)
+            if relation in ("father", "mother"):
+                facts[relation] = {
+                    "situations": sorted(str(s) for s in guardian.situations),
+                    "facts": dict(guardian.facts),
+                }
+        reasons = [m.zh for m in result.reasons]
+        materials: list[str] = []
+        for text in reasons:
+            for found in _MATERIAL.findall(text):
+                for item in re.split("[、，,]", found):
+                    if item.strip() and item.strip() not in materials:
+                        materials.append(item.strip())
+        data = {
+            "child_id": child_id,
+            "village_code": child.village_code or None,
+            "facts": facts,
+            "helper_outcome": str(result.outcome),
+            "helper_rule": str(result.rule) if result.rule else None,
+            "helper_summary": result.summary.zh,
+            "helper_reasons": reasons,
+            "materials": materials,
+            "created_at": _utc_text(self._now()),
+            "created_by": self._author,
+        }
+        problems = ra.application_problems(data)
+        if problems:
+            raise _problems(problems)
+        return self._vault.put(ra.RECORD_TYPE, data, author=self._author).record_id
+
+    def submit_application(self, application_id: str, *, guardian_signed: bool) -> None:
+        """Submit (or submit again after a return): the director confirms the guardian signed
+        the paper 申请表."""
+        record = self._vault.get(application_id)
+        if not guardian_signed:
+            raise TransitionRefused(Refused.DETAIL_MISSING, "请先确认监护人已在申请表上签字。")
+        status = self.application_status(application_id)
+        self._step(
+            ra.MACHINE,
+            status.state,
+            ra.RECORD_TYPE,
+            application_id,
+            str(record.data["child_id"]),
+            ra.SUBMIT,
+            details={"guardian_signed": True},
+        )
+
+    def withdraw_application(self, application_id: str, reason: str = "") -> None:
+        record = self._vault.get(application_id)
+        status = self.application_status(application_id)
+        self._step(
+            ra.MACHINE,
+            status.state,
+            ra.RECORD_TYPE,
+            application_id,
+            str(record.data["child_id"]),
+            ra.WITHDRAW,
+            reason=reason,
+        )
+
+    def conference_follow_up(
+        self, conference_id: str, action_id: str, text: str, *, done: bool
+    ) -> None:
+        """Report progress on a conference action, or that it is done."""
+        record = self._vault.get(conference_id)
+        status = self.conference_status(conference_id)
+        action = next((a for a in status.actions if a.action_id == action_id), None)
+        if action is None:
+            raise TransitionRefused(Refused.DETAIL_MISSING, "没有这项落实事项。")
+        if action.state != "open":
+            raise TransitionRefused(Refused.CLOSED, "这项事项已完成或已取消。")
+        self._step(
+            cc.MACHINE,
+            status.state,
+            cc.RECORD_TYPE,
+            conference_id,
+            str(record.data["child_id"]),
+            cc.ACTION_DONE if done else cc.ACTION_PROGRESS,
+            reason=text,
+            details={"action_id": action_id},
+        )
+
+    def apply_confirmed_recognitions(self) -> list[str]:
+        """Children whose application the district confirmed get the 事实无人抚养儿童 category
+        in their file (the monthly-visit rule keys on it); returns the children changed."""
+        changed: list[str] = []
+        for data, app in self.applications():
+            if app.state != ra.CONFIRMED:
+                continue
+            child_id = str(data.get("child_id", ""))
+            try:
+                record = self._vault.get(child_id)
+            except RecordNotFoundError:
+                continue
+            categories = list(record.data.get("categories") or [])
+            if ChildCategory.DE_FACTO_UNSUPPORTED.value in categories:
+                continue
+            categories.append(ChildCategory.DE_FACTO_UNSUPPORTED.value)
+            self._vault.put(
+                "child",
+                {**record.data, "categories": categories},
+                author=self._author,
+                record_id=child_id,
+            )
+            changed.append(child_id)
+        return changed
