@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, case, func, or_, select
 
 from sync.server import db
 from sync.server.console.query_tables import (
@@ -27,6 +27,7 @@ from sync.server.console.query_tables import (
     id_key,
     q_children,
     q_level_changes,
+    q_village_counts,
     q_visit_months,
 )
 from sync.server.console.scope import Scope
@@ -61,6 +62,17 @@ STALE_DEVICE_DAYS = 30
 ID_NUMBER = re.compile(r"\A[0-9]{17}[0-9Xx]\Z")
 VILLAGE_CODE = re.compile(r"\A[0-9]{12}\Z")
 LETTERS = re.compile(r"\A[A-Za-z]{1,20}\Z")
+
+
+def scoped(scope: Scope, column: Any) -> ColumnElement[bool]:
+    """``scope.village_clause(column)``, plus (for a town user) the same villages as a range
+    of codes, which an index can use where ``LIKE 'prefix%'`` cannot (SQLite, and PostgreSQL
+    outside the C collation). Codes are digits only, so the range holds exactly the prefix."""
+    clause = scope.village_clause(column)
+    if scope.role != "town" or not scope.towns:
+        return clause
+    ranges = [column.between(f"{town}000", f"{town}999") for town in scope.towns]
+    return and_(clause, or_(*ranges))
 
 
 class OutOfScopeError(Exception):
@@ -136,12 +148,16 @@ def overview(conn: Connection, scope: Scope, start: date, end: date, today: date
     if end < start:
         start, end = end, start
     out = Overview(start, end)
-    in_scope = scope.village_clause(C.village_code)
+    in_scope = scoped(scope, C.village_code)
     active = and_(in_scope, C.active.is_(True))
     categories: Counter[str] = Counter()
     levels: Counter[str] = Counter()
+    V = q_village_counts.c
+    counts = scoped(scope, V.village_code)
     for cats, level, n in conn.execute(
-        select(C.categories, C.level, func.count()).where(active).group_by(C.categories, C.level)
+        select(V.categories, V.level, func.sum(V.children))
+        .where(counts)
+        .group_by(V.categories, V.level)
     ):
         out.active += int(n)
         levels[level or ""] += int(n)
@@ -155,7 +171,7 @@ def overview(conn: Connection, scope: Scope, start: date, end: date, today: date
         select(L.child_id, L.from_level, L.to_level, L.on_date, L.village_code, C.name)
         .join(q_children, C.child_id == L.child_id)
         .where(
-            scope.village_clause(L.village_code),
+            scoped(scope, L.village_code),
             L.on_date >= start.isoformat(),
             L.on_date <= end.isoformat(),
         )
@@ -185,9 +201,9 @@ def overview(conn: Connection, scope: Scope, start: date, end: date, today: date
         )
     ]
     for stage, urgent, n in conn.execute(
-        select(C.case_stage, C.urgent, func.count())
-        .where(active, C.case_stage.is_not(None))
-        .group_by(C.case_stage, C.urgent)
+        select(V.case_stage, V.urgent, func.sum(V.children))
+        .where(counts, V.case_stage.is_not(None))
+        .group_by(V.case_stage, V.urgent)
     ):
         out.cases_by_stage[stage] = out.cases_by_stage.get(stage, 0) + int(n)
         out.urgent_cases += int(n) if urgent else 0
@@ -205,13 +221,13 @@ def overview(conn: Connection, scope: Scope, start: date, end: date, today: date
             .limit(500)
         )
     ]
-    red_orange = C.level.in_(("red", "orange"))
+    red_orange = V.level.in_(("red", "orange"))
     paired = conn.execute(
         select(
-            func.sum(case((C.caring_mother.is_(True), 1), else_=0)),
-            func.sum(case((and_(red_orange, C.caring_mother.is_(True)), 1), else_=0)),
-            func.sum(case((red_orange, 1), else_=0)),
-        ).where(active)
+            func.sum(case((V.caring_mother.is_(True), V.children), else_=0)),
+            func.sum(case((and_(red_orange, V.caring_mother.is_(True)), V.children), else_=0)),
+            func.sum(case((red_orange, V.children), else_=0)),
+        ).where(counts)
     ).one()
     out.caring_mother = int(paired[0] or 0)
     out.caring_mother_red_orange = (int(paired[1] or 0), int(paired[2] or 0))
@@ -230,7 +246,7 @@ def visit_months(
     figures = {m: [0, 0, 0] for m in months}
     for month, due_met, done, on_time in conn.execute(
         select(M.month, func.sum(M.due_met), func.sum(M.done), func.sum(M.on_time))
-        .where(scope.village_clause(M.village_code), M.month.in_(months))
+        .where(scoped(scope, M.village_code), M.month.in_(months))
         .group_by(M.month)
     ):
         figures[month] = [int(due_met or 0), int(done or 0), int(on_time or 0)]
@@ -238,7 +254,7 @@ def visit_months(
     for month, n in conn.execute(
         select(pending_month, func.count())
         .where(
-            scope.village_clause(C.village_code),
+            scoped(scope, C.village_code),
             C.active.is_(True),
             C.next_due >= f"{months[0]}-01",
             C.next_due <= f"{months[-1]}-31",
@@ -352,7 +368,7 @@ def parse_register_filter(params: Mapping[str, str]) -> RegisterFilter:
 
 
 def _conditions(scope: Scope, flt: RegisterFilter, today: date) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [scope.village_clause(C.village_code), C.active.is_(True)]
+    where: list[ColumnElement[bool]] = [scoped(scope, C.village_code), C.active.is_(True)]
     if flt.town:
         where.append(C.town_code == flt.town)
     if flt.village:

@@ -17,6 +17,7 @@ from sync.server.console.queries import (
     OutOfScopeError,
     add_months,
     months_between,
+    scoped,
 )
 from sync.server.console.query_tables import q_children, q_level_changes, q_visit_months, q_visits
 from sync.server.console.scope import Scope
@@ -170,7 +171,7 @@ def villages(conn: Connection, scope: Scope, today: date) -> list[VillageRow]:
             func.count(),
             func.sum(case((C.next_due < today.isoformat(), 1), else_=0)),
         )
-        .where(scope.village_clause(C.village_code), C.active.is_(True))
+        .where(scoped(scope, C.village_code), C.active.is_(True))
         .group_by(C.village_code)
     ):
         row = get(code)
@@ -180,7 +181,7 @@ def villages(conn: Connection, scope: Scope, today: date) -> list[VillageRow]:
     M = q_visit_months.c
     for code, month, done, on_time, due_met in conn.execute(
         select(M.village_code, M.month, M.done, M.on_time, M.due_met).where(
-            scope.village_clause(M.village_code), M.month.in_(months)
+            scoped(scope, M.village_code), M.month.in_(months)
         )
     ):
         row = get(code)
@@ -193,7 +194,7 @@ def villages(conn: Connection, scope: Scope, today: date) -> list[VillageRow]:
     for code, month, n in conn.execute(
         select(C.village_code, pending_month, func.count())
         .where(
-            scope.village_clause(C.village_code),
+            scoped(scope, C.village_code),
             C.active.is_(True),
             C.next_due >= f"{months[0]}-01",
             C.next_due <= f"{this_month}-31",
@@ -208,7 +209,7 @@ def villages(conn: Connection, scope: Scope, today: date) -> list[VillageRow]:
         select(R.village_code, R.data).where(
             R.record_type == "director_profile",
             R.deleted.is_(False),
-            scope.village_clause(R.village_code),
+            scoped(scope, R.village_code),
         )
     ):
         name = _load(record.data).get("name")
@@ -248,7 +249,7 @@ def village_overdue(
             select(C.child_id, C.name, C.next_due, C.level, C.last_visit)
             .where(
                 and_(
-                    scope.village_clause(C.village_code),
+                    scoped(scope, C.village_code),
                     C.village_code == village_code,
                     C.active.is_(True),
                     C.next_due < today.isoformat(),

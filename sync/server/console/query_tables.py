@@ -75,9 +75,21 @@ q_children = Table(
     Column("active", Boolean, nullable=False),  # status active and not archived
     Column("status", String(20), nullable=False),
     Column("id_key", String(64)),  # keyed hash of the ID number (duplicates, search)
-    Index("q_children_village_level", "village_code", "level"),
+    # Covers the overview's and the villages page's counts (an index-only scan: the rows
+    # themselves are wide), and the register's village + level + overdue filter.
+    Index(
+        "q_children_village_cover",
+        "village_code",
+        "active",
+        "level",
+        "next_due",
+        "categories",
+        "caring_mother",
+        "case_stage",
+        "urgent",
+    ),
     Index("q_children_town", "town_code"),
-    Index("q_children_due", "next_due"),
+    Index("q_children_due", "next_due", "active", "village_code"),  # covering: due per month
     Index("q_children_initials", "initials"),
     Index("q_children_id_key", "id_key"),
     Index("q_children_eighteenth", "eighteenth"),
@@ -122,7 +134,21 @@ q_visit_months = Table(
     Column("due_met", Integer, nullable=False),  # visits whose due date fell in the month
 )
 
-TABLES = (q_children, q_visits, q_level_changes, q_visit_months)
+q_village_counts = Table(
+    "q_village_counts",
+    db.metadata,
+    Column("village_code", String(12), nullable=False),
+    Column("categories", Text, nullable=False),
+    Column("level", String(10)),
+    Column("caring_mother", Boolean, nullable=False),
+    Column("case_stage", String(20)),
+    Column("urgent", Boolean, nullable=False),
+    Column("children", Integer, nullable=False),  # children in use (active) with these facts
+    Index("q_village_counts_village", "village_code"),
+)
+
+TABLES = (q_children, q_visits, q_level_changes, q_visit_months, q_village_counts)
+_COUNTED = ("categories", "level", "caring_mother", "case_stage", "urgent")
 
 
 def create(conn: Connection) -> None:
@@ -421,7 +447,14 @@ def refresh(conn: Connection, child_ids: Iterable[str]) -> None:
     schedule = current_schedule(conn)
     v = q_visits.c
     pairs: set[tuple[str, str]] = set()
+    villages: set[str] = set()
     for chunk in _chunks(ids):
+        villages.update(
+            r[0]
+            for r in conn.execute(
+                select(q_children.c.village_code).where(q_children.c.child_id.in_(chunk))
+            )
+        )
         for row in conn.execute(
             select(v.village_code, v.month, v.due_month).where(v.child_id.in_(chunk))
         ):
@@ -436,7 +469,30 @@ def refresh(conn: Connection, child_ids: Iterable[str]) -> None:
         ):
             pairs.add((row.village_code, row.month))
             pairs.add((row.village_code, row.due_month))
+        villages.update(
+            r[0]
+            for r in conn.execute(
+                select(q_children.c.village_code).where(q_children.c.child_id.in_(chunk))
+            )
+        )
     _months(conn, pairs)
+    _village_counts(conn, villages)
+
+
+def _village_counts(conn: Connection, villages: set[str] | None) -> None:
+    """Count again the children of these villages (all villages for None) by their facts."""
+    c = q_children.c
+    columns = [c.village_code, *(c[name] for name in _COUNTED)]
+    counted = select(*columns, func.count()).where(c.active.is_(True)).group_by(*columns)
+    target = ["village_code", *_COUNTED, "children"]
+    if villages is None:
+        conn.execute(q_village_counts.insert().from_select(target, counted))
+        return
+    for chunk in _chunks(villages, 200):
+        conn.execute(delete(q_village_counts).where(q_village_counts.c.village_code.in_(chunk)))
+        conn.execute(
+            q_village_counts.insert().from_select(target, counted.where(c.village_code.in_(chunk)))
+        )
 
 
 def _months(conn: Connection, pairs: set[tuple[str, str]]) -> None:
@@ -486,6 +542,7 @@ def rebuild(conn: Connection) -> int:
     ]
     for chunk in _chunks(ids, 2000):
         _write(conn, chunk, schedule)
+    _village_counts(conn, None)
     v = q_visits.c
     figures: dict[tuple[str, str], list[int]] = {}
     for row in conn.execute(
