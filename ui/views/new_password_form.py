@@ -73,6 +73,13 @@ class NewPasswordForm(QWidget):
         self.rows.addRow("", self.problems)
         self.password.textChanged.connect(self._update_strength)
 
+    def tab_after(self, field: QWidget) -> None:
+        """Tab goes from ``field`` (a row a screen inserted above) to the password, then to
+        the repeat (a widget parented later would otherwise come last in the tab order).
+        Call once the form and ``field`` are in the same window."""
+        QWidget.setTabOrder(field, self.password)
+        QWidget.setTabOrder(self.password, self.repeat)
+
     def _update_strength(self, text: str) -> None:
         if not text:
             self.strength.setText("")

@@ -256,6 +256,7 @@ class SettingsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(scroll, 1)
+        self.password_form.tab_after(self.old_password)  # as the rows read (all in the page now)
 
         self.director_name.textChanged.connect(self._name_edited)
         self.director_name.returnPressed.connect(self.save_director_name)

@@ -261,6 +261,8 @@ class RecoveryDialog(QDialog):
         buttons.accepted.connect(self._submit)
         buttons.rejected.connect(self.reject)
         self.setMinimumWidth(460)
+        self.password_form.tab_after(self.code)  # the code first, then the new password
+        self.code.setFocus()
 
     def _submit(self) -> None:
         password = self.password_form.accepted_password()
