@@ -306,8 +306,8 @@ def test_import_of_a_stick_of_poisoned_batches_refuses_each_and_stores_the_good(
     code = result.stdout.strip().splitlines()[-1]
     stick = tmp_path / "stick"
     stick.mkdir()
-    from sync import device as device_side
     from tests.conftest import create_vault
+    from tests.sync import laptop_device as device_side
 
     vault = create_vault(tmp_path / "laptop").vault
     try:
@@ -416,7 +416,6 @@ def test_a_laptop_with_a_wrong_date_is_told_and_nothing_is_held_up(
     be changed in a test): its edits are refused as clock_skew, quarantined with 电脑日期不对,
     kept, and hold up no batch; the district's record keeps the true value, and a colleague's
     later edit wins."""
-    from storage.hlc import HybridLogicalClock
     from tests.sync.test_laptop_sync import enrolled
     from ui.sync_controller import reason_zh
 
@@ -424,7 +423,7 @@ def test_a_laptop_with_a_wrong_date_is_told_and_nothing_is_held_up(
     created = laptop.vault.put("child", {"village_code": VILLAGE_A, "school": "村小"}, author="王")
     assert laptop.sync_now().rejected == 0
     year_ahead = now_ms() + 400 * 24 * 3_600_000
-    laptop.vault._clock = HybridLogicalClock(laptop.vault.device_id, now_ms=lambda: year_ahead)
+    laptop.vault.clock.now_ms = lambda: year_ahead
     edit = laptop.vault.put(
         "child",
         {"village_code": VILLAGE_A, "school": "县小"},
