@@ -288,7 +288,7 @@ def test_bad_input_never_gives_a_server_error(site: Site) -> None:
         assert answer.status_code in (200, 404), path
     for path, data in (
         ("/console/devices/revoke", {"device": "zz"}),
-        ("/console/devices/revoke", {"device": "0123456789abcdef"}),
+        ("/console/devices/revoke", {"device": "0123456789abcdef", "confirmed": "1"}),
         ("/console/devices/enroll-code", {"villages": "12", "expires": "7d"}),
         ("/console/devices/enroll-code", {"villages": "500119101001", "expires": "99y"}),
         ("/console/users/add", {"name": "", "role": "town"}),
@@ -328,3 +328,37 @@ def test_enroll_code_and_revoke_from_the_console_use_the_district(site: Site) ->
     with site.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(db.enroll_codes)).scalar_one() >= 1
     assert "500119101001,500119101002" in [target for _u, target in _log(site, "enroll_code", "ok")]
+
+
+def test_disabling_a_user_asks_first_then_ends_their_sessions(site: Site) -> None:
+    admin = site.sign_in(site.add("confirm-admin", "district"))
+    victim = site.add("confirm-victim", "town", ("500119105",))
+    victim_client = site.sign_in(victim)
+    asked = post_form(admin, "/console/users/disable", {"name": victim.name}, page="/console/users")
+    assert asked.status_code == 200 and "确定停用吗" in asked.text
+    assert victim_client.get("/console/account").status_code == 200  # nothing changed yet
+    done = post_form(
+        admin,
+        "/console/users/disable",
+        {"name": victim.name, "confirmed": "1"},
+        page="/console/users",
+    )
+    assert done.status_code == 200 and "已停用" in done.text
+    assert victim_client.get("/console/account").status_code == 303
+    found = accounts.find_user(site.engine, victim.name)
+    assert found is not None and found.disabled
+
+
+def test_after_signing_in_again_the_user_returns_to_the_page_with_its_query(site: Site) -> None:
+    account = site.add("query-partner", "partner")
+    client = site.sign_in(account)
+    site.age_sessions(31 * 60)
+    answer = client.get("/console/account?done=password")
+    location = answer.headers["location"]
+    assert location == "/console/signin?next=/console/account%3Fdone%3Dpassword"
+    page = client.get(location)
+    form = dict(re.findall(r'name="(next|resume|csrf)" value="([^"]*)"', page.text))
+    back = client.post(
+        "/console/signin", data={"name": account.name, "password": account.password, **form}
+    )
+    assert back.headers["location"] == "/console/account?done=password"

@@ -150,8 +150,10 @@ async def session_of(request: Request, *, stages: tuple[str, ...]) -> CurrentUse
                 accounts.log_access, c.engine, session.user_id, "csrf", path, "denied", source
             )
             raise Forbidden("表单已失效或来源不明，请返回上一页刷新后重新提交。")
+    here = path + ("?" + request.url.query if request.url.query else "")
+    back = here if request.method == "GET" and len(here) <= 500 else ""
     if session is None:
-        raise SignInRequired(path if request.method == "GET" else "")
+        raise SignInRequired(back)
     user = await run_in_threadpool(accounts.get_user, c.engine, session.user_id)
     if user is None or user.disabled:
         await run_in_threadpool(sessions.end, c.engine, session)
@@ -162,12 +164,12 @@ async def session_of(request: Request, *, stages: tuple[str, ...]) -> CurrentUse
         if is_post and session.stage == "full":
             form = await _form(request)
             fields = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
-            back = form.get("_page")
-            page = safe_next(back) if isinstance(back, str) else path
+            form_page = form.get("_page")
+            page = safe_next(form_page) if isinstance(form_page, str) else path
             resume = await run_in_threadpool(
                 sessions.stash_form, c.engine, user.user_id, page, fields
             )
-        raise SignInRequired(path if request.method == "GET" else "", resume)
+        raise SignInRequired(back, resume)
     if session.stage not in stages:
         if session.stage != "full":
             raise StepRequired(session.stage)

@@ -121,10 +121,28 @@ async def user_change(
     user: DistrictUser,
     action: str,
     name: Annotated[str, Form()] = "",
+    confirmed: Annotated[str, Form()] = "",
 ) -> Response:
     if action not in ("disable", "enable", "reset", "reset-totp"):
         return await _users_page(request, user, status_code=404, error="没有这个操作。")
     c = console(request)
+    if confirmed != "1":
+        questions = {
+            "disable": "停用后，这个用户立即退出，不能再登录。确定停用吗？",
+            "enable": "确定重新启用这个用户吗？",
+            "reset": "重置后，这个用户立即退出，要用新的初始密码登录。确定重置密码吗？",
+            "reset-totp": "重置后，这个用户要用新的初始密码登录，并重新设置两步验证。确定吗？",
+        }
+        return render(
+            request,
+            "confirm.html",
+            user,
+            question=questions[action],
+            subject=name,
+            action=f"/users/{action}",
+            fields={"name": name},
+            back="/users",
+        )
     if name.strip() == user.user.name and action == "disable":
         return await _users_page(request, user, status_code=400, error="不能停用自己的账号。")
     password = ""
@@ -236,11 +254,25 @@ async def enroll_code(
 
 @router.post("/devices/revoke")
 async def revoke(
-    request: Request, user: DistrictUser, device: Annotated[str, Form()] = ""
+    request: Request,
+    user: DistrictUser,
+    device: Annotated[str, Form()] = "",
+    confirmed: Annotated[str, Form()] = "",
 ) -> Response:
     c = console(request)
     if not re.fullmatch(r"[0-9a-f]{16}", device):
         return await _devices_page(request, user, status_code=400, error="没有这台设备。")
+    if confirmed != "1":
+        return render(
+            request,
+            "confirm.html",
+            user,
+            question="吊销后，这台电脑不能再同步，下次同步时会收到通知。确定吊销吗？",
+            subject=device,
+            action="/devices/revoke",
+            fields={"device": device},
+            back="/devices",
+        )
     try:
         changed = await run_in_threadpool(c.district.revoke, device)
     except SyncError:
