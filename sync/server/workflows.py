@@ -47,6 +47,7 @@ from sync.server.store import StoreSession
 from sync.wire import new_id, utc_now
 
 CALENDAR_TYPE = "district_calendar"  # district-only (never in a device's scope)
+SETTING_TYPE = "district_setting"  # district-only: the inbox's threshold
 NOT_FOUND = "not_found"
 OUT_OF_SCOPE = "out_of_scope"
 INVALID = "invalid"
@@ -384,7 +385,7 @@ class Workflows:
         scope: Scope,
         *,
         now: datetime | None = None,
-        ack_hours: float = DEFAULT_ACK_HOURS,
+        ack_hours: float | None = None,
         include_closed: bool = False,
         report_ids: Sequence[str] = (),
     ) -> list[ReportRow]:
@@ -393,6 +394,8 @@ class Workflows:
         now = now or datetime.now(UTC)
         role_of(scope)
         with self.engine.connect() as conn:
+            if ack_hours is None:
+                ack_hours = self._ack_hours(conn)
             subjects = self._subjects(conn, scope, mr.RECORD_TYPE, report_ids)
             steps = self._steps(conn, [r.child_id for r, _ in subjects])
             delivered = self._delivered(conn, [r.record_id for r, _ in subjects])
@@ -714,6 +717,35 @@ class Workflows:
         rows = self.conferences(scope, conference_ids=[conference_id])
         return rows[0]
 
+    # ----- the district's settings ---------------------------------------------------------
+
+    def _ack_hours(self, conn: Connection) -> float:
+        row = conn.execute(
+            select(_R.c.data).where(_R.c.record_id == _setting_id("ack_hours"))
+        ).first()
+        value = json.loads(row.data).get("value") if row else None
+        return float(value) if isinstance(value, (int, float)) else DEFAULT_ACK_HOURS
+
+    def ack_hours(self) -> float:
+        """Hours after which an unacknowledged report is flagged (default 24)."""
+        with self.engine.connect() as conn:
+            return self._ack_hours(conn)
+
+    def set_ack_hours(self, scope: Scope, hours: float, *, actor: str) -> None:
+        """Set the threshold (district users only), from 1 hour to 30 days."""
+        if role_of(scope) is not Role.DISTRICT:
+            raise WorkflowError(Refused.ROLE, REFUSED_ZH[Refused.ROLE])
+        if not 1 <= hours <= 720:
+            raise WorkflowError(INVALID, "请填写1到720之间的小时数。")
+        with db.write_transaction(self.engine) as conn:
+            self._write(
+                conn,
+                SETTING_TYPE,
+                {"name": "ack_hours", "value": hours},
+                actor.strip()[:200] or "区民政局",
+                record_id=_setting_id("ack_hours"),
+            )
+
     # ----- the district's calendar years --------------------------------------------------------
 
     def save_calendar_year(self, scope: Scope, year: YearCalendar, *, actor: str) -> None:
@@ -734,6 +766,10 @@ class Workflows:
         with self.engine.connect() as conn:
             calendar = self.calendar(conn)
         return sorted(calendar.extra.values(), key=lambda y: y.year)
+
+
+def _setting_id(name: str) -> str:
+    return hashlib.sha256(f"district-setting-{name}".encode()).hexdigest()[:32]
 
 
 _MACHINES = {

@@ -6,7 +6,7 @@ forged or district-only records from a laptop, a revoked device's pending report
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -347,6 +347,22 @@ def test_district_calendar_years(setup: Any) -> None:
     flows.save_calendar_year(DISTRICT, year, actor="区")  # again: replaced, not doubled
     assert flows.calendar_years() == [year]
     assert flows.calendar().knows(2027)
+
+
+def test_the_districts_threshold_for_unacknowledged_reports(setup: Any) -> None:
+    laptop, service, flows, child_id = setup
+    file_report(service, child_id)
+    laptop.sync_now()
+    assert flows.ack_hours() == 24
+    with pytest.raises(WorkflowError):
+        flows.set_ack_hours(TOWN_A, 2, actor="镇")
+    with pytest.raises(WorkflowError):
+        flows.set_ack_hours(DISTRICT, 0, actor="区")
+    flows.set_ack_hours(DISTRICT, 2, actor="区")
+    assert flows.ack_hours() == 2
+    soon = datetime.now(UTC) + timedelta(hours=3)
+    assert flows.report_inbox(TOWN_A, now=soon)[0].unacknowledged_too_long
+    assert not flows.report_inbox(TOWN_A)[0].unacknowledged_too_long
 
 
 def test_a_report_for_a_child_being_transferred_is_seen_by_both_towns(setup: Any) -> None:
