@@ -21,13 +21,16 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any
 
 from app.registers.headers import auto_mapping, join_two_row_header, normalize_header
+from storage.gc_pause import gc_paused
 
 Cell = str | int | float | bool | date | datetime | time | None
 
@@ -118,29 +121,31 @@ class Workbook:
             raw = self._xls_rows(index)
         else:
             raw = _csv_rows(self._csv_text)
-        return _find_header_and_rows(
-            self.sheet_names[index], raw, formulas, progress=progress, cancelled=cancelled
-        )
+        with gc_paused():  # many small acyclic lists: no collector passes meanwhile
+            return _find_header_and_rows(
+                self.sheet_names[index], raw, formulas, progress=progress, cancelled=cancelled
+            )
 
     def _xlsx_rows(self, index: int, formulas: set[tuple[int, int]]) -> Iterator[list[Cell]]:
         import openpyxl
 
         values = openpyxl.load_workbook(io.BytesIO(self._data), read_only=True, data_only=True)
-        formula_book = openpyxl.load_workbook(
-            io.BytesIO(self._data), read_only=True, data_only=False
-        )
+        formula_book = None
         try:
             sheet = values.worksheets[index]
-            fsheet = formula_book.worksheets[index]
-            for number, (row, frow) in enumerate(
-                zip(
-                    sheet.iter_rows(values_only=True),
-                    fsheet.iter_rows(values_only=True),
-                    strict=False,
-                ),
-                start=1,
-            ):
+            # The cells' formulas are read (a second pass) only when the sheet has any.
+            if _has_formulas(self._data, str(getattr(sheet, "_worksheet_path", ""))):
+                formula_book = openpyxl.load_workbook(
+                    io.BytesIO(self._data), read_only=True, data_only=False
+                )
+                formula_rows: Iterator[tuple[Any, ...]] = formula_book.worksheets[index].iter_rows(
+                    values_only=True
+                )
+            else:
+                formula_rows = iter(())
+            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
                 cells: list[Cell] = list(row)
+                frow = next(formula_rows, ())
                 for col, (value, formula) in enumerate(zip(cells, frow, strict=False)):
                     if value is None and isinstance(formula, str) and formula.startswith("="):
                         formulas.add((number, col))
@@ -149,7 +154,8 @@ class Workbook:
             raise _damaged(err) from err
         finally:
             values.close()
-            formula_book.close()
+            if formula_book is not None:
+                formula_book.close()
 
     def _xls_rows(self, index: int) -> Iterator[list[Cell]]:
         import xlrd
@@ -174,6 +180,26 @@ class Workbook:
                 yield cells
         except xlrd.XLRDError as err:
             raise _damaged(err) from err
+
+
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
+
+
+def _has_formulas(data: bytes, part: str) -> bool:
+    """Whether the sheet's part holds any formula element (a byte scan of the zip member, no
+    XML parsing); unknown part: assume it may."""
+    if not part:
+        return True
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(part.lstrip("/")) as f:
+            tail = b""
+            while chunk := f.read(1 << 20):
+                if _FORMULA_TAG.search(tail + chunk):
+                    return True
+                tail = chunk[-16:]
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return True
+    return False
 
 
 def _damaged(err: BaseException) -> RegisterReadError:

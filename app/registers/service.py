@@ -9,9 +9,9 @@ from collections.abc import Callable, Iterable
 from datetime import date
 
 from app.registers.apply import ImportResult, apply_plan
-from app.registers.plan import ImportPlan, Override, build_plan
+from app.registers.plan import Existing, ImportPlan, Override, build_plan
 from app.registers.reader import SheetData
-from app.services.children import ChildService
+from app.services.children import CHILD_TYPE, ChildService
 from app.services.stored import Today
 from storage.vault import Vault
 
@@ -33,7 +33,8 @@ class RegisterImport:
         overrides: Override | None = None,
         skipped: Iterable[int] = (),
     ) -> ImportPlan:
-        existing, _damaged = self._children.list_all()
+        loaded = self._vault.load(CHILD_TYPE)  # damaged records are listed apart, never matched
+        existing = [Existing(r.record_id, r.revision, r.data) for r in loaded.revisions]
         return build_plan(
             sheet,
             mapping,

@@ -48,6 +48,7 @@ import xlsxwriter
 
 from app.domain.categories import CATEGORY_LABELS_ZH, RELATION_LABELS_ZH, GuardianRelation
 from app.domain.child_file import GENDER_LABELS_ZH, STATUS_LABELS_ZH, ChildFile, Guardian
+from storage.gc_pause import gc_paused
 
 Kind = Literal["text", "date", "number"]
 Layout = Literal["register", "flat"]
@@ -122,6 +123,28 @@ def write_table(
     row += 2 if two_rows else 1
     sheet.freeze_panes(row, 0)
 
+    with gc_paused():  # XlsxWriter keeps a small object per cell: no collector passes
+        count = _write_rows(sheet, columns, rows, row, text_format, quoted_format, date_format)
+    book.close()
+    if password:
+        from msoffcrypto.format.ooxml import OOXMLFile
+
+        buffer.seek(0)
+        OOXMLFile(buffer).encrypt(password, target)
+    else:
+        target.write(buffer.getvalue())
+    return count
+
+
+def _write_rows(
+    sheet: Any,
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[Any]],
+    row: int,
+    text_format: Any,
+    quoted_format: Any,
+    date_format: Any,
+) -> int:
     count = 0
     for values in rows:
         for c, column in enumerate(columns):
@@ -140,14 +163,6 @@ def write_table(
                 )
         row += 1
         count += 1
-    book.close()
-    if password:
-        from msoffcrypto.format.ooxml import OOXMLFile
-
-        buffer.seek(0)
-        OOXMLFile(buffer).encrypt(password, target)
-    else:
-        target.write(buffer.getvalue())
     return count
 
 
