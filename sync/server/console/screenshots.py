@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
 import tempfile
 import threading
@@ -117,6 +118,7 @@ def demo_site() -> Iterator[tuple[str, dict[str, Login]]]:
 
     import uvicorn
 
+    from sync.documents import build_enrollment_request
     from sync.keys import KeyPair
     from sync.server import db
     from sync.server.app import create_app
@@ -128,7 +130,12 @@ def demo_site() -> Iterator[tuple[str, dict[str, Login]]]:
         engine = db.make_engine(f"sqlite:///{Path(folder) / 'district.db'}")
         db.migrate(engine)
         district = District(engine, keys.public, keys)
-        district.create_enroll_code(["500119101001"], 7 * 86400)
+        for number, label in enumerate(("青龙村办公室笔记本", "白鹤村儿童主任"), start=1):
+            code = district.create_enroll_code([f"50011910100{number}"], 7 * 86400)
+            request = build_enrollment_request(
+                code=code, device_id=secrets.token_hex(8), keys=KeyPair.generate(), label=label
+            )
+            district.enroll(request, source="screenshots")
         logins: dict[str, Login] = {}
         for role, towns in (("district", []), ("town", ["500119101"]), ("partner", [])):
             name = {"district": "区民政局-王", "town": "乡镇督导-李", "partner": "妇联-陈"}[role]
@@ -170,8 +177,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         browser = launch(playwright)
         try:
             page = browser.new_page(viewport={"width": 1366, "height": 768})
-            page.goto(f"{base}/console/signin")
-            shoot(page, out, "signin-wide")
+            for size, (width, height) in SIZES.items():
+                page.set_viewport_size({"width": width, "height": height})
+                page.goto(f"{base}/console/signin")
+                shoot(page, out, f"signin-{size}")
             for role, login in logins.items():
                 for path, status, where in capture_role(browser, base, role, login, out):
                     print(f"{status} {where} {path}")
