@@ -362,3 +362,18 @@ def test_after_signing_in_again_the_user_returns_to_the_page_with_its_query(site
         "/console/signin", data={"name": account.name, "password": account.password, **form}
     )
     assert back.headers["location"] == "/console/account?done=password"
+
+
+def test_guessing_totp_codes_ends_the_half_signed_in_session(site: Site) -> None:
+    admin = site.add("totp-guesser", "district")
+    site.sign_in(admin)
+    client = site.client()
+    assert _signin(client, admin.name, admin.password).headers["location"] == "/console/totp"
+    answers = [post_form(client, "/console/totp", {"code": f"{n:06d}"}) for n in range(4)]
+    assert [a.status_code for a in answers] == [401, 401, 401, 401]
+    fifth = post_form(client, "/console/totp", {"code": "000004"})
+    assert fifth.status_code == 303 and fifth.headers["location"] == "/console/signin?totp=1"
+    assert client.get("/console/totp").status_code == 303  # the session is gone
+    user = accounts.find_user(site.engine, admin.name)
+    assert user is not None
+    assert accounts.recent_failures(site.engine, user.user_id, "totp", 900) == 5

@@ -368,6 +368,24 @@ def log_access(
         )
 
 
+def recent_failures(engine: Engine, user_id: int, action: str, seconds: int) -> int:
+    """How many times ``action`` failed for this user in the last ``seconds``."""
+    since = (datetime.now(UTC) - timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    a = t.access_log
+    with engine.connect() as conn:
+        count = conn.execute(
+            select(func.count()).where(
+                and_(
+                    a.c.user_id == user_id,
+                    a.c.action == action,
+                    a.c.outcome == "failed",
+                    a.c.at >= since,
+                )
+            )
+        ).scalar_one()
+    return int(count)
+
+
 def filters_target(filters: dict[str, Any]) -> str:
     """A list's filters as a compact, stable JSON string for the access log."""
     return json.dumps(

@@ -35,6 +35,7 @@ from sync.server.console.web import (
 )
 
 router = APIRouter()
+MAX_TOTP_FAILURES = 5  # wrong codes in 15 minutes before the password is asked again
 PRE_COOKIE = "childdesk_console_pre"  # the sign-in form's CSRF token (double submit)
 
 
@@ -169,6 +170,15 @@ async def totp_check(request: Request, code: Annotated[str, Form()] = "") -> Res
         await run_in_threadpool(
             accounts.log_access, c.engine, user.user_id, "totp", "", "failed", user.source
         )
+        failures = await run_in_threadpool(
+            accounts.recent_failures, c.engine, user.user_id, "totp", accounts.FAILURE_WINDOW_S
+        )
+        if failures >= MAX_TOTP_FAILURES:
+            # Guessing codes: the password must be given again (and that is throttled).
+            await run_in_threadpool(sessions.end, c.engine, user.session)
+            response = RedirectResponse(PREFIX + "/signin?totp=1", status_code=303)
+            clear_session_cookie(response, request)
+            return response
         return render(
             request, "totp.html", user, status_code=401, error="验证码不对或已用过，请等下一个码。"
         )
