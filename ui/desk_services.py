@@ -10,6 +10,7 @@ from datetime import date
 
 from app.domain.schedule import VisitSchedule
 from app.questionnaire import Definition
+from app.registers.service import RegisterImport
 from app.services.account import AccountService
 from app.services.assessments import AssessmentService
 from app.services.backups import BackupService
@@ -52,6 +53,7 @@ class DeskServices:
     printouts: PrintService  # a child's records and the blank forms, as PDF
     reading: ChildReading  # a child's timeline and attachments
     reports: ReportService  # the records the monthly report counts
+    registers: RegisterImport  # 导入台账
     _assessments: _AssessmentsHolder = field(default_factory=_AssessmentsHolder, repr=False)
 
     @property
@@ -117,4 +119,5 @@ class DeskServices:
             printouts=PrintService(vault),
             reading=ChildReading(vault),
             reports=ReportService(vault),
+            registers=RegisterImport(vault, author=author, today=today),
         )

@@ -10,6 +10,7 @@ from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from app.registers.plan import Action
+from app.registers.service import RegisterImport
 from app.services.children import ChildService
 from storage.vault import Vault
 from tests.registers.workbooks import TODAY, child_id, national_row, write_national
@@ -19,6 +20,10 @@ from ui.views.register_import_dialog import NOTICE_ZH, RegisterImportDialog
 from ui.views.register_import_export import RegisterExportDialog
 
 B1, B2 = date(2015, 3, 12), date(2016, 7, 1)
+
+
+def _importer(vault: Vault) -> RegisterImport:
+    return RegisterImport(vault, author="王秀英", today=lambda: TODAY)
 
 
 def settings(tmp_path: Path) -> QSettings:
@@ -35,7 +40,7 @@ def test_choose_fix_commit_and_the_mapping_is_remembered(
         [national_row(1, "陈雨桐", "女", B1, bad), national_row(2, "刘子轩", "男", B2, "")],
     )
     store = settings(tmp_path)
-    dialog = RegisterImportDialog(vault, "王秀英", InlineRunner(), lambda: TODAY, settings=store)
+    dialog = RegisterImportDialog(_importer(vault), InlineRunner(), settings=store)
     qtbot.addWidget(dialog)
     assert NOTICE_ZH in dialog.findChild(type(dialog.message), "notice").text()
     dialog.open_file(path)
@@ -51,7 +56,7 @@ def test_choose_fix_commit_and_the_mapping_is_remembered(
     assert "新建 2 份" in dialog.message.text()
     assert len(ChildService(vault, author="").list_all()[0]) == 2
 
-    again = RegisterImportDialog(vault, "王秀英", InlineRunner(), lambda: TODAY, settings=store)
+    again = RegisterImportDialog(_importer(vault), InlineRunner(), settings=store)
     qtbot.addWidget(again)
     again.open_file(path)
     assert "上次导入过" in again.message.text()
@@ -63,9 +68,7 @@ def test_a_file_that_is_not_a_spreadsheet_says_so(
 ) -> None:
     junk = tmp_path / "a.xlsx"
     junk.write_bytes(b"%PDF-1.4 not a sheet")
-    dialog = RegisterImportDialog(
-        vault, "x", InlineRunner(), lambda: TODAY, settings=settings(tmp_path)
-    )
+    dialog = RegisterImportDialog(_importer(vault), InlineRunner(), settings=settings(tmp_path))
     qtbot.addWidget(dialog)
     dialog.open_file(junk)
     assert "不是表格文件" in dialog.message.text()
@@ -74,9 +77,7 @@ def test_a_file_that_is_not_a_spreadsheet_says_so(
 
 def test_export_the_shown_rows_with_a_password(qtbot: QtBot, vault: Vault, tmp_path: Path) -> None:
     path = write_national(tmp_path / "r.xlsx", [national_row(1, "陈雨桐", "女", B1, "")])
-    dialog = RegisterImportDialog(
-        vault, "x", InlineRunner(), lambda: TODAY, settings=settings(tmp_path)
-    )
+    dialog = RegisterImportDialog(_importer(vault), InlineRunner(), settings=settings(tmp_path))
     qtbot.addWidget(dialog)
     dialog.open_file(path)
     dialog.import_button.click()

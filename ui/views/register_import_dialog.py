@@ -59,7 +59,6 @@ from app.registers.reader import (
 )
 from app.registers.rows import clean_text
 from app.registers.service import RegisterImport
-from storage.vault import Vault
 from ui.tasks import Runner
 from ui.views.messages import confirm, user_message
 
@@ -78,17 +77,15 @@ class RegisterImportDialog(QDialog):
 
     def __init__(
         self,
-        vault: Vault,
-        author: str,
+        importer: RegisterImport,
         runner: Runner,
-        today: Any,
         parent: QWidget | None = None,
         settings: QSettings | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("register_import")
         self.setWindowTitle("导入台账")
-        self._importer = RegisterImport(vault, author=author, today=today)
+        self._importer = importer
         self._runner = runner
         self._settings = settings or QSettings("childdesk", "childdesk")
         self._path: Path | None = None
@@ -557,7 +554,7 @@ def open_register_import(
     parent: QWidget | None, desk: Any, runner: Runner, on_imported: Any
 ) -> RegisterImportDialog:
     """From the children list (ui/gui.py): ``desk`` is the session's DeskServices."""
-    dialog = RegisterImportDialog(desk.vault, desk.author, runner, desk.today, parent)
+    dialog = RegisterImportDialog(desk.registers, runner, parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.setModal(True)
     dialog.imported.connect(on_imported)
