@@ -165,6 +165,17 @@ class WorkflowService:
         """What the workflows ask of the director (for 待办), urgent first."""
         items: list[TodoItem] = []
         today = self._today()
+        for assessment_id in self.assessments_needing_report():
+            child = str(self._vault.get(assessment_id).data.get("child_id", ""))
+            items.append(
+                TodoItem(
+                    "assessment",
+                    child,
+                    assessment_id,
+                    "评估结果要求强制报告：请尽快填写强制报告。",
+                    urgent=True,
+                )
+            )
         for data, report in self.reports():
             child = str(data.get("child_id", ""))
             if report.state == mr.FILED:
@@ -288,6 +299,65 @@ class WorkflowService:
             if linked.data.get("child_id") != child_id:
                 raise _problems(["报告所依据的记录不是这个儿童的。"])
         return self._vault.put(mr.RECORD_TYPE, data, author=self._author).record_id
+
+    def report_draft(
+        self, *, assessment_id: str | None = None, case_id: str | None = None
+    ) -> dict[str, Any]:
+        """What the report form starts with when filed from an assessment (its fired rules that
+        demand a report, as what was seen; the concern guessed from their words) or a case."""
+        source_id = assessment_id or case_id
+        if source_id is None:
+            raise ValueError("an assessment or a case is needed")
+        record = self._vault.get(source_id)
+        draft: dict[str, Any] = {
+            "child_id": str(record.data.get("child_id", "")),
+            "source": "assessment" if assessment_id else "case",
+            "source_id": source_id,
+            "seen": "",
+            "concern": "other",
+            "immediate_danger": None,
+            "told": dict.fromkeys(mr.TOLD, False),
+        }
+        if assessment_id:
+            result = record.data.get("result")
+            fired = result.get("fired_rules", []) if isinstance(result, dict) else []
+            reasons = [
+                str(r.get("reason", ""))
+                for r in fired
+                if isinstance(r, dict) and r.get("mandatory_report")
+            ]
+            draft["seen"] = "；".join(x for x in reasons if x)
+            draft["seen_at"] = (
+                str(result.get("assessed_on", "")) if isinstance(result, dict) else ""
+            )
+        else:
+            draft["seen"] = str(
+                record.data.get("escalation_notes") or record.data.get("summary") or ""
+            )
+        text = draft["seen"]
+        for concern, word in (("abuse", "侵害"), ("absence", "缺失"), ("improper", "不当")):
+            if word in text:
+                draft["concern"] = concern
+                break
+        return draft
+
+    def assessments_needing_report(self) -> list[str]:
+        """Assessments whose rules demand a report (强制报告) and that no report names yet."""
+        named = {
+            str(r.data.get("source_id"))
+            for r in self._vault.load(mr.RECORD_TYPE).revisions
+            if r.data.get("source") == "assessment"
+        }
+        found = []
+        for r in self._vault.load("assessment").revisions:
+            result = r.data.get("result")
+            if (
+                isinstance(result, dict)
+                and result.get("mandatory_report")
+                and r.record_id not in named
+            ):
+                found.append(r.record_id)
+        return found
 
     def add_report_info(self, report_id: str, text: str) -> None:
         report = self._vault.get(report_id)

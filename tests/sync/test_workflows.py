@@ -76,7 +76,8 @@ def test_mandatory_report_goes_first_and_comes_back_closed(setup: Any) -> None:
     laptop, service, flows, child_id = setup
     report_id = file_report(service, child_id)
     assert service.report_status(report_id).state == mr.FILED
-    assert service.todo()[0].urgent and "尚未送达" in service.todo()[0].text_zh
+    [todo] = [i for i in service.todo() if i.record_id == report_id]
+    assert todo.urgent and "尚未送达" in todo.text_zh
     # the report is in the first batch, right after its child's file
     first = laptop.build_pending()[0]
     ids = [r for r, _h in first.revisions]
@@ -335,7 +336,8 @@ def test_a_revoked_devices_pending_report_is_not_taken(
     assert report.revoked
     assert flows.report_inbox(DISTRICT) == []
     assert service.report_status(report_id).state == mr.FILED
-    assert "电话" in service.todo()[0].text_zh
+    [todo] = [i for i in service.todo() if i.record_id == report_id]
+    assert "电话" in todo.text_zh
 
 
 def test_district_calendar_years(setup: Any) -> None:
@@ -382,3 +384,45 @@ def test_a_report_for_a_child_being_transferred_is_seen_by_both_towns(setup: Any
     assert [r.report_id for r in flows.report_inbox(OTHER_TOWN)] == [report_id]
     assert flows.report(OTHER_TOWN, report_id).village_code == elsewhere
     assert flows.report(TOWN_A, report_id).village_code == VILLAGE_A
+
+
+def test_an_assessment_that_demands_a_report(setup: Any) -> None:
+    laptop, service, flows, child_id = setup
+    assessment = laptop.vault.put(
+        "assessment",
+        {
+            "child_id": child_id,
+            "status": "finished",
+            "result": {
+                "level": "red",
+                "assessed_on": "2026-11-02",
+                "mandatory_report": True,
+                "fired_rules": [
+                    {
+                        "reason": "发现监护侵害：打骂、虐待、遗弃或性侵害儿童。",
+                        "mandatory_report": True,
+                    },
+                    {"reason": "居住环境差。", "mandatory_report": False},
+                ],
+            },
+        },
+        author="王",
+    )
+    assert assessment.record_id in service.assessments_needing_report()
+    assert any(i.record_id == assessment.record_id and i.urgent for i in service.todo())
+    draft = service.report_draft(assessment_id=assessment.record_id)
+    assert draft["concern"] == "abuse" and "居住环境" not in draft["seen"]
+    report_id = service.file_report(
+        child_id,
+        source="assessment",
+        source_id=assessment.record_id,
+        seen=draft["seen"],
+        seen_at=draft["seen_at"],
+        at_risk="孩子本人",
+        immediate_danger=False,
+        told=draft["told"],
+        concern=draft["concern"],
+    )
+    assert assessment.record_id not in service.assessments_needing_report()
+    laptop.sync_now()
+    assert flows.report(TOWN_A, report_id).data["source_id"] == assessment.record_id
