@@ -3,6 +3,12 @@ every record and attachment encrypted under keys derived from it.
 
 Thread-safety: a Vault may be used from any thread, one call at a time (an internal lock
 serialises calls); the GUI runs all vault work on one worker thread.
+
+Why one file of about 800 lines: :class:`Vault` is the only holder of the vault key, the open
+connection, the lock and the clock, and nothing outside this file may touch them
+(tests/test_layers.py); what needs none of them lives beside it — ``vault_files`` (the folder
+before opening), ``revision_log`` (the SQL of a locked session), ``records``, ``attachments``,
+``header``, ``keyslots``.
 """
 
 from __future__ import annotations
@@ -11,7 +17,6 @@ import logging
 import os
 import secrets
 import sqlite3
-import stat
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -24,16 +29,13 @@ from sqlite_utils import Database
 
 from storage import attachments
 from storage import header as header_io
-from storage.atomic_file import PRIVATE_FILE_MODE, create_temporary, fsync_directory, write_atomic
+from storage.atomic_file import create_temporary, fsync_directory, write_atomic
 from storage.crypto import DEFAULT_KDF_TARGET_MS, KEY_BYTES, calibrate_kdf, hkdf
 from storage.database import (
     DatabaseFacts,
     connect,
-    connect_readonly,
     immediate_transaction,
-    read_database_facts,
     read_header_copy,
-    translate_error,
 )
 from storage.errors import (
     RecordDamagedError,
@@ -42,12 +44,11 @@ from storage.errors import (
     VaultError,
     VaultExistsError,
     VaultLockedError,
-    VaultNotFoundError,
     WrongPasswordError,
     WrongRecoveryCodeError,
 )
 from storage.gc_pause import gc_paused
-from storage.header import DatabaseMismatchError, VaultHeader
+from storage.header import VaultHeader
 from storage.hlc import HlcTimestamp, HybridLogicalClock
 from storage.keyslots import (
     SLOT_PASSWORD,
@@ -70,10 +71,17 @@ from storage.revision_log import (
 )
 from storage.schema import migrate
 from storage.thread_check import CheckedLock
+from storage.vault_files import (
+    PRIVATE_FOLDER_MODE,
+    check_database_matches,
+    database_facts_before_open,
+    make_private,
+    read_header,
+    remove_partial_vault,
+)
 
 logger = logging.getLogger("childdesk.storage")
 
-PRIVATE_FOLDER_MODE = 0o700
 # The file copy of the header follows the sequence mark at most this often during a burst of
 # saves (each rewrite is a rename); the database copy follows every commit.
 MARK_FILE_INTERVAL_S = 1.0
@@ -109,109 +117,6 @@ class _Keys:
             attachments=hkdf(vault_key, b"childdesk-v1 attachments"),
             header_mac=hkdf(vault_key, b"childdesk-v1 header-mac"),
         )
-
-
-def _read_header(paths: VaultPaths) -> VaultHeader:
-    if not paths.exists():
-        raise VaultNotFoundError(f"no vault in {paths.root}")
-    if not paths.database.exists():
-        raise VaultCorruptError("the vault database file is missing; restore it from a backup")
-    try:
-        file_copy: bytes | None = paths.header.read_bytes()
-    except FileNotFoundError:
-        file_copy = None
-    except OSError as err:
-        raise translate_error(err) from err
-    return header_io.newest_intact([file_copy, read_header_copy(paths.database)])
-
-
-def _database_facts(paths: VaultPaths) -> DatabaseFacts | None:
-    """Read before anything is written (a read-only connection). None when SQLite cannot read
-    them (a damaged page, not a database at all): opening then goes on as it always did, so
-    the damage is reported by opening itself, or listed by ``verify`` with what it affects,
-    rather than one bad page making the whole vault unopenable."""
-    try:
-        conn = connect_readonly(paths.database)
-        try:
-            return read_database_facts(conn)
-        finally:
-            conn.close()
-    except sqlite3.Error as err:
-        logger.info("the vault database could not be checked before opening (%s)", err)
-        return None
-
-
-def check_database_matches(header: VaultHeader, facts: DatabaseFacts) -> None:
-    """Raise :class:`DatabaseMismatchError` when ``vault.db`` is not the database ``header``
-    describes: emptied, replaced, or older than the last change the header saw. Every vault
-    holds at least its profile and recovery-code records, so even a version 1 header (which
-    names no database) recognises an empty one."""
-    saved = header.last_seq
-    if not facts.has_tables or facts.revisions == 0:
-        changes = (
-            f"the changes saved in it (up to number {saved}) are"
-            if saved
-            else "every saved change is"
-        )
-        raise DatabaseMismatchError(
-            f"vault.db is empty: {changes} missing (the file was emptied or replaced); "
-            "nothing was opened or changed — keep every file and restore from a backup",
-            "数据文件（vault.db）是空的，保存过的资料都不在里面了（文件被清空或被换掉）。"
-            "程序没有打开它，也没有改动任何文件。请不要删除任何文件，联系区里的技术人员从备份恢复。",
-        )
-    if not header.knows_database:
-        return  # a version 1 header: upgraded after unlock
-    if facts.database_id != header.database_id:
-        raise DatabaseMismatchError(
-            "vault.db is not this vault's database (it was replaced by another file); "
-            "nothing was opened or changed — keep every file and restore from a backup",
-            "数据文件（vault.db）不是这个保险库的（被换成了别的文件）。"
-            "程序没有打开它，也没有改动任何文件。请不要删除任何文件，联系区里的技术人员从备份恢复。",
-        )
-    if facts.last_seq < saved:
-        raise DatabaseMismatchError(
-            f"vault.db is an older copy: changes were saved up to number {saved}, the file "
-            f"ends at {facts.last_seq} ({saved - facts.last_seq} missing); nothing was opened "
-            "or changed — keep every file and restore from a backup",
-            f"数据文件（vault.db）是旧的副本：比最后一次保存时少了 "
-            f"{saved - facts.last_seq} 条修改。"
-            "程序没有打开它，也没有改动任何文件。请不要删除任何文件，联系区里的技术人员从备份恢复。",
-        )
-
-
-def _make_private(paths: VaultPaths) -> None:
-    """Folder 0700, files 0600 (vaults made before this was done are tightened on unlock).
-    Best effort: a folder on a stick without permissions keeps whatever it has."""
-    wanted = [(paths.root, PRIVATE_FOLDER_MODE), (paths.attachments, PRIVATE_FOLDER_MODE)]
-    wanted += [
-        (path, PRIVATE_FILE_MODE)
-        for path in (
-            paths.header,
-            paths.database,
-            paths.database.with_name(paths.database.name + "-wal"),
-            paths.database.with_name(paths.database.name + "-shm"),
-        )
-    ]
-    for path, mode in wanted:
-        with suppress(OSError):
-            info = os.lstat(path)
-            if not stat.S_ISLNK(info.st_mode) and stat.S_IMODE(info.st_mode) != mode:
-                path.chmod(mode)
-
-
-def _remove_partial_vault(paths: VaultPaths) -> None:
-    """A creation that failed (full disk, say) must not leave a half-made vault behind that
-    would block the next attempt; it held no user data yet."""
-    for leftover in (
-        paths.header,
-        paths.database,
-        paths.database.with_name(paths.database.name + "-wal"),
-        paths.database.with_name(paths.database.name + "-shm"),
-    ):
-        with suppress(OSError):
-            leftover.unlink()
-    with suppress(OSError):
-        paths.attachments.rmdir()
 
 
 class Vault:
@@ -257,7 +162,7 @@ class Vault:
         def make_folder() -> None:
             paths.root.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER_MODE)
             paths.attachments.mkdir(exist_ok=True, mode=PRIVATE_FOLDER_MODE)
-            _make_private(paths)
+            make_private(paths)
 
         guarded(make_folder)
         vault_key = secrets.token_bytes(KEY_BYTES)
@@ -312,7 +217,7 @@ class Vault:
         try:
             vault = guarded(build)
         except BaseException:
-            _remove_partial_vault(paths)
+            remove_partial_vault(paths)
             raise
         logger.info("created vault %s", vault_id)
         return CreatedVault(vault, recovery_code)
@@ -321,7 +226,7 @@ class Vault:
     def unlock(cls, data_dir: Path, password: str) -> Vault:
         """Open with the password. Writes nothing unless the password is right."""
         paths = VaultPaths(Path(data_dir))
-        header = _read_header(paths)
+        header = read_header(paths)
         slot = header.slot(SLOT_PASSWORD)
         if slot is None:
             raise VaultCorruptError("the vault header has no password slot")
@@ -334,7 +239,7 @@ class Vault:
     def recover(cls, data_dir: Path, recovery_code: str, new_password: str) -> Vault:
         """Open with the recovery code and set a new password."""
         paths = VaultPaths(Path(data_dir))
-        header = _read_header(paths)
+        header = read_header(paths)
         digits = normalize_recovery_code(recovery_code)
         if digits is None:
             raise WrongRecoveryCodeError(
@@ -357,7 +262,7 @@ class Vault:
         also sets ``new_password``, or a copy of a vault whose key the caller kept. No key
         derivation; a wrong key fails the header's authentication and nothing is written."""
         paths = VaultPaths(Path(data_dir))
-        return cls._open(paths, _read_header(paths), vault_key, new_password=new_password)
+        return cls._open(paths, read_header(paths), vault_key, new_password=new_password)
 
     @classmethod
     def _open(
@@ -384,7 +289,7 @@ class Vault:
         keys = _Keys.derive(vault_key)
         if not header_io.mac_is_valid(header, keys.header_mac):
             raise VaultCorruptError("the vault header was altered (authentication failed)")
-        facts = _database_facts(paths)
+        facts = database_facts_before_open(paths)
         if facts is not None:
             check_database_matches(header, facts)  # before anything is written
 
@@ -405,7 +310,7 @@ class Vault:
             except BaseException:
                 vault.lock()
                 raise
-            _make_private(paths)
+            make_private(paths)
             return vault
 
         return guarded(open_db)

@@ -17,7 +17,8 @@ from storage import header as header_io
 from storage.database import read_header_copy
 from storage.errors import AttachmentDamagedError, VaultCorruptError, VaultError, VaultTooNewError
 from storage.records import Revision
-from storage.vault import ATTACHMENT_TYPE, Vault, check_database_matches
+from storage.vault import ATTACHMENT_TYPE, Vault
+from storage.vault_files import check_database_matches
 
 log = logging.getLogger("childdesk.storage")
 # What damaged data can raise from code that expects well-formed data.
