@@ -181,9 +181,15 @@ def test_district_accounts_must_enrol_totp_and_then_give_a_code_every_time(site:
     assert client.get("/console/users").headers["location"] == "/console/totp"
     wrong = post_form(client, "/console/totp", {"code": "000000"})
     assert wrong.status_code == 401
+    before = client.cookies["childdesk_console"]
     code = fresh_code(admin.totp_secret)
     assert post_form(client, "/console/totp", {"code": code}).status_code == 303
     assert client.get("/console/users").status_code == 200
+    # Signing in completed: the cookie value changed and the one from before is worthless.
+    assert client.cookies["childdesk_console"] != before
+    stolen = site.client()
+    stolen.cookies.set("childdesk_console", before, path="/console/")
+    assert stolen.get("/console/users").status_code == 303
     # The same code does not sign in a second time (replay).
     again = site.client()
     _signin(again, admin.name, admin.password)

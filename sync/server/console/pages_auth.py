@@ -153,6 +153,10 @@ def _finish(request: Request, user: CurrentUser, stage: str) -> Response:
     response = _after_step(request, stage, target)
     if stage == "full":
         response.delete_cookie("childdesk_console_next", path=PREFIX + "/")
+        # Fully signed in: a new cookie value, so one seen before this point is worth nothing.
+        set_session_cookie(
+            response, request, sessions.rotate(console(request).engine, user.session)
+        )
     return response
 
 

@@ -121,6 +121,18 @@ def set_stage(engine: Engine, session: Session, stage: Stage, pending_totp: str 
         )
 
 
+def rotate(engine: Engine, session: Session) -> str:
+    """Give the session a new cookie value (after signing in completes); returns it."""
+    token = secrets.token_urlsafe(32)
+    with db.write_transaction(engine) as conn:
+        conn.execute(
+            update(t.sessions)
+            .where(t.sessions.c.session_hash == session.session_hash)
+            .values(session_hash=_digest(token))
+        )
+    return token
+
+
 def end(engine: Engine, session: Session) -> None:
     with db.write_transaction(engine) as conn:
         conn.execute(delete(t.sessions).where(t.sessions.c.session_hash == session.session_hash))
