@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QPainter
-from PySide6.QtWidgets import QLabel, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
 
 from ui.theme import LEVEL_COLOURS, LEVEL_LABELS, level_word
 from ui.views.children_model import LEVEL_ROLE
@@ -27,21 +34,30 @@ def paint_badge(painter: QPainter, rect: QRect, level: str | None, text: str) ->
 
 
 class LevelBadgeDelegate(QStyledItemDelegate):
+    """The level (``LEVEL_ROLE``) as a badge with its word, in a table or tree cell: the
+    cell's background and selection as the view draws them, its own text not under it."""
+
     def paint(
         self,
         painter: QPainter,
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
-        super().paint(painter, option, QModelIndex())  # background and selection only
+        cell = QStyleOptionViewItem(option)
+        self.initStyleOption(cell, index)
         level = index.data(LEVEL_ROLE)
-        paint_badge(painter, option.rect, level, level_word(level))
+        cell.text = ""
+        widget = cell.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, cell, painter, widget)
+        paint_badge(painter, cell.rect, level, level_word(level))
 
     def sizeHint(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> QSize:
         size = super().sizeHint(option, index)
-        return QSize(max(size.width(), 64), size.height() + 6)
+        height = option.fontMetrics.height()  # follows the text size (特大)
+        return QSize(max(size.width(), height * 3), max(size.height(), height + 10))
 
 
 class LevelBadge(QLabel):

@@ -16,24 +16,17 @@ from datetime import date, timedelta
 from PySide6.QtCore import (
     QEvent,
     QMetaMethod,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSize,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter
+from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -51,7 +44,7 @@ from ui.caseload_store import CaseloadStore
 from ui.desk_services import DeskServices
 from ui.theme import OVERDUE_COLOUR, level_word
 from ui.views.children_model import LEVEL_ROLE
-from ui.views.level_badge import paint_badge
+from ui.views.level_badge import LevelBadgeDelegate
 from ui.views.messages import show_error
 from ui.views.widgets import ReloadWhenShown
 
@@ -318,32 +311,6 @@ def build_todo_lists(
     )
 
 
-class _BadgeDelegate(QStyledItemDelegate):
-    """The level badge with its word; the cell's text itself is not drawn under it."""
-
-    def paint(
-        self,
-        painter: QPainter,
-        option: QStyleOptionViewItem,
-        index: QModelIndex | QPersistentModelIndex,
-    ) -> None:
-        cell = QStyleOptionViewItem(option)
-        self.initStyleOption(cell, index)
-        level = index.data(LEVEL_ROLE)
-        cell.text = ""
-        widget = cell.widget
-        style = widget.style() if widget is not None else QApplication.style()
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, cell, painter, widget)
-        paint_badge(painter, cell.rect, level, level_word(level))
-
-    def sizeHint(
-        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
-    ) -> QSize:
-        size = super().sizeHint(option, index)
-        height = option.fontMetrics.height()
-        return QSize(max(size.width(), height * 3), max(size.height(), height + 10))
-
-
 class TodoPage(ReloadWhenShown, QWidget):
     open_child = Signal(str)  # child id
     open_case = Signal(str, str)  # child id, case id
@@ -378,7 +345,7 @@ class TodoPage(ReloadWhenShown, QWidget):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.tree.setWordWrap(True)
-        self.tree.setItemDelegateForColumn(1, _BadgeDelegate(self.tree))
+        self.tree.setItemDelegateForColumn(1, LevelBadgeDelegate(self.tree))
         header = self.tree.header()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
