@@ -133,8 +133,8 @@ def post_form(
 
 
 @contextmanager
-def running_site(data_dir: Path, *options: str) -> Iterator[Site]:
-    with serving(data_dir, "--console-insecure-cookie", *options) as serve:
+def running_site(data_dir: Path, *options: str, workers: int = 1) -> Iterator[Site]:
+    with serving(data_dir, "--console-insecure-cookie", *options, workers=workers) as serve:
         engine = db.make_engine(f"sqlite:///{data_dir / 'district.db'}")
         try:
             yield Site(serve, data_dir, engine)

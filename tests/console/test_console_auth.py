@@ -383,3 +383,24 @@ def test_guessing_totp_codes_ends_the_half_signed_in_session(site: Site) -> None
     user = accounts.find_user(site.engine, admin.name)
     assert user is not None
     assert accounts.recent_failures(site.engine, user.user_id, "totp", 900) == 5
+
+
+def test_sessions_and_throttling_hold_across_worker_processes(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    from tests.console.conftest import _district_folder
+    from tests.console.site import running_site
+
+    with running_site(_district_folder(tmp_path_factory), workers=2) as site:
+        account = site.add("two-workers", "partner")
+        client = site.sign_in(account)
+        # New connections land on either worker: every one knows the session.
+        for _ in range(12):
+            with site.client() as fresh:
+                fresh.cookies = client.cookies
+                assert fresh.get("/console/account").status_code == 200
+        for _ in range(accounts.MAX_FAILURES_PER_NAME):
+            with site.client() as fresh:
+                assert _signin(fresh, account.name, "wrong-wrong-1").status_code == 401
+        with site.client() as fresh:
+            assert accounts.THROTTLED_ZH in _signin(fresh, account.name, account.password).text
