@@ -89,6 +89,8 @@ class WorkflowService:
     # ----- reading ------------------------------------------------------------------------
 
     def _steps(self, subject_id: str | None = None) -> dict[str, list[Transition]]:
+        """Steps by ``<subject id>|<child id>``: a step counts only for the subject and child it
+        names (the district loads a subject's steps through its child: the same set)."""
         by_subject: dict[str, list[Transition]] = {}
         for r in self._vault.load(STEP_TYPE).revisions:
             subject = str(r.data.get("subject_id", ""))
@@ -98,8 +100,14 @@ class WorkflowService:
                 step = Transition.from_data(r.data, step_id=r.record_id, order=r.meta.hlc)
             except ValueError:
                 continue
-            by_subject.setdefault(subject, []).append(step)
+            key = f"{subject}|{r.data.get('child_id', '')}"
+            by_subject.setdefault(key, []).append(step)
         return by_subject
+
+    def _of(
+        self, steps: dict[str, list[Transition]], record_id: str, data: Mapping[str, Any]
+    ) -> list[Transition]:
+        return steps.get(f"{record_id}|{data.get('child_id', '')}", [])
 
     def _delivered(self, record_id: str) -> bool:
         """True once a verified receipt named the record's first revision, or when the record
@@ -112,16 +120,18 @@ class WorkflowService:
         return row is not None and row[0] not in _NOT_SENT
 
     def report_status(self, report_id: str) -> mr.ReportStatus:
-        steps = self._steps(report_id).get(report_id, [])
+        steps = self._of(self._steps(report_id), report_id, self._vault.get(report_id).data)
         return mr.status(report_id, steps, delivered_at="" if self._delivered(report_id) else None)
 
     def application_status(self, application_id: str) -> ra.ApplicationStatus:
-        steps = self._steps(application_id).get(application_id, [])
+        data = self._vault.get(application_id).data
+        steps = self._of(self._steps(application_id), application_id, data)
         return ra.status(application_id, steps, self._calendar)
 
     def conference_status(self, conference_id: str) -> cc.ConferenceStatus:
         data = self._vault.get(conference_id).data
-        return cc.status(conference_id, data, self._steps(conference_id).get(conference_id, []))
+        steps = self._of(self._steps(conference_id), conference_id, data)
+        return cc.status(conference_id, data, steps)
 
     def reports(self, child_id: str | None = None) -> list[tuple[dict[str, Any], mr.ReportStatus]]:
         """(data, status) of every report, of one child when given, newest first."""
@@ -132,7 +142,12 @@ class WorkflowService:
                 continue
             delivered = "" if self._delivered(r.record_id) else None
             found.append(
-                (r.data, mr.status(r.record_id, steps.get(r.record_id, []), delivered_at=delivered))
+                (
+                    r.data,
+                    mr.status(
+                        r.record_id, self._of(steps, r.record_id, r.data), delivered_at=delivered
+                    ),
+                )
             )
         found.sort(key=lambda x: str(x[0].get("filed_at", "")), reverse=True)
         return found
@@ -142,7 +157,7 @@ class WorkflowService:
     ) -> list[tuple[dict[str, Any], ra.ApplicationStatus]]:
         steps = self._steps()
         found = [
-            (r.data, ra.status(r.record_id, steps.get(r.record_id, []), self._calendar))
+            (r.data, ra.status(r.record_id, self._of(steps, r.record_id, r.data), self._calendar))
             for r in self._vault.load(ra.RECORD_TYPE).revisions
             if child_id is None or r.data.get("child_id") == child_id
         ]
@@ -154,7 +169,7 @@ class WorkflowService:
     ) -> list[tuple[dict[str, Any], cc.ConferenceStatus]]:
         steps = self._steps()
         found = [
-            (r.data, cc.status(r.record_id, r.data, steps.get(r.record_id, [])))
+            (r.data, cc.status(r.record_id, r.data, self._of(steps, r.record_id, r.data)))
             for r in self._vault.load(cc.RECORD_TYPE).revisions
             if child_id is None or r.data.get("child_id") == child_id
         ]

@@ -609,6 +609,29 @@ class Workflows:
         )
         return self.application(scope, application_id)
 
+    def overview(self, scope: Scope, *, today: date | None = None) -> dict[str, dict[str, int]]:
+        """Per town code: open reports, reports unacknowledged past the threshold, applications
+        waiting for 查验 and those overdue (the console's overview)."""
+        counts: dict[str, dict[str, int]] = {}
+
+        def bump(town: str, key: str) -> None:
+            row = counts.setdefault(
+                town, {"reports_open": 0, "reports_late": 0, "applications": 0, "overdue": 0}
+            )
+            row[key] += 1
+
+        for report in self.report_inbox(scope):
+            town = town_of(report.village_code) if report.village_code else ""
+            bump(town, "reports_open")
+            if report.unacknowledged_too_long:
+                bump(town, "reports_late")
+        for app in self.applications(scope, today=today):
+            if app.state == ra.SUBMITTED:
+                bump(app.town_code, "applications")
+            if app.overdue:
+                bump(app.town_code, "overdue")
+        return counts
+
     def overdue_per_town(self, scope: Scope, *, today: date | None = None) -> dict[str, int]:
         """Applications past the town's 查验 deadline, per town code (the overview)."""
         counts: dict[str, int] = {}

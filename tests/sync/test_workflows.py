@@ -178,6 +178,9 @@ def test_recognition_application_verified_and_confirmed(setup: Any) -> None:
     assert row.town_code == VILLAGE_A[:9]
     late = row.due.replace(year=row.due.year + 1)
     assert flows.overdue_per_town(DISTRICT, today=late) == {VILLAGE_A[:9]: 1}
+    assert flows.overview(TOWN_A, today=late) == {
+        VILLAGE_A[:9]: {"reports_open": 0, "reports_late": 0, "applications": 1, "overdue": 1}
+    }
 
     # the town returns it for more material; the laptop sees the reason and submits again
     flows.verify(
@@ -315,11 +318,32 @@ def test_forged_and_district_only_records_from_a_laptop_are_refused(setup: Any) 
         author="王",
     )
     vault.put("case_conference", {"child_id": child_id, "case_id": report_id}, author="王")
+    # a step naming the report but another child counts for neither end
+    other_child = next(
+        c.record_id for c in vault.load("child").revisions if c.record_id != child_id
+    )
+    vault.put(
+        "workflow_step",
+        {
+            "subject_id": report_id,
+            "subject_type": "mandatory_report",
+            "child_id": other_child,
+            "action": "add_info",
+            "actor": "王",
+            "role": "director",
+            "at": "2026-11-02T01:00:00Z",
+            "reason": "写错了孩子",
+            "details": {},
+        },
+        author="王",
+    )
     report = laptop.sync_now()
     assert report.rejected == 2
     reasons = sorted(q.reason for q in laptop.quarantine())
     assert reasons == ["district_only", "malformed"]
-    assert flows.report(TOWN_A, report_id).state == mr.DELIVERED
+    row = flows.report(TOWN_A, report_id)
+    assert row.state == mr.DELIVERED and all(s.reason != "写错了孩子" for s in row.steps)
+    assert service.report_status(report_id).folded.effective[-1].action == mr.DELIVER
 
 
 def test_a_revoked_devices_pending_report_is_not_taken(
