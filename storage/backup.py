@@ -336,6 +336,13 @@ def _damaged(why: str) -> BackupDamagedError:
     return BackupDamagedError(f"the backup file is incomplete or damaged ({why})")
 
 
+def _unreadable(err: OSError) -> BackupError:
+    return BackupError(
+        f"the backup file could not be read ({err.strerror or err})",
+        "读不出这个备份文件（可能U盘被拔出或已损坏）。电脑上的资料没有任何改动。",
+    )
+
+
 def _open_archive(path: Path) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(path)
@@ -344,10 +351,7 @@ def _open_archive(path: Path) -> zipfile.ZipFile:
     except (zipfile.BadZipFile, EOFError) as err:
         raise _damaged(str(err)) from None
     except OSError as err:
-        raise BackupError(
-            f"the backup file could not be read ({err.strerror or err})",
-            "读不出这个备份文件（可能U盘被拔出或已损坏）。电脑上的资料没有任何改动。",
-        ) from err
+        raise _unreadable(err) from err
 
 
 def _read_manifest(archive: zipfile.ZipFile) -> dict[str, Any]:
@@ -407,10 +411,7 @@ def read_backup(path: Path) -> BackupInfo:
         except (zipfile.BadZipFile, EOFError, ValueError) as err:
             raise _damaged(str(err)) from None
         except OSError as err:
-            raise BackupError(
-                f"the backup file could not be read ({err.strerror or err})",
-                "读不出这个备份文件（可能U盘被拔出或已损坏）。电脑上的资料没有任何改动。",
-            ) from err
+            raise _unreadable(err) from err
     vault_id = str(manifest.get("vault_id", ""))
     if header_raw is not None:
         try:

@@ -119,6 +119,15 @@ class _Keys:
         )
 
 
+def _unwrap(header: VaultHeader, slot_id: str, secret: str) -> bytes | None:
+    """The vault key from the header's ``slot_id`` slot, or None when ``secret`` is wrong."""
+    slot = header.slot(slot_id)
+    if slot is None:
+        what = "password" if slot_id == SLOT_PASSWORD else "recovery-code"
+        raise VaultCorruptError(f"the vault header has no {what} slot")
+    return unwrap_vault_key(slot, secret.encode(), vault_id=header.vault_id)
+
+
 class Vault:
     """An unlocked vault: :meth:`create` one, open it with :meth:`unlock` or :meth:`recover`."""
 
@@ -227,10 +236,7 @@ class Vault:
         """Open with the password. Writes nothing unless the password is right."""
         paths = VaultPaths(Path(data_dir))
         header = read_header(paths)
-        slot = header.slot(SLOT_PASSWORD)
-        if slot is None:
-            raise VaultCorruptError("the vault header has no password slot")
-        vault_key = unwrap_vault_key(slot, password.encode(), vault_id=header.vault_id)
+        vault_key = _unwrap(header, SLOT_PASSWORD, password)
         if vault_key is None:
             raise WrongPasswordError("wrong password")
         return cls._open(paths, header, vault_key)
@@ -246,10 +252,7 @@ class Vault:
                 "a recovery code is 32 digits (8 groups of 4)",
                 "恢复码应为 32 位数字（8 组，每组 4 位），请核对后重新输入。",
             )
-        slot = header.slot(SLOT_RECOVERY)
-        if slot is None:
-            raise VaultCorruptError("the vault header has no recovery-code slot")
-        vault_key = unwrap_vault_key(slot, digits.encode(), vault_id=header.vault_id)
+        vault_key = _unwrap(header, SLOT_RECOVERY, digits)
         if vault_key is None:
             raise WrongRecoveryCodeError("wrong recovery code")
         return cls._open(paths, header, vault_key, new_password=new_password)
@@ -566,15 +569,19 @@ class Vault:
         )
         self._store_header(self._header.with_slot(slot))
 
+    def _is_password(self, password: str) -> bool:
+        slot = self._header.slot(SLOT_PASSWORD)
+        return (
+            slot is not None
+            and unwrap_vault_key(slot, password.encode(), vault_id=self._header.vault_id)
+            is not None
+        )
+
     def recovery_code(self, password: str) -> str:
         """The recovery code, for a director who re-entered the password (设置)."""
         with self._lock:
             self._live()
-            slot = self._header.slot(SLOT_PASSWORD)
-            if (
-                slot is None
-                or unwrap_vault_key(slot, password.encode(), vault_id=self._header.vault_id) is None
-            ):
+            if not self._is_password(password):
                 raise WrongPasswordError("wrong password")
             stored = self.load(RECOVERY_CODE_TYPE).revisions
             if not stored:
@@ -585,12 +592,7 @@ class Vault:
         """Re-wrap the vault key under a new password; no record is re-encrypted."""
         with self._lock:
             self._live()
-            slot = self._header.slot(SLOT_PASSWORD)
-            if (
-                slot is None
-                or unwrap_vault_key(slot, old_password.encode(), vault_id=self._header.vault_id)
-                is None
-            ):
+            if not self._is_password(old_password):
                 raise WrongPasswordError("the current password is wrong")
             self._set_password(new_password)
 
