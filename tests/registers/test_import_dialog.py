@@ -91,3 +91,48 @@ def test_export_the_shown_rows_with_a_password(qtbot: QtBot, vault: Vault, tmp_p
     export.save_to(out, "密码123")
     assert "已导出 1 名儿童" in export.message.text()
     assert msoffcrypto.OfficeFile(out.open("rb")).is_encrypted()
+
+
+def test_on_the_real_vault_worker_a_cancel_writes_nothing_and_a_commit_shows_progress(
+    qtbot: QtBot, vault: Vault, tmp_path: Path
+) -> None:
+    """The threaded runner in strict mode (vault only on its worker): reading, planning and the
+    commit run there; 取消 while the commit waits stops it and nothing is written."""
+    import threading
+
+    from storage.thread_check import set_vault_thread_check
+    from ui.tasks import VaultRunner, enforce_vault_thread
+
+    rows = [national_row(n, f"儿童{n:03d}", "女", B1, child_id(B1, 2 * n)) for n in range(1, 151)]
+    path = write_national(tmp_path / "r.xlsx", rows)
+    runner = VaultRunner(default_on_error=lambda err: None)
+    enforce_vault_thread(runner)
+    try:
+        dialog = RegisterImportDialog(
+            RegisterImport(vault, author="王秀英", today=lambda: TODAY),
+            runner,
+            settings=settings(tmp_path),
+        )
+        qtbot.addWidget(dialog)
+        dialog.open_file(path)
+        qtbot.waitUntil(lambda: dialog.plan is not None and dialog.import_button.isEnabled())
+        assert dialog.plan is not None and dialog.plan.count(Action.CREATE) == 150
+
+        gate = threading.Event()
+        runner.submit(gate.wait)  # the worker is busy: the commit waits in the queue
+        dialog.import_button.click()
+        assert not dialog.progress.isHidden() and dialog.cancel_button.text() == "取消"
+        dialog.cancel_button.click()
+        gate.set()
+        qtbot.waitUntil(lambda: "已取消" in dialog.message.text(), timeout=10_000)
+        counted: list[int] = []
+        runner.submit(lambda: len(ChildService(vault, author="").list_all()[0]), counted.append)
+        qtbot.waitUntil(lambda: bool(counted), timeout=10_000)
+        assert counted == [0]
+
+        with qtbot.waitSignal(dialog.imported, timeout=20_000):
+            dialog.import_button.click()
+        assert "新建 150 份" in dialog.message.text()
+    finally:
+        runner.shutdown()
+        set_vault_thread_check(None)

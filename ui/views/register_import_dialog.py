@@ -479,6 +479,7 @@ class RegisterImportDialog(QDialog):
 
     def _commit_failed(self, err: BaseException) -> None:
         self._finish()
+        self.import_button.setEnabled(self._writes() > 0)  # the preview still stands: try again
         if isinstance(err, ImportCancelledError):
             self._say("已取消：没有导入任何内容，档案和导入前一样。")
             return
