@@ -326,9 +326,9 @@ class _GroupWriter:
                     )
                 else:
                     work.outcome = _reused_id(work.header.batch_id)
-        touched_children = query_tables.touched_children(self.conn, self.session)
+        touched, new_children = query_tables.touched_children(self.conn, self.session)
         self.session.flush()
-        query_tables.refresh(self.conn, touched_children)  # the console's tables (issue 16)
+        query_tables.refresh(self.conn, touched, new_children)  # the console's tables (issue 16)
         if batch_rows:
             db.executemany(self.conn, _INSERT_BATCH, batch_rows)
         if rejection_rows:
