@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -43,6 +42,7 @@ from ui.error_texts import (
 from ui.tasks import Runner
 from ui.views.messages import show_error, user_message
 from ui.views.new_password_form import NewPasswordForm
+from ui.views.widgets import page_scroll
 from ui.window_fit import usable_area
 
 STEPS = ("写恢复申请", "区里答复", "设新密码")
@@ -225,11 +225,7 @@ class DistrictRecoveryDialog(QDialog):
         line.setFrameShape(QFrame.Shape.HLine)
         line.setFrameShadow(QFrame.Shadow.Sunken)
 
-        self.scroller = QScrollArea()  # large text on a small screen: scroll, never clip
-        self.scroller.setWidgetResizable(True)
-        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroller.setWidget(self.stack)
+        self.scroller = page_scroll(self.stack)  # large text on a small screen: never clip
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.steps)

@@ -16,13 +16,11 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QComboBox,
-    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -41,7 +39,7 @@ from ui.caseload_store import CaseloadStore
 from ui.theme import LEVEL_COLOURS, LEVEL_WORDS
 from ui.views.blank_forms import BlankFormsButton, PrintServices
 from ui.views.messages import show_error
-from ui.views.widgets import ReloadWhenShown
+from ui.views.widgets import ReloadWhenShown, page_scroll
 
 MONTHS_BACK = 36  # how far back the month picker goes
 NAMES_SHOWN = 12  # names listed under a figure before "等 N 人"
@@ -292,12 +290,7 @@ class ReportsPage(ReloadWhenShown, QWidget):
         inner.addWidget(self.chart)
         inner.addLayout(groups)
         inner.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setObjectName("report_scroll")
-        scroll.setWidget(content)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll = page_scroll(content, "report_scroll")
 
         layout = QVBoxLayout(self)
         layout.addWidget(title)

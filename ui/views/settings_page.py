@@ -16,14 +16,12 @@ from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
     QFormLayout,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
     QRadioButton,
-    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -39,6 +37,7 @@ from ui.ui_settings import UiSettings
 from ui.views.backup_dialog import BackupPanel, BackupServices
 from ui.views.messages import ErrorLabel, show_error
 from ui.views.new_password_form import NewPasswordForm
+from ui.views.widgets import page_scroll
 
 MIN_AUTO_LOCK = 1
 MAX_AUTO_LOCK = 120
@@ -247,12 +246,7 @@ class SettingsPage(QWidget):
         inner.addWidget(recovery_box)
         inner.addWidget(BackupPanel(desk))  # 备份到U盘 (ui/views/backup_dialog.py)
         inner.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setObjectName("settings_scroll")
-        scroll.setWidget(content)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll = page_scroll(content, "settings_scroll")
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(scroll, 1)

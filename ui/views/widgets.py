@@ -8,7 +8,16 @@ from typing import Any
 
 from PySide6.QtCore import QDate, QEvent, QEventLoop, QObject, Qt
 from PySide6.QtGui import QShowEvent, QWheelEvent
-from PySide6.QtWidgets import QDateEdit, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDateEdit,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ui.desk_services import DeskServices
 
@@ -27,6 +36,19 @@ def clear_layout(layout: QVBoxLayout | QGridLayout | QHBoxLayout) -> None:
             widget.deleteLater()
         elif item.layout() is not None:
             clear_layout(item.layout())  # type: ignore[arg-type]  # a box or grid layout
+
+
+def page_scroll(content: QWidget, name: str = "") -> QScrollArea:
+    """``content`` in a frameless area that scrolls up and down only (its width follows the
+    page): a page body that scrolls at 特大 text or on a small screen instead of clipping."""
+    scroll = QScrollArea()
+    if name:
+        scroll.setObjectName(name)
+    scroll.setWidget(content)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return scroll
 
 
 def plain_label(text: str, role: str | None = None, wrap: bool = True) -> QLabel:
