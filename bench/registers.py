@@ -83,7 +83,7 @@ def make_register(path: Path, service: ChildService, rows: int, rng: random.Rand
     while len(body) < rows:
         fresh = synthetic_child(rng, VILLAGE, TODAY, "green")
         sequence = (made % 500) * 2 + (1 if fresh.gender == Gender.MALE else 0)
-        number = make_id_number("990102", fresh.birth_date, sequence)
+        number = make_id_number("500198", fresh.birth_date, sequence)
         made += 1
         body.append(child_row(replace(fresh, id_number=number), len(body) + 1, "register"))
     bad = 0
