@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 from app.domain import case_conference as cc
 from app.domain import mandatory_report as mr
@@ -424,6 +424,16 @@ class WorkflowService:
         if problems:
             raise _problems(problems)
         return self._vault.put(ra.RECORD_TYPE, data, author=self._author).record_id
+
+    def attach_material(
+        self, application_id: str, source: BinaryIO, *, filename: str, mime: str
+    ) -> str:
+        """A material file (a police report of 失联, a court judgement, a detention notice…)
+        kept encrypted as an attachment owned by the application; it travels with it."""
+        self._vault.get(application_id)  # must exist
+        return self._vault.add_attachment(
+            source, owner_id=application_id, filename=filename, mime=mime, author=self._author
+        ).record_id
 
     def submit_application(self, application_id: str, *, guardian_signed: bool) -> None:
         """Submit (or submit again after a return): the director confirms the guardian signed

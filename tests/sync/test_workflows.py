@@ -6,10 +6,12 @@ forged or district-only records from a laptop, a revoked device's pending report
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
 from app.demo_caseload import fill_vault
 from app.domain import case_conference as cc
@@ -21,6 +23,7 @@ from app.domain.working_days import YearCalendar
 from app.services.workflows import WorkflowService
 from storage.vault import Vault
 from sync.laptop.engine import LaptopSync
+from sync.server import db
 from sync.server.console.scope import Scope
 from sync.server.district import District
 from sync.server.workflows import WorkflowError, Workflows
@@ -165,6 +168,12 @@ def test_recognition_application_verified_and_confirmed(setup: Any) -> None:
     app_id = service.create_application(child_id)
     status = service.application_status(app_id)
     assert status.state == ra.DRAFT
+    material = service.attach_material(
+        app_id,
+        io.BytesIO(b"%PDF-1.4 police report"),
+        filename="报警回执.pdf",
+        mime="application/pdf",
+    )
     with pytest.raises(TransitionRefused):
         service.submit_application(app_id, guardian_signed=False)
     laptop.sync_now()
@@ -173,6 +182,12 @@ def test_recognition_application_verified_and_confirmed(setup: Any) -> None:
     laptop.sync_now()
     [row] = flows.applications(TOWN_A, today=date.today())
     assert row.state == ra.SUBMITTED and row.version == 0
+    with flows.engine.connect() as conn:  # the material file arrived with its application
+        stored = conn.execute(
+            select(db.records.c.child_id).where(db.records.c.record_id == material)
+        ).scalar_one()
+        assert stored == child_id
+        assert conn.execute(select(func.count()).select_from(db.blobs)).scalar_one() >= 1
     assert row.submitted_on is not None and row.due is not None
     assert row.working_days_left is not None and 0 < row.working_days_left <= 10
     assert row.town_code == VILLAGE_A[:9]
