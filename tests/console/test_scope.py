@@ -60,3 +60,26 @@ def test_village_clause_selects_what_allows_village_allows(tmp_path: Path) -> No
     assert not Scope("town", ("500119101",), 2).allows_town("500119102")
     assert not Scope("partner", (), 5).allows_village("500119101001")
     engine.dispose()
+
+
+WEB = ("fastapi", "starlette", "jinja2", "uvicorn", "playwright")
+WEB_MODULES = ("auth.py", "web.py", "pages_*.py", "routes_*.py", "screenshots.py")
+
+
+def test_the_consoles_rules_have_no_web_imports() -> None:
+    """Scope, accounts, sessions, tables and the queries are plain Python: only the page modules
+    (auth, web, pages_*, routes_*) and the screenshot tool speak HTTP or HTML."""
+    import ast
+
+    package = Path(__file__).resolve().parents[2] / "sync" / "server" / "console"
+    web = {p for pattern in WEB_MODULES for p in package.glob(pattern)}
+    offenders = []
+    for path in sorted(set(package.glob("*.py")) - web):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] in WEB]
+    assert offenders == []
