@@ -1,0 +1,104 @@
+"""事实无人抚养儿童认定申请表: the application as the guardian signs it on paper (issue 17) —
+the child, each parent's situation as the recognition helper read it, the helper's reasoning,
+the materials to attach, the guardian's and the director's signatures, and space for the town's
+查验 and the district's 复核确认."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from reportlab.platypus import Flowable
+
+from app.domain.child_file import ChildFile
+from app.domain.guardian_situation import SITUATION_LABELS_ZH, GuardianSituation
+from app.domain.recognition_application import RECORD_TYPE
+from app.printing.child_blocks import child_identity_table
+from app.printing.forms import Label, form_table, gap, markup, section, signature_block, text
+from app.printing.markup import para_text
+from app.printing.page import Letterhead, build_pdf
+from app.printing.sources import PrintInputError
+from storage.errors import RecordNotFoundError
+from storage.vault import Vault
+
+TITLE = "事实无人抚养儿童认定申请表"
+PARENTS_ZH = {"father": "父亲", "mother": "母亲"}
+
+
+@dataclass(frozen=True)
+class ApplicationFormData:
+    application_id: str
+    application: dict[str, Any]
+    child: ChildFile
+    letterhead: Letterhead
+
+
+def read_application_form(vault: Vault, application_id: str) -> ApplicationFormData:
+    try:
+        record = vault.get(application_id)
+    except RecordNotFoundError:
+        raise PrintInputError(
+            f"application {application_id} does not exist", "找不到这份认定申请。"
+        ) from None
+    if record.record_type != RECORD_TYPE:
+        raise PrintInputError(f"{application_id} is not an application", "这不是认定申请。")
+    child = ChildFile.from_json(vault.get(str(record.data["child_id"])).data)
+    letterhead = Letterhead.from_profile(vault.profile(), child.village_code)
+    return ApplicationFormData(application_id, dict(record.data), child, letterhead)
+
+
+def _situations(parent: dict[str, Any]) -> str:
+    words = []
+    for value in parent.get("situations") or []:
+        try:
+            words.append(SITUATION_LABELS_ZH[GuardianSituation(value)])
+        except ValueError:
+            words.append(str(value))
+    return "、".join(words) or "不清楚"
+
+
+def application_form_story(data: ApplicationFormData, *, on: date) -> list[Flowable]:
+    app = data.application
+    facts = app.get("facts") or {}
+    parent_rows: list[list[Any]] = [
+        [Label(PARENTS_ZH[key]), _situations(facts.get(key) or {})] for key in ("father", "mother")
+    ]
+    reasons = [str(r) for r in app.get("helper_reasons") or []]
+    materials = [str(m) for m in app.get("materials") or []]
+    return [
+        markup(TITLE, "title"),
+        markup(f"申请编号：{para_text(data.application_id)}", "small_right"),
+        gap(2),
+        section("一、儿童基本情况"),
+        child_identity_table(data.child, on=on, level=None),
+        gap(4),
+        section("二、父母情况"),
+        form_table(parent_rows, [0.16, 0.84]),
+        gap(4),
+        section("三、情况说明（认定助手的判断，仅供参考）"),
+        text(str(app.get("helper_summary") or "—"), "body"),
+        *[text(f"· {r}", "body") for r in reasons],
+        gap(4),
+        section("四、所附材料"),
+        *([text(f"□ {m}", "body") for m in materials] or [text("□ ____________________", "body")]),
+        gap(4),
+        section("五、申请人声明"),
+        text("以上情况属实，申请认定为事实无人抚养儿童。", "body"),
+        signature_block(["监护人（申请人）", "村（社区）儿童主任"]),
+        gap(4),
+        section("六、乡镇（街道）查验意见（10个工作日内）"),
+        signature_block(["查验人"]),
+        section("七、区民政局复核确认意见"),
+        signature_block(["复核人"]),
+    ]
+
+
+def render_application_form(data: ApplicationFormData, *, printed_on: date) -> bytes:
+    """事实无人抚养儿童认定申请表 as PDF bytes (in memory)."""
+    return build_pdf(
+        application_form_story(data, on=printed_on),
+        title=TITLE,
+        letterhead=data.letterhead,
+        printed_on=printed_on,
+    )
