@@ -404,3 +404,20 @@ def test_sessions_and_throttling_hold_across_worker_processes(
                 assert _signin(fresh, account.name, "wrong-wrong-1").status_code == 401
         with site.client() as fresh:
             assert accounts.THROTTLED_ZH in _signin(fresh, account.name, account.password).text
+
+
+def test_a_town_user_may_turn_on_totp_and_is_then_asked_for_it(site: Site) -> None:
+    account = site.add("optional-totp", "town", ("500119106",))
+    client = site.sign_in(account)  # no second factor asked of a town account
+    assert "未设置" in client.get("/console/account").text
+    page = client.get("/console/enrol")
+    found = re.search(r'<p class="secret">([A-Z2-7 ]+)</p>', page.text)
+    assert found and 'src="data:image/svg+xml' in page.text
+    account.totp_secret = found.group(1).replace(" ", "")
+    wrong = post_form(client, "/console/enrol", {"code": "123456"})
+    assert wrong.status_code == 401
+    done = post_form(client, "/console/enrol", {"code": fresh_code(account.totp_secret)})
+    assert done.headers["location"] == "/console/account?done=totp"
+    assert client.get("/console/enrol").status_code == 403  # already set
+    again = site.client()
+    assert _signin(again, account.name, account.password).headers["location"] == "/console/totp"
