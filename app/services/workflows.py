@@ -35,7 +35,8 @@ from app.domain.workflow import (
     Transition,
     TransitionRefused,
 )
-from app.domain.working_days import Calendar
+from app.domain.working_days import Calendar, calendar_from_data
+from storage import definitions_store
 from storage.errors import RecordNotFoundError
 from storage.vault import Vault
 
@@ -62,6 +63,15 @@ class TodoItem:
     urgent: bool = False
 
 
+CALENDAR_KIND = "calendar"
+
+
+def installed_calendar(vault: Vault) -> Calendar:
+    """The package's calendar with the district's published years installed in the vault."""
+    entries = [d.body for d in definitions_store.installed(vault, CALENDAR_KIND)]
+    return calendar_from_data(entries)  # oldest first: a later one replaces a year
+
+
 def _problems(messages: list[str]) -> DomainValidationError:
     return DomainValidationError([FieldProblem("workflow", m, m) for m in messages])
 
@@ -82,9 +92,10 @@ class WorkflowService:
         self._author = author
         self._today = today
         self._now = now
-        # Laptops count with the package's calendar (the district's extra years are kept at the
-        # district; the console's clock is the authoritative one).
-        self._calendar = calendar or Calendar()
+        # The package's calendar plus any year the district published as a definition of kind
+        # "calendar" (name "working_days", body YearCalendar.to_data(); the newest per year).
+        # The console's clock is the authoritative one.
+        self._calendar = calendar or installed_calendar(vault)
 
     # ----- reading ------------------------------------------------------------------------
 

@@ -465,3 +465,28 @@ def test_an_assessment_that_demands_a_report(setup: Any) -> None:
     assert assessment.record_id not in service.assessments_needing_report()
     laptop.sync_now()
     assert flows.report(TOWN_A, report_id).data["source_id"] == assessment.record_id
+
+
+def test_the_laptop_counts_with_installed_calendar_years(setup: Any) -> None:
+    laptop, _service, _flows, child_id = setup
+    from storage import definitions_store
+
+    vault = laptop.vault
+    app_id = WorkflowService(vault, author="王").create_application(child_id)
+    late_december = WorkflowService(
+        vault, author="王", now=lambda: datetime(2026, 12, 24, 2, tzinfo=UTC)
+    )
+    late_december.submit_application(app_id, guardian_signed=True)
+    deadline = late_december.application_status(app_id).deadline
+    assert deadline is not None and deadline.approximate and deadline.due == date(2027, 1, 7)
+    year = YearCalendar(2027, frozenset([date(2027, 1, 1)]), frozenset())
+    definitions_store.install(
+        vault,
+        kind="calendar",
+        name="working_days",
+        version="2027",
+        sha256="0" * 64,
+        body=year.to_data(),
+    )
+    deadline = WorkflowService(vault, author="王").application_status(app_id).deadline
+    assert deadline is not None and not deadline.approximate and deadline.due == date(2027, 1, 8)
