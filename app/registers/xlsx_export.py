@@ -16,6 +16,9 @@ API
     an optional title row over the header. ``password``: the workbook is encrypted (ECMA-376
     agile encryption, which Excel and WPS open with the password). Returns the number of rows.
 
+``open_for_export(path)``
+    Opens the chosen file for writing, readable by its owner only (mode 0600 on POSIX).
+
 ``export_children(target, children, layout="register" | "flat", title="", password=None)``
     Child files in the layout of the 《农村留守儿童基本情况登记表》 (two-row header, parents
     and guardian grouped) or a flat one-header-row layout; both read back by the importer
@@ -39,9 +42,11 @@ Guarantees, tested in tests/registers/test_xlsx_export.py:
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 import xlsxwriter
@@ -63,6 +68,13 @@ class Column:
     kind: Kind = "text"
     width: float = 12
     group: str = ""
+
+
+def open_for_export(path: Path) -> BinaryIO:
+    """The chosen file, opened for writing, readable by its owner only where the system has
+    such modes (an export holds personal data; on Windows the folder's rights apply)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600)
+    return os.fdopen(fd, "wb")
 
 
 def needs_quote_prefix(text: str) -> bool:

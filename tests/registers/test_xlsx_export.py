@@ -120,3 +120,17 @@ def test_an_encrypted_export_opens_with_its_password_only() -> None:
     office.decrypt(plain)
     sheet = openpyxl.load_workbook(plain).active
     assert sheet["B3"].value == "陈雨桐"
+
+
+def test_an_export_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from app.registers.xlsx_export import open_for_export
+
+    path = tmp_path / "名单.xlsx"
+    with open_for_export(path) as out:
+        export_children(out, [a_child()])
+    if os.name == "posix":
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert openpyxl.load_workbook(path).active["B3"].value == "陈雨桐"

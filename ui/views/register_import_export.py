@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.registers.xlsx_export import Layout, export_children
+from app.registers.xlsx_export import Layout, export_children, open_for_export
 from app.services.children import ChildService
 from ui.tasks import Runner
 from ui.ui_settings import UiSettings
@@ -127,7 +127,7 @@ class RegisterExportDialog(QDialog):
 
         def task() -> int:
             files = [children.get(i).value for i in ids]
-            with path.open("wb") as out:
+            with open_for_export(path) as out:
                 return export_children(out, files, layout=layout, password=password)
 
         self.save_button.setEnabled(False)
