@@ -207,3 +207,48 @@ def test_no_copy_of_the_file_is_left_anywhere(
     write_table(out, columns=[Column("姓名")], rows=[["陈雨桐"]], password="pw")
     write_table(out, columns=[Column("姓名")], rows=[["陈雨桐"]])
     assert list(spy.iterdir()) == []
+
+
+def test_an_xlsx_too_long_is_refused_while_streaming_in_bounded_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sheet far longer than any register: read row by row and refused at the limit (lowered
+    here to keep the test quick), with progress on the way, without holding the whole sheet."""
+    import tracemalloc
+
+    import xlsxwriter
+
+    from app.registers import reader
+
+    monkeypatch.setattr(reader, "MAX_DATA_ROWS", 2_000)
+    path = tmp_path / "huge.xlsx"
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet()
+    for c, h in enumerate(["姓名", "性别", "身份证号", "现居住地"]):
+        sheet.write_string(0, c, h)
+    for r in range(1, 20_000):
+        sheet.write_string(r, 0, f"儿童{r}")
+        sheet.write_string(r, 1, "女")
+        sheet.write_string(r, 3, "木凉镇汉场坝村" * 4)
+    book.close()
+    seen: list[int] = []
+    tracemalloc.start()
+    try:
+        with pytest.raises(RegisterReadError) as caught:
+            open_register(path).read_sheet(0, progress=seen.append)
+        _size, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert caught.value.code == "too_many_rows"
+    assert seen and seen[-1] <= reader.MAX_DATA_ROWS + 500  # stopped at the limit
+    assert peak < 40_000_000, peak
+
+
+def test_a_cancelled_read_stops(tmp_path: Path) -> None:
+    from app.registers.reader import ImportCancelledError
+
+    lines = ["姓名,性别,身份证号"] + [f"儿童{n},女," for n in range(3000)]
+    path = tmp_path / "r.csv"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(ImportCancelledError):
+        open_register(path).read_sheet(0, cancelled=lambda: True)
