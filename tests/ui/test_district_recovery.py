@@ -79,7 +79,7 @@ def grant_at_district(district: Path, stick: Path, code: str) -> Path:
 
 def on_stick(monkeypatch: pytest.MonkeyPatch, stick: Path) -> None:
     """The stick is what the removable-drive detection finds."""
-    monkeypatch.setattr(district_recovery, "removable_drives", lambda: [Drive(stick, "STICK")])
+    monkeypatch.setattr(district_recovery.base, "removable_drives", lambda: [Drive(stick, "STICK")])
 
 
 def open_dialog(qtbot: Any, vault_dir: Path, **kwargs: Any) -> DistrictRecoveryDialog:
