@@ -1,10 +1,11 @@
 """Realistic synthetic caseload for the demo, tests and benchmarks — deterministic with a seed.
 
-Every record is marked 演示数据. Names are drawn from common characters; ID numbers carry a
-valid check character but use an area code that does not exist (``FICTIONAL_AREA_CODE``), so
-no generated number can belong to a real person. Guardians' situations agree with the child's
-categories (a 事实无人抚养 child's parents meet the recognition rule; a left-behind child's
-parents work away), assessments are scored with the real instrument and spread over all four
+Every record is marked 演示数据. Names are drawn from common characters; ID numbers carry a valid
+check character, a real-looking area code that GB/T 2260 never gave (``FICTIONAL_AREA_CODE``) and
+a sequence from the reserved demo range (``FICTIONAL_SEQUENCES``), so no generated number can
+belong to a real person and each one is recognisably fictional. Guardians' situations agree with
+the child's categories (a 事实无人抚养 child's parents meet the recognition rule; a left-behind
+child's parents work away), assessments are scored with the real instrument and spread over all four
 levels, visits follow the schedule over the past year (some children are overdue), and red or
 orange families have cases at every stage of the loop.
 """
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from app.domain.ages import calendar_age
 from app.domain.case import (
     ALLOWED_TRANSITIONS,
     Case,
@@ -36,7 +38,7 @@ from app.domain.child_file import (
     Support,
 )
 from app.domain.guardian_situation import GuardianSituation as S
-from app.domain.id_number import FICTIONAL_AREA_CODE, make_id_number
+from app.domain.id_number import FICTIONAL_AREA_CODE, fictional_sequence, make_id_number
 from app.domain.schedule import ScheduleFacts, VisitSchedule, load_schedule, next_due
 from app.domain.visit import Observations, Visit, VisitForm
 from app.questionnaire import AnswerError, Definition, load_default_definition, score
@@ -180,7 +182,9 @@ def _phone(rng: random.Random) -> str:
 def synthetic_child(rng: random.Random, village_code: str, today: date, level: str) -> ChildFile:
     gender = rng.choice([Gender.MALE, Gender.FEMALE])
     birth = today - timedelta(days=rng.randrange(200, 18 * 365 + 20))
-    sequence = rng.randrange(0, 500) * 2 + (1 if gender == Gender.MALE else 0)
+    sequence = fictional_sequence(
+        rng.randrange(0, 500) % 50, "male" if gender == Gender.MALE else "female"
+    )
     categories = _categories(rng, level)
     father_s, mother_s = _parent_situations(rng, categories[0])
     surname_child = _name(rng, _BOY if gender == Gender.MALE else _GIRL)
@@ -249,7 +253,7 @@ def synthetic_child(rng: random.Random, village_code: str, today: date, level: s
             _phone(rng),
             today - timedelta(days=rng.randrange(30, 700)),
         )
-    age = (today - birth).days // 365
+    age = calendar_age(birth, today)
     screenings = []
     if age >= 6 and rng.random() < 0.3:
         screenings.append(

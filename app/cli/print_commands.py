@@ -166,6 +166,7 @@ def cmd_assessment(args: argparse.Namespace) -> int:
             args.record_id,
             printed_on=date.today(),
             definitions=DefinitionService(vault).questionnaires(),  # every version known here
+            schedule=DefinitionService(vault).schedule(),  # the advised visit frequency
         ),
     )
 

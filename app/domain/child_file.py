@@ -12,6 +12,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from app.domain.ages import calendar_age
 from app.domain.categories import (
     CATEGORY_LABELS_ZH,
     RELATION_LABELS_ZH,
@@ -189,10 +190,7 @@ class ChildFile:
     # ----- derived facts -------------------------------------------------------------------
 
     def age_on(self, today: date) -> int:
-        years = today.year - self.birth_date.year
-        if (today.month, today.day) < (self.birth_date.month, self.birth_date.day):
-            years -= 1
-        return years
+        return calendar_age(self.birth_date, today)
 
     def eighteenth_birthday(self) -> date:
         return eighteenth_birthday(self.birth_date)

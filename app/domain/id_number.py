@@ -15,11 +15,15 @@ full-width space U+3000), and normalises to 18 ASCII characters with an upper-ca
 Every refusal says precisely what is wrong, in plain Chinese for the GUI and in English for the
 command line (:class:`InvalidIdNumberError`).
 
-The area code is *not* checked against GB/T 2260: the table changes every year while numbers issued
-under retired codes stay valid for life, and the same format is used by 港澳台居民居住证
-(``81``/``82``/``83``) and, since 2023, by the 外国人永久居留身份证 (first digit ``9``) — a child of
-a deported foreign parent may hold one. A single mistyped digit anywhere, including the area code,
-is caught by the check character.
+The area code's first two digits must be a province-level code (行政区划代码, GB/T 2260), a list
+unchanged since 重庆 (50) was created in 1997: ``11``–``15``, ``21``–``23``, ``31``–``37``,
+``41``–``46``, ``50``–``54``, ``61``–``65``, ``71`` 台湾, ``81`` 香港, ``82`` 澳门, plus ``83``
+(港澳台居民居住证 for 台湾 residents) and ``9`` followed by a province code (the 2023
+外国人永久居留身份证 — a child of a deported foreign parent may hold one). A number starting with
+``00``, ``20`` or ``99`` belongs to nobody and is refused, even with a valid check character.
+The rest of the area code is *not* checked against GB/T 2260: county codes change every year
+while numbers issued under retired codes stay valid for life. A single mistyped digit anywhere,
+including the area code, is caught by the check character.
 """
 
 from __future__ import annotations
@@ -56,11 +60,31 @@ REAL_PROVINCE_PREFIXES: frozenset[str] = frozenset(
     }
 )
 
-# An area code that belongs to no real place: no province code begins with 9 in GB/T 2260, and the
-# 2023 外国人永久居留身份证 puts a real province code after its leading 9 ("9" + "90" is none).
-# Demo and test data use it, so a generated number can never be a real person's.
-FICTIONAL_AREA_CODE = "990101"
-FICTIONAL_PREFIX = "99"
+# Prefixes that a valid number may start with besides a province code: 83 (台湾居民居住证).
+_PERMIT_PREFIXES: frozenset[str] = frozenset({"83"})
+
+# Demo and test numbers: a real-looking area code (重庆市 + a county code 99 that GB/T 2260 has
+# never given) *and* a sequence from the reserved range 900–999. Only numbers with both are
+# fictional, so a generated number is never a real person's, and a real file holding one shows it
+# (``is_fictional``) instead of an impossible number passing silently.
+FICTIONAL_AREA_CODE = "500199"
+FICTIONAL_SEQUENCES = range(900, 1000)
+
+
+def province_is_possible(number: str) -> bool:
+    """Whether an ID number's first digits are a province code (or 83, or 9 + a province code)."""
+    head = number[:2]
+    if head in REAL_PROVINCE_PREFIXES or head in _PERMIT_PREFIXES:
+        return True
+    return number[:1] == "9" and number[1:3] in REAL_PROVINCE_PREFIXES
+
+
+def fictional_sequence(index: int, gender: IdGender) -> int:
+    """The ``index``-th (0–49) reserved demo sequence with the parity of ``gender``."""
+    if not 0 <= index < len(FICTIONAL_SEQUENCES) // 2:
+        raise ValueError(f"fictional sequence index must be 0..49, got {index}")
+    return FICTIONAL_SEQUENCES.start + index * 2 + (1 if gender == "male" else 0)
+
 
 GENDER_LABELS_ZH: dict[str, str] = {"male": "男", "female": "女"}
 _GENDER_ALIASES: dict[str, IdGender] = {
@@ -77,7 +101,8 @@ class InvalidIdNumberError(ValueError):
     """An ID number that cannot be accepted, with a plain explanation.
 
     ``code`` is stable for programs: ``empty``, ``illegal_character``, ``misplaced_x``,
-    ``length``, ``impossible_date``, ``date_too_early``, ``future_date``, ``check_character``.
+    ``length``, ``province``, ``impossible_date``, ``date_too_early``, ``future_date``,
+    ``check_character``.
     """
 
     def __init__(self, message_zh: str, message_en: str, code: str) -> None:
@@ -103,8 +128,9 @@ class IdNumberInfo:
 
     @property
     def is_fictional(self) -> bool:
-        """True for demo numbers made with :data:`FICTIONAL_AREA_CODE`'s prefix."""
-        return self.area_code.startswith(FICTIONAL_PREFIX)
+        """True for demo numbers: :data:`FICTIONAL_AREA_CODE` with a :data:`FICTIONAL_SEQUENCES`
+        sequence."""
+        return self.area_code == FICTIONAL_AREA_CODE and int(self.sequence) in FICTIONAL_SEQUENCES
 
     @property
     def masked(self) -> str:
@@ -169,6 +195,14 @@ def parse_id_number(text: str, *, today: date) -> IdNumberInfo:
             f"身份证号第{x_at + 1}位是 X：X 只能出现在最后一位（校验码）。",
             f"character {x_at + 1} is X: X may only be the last (check) character",
             "misplaced_x",
+        )
+    if not province_is_possible(number):
+        raise InvalidIdNumberError(
+            f"身份证号前两位“{number[:2]}”不是任何省、自治区、直辖市的代码，没有这样的身份证号。"
+            "请对照身份证核对前几位。",
+            f"the first two digits ({number[:2]}) are not a province code: no ID number starts "
+            "like this",
+            "province",
         )
     birth = _birth_date(number[6:14], today)
     expected = check_character(number[:17])

@@ -105,10 +105,12 @@ def assessment_report_pdf(
     *,
     printed_on: date,
     definitions: list[Definition] | None = None,
+    schedule: VisitSchedule | None = None,
 ) -> PrintedPdf:
-    """监护能力评估报告 of one finished assessment (a draft raises PrintInputError).
-    Suggested file: 评估报告-<child>-<finished on>.pdf."""
-    data = load_assessment_report(vault, assessment_id, definitions)
+    """监护能力评估报告 of one finished assessment (a draft raises PrintInputError); the
+    visit frequency advised follows ``schedule`` (pass the current one; default: the bundled
+    rules). Suggested file: 评估报告-<child>-<finished on>.pdf."""
+    data = load_assessment_report(vault, assessment_id, definitions, schedule)
     on = data.assessment.finished_on or data.assessment.started_on
     name = suggested_file_name("评估报告", child_name=data.child.name, on=on)
     return PrintedPdf(render_assessment_report(data, printed_on=printed_on), name)

@@ -9,6 +9,7 @@ from reportlab.lib.colors import white
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
 from app.domain.schedule import LEVELS
+from app.domain.visit_advice import without_superseded_visit_advice
 from app.printing.child_blocks import child_identity_table
 from app.printing.fonts import MAIN_FONT
 from app.printing.forms import (
@@ -160,9 +161,12 @@ def assessment_report_story(data: AssessmentReportData) -> list[Flowable]:
             ),
         ]
     story += [gap(3), section("五、分层帮扶建议")]
-    for index, recommendation in enumerate(result.recommendations, start=1):
+    advice = without_superseded_visit_advice(result.recommendations)
+    if data.visit_advice:
+        advice.append(data.visit_advice)
+    for index, recommendation in enumerate(advice, start=1):
         story.append(text(f"{index}. {recommendation}", "body"))
-    if not result.recommendations:
+    if not advice:
         story.append(text("无。", "body"))
     if assessment.corrects:
         corrected = f"{zh_date(data.corrects_on)}的评估" if data.corrects_on else "此前的一次评估"

@@ -15,8 +15,10 @@ from app.domain.case import Case
 from app.domain.child_file import ChildFile
 from app.domain.schedule import DueInfo, ScheduleFacts, VisitSchedule, load_schedule, next_due
 from app.domain.visit import Visit
+from app.domain.visit_advice import visit_advice_zh
 from app.printing.page import Letterhead
-from app.questionnaire import AssessmentResult, Definition, load_default_definition
+from app.questionnaire import AssessmentResult, Definition
+from app.questionnaire.loader import load_bundled_definitions
 from app.questionnaire.naming import definition_label, definition_title
 from app.services.assessments import (
     ASSESSMENT_TYPE,
@@ -88,6 +90,7 @@ class AssessmentReportData:
     previous_level: str | None  # the level before this assessment, for 降码/升级
     letterhead: Letterhead
     corrects_on: date | None = None  # the day of the assessment this one corrects
+    visit_advice: str | None = None  # from the schedule in force (app/domain/visit_advice.py)
 
 
 def _record(vault: Vault, record_id: str, expected: str) -> Revision:
@@ -197,8 +200,12 @@ def load_child_sheet(
 
 
 def load_assessment_report(
-    vault: Vault, assessment_id: str, definitions: list[Definition] | None = None
+    vault: Vault,
+    assessment_id: str,
+    definitions: list[Definition] | None = None,
+    schedule: VisitSchedule | None = None,
 ) -> AssessmentReportData:
+    """``schedule``: the rules in force, for the printed visit frequency (default: bundled)."""
     revision = _record(vault, assessment_id, ASSESSMENT_TYPE)
     assessment = Assessment.from_json(revision.data)
     if assessment.status != FINISHED or assessment.result is None:
@@ -214,7 +221,7 @@ def load_assessment_report(
             "这份评估的结果无法读取，无法打印。",
         ) from None
     child = _child(vault, assessment.child_id)
-    known = definitions or [load_default_definition()]
+    known = definitions or load_bundled_definitions()
     title = definition_title(assessment.definition_id, assessment.definition_version, known)
     label = definition_label(assessment.definition_id, assessment.definition_version, known)
     history = level_history(_assessments(vault, assessment.child_id))
@@ -234,6 +241,7 @@ def load_assessment_report(
         previous_level=previous,
         letterhead=letterhead_for(vault, child.village_code),
         corrects_on=_assessed_on(vault, assessment.corrects) if assessment.corrects else None,
+        visit_advice=visit_advice_zh(schedule or load_schedule(), result.level, child.categories),
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date
 
+from app.questionnaire.ages import calendar_age
 from app.questionnaire.errors import ExpressionCompileError
 from app.questionnaire.expression_grammar import (
     AGGREGATE_FUNCTIONS,
@@ -341,6 +342,22 @@ def _fn_date(args: list[Compiled]) -> Compiled:
     return as_date
 
 
+def _fn_age(args: list[Compiled]) -> Compiled:
+    """``age(birth)``: calendar age (周岁) on ``today()``; ``age(birth, on)``: on ``on``. Empty
+    when either date is empty or ``on`` is before ``birth``."""
+    birth_arg = args[0]
+    on_arg = args[1] if len(args) > 1 else None
+
+    def aged(ctx: EvalContext) -> Value:
+        birth = to_date(birth_arg(ctx))
+        on = ctx.today if on_arg is None else to_date(on_arg(ctx))
+        if birth is None or on is None or on < birth:
+            return None
+        return calendar_age(birth, on)
+
+    return aged
+
+
 _FUNCTIONS: dict[str, Callable[[list[Compiled]], Compiled]] = {
     "selected": _fn_selected,
     "count-selected": _fn_count_selected,
@@ -361,4 +378,5 @@ _FUNCTIONS: dict[str, Callable[[list[Compiled]], Compiled]] = {
     "string": _fn_string,
     "concat": _fn_concat,
     "date": _fn_date,
+    "age": _fn_age,
 }

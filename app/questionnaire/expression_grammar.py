@@ -77,6 +77,7 @@ FUNCTION_ARITY: dict[str, tuple[int, int | None]] = {
     "string": (1, 1),
     "concat": (1, None),
     "date": (1, 1),
+    "age": (1, 2),
     "score": (0, 1),
     "max-score": (0, 1),
     "score-percent": (0, 1),

@@ -74,6 +74,22 @@ def load_default_definition() -> Definition:
     return load_definition(bundled_definition_path())
 
 
+SUPERSEDED_RESOURCE = ("questionnaires", "superseded")
+
+
+@cache
+def _load_superseded() -> tuple[Definition, ...]:
+    folder = resource_path(*SUPERSEDED_RESOURCE)
+    return tuple(load_definition(path) for path in sorted(folder.glob("*.json")))
+
+
+def load_bundled_definitions() -> list[Definition]:
+    """The current bundled instrument first, then the earlier bundled versions it replaced
+    (``resources/questionnaires/superseded/``), so an assessment made with 1.0.0 on a laptop
+    that was then updated still loads and prints with the version it was made with."""
+    return [load_default_definition(), *_load_superseded()]
+
+
 # A definition is tens of kilobytes (the bundled one about 40 KiB); anything past this is not
 # one (``/dev/zero``, a disk image), and reading it whole would exhaust memory.
 MAX_DEFINITION_BYTES = 1 << 20

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from app.domain.ages import calendar_age
 from app.domain.categories import GuardianRelation
 from app.domain.child_file import ChildFile, Guardian
 from app.domain.guardian_situation import GuardianSituation as GS
@@ -158,8 +159,7 @@ def _age(id_number: str, today: date) -> int | None:
         born = parse_id_number(id_number, today=today).birth_date
     except InvalidIdNumberError:
         return None
-    years = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-    return years
+    return calendar_age(born, today)
 
 
 def _keep_known(block: dict[str, Any], questions: dict[str, Question]) -> dict[str, Any]:

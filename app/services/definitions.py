@@ -28,8 +28,8 @@ from typing import Any
 
 from app.domain.schedule import ScheduleDefinitionError, VisitSchedule, load_schedule
 from app.domain.schedule import schedule_from_json as _schedule_from_json
-from app.questionnaire import Definition, DefinitionError, load_default_definition
-from app.questionnaire.loader import definition_from_json
+from app.questionnaire import Definition, DefinitionError
+from app.questionnaire.loader import definition_from_json, load_bundled_definitions
 from storage import definitions_store
 from storage.definitions_store import InstalledDefinition
 from storage.vault import Vault
@@ -117,7 +117,7 @@ class DefinitionService:
         self._bundled_questionnaires = (
             list(bundled_questionnaires)
             if bundled_questionnaires is not None
-            else [load_default_definition()]
+            else load_bundled_definitions()
         )
         self._bundled_schedule = bundled_schedule
         self._fingerprint: tuple[int, int] | None = None

@@ -29,10 +29,19 @@ class PrintService:
         )
 
     def assessment_report(
-        self, assessment_id: str, *, printed_on: date, definitions: list[Definition]
+        self,
+        assessment_id: str,
+        *,
+        printed_on: date,
+        definitions: list[Definition],
+        schedule: VisitSchedule | None = None,
     ) -> PrintedPdf:
         return printing.assessment_report_pdf(
-            self._vault, assessment_id, printed_on=printed_on, definitions=definitions
+            self._vault,
+            assessment_id,
+            printed_on=printed_on,
+            definitions=definitions,
+            schedule=schedule,
         )
 
     def blank_visit_record(self, *, printed_on: date) -> bytes:

@@ -64,7 +64,7 @@ def test_children_list(demo_vault: Path) -> None:
         "case_stage",
         "flags",
     } <= set(first)
-    assert all(c["id_number"] is None or c["id_number"].startswith("99") for c in children)
+    assert all(c["id_number"] is None or c["id_number"].startswith("500199") for c in children)
     assert {c["level"] for c in children} <= {"green", "yellow", "orange", "red"}
 
 

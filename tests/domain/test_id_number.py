@@ -15,14 +15,17 @@ from hypothesis import strategies as st
 from app.demo_caseload import synthetic_child
 from app.domain.id_number import (
     FICTIONAL_AREA_CODE,
+    FICTIONAL_SEQUENCES,
     REAL_PROVINCE_PREFIXES,
     IdNumberInfo,
     InvalidIdNumberError,
     check_character,
+    fictional_sequence,
     id_consistency_problems,
     make_id_number,
     normalize_id_number,
     parse_id_number,
+    province_is_possible,
 )
 
 TODAY = date(2026, 5, 20)
@@ -197,7 +200,11 @@ def test_make_id_number_rejects_bad_input() -> None:
 
 digits17 = st.text(alphabet="0123456789", min_size=17, max_size=17)
 birth_dates = st.dates(min_value=date(1900, 1, 1), max_value=TODAY)
-area_codes = st.text(alphabet="0123456789", min_size=6, max_size=6)
+area_codes = st.builds(
+    lambda head, tail: head + tail,
+    st.sampled_from(sorted(REAL_PROVINCE_PREFIXES | {"83"})),
+    st.text(alphabet="0123456789", min_size=4, max_size=4),
+)
 sequences = st.integers(min_value=0, max_value=999)
 
 
@@ -242,6 +249,8 @@ def test_any_single_digit_change_is_detected(
             "date_too_early",
             "future_date",
         }
+    elif position < 2:  # a changed province digit may already name no province
+        assert caught.value.code in {"check_character", "province"}
     else:
         assert caught.value.code == "check_character"
 
@@ -327,16 +336,56 @@ def test_real_province_prefixes_are_the_gb2260_list() -> None:
     assert len(REAL_PROVINCE_PREFIXES) == 34
 
 
-def test_fictional_area_code_belongs_to_no_real_place() -> None:
+def test_fictional_numbers_look_real_and_are_marked_by_area_and_sequence() -> None:
     assert re.fullmatch(r"\d{6}", FICTIONAL_AREA_CODE)
-    assert FICTIONAL_AREA_CODE[:2] not in REAL_PROVINCE_PREFIXES
-    # not a 港澳台 residence-permit prefix, and not 9 + a real province (外国人永久居留身份证)
-    assert FICTIONAL_AREA_CODE[:2] not in {"81", "82", "83"}
-    assert FICTIONAL_AREA_CODE[1:3] not in REAL_PROVINCE_PREFIXES
-    number = make_id_number(FICTIONAL_AREA_CODE, date(2015, 7, 1), 101)
-    info = parse_id_number(number, today=TODAY)
-    assert info.is_fictional
-    assert info.area_code == FICTIONAL_AREA_CODE
+    assert FICTIONAL_AREA_CODE[:2] in REAL_PROVINCE_PREFIXES  # accepted like any number
+    assert FICTIONAL_AREA_CODE.startswith("50")  # 重庆, where the demo caseload lives
+    for sequence in FICTIONAL_SEQUENCES:
+        number = make_id_number(FICTIONAL_AREA_CODE, date(2015, 7, 1), sequence)
+        info = parse_id_number(number, today=TODAY)
+        assert info.is_fictional
+        assert info.area_code == FICTIONAL_AREA_CODE
+    # outside the reserved range, or another county with a reserved sequence: not fictional
+    assert not parse_id_number(
+        make_id_number(FICTIONAL_AREA_CODE, date(2015, 7, 1), 899), today=TODAY
+    ).is_fictional
+    assert not parse_id_number(
+        make_id_number("500119", date(2015, 7, 1), 901), today=TODAY
+    ).is_fictional
+    assert fictional_sequence(0, "female") == 900 and fictional_sequence(49, "male") == 999
+    with pytest.raises(ValueError):
+        fictional_sequence(50, "male")
+
+
+@pytest.mark.parametrize("head", ["00", "10", "16", "20", "24", "30", "38", "40", "47", "49", "55",
+                                  "60", "66", "70", "72", "80", "84", "90", "99"])  # fmt: skip
+def test_a_number_with_an_impossible_province_is_refused(head: str) -> None:
+    number = make_id_number(head + "0101", date(2015, 3, 8), 123)  # a valid check character
+    error = refused(number)
+    assert error.code == "province"
+    assert f"前两位“{head}”" in error.message_zh
+    assert not province_is_possible(number)
+
+
+@pytest.mark.parametrize(
+    "area",
+    [
+        "500119",  # 南川区
+        "512501",  # 四川省万县市 (1997: became 重庆市万州区; numbers under it stay valid)
+        "513501",  # 四川省涪陵地区 (retired)
+        "110000", "460000", "650000",
+        "710000", "810000", "820000",  # 台湾, 香港, 澳门
+        "830000",  # 台湾居民居住证
+        "911156", "950000",  # 外国人永久居留身份证: 9 + a province code
+    ],
+)  # fmt: skip
+def test_retired_counties_permits_and_foreigners_are_accepted(area: str) -> None:
+    info = parse_id_number(make_id_number(area, date(2015, 3, 8), 123), today=TODAY)
+    assert info.area_code == area
+
+
+def test_the_old_fictional_area_code_is_now_refused() -> None:
+    assert refused(make_id_number("990101", date(2015, 3, 8), 123)).code == "province"
 
 
 def test_demo_children_have_valid_consistent_numbers() -> None:

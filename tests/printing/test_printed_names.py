@@ -1,5 +1,5 @@
 """Printouts name the questionnaire as people read it — its Chinese title and 第1版 — never
-its id (guardianship_capacity) or raw version (1.0.0), and a correction names the day of the
+its id (guardianship_capacity) or raw version (1.1.0), and a correction names the day of the
 assessment it corrects, not that assessment's record id."""
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ def _finished(vault: Vault) -> tuple[str, Assessment]:
 def _no_program_names(text: str) -> None:
     definition = load_default_definition()
     assert definition.id not in text
-    assert definition.version not in text  # 1.0.0
-    assert "第1.0.0版" not in text
+    assert definition.version not in text  # 1.1.0
+    assert f"第{definition.version}版" not in text
 
 
 def test_assessment_report_names_the_questionnaire_and_version_in_chinese(
@@ -41,7 +41,7 @@ def test_assessment_report_names_the_questionnaire_and_version_in_chinese(
 ) -> None:
     record_id, _ = _finished(filled_vault)
     text = flat(pdf_text(assessment_report_pdf(filled_vault, record_id, printed_on=TODAY)))
-    assert flat(label_of(load_default_definition())) in text  # …评估表（第1版）
+    assert flat(label_of(load_default_definition())) in text  # …评估表（第1.1版）
     _no_program_names(text)
 
 
@@ -83,7 +83,7 @@ def test_a_questionnaire_not_installed_is_never_named_by_its_id(filled_vault: Va
     other = definition_from_json(minimal_definition([{"type": "text", "id": "x", "label": "备注"}]))
     data = load_assessment_report(filled_vault, record_id, [other])
     assert data.definition_title == "评估表"
-    assert data.definition_label == "评估表（第1版）"
+    assert data.definition_label == "评估表（第1.1版）"
     text = flat(
         pdf_text(
             assessment_report_pdf(filled_vault, record_id, printed_on=TODAY, definitions=[other])
@@ -98,6 +98,6 @@ def test_blank_questionnaire_prints_the_version_in_chinese() -> None:
         definition, letterhead=Letterhead("南川区", "罗云镇", "石岗村"), printed_on=TODAY
     )
     text = flat(pdf_text(pdf))
-    assert "第1版" in text and flat(definition.title) in text
+    assert "第1.1版" in text and flat(definition.title) in text
     assert "评估表编号" not in text
     _no_program_names(text)

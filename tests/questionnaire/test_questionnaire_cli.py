@@ -20,7 +20,7 @@ def test_check_the_bundled_instrument() -> None:
     result = childdesk("questionnaire", "check", "@default")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(
-        "OK: @default: guardianship_capacity 1.0.0 (困境儿童家庭监护能力评估表)"
+        "OK: @default: guardianship_capacity 1.1.0 (困境儿童家庭监护能力评估表)"
     )
     assert "61 questions (8 in repeat groups), 12 pages" in result.stdout
 
@@ -125,7 +125,7 @@ def test_a_filled_template_can_be_scored(tmp_path: Path) -> None:
     filled.write_text(json.dumps(template, ensure_ascii=False), encoding="utf-8")
     result = childdesk("questionnaire", "score", "@default", str(filled))
     assert result.returncode == 1
-    assert "prepared for guardianship_capacity 0.9, not guardianship_capacity 1.0.0" in (
+    assert "prepared for guardianship_capacity 0.9, not guardianship_capacity 1.1.0" in (
         result.stderr
     )
 
@@ -135,7 +135,7 @@ def test_score_best_and_worst_case() -> None:
     assert best.returncode == 0, best.stderr
     result = json.loads(best.stdout)
     assert result["level"] == "green"
-    assert result["definition"] == {"id": "guardianship_capacity", "version": "1.0.0"}
+    assert result["definition"] == {"id": "guardianship_capacity", "version": "1.1.0"}
     assert result["assessed_on"] == TODAY_TEXT
     assert {s["id"]: s["percent"] for s in result["sections"]}["child_safety"] == 100.0
     assert result["fired_rules"] == []
@@ -161,8 +161,9 @@ def test_score_bad_answers_gives_a_precise_list(tmp_path: Path) -> None:
     assert result.stderr.splitlines() == [
         f"{path}: answers refused (5 problems):",
         "  - colour: unknown field 'colour': no question has this id in guardianship_capacity "
-        "1.0.0",
-        "  - ph_meals: 'sometimes' is not one of the choices (regular, simple, irregular, hungry)",
+        "1.1.0",
+        "  - ph_meals: 'sometimes' is not one of the choices (regular, simple, irregular, hungry, "
+        "food_withheld)",
         "  - guardians[0].g_age: expected a whole number, got the text 'forty'",
         "  - in_monthly_per_capita: -5 fails the constraint `. >= 0 and . <= 100000` "
         "(请填写0至100000之间的金额（元）。)",
@@ -217,7 +218,7 @@ def test_usage_errors_exit_2() -> None:
 class TestInProcess:
     def test_check(self, capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["questionnaire", "check", "@default"]) == 0
-        assert "guardianship_capacity 1.0.0" in capsys.readouterr().out
+        assert "guardianship_capacity 1.1.0" in capsys.readouterr().out
 
     def test_score(self, capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["questionnaire", "score", "@default", WORST, "--today", TODAY_TEXT]) == 0

@@ -38,7 +38,7 @@ def test_bundled_instrument_matches_the_schema_file() -> None:
 
 def test_bundled_instrument_loads(instrument: Definition) -> None:
     assert instrument.id == "guardianship_capacity"
-    assert instrument.version == "1.0.0"
+    assert instrument.version == "1.1.0"
     assert instrument.title == "困境儿童家庭监护能力评估表"
     assert instrument.grading is not None
 

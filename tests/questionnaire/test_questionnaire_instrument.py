@@ -70,7 +70,7 @@ def test_best_case_family_is_green(instrument: Definition, best_case: dict[str, 
     assert result.fired_rules == () and not result.mandatory_report
     assert result.total_score == result.total_max
     assert result.definition_id == "guardianship_capacity"
-    assert result.definition_version == "1.0.0"
+    assert result.definition_version == instrument.version
     assert {s.id for s in result.sections} >= {"growth", "capacity", "support", "kinship"}
 
 
@@ -129,6 +129,7 @@ TRIGGERS: dict[str, Callable[[dict[str, Any]], object]] = {
     "domestic_violence": lambda a: a.update(ec_family_climate="violence"),
     "self_harm": lambda a: a.update(mh_mood="self_harm"),
     "hunger": lambda a: a.update(ph_meals="hungry"),
+    "food_withheld": lambda a: a.update(ph_meals="food_withheld"),
     "compulsory_education_dropout": _dropout,
     "child_safety_low": _safety_low,
     "untreated_illness": lambda a: a.update(ph_health="untreated"),

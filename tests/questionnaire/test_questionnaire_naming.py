@@ -19,13 +19,13 @@ def test_version_reads_as_di_x_ban() -> None:
 
 def test_title_from_the_installed_definitions() -> None:
     bundled = load_default_definition()
-    assert label_of(bundled) == "困境儿童家庭监护能力评估表（第1版）"
-    newer = replace(bundled, version="1.1", title="困境儿童家庭监护能力评估表（修订）")
+    assert label_of(bundled) == "困境儿童家庭监护能力评估表（第1.1版）"
+    newer = replace(bundled, version="1.2", title="困境儿童家庭监护能力评估表（修订）")
     known = [bundled, newer]
-    assert definition_title(bundled.id, "1.0.0", known) == "困境儿童家庭监护能力评估表"
+    assert definition_title(bundled.id, bundled.version, known) == "困境儿童家庭监护能力评估表"
     assert (
-        definition_label(bundled.id, "1.1", known)
-        == "困境儿童家庭监护能力评估表（修订）（第1.1版）"
+        definition_label(bundled.id, "1.2", known)
+        == "困境儿童家庭监护能力评估表（修订）（第1.2版）"
     )
     # a version not installed here: the title of the same questionnaire's newest known version
     assert definition_label(bundled.id, "3", known) == "困境儿童家庭监护能力评估表（修订）（第3版）"

@@ -192,17 +192,17 @@ def test_desk_services_follow_installed_definitions(
     assert desk.definition == load_default_definition()
     before = desk.assessments
     assert publish(district_dir, sqlite_district, "schedule", schedule_body(60, "2")) == 0
-    body = questionnaire_body("1.1.0", "困境儿童家庭监护能力评估表（新版）")
+    body = questionnaire_body("2.0.0", "困境儿童家庭监护能力评估表（新版）")
     assert publish(district_dir, sqlite_district, "questionnaire", body) == 0
     assert laptop.sync_now().definitions_installed == 2
     assert desk.schedule.version == "1"  # the GUI's desk reads memory only, never the vault
     assert desk.refresh_definitions()  # the 同步 page runs this on the vault worker after a sync
     assert desk.schedule.version == "2"
-    assert desk.definition.version == "1.1.0"
+    assert desk.definition.version == "2.0.0"
     assert desk.assessments is not before  # rebuilt: knows the new version
     child = vault.put("child", {"village_code": VILLAGE_A, "name": "测试"}, author="王")
     started = desk.assessments.start(child.record_id, desk.definition, ["王"])
-    assert desk.assessments.definition_for(started.value).version == "1.1.0"
+    assert desk.assessments.definition_for(started.value).version == "2.0.0"
 
 
 def test_published_questionnaire_for_new_assessments_old_ones_keep_theirs(
@@ -217,31 +217,31 @@ def test_published_questionnaire_for_new_assessments_old_ones_keep_theirs(
         vault, definitions.questionnaires(), author="王", today=lambda: TODAY
     )
     old = next(a for a in service.list_all() if a.value.status == "finished")
-    assert old.value.definition_version == bundled.version == "1.0.0"
+    assert old.value.definition_version == bundled.version
 
     title = "困境儿童家庭监护能力评估表（2027年修订）"
     assert (
-        publish(district_dir, sqlite_district, "questionnaire", questionnaire_body("1.1.0", title))
+        publish(district_dir, sqlite_district, "questionnaire", questionnaire_body("2.0.0", title))
         == 0
     )
     report = laptop.sync_now()
     assert report.definitions_installed == 1
 
     newest = definitions.questionnaire()
-    assert (newest.id, newest.version, newest.title) == (bundled.id, "1.1.0", title)
+    assert (newest.id, newest.version, newest.title) == (bundled.id, "2.0.0", title)
     service = AssessmentService(
         vault, definitions.questionnaires(), author="王", today=lambda: TODAY
     )
     # the old assessment still loads with the version it was made with
-    assert service.definition_for(service.get(old.record_id).value).version == "1.0.0"
+    assert service.definition_for(service.get(old.record_id).value).version == bundled.version
     # a new one uses the district's version, is finished and printed with it
     child_id = old.value.child_id
     started = service.start(child_id, newest, ["王"])
-    assert started.value.definition_version == "1.1.0"
+    assert started.value.definition_version == "2.0.0"
     answers = sample_answers(newest, random.Random(3), TODAY)
     service.save_draft(started.record_id, answers)
     finished, _result = service.finish(started.record_id)
-    assert finished.value.definition_version == "1.1.0"
+    assert finished.value.definition_version == "2.0.0"
     pdf = assessment_report_pdf(
         vault, started.record_id, printed_on=TODAY, definitions=definitions.questionnaires()
     )
@@ -251,7 +251,7 @@ def test_published_questionnaire_for_new_assessments_old_ones_keep_theirs(
     assert assessment_report_pdf(vault, old.record_id, printed_on=TODAY).startswith(b"%PDF")
     # a laptop without the new version still loads the assessment itself
     bundled_only = AssessmentService(vault, [bundled], author="王", today=lambda: TODAY)
-    assert bundled_only.get(started.record_id).value.definition_version == "1.1.0"
+    assert bundled_only.get(started.record_id).value.definition_version == "2.0.0"
 
 
 def test_invalid_definitions_are_refused_at_publish_and_on_the_laptop(

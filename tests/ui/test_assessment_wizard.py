@@ -446,19 +446,19 @@ def test_the_questionnaire_is_named_in_chinese_with_its_version(qtbot, desk: Des
     answers = sample_answers(desk.definition, random.Random(3), desk.today())
     desk.assessments.save_draft(started.record_id, answers)
     desk.assessments.finish(started.record_id)
-    assert desk.assessments.label_for(started.value) == "困境儿童家庭监护能力评估表（第1版）"
+    assert desk.assessments.label_for(started.value) == "困境儿童家庭监护能力评估表（第1.1版）"
     correction = desk.assessments.start_correction(started.record_id)
 
     wizard = open_wizard(qtbot, desk, child_id, assessment_id=correction.record_id)
     subheading = wizard.findChild(QLabel, "subheading").text()
-    assert subheading.startswith("困境儿童家庭监护能力评估表（第1版） · 开始于 2026-11-22")
+    assert subheading.startswith("困境儿童家庭监护能力评估表（第1.1版） · 开始于 2026-11-22")
     assert "更正 2026-11-22 的评估（原来的评估仍然保留）" in subheading
     shown = [label.text() for label in wizard.findChildren(QLabel)]
     pages = wizard.findChild(QListWidget, "page_list")
     shown += [pages.item(i).text() for i in range(pages.count())]
     shown += [wizard.windowTitle()]
     for text in shown:
-        assert "guardianship_capacity" not in text and "1.0.0" not in text, text
+        assert "guardianship_capacity" not in text and "1.1.0" not in text, text
 
 
 def test_clicking_the_result_with_answers_missing_marks_the_page_shown(

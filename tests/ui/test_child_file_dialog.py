@@ -318,7 +318,7 @@ def test_the_assessment_list_names_the_questionnaire(qtbot, demo_desk: DeskServi
     texts = [dialog.assessments_list.item(i).text() for i in range(dialog.assessments_list.count())]
     assert texts
     assert all("guardianship_capacity" not in t and " v1" not in t for t in texts)
-    assert all("评估表（第1版）" in t for t in texts), texts
+    assert all("评估表（第1.1版）" in t for t in texts), texts
 
 
 def test_a_file_is_archived_with_a_reason_and_restored(qtbot, desk: DeskServices) -> None:  # type: ignore[no-untyped-def]

@@ -111,7 +111,7 @@ def test_editing_a_child_with_a_validation_error(qtbot, desk: DeskServices) -> N
     form = dialog.form
     form.name.setText("李小明")
     form.birth_date.setDate(form.birth_date.date().__class__(2015, 3, 8))
-    form.id_number.setText("990101201503081234")  # wrong check character
+    form.id_number.setText("500199201503081234")  # wrong check character
     dialog.save()
     error = dialog.findChild(QLabel, "error_id_number")
     assert error is not None and error.isVisibleTo(dialog) and "身份证号" in error.text()

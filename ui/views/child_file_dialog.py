@@ -685,10 +685,11 @@ class ChildFileDialog(QDialog):
         assessment_id = item.data(Qt.ItemDataRole.UserRole)
         printouts, today = self.desk.printouts, self.desk.today()
         definitions = self.desk.definitions.questionnaires()  # every version known here
+        schedule = self.desk.schedule  # the advised visit frequency follows the rules in force
         preview_pdf(
             self.desk.runner,
             lambda: printouts.assessment_report(
-                assessment_id, printed_on=today, definitions=definitions
+                assessment_id, printed_on=today, definitions=definitions, schedule=schedule
             ),
             self.tr("监护能力评估报告"),
             f"评估报告-{today.isoformat()}.pdf",

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.ages import calendar_age
 from app.domain.case import STAGE_LABELS_ZH, CaseStage
 from app.domain.child_file import GENDER_LABELS_ZH, Gender
 from app.services.caseload import Caseload, ChildSummary
@@ -36,10 +37,6 @@ class Choice:
     text: str
     haystack: str  # lower-case name, full pinyin, initials, ID number
     sort_key: str
-
-
-def _age(birth: date, today: date) -> int:
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
 def make_choices(caseload: Caseload | None, today: date) -> list[Choice]:
@@ -62,7 +59,7 @@ def _choice(summary: ChildSummary, today: date) -> Choice:
     initials = "".join(r[1] for r in readings)
     parts = [name]
     with suppress(KeyError, ValueError):  # a file without a readable birth date still lists
-        parts.append(f"{_age(summary.birth_date, today)}岁")
+        parts.append(f"{calendar_age(summary.birth_date, today)}岁")
     gender = data.get("gender")
     if gender in {g.value for g in Gender}:
         parts.append(GENDER_LABELS_ZH[Gender(gender)])
