@@ -32,107 +32,24 @@ from sync.documents import Enrollment
 from sync.laptop.conflicts import ConflictEntry
 from sync.laptop.engine import LaptopSync
 from sync.laptop.state import QuarantineEntry, Status, SyncReport
+from ui.error_texts import NOT_SAVED_TITLE
 from ui.sync_controller import SyncController
-from ui.sync_texts import messages_zh, reason_zh
+from ui.sync_texts import (
+    FIELD_ZH,
+    TYPE_ZH,
+    VIA_ZH,
+    history_text,
+    pending_explanation,
+    reason_zh,
+    report_changed_data,
+    report_extras,
+    report_needs_attention,
+    report_notes,
+    value_text,
+    when_text,
+)
 from ui.tasks import Runner
 from ui.views.enrollment_form import DrivePicker, EnrollmentForm, scope_text
-
-TYPE_ZH = {
-    "child": "儿童档案",
-    "visit": "走访记录",
-    "assessment": "评估",
-    "case": "个案",
-    "attachment": "附件",
-    "director_profile": "儿童主任信息",
-}
-FIELD_ZH = {
-    "name": "姓名",
-    "school": "学校",
-    "notes": "备注",
-    "village_code": "所在村",
-    "guardians": "监护人",
-    "status": "状态",
-    "stage": "个案阶段",
-    "plan": "帮扶计划",
-    "_deleted": "是否删除",
-}
-VIA_ZH = {"network": "联网", "usb": "U盘"}
-
-
-def _value_text(value: Any, absent: bool) -> str:
-    if absent:
-        return "（空）"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _when(text: str) -> str:
-    return text.replace("T", " ").replace("Z", " UTC") if text else "从未"
-
-
-def report_extras(report: SyncReport) -> list[str]:
-    """What a sync or import brought besides records: attachment files, the district's new
-    questionnaires and schedule rules (for the summary line)."""
-    parts = []
-    if report.attachments_received:
-        parts.append(f"收到附件 {report.attachments_received} 个")
-    if report.definitions_installed:
-        parts.append(f"启用区里发布的新问卷或走访规则 {report.definitions_installed} 项")
-    return parts
-
-
-def report_notes(report: SyncReport) -> str:
-    """The report's own messages (what was enabled or refused, the district's notices), each on
-    a line of its own under the summary; "" when there are none. They are whole sentences, some
-    with a 。 or ； inside, so they are not run together."""
-    notes = [m.strip() for m in messages_zh(report.messages) if m.strip()]
-    return "".join(f"\n{n}" if n.endswith(("。", "！", "？")) else f"\n{n}。" for n in notes)
-
-
-def report_needs_attention(report: SyncReport) -> bool:
-    """Something the district sent was not taken: shown in the warning colour."""
-    return bool(report.attachments_refused or report.definitions_refused)
-
-
-def report_changed_data(report: SyncReport) -> bool:
-    """The sync or import changed what the other pages show (records, files, rules)."""
-    return bool(
-        report.pulled
-        or report.merged
-        or report.conflicts
-        or report.attachments_received
-        or report.definitions_installed
-    )
-
-
-WHAT_COUNTS = (
-    "每保存一次儿童档案、走访记录、评估、个案或儿童主任信息算一条，同一个孩子改过几次就算几条，"
-    "所以常比孩子的人数多。"
-)
-
-
-def pending_explanation(status: Status) -> str:
-    """What the count of unsent changes means, and what (if anything) the director should do,
-    in plain words: unsent changes stay on this laptop until it is registered."""
-    if status.revoked:
-        return "区民政局已停止这台电脑的同步，这些修改不会再发送，但都保存在这台电脑上。"
-    if not status.enrolled:
-        register = (
-            "请向区民政局儿童工作负责人要注册码，在下方“注册这台电脑”里注册，"
-            "然后点“立即同步”或用U盘导出，修改就会送到区里。"
-        )
-        if status.pending == 0:
-            return "这台电脑还没有在区民政局注册（未注册），资料只保存在本机。" + register
-        return (
-            WHAT_COUNTS + "这台电脑还没有在区民政局注册（未注册），这些修改只保存在本机，"
-            "一条也没有发出去。" + register
-        )
-    if status.pending == 0:
-        return "所有修改都已送到区里。"
-    return WHAT_COUNTS + "联网时会自动发送，也可以点“立即同步”，或用U盘导出带到区里。"
 
 
 class SyncServices(Protocol):
@@ -355,7 +272,7 @@ class SyncPage(QWidget):
             + (f"（已打包 {status.pending_batches} 批）" if status.pending_batches else "")
         )
         via = VIA_ZH.get(status.last_via, "")
-        self.last_label.setText(_when(status.last_sync) + (f"（{via}）" if via else ""))
+        self.last_label.setText(when_text(status.last_sync) + (f"（{via}）" if via else ""))
         self.pending_hint.setText(pending_explanation(status))
         if status.enrolled:
             self.district_label.setText(
@@ -441,8 +358,8 @@ class SyncPage(QWidget):
             cells = [
                 child,
                 FIELD_ZH.get(c.field, c.field),
-                _value_text(c.mine, c.mine_absent),
-                _value_text(c.theirs, c.theirs_absent),
+                value_text(c.mine, c.mine_absent),
+                value_text(c.theirs, c.theirs_absent),
                 "本机的值" if c.kept == "mine" else "别处的值",
             ]
             for col, text in enumerate(cells):
@@ -454,38 +371,14 @@ class SyncPage(QWidget):
         q.setRowCount(len(self._quarantine))
         for row, e in enumerate(self._quarantine):
             what = TYPE_ZH.get(e.record_type, "记录")
-            cells = [what, reason_zh(e.reason), _when(e.at)]
+            cells = [what, reason_zh(e.reason), when_text(e.at)]
             for col, text in enumerate(cells):
                 q.setItem(row, col, QTableWidgetItem(text))
         self.quarantine_box.setVisible(bool(self._quarantine))
         self.history_list.clear()
         for event in reversed(lists["history"][-30:]):
-            self.history_list.addItem(self._history_text(event))
+            self.history_list.addItem(history_text(event))
         self._busy()
-
-    @staticmethod
-    def _history_text(event: dict[str, Any]) -> str:
-        when = _when(str(event.get("at", "")))
-        kind = event.get("kind")
-        if kind == "sync":
-            return (
-                f"{when}　联网同步：发送 {event.get('accepted', 0)} 条，"
-                f"收到 {event.get('pulled', 0)} 条"
-            )
-        if kind == "receipt":
-            return (
-                f"{when}　第 {event.get('sequence', '')} 批回执：接收 {event.get('accepted', 0)} 条，"
-                f"未接收 {event.get('rejected', 0)} 条"
-            )
-        if kind == "export":
-            return f"{when}　导出到U盘 {event.get('batches', 0)} 批"
-        if kind == "import":
-            return f"{when}　从U盘导入：收到 {event.get('pulled', 0)} 条"
-        if kind == "enrolled":
-            return f"{when}　注册成功（{VIA_ZH.get(str(event.get('via')), '')}）"
-        if kind == "revoked":
-            return f"{when}　区民政局停止了这台电脑的同步"
-        return when
 
     # ----- USB ---------------------------------------------------------------------------
 
@@ -582,7 +475,7 @@ class SyncPage(QWidget):
                 try:
                     value = json.loads(text)
                 except ValueError:
-                    QMessageBox.warning(self, "没有保存", "这一项的格式不对，请重新输入。")
+                    QMessageBox.warning(self, NOT_SAVED_TITLE, "这一项的格式不对，请重新输入。")
                     return
         self.controller.resolve(conflict.conflict_id, choice, value)
         self._reload_lists()
