@@ -27,7 +27,7 @@ from typing import Any
 from app.domain import case_conference, mandatory_report, recognition_application
 from app.domain.workflow import Machine, Role
 from sync.errors import MalformedError
-from sync.protocol_types import CHILD_LINKED, WORKFLOW_TYPES
+from sync.protocol_types import CHILD_LINKED, VILLAGE_HELD, WORKFLOW_TYPES
 
 # Identifiers: ASCII only, matched whole (fullmatch): Python's `$` accepts a trailing newline
 # and `\d` accepts full-width and other Unicode digits.
@@ -262,9 +262,7 @@ def _data_problem(record_type: str, data: dict[str, Any], *, deleted: bool) -> s
     for key in data:
         if not (plain_text(key, MAX_FIELD_NAME) and key):
             return "field name"
-    if record_type in ("child", "director_profile") and not _optional(
-        data, "village_code", VILLAGE_RE
-    ):
+    if record_type in ("child", *VILLAGE_HELD) and not _optional(data, "village_code", VILLAGE_RE):
         return "village code"
     if record_type == "child":
         transfer = data.get("transfer")

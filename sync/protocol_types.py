@@ -14,5 +14,9 @@ SYNCED_TYPES = (
     "case",
     "attachment",
     *WORKFLOW_TYPES,
+    "activity",
 )
+# Records held by a village in their own ``village_code`` (not through a child): the director's
+# profile and activities (活动, issue 19: one activity names many children).
+VILLAGE_HELD = ("director_profile", "activity")
 CHILD_LINKED = ("visit", "assessment", "case", *WORKFLOW_TYPES)

@@ -1,6 +1,7 @@
 """历史: what happened to a child's file, newest first — changes to the file itself (建立, 修改,
-归档, 恢复), its visits (记录, 修改, 删除 with the reason) and its assessments (开始, 完成,
-更正). Each entry names who and when; texts are in plain Chinese for the screen."""
+归档, 恢复), its visits (记录, 修改, 删除 with the reason), its assessments (开始, 完成,
+更正) and the activities the child attended (活动). Each entry names who and when; texts are
+in plain Chinese for the screen."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from app.domain.child_file import ARCHIVE_REASON_LABELS_ZH, ArchiveReason
 from app.domain.labels_zh import LEVEL_WORDS_ZH
 from app.questionnaire import Definition
 from app.questionnaire.naming import definition_label
+from app.services.activities import ACTIVITY_TYPE, activity_timeline_text
 from app.services.assessments import ASSESSMENT_TYPE, FINISHED
 from app.services.visits import VISIT_TYPE
 from storage.hlc import HlcTimestamp
@@ -22,13 +24,14 @@ from storage.vault import Vault
 CHILD = "child"
 VISIT = "visit"
 ASSESSMENT = "assessment"
+ACTIVITY = "activity"
 
 
 @dataclass(frozen=True)
 class TimelineEntry:
     changed_at_ms: int
     author: str
-    kind: str  # CHILD, VISIT or ASSESSMENT
+    kind: str  # CHILD, VISIT, ASSESSMENT or ACTIVITY
     record_id: str
     text_zh: str
     hlc: str = ""  # orders entries written in the same millisecond
@@ -154,5 +157,8 @@ def child_timeline(
                 entries += _visit_entries(history)
             else:
                 entries += _assessment_entries(history, definitions)
+    for head in vault.load(ACTIVITY_TYPE).revisions:  # activities the child attended (活动)
+        if child_id in head.data.get("attended", []):
+            entries.append(_entry(head, ACTIVITY, activity_timeline_text(head)))
     entries.sort(key=lambda e: (e.changed_at_ms, e.hlc), reverse=True)
     return entries

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, bindparam, func, select
 
 from sync.documents import Rejection
 from sync.merge import ABSENT, DELETED_FIELD, FieldStamp, Incoming, RecordState, apply
-from sync.protocol_types import CHILD_LINKED
+from sync.protocol_types import CHILD_LINKED, VILLAGE_HELD
 from sync.server import db
 from sync.server.prepare import PreparedRevision, content_hash
 from sync.wire import canonical_json, revision_id
@@ -161,7 +161,7 @@ class StoreSession:
             if current is None:
                 return "unknown_record", "a deletion of a record the district does not know"
             return None
-        if record_type in ("child", "director_profile"):
+        if record_type in ("child", *VILLAGE_HELD):
             # Checked by sync/content_checks.py already; only text is ever looked at here.
             villages = [data.get("village_code")]
             transfer = data.get("transfer")
@@ -269,7 +269,7 @@ class StoreSession:
                 if isinstance(transfer, dict)
                 else None
             )
-        elif state.record_type == "director_profile":
+        elif state.record_type in VILLAGE_HELD:
             cols["village_code"] = _str_or_none(data.get("village_code"))
         elif state.record_type in CHILD_LINKED:
             cols["child_id"] = _str_or_none(data.get("child_id"))
