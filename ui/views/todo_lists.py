@@ -1,0 +1,273 @@
+"""The 待办 lists, worked out from the caseload, the open cases and the assessment drafts (plain
+Python, no Qt: it runs on the vault worker): overdue and due visits, assessments to do or
+finish, case follow-ups (强制报告 first) and children approaching or past 18."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from app.domain.case import STAGE_LABELS_ZH, Case, CaseStage
+from app.domain.child_file import eighteenth_birthday
+from app.domain.schedule import VisitSchedule
+from app.printing.labels import CASE_KIND_ZH
+from app.services.assessments import Assessment
+from app.services.caseload import Caseload
+from app.services.stored import Stored
+
+# Sections, in the order shown.
+OVERDUE = "overdue"
+DUE_SOON = "due_soon"
+ASSESSMENTS = "assessments"
+CASES = "cases"
+TRANSITIONS = "transitions"
+SECTIONS = (OVERDUE, DUE_SOON, ASSESSMENTS, CASES, TRANSITIONS)
+
+# What activating an entry opens.
+OPEN_CHILD = "child"
+OPEN_CASE = "case"
+OPEN_DRAFT = "draft"
+
+
+@dataclass(frozen=True)
+class TodoEntry:
+    section: str
+    opens: str  # OPEN_CHILD, OPEN_CASE or OPEN_DRAFT
+    child_id: str
+    name: str
+    level: str | None
+    status: str  # short: 已逾期 12 天, 还有 3 天, 强制报告 …
+    detail: str  # the reason, in a sentence
+    alert: bool = False  # shown in red
+    case_id: str = ""
+    assessment_id: str = ""
+
+
+@dataclass
+class TodoLists:
+    today: date
+    due_soon_days: int
+    sections: dict[str, list[TodoEntry]] = field(default_factory=dict)
+
+    def entries(self, section: str) -> list[TodoEntry]:
+        return self.sections.get(section, [])
+
+    def count(self, section: str) -> int:
+        return len(self.entries(section))
+
+
+def _days_text(days: int) -> str:
+    return "今天" if days == 0 else f"还有 {days} 天"
+
+
+def _visit_entries(
+    caseload: Caseload, schedule: VisitSchedule, today: date
+) -> tuple[list[TodoEntry], list[TodoEntry]]:
+    due = caseload.due(schedule, today)
+    overdue: list[TodoEntry] = []
+    for info in due.overdue:  # most overdue first
+        s = caseload.summaries[info.child_id]
+        last = f"上次走访 {s.last_visit.isoformat()}" if s.last_visit else "还没有走访过"
+        overdue.append(
+            TodoEntry(
+                OVERDUE,
+                OPEN_CHILD,
+                s.child_id,
+                s.name,
+                s.level,
+                f"已逾期 {info.days_overdue(today)} 天",
+                f"应于 {info.due.isoformat()} 走访（{last}）。依据：{'；'.join(info.reasons_zh)}",
+                alert=True,
+            )
+        )
+    soon: list[TodoEntry] = []
+    for info in due.due_soon:  # soonest first
+        s = caseload.summaries[info.child_id]
+        soon.append(
+            TodoEntry(
+                DUE_SOON,
+                OPEN_CHILD,
+                s.child_id,
+                s.name,
+                s.level,
+                _days_text((info.due - today).days),
+                f"应于 {info.due.isoformat()} 走访。依据：{'；'.join(info.reasons_zh)}",
+            )
+        )
+    return overdue, soon
+
+
+def _assessment_entries(
+    caseload: Caseload, drafts: Iterable[Stored[Assessment]]
+) -> list[TodoEntry]:
+    entries: list[TodoEntry] = []
+    # One entry per child: the newest unfinished draft (opening it continues it), however many
+    # drafts the child has.
+    by_child: dict[str, list[Stored[Assessment]]] = {}
+    for stored in sorted(drafts, key=lambda d: (d.value.started_on, d.hlc)):
+        by_child.setdefault(stored.value.child_id, []).append(stored)
+    with_draft: set[str] = set()
+    for child_id, own in sorted(by_child.items(), key=lambda item: item[1][0].value.started_on):
+        child = caseload.summaries.get(child_id)
+        if child is None or not child.active:
+            continue
+        with_draft.add(child.child_id)
+        newest = own[-1]
+        more = f"（共有 {len(own)} 份评估未填完，打开的是最近的一份）" if len(own) > 1 else ""
+        entries.append(
+            TodoEntry(
+                ASSESSMENTS,
+                OPEN_DRAFT,
+                child.child_id,
+                child.name,
+                child.level,
+                "评估未填完",
+                f"{newest.value.started_on.isoformat()} 开始的评估还没有完成，可以接着填写。"
+                + more,
+                assessment_id=newest.record_id,
+            )
+        )
+    never = [s for s in caseload.active() if s.level is None and s.child_id not in with_draft]
+    never.sort(key=lambda s: (s.data.get("opened_on") or "", s.name))
+    for s in never:
+        opened = s.data.get("opened_on")
+        since = f"{opened} 建档，" if opened else ""
+        entries.append(
+            TodoEntry(
+                ASSESSMENTS,
+                OPEN_CHILD,
+                s.child_id,
+                s.name,
+                None,
+                "尚未评估",
+                f"{since}还没有做过家庭监护能力评估，请安排评估。",
+            )
+        )
+    return entries
+
+
+def _case_entries(
+    caseload: Caseload, cases: Iterable[Stored[Case]], today: date, horizon_days: int
+) -> list[TodoEntry]:
+    """Open cases in 介入/跟踪 with plan actions due within the horizon or overdue, and every
+    open case carrying a mandatory report (强制报告), whatever its stage; urgent ones first."""
+    horizon = today + timedelta(days=horizon_days)
+    ranked: list[tuple[tuple[int, date, str], TodoEntry]] = []
+    for stored in cases:
+        case = stored.value
+        if not case.is_open:
+            continue
+        child = caseload.summaries.get(case.child_id)
+        if child is not None and child.archived:
+            continue  # 归档: the child's cases leave 待办 with the child (they stay in the vault)
+        name = child.name if child else "（档案缺失）"
+        level = child.level if child else None
+        stage = STAGE_LABELS_ZH[case.stage]
+        kind = CASE_KIND_ZH.get(case.kind, "")
+        acting = case.stage in (CaseStage.INTERVENING, CaseStage.FOLLOWING_UP)
+        due_actions = sorted(
+            (a for a in case.plan.actions if a.by_when is not None and a.by_when <= horizon),
+            key=lambda a: a.by_when or date.max,
+        )
+        if not case.mandatory_report and not (acting and due_actions):
+            continue
+        parts = [f"{kind}个案，{stage}阶段"]
+        first_due = date.max
+        if acting and due_actions:
+            action = due_actions[0]
+            first_due = action.by_when or date.max
+            late = (today - first_due).days
+            when = (
+                f"已过期 {late} 天"
+                if late > 0
+                else "今天到期"
+                if late == 0
+                else f"{-late} 天后到期"
+            )
+            who = f"（{action.who}）" if action.who.strip() else ""
+            more = f"，另有 {len(due_actions) - 1} 项" if len(due_actions) > 1 else ""
+            parts.append(f"措施“{action.what}”{who}应于 {first_due.isoformat()} 完成，{when}{more}")
+            status = f"措施已过期 {late} 天" if late > 0 else f"措施{_days_text(-late)}到期"
+            alert = late > 0
+        else:
+            status = ""
+            alert = False
+        if case.mandatory_report:
+            reported = (
+                f"{case.mandatory_report_on.isoformat()} " if case.mandatory_report_on else ""
+            )
+            parts.insert(1, f"{reported}已强制报告")
+            if case.escalated_on is None:
+                parts.append("请尽快上报区民政局")
+            status = "强制报告" + (f"，{status}" if status else "")
+            alert = True
+        entry = TodoEntry(
+            CASES,
+            OPEN_CASE,
+            case.child_id,
+            name,
+            level,
+            status,
+            "；".join(parts) + "。",
+            alert=alert,
+            case_id=stored.record_id,
+        )
+        ranked.append(((0 if case.mandatory_report else 1, first_due, name), entry))
+    ranked.sort(key=lambda item: item[0])
+    return [entry for _key, entry in ranked]
+
+
+def _transition_entries(caseload: Caseload, today: date) -> list[TodoEntry]:
+    turned: list[TodoEntry] = []
+    approaching: list[TodoEntry] = []
+    for s, flag in caseload.transitions(today):
+        eighteen = eighteenth_birthday(s.birth_date)
+        if flag == "turned_18":
+            turned.append(
+                TodoEntry(
+                    TRANSITIONS,
+                    OPEN_CHILD,
+                    s.child_id,
+                    s.name,
+                    s.level,
+                    "已满18岁",
+                    f"已于 {eighteen.isoformat()} 年满18岁：请办理结案，或转介就业、技能培训等服务。",
+                    alert=True,
+                )
+            )
+        else:
+            approaching.append(
+                TodoEntry(
+                    TRANSITIONS,
+                    OPEN_CHILD,
+                    s.child_id,
+                    s.name,
+                    s.level,
+                    f"{_days_text((eighteen - today).days)}满18岁",
+                    f"{eighteen.isoformat()} 年满18岁：请提前准备转衔（就业、实习、技能培训）。",
+                )
+            )
+    return turned + approaching
+
+
+def build_todo_lists(
+    caseload: Caseload,
+    cases: Iterable[Stored[Case]],
+    drafts: Iterable[Stored[Assessment]],
+    schedule: VisitSchedule,
+    today: date,
+) -> TodoLists:
+    """Every section of the 待办 page (pure: no vault, no Qt)."""
+    overdue, soon = _visit_entries(caseload, schedule, today)
+    return TodoLists(
+        today,
+        schedule.due_soon_days,
+        {
+            OVERDUE: overdue,
+            DUE_SOON: soon,
+            ASSESSMENTS: _assessment_entries(caseload, drafts),
+            CASES: _case_entries(caseload, cases, today, schedule.due_soon_days),
+            TRANSITIONS: _transition_entries(caseload, today),
+        },
+    )
