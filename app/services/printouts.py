@@ -44,6 +44,12 @@ class PrintService:
             schedule=schedule,
         )
 
+    def sign_in_sheet(self, activity_id: str, *, printed_on: date) -> bytes:
+        """活动签到表 of one activity, with its invited children's names."""
+        from app.printing.sign_in_sheet import sign_in_sheet_pdf
+
+        return sign_in_sheet_pdf(self._vault, activity_id, printed_on=printed_on)
+
     def blank_visit_record(self, *, printed_on: date) -> bytes:
         return printing.blank_visit_record_pdf(
             letterhead=printing.letterhead_for(self._vault), printed_on=printed_on
