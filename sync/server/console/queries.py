@@ -410,7 +410,11 @@ def _conditions(scope: Scope, flt: RegisterFilter, today: date) -> list[ColumnEl
         if ID_NUMBER.match(q):
             where.append(C.id_key == id_key(q))
         elif LETTERS.match(q):
-            where.append(C.initials.startswith(q.lower(), autoescape=True))
+            prefix = q.lower()
+            where.append(C.initials.startswith(prefix, autoescape=True))
+            if prefix[-1] != "z":  # also as a range, which the initials index can use
+                upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+                where.extend((C.initials >= prefix, C.initials < upper))
         else:
             where.append(C.name.contains(q, autoescape=True))
     return where
