@@ -49,7 +49,9 @@ from ui.sync_texts import (
     when_text,
 )
 from ui.tasks import Runner
-from ui.views.enrollment_form import DrivePicker, EnrollmentForm, scope_text
+from ui.views.drive_picker import DrivePicker
+from ui.views.enrollment_form import EnrollmentForm
+from ui.views.enrollment_texts import scope_text
 
 
 class SyncServices(Protocol):
