@@ -12,6 +12,7 @@ from app.domain.schedule import VisitSchedule
 from app.questionnaire import Definition
 from app.registers.service import RegisterImport
 from app.services.account import AccountService
+from app.services.activities import ActivityService
 from app.services.assessments import AssessmentService
 from app.services.backups import BackupService
 from app.services.cases import CaseService
@@ -54,6 +55,7 @@ class DeskServices:
     reading: ChildReading  # a child's timeline and attachments
     reports: ReportService  # the records the monthly report counts
     registers: RegisterImport  # 导入台账
+    activities: ActivityService  # 活动 with attendance
     _assessments: _AssessmentsHolder = field(default_factory=_AssessmentsHolder, repr=False)
 
     @property
@@ -120,4 +122,5 @@ class DeskServices:
             reading=ChildReading(vault),
             reports=ReportService(vault),
             registers=RegisterImport(vault, author=author, today=today),
+            activities=ActivityService(vault, author=author, today=today),
         )

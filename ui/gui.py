@@ -76,6 +76,7 @@ def build_pages(
     desk: DeskServices, store: CaseloadStore, settings: UiSettings
 ) -> dict[str, QWidget]:
     """One page per navigation entry; each gets only the services it uses."""
+    from ui.views.activities_page import ActivitiesPage
     from ui.views.cases_page import CasesPage
     from ui.views.reports_page import ReportsPage
     from ui.views.settings_page import SettingsPage
@@ -87,6 +88,7 @@ def build_pages(
         "儿童档案": ChildrenPage(lambda: desk.schedule, desk.today),
         "待办": TodoPage(desk, store),
         "个案": CasesPage(desk, store),
+        "活动": ActivitiesPage(desk, store),
         "报表": ReportsPage(desk, store),
         "设置": SettingsPage(desk, settings),
     }

@@ -1,4 +1,4 @@
-"""The main window: navigation on the left (儿童档案, 待办, 个案, 同步, 报表, 设置), one page
+"""The main window: navigation on the left (儿童档案, 待办, 个案, 活动, 同步, 报表, 设置), one page
 at a time on the right. Pages get the services they need; none reaches for globals."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from ui.desk_services import DeskServices
 from ui.views.help_dialog import install_help
 from ui.window_fit import fit_window
 
-NAV_ITEMS = ("儿童档案", "待办", "个案", "同步", "报表", "设置")
+NAV_ITEMS = ("儿童档案", "待办", "个案", "活动", "同步", "报表", "设置")
 
 
 class MainWindow(QMainWindow):

@@ -1,0 +1,330 @@
+"""活动: the village's activities (团体辅导, 主题活动, 家长课堂, 红色实践, 培训 …) with attendance,
+newest first, the year's figures (人次 and distinct children by kind), 登记活动 and 打印签到表.
+
+Every vault call (list, figures, save, the sign-in sheet) runs on the vault worker
+(docs/architecture.md, threading contract); the children to tick come from the caseload.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.activity import (
+    ACTIVITY_KIND_LABELS_ZH,
+    Activity,
+    ActivityFigures,
+    ActivityKind,
+)
+from app.services.activities import ActivityService
+from app.services.caseload import Caseload
+from app.services.stored import Stored
+from ui.caseload_store import CaseloadStore
+from ui.tasks import Runner
+from ui.views.messages import show_error
+
+COLUMNS = ("活动日期", "类型", "活动名称", "地点", "参加儿童", "人次")
+
+
+class ActivityDesk(Protocol):
+    """What the 活动 page uses of the desk (no vault)."""
+
+    @property
+    def runner(self) -> Runner: ...
+    @property
+    def village_code(self) -> str: ...
+    @property
+    def today(self) -> Any: ...
+    @property
+    def activities(self) -> ActivityService: ...
+    @property
+    def printouts(self) -> Any: ...
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    activities: list[Stored[Activity]]
+    figures: ActivityFigures
+
+
+def figures_text(figures: ActivityFigures) -> str:
+    """One line per kind held, then the total, as the seed counts them."""
+    lines = [
+        f"{row.kind_zh}：{row.activities}场，儿童{row.child_attendances}人次"
+        f"（{row.children_reached}名儿童），共{row.all_attendances}人次"
+        for row in figures.by_kind
+        if row.activities
+    ]
+    lines.append(
+        f"合计：{figures.activities}场，儿童{figures.child_attendances}人次，"
+        f"覆盖{figures.children_reached}名儿童，共{figures.all_attendances}人次"
+    )
+    return "\n".join(lines)
+
+
+class ActivityDialog(QDialog):
+    """登记活动: the facts, the children who came (or are invited, for a day ahead), guardians,
+    others, notes. Saved on the vault worker; ``saved`` carries the stored activity."""
+
+    saved = Signal(object)
+
+    def __init__(
+        self, desk: ActivityDesk, caseload: Caseload | None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("activity_dialog")
+        self.setWindowTitle(self.tr("登记活动"))
+        self._desk = desk
+        form = QFormLayout()
+        self.on = QDateEdit()
+        self.on.setObjectName("activity_on")
+        self.on.setCalendarPopup(True)
+        self.on.setDisplayFormat("yyyy-MM-dd")
+        today: date = desk.today()
+        self.on.setDate(QDate(today.year, today.month, today.day))
+        self.kind = QComboBox()
+        self.kind.setObjectName("activity_kind")
+        for kind in ActivityKind:
+            self.kind.addItem(ACTIVITY_KIND_LABELS_ZH[kind], kind.value)
+        self.title_edit = QLineEdit()
+        self.title_edit.setObjectName("activity_title")
+        self.title_edit.setPlaceholderText(self.tr("例如：红色监护课堂——亲子沟通"))
+        self.organiser = QLineEdit()
+        self.organiser.setObjectName("activity_organiser")
+        self.place = QLineEdit()
+        self.place.setObjectName("activity_place")
+        self.children_list = QListWidget()
+        self.children_list.setObjectName("activity_children")
+        self.children_list.setMinimumHeight(160)
+        summaries = [] if caseload is None else list(caseload.summaries.values())
+        for summary in sorted(summaries, key=lambda s: s.name):
+            if summary.archived:
+                continue
+            item = QListWidgetItem(summary.name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            item.setData(Qt.ItemDataRole.UserRole, summary.child_id)
+            self.children_list.addItem(item)
+        self.guardians = QLineEdit()
+        self.guardians.setObjectName("activity_guardians")
+        self.guardians.setPlaceholderText(self.tr("参加的监护人姓名，用顿号或逗号分开"))
+        self.others = QSpinBox()
+        self.others.setObjectName("activity_others")
+        self.others.setRange(0, 100000)
+        self.notes = QPlainTextEdit()
+        self.notes.setObjectName("activity_notes")
+        self.notes.setFixedHeight(60)
+        form.addRow(self.tr("活动日期"), self.on)
+        form.addRow(self.tr("活动类型"), self.kind)
+        form.addRow(self.tr("活动名称"), self.title_edit)
+        form.addRow(self.tr("组织单位"), self.organiser)
+        form.addRow(self.tr("活动地点"), self.place)
+        hint = QLabel(self.tr("勾选参加的儿童（活动还没举行时，勾选邀请的儿童，用于打印签到表）："))
+        hint.setWordWrap(True)
+        form.addRow(hint)
+        form.addRow(self.children_list)
+        form.addRow(self.tr("参加的监护人"), self.guardians)
+        form.addRow(self.tr("其他参加人数"), self.others)
+        form.addRow(self.tr("备注"), self.notes)
+        self.error = QLabel("")
+        self.error.setObjectName("activity_error")
+        self.error.setStyleSheet("color: #c62828;")
+        self.error.setWordWrap(True)
+        buttons = QDialogButtonBox()
+        self.save_button = buttons.addButton(
+            self.tr("保存"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.save_button.setObjectName("activity_save")
+        buttons.addButton(self.tr("取消"), QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.resize(560, 680)
+
+    def checked_children(self) -> list[str]:
+        ids = []
+        for row in range(self.children_list.count()):
+            item = self.children_list.item(row)
+            if item.checkState() == Qt.CheckState.Checked:
+                ids.append(str(item.data(Qt.ItemDataRole.UserRole)))
+        return ids
+
+    def activity(self) -> Activity:
+        on = self.on.date().toPython()
+        assert isinstance(on, date)
+        ticked = self.checked_children()
+        ahead = on > self._desk.today()
+        names = self.guardians.text().replace("，", "、").replace(",", "、")
+        return Activity(
+            on=on,
+            kind=ActivityKind(self.kind.currentData()),
+            title=self.title_edit.text().strip(),
+            village_code=self._desk.village_code,
+            organiser=self.organiser.text().strip(),
+            place=self.place.text().strip(),
+            invited=ticked,
+            attended=[] if ahead else ticked,
+            guardians=[n.strip() for n in names.split("、") if n.strip()],
+            others_count=self.others.value(),
+            notes=self.notes.toPlainText().strip(),
+        )
+
+    def save(self) -> None:
+        activity = self.activity()
+        self.save_button.setEnabled(False)
+        service = self._desk.activities
+        self._desk.runner.submit(lambda: service.record(activity), self._saved, self._failed)
+
+    def _saved(self, stored: Stored[Activity]) -> None:
+        self.saved.emit(stored)
+        self.accept()
+
+    def _failed(self, err: BaseException) -> None:
+        self.save_button.setEnabled(True)
+        message = getattr(err, "message_zh", None)
+        if message:
+            self.error.setText(str(message))
+        else:
+            show_error(self, err)
+
+
+class ActivitiesPage(QWidget):
+    """The list, the year's figures and the two actions."""
+
+    changed = Signal()
+
+    def __init__(self, desk: ActivityDesk, store: CaseloadStore) -> None:
+        super().__init__()
+        self.setObjectName("activities_page")
+        self._desk = desk
+        self._store = store
+        self._rows: list[Stored[Activity]] = []
+        title = QLabel(self.tr("活动"))
+        title.setObjectName("page_title")
+        title.setStyleSheet("font-size: 16pt; font-weight: bold;")
+        self.new_button = QPushButton(self.tr("登记活动…"))
+        self.new_button.setObjectName("new_activity")
+        self.print_button = QPushButton(self.tr("打印签到表…"))
+        self.print_button.setObjectName("print_sign_in")
+        self.print_button.setToolTip(self.tr("先在列表中选中一次活动"))
+        top = QHBoxLayout()
+        top.addWidget(title)
+        top.addStretch(1)
+        top.addWidget(self.new_button)
+        top.addWidget(self.print_button)
+        self.figures = QLabel("")
+        self.figures.setObjectName("activity_figures")
+        self.figures.setWordWrap(True)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setObjectName("activity_table")
+        self.table.setHorizontalHeaderLabels([self.tr(c) for c in COLUMNS])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.figures)
+        layout.addWidget(self.table, 1)
+        self.new_button.clicked.connect(self.new_activity)
+        self.print_button.clicked.connect(self.print_sign_in)
+        self._loaded_once = False
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if not self._loaded_once:
+            self.reload()
+
+    def reload(self) -> None:
+        self._loaded_once = True
+        service = self._desk.activities
+        today: date = self._desk.today()
+        start, end = date(today.year, 1, 1), date(today.year, 12, 31)
+
+        def read() -> _Loaded:
+            return _Loaded(service.list_all(), service.figures(start, end))
+
+        self._desk.runner.submit(read, self._show, lambda err: show_error(self, err))
+
+    def _show(self, loaded: _Loaded) -> None:
+        year = loaded.figures.start.year
+        self.figures.setText(self.tr("{0}年：").format(year) + "\n" + figures_text(loaded.figures))
+        self._rows = loaded.activities
+        self.table.setRowCount(len(self._rows))
+        for row, stored in enumerate(self._rows):
+            a = stored.value
+            cells = [
+                a.on.isoformat(),
+                a.kind_zh,
+                a.title,
+                a.place,
+                f"{len(a.attended)}人" if a.attended else f"邀请{len(a.invited)}人",
+                str(a.attendance),
+            ]
+            for column, value in enumerate(cells):
+                self.table.setItem(row, column, QTableWidgetItem(value))
+        self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+
+    def new_activity(self) -> ActivityDialog:
+        dialog = ActivityDialog(self._desk, self._store.caseload, self)
+        dialog.saved.connect(self._saved)
+        dialog.open()
+        return dialog
+
+    def _saved(self, _stored: Stored[Activity]) -> None:
+        self.reload()
+        self.changed.emit()  # the attending children's 历史 shows it
+
+    def selected(self) -> Stored[Activity] | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self._rows[rows[0].row()]
+
+    def print_sign_in(self) -> None:
+        from ui.views.print_preview import preview_pdf
+
+        chosen = self.selected()
+        if chosen is None:
+            QMessageBox.information(
+                self, self.tr("打印签到表"), self.tr("请先在列表中选中一次活动。")
+            )
+            return
+        printouts, today, record_id = self._desk.printouts, self._desk.today(), chosen.record_id
+        preview_pdf(
+            self._desk.runner,
+            lambda: printouts.sign_in_sheet(record_id, printed_on=today),
+            self.tr("活动签到表"),
+            f"活动签到表-{chosen.value.on.isoformat()}.pdf",
+            self,
+        )
