@@ -1,0 +1,145 @@
+"""Saving the child file (a stale revision is resolved field by field), keeping an unsaved draft
+across auto-lock, and asking before closing with unsaved changes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QMessageBox,
+)
+
+from app.domain.child_file import (
+    FIELD_LABELS_ZH,
+    ChildFile,
+    field_text_zh,
+)
+from app.services.stale import StaleRevisionError, resolve
+from app.services.stored import Stored
+from ui.views.child_file_dialog.base import ChildFileBase
+from ui.views.messages import show_error, user_message
+
+
+class SavingPart(ChildFileBase):
+    # ----- saving ---------------------------------------------------------------------------
+
+    def current_value(self) -> ChildFile:
+        return replace(self.form.value(), guardians=list(self.guardians.guardians))
+
+    def save(self) -> None:
+        child = self.current_value()
+        child_id = self.child_id
+        base_revision = self.base_revision
+        desk = self.desk
+        typed = self.form.identity_problems()  # a date not typed in full, ID disagreements
+        if typed:
+            identity = {"birth_date", "gender", "id_number"}
+            others = [p for p in child.problems(desk.today()) if p.field not in identity]
+            self.form.show_problems(typed + others)
+            self.tabs.setCurrentIndex(0)
+            self.status.setText(self.tr("没有保存：请按红字提示修改后再保存"))
+            return
+
+        def save() -> Stored[ChildFile]:
+            if child_id is None:
+                return desk.children.create(child)
+            return desk.children.update(child_id, child, base_revision=base_revision)
+
+        self.status.setText(self.tr("正在保存…"))
+        desk.runner.submit(save, self._saved, self._save_failed)
+
+    def _saved(self, stored: Stored[ChildFile]) -> None:
+        self.child_id = stored.record_id
+        self.base_revision = stored.revision
+        self._dirty = False
+        self.status.setText(self.tr("已保存"))
+        self.setWindowTitle(self.tr("儿童档案"))
+        self._set_saved_tabs_enabled(True)
+        self.form.show_problems(stored.value.problems(self.desk.today()))
+        self.form.show_recognition(stored.value)
+        self.child_saved.emit(stored.record_id)
+        self.reload()
+
+    def _save_failed(self, err: BaseException) -> None:
+        if isinstance(err, StaleRevisionError):
+            self._resolve_stale(err)
+            return
+        problems = getattr(err, "problems", None)
+        if problems is not None and hasattr(err, "message_zh"):
+            self.form.show_problems(problems)
+            self.tabs.setCurrentIndex(0)
+            self.status.setText(self.tr("没有保存：请按红字提示修改后再保存"))
+        else:
+            self.status.setText(user_message(err))
+            show_error(self, err)
+
+    def _resolve_stale(self, err: StaleRevisionError) -> None:
+        """Someone saved this file after it was opened here: show both values per field, the
+        person chooses, and the choice is saved on top of the newer revision."""
+        from ui.views.stale_dialog import StaleSaveDialog
+
+        self.status.setText(self.tr("没有保存：档案在别处又被保存过"))
+        dialog = StaleSaveDialog(
+            err,
+            what=self.tr("档案"),
+            label=lambda name: FIELD_LABELS_ZH.get(name, name),
+            text=field_text_zh,
+            parent=self,
+        )
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            self.status.setText(self.tr("没有保存：您的修改还在，请核对后再保存"))
+            return
+        merged = ChildFile.from_json(
+            resolve(self.current_value().to_json(), err, dialog.take_theirs())
+        )
+        self.form.load(merged)
+        self.guardians.load(merged.guardians)
+        self.base_revision = err.current_revision
+        self.save()
+
+    def draft(self) -> dict[str, Any] | None:
+        """Unsaved input, to keep encrypted across an auto-lock."""
+        return self.current_value().to_json() if self._dirty else None
+
+    def unsaved_draft(self) -> dict[str, Any] | None:
+        """The draft with the revision it was typed on (so saving it later cannot silently
+        undo a newer save)."""
+        data = self.draft()
+        if data is None:
+            return None
+        return {
+            "kind": "child",
+            "child_id": self.child_id,
+            "base_revision": self.base_revision,
+            "data": data,
+        }
+
+    def discard_changes(self) -> None:
+        self._dirty = False
+
+    def reject(self) -> None:
+        """Esc: the same question as 关闭 and the title bar's × (unsaved input is never
+        dropped without asking)."""
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._dirty:
+            answer = QMessageBox.question(
+                self,
+                self.tr("有未保存的修改"),
+                self.tr("档案有修改还没有保存。要保存吗？"),
+                QMessageBox.StandardButton.Save
+                | QMessageBox.StandardButton.Discard
+                | QMessageBox.StandardButton.Cancel,
+            )
+            if answer == QMessageBox.StandardButton.Cancel:
+                event.ignore()
+                return
+            if answer == QMessageBox.StandardButton.Save:
+                self.save()
+                event.ignore()
+                return
+        event.accept()
