@@ -41,7 +41,7 @@ from ui.theme import OVERDUE_COLOUR
 from ui.views.child_picker import ChildPickerDialog
 from ui.views.messages import show_error
 from ui.views.row_table import RowTableModel
-from ui.views.widgets import ReloadWhenShown
+from ui.views.widgets import ReloadWhenShown, plain_label
 
 CHILD_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -223,14 +223,13 @@ class CasesPage(ReloadWhenShown, QWidget):
 
         self.count = QLabel("")
         self.count.setObjectName("count")
-        hint = QLabel(
+        hint = plain_label(
             self.tr(
                 "双击一行（或选中后按回车）打开个案，查看阶段、帮扶方案和回访。"
                 "要为一个孩子建个案，点“新建个案”。"
-            )
+            ),
+            "hint",
         )
-        hint.setProperty("role", "hint")
-        hint.setWordWrap(True)
 
         filters = QHBoxLayout()
         filters.addWidget(QLabel(self.tr("显示")))

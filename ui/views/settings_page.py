@@ -37,7 +37,7 @@ from ui.ui_settings import UiSettings
 from ui.views.backup_dialog import BackupPanel, BackupServices
 from ui.views.messages import ErrorLabel, show_error
 from ui.views.new_password_form import NewPasswordForm
-from ui.views.widgets import page_scroll
+from ui.views.widgets import page_scroll, plain_label
 
 MIN_AUTO_LOCK = 1
 MAX_AUTO_LOCK = 120
@@ -100,14 +100,13 @@ class SettingsPage(QWidget):
         self.save_name_button.setEnabled(False)
         self.name_message = ErrorLabel("name_message")
         self.name_message.clear_when_edited(self.director_name)
-        name_hint = QLabel(
+        name_hint = plain_label(
             self.tr(
                 "打印的表格、报表和每条记录的“修改人”都用这个姓名（改名后，"
                 "新记录从下次解锁起用新姓名）；换了儿童主任时，由新的儿童主任改成自己的姓名。"
-            )
+            ),
+            "hint",
         )
-        name_hint.setProperty("role", "hint")
-        name_hint.setWordWrap(True)
         village = QLabel(desk.village_code or self.tr("未填"))
         village.setObjectName("village_code")
         village.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -129,14 +128,13 @@ class SettingsPage(QWidget):
         self.auto_lock.setRange(MIN_AUTO_LOCK, MAX_AUTO_LOCK)
         self.auto_lock.setSuffix(self.tr(" 分钟"))
         self.auto_lock.setValue(min(MAX_AUTO_LOCK, settings.auto_lock_minutes))
-        lock_hint = QLabel(
+        lock_hint = plain_label(
             self.tr(
                 "离开电脑这么久没有操作，程序会自动锁定，要输入密码才能再用。"
                 "正在填写的内容会加密保存为草稿，不会丢失。"
-            )
+            ),
+            "hint",
         )
-        lock_hint.setProperty("role", "hint")
-        lock_hint.setWordWrap(True)
         lock_box = QGroupBox(self.tr("自动锁定"))
         lock_layout = QVBoxLayout(lock_box)
         lock_row = QHBoxLayout()
@@ -168,9 +166,7 @@ class SettingsPage(QWidget):
             self.scale_buttons[scale] = button
             scale_row.addWidget(button)
         scale_row.addStretch(1)
-        text_hint = QLabel(self.tr("字大一些看得更清楚。整个程序的文字都会跟着变大。"))
-        text_hint.setProperty("role", "hint")
-        text_hint.setWordWrap(True)
+        text_hint = plain_label(self.tr("字大一些看得更清楚。整个程序的文字都会跟着变大。"), "hint")
         text_layout.addLayout(scale_row)
         text_layout.addWidget(text_hint)
 
@@ -216,14 +212,13 @@ class SettingsPage(QWidget):
             " border-radius: 4px; padding: 8px 12px; }"
         )
         self.recovery_code.hide()
-        recovery_hint = QLabel(
+        recovery_hint = plain_label(
             self.tr(
                 "忘记密码时，凭恢复码才能重新打开资料。请再输入一次现在的密码查看，"
                 "抄在纸上，和电脑分开妥善保管，不要告诉别人。"
-            )
+            ),
+            "hint",
         )
-        recovery_hint.setProperty("role", "hint")
-        recovery_hint.setWordWrap(True)
         recovery_box = QGroupBox(self.tr("恢复码"))
         recovery_layout = QVBoxLayout(recovery_box)
         recovery_layout.addWidget(recovery_hint)

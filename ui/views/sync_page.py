@@ -52,6 +52,7 @@ from ui.tasks import Runner
 from ui.views.drive_picker import DrivePicker
 from ui.views.enrollment_form import EnrollmentForm
 from ui.views.enrollment_texts import scope_text
+from ui.views.widgets import plain_label
 
 
 class SyncServices(Protocol):
@@ -121,10 +122,8 @@ class SyncPage(QWidget):
         self.district_label = QLabel("")
         self.district_label.setObjectName("sync_district")
         self.district_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.pending_hint = QLabel("")
+        self.pending_hint = plain_label("", "hint")
         self.pending_hint.setObjectName("sync_pending_hint")
-        self.pending_hint.setProperty("role", "hint")
-        self.pending_hint.setWordWrap(True)
         form.addRow("当前：", self.state_label)
         pending = QVBoxLayout()
         pending.setContentsMargins(0, 0, 0, 0)
@@ -171,11 +170,10 @@ class SyncPage(QWidget):
         buttons.addWidget(self.import_button)
         buttons.addStretch(1)
         usb.addLayout(buttons)
-        hint = QLabel(
-            "U盘上的文件都是加密的，丢了也看不到内容。把U盘带到区民政局导入后，再带回来点“从U盘导入”。"
+        hint = plain_label(
+            "U盘上的文件都是加密的，丢了也看不到内容。把U盘带到区民政局导入后，再带回来点“从U盘导入”。",
+            "hint",
         )
-        hint.setProperty("role", "hint")
-        hint.setWordWrap(True)
         usb.addWidget(hint)
 
         self.enroll_box = QGroupBox("注册这台电脑")

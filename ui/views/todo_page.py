@@ -50,7 +50,7 @@ from ui.views.todo_lists import (
     TodoLists,
     build_todo_lists,
 )
-from ui.views.widgets import ReloadWhenShown
+from ui.views.widgets import ReloadWhenShown, plain_label
 
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 10
 SECTION_ROLE = Qt.ItemDataRole.UserRole + 11
@@ -108,9 +108,7 @@ class TodoPage(ReloadWhenShown, QWidget):
             "QLabel#todo_detail { background: #f7f9fb; border: 1px solid #dde3ea;"
             " border-radius: 4px; padding: 6px 8px; }"
         )
-        hint = QLabel(self.tr("双击一行（或选中后按回车）打开儿童档案或个案。"))
-        hint.setProperty("role", "hint")
-        hint.setWordWrap(True)
+        hint = plain_label(self.tr("双击一行（或选中后按回车）打开儿童档案或个案。"), "hint")
         self.open_button = QPushButton(self.tr("打开"))
         self.open_button.setObjectName("open_selected")
         self.open_button.setEnabled(False)
