@@ -78,9 +78,17 @@ def test_each_role_signs_in_and_walks_its_pages_in_chromium(site: Site, shots: P
             login = _first_sign_in(page, base, first.name, first.password, shots)
             assert login.totp_secret
             assert page.url.endswith("/console/overview"), page.url
-            assert (
-                page.inner_text("nav.main") == "总览\n名册\n村/儿童主任\n导出\n用户与设备\n访问日志"
-            )
+            assert page.inner_text("nav.main").split("\n") == [
+                "总览",
+                "名册",
+                "村/儿童主任",
+                "强制报告",
+                "认定申请",
+                "个案会商",
+                "导出",
+                "用户与设备",
+                "访问日志",
+            ]
             page.goto(f"{base}/console/users")
             page.fill("form[action$='/users/add'] input[name=name]", "<b>新</b>{{7*7}}")
             page.select_option("form[action$='/users/add'] select[name=role]", "partner")
