@@ -19,7 +19,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from app.domain import mandatory_report as mr
-from app.domain.workflow import ROLE_ZH, Refused, Role
+from app.domain.workflow import ROLE_ZH, Refused
 from sync.server import db
 from sync.server.console import accounts
 from sync.server.console.auth import PREFIX, CurrentUser, console
@@ -121,7 +121,12 @@ def field(form: Any, name: str, limit: int = 4000) -> str:
 
 
 def actor_of(user: CurrentUser) -> str:
-    return f"{user.user.name}（{ROLE_ZH[Role(user.role)]}）"
+    """Who acted, as the step records it (its role is recorded beside it)."""
+    return user.user.name
+
+
+def hours_zh(hours: float) -> str:
+    return f"{hours:g}"
 
 
 def since_zh(hours: float) -> str:
@@ -145,7 +150,7 @@ def refused_outcome(err: WorkflowError) -> tuple[int, str]:
     return 400, "failed"
 
 
-FILTERS = {"local_time": _local_time, "since_zh": since_zh}
+FILTERS = {"local_time": _local_time, "since_zh": since_zh, "hours_zh": hours_zh}
 LABELS: dict[str, Any] = {
     "ASSIGNEE_KINDS": mr.ASSIGNEE_KINDS,
     "CONCERNS": mr.CONCERNS,

@@ -209,6 +209,7 @@ async def _settings_page(
         error=error,
         problems=problems or [],
         form=form or {},
+        **LABELS,
     )
 
 
