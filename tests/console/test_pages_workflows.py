@@ -214,6 +214,9 @@ def test_an_old_unacknowledged_report_is_flagged_and_the_threshold_is_the_distri
     laptop.sync_now()
     inbox = world.clients["town"].get("/console/reports").text
     assert FLAG in inbox and "3天" in inbox
+    overview = world.clients["town"].get("/console/overview").text
+    assert "条强制报告超时未签收" in overview and TOWN_A in overview
+    assert "条强制报告超时未签收" not in world.clients["other"].get("/console/overview").text
     district = world.clients["district"]
     assert world.clients["town"].get("/console/workflow-settings").status_code == 403
     page = district.get("/console/workflow-settings")

@@ -17,6 +17,7 @@ from sync.server.console.auth import CurrentUser, Forbidden, console, require_ro
 from sync.server.console.queries_child import recent_window
 from sync.server.console.queries_export import STAGE_ZH, category_zh, level_zh
 from sync.server.console.web import render
+from sync.server.workflows import Workflows
 
 router = APIRouter()
 # Pages for people who supervise villages (a partner sees only its roster: the register).
@@ -145,6 +146,10 @@ async def overview_page(request: Request, user: Supervisor) -> Response:
     figures: queries.Overview = await run(
         request, queries.overview, user.scope, start, end, today()
     )
+    c = console(request)
+    workflow_counts = await run_in_threadpool(
+        Workflows(c.engine, c.district.district_id).overview, user.scope
+    )  # 强制报告 and 认定申请 per town (routes_workflows*.py)
     await log(
         request,
         user,
@@ -166,5 +171,6 @@ async def overview_page(request: Request, user: Supervisor) -> Response:
         end=end,
         level_bars=level_bars,
         month_bars=paired_bars(figures.months),
+        workflow_counts=workflow_counts,
         **LABELS,
     )
