@@ -197,3 +197,48 @@ def test_reindex_command_rebuilds_the_tables(
     assert result.returncode == 0, result.stderr
     assert "reindexed 5 children" in result.stdout
     assert snapshot(district) == before
+
+
+def test_odd_synced_values_are_derived_without_error(district: District, make_device: Any) -> None:
+    from tests.sync.conftest import revision_item
+
+    dev = make_device(district, [VILLAGE_A], "odd")
+    child = {
+        "village_code": VILLAGE_A,
+        "name": ["不是文本"],
+        "categories": 5,
+        "birth_date": "2026-02-30",
+        "caring_mother": "yes",
+        "archive": None,
+        "status": {"x": 1},
+    }
+    items = [
+        revision_item(dev, record_id="c" * 32, record_type="child", data=child, wall_ms=1),
+        revision_item(
+            dev,
+            record_id="v" * 32,
+            record_type="visit",
+            data={"child_id": "c" * 32, "on": "2026-99-99", "next_visit_on": 7},
+            wall_ms=2,
+        ),
+        revision_item(
+            dev,
+            record_id="a" * 32,
+            record_type="assessment",
+            data={"child_id": "c" * 32, "status": "finished", "result": "red"},
+            wall_ms=3,
+        ),
+        revision_item(
+            dev,
+            record_id="k" * 32,
+            record_type="case",
+            data={"child_id": "c" * 32, "stage": ["open"]},
+            wall_ms=4,
+        ),
+    ]
+    district.ingest(dev.batch(items))
+    with district.engine.connect() as conn:
+        row = conn.execute(select(qt.q_children)).one()
+    assert row.name == "" and row.categories == "" and row.birth_date is None
+    assert row.level is None and row.last_visit is None and row.case_stage is None
+    assert snapshot(district) == rebuilt(district)

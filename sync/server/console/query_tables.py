@@ -226,7 +226,12 @@ def _rows(
 ) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
     data = facts.data
     village = _text(data.get("village_code"), 12)
-    categories = sorted({c for c in data.get("categories") or () if isinstance(c, str)})
+    listed = data.get("categories")
+    categories = sorted(
+        {c[:40] for c in listed if isinstance(c, str) and "|" not in c}
+        if isinstance(listed, list)
+        else set()
+    )
     birth = _day(data.get("birth_date"))
     opened = _day(data.get("opened_on")) or date.min
     status = _text(data.get("status"), 20) or "active"
