@@ -22,6 +22,7 @@ from app.services.definitions import DefinitionService
 from app.services.printouts import PrintService
 from app.services.profile import ProfileService
 from app.services.reports import ReportService
+from app.services.transition_plans import TransitionPlanService
 from app.services.visits import VisitService
 from storage.vault import Vault
 from sync.laptop.engine import LaptopSync
@@ -56,6 +57,7 @@ class DeskServices:
     reports: ReportService  # the records the monthly report counts
     registers: RegisterImport  # 导入台账
     activities: ActivityService  # 活动 with attendance
+    transition_plans: TransitionPlanService  # 转衔计划 from 16
     _assessments: _AssessmentsHolder = field(default_factory=_AssessmentsHolder, repr=False)
 
     @property
@@ -123,4 +125,5 @@ class DeskServices:
             reports=ReportService(vault),
             registers=RegisterImport(vault, author=author, today=today),
             activities=ActivityService(vault, author=author, today=today),
+            transition_plans=TransitionPlanService(vault, author=author, today=today),
         )

@@ -253,12 +253,23 @@ class DeskSession(QObject):
                 page.open_case.connect(self.open_case)
             if isinstance(page, TodoPage):
                 page.resume_assessment.connect(self.open_assessment)
+                page.open_transition.connect(self.open_transition_plan)
             if isinstance(page, ReportsPage):
                 page.print_monthly.connect(self.print_monthly)
             if isinstance(page, SettingsPage):
                 page.director_renamed.connect(self._renamed)
                 page.text_scale_changed.connect(self.set_text_scale)
                 page.auto_lock_changed.connect(self.set_auto_lock)
+
+    def open_transition_plan(self, child_id: str, name: str) -> None:
+        """转衔计划 of a youth approaching 18 (from the 待办 list)."""
+        from ui.views.transition_plan_dialog import TransitionPlanDialog
+
+        if self.desk is None:
+            return
+        dialog = TransitionPlanDialog(self.desk, child_id, name, self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
 
     def _renamed(self, name: str) -> None:
         """设置 changed the director's name: the status bar shows it. (Records are signed with

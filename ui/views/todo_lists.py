@@ -28,6 +28,7 @@ SECTIONS = (OVERDUE, DUE_SOON, ASSESSMENTS, CASES, TRANSITIONS)
 OPEN_CHILD = "child"
 OPEN_CASE = "case"
 OPEN_DRAFT = "draft"
+OPEN_TRANSITION = "transition"  # 转衔计划 (ui/views/transition_plan_dialog.py)
 
 
 @dataclass(frozen=True)
@@ -240,12 +241,13 @@ def _transition_entries(caseload: Caseload, today: date) -> list[TodoEntry]:
             approaching.append(
                 TodoEntry(
                     TRANSITIONS,
-                    OPEN_CHILD,
+                    OPEN_TRANSITION,
                     s.child_id,
                     s.name,
                     s.level,
                     f"{_days_text((eighteen - today).days)}满18岁",
-                    f"{eighteen.isoformat()} 年满18岁：请提前准备转衔（就业、实习、技能培训）。",
+                    f"{eighteen.isoformat()} 年满18岁：请填写转衔计划，"
+                    "提前转介人力社保（就业、实习、技能培训）。",
                 )
             )
     return turned + approaching

@@ -43,6 +43,7 @@ from ui.views.todo_lists import (
     DUE_SOON,
     OPEN_CASE,
     OPEN_DRAFT,
+    OPEN_TRANSITION,
     OVERDUE,
     SECTIONS,
     TRANSITIONS,
@@ -64,6 +65,8 @@ class TodoPage(ReloadWhenShown, QWidget):
     open_case = Signal(str, str)  # child id, case id
     # An unfinished assessment; when nothing listens, the child's file is opened instead.
     resume_assessment = Signal(str, str)  # child id, assessment id
+    # A youth approaching 18: the transition plan; when nothing listens, the child's file.
+    open_transition = Signal(str, str)  # child id, name
 
     def __init__(self, desk: DeskServices, store: CaseloadStore) -> None:
         super().__init__()
@@ -307,5 +310,9 @@ class TodoPage(ReloadWhenShown, QWidget):
             QMetaMethod.fromSignal(self.resume_assessment)
         ):
             self.resume_assessment.emit(entry.child_id, entry.assessment_id)
+        elif entry.opens == OPEN_TRANSITION and self.isSignalConnected(
+            QMetaMethod.fromSignal(self.open_transition)
+        ):
+            self.open_transition.emit(entry.child_id, entry.name)
         else:
             self.open_child.emit(entry.child_id)

@@ -1,0 +1,199 @@
+"""转衔计划 (成年后就业帮扶): the plan for a youth approaching 18, opened from the 待办 list's
+"即将年满18岁" entries. Loaded and saved on the vault worker."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Protocol
+
+from PySide6.QtCore import QDate, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.transition_plan import (
+    INTENTION_LABELS_ZH,
+    PLAN_STATUS_LABELS_ZH,
+    SUBSIDY_CHOICES_ZH,
+    Intention,
+    TransitionPlan,
+)
+from app.services.stored import Stored
+from app.services.transition_plans import TransitionPlanService
+from ui.tasks import Runner
+from ui.views.messages import show_error
+
+NO_DATE = QDate(2000, 1, 1)  # the date edits' "not yet" value (shown as 未填写)
+
+
+class PlanDesk(Protocol):
+    @property
+    def runner(self) -> Runner: ...
+    @property
+    def today(self) -> Any: ...
+    @property
+    def transition_plans(self) -> TransitionPlanService: ...
+
+
+def _qdate(day: date | None) -> QDate:
+    return NO_DATE if day is None else QDate(day.year, day.month, day.day)
+
+
+def _pydate(edit: QDateEdit) -> date | None:
+    if edit.date() == NO_DATE:
+        return None
+    value = edit.date().toPython()
+    assert isinstance(value, date)
+    return value
+
+
+def _date_edit(name: str) -> QDateEdit:
+    edit = QDateEdit()
+    edit.setObjectName(name)
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd")
+    edit.setMinimumDate(NO_DATE)
+    edit.setSpecialValueText("未填写")
+    edit.setDate(NO_DATE)
+    return edit
+
+
+class TransitionPlanDialog(QDialog):
+    saved = Signal(object)
+
+    def __init__(
+        self, desk: PlanDesk, child_id: str, child_name: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("transition_plan_dialog")
+        self.setWindowTitle(self.tr("转衔计划 — {0}").format(child_name))
+        self._desk = desk
+        self._child_id = child_id
+        self._base: int | None = None
+        self._made_on: date | None = None  # kept from the plan as first made
+        self.status = QLabel(PLAN_STATUS_LABELS_ZH[next(iter(PLAN_STATUS_LABELS_ZH))])
+        self.status.setObjectName("plan_status")
+        self.intention = QComboBox()
+        self.intention.setObjectName("plan_intention")
+        for intention in Intention:
+            self.intention.addItem(INTENTION_LABELS_ZH[intention], intention.value)
+        self.training = QLineEdit()
+        self.training.setObjectName("plan_training")
+        self.training.setPlaceholderText(self.tr("例如：电工、汽修、电商、家政"))
+        self.referred_on = _date_edit("plan_referred_on")
+        self.referred_to = QLineEdit("人力社保")
+        self.referred_to.setObjectName("plan_referred_to")
+        self.outcome = QLineEdit()
+        self.outcome.setObjectName("plan_outcome")
+        self.subsidies: list[QCheckBox] = []
+        grid = QGridLayout()
+        for index, name in enumerate(SUBSIDY_CHOICES_ZH):
+            box = QCheckBox(name)
+            self.subsidies.append(box)
+            grid.addWidget(box, index // 2, index % 2)
+        self.handed_over_on = _date_edit("plan_handed_over_on")
+        self.notes = QPlainTextEdit()
+        self.notes.setObjectName("plan_notes")
+        self.notes.setFixedHeight(60)
+        form = QFormLayout()
+        form.addRow(self.tr("状态"), self.status)
+        form.addRow(self.tr("升学或就业意向"), self.intention)
+        form.addRow(self.tr("希望参加的培训"), self.training)
+        form.addRow(self.tr("转介日期"), self.referred_on)
+        form.addRow(self.tr("转介单位"), self.referred_to)
+        form.addRow(self.tr("转介结果"), self.outcome)
+        form.addRow(self.tr("已申请的帮扶"), grid)
+        form.addRow(self.tr("交接日期"), self.handed_over_on)
+        form.addRow(self.tr("备注"), self.notes)
+        hint = QLabel(
+            self.tr(
+                "年满16周岁起填写。年满18周岁离开儿童福利服务前，转介区人力社保部门"
+                "（招聘会、就业见习、培训补贴、创业担保贷款等），记录交接后再办理结案。"
+            )
+        )
+        hint.setWordWrap(True)
+        self.error = QLabel("")
+        self.error.setObjectName("plan_error")
+        self.error.setStyleSheet("color: #c62828;")
+        self.error.setWordWrap(True)
+        buttons = QDialogButtonBox()
+        self.save_button = buttons.addButton(
+            self.tr("保存"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.save_button.setObjectName("plan_save")
+        self.save_button.setEnabled(False)  # until the plan is read
+        buttons.addButton(self.tr("关闭"), QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(hint)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.resize(560, 560)
+        service = desk.transition_plans
+        desk.runner.submit(
+            lambda: service.for_child(child_id), self._loaded, lambda e: show_error(self, e)
+        )
+
+    def _loaded(self, stored: Stored[TransitionPlan] | None) -> None:
+        self.save_button.setEnabled(True)
+        if stored is None:
+            return
+        plan = stored.value
+        self._base = stored.revision
+        self._made_on = plan.made_on
+        self.status.setText(PLAN_STATUS_LABELS_ZH[plan.status])
+        self.intention.setCurrentIndex(max(0, self.intention.findData(plan.intention.value)))
+        self.training.setText(plan.training_wanted)
+        self.referred_on.setDate(_qdate(plan.referred_on))
+        self.referred_to.setText(plan.referred_to)
+        self.outcome.setText(plan.referral_outcome)
+        for box in self.subsidies:
+            box.setChecked(box.text() in plan.subsidies)
+        self.handed_over_on.setDate(_qdate(plan.handed_over_on))
+        self.notes.setPlainText(plan.notes)
+
+    def plan(self) -> TransitionPlan:
+        return TransitionPlan(
+            child_id=self._child_id,
+            made_on=self._made_on or self._desk.today(),
+            intention=Intention(self.intention.currentData()),
+            training_wanted=self.training.text().strip(),
+            referred_on=_pydate(self.referred_on),
+            referred_to=self.referred_to.text().strip() or "人力社保",
+            referral_outcome=self.outcome.text().strip(),
+            subsidies=[b.text() for b in self.subsidies if b.isChecked()],
+            handed_over_on=_pydate(self.handed_over_on),
+            notes=self.notes.toPlainText().strip(),
+        )
+
+    def save(self) -> None:
+        plan, base, service = self.plan(), self._base, self._desk.transition_plans
+        self.save_button.setEnabled(False)
+        self._desk.runner.submit(
+            lambda: service.save(plan, base_revision=base), self._saved, self._failed
+        )
+
+    def _saved(self, stored: Stored[TransitionPlan]) -> None:
+        self.saved.emit(stored)
+        self.accept()
+
+    def _failed(self, err: BaseException) -> None:
+        self.save_button.setEnabled(True)
+        message = getattr(err, "message_zh", None)
+        if message:
+            self.error.setText(str(message))
+        else:
+            show_error(self, err)
