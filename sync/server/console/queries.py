@@ -167,25 +167,30 @@ def overview(conn: Connection, scope: Scope, start: date, end: date, today: date
     out.by_category = dict(categories)
     out.by_level = dict(levels)
     L = q_level_changes.c
-    changes = (
-        select(L.child_id, L.from_level, L.to_level, L.on_date, L.village_code, C.name)
-        .join(q_children, C.child_id == L.child_id)
-        .where(
-            scoped(scope, L.village_code),
-            L.on_date >= start.isoformat(),
-            L.on_date <= end.isoformat(),
-        )
-        .order_by(L.on_date, L.child_id)
+    in_period = and_(
+        scoped(scope, L.village_code),
+        L.on_date >= start.isoformat(),
+        L.on_date <= end.isoformat(),
     )
-    for row in conn.execute(changes):
-        if SEVERITY.get(row.to_level, 0) > SEVERITY.get(row.from_level, 0):
-            out.upgrades += 1
+    for before, after, n in conn.execute(
+        select(L.from_level, L.to_level, func.count())
+        .where(in_period)
+        .group_by(L.from_level, L.to_level)
+    ):
+        if SEVERITY.get(after, 0) > SEVERITY.get(before, 0):
+            out.upgrades += int(n)
         else:
-            out.downgrades += 1
-            if row.from_level == "red":
-                out.downgraded_from_red.append(
-                    ChildRef(row.child_id, row.name, row.village_code, row.to_level)
-                )
+            out.downgrades += int(n)
+    out.downgraded_from_red = [
+        ChildRef(row.child_id, row.name, row.village_code, row.to_level)
+        for row in conn.execute(
+            select(L.child_id, L.to_level, L.village_code, C.name)
+            .join(q_children, C.child_id == L.child_id)
+            .where(in_period, L.from_level == "red")
+            .order_by(L.on_date, L.child_id)
+            .limit(1000)
+        )
+    ]
     out.months = visit_months(conn, scope, months_between(start, end))
     out.overdue_by_village = [
         (str(v), int(n), int(total))
