@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDialog,
     QFrame,
     QHBoxLayout,
@@ -34,6 +33,7 @@ from ui.views.district_recovery.parts import (
     text_label,
     titled_page,
 )
+from ui.views.drive_picker import DrivePicker
 from ui.views.new_password_form import NewPasswordForm
 from ui.views.widgets import page_scroll
 from ui.window_fit import usable_area
@@ -112,7 +112,6 @@ class DistrictRecoveryBase(QDialog):
 
         def _start(self) -> None: ...  # request.py
         def refresh_drives(self) -> None: ...  # request.py
-        def _choose_folder(self) -> None: ...  # request.py
         def write_request(self) -> None: ...  # request.py
         def _rewrite(self) -> None: ...  # request.py
         def go_to_apply(self) -> None: ...  # answer.py
@@ -180,23 +179,17 @@ class DistrictRecoveryBase(QDialog):
         )
         row = QHBoxLayout()
         row.addWidget(QLabel(self.tr("写到：")))
-        self.folder_combo = QComboBox()
-        self.folder_combo.setObjectName("request_folder")
-        self.folder_combo.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        self.drive_picker = DrivePicker(
+            combo_name="request_folder",
+            choose_name="choose_folder",
+            refresh_name="refresh_drives",
+            empty_text=self.tr("没有找到U盘：请插上U盘后点“刷新”"),
+            width=16,
+            select_first=True,
+            lookup=self.refresh_drives,  # on the runner: a slow drive must not freeze the window
         )
-        self.folder_combo.setMinimumContentsLength(16)
-        row.addWidget(self.folder_combo, 1)
-        refresh = QPushButton(self.tr("刷新"))
-        refresh.setObjectName("refresh_drives")
-        refresh.setAutoDefault(False)
-        refresh.clicked.connect(self.refresh_drives)
-        choose = QPushButton(self.tr("选择文件夹…"))
-        choose.setObjectName("choose_folder")
-        choose.setAutoDefault(False)
-        choose.clicked.connect(self._choose_folder)
-        row.addWidget(refresh)
-        row.addWidget(choose)
+        self.folder_combo = self.drive_picker.combo
+        row.addWidget(self.drive_picker, 1)
         layout.addLayout(row)
         self.write_button = QPushButton(self.tr("写入恢复申请"))
         self.write_button.setObjectName("write_request")

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog
-
 from sync import recovery
 from sync.laptop.usb import Drive
 from ui.views.district_recovery.base import DistrictRecoveryBase
@@ -26,7 +24,7 @@ class RequestPart(DistrictRecoveryBase):
     def _looked(self, result: tuple[bool, recovery.PendingRequest | None, list[Drive]]) -> None:
         self._set_busy(False)
         enrolled, pending, drives = result
-        self._fill_drives(drives)
+        self.drive_picker.fill(drives)
         if not enrolled:
             self._show(self.not_enrolled_page)
             return
@@ -84,31 +82,12 @@ class RequestPart(DistrictRecoveryBase):
 
     # ----- step 1: the request -------------------------------------------------------------
 
-    def _fill_drives(self, drives: list[Drive]) -> None:
-        current = self.folder_combo.currentData()
-        self.folder_combo.clear()
-        for drive in drives:
-            self.folder_combo.addItem(self.tr("U盘 {0}").format(drive.label), str(drive.path))
-        if current and self.folder_combo.findData(current) < 0:
-            self.folder_combo.addItem(str(current), current)
-        if current:
-            self.folder_combo.setCurrentIndex(self.folder_combo.findData(current))
-        if self.folder_combo.count() == 0:
-            self.folder_combo.setPlaceholderText(self.tr("没有找到U盘：请插上U盘后点“刷新”"))
-
     def refresh_drives(self) -> None:
-        self._runner.submit(self._drives, self._fill_drives, lambda _err: self._fill_drives([]))
+        fill = self.drive_picker.fill
+        self._runner.submit(self._drives, fill, lambda _err: fill([]))
 
     def set_folder(self, folder: Path) -> None:
-        text = str(folder)
-        if self.folder_combo.findData(text) < 0:
-            self.folder_combo.addItem(text, text)
-        self.folder_combo.setCurrentIndex(self.folder_combo.findData(text))
-
-    def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, self.tr("选择U盘或文件夹"))
-        if folder:
-            self.set_folder(Path(folder))
+        self.drive_picker.set_folder(folder)
 
     def write_request(self) -> None:
         if self._busy:
