@@ -28,6 +28,16 @@ def test_record_an_activity_and_see_it_listed(qtbot, demo_desk: DeskServices, mo
         item = dialog.children_list.item(row)
         item.setCheckState(Qt.CheckState.Checked)
         ticked.append(item.data(Qt.ItemDataRole.UserRole))
+    assert dialog.ticked_count.text() == "已勾选 3 名儿童"
+    first_name = dialog.children_list.item(0).text().split("　")[0]
+    dialog.search.setText(first_name)
+    shown = [
+        dialog.children_list.item(r)
+        for r in range(dialog.children_list.count())
+        if not dialog.children_list.item(r).isHidden()
+    ]
+    assert shown and all(first_name in i.text() for i in shown)
+    dialog.search.setText("")
     dialog.guardians.setText("张某，李某")
     dialog.others.setValue(2)
     with qtbot.waitSignal(page.changed, timeout=5000):

@@ -46,6 +46,7 @@ from app.services.caseload import Caseload
 from app.services.stored import Stored
 from ui.caseload_store import CaseloadStore
 from ui.tasks import Runner
+from ui.views.child_picker import make_choices
 from ui.views.messages import show_error
 
 COLUMNS = ("活动日期", "类型", "活动名称", "地点", "参加儿童", "人次")
@@ -118,18 +119,25 @@ class ActivityDialog(QDialog):
         self.organiser.setObjectName("activity_organiser")
         self.place = QLineEdit()
         self.place.setObjectName("activity_place")
+        self.search = QLineEdit()
+        self.search.setObjectName("activity_search")
+        self.search.setPlaceholderText(self.tr("查找儿童：姓名、拼音首字母或全拼"))
+        self.search.setClearButtonEnabled(True)
         self.children_list = QListWidget()
         self.children_list.setObjectName("activity_children")
         self.children_list.setMinimumHeight(160)
-        summaries = [] if caseload is None else list(caseload.summaries.values())
-        for summary in sorted(summaries, key=lambda s: s.name):
-            if summary.archived:
-                continue
-            item = QListWidgetItem(summary.name)
+        self._haystacks: list[str] = []
+        for choice in make_choices(caseload, today):  # active files, by the pinyin of the name
+            item = QListWidgetItem(choice.text)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
-            item.setData(Qt.ItemDataRole.UserRole, summary.child_id)
+            item.setData(Qt.ItemDataRole.UserRole, choice.child_id)
             self.children_list.addItem(item)
+            self._haystacks.append(choice.haystack)
+        self.search.textChanged.connect(self._filter)
+        self.ticked_count = QLabel(self.tr("已勾选 0 名儿童"))
+        self.ticked_count.setObjectName("activity_ticked")
+        self.children_list.itemChanged.connect(self._count)
         self.guardians = QLineEdit()
         self.guardians.setObjectName("activity_guardians")
         self.guardians.setPlaceholderText(self.tr("参加的监护人姓名，用顿号或逗号分开"))
@@ -147,7 +155,9 @@ class ActivityDialog(QDialog):
         hint = QLabel(self.tr("勾选参加的儿童（活动还没举行时，勾选邀请的儿童，用于打印签到表）："))
         hint.setWordWrap(True)
         form.addRow(hint)
+        form.addRow(self.search)
         form.addRow(self.children_list)
+        form.addRow(self.ticked_count)
         form.addRow(self.tr("参加的监护人"), self.guardians)
         form.addRow(self.tr("其他参加人数"), self.others)
         form.addRow(self.tr("备注"), self.notes)
@@ -168,6 +178,14 @@ class ActivityDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         self.resize(560, 680)
+
+    def _filter(self, text: str) -> None:
+        wanted = text.strip().lower()
+        for row, haystack in enumerate(self._haystacks):
+            self.children_list.item(row).setHidden(bool(wanted) and wanted not in haystack)
+
+    def _count(self, _item: QListWidgetItem) -> None:
+        self.ticked_count.setText(self.tr("已勾选 {0} 名儿童").format(len(self.checked_children())))
 
     def checked_children(self) -> list[str]:
         ids = []
