@@ -252,7 +252,23 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="start a temporary PostgreSQL")
     parser.add_argument("--small", action="store_true", help="4 towns × 3 villages, 240 children")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--measure-only", metavar="URL", help="time the queries of an existing bench database"
+    )
     args = parser.parse_args()
+    if args.measure_only:
+        engine = db.make_engine(args.measure_only)
+        with engine.connect() as conn:
+            codes = sorted(r[0] for r in conn.execute(select(db.devices.c.villages)))
+        codes = [json.loads(c)[0] for c in codes]
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                    "VACUUM ANALYZE"
+                )
+        figures = measure(engine, codes, args.samples, random.Random(args.seed))
+        print(json.dumps({"database": engine.dialect.name, "villages": len(codes), **figures}))
+        return
     if args.small:
         args.children, args.towns, args.villages, args.samples = 240, 4, 3, 8
     work = Path(tempfile.mkdtemp(prefix="childdesk-console-bench-"))
