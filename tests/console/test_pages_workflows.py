@@ -150,6 +150,8 @@ def test_a_report_filed_on_a_laptop_is_handled_in_the_console(world: World) -> N
     assert late.status_code == 409
     assert "镇督导-甲" in late.text and "签收" in late.text and "未保存" in late.text
     assert (report_id, "stale") in log_rows(world.site, "report_acknowledge")
+    log_page = world.clients["district"].get("/console/log?action=report_acknowledge").text
+    assert "签收强制报告" in log_page and "他人已先处理" in log_page
     # without the CSRF token: refused
     forged = town2.post(f"/console/reports/{report_id}", data={"action": "close", "version": "1"})
     assert forged.status_code == 403

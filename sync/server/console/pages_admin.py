@@ -19,6 +19,7 @@ from sync.errors import SyncError
 from sync.server.console import accounts
 from sync.server.console.accounts import AccountError
 from sync.server.console.auth import DistrictUser, console
+from sync.server.console.routes_workflows_labels import WORKFLOW_ACTIONS_ZH, WORKFLOW_OUTCOMES_ZH
 from sync.server.console.web import render, restored_input
 
 router = APIRouter()
@@ -45,8 +46,15 @@ ACTIONS_ZH = {
     "user_reset": "重置密码",
     "enroll_code": "生成注册码",
     "device_revoke": "吊销设备",
+    **WORKFLOW_ACTIONS_ZH,
 }
-OUTCOMES_ZH = {"ok": "成功", "denied": "拒绝", "failed": "失败", "throttled": "已限制"}
+OUTCOMES_ZH = {
+    "ok": "成功",
+    "denied": "拒绝",
+    "failed": "失败",
+    "throttled": "已限制",
+    **WORKFLOW_OUTCOMES_ZH,
+}
 EXPIRY_CHOICES = {"12h": 12 * 3600, "1d": 86400, "3d": 3 * 86400, "7d": 7 * 86400}
 VILLAGE_SPLIT = re.compile(r"[\s,，;；、]+")
 DATE = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
