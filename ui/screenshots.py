@@ -149,7 +149,8 @@ def render_all(out: Path, tmp: Path, scale_suffix: str = "") -> list[Path]:
     children_page = pages["儿童档案"]
     store.changed.connect(children_page.show_caseload)  # type: ignore[attr-defined]
     store.load()
-    for index, name in enumerate(("children", "todo", "cases", "sync", "reports", "settings")):
+    shots = ("children", "todo", "cases", "activities", "sync", "reports", "settings")
+    for index, name in enumerate(shots):  # in the order of ui/main_window.py NAV_ITEMS
         window.nav.setCurrentRow(index)
         saved.append(_save(window, out, f"{5 + index:02d}_main_{name}{s}", (1180, 760)))
     window.nav.setCurrentRow(0)
