@@ -254,7 +254,13 @@ def test_a_recognition_application_is_verified_and_confirmed(world: World) -> No
 
     no_reason = act(town, path, {"action": "return", "reason": ""})
     assert no_reason.status_code == 400 and "请填写理由" in no_reason.text
+    stale_page = world.clients["town2"].get(path).text
     assert act(town, path, {"action": "return", "reason": "缺少派出所证明"}).status_code == 303
+    late = world.clients["town2"].post(
+        path, data={"csrf": csrf_of(stale_page), "version": "0", "action": "pass"}
+    )
+    assert late.status_code == 409
+    assert "镇督导-甲" in late.text and "退回补充材料" in late.text
     laptop.sync_now()
     status = laptop.service.application_status(app_id)
     assert status.state == ra.RETURNED and status.reason == "缺少派出所证明"

@@ -136,6 +136,10 @@ def test_a_town_user_handles_a_report_and_an_application_in_chromium(
             shoot(page, shots, "town-application-returned")
             page.click("nav.main a:has-text('个案会商')")
             shoot(page, shots, "town-conferences")
+            page.set_viewport_size({"width": 390, "height": 844})  # a phone, for a look
+            for path, name in ((f"reports/{report_id}", "report"), ("applications", "apps")):
+                page.goto(f"{base}/console/{path}")
+                shoot(page, shots, f"town-{name}-narrow")
             context.close()
 
             context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
