@@ -10,7 +10,7 @@ import secrets
 import time
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import ColumnElement, Connection, func, select
 
 from sync.documents import (
     VILLAGE_RE,
@@ -163,14 +163,9 @@ class Enrollments:
 
     def _check_source(self, source: str, now: int) -> None:
         with self.core.engine.connect() as conn:
-            failures = conn.execute(
-                select(func.count())
-                .select_from(db.enroll_failures)
-                .where(
-                    db.enroll_failures.c.source == source[:64],
-                    db.enroll_failures.c.at > now - FAILURE_WINDOW_S,
-                )
-            ).scalar_one()
+            failures = _recent_failures(
+                conn, db.enroll_failures.c.source == source[:64], now - FAILURE_WINDOW_S
+            )
         if failures >= FAILURES_PER_SOURCE:
             raise TooManyAttemptsError(
                 "too many failed enrollment attempts from this address; "
@@ -178,14 +173,7 @@ class Enrollments:
             )
 
     def _check_code(self, conn: Connection, key: str, now: int) -> None:
-        failures = conn.execute(
-            select(func.count())
-            .select_from(db.enroll_failures)
-            .where(
-                db.enroll_failures.c.code_key == key,
-                db.enroll_failures.c.at > now - CODE_WINDOW_S,
-            )
-        ).scalar_one()
+        failures = _recent_failures(conn, db.enroll_failures.c.code_key == key, now - CODE_WINDOW_S)
         if failures >= FAILURES_PER_CODE:
             raise TooManyAttemptsError(
                 "this enrollment code was entered wrongly too many times; "
@@ -204,3 +192,13 @@ class Enrollments:
                     db.enroll_failures.c.at <= now - max(FAILURE_WINDOW_S, CODE_WINDOW_S)
                 )
             )
+
+
+def _recent_failures(conn: Connection, which: ColumnElement[bool], since: int) -> int:
+    """Failed enrollment attempts matching ``which`` (one source, or one code) after ``since``."""
+    count = conn.execute(
+        select(func.count())
+        .select_from(db.enroll_failures)
+        .where(which, db.enroll_failures.c.at > since)
+    ).scalar_one()
+    return int(count)
