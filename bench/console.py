@@ -46,6 +46,7 @@ from sync.server import db  # noqa: E402
 from sync.server.console import queries as q  # noqa: E402
 from sync.server.console import queries_child as qc  # noqa: E402
 from sync.server.console import queries_export as qx  # noqa: E402
+from sync.server.console import queries_overview as qo  # noqa: E402
 from sync.server.console import query_tables  # noqa: E402
 from sync.server.console.scope import Scope  # noqa: E402
 from sync.wire import canonical_json  # noqa: E402
@@ -201,8 +202,8 @@ def measure(engine: Engine, codes: list[str], samples: int, rng: random.Random) 
         ]
         for i in range(samples):
             town = Scope("town", (rng.choice(towns),), 2)
-            timed(figures["overview"], q.overview, conn, district, start, end, TODAY)
-            timed(figures["overview_town"], q.overview, conn, town, start, end, TODAY)
+            timed(figures["overview"], qo.overview, conn, district, start, end, TODAY)
+            timed(figures["overview_town"], qo.overview, conn, town, start, end, TODAY)
             village = rng.choice([c for c in codes if c.startswith(town.towns[0])])
             flt = q.parse_register_filter(
                 {

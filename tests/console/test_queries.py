@@ -14,6 +14,8 @@ from sqlalchemy import select
 from app.demo_caseload import fill_vault
 from sync.server.console import queries as q
 from sync.server.console import queries_child as qc
+from sync.server.console import queries_overview as qo
+from sync.server.console import query_tables as qt
 from sync.server.console.query_tables import q_children
 from sync.server.console.scope import Scope
 from sync.server.district import District
@@ -122,9 +124,9 @@ def test_scope_in_every_query(synced: Synced) -> None:
             (synced.dup_a, VILLAGE_A)
         ]
         # overview and villages
-        ov_full = q.overview(conn, DISTRICT, date(2026, 1, 1), TODAY, TODAY)
-        ov_town = q.overview(conn, TOWN, date(2026, 1, 1), TODAY, TODAY)
-        ov_partner = q.overview(conn, PARTNER, date(2026, 1, 1), TODAY, TODAY)
+        ov_full = qo.overview(conn, DISTRICT, date(2026, 1, 1), TODAY, TODAY)
+        ov_town = qo.overview(conn, TOWN, date(2026, 1, 1), TODAY, TODAY)
+        ov_partner = qo.overview(conn, PARTNER, date(2026, 1, 1), TODAY, TODAY)
         assert ov_full.active == len(everything)
         assert ov_town.active == len(synced.a_ids)
         assert {v for v, _n, _t in ov_town.overdue_by_village} == {VILLAGE_A}
@@ -142,7 +144,7 @@ def test_scope_in_every_query(synced: Synced) -> None:
 
 def test_overview_figures(synced: Synced) -> None:
     with synced.district.engine.connect() as conn:
-        ov = q.overview(conn, DISTRICT, date(2026, 1, 1), TODAY, TODAY)
+        ov = qo.overview(conn, DISTRICT, date(2026, 1, 1), TODAY, TODAY)
         rows = conn.execute(select(q_children)).all()
     active = [r for r in rows if r.active]
     assert sum(ov.by_level.values()) == ov.active == len(active)
@@ -166,8 +168,8 @@ def test_overview_figures(synced: Synced) -> None:
     assert ov.stale_devices == []
     later = date(2027, 3, 1)
     with synced.district.engine.connect() as conn:
-        assert len(q.overview(conn, DISTRICT, later, later, later).stale_devices) == 2
-        assert len(q.overview(conn, TOWN, later, later, later).stale_devices) == 1
+        assert len(qo.overview(conn, DISTRICT, later, later, later).stale_devices) == 2
+        assert len(qo.overview(conn, TOWN, later, later, later).stale_devices) == 1
 
 
 def test_register_filters_search_sort_and_paging(synced: Synced) -> None:
@@ -211,7 +213,7 @@ def test_register_filters_search_sort_and_paging(synced: Synced) -> None:
         flt = q.parse_register_filter({"sort": "level", "desc": "1", "per_page": "10"})
         first = q.register(conn, DISTRICT, flt, today)
         assert first.pages == 2 and len(first.rows) == 10
-        severity = [q.SEVERITY.get(r.level or "", -1) for r in first.rows]
+        severity = [qt.SEVERITY.get(r.level or "", -1) for r in first.rows]
         assert severity == sorted(severity, reverse=True)
         huge = q.parse_register_filter(
             {"sort": "level", "desc": "1", "page": "99999999999999999999", "per_page": "10"}

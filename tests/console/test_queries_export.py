@@ -12,6 +12,7 @@ import pytest
 
 from sync.server.console import queries as q
 from sync.server.console import queries_export as qx
+from sync.server.console import queries_overview as qo
 from tests.console.test_queries import (  # noqa: F401 - fixtures
     DISTRICT,
     TOWN,
@@ -62,7 +63,7 @@ def test_register_and_figures_exports(synced: Synced, tmp_path: Path) -> None:
         total = qx.write_register(
             q.register_rows(conn, DISTRICT, q.RegisterFilter(), TODAY, chunk=3), full_file
         )
-        figures = q.overview(conn, TOWN, date(2026, 1, 1), TODAY, TODAY)
+        figures = qo.overview(conn, TOWN, date(2026, 1, 1), TODAY, TODAY)
     assert written == len(synced.a_ids) and total == len(synced.a_ids | synced.c_ids)
     book = openpyxl.load_workbook(town_file)
     rows = list(book.active.iter_rows(values_only=True))

@@ -20,7 +20,8 @@ from xlsxwriter import Workbook
 
 from app.domain.categories import CATEGORY_LABELS_ZH, ChildCategory
 from app.domain.labels_zh import LEVEL_WORDS_ZH
-from sync.server.console.queries import Overview, RegisterRow
+from sync.server.console.queries import RegisterRow
+from sync.server.console.queries_overview import Overview
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 STAGE_ZH = {

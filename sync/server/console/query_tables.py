@@ -17,16 +17,10 @@ Not here: names of guardians, addresses, notes — the child's page reads the re
 
 from __future__ import annotations
 
-import hashlib
 import json
-import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from datetime import date
-from itertools import pairwise
 from typing import Any
 
-from pypinyin.pinyin_dict import pinyin_dict
 from sqlalchemy import (
     Boolean,
     Column,
@@ -36,7 +30,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    bindparam,
     case,
     delete,
     func,
@@ -44,15 +37,34 @@ from sqlalchemy import (
     tuple_,
 )
 
-from app.domain.child_file import eighteenth_birthday
-from app.domain.schedule import ScheduleFacts, VisitSchedule, load_schedule, next_due
+from app.domain.schedule import VisitSchedule
 from sync.protocol_types import CHILD_LINKED
 from sync.server import db
+from sync.server.console.query_tables_derive import (
+    LEVELS as LEVELS,
+)
+from sync.server.console.query_tables_derive import (
+    SEVERITY as SEVERITY,
+)
+from sync.server.console.query_tables_derive import (
+    _add_linked,
+    _Facts,
+    _facts,
+    _rows,
+)
+from sync.server.console.query_tables_derive import (
+    current_schedule as current_schedule,
+)
+from sync.server.console.query_tables_derive import (
+    id_key as id_key,
+)
+from sync.server.console.query_tables_derive import (
+    pinyin_initials as pinyin_initials,
+)
 from sync.server.store import StoreSession
 
-LEVELS = ("green", "yellow", "orange", "red")
-SEVERITY = {level: index for index, level in enumerate(LEVELS)}
 CHUNK = 500
+_R = db.records.c
 
 q_children = Table(
     "q_children",
@@ -156,253 +168,6 @@ def create(conn: Connection) -> None:
     """The migration step (sync/server/db.py): the tables, then every row from the records."""
     db.metadata.create_all(conn, tables=list(TABLES))
     rebuild(conn)
-
-
-# ----- derived facts ----------------------------------------------------------------------
-
-
-def id_key(id_number: str) -> str | None:
-    """The key of an ID number for duplicate checks and search (None for no number)."""
-    normalized = id_number.strip().upper()
-    if not normalized:
-        return None
-    return hashlib.sha256(b"childdesk-console-id\0" + normalized.encode()).hexdigest()
-
-
-def pinyin_initials(name: str) -> str:
-    """``张小明`` → ``zxm``: each character's most common reading (pypinyin's dictionary), its
-    first letter; ASCII letters and digits kept, other characters dropped. Per character, not
-    pypinyin's phrase segmentation: 6,000 names cost milliseconds, not seconds, on ingest."""
-    out = []
-    for ch in name[:60]:
-        if ch.isascii():
-            if ch.isalnum():
-                out.append(ch.lower())
-            continue
-        letter = _INITIALS.get(ch)
-        if letter is None:
-            reading = pinyin_dict.get(ord(ch), "")
-            first = unicodedata.normalize("NFD", reading[:1])[:1].lower()
-            letter = _INITIALS[ch] = first if first.isascii() and first.isalpha() else ""
-        out.append(letter)
-    return "".join(out)[:40]
-
-
-_INITIALS: dict[str, str] = {}
-
-
-def _day(value: Any) -> date | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
-
-
-def _text(value: Any, limit: int = 200) -> str:
-    return value[:limit] if isinstance(value, str) else ""
-
-
-@dataclass
-class _Facts:
-    child_id: str
-    data: dict[str, Any]
-    visits: list[tuple[date, str, date | None]]  # (on, visit id, next_visit_on)
-    assessments: list[tuple[date, str, str]]  # finished (on, assessment id, level)
-    cases: list[tuple[str, str, str, bool]]  # open (opened_on, case id, stage, urgent)
-
-
-def _level_at(assessments: list[tuple[date, str, str]], day: date) -> str | None:
-    level = None
-    for on, _id, lv in assessments:
-        if on <= day:
-            level = lv
-    return level
-
-
-def _rows(
-    facts: _Facts, schedule: VisitSchedule
-) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
-    data = facts.data
-    village = _text(data.get("village_code"), 12)
-    listed = data.get("categories")
-    categories = sorted(
-        {c[:40] for c in listed if isinstance(c, str) and "|" not in c}
-        if isinstance(listed, list)
-        else set()
-    )
-    birth = _day(data.get("birth_date"))
-    opened = _day(data.get("opened_on")) or date.min
-    status = _text(data.get("status"), 20) or "active"
-    active = status == "active" and not data.get("archive")
-    assessments = sorted(facts.assessments)
-    visits = sorted(facts.visits)
-    level = assessments[-1][2] if assessments else None
-    frozen = frozenset(categories)
-    visit_rows: list[dict[str, Any]] = []
-    last: tuple[date, str, date | None] | None = None
-    for visit in visits:
-        before = next_due(
-            ScheduleFacts(
-                facts.child_id,
-                frozen,
-                _level_at(assessments, visit[0]),
-                last[0] if last else None,
-                last[2] if last else None,
-                opened,
-            ),
-            schedule,
-        ).due
-        visit_rows.append(
-            {
-                "visit_id": visit[1],
-                "child_id": facts.child_id,
-                "village_code": village,
-                "on_date": visit[0].isoformat(),
-                "month": visit[0].isoformat()[:7],
-                "due_before": before.isoformat(),
-                "due_month": before.isoformat()[:7],
-                "on_time": visit[0] <= before,
-            }
-        )
-        last = visit
-    due = next_due(
-        ScheduleFacts(
-            facts.child_id,
-            frozen,
-            level,
-            last[0] if last else None,
-            last[2] if last else None,
-            opened,
-        ),
-        schedule,
-    ).due
-    open_cases = sorted(facts.cases)
-    id_number = _text(data.get("id_number"), 40)
-    name = _text(data.get("name"))
-    child_row = {
-        "child_id": facts.child_id,
-        "village_code": village,
-        "town_code": village[:9],
-        "name": name,
-        "initials": pinyin_initials(name),
-        "gender": _text(data.get("gender"), 10),
-        "birth_date": birth.isoformat() if birth else None,
-        "eighteenth": eighteenth_birthday(birth).isoformat() if birth else None,
-        "categories": f"|{'|'.join(categories)}|" if categories else "",
-        "level": level,
-        "level_on": assessments[-1][0].isoformat() if assessments else None,
-        "last_visit": last[0].isoformat() if last else None,
-        "next_due": due.isoformat() if active else None,
-        "case_stage": open_cases[0][2] if open_cases else None,
-        "urgent": any(c[3] for c in open_cases),
-        "caring_mother": bool(data.get("caring_mother")),
-        "active": active,
-        "status": status,
-        "id_key": id_key(id_number),
-    }
-    change_rows = [
-        {
-            "assessment_id": current[1],
-            "child_id": facts.child_id,
-            "village_code": village,
-            "from_level": previous[2],
-            "to_level": current[2],
-            "on_date": current[0].isoformat(),
-        }
-        for previous, current in pairwise(assessments)
-        if previous[2] != current[2]
-    ]
-    return child_row, visit_rows, change_rows
-
-
-# ----- reading the merged records ---------------------------------------------------------
-
-_R = db.records.c
-_IDS: Any = bindparam("ids", expanding=True)
-_CHILDREN = select(_R.record_id, _R.data).where(
-    _R.record_id.in_(_IDS), _R.record_type == "child", _R.deleted.is_(False)
-)
-_LINKED = select(_R.record_id, _R.record_type, _R.child_id, _R.data).where(
-    _R.child_id.in_(_IDS),
-    _R.record_type.in_(("visit", "assessment", "case")),
-    _R.deleted.is_(False),
-)
-
-
-def _add_linked(facts: _Facts, record_type: str, record_id: str, data: Any) -> None:
-    """Add one visit, assessment or case (its merged data) to a child's facts."""
-    if not isinstance(data, dict):
-        return
-    if record_type == "visit":
-        on = _day(data.get("on"))
-        if on is not None:
-            facts.visits.append((on, record_id, _day(data.get("next_visit_on"))))
-    elif record_type == "assessment":
-        result = data.get("result")
-        finished = _day(data.get("finished_on"))
-        level = result.get("level") if isinstance(result, dict) else None
-        if data.get("status") == "finished" and finished and level in SEVERITY:
-            facts.assessments.append((finished, record_id, level))
-    elif record_type == "case":
-        stage = data.get("stage")
-        if isinstance(stage, str) and stage != "closed":
-            opened = _text(data.get("opened_on"), 10)
-            facts.cases.append((opened, record_id, stage[:20], bool(data.get("mandatory_report"))))
-
-
-def _facts(conn: Connection, child_ids: list[str]) -> dict[str, _Facts]:
-    found: dict[str, _Facts] = {}
-    for row in conn.execute(_CHILDREN, {"ids": child_ids}):
-        data = json.loads(row.data)
-        if isinstance(data, dict):
-            found[row.record_id] = _Facts(row.record_id, data, [], [], [])
-    if not found:
-        return found
-    for linked in conn.execute(_LINKED, {"ids": sorted(found)}):
-        facts = found.get(linked.child_id)
-        if facts is not None:
-            _add_linked(facts, linked.record_type, linked.record_id, json.loads(linked.data))
-    return found
-
-
-# ----- the schedule in force --------------------------------------------------------------
-
-_SCHEDULES: dict[tuple[int, str], VisitSchedule] = {}
-
-
-def current_schedule(conn: Connection) -> VisitSchedule:
-    """The schedule rules the district published last that pass the laptop's checks, else the
-    bundled ones — the rule of app.services.definitions.DefinitionService.schedule."""
-    from app.services.definitions import (
-        SCHEDULE,
-        SCHEDULE_NAME,
-        PublishedDefinitionError,
-        parse_published,
-    )
-
-    p = db.published.c
-    rows = conn.execute(
-        select(p.pub_seq, p.sha256, p.name, p.version, p.body)
-        .where(p.kind == SCHEDULE, p.name == SCHEDULE_NAME)
-        .order_by(p.pub_seq.desc())
-    )
-    for row in rows:
-        key = (int(row.pub_seq), str(row.sha256))
-        if key in _SCHEDULES:
-            return _SCHEDULES[key]
-        try:
-            parsed = parse_published(SCHEDULE, row.name, row.version, json.loads(row.body))
-        except (PublishedDefinitionError, ValueError):
-            continue
-        if isinstance(parsed, VisitSchedule):
-            _SCHEDULES[key] = parsed
-            return parsed
-    key = (0, "bundled")
-    if key not in _SCHEDULES:
-        _SCHEDULES[key] = load_schedule()
-    return _SCHEDULES[key]
 
 
 # ----- keeping the tables up to date ------------------------------------------------------

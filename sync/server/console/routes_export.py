@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from sync.server.console import accounts, queries
+from sync.server.console import accounts, queries, queries_overview
 from sync.server.console import queries_export as qx
 from sync.server.console.auth import SignedIn, console
 from sync.server.console.routes_overview import LABELS, Supervisor, log, period, today
@@ -75,7 +75,7 @@ async def export_figures(request: Request, user: Supervisor) -> Response:
         path = qx.temporary_path()
         try:
             with engine.connect() as conn:
-                figures = queries.overview(conn, user.scope, start, end, day)
+                figures = queries_overview.overview(conn, user.scope, start, end, day)
             qx.write_figures(figures, path, label)
             return path
         except BaseException:

@@ -1,5 +1,5 @@
 """总览: the overview page (figures for the user's scope and a period), with server-rendered
-SVG charts. Thin: the figures come from queries.overview; the helpers here (today, logging,
+SVG charts. Thin: the figures come from queries_overview.overview; the helpers here (today, logging,
 labels, chart geometry) are shared by the other routes_* modules."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from sync.server.console import accounts, queries
+from sync.server.console import accounts, queries_overview
 from sync.server.console.auth import CurrentUser, Forbidden, console, require_role
 from sync.server.console.queries_child import recent_window
 from sync.server.console.queries_export import STAGE_ZH, category_zh, level_zh
@@ -143,8 +143,8 @@ def paired_bars(
 @router.get("/overview")
 async def overview_page(request: Request, user: Supervisor) -> Response:
     start, end = period(request)
-    figures: queries.Overview = await run(
-        request, queries.overview, user.scope, start, end, today()
+    figures: queries_overview.Overview = await run(
+        request, queries_overview.overview, user.scope, start, end, today()
     )
     c = console(request)
     workflow_counts = await run_in_threadpool(
