@@ -24,6 +24,11 @@ is replaced only with ``replace=True`` (the caller asked the user, shown
 the data folder and opened there with the backup's password before anything is moved; the
 current vault is then renamed aside (``<folder>.before-restore-<time>``), the restored one moved
 into place and opened. If that fails, the current vault is put back.
+
+Why one long file: writing (:func:`write_backup`), checking (:func:`read_backup`) and restoring
+(:func:`restore_backup`) share one archive format — the manifest, the member names, the
+checksums — and one family of errors; keeping them together defines the format in one place,
+and each half would otherwise import most of the other.
 """
 
 from __future__ import annotations

@@ -15,6 +15,12 @@ the file the user chose stays the only copy, and it is theirs to delete.
 
 Why not python-calamine: its compiled module adds 2.3 MB to the installer, which is within
 1.7 MB of its budget (docs/installing.md); openpyxl + xlrd add about 0.6 MB there.
+
+Why one long file: the format openers and the header finder (``_find_header_and_rows`` and its
+helpers, the last third) share the cell and row types, the limits and the cancel error defined
+here, and :meth:`Workbook.read_sheet` calls the finder; moving it out would mean moving those
+types too, for a file only just over 500 lines (the header *names* already live in
+app/registers/headers.py).
 """
 
 from __future__ import annotations

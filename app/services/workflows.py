@@ -9,6 +9,11 @@ of everything else: sync/laptop/batches.py). Decisions written at the district a
 steps with the same state machines the district uses (app/domain/workflow.py), so both ends
 show the same state. Each transition is checked here before it is written; an impossible one
 raises :class:`~app.domain.workflow.TransitionRefused` with a reason code.
+
+Why one long file: it is one class, :class:`WorkflowService`, over one vault; reports,
+applications and conferences are read through the same step folding (``_steps``/``_of``) and
+written through the same checked ``_step``, and the 待办 list spans all three kinds, so a split
+by kind would leave each part calling into the others.
 """
 
 from __future__ import annotations

@@ -16,6 +16,12 @@ The mapping chosen for a layout is remembered in QSettings under a hash of its h
 (``register_mappings/<hash>`` → the field of each column). Headers are not personal data and
 the hash keeps even them out of the settings; the vault is not used for it because a new
 record type would sync to the district, which has no use for it.
+
+Why one long file: it is one dialog class whose steps share its state (the opened workbook,
+the chosen sheet, the mapping, the plan, the running task and its cancel flag); the mapping
+and preview tables are plain ``QTableWidget``s filled in place, not separate models, so there
+is no self-contained part to move out — the reading, planning and committing it drives already
+live in app/registers/.
 """
 
 from __future__ import annotations
