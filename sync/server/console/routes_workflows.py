@@ -1,6 +1,6 @@
 """强制报告: the mandatory-report inbox per scope and a report's page (签收, 交办, 记录处置,
 办结), plus the helpers the other workflow pages share (routes_workflows_apps.py,
-routes_workflows_conf.py). The data and every check come from sync/server/workflows.py, which
+routes_workflows_conf.py). The data and every check come from sync/server/workflows/, which
 takes the user's Scope: a report outside it is refused there, and here with 403 (logged).
 
 Every action is a POST carrying the CSRF token (checked by ``current_user``) and the version
