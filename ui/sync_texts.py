@@ -34,6 +34,8 @@ REASONS_ZH = {
     "unknown_record": "区里没有要删除的这条记录",
     "conflicting_duplicate": "区里已有同一编号但内容不同的记录",
     "blob_mismatch": "附件文件与记录不符",
+    # docs/sync-protocol.md §16: e.g. a case conference or a district decision sent by a laptop
+    "district_only": "这种记录只能由区里或乡镇填写（如个案会商、查验和复核决定）",
 }
 
 # Refusals the director can fix on this laptop (not a matter for the district), with what to do.

@@ -110,3 +110,24 @@ def test_the_texts_are_not_copied_into_the_screens() -> None:
         if text in path.read_text(encoding="utf-8")
     ]
     assert copies == []
+
+
+def test_every_refusal_reason_of_the_district_has_its_own_chinese_words() -> None:
+    """A laptop shows what the district refused in plain Chinese, not the catch-all sentence:
+    every reason code the server's ingest and the content checks write has its own text."""
+    import re
+    from pathlib import Path
+
+    from sync import content_checks
+    from ui.sync_texts import REASONS_SELF_ZH, REASONS_ZH
+
+    server = Path(__file__).resolve().parents[2] / "sync" / "server"
+    codes = {content_checks.MALFORMED, content_checks.CLOCK_SKEW, content_checks.DISTRICT_ONLY}
+    for path in server.glob("*.py"):  # ingest, prepare, store … (not the console's own errors)
+        text = path.read_text(encoding="utf-8")
+        codes.update(re.findall(r"Rejection\(\s*[\w\[\]:]+,\s*\"([a-z_]{4,})\"", text))
+        codes.update(re.findall(r"return \"([a-z_]{4,})\", \"[a-z]", text))
+        codes.update(re.findall(r"\(rev, rid, \(\"([a-z_]{4,})\", \"", text))
+    assert {"out_of_scope", "blob_mismatch", "unknown_record_type"} <= codes, codes
+    missing = sorted(c for c in codes if c not in REASONS_ZH and c not in REASONS_SELF_ZH)
+    assert not missing, missing
