@@ -28,26 +28,22 @@ def _wait(condition: Callable[[], bool], seconds: float, what: str) -> None:
         time.sleep(0.2)
 
 
-def _free_display() -> int:
-    wanted = os.environ.get("CHILDDESK_TEST_XDISPLAY")  # e.g. 63 on a shared machine
-    candidates = [int(wanted)] if wanted else range(400, 600)  # the e2e suite uses 140-399
-    for number in candidates:
-        if not (
-            Path(f"/tmp/.X11-unix/X{number}").exists() or Path(f"/tmp/.X{number}-lock").exists()
-        ):
-            return number
-    pytest.skip("no free X display number")
-
-
 @pytest.fixture(scope="module")
 def display() -> Iterator[str]:
-    number = _free_display()
+    # Xvfb picks a free display number itself (-displayfd): test workers running in parallel
+    # cannot both take the same one, and one worker's teardown cannot stop another's server.
+    read_end, write_end = os.pipe()
     xvfb = subprocess.Popen(
-        ["Xvfb", f":{number}", "-screen", "0", "1366x768x24", "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1366x768x24", "-nolisten", "tcp"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        pass_fds=(write_end,),
     )
+    os.close(write_end)
     try:
+        with os.fdopen(read_end, "rb") as chosen:
+            number = chosen.readline().strip().decode()
+        assert number.isdigit(), "Xvfb did not start"
         _wait(Path(f"/tmp/.X11-unix/X{number}").exists, 15, "Xvfb")
         yield f":{number}"
     finally:
