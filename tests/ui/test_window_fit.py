@@ -335,3 +335,31 @@ def test_fit_window_clamps_centres_and_leaves_room_for_a_taskbar(qtbot) -> None:
         assert not window.windowState() & Qt.WindowState.WindowMaximized
     with simulated_screen(QRect(0, 0, 1920, 1080), QRect(0, 0, 1920, 1000)):
         assert usable_area() == QRect(0, 0, 1920, 1000)  # a tall taskbar is left as it is
+
+
+def test_activity_transition_and_register_dialogs_fit(
+    qtbot, demo_desk: DeskServices, tmp_path: Path, text_scale: float
+) -> None:  # type: ignore[no-untyped-def]
+    """The windows added with activities, the transition plan and the registers fit too."""
+    from ui.views.activities_page import ActivityDialog
+    from ui.views.register_import_dialog import RegisterImportDialog
+    from ui.views.register_import_export import RegisterExportDialog
+    from ui.views.transition_plan_dialog import TransitionPlanDialog
+
+    children, _damaged = demo_desk.children.list_all()
+    child = children[0]
+    settings = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+    problems = walk(lambda: ActivityDialog(demo_desk, None))
+    problems += walk(lambda: TransitionPlanDialog(demo_desk, child.record_id, child.value.name))
+    problems += walk(
+        lambda: RegisterImportDialog(demo_desk.registers, demo_desk.runner, settings=settings)
+    )
+    problems += walk(
+        lambda: RegisterExportDialog(
+            demo_desk.children,
+            demo_desk.runner,
+            [c.record_id for c in children],
+            settings=UiSettings(settings),
+        )
+    )
+    assert problems == [], "\n".join(problems)

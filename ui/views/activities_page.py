@@ -48,6 +48,7 @@ from ui.caseload_store import CaseloadStore
 from ui.tasks import Runner
 from ui.views.child_picker import make_choices
 from ui.views.messages import show_error
+from ui.window_fit import fit_window, scrolling
 
 COLUMNS = ("活动日期", "类型", "活动名称", "地点", "参加儿童", "人次")
 
@@ -174,10 +175,10 @@ class ActivityDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addWidget(scrolling(form), 1)  # 特大 text on a small screen: the form scrolls
         layout.addWidget(self.error)
         layout.addWidget(buttons)
-        self.resize(560, 680)
+        fit_window(self, 560, 680)
 
     def _filter(self, text: str) -> None:
         wanted = text.strip().lower()

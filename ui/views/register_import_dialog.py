@@ -67,6 +67,7 @@ from app.registers.rows import clean_text
 from app.registers.service import RegisterImport
 from ui.tasks import Runner
 from ui.views.messages import confirm, user_message
+from ui.window_fit import fit_window
 
 NOTICE_ZH = (
     "导入只读取您选的表格，不会另存副本。表格里有儿童的个人信息：导入完成后，"
@@ -192,7 +193,7 @@ class RegisterImportDialog(QDialog):
         self.sheet_box.currentIndexChanged.connect(self._sheet_chosen)
         self.import_button.clicked.connect(self._commit)
         self.cancel_button.clicked.connect(self._cancel_or_close)
-        self.resize(1000, 680)
+        fit_window(self, 1000, 680)  # clamped to a small screen; the tables scroll
 
     # ----- file and sheet ---------------------------------------------------------------
 
