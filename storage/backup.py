@@ -457,7 +457,10 @@ def summarize_vault(data_dir: Path) -> VaultSummary | None:
                 revisions, last_hlc = _summary_of(conn)
                 if not vault_id:
                     row = conn.execute("SELECT body FROM header WHERE id = 1").fetchone()
-                    vault_id = header_io.decode_header(bytes(row[0])).vault_id if row else ""
+                    body = row[0] if row else None
+                    # A damaged copy can hold the header as text (or NULL): not a vault id then.
+                    if isinstance(body, bytes):
+                        vault_id = header_io.decode_header(body).vault_id
             except VaultError:
                 pass
             finally:

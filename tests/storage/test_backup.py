@@ -214,3 +214,31 @@ def test_two_backups_in_one_minute_do_not_replace_each_other(vault: Vault, tmp_p
     assert first.path.name == "儿童主任工作台备份-2026-12-02-1730.cdbackup"
     assert second.path.name == "儿童主任工作台备份-2026-12-02-1730-2.cdbackup"
     assert read_backup(first.path).vault_id == read_backup(second.path).vault_id
+
+
+@pytest.mark.parametrize("body", ["not a header", None, 12])
+def test_a_vault_whose_header_is_damaged_is_summarised_as_unknown(
+    vault: Vault, body: object, tmp_path: Path
+) -> None:
+    """Restoring onto a damaged vault asks what to do with it; summarising it must not crash
+    when the header file is gone and the database's copy is not bytes."""
+    import sqlite3
+
+    from storage.backup import summarize_vault
+
+    _fill(vault)
+    data_dir = vault.paths.root
+    vault.lock()
+    for header in data_dir.glob("vault.header*"):
+        header.unlink()
+    conn = sqlite3.connect(data_dir / "vault.db")
+    conn.execute("PRAGMA ignore_check_constraints = ON")
+    conn.execute("DROP TABLE header")
+    conn.execute("CREATE TABLE header (id INTEGER PRIMARY KEY, generation INTEGER, body)")
+    conn.execute("INSERT INTO header VALUES (1, 1, ?)", (body,))
+    conn.commit()
+    conn.close()
+    summary = summarize_vault(data_dir)
+    assert summary is not None
+    assert summary.vault_id == ""
+    assert summary.revisions > 0
