@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, and_, or_, select
 
 from sync import agefile
+from sync.content_checks import CURSOR_RE  # one grammar for the cursor, fullmatch, ASCII
 from sync.documents import build_changes
 from sync.errors import SyncError
 from sync.server import db
@@ -22,7 +22,6 @@ from sync.wire import new_id
 
 CHANGES_PAGE = 2000
 USB_RECEIPTS = 50
-CURSOR_RE = re.compile(r"c1\.([0-9]{1,18})\.([0-9]{1,18})")  # fullmatch, ASCII
 
 
 def make_cursor(revision_seq: int, published_seq: int) -> str:
