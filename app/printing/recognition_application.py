@@ -102,3 +102,13 @@ def render_application_form(data: ApplicationFormData, *, printed_on: date) -> b
         letterhead=data.letterhead,
         printed_on=printed_on,
     )
+
+
+def recognition_application_pdf(vault: Vault, application_id: str, *, printed_on: date) -> bytes:
+    """The 申请表 of one application, with the file name to suggest
+    (认定申请表-<child>-<printed on>.pdf). Call on the vault worker."""
+    from app.printing.file_names import PrintedPdf, suggested_file_name
+
+    data = read_application_form(vault, application_id)
+    name = suggested_file_name("认定申请表", child_name=data.child.name, on=printed_on)
+    return PrintedPdf(render_application_form(data, printed_on=printed_on), name)

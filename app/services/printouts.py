@@ -50,6 +50,12 @@ class PrintService:
 
         return sign_in_sheet_pdf(self._vault, activity_id, printed_on=printed_on)
 
+    def recognition_application(self, application_id: str, *, printed_on: date) -> bytes:
+        """事实无人抚养儿童认定申请表 of one application, the facts filled in."""
+        from app.printing.recognition_application import recognition_application_pdf
+
+        return recognition_application_pdf(self._vault, application_id, printed_on=printed_on)
+
     def blank_visit_record(self, *, printed_on: date) -> bytes:
         return printing.blank_visit_record_pdf(
             letterhead=printing.letterhead_for(self._vault), printed_on=printed_on

@@ -1,0 +1,207 @@
+"""The laptop's 强制报告 and 认定申请 dialogs (issue 17) on real vaults: filed and followed on
+the vault runner, the district's steps shown with who and when, errors told in Chinese,
+unsaved input kept as a draft."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from app.domain import mandatory_report as mr
+from app.domain import recognition_application as ra
+from app.domain.workflow import Role
+from storage.outbox import mark_sent
+from tests.ui.workflow_helpers import district_step, workflow_desk
+from ui.desk_services import DeskServices
+from ui.views.mandatory_report_dialog import MandatoryReportDialog
+from ui.views.recognition_application_dialog import RecognitionApplicationDialog
+
+
+def _child(desk: DeskServices) -> tuple[str, str]:
+    revision = desk.vault.load("child").revisions[0]
+    return revision.record_id, str(revision.data.get("name", ""))
+
+
+def test_a_report_filed_from_the_child_file_then_followed(
+    qtbot: QtBot, demo_desk: DeskServices
+) -> None:
+    desk = workflow_desk(demo_desk)
+    child_id, name = _child(demo_desk)
+    dialog = MandatoryReportDialog(desk, child_id, name)
+    qtbot.addWidget(dialog)
+    assert "110" in dialog.findChild(type(dialog.source_text), "urgent_warning").text()
+    assert dialog.at_risk.text() == name
+    # nothing chosen for the danger question: refused in Chinese, nothing stored
+    dialog.seen.setPlainText("")
+    dialog.file_button.click()
+    assert "请写明看到或听到了什么" in dialog.form_message.text()
+    assert "请选择是否有紧迫危险" in dialog.form_message.text()
+    assert desk.workflows.reports(child_id) == []
+    # unsaved input is kept as a draft
+    dialog.seen.setPlainText("孩子脸上有新伤，说是昨晚被打的。")
+    dialog.danger_yes.setChecked(True)
+    assert dialog.danger_now.isVisibleTo(dialog)
+    dialog.told["police"].setChecked(True)
+    draft = dialog.unsaved_draft()
+    assert draft is not None and draft["kind"] == "mandatory_report"
+    assert draft["form"]["immediate_danger"] is True
+    again = MandatoryReportDialog(desk, child_id, name, draft=draft)
+    qtbot.addWidget(again)
+    assert again.seen.toPlainText().startswith("孩子脸上有新伤")
+    assert again.danger_yes.isChecked() and again.told["police"].isChecked()
+    assert "已恢复" in again.form_message.text()
+    again.discard_changes()
+    with qtbot.waitSignal(dialog.saved):
+        dialog.file_button.click()
+    assert dialog.unsaved_draft() is None
+    ((data, status),) = desk.workflows.reports(child_id)
+    assert data["immediate_danger"] is True and data["told"]["police"] is True
+    assert data["source"] == "child_file"
+    assert status.state == mr.FILED
+    assert dialog.report_id == status.report_id
+    assert "待送达" in dialog.state.text()
+    assert "优先报送" in dialog.state_hint.text()
+
+    # the district receives, acknowledges and assigns it: the laptop shows who and when
+    report_id = status.report_id
+    mark_sent(demo_desk.vault, [(report_id, demo_desk.vault.get(report_id).meta.hlc)], "r-1")
+    district_step(
+        demo_desk,
+        mr.RECORD_TYPE,
+        report_id,
+        child_id,
+        mr.ACKNOWLEDGE,
+        role=Role.TOWN,
+        actor="张督导",
+    )
+    district_step(
+        demo_desk,
+        mr.RECORD_TYPE,
+        report_id,
+        child_id,
+        mr.ASSIGN,
+        at="2026-11-21T03:30:00Z",
+        details={"assignee_kind": "rescue_center", "assignee": "区未成年人救助保护中心"},
+    )
+    shown = MandatoryReportDialog(desk, child_id, name, report_id=report_id)
+    qtbot.addWidget(shown)
+    assert "处理中" in shown.state.text()
+    rows = shown.steps.rows()
+    assert ("2026-11-21 10:00", "张督导（乡镇（街道）儿童督导员）", "签收", "") in rows
+    assert any("区未成年人救助保护中心" in r[3] and r[0] == "2026-11-21 11:30" for r in rows)
+    # the director adds information
+    shown.add_info()
+    assert "请写下要补充的情况" in shown.info_message.text()
+    shown.info.setPlainText("今天孩子没有上学。")
+    assert shown.unsaved_draft() == {
+        "kind": "mandatory_report",
+        "child_id": child_id,
+        "child_name": name,
+        "case_id": None,
+        "assessment_id": None,
+        "report_id": report_id,
+        "info": "今天孩子没有上学。",
+    }
+    with qtbot.waitSignal(shown.saved):
+        shown.info_button.click()
+    assert any(r[2] == "补充情况" and r[3] == "今天孩子没有上学。" for r in shown.steps.rows())
+    # closed: no more information
+    district_step(
+        demo_desk,
+        mr.RECORD_TYPE,
+        report_id,
+        child_id,
+        mr.CLOSE,
+        at="2026-11-22T01:00:00Z",
+        reason="已安置，监护人已接受训诫",
+    )
+    shown.reload()
+    assert "已办结" in shown.state.text()
+    assert "已安置" in shown.state_hint.text()
+    assert not shown.info_button.isEnabled() or not shown._info_box.isEnabled()
+
+
+def test_the_application_from_draft_to_refusal(
+    qtbot: QtBot, demo_desk: DeskServices, tmp_path: Path
+) -> None:
+    desk = workflow_desk(demo_desk)
+    child_id, name = _child(demo_desk)
+    dialog = RecognitionApplicationDialog(desk, child_id, name)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.saved):
+        dialog.create_button.click()
+    assert dialog.application_id is not None
+    assert "草稿" in dialog.state.text()
+    assert "父亲" in dialog.facts.text()
+    # not signed yet: 提交 stays off
+    assert not dialog.submit_button.isEnabled()
+    scan = tmp_path / "失联证明.png"
+    scan.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 64)
+    with qtbot.waitSignal(dialog.saved):
+        dialog.attach_file(scan)
+    assert dialog.attachments.item(0).text() == "失联证明.png"
+    dialog.signed.setChecked(True)
+    with qtbot.waitSignal(dialog.saved):
+        dialog.submit_button.click()
+    status = dialog.shown.status if dialog.shown else None
+    assert status is not None and status.state == ra.SUBMITTED
+    assert "待乡镇查验" in dialog.state.text()
+    assert "乡镇查验期限" in dialog.deadline.text() and "工作日" in dialog.deadline.text()
+
+    app_id = dialog.application_id
+    district_step(
+        demo_desk,
+        ra.RECORD_TYPE,
+        app_id,
+        child_id,
+        ra.RETURN,
+        role=Role.TOWN,
+        actor="张督导",
+        reason="请补充派出所出具的失联证明",
+    )
+    dialog.reload()
+    assert "退回补充材料" in dialog.state.text()
+    assert "请补充派出所出具的失联证明" in dialog.reason.text()
+    assert dialog.submit_button.text() == "重新提交"
+    dialog.signed.setChecked(True)
+    with qtbot.waitSignal(dialog.saved):
+        dialog.submit_button.click()
+    district_step(
+        demo_desk,
+        ra.RECORD_TYPE,
+        app_id,
+        child_id,
+        ra.REFUSE_TOWN,
+        role=Role.TOWN,
+        actor="张督导",
+        at="2026-11-23T02:00:00Z",
+        reason="母亲每月按时寄生活费",
+    )
+    dialog.reload()
+    assert "不予认定" in dialog.state.text()
+    assert "母亲每月按时寄生活费" in dialog.reason.text()
+    assert "低保" in dialog.fallback.text() and "临时救助" in dialog.fallback.text()
+    assert not dialog.withdraw_button.isEnabled()
+
+
+def test_an_application_withdrawn_with_a_reason(qtbot: QtBot, demo_desk: DeskServices) -> None:
+    desk = workflow_desk(demo_desk)
+    child_id, name = _child(demo_desk)
+    app_id = desk.workflows.create_application(child_id)
+    dialog = RecognitionApplicationDialog(desk, child_id, name, application_id=app_id)
+    qtbot.addWidget(dialog)
+    assert not dialog.withdraw_button.isEnabled()  # a reason first
+    dialog.withdraw_reason.setText("父亲已回家照料")
+    from ui.views import messages
+
+    original = messages.confirm
+    messages.confirm = lambda *_a, **_k: True  # the question box answered 撤回
+    try:
+        with qtbot.waitSignal(dialog.saved):
+            dialog.withdraw_button.click()
+    finally:
+        messages.confirm = original
+    assert "已撤回" in dialog.state.text()
+    assert any(r[2] == "撤回申请" and r[3] == "父亲已回家照料" for r in dialog.steps.rows())
+    assert not dialog.submit_button.isEnabled()
