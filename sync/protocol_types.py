@@ -16,8 +16,16 @@ SYNCED_TYPES = (
     *WORKFLOW_TYPES,
     "activity",
     "transition_plan",  # 成年后就业帮扶 (issue 19), one per child
+    "typical_case",  # 典型案例 for the year-end summary (issue 19)
 )
 # Records held by a village in their own ``village_code`` (not through a child): the director's
 # profile and activities (活动, issue 19: one activity names many children).
 VILLAGE_HELD = ("director_profile", "activity")
-CHILD_LINKED = ("visit", "assessment", "case", *WORKFLOW_TYPES, "transition_plan")
+CHILD_LINKED = (
+    "visit",
+    "assessment",
+    "case",
+    *WORKFLOW_TYPES,
+    "transition_plan",
+    "typical_case",
+)

@@ -1,0 +1,96 @@
+"""典型案例 through the vault: write, correct, delete with a reason, list; one ``typical_case``
+record per story, linked to its child (it syncs with the child's records)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from app.domain.child_file import ChildFile
+from app.domain.problems import DomainValidationError, FieldProblem, raise_if_blocking
+from app.domain.typical_case import Identifying, TypicalCase, identifying
+from app.services.children import CHILD_TYPE
+from app.services.stale import check_base
+from app.services.stored import Stored, Today
+from storage.errors import RecordNotFoundError
+from storage.vault import Vault
+
+TYPICAL_CASE_TYPE = "typical_case"
+
+
+def identifying_of(child: ChildFile) -> Identifying:
+    """What identifies ``child`` in print (name, ID, addresses, guardians' names/IDs/phones)."""
+    return identifying(
+        name=child.name,
+        id_number=child.id_number,
+        addresses=(child.address, child.hukou),
+        guardians=[(g.name, g.id_number, g.phone) for g in child.guardians],
+    )
+
+
+class TypicalCaseService:
+    def __init__(self, vault: Vault, *, author: str, today: Today = date.today) -> None:
+        self._vault = vault
+        self._author = author
+        self._today = today
+
+    def _check(self, case: TypicalCase) -> None:
+        problems = case.problems_found(today=self._today())
+        try:
+            revision = self._vault.get(case.child_id)
+            known = revision.record_type == CHILD_TYPE and not revision.deleted
+        except RecordNotFoundError:
+            known = False
+        if not known:
+            problems.append(
+                FieldProblem("child_id", "请选择案例中的儿童。", "no such child in this vault")
+            )
+        raise_if_blocking(problems)
+
+    def record(self, case: TypicalCase) -> Stored[TypicalCase]:
+        self._check(case)
+        revision = self._vault.put(TYPICAL_CASE_TYPE, case.to_json(), author=self._author)
+        return Stored.of(revision, case)
+
+    def update(
+        self, record_id: str, case: TypicalCase, *, base_revision: int | None = None
+    ) -> Stored[TypicalCase]:
+        self._check(case)
+        data = case.to_json()
+        with self._vault.transaction():
+            if base_revision is not None:
+                check_base(self._vault, record_id, base_revision, data)
+            revision = self._vault.put(
+                TYPICAL_CASE_TYPE, data, author=self._author, record_id=record_id
+            )
+        return Stored.of(revision, case)
+
+    def delete(self, record_id: str, *, reason: str) -> None:
+        reason = reason.strip()
+        if not reason:
+            raise DomainValidationError(
+                [FieldProblem("reason", "请写明删除的原因。", "a reason is required")]
+            )
+        with self._vault.transaction():
+            current = self.get(record_id)
+            self._vault.put(
+                TYPICAL_CASE_TYPE,
+                {"child_id": current.value.child_id, "deletion_reason": reason},
+                author=self._author,
+                record_id=record_id,
+                deleted=True,
+            )
+
+    def get(self, record_id: str) -> Stored[TypicalCase]:
+        revision = self._vault.get(record_id)
+        if revision.record_type != TYPICAL_CASE_TYPE:
+            raise RecordNotFoundError(record_id)
+        return Stored.of(revision, TypicalCase.from_json(revision.data))
+
+    def list_all(self) -> list[Stored[TypicalCase]]:
+        """Newest first."""
+        found = [
+            Stored.of(r, TypicalCase.from_json(r.data))
+            for r in self._vault.load(TYPICAL_CASE_TYPE).revisions
+        ]
+        found.sort(key=lambda s: (s.value.written_on, s.hlc), reverse=True)
+        return found
