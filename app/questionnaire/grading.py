@@ -14,7 +14,6 @@ from app.questionnaire.errors import AnswerError
 from app.questionnaire.expression_compiler import EvalContext
 from app.questionnaire.expression_values import is_empty, to_bool, to_number
 from app.questionnaire.model import (
-    LEVEL_SEVERITY,
     Calculation,
     Definition,
     Group,
@@ -22,6 +21,7 @@ from app.questionnaire.model import (
     Question,
     QuestionType,
     Repeat,
+    level_severity,
 )
 from app.questionnaire.result import AssessmentResult, FiredRule, SectionScore
 
@@ -73,9 +73,10 @@ def grade(run: Run) -> AssessmentResult:
         run.top.scores = {}
         # A forced level replaces the thresholds' level (the most severe forced level wins);
         # 'at_least' rules can then only raise it.
-        level = _most_severe(forced) if forced else score_level
+        kind = definition.result_kind
+        level = _most_severe(kind, forced) if forced else score_level
         if floors and level is not None:
-            level = _most_severe([level, *floors])
+            level = _most_severe(kind, [level, *floors])
         if level is not None:
             recommendations += grading.levels[level].recommendations
         for rule in grading.rules:
@@ -97,11 +98,12 @@ def grade(run: Run) -> AssessmentResult:
         fired_rules=tuple(fired),
         recommendations=tuple(dict.fromkeys(recommendations)),  # once each, in order
         mandatory_report=any(f.mandatory_report for f in fired),
+        result_kind=definition.result_kind,
     )
 
 
-def _most_severe(levels: list[str]) -> str:
-    return max(levels, key=LEVEL_SEVERITY.__getitem__)
+def _most_severe(kind: str, levels: list[str]) -> str:
+    return max(levels, key=lambda level: level_severity(kind, level))
 
 
 def _sum_items(

@@ -39,6 +39,8 @@ from app.questionnaire.expression_parser import field_references, parse_expressi
 from app.questionnaire.expression_values import NodeSet, Value
 from app.questionnaire.model import (
     CHOICE_TYPES,
+    GUARDIANSHIP,
+    RESULT_KINDS,
     Calculation,
     Choice,
     Definition,
@@ -58,6 +60,10 @@ from resources import resource_path
 
 SCHEMA_RESOURCE = ("questionnaires", "schema", "questionnaire.schema.json")
 DEFAULT_DEFINITION_RESOURCE = ("questionnaires", "guardianship_capacity.json")
+# The bundled first psychological screen (心理状况筛查, result kind 'screening'): its own id, so
+# a district publishes its own screening instrument under that id as it does the assessment.
+SCREENING_DEFINITION_RESOURCE = ("questionnaires", "psych_screening.json")
+SCREENING_ID = "psych_screening"
 # A command-line answer file may wrap the answers as {"definition": ..., "answers": {...}}
 # (the shape `questionnaire template` prints), so no item may take these ids.
 RESERVED_IDS = frozenset({"answers", "definition"})
@@ -83,11 +89,18 @@ def _load_superseded() -> tuple[Definition, ...]:
     return tuple(load_definition(path) for path in sorted(folder.glob("*.json")))
 
 
+@cache
+def load_screening_definition() -> Definition:
+    """The bundled psychological screening checklist (初步筛查，不是诊断)."""
+    return load_definition(resource_path(*SCREENING_DEFINITION_RESOURCE))
+
+
 def load_bundled_definitions() -> list[Definition]:
     """The current bundled instrument first, then the earlier bundled versions it replaced
     (``resources/questionnaires/superseded/``), so an assessment made with 1.0.0 on a laptop
-    that was then updated still loads and prints with the version it was made with."""
-    return [load_default_definition(), *_load_superseded()]
+    that was then updated still loads and prints with the version it was made with; then the
+    bundled instruments of other kinds (the psychological screening checklist)."""
+    return [load_default_definition(), *_load_superseded(), load_screening_definition()]
 
 
 # A definition is tens of kilobytes (the bundled one about 40 KiB); anything past this is not
@@ -252,6 +265,10 @@ class _Builder:
 
     # ---- structure -------------------------------------------------------------------------
 
+    @property
+    def result_kind(self) -> str:
+        return str(self.data.get("result_kind", GUARDIANSHIP))
+
     def build(self) -> Definition:
         items = self.build_items(self.data["items"], "items", None, None)
         self.check_expressions()
@@ -272,6 +289,7 @@ class _Builder:
             pages=_pages(items),
             grading=grading,
             source=self.source,
+            result_kind=self.result_kind,
         )
 
     def build_items(
@@ -627,8 +645,16 @@ class _Builder:
             rules.append(rule)
         used = [(f"grading.thresholds[{i}]", t.level) for i, t in enumerate(thresholds)]
         used += [(f"grading.rules.{r.id}", r.level) for r in rules]
+        used += [(f"grading.levels.{level}", level) for level in levels]
+        allowed = RESULT_KINDS[self.result_kind]
         for where, level in used:
-            if level not in levels:
+            if level not in allowed:
+                self.problem(
+                    where,
+                    f"level '{level}' is not one of the result kind '{self.result_kind}' "
+                    f"({', '.join(allowed)})",
+                )
+            elif level not in levels:
                 self.problem(where, f"level '{level}' has no entry in grading.levels")
         return Grading(
             graded_value=raw.get("graded_value", "percent"),

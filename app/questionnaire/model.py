@@ -16,6 +16,23 @@ from app.questionnaire.expression_compiler import Compiled
 LEVELS: tuple[str, ...] = ("green", "yellow", "orange", "red")
 LEVEL_SEVERITY: dict[str, int] = {level: i for i, level in enumerate(LEVELS)}
 
+# What kind of result a definition gives (its ``result_kind``), each with its levels, least
+# severe first. ``guardianship`` (the default): the four colours of the guardianship-capacity
+# assessment. ``screening``: the three results of a first psychological screen (心理状况筛查):
+# 未见异常 (clear), 建议关注 (watch), 建议转介 (refer).
+GUARDIANSHIP = "guardianship"
+SCREENING = "screening"
+RESULT_KINDS: dict[str, tuple[str, ...]] = {
+    GUARDIANSHIP: LEVELS,
+    SCREENING: ("clear", "watch", "refer"),
+}
+ALL_LEVELS: frozenset[str] = frozenset(lv for kind in RESULT_KINDS.values() for lv in kind)
+
+
+def level_severity(kind: str, level: str) -> int:
+    """How severe ``level`` is within its result kind (0: the least)."""
+    return RESULT_KINDS[kind].index(level)
+
 
 class QuestionType(StrEnum):
     SINGLE_CHOICE = "single_choice"
@@ -190,6 +207,7 @@ class Definition:
     pages: list[Page]
     grading: Grading | None
     source: str = ""
+    result_kind: str = GUARDIANSHIP  # which levels its results use (RESULT_KINDS)
 
     def item(self, item_id: str) -> Item:
         return self.by_id[item_id]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
-from app.questionnaire.model import LEVELS
+from app.questionnaire.model import GUARDIANSHIP, RESULT_KINDS
 
 RESULT_FORMAT = "childdesk-assessment-result/1"
 
@@ -58,6 +58,9 @@ class AssessmentResult:
     fired_rules: tuple[FiredRule, ...]
     recommendations: tuple[str, ...]  # the layered support (分层赋能) for the level and rules
     mandatory_report: bool  # a fired rule requires a report to the district (强制报告)
+    # which levels ``level`` is one of (model.RESULT_KINDS): the four colours, or a screening's
+    # clear/watch/refer (未见异常/建议关注/建议转介)
+    result_kind: str = GUARDIANSHIP
 
     @property
     def total_percent(self) -> float | None:
@@ -70,6 +73,12 @@ class AssessmentResult:
         raise KeyError(section_id)
 
     def to_json(self) -> dict[str, Any]:
+        data = self._to_json()
+        if self.result_kind != GUARDIANSHIP:  # a guardianship result reads as it always did
+            data["result_kind"] = self.result_kind
+        return data
+
+    def _to_json(self) -> dict[str, Any]:
         return {
             "format": RESULT_FORMAT,
             "definition": {"id": self.definition_id, "version": self.definition_version},
@@ -125,8 +134,11 @@ def _from_json(data: object) -> AssessmentResult:
         raise ValueError("expected a JSON object")
     if data.get("format") != RESULT_FORMAT:
         raise ValueError(f"format is {data.get('format')!r}, expected {RESULT_FORMAT!r}")
-    level = _optional_level(data["level"])
-    score_level = _optional_level(data["score_level"])
+    kind = data.get("result_kind", GUARDIANSHIP)
+    if kind not in RESULT_KINDS:
+        raise ValueError(f"unknown result kind {kind!r}")
+    level = _optional_level(kind, data["level"])
+    score_level = _optional_level(kind, data["score_level"])
     total = cast(dict[str, Any], data["total"])
     sections = tuple(
         SectionScore(
@@ -143,7 +155,7 @@ def _from_json(data: object) -> AssessmentResult:
         FiredRule(
             id=_text(r["id"]),
             effect=_text(r["effect"]),
-            level=_level(r["level"]),
+            level=_level(kind, r["level"]),
             reason=_text(r["reason"]),
             mandatory_report=bool(r["mandatory_report"]),
         )
@@ -166,6 +178,7 @@ def _from_json(data: object) -> AssessmentResult:
         fired_rules=rules,
         recommendations=tuple(_text(r) for r in data["recommendations"]),
         mandatory_report=bool(data["mandatory_report"]),
+        result_kind=kind,
     )
 
 
@@ -189,11 +202,11 @@ def _float(value: object) -> float:
     return float(value)
 
 
-def _level(value: object) -> str:
-    if value not in LEVELS:
+def _level(kind: str, value: object) -> str:
+    if value not in RESULT_KINDS[kind]:
         raise ValueError(f"unknown level {value!r}")
     return str(value)
 
 
-def _optional_level(value: object) -> str | None:
-    return None if value is None else _level(value)
+def _optional_level(kind: str, value: object) -> str | None:
+    return None if value is None else _level(kind, value)
