@@ -166,3 +166,46 @@ class TransitionPlan:
             handed_over_on=date_or_none(data.get("handed_over_on")),
             notes=str(data.get("notes", "")),
         )
+
+
+ADULT_AGE = 18
+
+
+def archive_at_18_problems(
+    plan: TransitionPlan | None, *, birth_date: date, today: date
+) -> list[FieldProblem]:
+    """Why a file cannot be archived with reason 年满18 yet (empty when it can): the youth is
+    18 and the hand-over to 人力社保 is recorded on the transition plan (seed 000 三: the file
+    is closed after the hand-over, not before)."""
+    found: list[FieldProblem] = []
+    if calendar_age(birth_date, today) < ADULT_AGE:
+        found.append(
+            FieldProblem(
+                "archive",
+                f"未满{ADULT_AGE}周岁，不能以“年满18周岁”归档。",
+                f"not {ADULT_AGE} yet",
+            )
+        )
+    if plan is None:
+        found.append(
+            FieldProblem(
+                "archive",
+                "还没有转衔计划：请先填写转衔计划，转介人力社保并记录交接日期，再以“年满18周岁”归档。",
+                "no transition plan",
+            )
+        )
+    elif plan.handed_over_on is None:
+        found.append(
+            FieldProblem(
+                "archive",
+                "转衔计划还没有记录交接日期：完成交接后才能以“年满18周岁”归档。",
+                "the hand-over is not recorded",
+            )
+        )
+    return found
+
+
+def handed_over_note(plan: TransitionPlan) -> str:
+    """The archive note of a file closed at 18: to whom and when the youth was handed over."""
+    assert plan.handed_over_on is not None
+    return f"已于{plan.handed_over_on.isoformat()}完成交接（转介{plan.referred_to or '人力社保'}）"

@@ -92,6 +92,12 @@ class ChildService:
                 raise DomainValidationError(
                     [FieldProblem("archive", "这份档案已经归档了。", "already archived")]
                 )
+            if reason == ArchiveReason.TURNED_18:  # only after the hand-over (issue 19)
+                from app.services.transition_plans import TransitionPlanService
+
+                TransitionPlanService(
+                    self._vault, author=self._author, today=self._today
+                ).check_archive_at_18(record_id, child)
             archived = replace(child, archive=Archive(reason, self._today(), note))
             revision = self._vault.put(
                 CHILD_TYPE, archived.to_json(), author=self._author, record_id=record_id

@@ -5,13 +5,22 @@ child's plan for the 待办 list."""
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
-from app.domain.child_file import ChildFile
+from app.domain.child_file import ArchiveReason, ChildFile
 from app.domain.problems import raise_if_blocking
-from app.domain.transition_plan import PlanStatus, TransitionPlan
+from app.domain.transition_plan import (
+    PlanStatus,
+    TransitionPlan,
+    archive_at_18_problems,
+    handed_over_note,
+)
 from app.services.stale import check_base
 from app.services.stored import Stored, Today
 from storage.vault import Vault
+
+if TYPE_CHECKING:
+    from app.services.children import ChildService
 
 TRANSITION_PLAN_TYPE = "transition_plan"
 
@@ -61,3 +70,24 @@ class TransitionPlanService:
             if known is None or revision.meta.hlc > known[0]:
                 found[plan.child_id] = (revision.meta.hlc, plan.status)
         return {child_id: status for child_id, (_hlc, status) in found.items()}
+
+    def check_archive_at_18(self, child_id: str, child: ChildFile) -> None:
+        """Raise :class:`DomainValidationError` unless ``child`` may be archived with reason
+        年满18: 18 years old and the hand-over recorded on the plan."""
+        stored = self.for_child(child_id)
+        raise_if_blocking(
+            archive_at_18_problems(
+                stored.value if stored else None, birth_date=child.birth_date, today=self._today()
+            )
+        )
+
+    def archive_at_18(self, child_id: str, children: ChildService) -> Stored[ChildFile]:
+        """Archive the youth's file with reason 年满18 after the hand-over (the note says when
+        and to whom); refused before 18 or before the hand-over is recorded."""
+        stored = self.for_child(child_id)
+        child = children.get(child_id).value
+        self.check_archive_at_18(child_id, child)
+        assert stored is not None
+        return children.archive(
+            child_id, ArchiveReason.TURNED_18, note=handed_over_note(stored.value)
+        )

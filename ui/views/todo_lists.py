@@ -1,6 +1,8 @@
-"""The 待办 lists, worked out from the caseload, the open cases and the assessment drafts (plain
-Python, no Qt: it runs on the vault worker): overdue and due visits, assessments to do or
-finish, case follow-ups (强制报告 first) and children approaching or past 18."""
+"""The 待办 lists, worked out from the caseload, the open cases, the assessment drafts and the
+workflows (plain Python, no Qt: it runs on the vault worker): overdue and due visits,
+assessments to do or finish, case follow-ups (强制报告 first), reports, applications and case
+conference actions (issue 17, urgent first) and children approaching or past 18 (with their
+转衔计划's status)."""
 
 from __future__ import annotations
 
@@ -8,33 +10,42 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from app.domain import case_conference as cc
+from app.domain import mandatory_report as mr
+from app.domain import recognition_application as ra
 from app.domain.case import STAGE_LABELS_ZH, Case, CaseStage
 from app.domain.child_file import eighteenth_birthday
 from app.domain.schedule import VisitSchedule
+from app.domain.transition_plan import PLAN_STATUS_LABELS_ZH, PlanStatus
 from app.printing.labels import CASE_KIND_ZH
 from app.services.assessments import Assessment
 from app.services.caseload import Caseload
 from app.services.stored import Stored
+from app.services.workflows import ASSESSMENT_KIND, TodoItem
 
 # Sections, in the order shown.
 OVERDUE = "overdue"
 DUE_SOON = "due_soon"
 ASSESSMENTS = "assessments"
 CASES = "cases"
+WORKFLOWS = "workflows"  # 强制报告, 认定申请, 个案会商 (issue 17)
 TRANSITIONS = "transitions"
-SECTIONS = (OVERDUE, DUE_SOON, ASSESSMENTS, CASES, TRANSITIONS)
+SECTIONS = (OVERDUE, DUE_SOON, ASSESSMENTS, CASES, WORKFLOWS, TRANSITIONS)
 
 # What activating an entry opens.
 OPEN_CHILD = "child"
 OPEN_CASE = "case"
 OPEN_DRAFT = "draft"
 OPEN_TRANSITION = "transition"  # 转衔计划 (ui/views/transition_plan_dialog.py)
+OPEN_REPORT = "report"  # a mandatory report (record_id)
+OPEN_NEW_REPORT = "new_report"  # a new report from an assessment (assessment_id)
+OPEN_APPLICATION = "application"  # a recognition application (record_id)
 
 
 @dataclass(frozen=True)
 class TodoEntry:
     section: str
-    opens: str  # OPEN_CHILD, OPEN_CASE or OPEN_DRAFT
+    opens: str  # OPEN_CHILD, OPEN_CASE, OPEN_DRAFT, OPEN_REPORT… (what activating opens)
     child_id: str
     name: str
     level: str | None
@@ -43,6 +54,7 @@ class TodoEntry:
     alert: bool = False  # shown in red
     case_id: str = ""
     assessment_id: str = ""
+    record_id: str = ""  # a report or an application
 
 
 @dataclass
@@ -219,7 +231,9 @@ def _case_entries(
     return [entry for _key, entry in ranked]
 
 
-def _transition_entries(caseload: Caseload, today: date) -> list[TodoEntry]:
+def _transition_entries(
+    caseload: Caseload, today: date, plans: dict[str, PlanStatus] | None = None
+) -> list[TodoEntry]:
     turned: list[TodoEntry] = []
     approaching: list[TodoEntry] = []
     for s, flag in caseload.transitions(today):
@@ -228,16 +242,25 @@ def _transition_entries(caseload: Caseload, today: date) -> list[TodoEntry]:
             turned.append(
                 TodoEntry(
                     TRANSITIONS,
-                    OPEN_CHILD,
+                    OPEN_TRANSITION,  # the hand-over is recorded there, then the file closes
                     s.child_id,
                     s.name,
                     s.level,
                     "已满18岁",
-                    f"已于 {eighteen.isoformat()} 年满18岁：请办理结案，或转介就业、技能培训等服务。",
+                    f"已于 {eighteen.isoformat()} 年满18岁：请在转衔计划中记录交接"
+                    "（转介人力社保），完成交接后归档结案。",
                     alert=True,
                 )
             )
         else:
+            plan = (plans or {}).get(s.child_id, PlanStatus.NONE)
+            advice = (
+                "请填写转衔计划，提前转介人力社保（就业、实习、技能培训）。"
+                if plan in (PlanStatus.NONE, PlanStatus.STARTED)
+                else "请跟进转介结果，按时完成交接。"
+                if plan == PlanStatus.REFERRED
+                else "转衔已交接，满18岁后办理结案。"
+            )
             approaching.append(
                 TodoEntry(
                     TRANSITIONS,
@@ -245,12 +268,55 @@ def _transition_entries(caseload: Caseload, today: date) -> list[TodoEntry]:
                     s.child_id,
                     s.name,
                     s.level,
-                    f"{_days_text((eighteen - today).days)}满18岁",
-                    f"{eighteen.isoformat()} 年满18岁：请填写转衔计划，"
-                    "提前转介人力社保（就业、实习、技能培训）。",
+                    f"{_days_text((eighteen - today).days)}满18岁，{PLAN_STATUS_LABELS_ZH[plan]}",
+                    f"{eighteen.isoformat()} 年满18岁（{PLAN_STATUS_LABELS_ZH[plan]}）：{advice}",
                 )
             )
     return turned + approaching
+
+
+_WORKFLOW_OPENS = {
+    ASSESSMENT_KIND: OPEN_NEW_REPORT,
+    mr.RECORD_TYPE: OPEN_REPORT,
+    ra.RECORD_TYPE: OPEN_APPLICATION,
+    cc.RECORD_TYPE: OPEN_CASE,
+}
+_WORKFLOW_STATUS = {
+    ASSESSMENT_KIND: "应填写强制报告",
+    mr.RECORD_TYPE: "强制报告",
+    ra.RECORD_TYPE: "认定申请",
+    cc.RECORD_TYPE: "会商事项",
+}
+
+
+def _workflow_entries(caseload: Caseload, items: Iterable[TodoItem]) -> list[TodoEntry]:
+    """What the workflows ask (``WorkflowService.todo()``: urgent first, kept in that order);
+    an archived child's items leave 待办 with the child."""
+    entries: list[TodoEntry] = []
+    for item in items:
+        child = caseload.summaries.get(item.child_id)
+        if child is not None and child.archived:
+            continue
+        opens = _WORKFLOW_OPENS.get(item.kind, OPEN_CHILD)
+        if opens == OPEN_CASE and not item.case_id:
+            opens = OPEN_CHILD
+        entries.append(
+            TodoEntry(
+                WORKFLOWS,
+                opens,
+                item.child_id,
+                child.name if child else "（档案缺失）",
+                child.level if child else None,
+                item.short_zh or _WORKFLOW_STATUS.get(item.kind, ""),
+                item.text_zh,
+                alert=item.urgent,
+                case_id=item.case_id,
+                assessment_id=item.record_id if item.kind == ASSESSMENT_KIND else "",
+                record_id=item.record_id,
+            )
+        )
+    entries.sort(key=lambda e: not e.alert)  # stable: the service's order within each
+    return entries
 
 
 def build_todo_lists(
@@ -259,8 +325,11 @@ def build_todo_lists(
     drafts: Iterable[Stored[Assessment]],
     schedule: VisitSchedule,
     today: date,
+    workflow_items: Iterable[TodoItem] = (),
+    plans: dict[str, PlanStatus] | None = None,
 ) -> TodoLists:
-    """Every section of the 待办 page (pure: no vault, no Qt)."""
+    """Every section of the 待办 page (pure: no vault, no Qt). ``workflow_items``:
+    ``WorkflowService.todo()``; ``plans``: ``TransitionPlanService.statuses()``."""
     overdue, soon = _visit_entries(caseload, schedule, today)
     return TodoLists(
         today,
@@ -270,6 +339,7 @@ def build_todo_lists(
             DUE_SOON: soon,
             ASSESSMENTS: _assessment_entries(caseload, drafts),
             CASES: _case_entries(caseload, cases, today, schedule.due_soon_days),
-            TRANSITIONS: _transition_entries(caseload, today),
+            WORKFLOWS: _workflow_entries(caseload, workflow_items),
+            TRANSITIONS: _transition_entries(caseload, today, plans),
         },
     )

@@ -1,5 +1,7 @@
 """转衔计划 (成年后就业帮扶): the plan for a youth approaching 18, opened from the 待办 list's
-"即将年满18岁" entries. Loaded and saved on the vault worker."""
+"即将年满18岁" and "已满18岁" entries. Loaded and saved on the vault worker. From 18, 保存并归档
+saves the plan and archives the file with reason 年满18 — refused (in words) until the hand-over
+is recorded."""
 
 from __future__ import annotations
 
@@ -22,13 +24,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.ages import calendar_age
+from app.domain.problems import raise_if_blocking
 from app.domain.transition_plan import (
+    ADULT_AGE,
     INTENTION_LABELS_ZH,
     PLAN_STATUS_LABELS_ZH,
     SUBSIDY_CHOICES_ZH,
     Intention,
     TransitionPlan,
+    archive_at_18_problems,
 )
+from app.services.children import ChildService
 from app.services.stored import Stored
 from app.services.transition_plans import TransitionPlanService
 from ui.tasks import Runner
@@ -44,6 +51,8 @@ class PlanDesk(Protocol):
     def today(self) -> Any: ...
     @property
     def transition_plans(self) -> TransitionPlanService: ...
+    @property
+    def children(self) -> ChildService: ...
 
 
 def _qdate(day: date | None) -> QDate:
@@ -133,6 +142,15 @@ class TransitionPlanDialog(QDialog):
         )
         self.save_button.setObjectName("plan_save")
         self.save_button.setEnabled(False)  # until the plan is read
+        self.archive_button = buttons.addButton(
+            self.tr("保存并归档（年满18周岁）"), QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.archive_button.setObjectName("plan_archive")
+        self.archive_button.setToolTip(
+            self.tr("记录交接日期后，以“年满18周岁”归档这份档案（档案仍保留，可以恢复）")
+        )
+        self.archive_button.setVisible(False)  # from 18 only
+        self.archive_button.clicked.connect(self.save_and_archive)
         buttons.addButton(self.tr("关闭"), QDialogButtonBox.ButtonRole.RejectRole)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
@@ -142,13 +160,17 @@ class TransitionPlanDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         self.resize(560, 560)
-        service = desk.transition_plans
+        service, children = desk.transition_plans, desk.children
         desk.runner.submit(
-            lambda: service.for_child(child_id), self._loaded, lambda e: show_error(self, e)
+            lambda: (service.for_child(child_id), children.get(child_id).value.birth_date),
+            self._loaded,
+            lambda e: show_error(self, e),
         )
 
-    def _loaded(self, stored: Stored[TransitionPlan] | None) -> None:
+    def _loaded(self, loaded: tuple[Stored[TransitionPlan] | None, date]) -> None:
+        stored, born = loaded
         self.save_button.setEnabled(True)
+        self.archive_button.setVisible(calendar_age(born, self._desk.today()) >= ADULT_AGE)
         if stored is None:
             return
         plan = stored.value
@@ -186,12 +208,33 @@ class TransitionPlanDialog(QDialog):
             lambda: service.save(plan, base_revision=base), self._saved, self._failed
         )
 
+    def save_and_archive(self) -> None:
+        """Save the plan, then archive the file with reason 年满18 (refused before the hand-over
+        is recorded: the words come back in the error line)."""
+        plan, base = self.plan(), self._base
+        service, children = self._desk.transition_plans, self._desk.children
+        child_id = self._child_id
+
+        def work() -> Stored[TransitionPlan]:
+            born = children.get(child_id).value.birth_date
+            today = self._desk.today()  # the form's plan is checked before anything is saved
+            raise_if_blocking(archive_at_18_problems(plan, birth_date=born, today=today))
+            stored = service.save(plan, base_revision=base)
+            service.archive_at_18(child_id, children)
+            return stored
+
+        self.save_button.setEnabled(False)
+        self.archive_button.setEnabled(False)
+        self.error.setText("")
+        self._desk.runner.submit(work, self._saved, self._failed)
+
     def _saved(self, stored: Stored[TransitionPlan]) -> None:
         self.saved.emit(stored)
         self.accept()
 
     def _failed(self, err: BaseException) -> None:
         self.save_button.setEnabled(True)
+        self.archive_button.setEnabled(True)
         message = getattr(err, "message_zh", None)
         if message:
             self.error.setText(str(message))

@@ -1,0 +1,55 @@
+"""Archiving at 18 from the 待办 list (issue 19): the 已满18岁 entry leads to the transition plan;
+保存并归档 is refused in words until the hand-over is recorded, then the file is archived with
+reason 年满18 and leaves the list."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate
+from pytestqt.qtbot import QtBot
+
+from app.domain.child_file import ArchiveReason
+from tests.ui.test_todo_page import add_child, make_page
+from ui.caseload_store import CaseloadStore
+from ui.desk_services import DeskServices
+from ui.views.todo_lists import OPEN_TRANSITION
+from ui.views.todo_page import TRANSITIONS
+from ui.views.transition_plan_dialog import TransitionPlanDialog
+
+
+def test_the_turned_18_entry_leads_to_the_plan_and_archives_after_the_hand_over(
+    qtbot: QtBot, desk: DeskServices, store: CaseloadStore
+) -> None:
+    adult = add_child(desk, "周强", birth=date(2008, 10, 1))
+    page = make_page(qtbot, desk, store)
+    (entry,) = [e for e in page.entries(TRANSITIONS) if e.child_id == adult]
+    assert entry.opens == OPEN_TRANSITION and "交接" in entry.detail
+
+    dialog = TransitionPlanDialog(desk, adult, "周强")
+    qtbot.addWidget(dialog)
+    assert not dialog.archive_button.isHidden()  # 18: the button is offered
+    dialog.referred_on.setDate(QDate(2026, 11, 2))
+    dialog.archive_button.click()
+    qtbot.waitUntil(lambda: "交接" in dialog.error.text())
+    assert desk.transition_plans.for_child(adult) is None  # nothing saved when refused
+    assert not desk.children.get(adult).value.archived
+
+    dialog.handed_over_on.setDate(QDate(2026, 11, 10))
+    with qtbot.waitSignal(dialog.saved):
+        dialog.archive_button.click()
+    archive = desk.children.get(adult).value.archive
+    assert archive is not None and archive.reason == ArchiveReason.TURNED_18
+    assert "2026-11-10" in archive.note
+    page.show()
+    store.refresh()
+    qtbot.waitUntil(lambda: adult not in [e.child_id for e in page.entries(TRANSITIONS)])
+
+
+def test_no_archive_button_before_18(
+    qtbot: QtBot, desk: DeskServices, store: CaseloadStore
+) -> None:
+    soon = add_child(desk, "吴敏", birth=date(2009, 2, 1))
+    dialog = TransitionPlanDialog(desk, soon, "吴敏")
+    qtbot.addWidget(dialog)
+    assert dialog.archive_button.isHidden()
