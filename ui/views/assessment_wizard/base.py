@@ -82,6 +82,8 @@ class WizardBase(QDialog):
         self._saving = False
         self._busy = False
         self._result_page = ResultPage()
+        self._result_page.file_report.connect(self.file_mandatory_report)
+        self.report_dialog: QWidget | None = None  # the 强制报告 window opened from the result
 
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
@@ -91,6 +93,22 @@ class WizardBase(QDialog):
         self._build_shell()
         fit_window(self, 980, 720)
         self._load()
+
+    def file_mandatory_report(self) -> None:
+        """填写强制报告 for this finished assessment (its rules demand one)."""
+        from ui.views.mandatory_report_dialog import MandatoryReportDialog
+
+        if self.record_id is None:
+            return
+        dialog = MandatoryReportDialog(
+            self._desk,
+            self._child_id,
+            self.child.name if self.child is not None else "",
+            assessment_id=self.record_id,
+            parent=self,
+        )
+        self.report_dialog = dialog
+        dialog.show()
 
     # what one part calls in another, declared for the type checker (each implemented in
     # the module named; at run time the class put together from the parts has them all)

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QProgressBar,
+    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -34,6 +35,8 @@ FINISH_WARNING = CORRECTION_HOW
 
 class ResultPage(QScrollArea):
     """Scrolls the result body; ``show_result`` builds it anew."""
+
+    file_report = Signal()  # 填写强制报告 (a finished assessment whose rules demand one)
 
     def __init__(self) -> None:
         super().__init__()
@@ -92,6 +95,22 @@ class ResultPage(QScrollArea):
             )
             report.setObjectName("result_mandatory_report")
             layout.addWidget(report)
+            row = QHBoxLayout()
+            if is_finished:
+                button = QPushButton(self.tr("填写强制报告"))
+                button.setObjectName("result_file_report")
+                button.clicked.connect(self.file_report)
+                row.addWidget(
+                    _label(
+                        self.tr("写明看到了什么、谁有危险，下次同步时优先报送区民政局。"),
+                        "hint",
+                    ),
+                    1,
+                )
+                row.addWidget(button)
+            else:
+                row.addWidget(_label(self.tr("完成评估后，可在这里填写强制报告。"), "hint"), 1)
+            layout.addLayout(row)
 
         if result.fired_rules:
             layout.addWidget(_label(self.tr("触发的规则"), "title"))

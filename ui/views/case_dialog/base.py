@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -37,6 +38,7 @@ from app.domain.labels_zh import CASE_KIND_ZH
 from app.services.assessments import Assessment
 from app.services.stored import Stored
 from ui.desk_services import DeskServices
+from ui.views.case_dialog.conference import ConferencePanel
 from ui.views.case_dialog.plan_editor import PlanEditor
 from ui.views.widgets import plain_label as _label
 from ui.window_fit import fit_window, scrolling
@@ -79,6 +81,8 @@ class CaseDialogBase(QDialog):
         self._move_buttons: dict[CaseStage, QPushButton] = {}
         self._after: deque[Callable[[], None] | None] = deque()  # see actions._submit
         self._finished_assessment = ""  # the assessment the wizard just finished
+        self._following_up = ""  # the conference a follow-up is being stored for
+        self.report_dialog: QDialog | None = None  # the 强制报告 window opened from here
 
         self.heading = _label(self.tr("个案"), "title")
         self.heading.setObjectName("heading")
@@ -130,6 +134,15 @@ class CaseDialogBase(QDialog):
         def escalate(self) -> None: ...  # actions.py
         def mark_mandatory_report(self) -> None: ...  # actions.py
         def _start_assessment(self) -> None: ...  # actions.py
+        def _submit(
+            self, task: Callable[[], Stored[Case]], after: Callable[[], None] | None = None
+        ) -> None: ...  # actions.py
+        def _load_workflows(self) -> None: ...  # workflows.py
+        def file_report(self) -> None: ...  # workflows.py
+        def _open_report(self, item: QListWidgetItem) -> None: ...  # workflows.py
+        def _conference_follow_up(
+            self, conference_id: str, action_id: str, text: str, done: bool
+        ) -> None: ...  # workflows.py
 
     # layout ------------------------------------------------------------------------------------
 
@@ -215,6 +228,15 @@ class CaseDialogBase(QDialog):
         self.tabs.addTab(self._build_plan_tab(), self.tr("帮扶方案"))
         self.tabs.addTab(self._build_follow_up_tab(), self.tr("跟踪回访"))
         self.tabs.addTab(self._build_report_tab(), self.tr("上报与强制报告"))
+        self.conference_panel = ConferencePanel()
+        self.conference_panel.follow_up.connect(self._conference_follow_up)
+        self._conference_tab = QScrollArea()
+        self._conference_tab.setObjectName("conference_tab")
+        self._conference_tab.setWidgetResizable(True)
+        self._conference_tab.setFrameShape(QFrame.Shape.NoFrame)
+        self._conference_tab.setWidget(self.conference_panel)
+        self.tabs.addTab(self._conference_tab, self.tr("个案会商"))
+        self.tabs.setTabVisible(self.tabs.indexOf(self._conference_tab), False)  # until one comes
 
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -350,6 +372,22 @@ class CaseDialogBase(QDialog):
         r_row.addWidget(self.report_status, 1)
         r_row.addWidget(self.report_button)
         r_layout.addLayout(r_row)
+        self.file_report_button = QPushButton(self.tr("填写强制报告"))
+        self.file_report_button.setObjectName("file_mandatory_report")
+        self.file_report_button.clicked.connect(self.file_report)
+        self.case_reports = QListWidget()
+        self.case_reports.setObjectName("case_reports")
+        self.case_reports.setWordWrap(True)
+        self.case_reports.setMaximumHeight(self.fontMetrics().height() * 5)
+        self.case_reports.itemActivated.connect(self._open_report)
+        self.case_reports.hide()
+        f_row = QHBoxLayout()
+        f_row.addWidget(
+            _label(self.tr("写明看到了什么、谁有危险，报送区民政局并跟踪办理情况："), "hint"), 1
+        )
+        f_row.addWidget(self.file_report_button)
+        r_layout.addLayout(f_row)
+        r_layout.addWidget(self.case_reports)
 
         layout = QVBoxLayout(tab)
         layout.addWidget(escalation)

@@ -84,8 +84,10 @@ class EditingPart(CaseDialogBase):
             self._link_edited()
 
     def reload(self) -> None:
-        """Show the stored case again (unsaved edits stay on screen)."""
+        """Show the stored case again (unsaved edits stay on screen), with its conferences and
+        reports (a sync may have brought the district's)."""
         self._reload_case()
+        self._load_workflows()
 
     def _plan_edited(self) -> None:
         if self._filling:

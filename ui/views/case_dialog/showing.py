@@ -71,6 +71,8 @@ class ShowingPart(CaseDialogBase):
         if self._draft is not None:
             self._restore(self._draft)
             self._draft = None
+        if stored is not None:
+            self._load_workflows()
 
     def _set_assessments(self, assessments: list[Stored[Assessment]]) -> None:
         self._assessments = sorted(

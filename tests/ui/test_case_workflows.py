@@ -1,0 +1,159 @@
+"""The case dialog's part of issue 17: 填写强制报告 from a case (prefilled from the case, the case
+marked once filed), and a 个案会商 from the district shown as the plan to carry out, with the
+director's follow-up on each action — the director's own 帮扶方案 untouched."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from app.domain import case_conference as cc
+from app.domain.case import CaseKind, Plan, PlanAction
+from app.domain.workflow import STEP_TYPE
+from tests.ui.test_case_dialog import make_child, open_dialog
+from ui.desk_services import DeskServices
+from ui.views import messages
+from ui.views.case_dialog.conference import OVERDUE_ZH
+
+
+@pytest.fixture(autouse=True)
+def answers_yes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(messages, "confirm", lambda *_a, **_k: True)
+
+    def fail(_parent: object, err: BaseException, *_a: object) -> None:
+        raise AssertionError(f"error box: {err}")
+
+    monkeypatch.setattr(messages, "show_error", fail)
+
+
+def conference(desk: DeskServices, child_id: str, case_id: str) -> str:
+    """A conference recorded at the district, as a sync brings it to the laptop."""
+    data: dict[str, Any] = {
+        "child_id": child_id,
+        "case_id": case_id,
+        "held_on": "2026-11-18",
+        "departments": ["民政", "公安", "学校"],
+        "people": ["区民政局李科长", "派出所王警官", "学校周老师"],
+        "findings": "父亲酒后多次打骂，祖母无力照料。",
+        "decisions": "派出所训诫父亲；学校每日关注；儿童主任每周家访。",
+        "actions": [
+            {"id": "a1", "what": "每周家访一次", "who": "儿童主任", "due": "2026-12-31"},
+            {"id": "a2", "what": "协助办理临时救助", "who": "儿童主任", "due": "2026-11-20"},
+            {"id": "a3", "what": "训诫父亲", "who": "派出所", "due": "2026-11-25"},
+        ],
+        "next_review": "2026-12-15",
+    }
+    assert cc.conference_problems(data) == []
+    return desk.vault.put(cc.RECORD_TYPE, data, author="区民政局李科长").record_id
+
+
+def test_the_conference_is_the_plan_to_carry_out(qtbot: QtBot, desk: DeskServices) -> None:
+    child_id = make_child(desk)
+    case_id = desk.cases.open(child_id, CaseKind.ABUSE, "身上有不明伤痕").record_id
+    own = Plan(
+        goals=["孩子按时上学"], actions=[PlanAction("联系学校", "儿童主任", date(2026, 12, 1))]
+    )
+    desk.cases.update_plan(case_id, own)
+    plain = open_dialog(qtbot, desk, child_id, case_id)
+    tab = plain.tabs.indexOf(plain._conference_tab)
+    assert not plain.tabs.isTabVisible(tab)  # no conference: no tab
+
+    conference_id = conference(desk, child_id, case_id)
+    dialog = open_dialog(qtbot, desk, child_id, case_id)
+    assert dialog.tabs.isTabVisible(tab)
+    assert dialog.tabs.tabText(tab) == "个案会商（3项待落实）"
+    box = dialog.conference_panel.box(conference_id)
+    assert box is not None
+    assert "民政、公安、学校" in box.title()
+    assert "派出所训诫父亲" in box.summary.text() and "2026-12-15" in box.summary.text()
+    rows = box.action_rows()
+    assert rows[0][:4] == ("每周家访一次", "儿童主任", "2026-12-31", "待落实")
+    assert rows[1][3] == OVERDUE_ZH  # due 11-20, today 11-22
+
+    # nothing written: asked to say what was done
+    box.progress_button.click()
+    assert "请写明" in box.message.text()
+    box.action.setCurrentIndex(box.action.findData("a1"))
+    box.text.setText("11月21日家访，孩子情绪稳定")
+    with qtbot.waitSignal(dialog.case_changed):
+        box.progress_button.click()
+    box = dialog.conference_panel.box(conference_id)
+    assert box is not None
+    assert box.action_rows()[0][3:] == ("待落实", "11月21日家访，孩子情绪稳定")
+    box.action.setCurrentIndex(box.action.findData("a2"))
+    box.text.setText("临时救助已报乡镇")
+    with qtbot.waitSignal(dialog.case_changed):
+        box.done_button.click()
+    box = dialog.conference_panel.box(conference_id)
+    assert box is not None
+    assert box.action_rows()[1][3] == "已完成"
+    assert box.action.findData("a2") == -1  # done: no longer offered
+    assert dialog.tabs.tabText(tab) == "个案会商（2项待落实）"
+    steps = [r.data for r in desk.vault.load(STEP_TYPE).revisions]
+    assert {(s["action"], s["details"]["action_id"]) for s in steps} == {
+        (cc.ACTION_PROGRESS, "a1"),
+        (cc.ACTION_DONE, "a2"),
+    }
+    # the director's own plan is as it was
+    assert desk.cases.get(case_id).value.plan == own
+    assert dialog.plan_editor.plan() == own
+
+
+def test_a_report_filed_from_the_case(qtbot: QtBot, desk: DeskServices) -> None:
+    from tests.ui.workflow_helpers import workflow_desk
+
+    child_id = make_child(desk)
+    case_id = desk.cases.open(child_id, CaseKind.ABUSE, "身上有不明伤痕，疑似遭受侵害").record_id
+    dialog = open_dialog(qtbot, workflow_desk(desk), child_id, case_id)  # type: ignore[arg-type]
+    dialog.tabs.setCurrentIndex(3)
+    assert not dialog.case_reports.isVisibleTo(dialog)
+    dialog.file_report_button.click()
+    report = dialog.report_dialog
+    assert report is not None
+    qtbot.addWidget(report)
+    assert report.seen.toPlainText() == "身上有不明伤痕，疑似遭受侵害"  # from the case
+    assert report.concern.currentData() == "abuse"
+    assert report.at_risk.text() == "李思远"
+    report.danger_no.setChecked(True)
+    with qtbot.waitSignal(dialog.case_changed):
+        report.file_button.click()
+    stored = desk.cases.get(case_id).value
+    assert stored.mandatory_report  # the case is marked too
+    ((data, _status),) = desk.workflows.reports(child_id)  # type: ignore[attr-defined]
+    assert data["source"] == "case" and data["source_id"] == case_id
+    assert dialog.case_reports.isVisibleTo(dialog)
+    assert "待送达" in dialog.case_reports.item(0).text()
+
+
+def test_an_assessment_whose_rules_demand_a_report(qtbot: QtBot, desk: DeskServices) -> None:
+    from PySide6.QtWidgets import QPushButton
+
+    from tests.ui.test_assessment_wizard import click, complete_all_pages, open_wizard
+    from tests.ui.test_assessment_wizard import make_child as make_assessed_child
+
+    wizard = open_wizard(qtbot, desk, make_assessed_child(desk))
+    wizard.go_to_page([p.id for p in wizard.definition.pages].index("child_safety"))  # type: ignore[union-attr]
+    wizard.question_widget("sf_abuse").choose("confirmed")  # type: ignore[attr-defined]
+    wizard.go_to_page(0)
+    complete_all_pages(qtbot, wizard)
+    assert wizard.findChild(QPushButton, "result_file_report") is None  # a preview: finish first
+    with qtbot.waitSignal(wizard.assessment_finished):
+        click(qtbot, wizard, "finish")
+    assessment_id = wizard.record_id
+    assert assessment_id in desk.workflows.assessments_needing_report()  # type: ignore[attr-defined]
+    button = wizard.findChild(QPushButton, "result_file_report")
+    assert button is not None and button.text() == "填写强制报告"
+    button.click()
+    report = wizard.report_dialog
+    assert report is not None
+    qtbot.addWidget(report)
+    assert "监护侵害" in report.seen.toPlainText()  # the rule that demands the report
+    assert report.concern.currentData() == "abuse"
+    assert "监护能力评估" in report.source_text.text()
+    report.danger_yes.setChecked(True)
+    with qtbot.waitSignal(report.saved):
+        report.file_button.click()
+    assert assessment_id not in desk.workflows.assessments_needing_report()  # type: ignore[attr-defined]
