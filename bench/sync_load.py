@@ -1,12 +1,18 @@
 """Sync load benchmark (loopback only): N simulated devices upload one batch of R revisions
 each, concurrently, to a district server running as its own process.
 
-    python bench/sync_load.py [--devices 200] [--revisions 100] [--postgres]
+    python bench/sync_load.py [--devices 200] [--revisions 100] [--postgres] [--compare [N]]
 
 Prints one JSON object: revisions_per_s, p95_batch_ms, lost, duplicates (both counted on the
 server's database afterwards), and the setup. The server runs as `childdesk-district serve` with
 its default number of worker processes unless --workers is given. Targets: SQLite ≥ 1,000 rev/s
 and p95 ≤ 2,000 ms; PostgreSQL ≥ 3,000 rev/s.
+
+``--compare N`` measures what the console's query tables cost ingest (issue 16: at most 10 %):
+N rounds, each the same load twice on fresh databases — once with the normal server and once
+with a baseline server whose districts are built with ``District(..., query_tables=False)``
+(the same program otherwise; this file launches it as ``--serve-baseline``) — alternating
+which goes first, and prints both series, their medians and the drop in per cent.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import asyncio
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -157,7 +164,21 @@ async def upload(url: str, prepared: list[tuple[str, bytes, Any]]) -> tuple[list
     return latencies, failures
 
 
+def serve_baseline(argv: list[str]) -> int:
+    """``childdesk-district`` with every district built without the query-table hook."""
+    import functools
+
+    from sync import district_cli
+
+    district_cli.District = functools.partial(  # type: ignore[misc]
+        District, query_tables=False
+    )
+    return district_cli.main(argv)
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--serve-baseline"]:
+        raise SystemExit(serve_baseline(sys.argv[2:]))
     parser = argparse.ArgumentParser()
     parser.add_argument("--devices", type=int, default=200)
     parser.add_argument("--revisions", type=int, default=100)
@@ -165,8 +186,61 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=None, help="server processes (default: the server's)"
     )
+    parser.add_argument(
+        "--compare",
+        type=int,
+        nargs="?",
+        const=3,
+        default=0,
+        metavar="ROUNDS",
+        help="with vs without the console's query tables, ROUNDS times each (default 3)",
+    )
     args = parser.parse_args()
+    if not args.compare:
+        print(json.dumps(run(args, query_tables=True)))
+        return
+    runs: dict[str, list[dict[str, Any]]] = {"with_query_tables": [], "without": []}
+    for r in range(args.compare):
+        order = [True, False] if r % 2 == 0 else [False, True]
+        for with_tables in order:
+            result = run(args, query_tables=with_tables)
+            runs["with_query_tables" if with_tables else "without"].append(result)
+            print(json.dumps(result), file=sys.stderr)
 
+    def median(key: str, which: str) -> float:
+        values = sorted(x[key] for x in runs[which])
+        return float(values[len(values) // 2])
+
+    with_rate = median("revisions_per_s", "with_query_tables")
+    without_rate = median("revisions_per_s", "without")
+    print(
+        json.dumps(
+            {
+                "database": runs["without"][0]["database"],
+                "devices": args.devices,
+                "revisions_per_batch": args.revisions,
+                "rounds": args.compare,
+                "revisions_per_s_with_query_tables": [
+                    x["revisions_per_s"] for x in runs["with_query_tables"]
+                ],
+                "revisions_per_s_without": [x["revisions_per_s"] for x in runs["without"]],
+                "p95_batch_ms_with_query_tables": [
+                    x["p95_batch_ms"] for x in runs["with_query_tables"]
+                ],
+                "p95_batch_ms_without": [x["p95_batch_ms"] for x in runs["without"]],
+                "median_revisions_per_s_with_query_tables": with_rate,
+                "median_revisions_per_s_without": without_rate,
+                "throughput_drop_percent": round(100 * (1 - with_rate / without_rate), 1),
+                "lost": sum(x["lost"] for r in runs.values() for x in r),
+                "duplicates": sum(x["duplicates"] for r in runs.values() for x in r),
+                "failed_batches": sum(x["failed_batches"] for r in runs.values() for x in r),
+            }
+        )
+    )
+
+
+def run(args: argparse.Namespace, *, query_tables: bool) -> dict[str, Any]:
+    """One load on a fresh database; the server with or without the query-table hook."""
     work = Path(tempfile.mkdtemp(prefix="childdesk-sync-bench-"))
     pg = None
     if args.postgres:
@@ -186,9 +260,10 @@ def main() -> None:
 
     port = free_port()
     exe = Path(sys.executable).with_name("childdesk-district")
+    command = [str(exe)] if query_tables else [sys.executable, __file__, "--serve-baseline"]
     server = subprocess.Popen(
         [
-            str(exe),
+            *command,
             "serve",
             "--data-dir",
             str(work),
@@ -238,6 +313,7 @@ def main() -> None:
     p95 = latencies[max(0, int(len(latencies) * 0.95) - 1)] if latencies else float("nan")
     result = {
         "database": "postgresql" if pg else "sqlite",
+        "query_tables": query_tables,
         "devices": args.devices,
         "server_workers": args.workers or default_workers(),
         "revisions_per_batch": args.revisions,
@@ -250,10 +326,19 @@ def main() -> None:
         "failed_batches": failures,
         "accepted_in_receipts": accepted,
     }
+    from sqlalchemy import func, select
+
+    from sync.server.console.query_tables import q_children
+
+    with engine.connect() as conn:  # the hook's work: every child, or none for the baseline
+        result["query_table_children"] = conn.execute(
+            select(func.count()).select_from(q_children)
+        ).scalar_one()
     engine.dispose()
     if pg:
         pg.stop()
-    print(json.dumps(result))
+    shutil.rmtree(work, ignore_errors=True)
+    return result
 
 
 def _device(receipt: bytes) -> str:

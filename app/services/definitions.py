@@ -1,7 +1,10 @@
 """Which questionnaire definition and which visit-schedule rules are current: the one place
 that decides (docs/sync-protocol.md §14, "Definitions").
 
-The district publishes new questionnaire versions and schedule rules; sync checks each with
+The district publishes new questionnaire versions, schedule rules and calendar years (kind
+``calendar``, name ``working_days``: a year's holidays and 调休 days as
+``YearCalendar.to_data()``, published when a district user saves the year in the console;
+``app.services.workflows.installed_calendar`` counts working days with them); sync checks each with
 :func:`check_published` and installs the good ones in the vault (``storage.definitions_store``).
 :class:`DefinitionService` is built with the vault and handed to whoever needs a definition —
 the GUI's services (``ui/desk_services.py``), the command line — never a global:
@@ -28,6 +31,7 @@ from typing import Any
 
 from app.domain.schedule import ScheduleDefinitionError, VisitSchedule, load_schedule
 from app.domain.schedule import schedule_from_json as _schedule_from_json
+from app.domain.working_days import YearCalendar
 from app.questionnaire import Definition, DefinitionError
 from app.questionnaire.loader import definition_from_json, load_bundled_definitions
 from storage import definitions_store
@@ -38,8 +42,12 @@ log = logging.getLogger("childdesk.definitions")
 
 QUESTIONNAIRE = "questionnaire"
 SCHEDULE = "schedule"
-KINDS = (QUESTIONNAIRE, SCHEDULE)
+CALENDAR = "calendar"
+KINDS = (QUESTIONNAIRE, SCHEDULE, CALENDAR)
 SCHEDULE_NAME = "visit_schedule"  # the name the district publishes schedule rules under
+CALENDAR_NAME = "working_days"  # the name the district publishes calendar years under
+
+Published = Definition | VisitSchedule | YearCalendar
 MAX_NAME = 100
 
 
@@ -47,9 +55,16 @@ class PublishedDefinitionError(ValueError):
     """A published definition that does not pass the checks (English message, no data)."""
 
 
-def parse_published(kind: str, name: str, version: str, body: Any) -> Definition | VisitSchedule:
-    """The checked definition or schedule for a published body, or PublishedDefinitionError.
-    The same checks run when the district publishes and when a laptop installs or uses it."""
+def calendar_version(year: int, number: int) -> str:
+    """The version a calendar year is published under: the year and its publication number
+    (``2027.1``, ``2027.2`` after a correction)."""
+    return f"{year}.{number}"
+
+
+def parse_published(kind: str, name: str, version: str, body: Any) -> Published:
+    """The checked definition, schedule or calendar year for a published body, or
+    PublishedDefinitionError. The same checks run when the district publishes and when a laptop
+    installs or uses it."""
     if kind not in KINDS:
         raise PublishedDefinitionError(f"unknown definition kind {kind!r}")
     if not name or len(name) > MAX_NAME or not version or len(version) > MAX_NAME:
@@ -67,6 +82,8 @@ def parse_published(kind: str, name: str, version: str, body: Any) -> Definition
                 f"published as {name} version {version}"
             )
         return definition
+    if kind == CALENDAR:
+        return _parse_calendar(name, version, body)
     try:
         schedule = _schedule_from_json(body)
     except ScheduleDefinitionError as err:
@@ -76,6 +93,20 @@ def parse_published(kind: str, name: str, version: str, body: Any) -> Definition
             f"the schedule rules say version {schedule.version}, published as {version}"
         )
     return schedule
+
+
+def _parse_calendar(name: str, version: str, body: dict[str, Any]) -> YearCalendar:
+    if name != CALENDAR_NAME:
+        raise PublishedDefinitionError(f"a calendar year is published as {CALENDAR_NAME}")
+    try:
+        year = YearCalendar.from_data(body)
+    except (ValueError, TypeError) as err:
+        raise PublishedDefinitionError(f"the calendar year is not valid: {err}") from None
+    if version.split(".", 1)[0] != str(year.year):
+        raise PublishedDefinitionError(
+            f"the calendar says year {year.year}, published as version {version}"
+        )
+    return year
 
 
 def check_published(kind: str, name: str, version: str, body: Any) -> str | None:
@@ -88,7 +119,8 @@ def check_published(kind: str, name: str, version: str, body: Any) -> str | None
 
 
 def kind_zh(kind: str) -> str:
-    return {QUESTIONNAIRE: "评估表", SCHEDULE: "走访频次规则"}.get(kind, "规则")
+    names = {QUESTIONNAIRE: "评估表", SCHEDULE: "走访频次规则", CALENDAR: "工作日历"}
+    return names.get(kind, "规则")
 
 
 class DefinitionService:
@@ -125,7 +157,7 @@ class DefinitionService:
         self._schedule: VisitSchedule | None = None
         self._questionnaires: dict[tuple[str, str], Definition] | None = None
         self._current: dict[str, Definition] = {}
-        self._parsed: dict[str, Definition | VisitSchedule | None] = {}  # by record id
+        self._parsed: dict[str, Published | None] = {}  # by record id
         self.generation = 0  # grows whenever the installed definitions changed
         self._lock = threading.RLock()  # the GUI thread and the vault worker both read
 
@@ -226,7 +258,7 @@ class DefinitionService:
 
     # ----- helpers ------------------------------------------------------------------------
 
-    def _parse(self, item: InstalledDefinition) -> Definition | VisitSchedule | None:
+    def _parse(self, item: InstalledDefinition) -> Published | None:
         cache = self._parsed
         if item.record_id not in cache:
             try:
@@ -242,5 +274,5 @@ class DefinitionService:
                     err,
                 )
                 cache[item.record_id] = None
-        result: Definition | VisitSchedule | None = cache[item.record_id]
+        result: Published | None = cache[item.record_id]
         return result

@@ -218,10 +218,8 @@ def cmd_publish(ctx: Context) -> int:
             f"{kind} {name} version {version} was published before with other content; "
             "publish the change under a new version (--version)"
         )
-    district.publish(kind, name, version, body)
+    district.publish(kind, name, version, body)  # schedule rules: the due dates rebuilt too
     print(f"published {kind} {name} version {version}; devices install it on their next sync")
-    if kind != QUESTIONNAIRE:  # the console's due dates follow the schedule in force
-        _reindex(district)
     return 0
 
 

@@ -1,13 +1,14 @@
 """What the district itself writes: corrections (revisions under the district's own device id
-and clock, merged like any device's) and published questionnaire definitions and schedule
-rules, which every device pulls."""
+and clock, merged like any device's) and published definitions — questionnaires, schedule
+rules, calendar years — which every device pulls. Publishing schedule rules rebuilds the
+console's query tables in the same transaction: their due dates follow the schedule in force."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from sync.errors import MalformedError
 from sync.server import db
@@ -70,18 +71,35 @@ class Corrections:
             return revision_id(record_id, hlc)
 
     def publish(self, kind: str, name: str, version: str, body: dict[str, Any]) -> None:
-        """Publish a questionnaire definition or schedule rules to every device."""
-        if kind not in ("questionnaire", "schedule"):
-            raise MalformedError("kind must be questionnaire or schedule")
-        text = canonical_json(body).decode()
-        with db.write_transaction(self.core.engine) as conn:
-            conn.execute(
-                db.published.insert().values(
-                    kind=kind,
-                    name=name,
-                    version=version,
-                    sha256=sha256_hex(text.encode()),
-                    body=text,
-                    published_at=utc_now(),
-                )
-            )
+        """Publish a questionnaire definition, schedule rules or a calendar year to every
+        device (new schedule rules also rebuild the console's due dates: :func:`publish_in`)."""
+        with self.core.write_lock, db.write_transaction(self.core.engine) as conn:
+            publish_in(conn, kind, name, version, body)
+
+
+PUBLISHED_KINDS = ("questionnaire", "schedule", "calendar")
+
+
+def publish_in(conn: Connection, kind: str, name: str, version: str, body: dict[str, Any]) -> int:
+    """Insert a published definition in the caller's write transaction; returns its pub_seq.
+    Schedule rules change every child's next due date, so the console's query tables are
+    rebuilt here, in the same transaction (what ``childdesk-district reindex`` does)."""
+    if kind not in PUBLISHED_KINDS:
+        raise MalformedError("kind must be questionnaire, schedule or calendar")
+    text = canonical_json(body).decode()
+    result = conn.execute(
+        db.published.insert().values(
+            kind=kind,
+            name=name,
+            version=version,
+            sha256=sha256_hex(text.encode()),
+            body=text,
+            published_at=utc_now(),
+        )
+    )
+    seq = result.inserted_primary_key[0] if result.inserted_primary_key else 0
+    if kind == "schedule":
+        from sync.server.console import query_tables
+
+        query_tables.rebuild(conn)
+    return int(seq)

@@ -48,7 +48,14 @@ class District:
         public: PublicKeys,
         keys: KeyPair | None = None,
         limits: Limits | None = None,
+        *,
+        query_tables: bool = True,
     ) -> None:
+        """``query_tables=False`` stores batches without updating the console's query tables
+        (sync/server/console/query_tables.py): only for measuring what they cost
+        (``bench/sync_load.py --compare``); the console's figures are then stale until
+        ``childdesk-district reindex``."""
+        self._query_tables = query_tables
         self._core = Core(engine, public, keys, limits or Limits())
         self._enrollments = Enrollments(self._core)
         self._devices = Devices(self._core)
@@ -128,7 +135,13 @@ class District:
         return self._devices.signing_key(device_id)
 
     def _store_group(self, group: Sequence[PreparedBatch]) -> None:
-        store_group(self.engine, group, district_id=self.district_id, signing=self.keys.signing)
+        store_group(
+            self.engine,
+            group,
+            district_id=self.district_id,
+            signing=self.keys.signing,
+            with_query_tables=self._query_tables,
+        )
 
     # ----- district writes (corrections) ---------------------------------------------------
 
@@ -151,7 +164,8 @@ class District:
         )
 
     def publish(self, kind: str, name: str, version: str, body: dict[str, Any]) -> None:
-        """Publish a questionnaire definition or schedule rules to every device."""
+        """Publish a questionnaire definition, schedule rules or a calendar year to every
+        device; new schedule rules rebuild the console's due dates in the same transaction."""
         self._corrections.publish(kind, name, version, body)
 
     # ----- changes -------------------------------------------------------------------------

@@ -175,11 +175,13 @@ def store_group(
     *,
     district_id: str,
     signing: Ed25519PrivateKey,
+    with_query_tables: bool = True,
 ) -> None:
     """Store a group of prepared batches in one transaction; sets each batch's outcome (its
-    result, or the SyncError that refuses it alone). Raises when the transaction fails."""
+    result, or the SyncError that refuses it alone). Raises when the transaction fails.
+    ``with_query_tables=False`` leaves the console's tables alone (bench baseline only)."""
     with db.write_transaction(engine) as conn:
-        _GroupWriter(conn, district_id, signing).run(group)
+        _GroupWriter(conn, district_id, signing, with_query_tables).run(group)
     for work in group:
         if isinstance(work.outcome, IngestResult) and not work.outcome.replay:
             log.info(
@@ -193,7 +195,14 @@ def store_group(
 
 
 class _GroupWriter:
-    def __init__(self, conn: Connection, district_id: str, signing: Ed25519PrivateKey) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        district_id: str,
+        signing: Ed25519PrivateKey,
+        with_query_tables: bool = True,
+    ) -> None:
+        self.with_query_tables = with_query_tables
         self.conn = conn
         self.district_id = district_id
         self.signing = signing
@@ -326,9 +335,12 @@ class _GroupWriter:
                     )
                 else:
                     work.outcome = _reused_id(work.header.batch_id)
-        touched, new_children = query_tables.touched_children(self.conn, self.session)
-        self.session.flush()
-        query_tables.refresh(self.conn, touched, new_children)  # the console's tables (issue 16)
+        if self.with_query_tables:
+            touched, new_children = query_tables.touched_children(self.conn, self.session)
+            self.session.flush()
+            query_tables.refresh(self.conn, touched, new_children)  # the console's (issue 16)
+        else:
+            self.session.flush()
         if batch_rows:
             db.executemany(self.conn, _INSERT_BATCH, batch_rows)
         if rejection_rows:
