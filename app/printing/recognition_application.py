@@ -15,7 +15,17 @@ from app.domain.child_file import ChildFile
 from app.domain.guardian_situation import SITUATION_LABELS_ZH, GuardianSituation
 from app.domain.recognition_application import RECORD_TYPE
 from app.printing.child_blocks import child_identity_table
-from app.printing.forms import Label, form_table, gap, markup, section, signature_block, text
+from app.printing.forms import (
+    Label,
+    WritingLines,
+    form_table,
+    gap,
+    markup,
+    section,
+    signature_block,
+    text,
+    tick_boxes,
+)
 from app.printing.markup import para_text
 from app.printing.page import Letterhead, build_pdf
 from app.printing.sources import PrintInputError
@@ -24,6 +34,8 @@ from storage.vault import Vault
 
 TITLE = "事实无人抚养儿童认定申请表"
 PARENTS_ZH = {"father": "父亲", "mother": "母亲"}
+TOWN_CHOICES = [("查验通过", False), ("退回补充材料", False), ("查验不通过", False)]
+DISTRICT_CHOICES = [("予以认定", False), ("不予认定", False)]
 
 
 @dataclass(frozen=True)
@@ -32,6 +44,7 @@ class ApplicationFormData:
     application: dict[str, Any]
     child: ChildFile
     letterhead: Letterhead
+    attached: tuple[str, ...] = ()  # the material files kept with it (names)
 
 
 def read_application_form(vault: Vault, application_id: str) -> ApplicationFormData:
@@ -45,7 +58,12 @@ def read_application_form(vault: Vault, application_id: str) -> ApplicationFormD
         raise PrintInputError(f"{application_id} is not an application", "这不是认定申请。")
     child = ChildFile.from_json(vault.get(str(record.data["child_id"])).data)
     letterhead = Letterhead.from_profile(vault.profile(), child.village_code)
-    return ApplicationFormData(application_id, dict(record.data), child, letterhead)
+    attached = tuple(
+        str(r.data.get("filename", ""))
+        for r in vault.load("attachment").revisions
+        if r.data.get("owner_id") == application_id
+    )
+    return ApplicationFormData(application_id, dict(record.data), child, letterhead, attached)
 
 
 def _situations(parent: dict[str, Any]) -> str:
@@ -66,6 +84,16 @@ def application_form_story(data: ApplicationFormData, *, on: date) -> list[Flowa
     ]
     reasons = [str(r) for r in app.get("helper_reasons") or []]
     materials = [str(m) for m in app.get("materials") or []]
+    attached = (
+        [
+            text(
+                f"已随申请报送的材料文件（{len(data.attached)}份）：" + "、".join(data.attached),
+                "small",
+            )
+        ]
+        if data.attached
+        else []
+    )
     return [
         markup(TITLE, "title"),
         markup(f"申请编号：{para_text(data.application_id)}", "small_right"),
@@ -81,15 +109,24 @@ def application_form_story(data: ApplicationFormData, *, on: date) -> list[Flowa
         *[text(f"· {r}", "body") for r in reasons],
         gap(4),
         section("四、所附材料"),
-        *([text(f"□ {m}", "body") for m in materials] or [text("□ ____________________", "body")]),
+        *[markup(tick_boxes([(m, False)]), "body") for m in materials],
+        markup(tick_boxes([("其他材料：", False)]) + "________________________________", "body"),
+        *attached,
         gap(4),
         section("五、申请人声明"),
         text("以上情况属实，申请认定为事实无人抚养儿童。", "body"),
         signature_block(["监护人（申请人）", "村（社区）儿童主任"]),
-        gap(4),
+        gap(6),
         section("六、乡镇（街道）查验意见（10个工作日内）"),
+        markup(tick_boxes(TOWN_CHOICES, "　　"), "body"),
+        text("意见或理由：", "body"),
+        WritingLines(2),
         signature_block(["查验人"]),
+        gap(6),
         section("七、区民政局复核确认意见"),
+        markup(tick_boxes(DISTRICT_CHOICES, "　　"), "body"),
+        text("意见或理由：", "body"),
+        WritingLines(2),
         signature_block(["复核人"]),
     ]
 
