@@ -19,7 +19,8 @@ from reportlab.platypus import Flowable
 from app.domain.activity import ACTIVITY_KIND_LABELS_ZH
 from app.domain.categories import CATEGORY_LABELS_ZH, ChildCategory
 from app.domain.child_file import ChildFile
-from app.domain.schedule import LEVELS
+from app.domain.problems import DomainValidationError, FieldProblem
+from app.domain.schedule import LEVELS, VisitSchedule
 from app.domain.transition_plan import PLAN_STATUS_LABELS_ZH, PlanStatus
 from app.domain.typical_case import Identifying, anonymise, identifying_data_in
 from app.domain.visit import VISIT_FORM_LABELS_ZH
@@ -38,7 +39,8 @@ from app.printing.labels import CASE_KIND_ZH, LEVEL_SHORT_ZH, NOT_ASSESSED
 from app.printing.markup import para_text, zh_date
 from app.printing.page import Letterhead, build_pdf
 from app.services.typical_cases import identifying_of
-from app.services.year_summary import YearSummary
+from app.services.year_summary import Period, SummaryRecords, YearSummary, year_summary
+from storage.vault import Vault
 
 TITLE = "年度工作总结"
 NO_SCREENING = "本程序尚未记录心理状况初筛，本项未统计（请按纸质台账填报）。"
@@ -50,12 +52,21 @@ SCREENING_ZH = {
 }
 
 
-class IdentifyingDataError(Exception):
-    """A typical case would print data identifying its child; nothing is printed."""
+class IdentifyingDataError(DomainValidationError):
+    """A typical case would print data identifying its child; nothing is printed (the words
+    name the case, never the datum found)."""
 
     def __init__(self, title: str, found: list[str]) -> None:
-        super().__init__(f"typical case {title!r} still holds {len(found)} identifying data")
-        self.message_zh = f"典型案例“{title}”中仍有可识别儿童身份的信息，已停止打印，请修改后再试。"
+        super().__init__(
+            [
+                FieldProblem(
+                    "typical_case",
+                    f"典型案例“{title}”中仍有可识别儿童身份的信息（姓名、证件号、住址或监护人），"
+                    "已停止打印。请修改案例后再打印。",
+                    f"a typical case still holds {len(found)} identifying data",
+                )
+            ]
+        )
 
 
 @dataclass(frozen=True)
@@ -328,4 +339,28 @@ def render_year_summary(
         title=TITLE,
         letterhead=letterhead,
         printed_on=printed_on,
+    )
+
+
+def year_summary_pdf(
+    vault: Vault,
+    period: Period,
+    *,
+    today: date,
+    village_code: str | None = None,
+    schedule: VisitSchedule | None = None,
+) -> bytes:
+    """年度工作总结 of ``period`` for ``village_code`` (default: the director's village), read
+    from the vault (call on the vault worker). Raises ``MonthError`` for a period that has
+    not begun and :class:`IdentifyingDataError` for a typical case that would name its child."""
+    from app.printing import letterhead_for  # the package imports this module's neighbours
+
+    village = village_code or str(vault.profile().get("village_code") or "") or None
+    records = SummaryRecords.from_vault(vault)
+    summary = year_summary(records, period, today=today, village_code=village, schedule=schedule)
+    return render_year_summary(
+        summary,
+        records.caseload.children,
+        letterhead=letterhead_for(vault, village),
+        printed_on=today,
     )

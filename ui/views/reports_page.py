@@ -1,7 +1,8 @@
 """报表: the monthly figures on screen (the same numbers as the printed 月度工作报表, from
 ``app.services.monthly_report``) with a simple chart (ui/views/month_chart.py): children by
 level — each bar carries its word (红/橙/黄/绿), never colour alone — and visits done against
-due.
+due. 年度总结… opens the year-end summary (ui/views/year_summary_dialog.py): a period of months,
+its figures, the typical cases, the printed summary.
 
 The records are read on the vault worker once per change of the caseload (and only when the
 page is shown); changing the month recomputes the figures from them, also on the worker.
@@ -33,6 +34,7 @@ from app.services.monthly_report import (
     monthly_figures,
 )
 from app.services.reports import ReportService
+from storage.vault import Vault
 from ui.caseload_store import CaseloadStore
 from ui.theme import LEVEL_WORDS
 from ui.views.blank_forms import BlankFormsButton, PrintServices
@@ -53,6 +55,10 @@ class ReportsServices(PrintServices, Protocol):
     def schedule(self) -> VisitSchedule: ...
     @property
     def reports(self) -> ReportService: ...
+    @property
+    def vault(self) -> Vault: ...
+    @property
+    def author(self) -> str: ...
 
 
 class ReportsPage(ReloadWhenShown, QWidget):
@@ -79,6 +85,11 @@ class ReportsPage(ReloadWhenShown, QWidget):
         self.next_month.setObjectName("next_month")
         self.print_button = QPushButton(self.tr("打印 / 保存为PDF"))
         self.print_button.setObjectName("print_monthly")
+        self.year_summary_button = QPushButton(self.tr("年度总结…"))
+        self.year_summary_button.setObjectName("open_year_summary")
+        self.year_summary_button.setToolTip(
+            self.tr("选择统计期间，写典型案例，打印年度工作总结（区级评估验收用）")
+        )
         self.period = QLabel("")
         self.period.setObjectName("period")
         self.period.setProperty("role", "hint")
@@ -135,6 +146,7 @@ class ReportsPage(ReloadWhenShown, QWidget):
         picker.addWidget(self.next_month)
         picker.addStretch(1)
         picker.addWidget(self.print_button)
+        picker.addWidget(self.year_summary_button)
         picker.addWidget(BlankFormsButton(desk))  # blank forms to fill by hand
 
         groups = QGridLayout()
@@ -166,6 +178,7 @@ class ReportsPage(ReloadWhenShown, QWidget):
         self.previous_month.clicked.connect(self._show_previous_month)
         self.next_month.clicked.connect(self._show_next_month)
         self.print_button.clicked.connect(self._print)
+        self.year_summary_button.clicked.connect(self.open_year_summary)
         store.changed.connect(self._caseload_changed)
         self._update_steps()
         if store.caseload is not None:
@@ -371,3 +384,12 @@ class ReportsPage(ReloadWhenShown, QWidget):
 
     def _print(self) -> None:
         self.print_monthly.emit(str(self.selected_month()))
+
+    def open_year_summary(self) -> QWidget:
+        """年度总结: its own window over this page (returned for tests)."""
+        from ui.views.year_summary_dialog import YearSummaryDialog
+
+        dialog = YearSummaryDialog(self._desk, self._store.caseload, self.window())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
