@@ -17,6 +17,8 @@ SYNCED_TYPES = (
     "activity",
     "transition_plan",  # 成年后就业帮扶 (issue 19), one per child
     "typical_case",  # 典型案例 for the year-end summary (issue 19)
+    "screening",  # 心理状况筛查 (issue 19): a questionnaire of result kind 'screening'
+    "referral",  # a 建议转介 screening's referral to a professional body, followed up
 )
 # Records held by a village in their own ``village_code`` (not through a child): the director's
 # profile and activities (活动, issue 19: one activity names many children).
@@ -28,4 +30,6 @@ CHILD_LINKED = (
     *WORKFLOW_TYPES,
     "transition_plan",
     "typical_case",
+    "screening",
+    "referral",
 )

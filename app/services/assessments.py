@@ -105,6 +105,8 @@ class LevelChange:
 
 
 class AssessmentService:
+    record_type = ASSESSMENT_TYPE  # the psychological screening (services/screening.py): 'screening'
+
     def __init__(
         self,
         vault: Vault,
@@ -156,7 +158,7 @@ class AssessmentService:
             assessors=assessors,
             corrects=corrects,
         )
-        revision = self._vault.put(ASSESSMENT_TYPE, assessment.to_json(), author=self._author)
+        revision = self._vault.put(self.record_type, assessment.to_json(), author=self._author)
         return Stored.of(revision, assessment)
 
     def save_draft(
@@ -169,7 +171,7 @@ class AssessmentService:
         state = evaluate(self.definition_for(current), answers, today=self._today())
         updated = replace(current, answers=answers)
         revision = self._vault.put(
-            ASSESSMENT_TYPE, updated.to_json(), author=self._author, record_id=record_id
+            self.record_type, updated.to_json(), author=self._author, record_id=record_id
         )
         return Stored.of(revision, updated), state
 
@@ -184,7 +186,7 @@ class AssessmentService:
             current, status=FINISHED, finished_on=self._today(), result=result.to_json()
         )
         revision = self._vault.put(
-            ASSESSMENT_TYPE, finished.to_json(), author=self._author, record_id=record_id
+            self.record_type, finished.to_json(), author=self._author, record_id=record_id
         )
         return Stored.of(revision, finished), result
 
@@ -214,7 +216,7 @@ class AssessmentService:
     def list_all(self, child_id: str | None = None) -> list[Stored[Assessment]]:
         items = [
             Stored.of(r, Assessment.from_json(r.data))
-            for r in self._vault.load(ASSESSMENT_TYPE).revisions
+            for r in self._vault.load(self.record_type).revisions
             if child_id is None or r.data.get("child_id") == child_id
         ]
         items.sort(key=lambda s: (s.value.finished_on or s.value.started_on, s.hlc))

@@ -1,0 +1,53 @@
+"""Screenings and referrals (issue 19) sync like other child-linked records: a 建议转介 screening
+made on one laptop reaches a colleague in the same village through the real district server on
+loopback with its referral, and the colleague's follow-up comes back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.domain.referral import REFERRAL_TYPE
+from app.questionnaire.loader import load_screening_definition
+from app.services.screening import ReferralService, ScreeningService
+from storage.vault import Vault
+from sync.laptop.engine import LaptopSync
+from sync.server.district import District
+from tests.services.test_screening import TODAY, children_of, screen
+from tests.sync.conftest import VILLAGE_A, ServerThread
+
+
+def _enrolled(district: District, url: str, vault: Vault, who: str) -> LaptopSync:
+    engine = LaptopSync(vault, author=who, sleep=lambda _s: None)
+    engine.enroll_network(url, district.create_enroll_code([VILLAGE_A], 3600), label=who)
+    return engine
+
+
+def test_screenings_and_referrals_reach_a_colleague(
+    server: ServerThread, sqlite_district: District, vaults: Any
+) -> None:
+    first, second = vaults("a"), vaults("b")
+    one = _enrolled(sqlite_district, server.url, first, "王")
+    two = _enrolled(sqlite_district, server.url, second, "李")
+    kids = children_of(first, VILLAGE_A)
+    screenings = ScreeningService(
+        first, [load_screening_definition()], author="王", today=lambda: TODAY
+    )
+    harm = screen(screenings, kids[0], sh_self_harm="talk")
+    report = one.sync_now()
+    assert not report.rejected, report
+    two.sync_now()
+    theirs = ScreeningService(
+        second, [load_screening_definition()], author="李", today=lambda: TODAY
+    )
+    assert theirs.get(harm).value.level == "refer"
+    (referral,) = ReferralService(second, author="李", today=lambda: TODAY).list_all()
+    assert referral.value.screening_id == harm
+    # the colleague records the referral; it comes back
+    ReferralService(second, author="李", today=lambda: TODAY).record_referred(
+        referral.record_id, "区精神卫生中心", TODAY
+    )
+    assert not two.sync_now().rejected
+    one.sync_now()
+    back = ReferralService(first, author="王", today=lambda: TODAY).get(referral.record_id)
+    assert back.value.referred_to == "区精神卫生中心"
+    assert first.load(REFERRAL_TYPE).revisions
