@@ -380,7 +380,8 @@ class WorkflowService:
             if r.data.get("source") == "assessment"
         }
         found = []
-        for r in self._vault.load("assessment").revisions:
+        screenings = self._vault.load("screening").revisions  # 心理状况筛查: self-harm (issue 19)
+        for r in [*self._vault.load("assessment").revisions, *screenings]:
             result = r.data.get("result")
             if (
                 isinstance(result, dict)
