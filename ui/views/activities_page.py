@@ -1,5 +1,7 @@
 """活动: the village's activities (团体辅导, 主题活动, 家长课堂, 红色实践, 培训 …) with attendance,
-newest first, the year's figures (人次 and distinct children by kind), 登记活动 and 打印签到表.
+newest first, the year's figures (人次 and distinct children by kind), 登记活动, 修改 (also by
+double-clicking a row), 删除 (with a reason) and 打印签到表. The children's check boxes grow with
+the text size (特大), as the app's other check boxes do (ui/theme.py).
 
 Every vault call (list, figures, save, the sign-in sheet) runs on the vault worker
 (docs/architecture.md, threading contract); the children to tick come from the caseload.
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -46,6 +49,7 @@ from app.services.caseload import Caseload
 from app.services.stored import Stored
 from ui.caseload_store import CaseloadStore
 from ui.tasks import Runner
+from ui.theme import indicator_size
 from ui.views.child_picker import make_choices
 from ui.views.messages import show_error
 from ui.window_fit import fit_window, scrolling
@@ -90,18 +94,24 @@ def figures_text(figures: ActivityFigures) -> str:
 
 
 class ActivityDialog(QDialog):
-    """登记活动: the facts, the children who came (or are invited, for a day ahead), guardians,
-    others, notes. Saved on the vault worker; ``saved`` carries the stored activity."""
+    """登记活动 (or 修改活动 with ``stored``): the facts, the children who came (or are invited,
+    for a day ahead), guardians, others, notes. Saved on the vault worker; ``saved`` carries the
+    stored activity."""
 
     saved = Signal(object)
 
     def __init__(
-        self, desk: ActivityDesk, caseload: Caseload | None, parent: QWidget | None = None
+        self,
+        desk: ActivityDesk,
+        caseload: Caseload | None,
+        parent: QWidget | None = None,
+        stored: Stored[Activity] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("activity_dialog")
-        self.setWindowTitle(self.tr("登记活动"))
+        self.setWindowTitle(self.tr("修改活动") if stored else self.tr("登记活动"))
         self._desk = desk
+        self._stored = stored
         form = QFormLayout()
         self.on = QDateEdit()
         self.on.setObjectName("activity_on")
@@ -127,6 +137,7 @@ class ActivityDialog(QDialog):
         self.children_list = QListWidget()
         self.children_list.setObjectName("activity_children")
         self.children_list.setMinimumHeight(160)
+        self._size_indicators()
         self._haystacks: list[str] = []
         for choice in make_choices(caseload, today):  # active files, by the pinyin of the name
             item = QListWidgetItem(choice.text)
@@ -178,7 +189,45 @@ class ActivityDialog(QDialog):
         layout.addWidget(scrolling(form), 1)  # 特大 text on a small screen: the form scrolls
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        if stored is not None:
+            self._fill(stored.value)
         fit_window(self, 560, 680)
+
+    def _size_indicators(self) -> None:
+        """The check boxes of the children as tall as a capital letter and a half of the text
+        (at 特大 the style's 13 px boxes were tiny next to the names), with room between rows."""
+        side = indicator_size(self.font())
+        gap = max(2, side // 4)
+        self.children_list.setStyleSheet(
+            f"QListWidget::indicator {{ width: {side}px; height: {side}px; }}"
+            f"QListWidget::item {{ padding: {gap}px 2px; }}"
+        )
+
+    def changeEvent(self, event: Any) -> None:  # the text size changed while open
+        super().changeEvent(event)
+        if event.type() == event.Type.FontChange and hasattr(self, "children_list"):
+            self._size_indicators()
+
+    def _fill(self, activity: Activity) -> None:
+        self.on.setDate(QDate(activity.on.year, activity.on.month, activity.on.day))
+        self.kind.setCurrentIndex(max(0, self.kind.findData(activity.kind.value)))
+        self.title_edit.setText(activity.title)
+        self.organiser.setText(activity.organiser)
+        self.place.setText(activity.place)
+        ticked = set(activity.attended or activity.invited)
+        for row in range(self.children_list.count()):
+            item = self.children_list.item(row)
+            if str(item.data(Qt.ItemDataRole.UserRole)) in ticked:
+                item.setCheckState(Qt.CheckState.Checked)
+        self.guardians.setText("、".join(activity.guardians))
+        self.others.setValue(activity.others_count)
+        self.notes.setPlainText(activity.notes)
+
+    def _listed(self) -> set[str]:
+        return {
+            str(self.children_list.item(row).data(Qt.ItemDataRole.UserRole))
+            for row in range(self.children_list.count())
+        }
 
     def _filter(self, text: str) -> None:
         wanted = text.strip().lower()
@@ -202,25 +251,43 @@ class ActivityDialog(QDialog):
         ticked = self.checked_children()
         ahead = on > self._desk.today()
         names = self.guardians.text().replace("，", "、").replace(",", "、")
+        invited = ticked
+        village = self._desk.village_code
+        base = self._stored.value if self._stored else None
+        if base is not None:
+            village = base.village_code or village
+            # children no longer offered (their file archived since) stay as they were
+            listed = self._listed()
+            kept = [c for c in (base.attended or base.invited) if c not in listed]
+            ticked = ticked + [c for c in kept if c not in ticked]
+            # held since: who was invited (the 签到表) stays on record
+            invited = list(base.invited) if not ahead and base.invited else ticked
         return Activity(
             on=on,
             kind=ActivityKind(self.kind.currentData()),
             title=self.title_edit.text().strip(),
-            village_code=self._desk.village_code,
+            village_code=village,
             organiser=self.organiser.text().strip(),
             place=self.place.text().strip(),
-            invited=ticked,
+            invited=invited,
             attended=[] if ahead else ticked,
             guardians=[n.strip() for n in names.split("、") if n.strip()],
             others_count=self.others.value(),
             notes=self.notes.toPlainText().strip(),
+            demo=base.demo if base else "",
         )
 
     def save(self) -> None:
         activity = self.activity()
         self.save_button.setEnabled(False)
-        service = self._desk.activities
-        self._desk.runner.submit(lambda: service.record(activity), self._saved, self._failed)
+        service, stored = self._desk.activities, self._stored
+
+        def work() -> Stored[Activity]:
+            if stored is None:
+                return service.record(activity)
+            return service.update(stored.record_id, activity, base_revision=stored.revision)
+
+        self._desk.runner.submit(work, self._saved, self._failed)
 
     def _saved(self, stored: Stored[Activity]) -> None:
         self.saved.emit(stored)
@@ -254,10 +321,18 @@ class ActivitiesPage(QWidget):
         self.print_button = QPushButton(self.tr("打印签到表…"))
         self.print_button.setObjectName("print_sign_in")
         self.print_button.setToolTip(self.tr("先在列表中选中一次活动"))
+        self.edit_button = QPushButton(self.tr("修改…"))
+        self.edit_button.setObjectName("edit_activity")
+        self.edit_button.setToolTip(self.tr("修改选中的活动（也可以双击列表中的一行）"))
+        self.delete_button = QPushButton(self.tr("删除…"))
+        self.delete_button.setObjectName("delete_activity")
+        self.delete_button.setToolTip(self.tr("删除误登记的活动，需要写明原因"))
         top = QHBoxLayout()
         top.addWidget(title)
         top.addStretch(1)
         top.addWidget(self.new_button)
+        top.addWidget(self.edit_button)
+        top.addWidget(self.delete_button)
         top.addWidget(self.print_button)
         self.figures = QLabel("")
         self.figures.setObjectName("activity_figures")
@@ -276,6 +351,9 @@ class ActivitiesPage(QWidget):
         layout.addWidget(self.table, 1)
         self.new_button.clicked.connect(self.new_activity)
         self.print_button.clicked.connect(self.print_sign_in)
+        self.edit_button.clicked.connect(self.edit_activity)
+        self.delete_button.clicked.connect(self.delete_activity)
+        self.table.cellDoubleClicked.connect(lambda _r, _c: self.edit_activity())
         self._loaded_once = False
 
     def showEvent(self, event: Any) -> None:
@@ -320,7 +398,45 @@ class ActivitiesPage(QWidget):
         dialog.open()
         return dialog
 
-    def _saved(self, _stored: Stored[Activity]) -> None:
+    def edit_activity(self) -> ActivityDialog | None:
+        chosen = self.selected()
+        if chosen is None:
+            QMessageBox.information(
+                self, self.tr("修改活动"), self.tr("请先在列表中选中一次活动。")
+            )
+            return None
+        dialog = ActivityDialog(self._desk, self._store.caseload, self, chosen)
+        dialog.saved.connect(self._saved)
+        dialog.open()
+        return dialog
+
+    def delete_activity(self) -> None:
+        chosen = self.selected()
+        if chosen is None:
+            QMessageBox.information(
+                self, self.tr("删除活动"), self.tr("请先在列表中选中一次活动。")
+            )
+            return
+        reason, ok = QInputDialog.getText(
+            self,
+            self.tr("删除活动"),
+            self.tr("删除“{0}”（{1}）的原因，例如：重复登记、登记错了：").format(
+                chosen.value.title, chosen.value.on.isoformat()
+            ),
+        )
+        if ok:
+            self.delete_with_reason(chosen.record_id, reason)
+
+    def delete_with_reason(self, record_id: str, reason: str) -> None:
+        """Delete on the vault worker; a blank reason is refused in words."""
+        service = self._desk.activities
+        self._desk.runner.submit(
+            lambda: service.delete(record_id, reason=reason),
+            self._saved,
+            lambda err: show_error(self, err, self.tr("没有删除")),
+        )
+
+    def _saved(self, _stored: object) -> None:
         self.reload()
         self.changed.emit()  # the attending children's 历史 shows it
 
