@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from app.domain.schedule import VisitSchedule
+from app.domain.working_days import calendar_from_data
 from app.questionnaire import Definition
 from app.registers.service import RegisterImport
 from app.services.account import AccountService
@@ -24,6 +25,7 @@ from app.services.profile import ProfileService
 from app.services.reports import ReportService
 from app.services.transition_plans import TransitionPlanService
 from app.services.visits import VisitService
+from app.services.workflows import CALENDAR_KIND, WorkflowService
 from storage.vault import Vault
 from sync.laptop.engine import LaptopSync
 from ui.tasks import Runner
@@ -35,6 +37,15 @@ class _AssessmentsHolder:
     install a questionnaire version while the window is open)."""
 
     service: AssessmentService | None = None
+    generation: int = -1
+
+
+@dataclass
+class _WorkflowsHolder:
+    """The workflow service, rebuilt when the district's definitions change (a sync can
+    install next year's working-day calendar while the window is open)."""
+
+    service: WorkflowService | None = None
     generation: int = -1
 
 
@@ -59,6 +70,7 @@ class DeskServices:
     activities: ActivityService  # 活动 with attendance
     transition_plans: TransitionPlanService  # 转衔计划 from 16
     _assessments: _AssessmentsHolder = field(default_factory=_AssessmentsHolder, repr=False)
+    _workflows: _WorkflowsHolder = field(default_factory=_WorkflowsHolder, repr=False)
 
     @property
     def schedule(self) -> VisitSchedule:
@@ -79,6 +91,24 @@ class DeskServices:
         if holder.service is None or holder.generation != self.definitions.generation:
             holder.service = AssessmentService(
                 self.vault, known, author=self.author, today=self.today
+            )
+            holder.generation = self.definitions.generation
+        return holder.service
+
+    @property
+    def workflows(self) -> WorkflowService:
+        """强制报告, 认定申请 and 个案会商 (issue 17). The working-day calendar is the package's
+        plus the years the district published, as ``installed_calendar(vault)`` reads them —
+        taken here from the definitions already read on the vault worker, so asking for the
+        service never touches the vault; its methods do (call them on the runner)."""
+        holder = self._workflows
+        if holder.service is None or holder.generation != self.definitions.generation:
+            entries = [d.body for d in self.definitions.installed() if d.kind == CALENDAR_KIND]
+            holder.service = WorkflowService(
+                self.vault,
+                author=self.author,
+                today=self.today,
+                calendar=calendar_from_data(entries),
             )
             holder.generation = self.definitions.generation
         return holder.service

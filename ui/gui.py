@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
@@ -41,6 +41,9 @@ from ui.views.children_page import ChildrenPage
 from ui.views.first_run import FirstRunWizard
 from ui.views.messages import show_error
 from ui.views.unlock_dialog import UnlockDialog
+
+if TYPE_CHECKING:
+    from ui.views.recognition_application_dialog import RecognitionApplicationDialog
 
 log = logging.getLogger("childdesk.ui")
 DEMO_CHILDREN = 200
@@ -94,6 +97,23 @@ def build_pages(
     }
     pages["同步"] = SyncPage(desk)
     return pages
+
+
+class _SavedAsItGoes:
+    """The editor contract of a window that writes each step to the vault as it is taken (the
+    recognition application): nothing unsaved to keep across a lock."""
+
+    def __init__(self, dialog: RecognitionApplicationDialog) -> None:
+        self._dialog = dialog
+
+    def unsaved_draft(self) -> dict[str, Any] | None:
+        return None
+
+    def discard_changes(self) -> None:
+        pass
+
+    def reload(self) -> None:
+        self._dialog.reload()
 
 
 @dataclass
@@ -254,6 +274,13 @@ class DeskSession(QObject):
             if isinstance(page, TodoPage):
                 page.resume_assessment.connect(self.open_assessment)
                 page.open_transition.connect(self.open_transition_plan)
+                page.open_report.connect(self.open_report)
+                page.new_report.connect(
+                    lambda child, name, assessment: self.open_report(
+                        child, name, "", assessment_id=assessment
+                    )
+                )
+                page.open_application.connect(self.open_application)
             if isinstance(page, ReportsPage):
                 page.print_monthly.connect(self.print_monthly)
             if isinstance(page, SettingsPage):
@@ -329,6 +356,102 @@ class DeskSession(QObject):
         elif kind == "case":
             self.open_case(child_id, record_id)
 
+    def _open_workflow_from_child(
+        self, kind: str, child_id: str, name: str, record_id: str
+    ) -> None:
+        if kind == "report":
+            self.open_report(child_id, name, record_id)
+        elif kind == "application":
+            self.open_application(child_id, name, record_id)
+
+    def open_report(
+        self,
+        child_id: str,
+        name: str,
+        report_id: str,
+        *,
+        case_id: str = "",
+        assessment_id: str = "",
+        draft: dict[str, Any] | None = None,
+        draft_id: str | None = None,
+    ) -> None:
+        """强制报告: a new one (``report_id`` "", from the child's file, a case or an
+        assessment), or a filed one; its unsaved input is kept across an auto-lock."""
+        from ui.views.mandatory_report_dialog import MandatoryReportDialog
+
+        if self.desk is None:
+            return
+        if report_id and self._bring_up(("report", report_id)):
+            return
+        desk = self.desk
+        dialog = MandatoryReportDialog(
+            desk,
+            child_id,
+            name,
+            case_id=case_id or None,
+            assessment_id=assessment_id or None,
+            report_id=report_id or None,
+            parent=self.window,
+            draft=draft,
+        )
+        keeper = DraftKeeper(desk.vault, self.runner, desk.author, dialog.unsaved_draft)
+        if draft_id is not None:
+            keeper.adopt(draft_id)
+        editor = self._register(
+            ("report", report_id or f"new-{id(dialog)}"), dialog, dialog, keeper
+        )
+        editor.child_id = child_id
+        dialog.edited.connect(keeper.poke)
+
+        def saved() -> None:
+            if dialog.report_id is not None:
+                editor.key = ("report", dialog.report_id)  # a new report got its id
+            if dialog.unsaved_draft() is None:
+                keeper.clear()
+            if self.store is not None:
+                self.store.refresh()
+            self._reload_child(child_id)
+
+        dialog.saved.connect(saved)
+        dialog.show()
+        if draft is not None:
+            keeper.poke()
+
+    def open_application(self, child_id: str, name: str, application_id: str) -> None:
+        """事实无人抚养儿童认定申请: a new one (``application_id`` "") or one made before. Its
+        input is written to the vault as it goes (nothing to keep across a lock)."""
+        from ui.views.recognition_application_dialog import RecognitionApplicationDialog
+
+        if self.desk is None:
+            return
+        if application_id and self._bring_up(("application", application_id)):
+            return
+        dialog = RecognitionApplicationDialog(
+            self.desk, child_id, name, application_id=application_id or None, parent=self.window
+        )
+        editor = self._register(
+            ("application", application_id or f"new-{id(dialog)}"),
+            dialog,
+            _SavedAsItGoes(dialog),
+        )
+        editor.child_id = child_id
+
+        def saved() -> None:
+            if dialog.application_id is not None:
+                editor.key = ("application", dialog.application_id)
+            if self.store is not None:
+                self.store.refresh()
+            self._reload_child(child_id)
+
+        dialog.saved.connect(saved)
+        dialog.show()
+
+    def _reload_child(self, child_id: str) -> None:
+        """The child's open file shows what a report or application changed."""
+        child = self._editor(("child", child_id))
+        if child is not None:
+            child.contract.reload()
+
     def open_child(
         self,
         child_id: str | None,
@@ -352,6 +475,7 @@ class DeskSession(QObject):
             keeper.adopt(draft_id)
         editor = self._register(("child", child_id or f"new-{id(dialog)}"), dialog, dialog, keeper)
         dialog.open_editor = self._open_from_child
+        dialog.open_workflow = self._open_workflow_from_child
         dialog.form.edited.connect(keeper.poke)
         dialog.guardians.edited.connect(keeper.poke)
 
@@ -505,6 +629,19 @@ class DeskSession(QObject):
                         draft=draft["data"],
                         draft_id=record_id,
                         draft_base=draft.get("base_revision"),
+                    )
+                    reopened += 1
+                elif draft.get("kind") == "mandatory_report" and isinstance(
+                    draft.get("child_id"), str
+                ):
+                    self.open_report(
+                        draft["child_id"],
+                        str(draft.get("child_name") or ""),
+                        str(draft.get("report_id") or ""),
+                        case_id=str(draft.get("case_id") or ""),
+                        assessment_id=str(draft.get("assessment_id") or ""),
+                        draft=draft,
+                        draft_id=record_id,
                     )
                     reopened += 1
                 elif draft.get("kind") == "case" and isinstance(draft.get("child_id"), str):

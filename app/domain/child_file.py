@@ -185,6 +185,9 @@ class ChildFile:
     notes: str = ""
     archive: Archive | None = None  # 归档 (see Archive); None while the file is in use
     opened_on: date | None = None  # when the file was created (first visit is due soon after)
+    # When the district confirmed the child as 事实无人抚养儿童 (复核确认 of a recognition
+    # application, applied after a sync): the monthly-visit rule counts from it.
+    recognition_confirmed_on: date | None = None
     demo: str = ""  # "演示数据" on synthetic files
 
     # ----- derived facts -------------------------------------------------------------------
@@ -319,6 +322,7 @@ class ChildFile:
             cm = d["caring_mother"]
             d["caring_mother"] = CaringMother(**{**cm, "since": date_or_none(cm.get("since"))})
         d["opened_on"] = date_or_none(d.get("opened_on"))
+        d["recognition_confirmed_on"] = date_or_none(d.get("recognition_confirmed_on"))
         if d.get("archive"):
             a = d["archive"]
             d["archive"] = Archive(
@@ -357,6 +361,7 @@ FIELD_LABELS_ZH = {
     "notes": "备注",
     "archive": "归档",
     "opened_on": "建档日期",
+    "recognition_confirmed_on": "事实无人抚养认定日期",
     "demo": "演示标记",
 }
 

@@ -5,6 +5,11 @@ A child matching several rules gets the shortest interval. A rule marked
 ``per_calendar_month`` also requires a visit in every calendar month (the seed's
 "每月不少于1次"), so the due date is never later than the end of the month after the last
 visit's month. A next-visit date the director set earlier than the rule is honoured.
+
+A rule for 事实无人抚养儿童 (its categories name ``de_facto_unsupported``) counts from the
+district's confirmation of the recognition when that is later than the last visit: the monthly
+cycle starts on the day the child was recognized, so a child visited rarely before is not
+overdue the moment the recognition arrives, and is due within a month of it.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from typing import Any
 from resources import resource_path
 
 LEVELS = ("green", "yellow", "orange", "red")
+RECOGNIZED_CATEGORY = "de_facto_unsupported"  # 事实无人抚养儿童 (ChildCategory value)
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,9 @@ class ScheduleFacts:
     last_visit: date | None
     requested_next: date | None  # next visit date written on the last visit record
     opened_on: date  # when the file was created
+    # When the district confirmed the 事实无人抚养 recognition (the child file's
+    # ``recognition_confirmed_on``): the monthly rule for those children counts from it.
+    recognized_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -120,10 +129,38 @@ def next_due(facts: ScheduleFacts, schedule: VisitSchedule) -> DueInfo:
     due = facts.last_visit + timedelta(days=interval)
     if monthly:
         due = min(due, _end_of_next_month(facts.last_visit))
+    recognized = facts.recognized_on
+    if recognized is not None and recognized > facts.last_visit:
+        keyed = _due_from_recognition(facts, schedule, recognized)
+        if keyed is not None:
+            due, reasons = keyed
     if facts.requested_next is not None and facts.requested_next < due:
         due = facts.requested_next
         reasons = ("上次走访时约定的下次走访日期", *reasons)
     return DueInfo(facts.child_id, due, reasons)
+
+
+def _due_from_recognition(
+    facts: ScheduleFacts, schedule: VisitSchedule, recognized: date
+) -> tuple[date, tuple[str, ...]] | None:
+    """Rule by rule: the rules for recognized children count from the confirmation date, the
+    others from the last visit; the earliest due date wins. None when no such rule applies."""
+    rules = schedule.matching(facts.categories, facts.level)
+    if facts.last_visit is None or not any(RECOGNIZED_CATEGORY in r.categories for r in rules):
+        return None
+    due = date.max
+    reasons: list[str] = []
+    for r in rules:
+        keyed = RECOGNIZED_CATEGORY in r.categories
+        base = recognized if keyed else facts.last_visit
+        rule_due = base + timedelta(days=r.max_interval_days)
+        if r.per_calendar_month:
+            rule_due = min(rule_due, _end_of_next_month(base))
+        due = min(due, rule_due)
+        reasons.append(
+            f"{r.reason_zh}（从 {recognized.isoformat()} 认定之日起算）" if keyed else r.reason_zh
+        )
+    return due, tuple(reasons)
 
 
 def due_lists(children: Iterable[ScheduleFacts], schedule: VisitSchedule, today: date) -> DueLists:

@@ -17,6 +17,7 @@ from functools import cached_property
 from typing import Any
 
 from app.domain.child_file import ChildFile, FileStatus, transition_flag
+from app.domain.jsonable import date_or_none
 from app.domain.schedule import DueLists, ScheduleFacts, VisitSchedule, due_lists
 from app.services.assessments import ASSESSMENT_TYPE, FINISHED
 from app.services.cases import CASE_TYPE
@@ -75,6 +76,7 @@ class ChildSummary:
             last_visit=self.last_visit,
             requested_next=self.requested_next,
             opened_on=date.fromisoformat(opened) if opened else date.min,
+            recognized_on=date_or_none(self.data.get("recognition_confirmed_on")),
         )
 
 

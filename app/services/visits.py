@@ -92,5 +92,6 @@ class VisitService:
             last_visit=on,
             requested_next=None,
             opened_on=child.opened_on or on,
+            recognized_on=child.recognition_confirmed_on,
         )
         return next_due(facts, schedule)

@@ -57,15 +57,20 @@ def _utc_text(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+ASSESSMENT_KIND = "assessment"  # a TodoItem asking for a report an assessment's rules demand
+
+
 @dataclass(frozen=True)
 class TodoItem:
     """One line of 待办 from a workflow."""
 
-    kind: str  # mandatory_report / recognition_application / case_conference
+    kind: str  # assessment / mandatory_report / recognition_application / case_conference
     child_id: str
     record_id: str
     text_zh: str
     urgent: bool = False
+    short_zh: str = ""  # a few words for a list's status column
+    case_id: str = ""  # a conference's case (its actions are carried out there)
 
 
 CALENDAR_KIND = "calendar"
@@ -144,6 +149,11 @@ class WorkflowService:
         steps = self._of(self._steps(application_id), application_id, data)
         return ra.status(application_id, steps, self._calendar)
 
+    def days_left(self, status: ra.ApplicationStatus, today: date | None = None) -> int | None:
+        """Working days until the town's 查验 deadline (negative: overdue) by this laptop's
+        calendar, while the application waits for the town; else None."""
+        return status.working_days_left(today or self._today(), self._calendar)
+
     def conference_status(self, conference_id: str) -> cc.ConferenceStatus:
         data = self._vault.get(conference_id).data
         steps = self._of(self._steps(conference_id), conference_id, data)
@@ -200,11 +210,12 @@ class WorkflowService:
             child = str(self._vault.get(assessment_id).data.get("child_id", ""))
             items.append(
                 TodoItem(
-                    "assessment",
+                    ASSESSMENT_KIND,
                     child,
                     assessment_id,
                     "评估结果要求强制报告：请尽快填写强制报告。",
                     urgent=True,
+                    short_zh="应填写强制报告",
                 )
             )
         for data, report in self.reports():
@@ -217,11 +228,20 @@ class WorkflowService:
                         report.report_id,
                         "强制报告尚未送达区民政局：请尽快同步；情况紧急请直接电话报告。",
                         urgent=True,
+                        short_zh="强制报告未送达",
                     )
                 )
             elif report.state != mr.CLOSED:
                 items.append(
-                    TodoItem(mr.RECORD_TYPE, child, report.report_id, f"强制报告{report.state_zh}")
+                    TodoItem(
+                        mr.RECORD_TYPE,
+                        child,
+                        report.report_id,
+                        f"强制报告{report.state_zh}"
+                        + (f"（{report.assignee}）" if report.assignee else "")
+                        + "：区里办结前可以补充情况。",
+                        short_zh=f"强制报告{report.state_zh}",
+                    )
                 )
         for data, app in self.applications():
             child = str(data.get("child_id", ""))
@@ -240,7 +260,16 @@ class WorkflowService:
                 )
             else:
                 continue
-            items.append(TodoItem(ra.RECORD_TYPE, child, app.application_id, text))
+            items.append(
+                TodoItem(
+                    ra.RECORD_TYPE,
+                    child,
+                    app.application_id,
+                    text,
+                    urgent=app.state == ra.RETURNED,
+                    short_zh=f"认定申请{app.state_zh}",
+                )
+            )
         for data, conference in self.conferences():
             if conference.state != cc.RECORDED:
                 continue
@@ -253,6 +282,8 @@ class WorkflowService:
                             conference.conference_id,
                             f"个案会商事项：{action.what}（{action.who}，{action.due}前）",
                             urgent=action.overdue(today),
+                            short_zh="会商事项已过期" if action.overdue(today) else "会商事项",
+                            case_id=str(data.get("case_id", "")),
                         )
                     )
         items.sort(key=lambda i: not i.urgent)
@@ -506,23 +537,31 @@ class WorkflowService:
 
     def apply_confirmed_recognitions(self) -> list[str]:
         """Children whose application the district confirmed get the 事实无人抚养儿童 category
-        in their file (the monthly-visit rule keys on it); returns the children changed."""
-        changed: list[str] = []
+        and the confirmation date (``recognition_confirmed_on``, from which the monthly-visit
+        rule counts) in their file; returns the children changed. Run after every sync (network
+        or USB: sync/laptop/engine.py); a file already saying so is not rewritten."""
+        confirmed: dict[str, str] = {}  # child id -> newest confirmation date
         for data, app in self.applications():
-            if app.state != ra.CONFIRMED:
+            on = app.confirmed_on
+            if app.state != ra.CONFIRMED or on is None:
                 continue
             child_id = str(data.get("child_id", ""))
+            confirmed[child_id] = max(on, confirmed.get(child_id, ""))
+        changed: list[str] = []
+        for child_id, on in sorted(confirmed.items()):
             try:
                 record = self._vault.get(child_id)
             except RecordNotFoundError:
-                continue
+                continue  # transferred out of this village meanwhile
             categories = list(record.data.get("categories") or [])
-            if ChildCategory.DE_FACTO_UNSUPPORTED.value in categories:
+            category = ChildCategory.DE_FACTO_UNSUPPORTED.value
+            if category in categories and record.data.get("recognition_confirmed_on") == on:
                 continue
-            categories.append(ChildCategory.DE_FACTO_UNSUPPORTED.value)
+            if category not in categories:
+                categories.append(category)
             self._vault.put(
                 "child",
-                {**record.data, "categories": categories},
+                {**record.data, "categories": categories, "recognition_confirmed_on": on},
                 author=self._author,
                 record_id=child_id,
             )

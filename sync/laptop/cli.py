@@ -180,6 +180,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
             report, problems = SyncReport(via="usb"), []
             engine.apply_changes(path.read_bytes(), report)
+            if not report.revoked:
+                engine.apply_decisions(report)
         print(_report_json(report))
         for problem in problems:
             print(f"not imported: {problem}", file=sys.stderr)

@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from app.services.workflows import WorkflowService
 from storage.vault import Vault
 from sync.documents import Enrollment, Receipt
 from sync.errors import RevokedError
@@ -220,9 +221,19 @@ class LaptopSync:
         return None if report.revoked else more
 
     def finish(self, report: SyncReport) -> SyncReport:
-        """Vault step: note a finished network sync (last sync, history)."""
+        """Vault step: note a finished network sync (last sync, history) and act on the
+        district's decisions it brought (:meth:`apply_decisions`)."""
         if not report.revoked:
+            self.apply_decisions(report)
             self.state.record_sync("sync", report)
+        return report
+
+    def apply_decisions(self, report: SyncReport) -> SyncReport:
+        """Vault step after every pull (network, USB, a response file): a recognition the
+        district confirmed becomes the child's 事实无人抚养儿童 category with its date."""
+        author = self.author or str(self.vault.profile().get("name") or "") or "儿童主任"
+        changed = WorkflowService(self.vault, author=author).apply_confirmed_recognitions()
+        report.recognitions_applied += len(changed)
         return report
 
     def stopped_by(self, err: RevokedError, report: SyncReport) -> SyncReport:
@@ -275,4 +286,7 @@ class LaptopSync:
         )
 
     def import_folder(self, folder: Path) -> tuple[SyncReport, list[str]]:
-        return usb_files.import_folder(self.state, folder)
+        report, problems = usb_files.import_folder(self.state, folder)
+        if not report.revoked:
+            self.apply_decisions(report)
+        return report, problems

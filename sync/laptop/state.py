@@ -104,6 +104,9 @@ class SyncReport:
     attachments_waiting: int = 0  # the district did not have the file yet
     definitions_installed: int = 0  # questionnaire versions and schedule rules installed
     definitions_refused: int = 0  # published ones that failed the checks: not installed
+    # Children the district confirmed as 事实无人抚养儿童 whose files this sync updated
+    # (category and confirmation date; app.services.workflows.apply_confirmed_recognitions).
+    recognitions_applied: int = 0
 
 
 @dataclass(frozen=True)

@@ -220,12 +220,13 @@ def test_recognition_application_verified_and_confirmed(setup: Any) -> None:
     row = flows.decide(DISTRICT, app_id, actor="区民政局张", expected_version=2, confirm=True)
     assert row.state == ra.CONFIRMED
 
-    laptop.sync_now()
+    # the sync that brings the confirmation applies it (sync/laptop/engine.py finish)
+    assert laptop.sync_now().recognitions_applied == 1
     status = service.application_status(app_id)
     assert status.state == ra.CONFIRMED and status.confirmed_on is not None
-    assert service.apply_confirmed_recognitions() == [child_id]
     child = laptop.vault.get(child_id).data
     assert ChildCategory.DE_FACTO_UNSUPPORTED.value in child["categories"]
+    assert child["recognition_confirmed_on"] == status.confirmed_on
     assert service.apply_confirmed_recognitions() == []
     report = laptop.sync_now()
     assert report.rejected == 0

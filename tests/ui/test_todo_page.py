@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from app.domain.case import CaseKind, CaseStage, Plan, PlanAction
 from app.domain.categories import ChildCategory
 from app.domain.child_file import ChildFile, Gender
+from app.domain.transition_plan import TransitionPlan
 from app.domain.visit import Visit, VisitForm
 from ui.caseload_store import CaseloadStore
 from ui.desk_services import DeskServices
@@ -69,7 +70,8 @@ def test_visit_lists_match_the_caseload(
     assert headers[0] == f"走访已逾期（{len(due.overdue)}）"
     assert headers[1] == f"一周内应走访（{len(due.due_soon)}）"
     assert headers[2].startswith("需要评估") and headers[3].startswith("个案跟进")
-    assert headers[4].startswith("即将年满18岁 / 已满18岁")
+    assert headers[4].startswith("强制报告、认定申请与会商事项")
+    assert headers[5].startswith("即将年满18岁 / 已满18岁")
     assert f"{len(due.overdue)} 名儿童走访已逾期" in page.summary.text()
     # The overdue days are shown in red.
     item = page.entry_item(OVERDUE, 0)
@@ -202,7 +204,14 @@ def test_turned_18_prompts_closure_or_transfer(
     entries = page.entries(TRANSITIONS)
     assert [e.child_id for e in entries] == [adult, soon]
     assert entries[0].status == "已满18岁" and "结案" in entries[0].detail
-    assert entries[1].status == "还有 71 天满18岁"
+    assert entries[1].status == "还有 71 天满18岁，未建立转衔计划"
+    # the plan's status follows the 转衔计划 (issue 19's record) once one is made
+    desk.transition_plans.save(
+        TransitionPlan(soon, TODAY, referred_on=TODAY, referral_outcome="已登记")
+    )
+    page.reload()
+    qtbot.waitUntil(lambda: "已转介人力社保" in page.entries(TRANSITIONS)[1].status)
+    assert "跟进转介结果" in page.entries(TRANSITIONS)[1].detail
 
 
 def test_follows_the_text_scale(

@@ -1,6 +1,7 @@
 """待办: what needs doing now — overdue and due visits, assessments to do or finish, case
-follow-ups (强制报告 first) and children approaching or past 18. Each line opens the child or
-the case.
+follow-ups (强制报告 first), reports, applications and case-conference actions (issue 17) and
+children approaching or past 18. Each line opens the child, the case, the report or the
+application.
 
 The lists are worked out on the vault worker (cases and assessment drafts are read there) and
 only the finished lists come back to the GUI thread (the lists are ui/views/todo_lists.py; this
@@ -41,12 +42,16 @@ from ui.views.todo_lists import (
     ASSESSMENTS,
     CASES,
     DUE_SOON,
+    OPEN_APPLICATION,
     OPEN_CASE,
     OPEN_DRAFT,
+    OPEN_NEW_REPORT,
+    OPEN_REPORT,
     OPEN_TRANSITION,
     OVERDUE,
     SECTIONS,
     TRANSITIONS,
+    WORKFLOWS,
     TodoEntry,
     TodoLists,
     build_todo_lists,
@@ -67,6 +72,10 @@ class TodoPage(ReloadWhenShown, QWidget):
     resume_assessment = Signal(str, str)  # child id, assessment id
     # A youth approaching 18: the transition plan; when nothing listens, the child's file.
     open_transition = Signal(str, str)  # child id, name
+    # Workflows (issue 17); when nothing listens, the child's file.
+    open_report = Signal(str, str, str)  # child id, name, report id
+    new_report = Signal(str, str, str)  # child id, name, assessment id (its rules demand one)
+    open_application = Signal(str, str, str)  # child id, name, application id
 
     def __init__(self, desk: DeskServices, store: CaseloadStore) -> None:
         super().__init__()
@@ -111,7 +120,9 @@ class TodoPage(ReloadWhenShown, QWidget):
             "QLabel#todo_detail { background: #f7f9fb; border: 1px solid #dde3ea;"
             " border-radius: 4px; padding: 6px 8px; }"
         )
-        hint = plain_label(self.tr("双击一行（或选中后按回车）打开儿童档案或个案。"), "hint")
+        hint = plain_label(
+            self.tr("双击一行（或选中后按回车）打开儿童档案、个案、强制报告或认定申请。"), "hint"
+        )
         self.open_button = QPushButton(self.tr("打开"))
         self.open_button.setObjectName("open_selected")
         self.open_button.setEnabled(False)
@@ -170,7 +181,15 @@ class TodoPage(ReloadWhenShown, QWidget):
         def work() -> TodoLists:
             cases = desk.cases.list_all()
             drafts = [a for a in desk.assessments.list_all() if a.value.status == DRAFT]
-            return build_todo_lists(caseload, cases, drafts, desk.schedule, desk.today())
+            return build_todo_lists(
+                caseload,
+                cases,
+                drafts,
+                desk.schedule,
+                desk.today(),
+                workflow_items=desk.workflows.todo(),
+                plans=desk.transition_plans.statuses(),
+            )
 
         self._desk.runner.submit(work, self._show_lists, self._load_failed)
 
@@ -191,6 +210,7 @@ class TodoPage(ReloadWhenShown, QWidget):
             else self.tr("{0} 天内应走访").format(days),
             ASSESSMENTS: self.tr("需要评估"),
             CASES: self.tr("个案跟进"),
+            WORKFLOWS: self.tr("强制报告、认定申请与会商事项"),
             TRANSITIONS: self.tr("即将年满18岁 / 已满18岁"),
         }
         return self.tr("{0}（{1}）").format(titles[section], lists.count(section))
@@ -253,6 +273,15 @@ class TodoPage(ReloadWhenShown, QWidget):
             parts.append(self.tr("{0} 项评估要做").format(lists.count(ASSESSMENTS)))
         if lists.count(CASES):
             parts.append(self.tr("{0} 个个案要跟进").format(lists.count(CASES)))
+        if lists.count(WORKFLOWS):
+            urgent = sum(1 for e in lists.entries(WORKFLOWS) if e.alert)
+            parts.append(
+                self.tr("{0} 项报告、申请或会商事项（{1} 项紧急）").format(
+                    lists.count(WORKFLOWS), urgent
+                )
+                if urgent
+                else self.tr("{0} 项报告、申请或会商事项").format(lists.count(WORKFLOWS))
+            )
         if lists.count(TRANSITIONS):
             parts.append(self.tr("{0} 名儿童满18岁或即将满18岁").format(lists.count(TRANSITIONS)))
         day = self.tr("今天是 {0}年{1}月{2}日").format(today.year, today.month, today.day)
@@ -303,8 +332,17 @@ class TodoPage(ReloadWhenShown, QWidget):
         if isinstance(entry, TodoEntry):
             self.activate(entry)
 
+    def _listened(self, signal: object) -> bool:
+        return self.isSignalConnected(QMetaMethod.fromSignal(signal))  # type: ignore[arg-type]
+
     def activate(self, entry: TodoEntry) -> None:
-        if entry.opens == OPEN_CASE:
+        if entry.opens == OPEN_REPORT and self._listened(self.open_report):
+            self.open_report.emit(entry.child_id, entry.name, entry.record_id)
+        elif entry.opens == OPEN_NEW_REPORT and self._listened(self.new_report):
+            self.new_report.emit(entry.child_id, entry.name, entry.assessment_id)
+        elif entry.opens == OPEN_APPLICATION and self._listened(self.open_application):
+            self.open_application.emit(entry.child_id, entry.name, entry.record_id)
+        elif entry.opens == OPEN_CASE:
             self.open_case.emit(entry.child_id, entry.case_id)
         elif entry.opens == OPEN_DRAFT and self.isSignalConnected(
             QMetaMethod.fromSignal(self.resume_assessment)

@@ -32,6 +32,7 @@ from app.services.child_history import TimelineEntry
 from app.services.stored import Stored
 from storage.records import Revision
 from ui.desk_services import DeskServices
+from ui.views.child_file_dialog.workflows_tab import WorkflowRows, WorkflowsTab
 from ui.views.child_form import ChildForm
 from ui.views.guardians_tab import GuardiansTab
 from ui.views.level_badge import LevelBadge
@@ -49,6 +50,7 @@ class Loaded:
     attachments: list[Revision]
     history: list[TimelineEntry]
     assessment_labels: dict[str, str]  # record id -> 困境儿童家庭监护能力评估表（第1版）
+    workflows: WorkflowRows | None = None  # 报告与申请 (issue 17)
 
 
 class ChildFileBase(QDialog):
@@ -76,6 +78,12 @@ class ChildFileBase(QDialog):
         # Set by the session: assessments and cases then open through it (one window per
         # record, whichever list they are opened from); alone (tests), they open modal here.
         self.open_editor: Callable[[str, str, str], None] | None = None
+        # Set by the session: 强制报告 and 认定申请 windows open through it, registered with the
+        # auto-lock draft keeper (kind "report" or "application", child id, name, record id or
+        # ""; for "report" a record id "" is a new report).
+        self.open_workflow: Callable[[str, str, str, str], None] | None = None
+        self.child_name = ""
+        self.workflow_dialog: QDialog | None = None  # a report or application opened alone
         self.archived = False
         self._dirty = False
         self._level: str | None = None
@@ -148,6 +156,8 @@ class ChildFileBase(QDialog):
             self._tab(self.visits_list, self.new_visit, extra=visit_buttons), self.tr("走访")
         )
         self.tabs.addTab(self._tab(self.cases_list, self.new_case), self.tr("个案"))
+        self.workflows_tab = WorkflowsTab()
+        self.tabs.addTab(self.workflows_tab, self.tr("报告与申请"))
         self.tabs.addTab(self._tab(self.attachments_list, self.add_attachment), self.tr("附件"))
         self.tabs.addTab(self._tab(self.history_list), self.tr("历史"))
 
@@ -210,6 +220,11 @@ class ChildFileBase(QDialog):
             lambda item: self._open_case(item.data(Qt.ItemDataRole.UserRole))
         )
         self.add_attachment.clicked.connect(self._add_attachment)
+        self.workflows_tab.new_report.connect(lambda: self._open_report(""))
+        self.workflows_tab.open_report.connect(self._open_report)
+        self.workflows_tab.new_application.connect(self._open_application)
+        self.workflows_tab.open_application.connect(self._open_application)
+        self.workflows_tab.open_case.connect(self._open_case)
         self.attachments_list.itemActivated.connect(self._view_attachment)
         self._set_saved_tabs_enabled(child_id is not None)
         self._draft = draft
@@ -243,6 +258,9 @@ class ChildFileBase(QDialog):
         def _open_case(self, record_id: str | None) -> None: ...  # tabs.py
         def _add_attachment(self) -> None: ...  # tabs.py
         def _view_attachment(self, item: QListWidgetItem) -> None: ...  # tabs.py
+        def _changed(self) -> None: ...  # tabs.py
+        def _open_report(self, report_id: str) -> None: ...  # workflow_part.py
+        def _open_application(self, application_id: str) -> None: ...  # workflow_part.py
 
     # ----- layout helpers -------------------------------------------------------------------
 

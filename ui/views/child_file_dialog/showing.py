@@ -20,6 +20,7 @@ from app.services.assessments import FINISHED, level_history
 from app.services.child_history import TimelineEntry
 from ui.theme import level_word
 from ui.views.child_file_dialog.base import ChildFileBase, Loaded
+from ui.views.child_file_dialog.workflows_tab import load as load_workflows
 from ui.views.messages import show_error
 
 
@@ -35,14 +36,23 @@ class ShowingPart(ChildFileBase):
                 return Loaded(None, [], [], [], [], [], {})
             service = desk.assessments
             assessments = service.list_all(child_id)
+            child = desk.children.get(child_id)
+            confirmed = child.value.recognition_confirmed_on
+            rows = load_workflows(
+                desk.workflows,
+                child_id,
+                desk.today(),
+                confirmed.isoformat() if confirmed else None,
+            )
             return Loaded(
-                desk.children.get(child_id),
+                child,
                 assessments,
                 desk.visits.list_all(child_id),
                 desk.cases.list_all(child_id),
                 desk.children.attachments(child_id),
                 desk.reading.timeline(child_id, desk.definitions.questionnaires()),
                 {s.record_id: service.label_for(s.value) for s in assessments},
+                rows,
             )
 
         desk.runner.submit(load, self._show, lambda err: show_error(self, err))
@@ -50,7 +60,12 @@ class ShowingPart(ChildFileBase):
     def _show(self, loaded: Loaded) -> None:
         if loaded.child is not None:
             child = loaded.child.value
+            self.child_name = child.name
             header = f"{child.name}　{child.age_on(self.desk.today())}岁"
+            if child.recognition_confirmed_on is not None:
+                header += self.tr("　事实无人抚养儿童（{0} 认定）").format(
+                    child.recognition_confirmed_on.isoformat()
+                )
             if child.archive is not None:
                 header += self.tr("　（已归档：{0}）").format(child.archive.text_zh())
             self.header.setText(header)
@@ -74,6 +89,8 @@ class ShowingPart(ChildFileBase):
             self.status.setText(
                 self.tr("已恢复上次没有保存的内容（锁定、断电或程序意外关闭前），请检查后保存")
             )
+        if loaded.workflows is not None:
+            self.workflows_tab.show_rows(loaded.workflows)
         self._finished_ids = {s.record_id for s in loaded.assessments if s.value.status == FINISHED}
         history = level_history(loaded.assessments)
         self._level = history[-1].level if history else None
