@@ -349,6 +349,7 @@ COMMANDS = {
     "publish": cmd_publish,
     "recovery-grant": cmd_recovery_grant,
     "user": cmd_user,
+    "access-log": cmd_user,  # console/cli_users.py
 }
 
 

@@ -239,11 +239,18 @@ def _console_accounts(conn: Connection) -> None:
     tables.create(conn)
 
 
+def _console_rosters_notes(conn: Connection) -> None:
+    from sync.server.console import tables  # partner rosters, district notes (issue 16)
+
+    tables.add_rosters_and_notes(conn)
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial", _initial),
     ("0002_enroll_failures_per_code", _enroll_failures_per_code),
     ("0003_console_accounts", _console_accounts),
     ("0004_console_query_tables", _console_query_tables),
+    ("0005_console_rosters_notes", _console_rosters_notes),
 ]
 
 

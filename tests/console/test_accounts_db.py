@@ -8,7 +8,7 @@ import time
 import pyotp
 import pytest
 
-from sync.server.console import accounts, sessions
+from sync.server.console import accounts, secretbox, sessions
 from sync.server.district import District
 from tests.sync.conftest import (  # noqa: F401 - fixtures
     _migrated_postgres,
@@ -35,9 +35,10 @@ def test_accounts_sessions_and_log(district: District) -> None:  # noqa: F811
     secret = pyotp.random_base32()
     step = int(time.time()) // 30
     first_code, next_code = (pyotp.TOTP(secret).at(n * 30) for n in (step, step + 1))
-    assert accounts.enrol_totp(engine, user.user_id, secret, first_code)
-    assert not accounts.verify_totp(engine, user.user_id, first_code)  # each code once
-    assert accounts.verify_totp(engine, user.user_id, next_code)
+    key = secretbox.key_from(district.keys)
+    assert accounts.enrol_totp(engine, user.user_id, secret, first_code, key)
+    assert not accounts.verify_totp(engine, user.user_id, first_code, key)  # each code once
+    assert accounts.verify_totp(engine, user.user_id, next_code, key)
 
     token, session = sessions.create(engine, user.user_id, "full", "10.0.0.1")
     loaded = sessions.load(engine, token)

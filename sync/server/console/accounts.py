@@ -21,8 +21,9 @@ from sqlalchemy import Engine, and_, delete, func, insert, select, update
 
 from storage.password_policy import password_problems
 from sync.server import db
+from sync.server.console import secretbox
 from sync.server.console import tables as t
-from sync.server.console.scope import ROLES, Role, Scope, valid_town_code
+from sync.server.console.scope import ROLES, Role, Roster, Scope, valid_town_code
 from sync.wire import utc_now
 
 # Argon2id with argon2-cffi's RFC 9106 "low memory" profile (t=3, m=64 MiB, p=4).
@@ -65,15 +66,22 @@ class User:
     disabled: bool
     totp_enabled: bool
     created_at: str
+    roster: Roster | None = None  # a partner's roster (None: not given yet, sees nobody)
 
     @property
     def scope(self) -> Scope:
-        return Scope(role=self.role, towns=self.towns, user_id=self.user_id)
+        roster = self.roster if self.role == "partner" else None
+        return Scope(role=self.role, towns=self.towns, user_id=self.user_id, roster=roster)
 
     @property
     def needs_totp(self) -> bool:
         """District accounts must have a second factor; others may."""
         return self.role == "district" or self.totp_enabled
+
+
+def user_of_row(row: Any) -> User:
+    """A :class:`User` from a ``console_users`` row."""
+    return _user(row)
 
 
 def _user(row: Any) -> User:
@@ -86,7 +94,17 @@ def _user(row: Any) -> User:
         disabled=bool(row.disabled),
         totp_enabled=bool(row.totp_secret),
         created_at=row.created_at,
+        roster=_roster(row.roster) if row.role == "partner" else None,
     )
+
+
+def _roster(stored: str | None) -> Roster | None:
+    if not stored:
+        return None
+    try:
+        return Roster.from_json(json.loads(stored))
+    except ValueError:
+        return Roster()
 
 
 def check_name(name: str) -> str:
@@ -311,13 +329,18 @@ def _matching_step(secret: str, code: str, last_step: int) -> int | None:
     return None
 
 
-def verify_totp(engine: Engine, user_id: int, code: str) -> bool:
-    """Check a code against the user's secret; a code is accepted once only."""
+def verify_totp(engine: Engine, user_id: int, code: str, key: bytes) -> bool:
+    """Check a code against the user's secret (sealed under ``key``, secretbox.py); a code is
+    accepted once only. A secret that does not open counts as a wrong code."""
     with db.write_transaction(engine) as conn:
         row = conn.execute(select(t.users).where(t.users.c.user_id == user_id)).one()
         if not row.totp_secret:
             return False
-        step = _matching_step(row.totp_secret, code, int(row.totp_last_step))
+        try:
+            secret = secretbox.open_sealed(key, row.totp_secret, user_id)
+        except secretbox.SealedSecretError:
+            return False
+        step = _matching_step(secret, code, int(row.totp_last_step))
         if step is None:
             return False
         conn.execute(
@@ -326,8 +349,9 @@ def verify_totp(engine: Engine, user_id: int, code: str) -> bool:
     return True
 
 
-def enrol_totp(engine: Engine, user_id: int, secret: str, code: str) -> bool:
-    """Keep ``secret`` as the user's second factor once ``code`` proves the app has it."""
+def enrol_totp(engine: Engine, user_id: int, secret: str, code: str, key: bytes) -> bool:
+    """Keep ``secret`` as the user's second factor, sealed under ``key``, once ``code`` proves
+    the app has it."""
     step = _matching_step(secret, code, 0)
     if step is None:
         return False
@@ -335,14 +359,12 @@ def enrol_totp(engine: Engine, user_id: int, secret: str, code: str) -> bool:
         conn.execute(
             update(t.users)
             .where(t.users.c.user_id == user_id)
-            .values(totp_secret=secret, totp_last_step=step)
+            .values(totp_secret=secretbox.seal(key, secret, user_id), totp_last_step=step)
         )
     return True
 
 
 # ----- access log -------------------------------------------------------------------------
-
-RETENTION_DAYS = 400  # MLPS 2.0 asks for at least 6 months; rows older than this may be pruned
 
 
 def log_access(

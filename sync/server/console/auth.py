@@ -43,6 +43,8 @@ class Console:
     district: Any  # sync.server.district.District (not imported: no cycle with the app)
     insecure_cookie: bool = False  # only for plain http on loopback in tests and development
     trusted_proxies: tuple[Any, ...] = field(default_factory=tuple)
+    # The key sealing TOTP secrets at rest (secretbox.py), derived from the district keys.
+    totp_key: bytes = b""
 
 
 def console(request: Request) -> Console:

@@ -1,4 +1,5 @@
-"""``childdesk-district user add|list|disable|enable|reset-password``: console accounts.
+"""``childdesk-district user add|list|disable|enable|reset-password``: console accounts, and
+``childdesk-district access-log prune [--older-than-days N]``: the access log's retention.
 
 No operator passphrase is needed (accounts live in the database, not under the district keys).
 A new or reset account gets a one-time initial password, printed once, changed at first sign-in.
@@ -38,6 +39,20 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     reset.add_argument(
         "--reset-totp", action="store_true", help="also drop the second factor (lost phone)"
     )
+    from sync.server.console.log_retention import MIN_RETENTION_DAYS, RETENTION_DAYS
+
+    access = sub.add_parser("access-log", help="the console's access log")
+    access_sub = access.add_subparsers(dest="access_command", required=True)
+    prune = access_sub.add_parser(
+        "prune", parents=[common], help="delete access-log rows older than the retention"
+    )
+    prune.add_argument(
+        "--older-than-days",
+        type=int,
+        default=RETENTION_DAYS,
+        metavar="N",
+        help=f"keep the last N days (default {RETENTION_DAYS}, at least {MIN_RETENTION_DAYS})",
+    )
 
 
 def run(ctx: Any, error: type[Exception]) -> int:
@@ -45,6 +60,8 @@ def run(ctx: Any, error: type[Exception]) -> int:
     from sync.server.console.accounts import AccountError
 
     args = ctx.args
+    if args.command == "access-log":
+        return _prune(ctx, error)
     engine = ctx.district(with_keys=False).engine
     from sync.server.console import accounts
 
@@ -66,6 +83,20 @@ def run(ctx: Any, error: type[Exception]) -> int:
         return 0
     except AccountError as err:
         raise error(err.message_en) from None
+
+
+def _prune(ctx: Any, error: type[Exception]) -> int:
+    from sync.server.console.accounts import AccountError
+    from sync.server.console.log_retention import check_retention, prune_access_log
+
+    days = ctx.args.older_than_days
+    try:
+        check_retention(days)  # before the database is opened
+        removed = prune_access_log(ctx.district(with_keys=False).engine, days)
+    except AccountError as err:
+        raise error(err.message_en) from None
+    print(f"access log: {removed} row(s) older than {days} days deleted")
+    return 0
 
 
 def _list(engine: Any, *, as_json: bool) -> int:

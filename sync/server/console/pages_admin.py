@@ -46,6 +46,9 @@ ACTIONS_ZH = {
     "user_reset": "重置密码",
     "enroll_code": "生成注册码",
     "device_revoke": "吊销设备",
+    "roster_set": "设置合作单位名单",
+    "child_note": "添加儿童备注",
+    "log_prune": "清理访问日志",
     **WORKFLOW_ACTIONS_ZH,
 }
 OUTCOMES_ZH = {

@@ -15,10 +15,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from sync.server.console import accounts, sessions
+from sync.server.console import accounts, secretbox, sessions
 from sync.server.console.accounts import AccountError, User
 from sync.server.console.auth import (
     PREFIX,
+    Console,
     CurrentUser,
     Forbidden,
     SignedIn,
@@ -170,7 +171,7 @@ async def totp_page(request: Request) -> Response:
 async def totp_check(request: Request, code: Annotated[str, Form()] = "") -> Response:
     user = await session_of(request, stages=("totp",))
     c = console(request)
-    if not await run_in_threadpool(accounts.verify_totp, c.engine, user.user_id, code):
+    if not await run_in_threadpool(accounts.verify_totp, c.engine, user.user_id, code, c.totp_key):
         await run_in_threadpool(
             accounts.log_access, c.engine, user.user_id, "totp", "", "failed", user.source
         )
@@ -196,13 +197,26 @@ async def enrol_page(request: Request) -> Response:
     user = await session_of(request, stages=("enrol", "full"))
     if user.user.totp_enabled:
         raise Forbidden("这个账号已经设置了两步验证。")
-    secret = user.session.pending_totp or accounts.new_totp_secret()
     c = console(request)
-    if user.session.pending_totp != secret:
+    secret = _pending_secret(c, user)
+    if not secret:
+        secret = accounts.new_totp_secret()
+        sealed = secretbox.seal(c.totp_key, secret, user.user_id)
         await run_in_threadpool(
-            sessions.set_stage, c.engine, user.session, user.session.stage, secret
+            sessions.set_stage, c.engine, user.session, user.session.stage, sealed
         )
     return _enrol_form(request, user, secret, "")
+
+
+def _pending_secret(c: Console, user: CurrentUser) -> str:
+    """The secret being enrolled in this session (kept sealed), or '' if none opens."""
+    stored = user.session.pending_totp
+    if not stored:
+        return ""
+    try:
+        return secretbox.open_sealed(c.totp_key, stored, user.user_id)
+    except secretbox.SealedSecretError:
+        return ""
 
 
 def _enrol_form(request: Request, user: CurrentUser, secret: str, error: str) -> Response:
@@ -224,11 +238,13 @@ def _enrol_form(request: Request, user: CurrentUser, secret: str, error: str) ->
 @router.post("/enrol")
 async def enrol(request: Request, code: Annotated[str, Form()] = "") -> Response:
     user = await session_of(request, stages=("enrol", "full"))
-    secret = user.session.pending_totp
+    c = console(request)
+    secret = _pending_secret(c, user)
     if user.user.totp_enabled or not secret:
         return RedirectResponse(PREFIX + "/enrol", status_code=303)
-    c = console(request)
-    if not await run_in_threadpool(accounts.enrol_totp, c.engine, user.user_id, secret, code):
+    if not await run_in_threadpool(
+        accounts.enrol_totp, c.engine, user.user_id, secret, code, c.totp_key
+    ):
         return _enrol_form(
             request,
             user,

@@ -180,8 +180,35 @@ def parse_register_filter(params: Mapping[str, str]) -> RegisterFilter:
     )
 
 
+# What a partner's register may filter and sort by: its roster's own columns only (a filter on
+# overdue visits, cases, age or duplicates would tell what the roster does not hold).
+PARTNER_SORTS = ("name", "village", "level")
+
+
+def for_scope(scope: Scope, flt: RegisterFilter) -> RegisterFilter:
+    """The filter as this user may apply it: for a partner, only the roster's columns (name
+    or pinyin search, never an ID number), the rest back to their defaults."""
+    if scope.role != "partner":
+        return flt
+    return replace(
+        flt,
+        overdue=None,
+        case_stage="",
+        age_band="",
+        duplicates=False,
+        q="" if ID_NUMBER.match(flt.q) else flt.q,
+        sort=flt.sort if flt.sort in PARTNER_SORTS else "name",
+    )
+
+
 def _conditions(scope: Scope, flt: RegisterFilter, today: date) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [scoped(scope, C.village_code), C.active.is_(True)]
+    flt = for_scope(scope, flt)
+    visible = (
+        scope.roster_clause(C.village_code, C.categories)
+        if scope.role == "partner"
+        else scoped(scope, C.village_code)
+    )
+    where: list[ColumnElement[bool]] = [visible, C.active.is_(True)]
     if flt.town:
         where.append(C.town_code == flt.town)
     if flt.village:
@@ -296,6 +323,39 @@ _COLUMNS = (
 )
 
 
+# A partner's rows are read with these columns only: name, village, categories, level and
+# caring-mother status (never the ID number, birth date, visits, cases or assessments).
+_PARTNER_COLUMNS = (
+    C.child_id,
+    C.name,
+    C.village_code,
+    C.town_code,
+    C.categories,
+    C.level,
+    C.caring_mother,
+)
+
+
+def _partner_row(r: Any) -> RegisterRow:
+    return RegisterRow(
+        child_id=r.child_id,
+        name=r.name,
+        gender="",
+        birth_date=None,
+        village_code=r.village_code,
+        town_code=r.town_code,
+        categories=tuple(c for c in (r.categories or "").strip("|").split("|") if c),
+        level=r.level,
+        last_visit=None,
+        next_due=None,
+        days_overdue=0,
+        case_stage=None,
+        urgent=False,
+        caring_mother=bool(r.caring_mother),
+        eighteenth=None,
+    )
+
+
 def _row(r: Any, today: date, duplicates: set[str]) -> RegisterRow:
     overdue = 0
     if r.next_due and r.next_due < today.isoformat():
@@ -321,7 +381,9 @@ def _row(r: Any, today: date, duplicates: set[str]) -> RegisterRow:
 
 
 def register_select(scope: Scope, flt: RegisterFilter, today: date) -> Select[Any]:
-    return select(*_COLUMNS).where(*_conditions(scope, flt, today)).order_by(*_order(flt))
+    columns = _PARTNER_COLUMNS if scope.role == "partner" else _COLUMNS
+    where = _conditions(scope, flt, today)
+    return select(*columns).where(*where).order_by(*_order(for_scope(scope, flt)))
 
 
 def duplicate_keys(conn: Connection, keys: list[str]) -> set[str]:
@@ -341,7 +403,9 @@ def duplicate_keys(conn: Connection, keys: list[str]) -> set[str]:
 
 
 def register(conn: Connection, scope: Scope, flt: RegisterFilter, today: date) -> RegisterPage:
-    """One page of the register; a page number past the end shows the last page."""
+    """One page of the register; a page number past the end shows the last page. A partner
+    gets its roster's rows with only the roster's columns (:func:`for_scope`)."""
+    flt = for_scope(scope, flt)
     total = int(
         conn.execute(
             select(func.count()).select_from(q_children).where(*_conditions(scope, flt, today))
@@ -352,10 +416,12 @@ def register(conn: Connection, scope: Scope, flt: RegisterFilter, today: date) -
     rows = conn.execute(
         register_select(scope, flt, today).limit(flt.per_page).offset((page - 1) * flt.per_page)
     ).all()
-    dups = duplicate_keys(conn, [r.id_key for r in rows if r.id_key])
-    return RegisterPage(
-        [_row(r, today, dups) for r in rows], total, page, pages, replace(flt, page=page)
-    )
+    if scope.role == "partner":
+        out = [_partner_row(r) for r in rows]
+    else:
+        dups = duplicate_keys(conn, [r.id_key for r in rows if r.id_key])
+        out = [_row(r, today, dups) for r in rows]
+    return RegisterPage(out, total, page, pages, replace(flt, page=page))
 
 
 def register_rows(
@@ -366,6 +432,9 @@ def register_rows(
         register_select(scope, flt, today)
     )
     for part in result.partitions(chunk):
+        if scope.role == "partner":
+            yield from (_partner_row(r) for r in part)
+            continue
         dups = duplicate_keys(conn, [r.id_key for r in part if r.id_key])
         for r in part:
             yield _row(r, today, dups)

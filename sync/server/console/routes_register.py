@@ -64,5 +64,6 @@ async def register_page(request: Request, user: SignedIn) -> Response:
         CASE_STAGES=queries.CASE_STAGES,
         SORT_ZH=SORT_ZH,
         AGE_ZH=AGE_ZH,
+        PARTNER_SORTS=queries.PARTNER_SORTS,
         **LABELS,
     )

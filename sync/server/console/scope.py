@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy import ColumnElement, and_, false, or_, true
 
 Role = Literal["district", "town", "partner"]
 ROLES: tuple[Role, ...] = ("district", "town", "partner")
@@ -36,18 +36,64 @@ def town_of(village_code: str) -> str:
 
 
 @dataclass(frozen=True)
+class Roster:
+    """What a ``partner`` account (e.g. the 妇联, for 爱心妈妈 pairing) is given to see: the
+    children of some towns (or of the whole district) in some categories (empty: any)."""
+
+    towns: tuple[str, ...] = ()
+    whole_district: bool = False
+    categories: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for town in self.towns:
+            if not TOWN_CODE.match(town):
+                raise ValueError(f"not a 9-digit town code: {town!r}")
+
+    @property
+    def empty(self) -> bool:
+        return not self.whole_district and not self.towns
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "towns": list(self.towns),
+            "whole_district": self.whole_district,
+            "categories": list(self.categories),
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> Roster:
+        """A stored roster; anything malformed is an empty roster (nobody), never an error."""
+        if not isinstance(data, dict):
+            return cls()
+        towns = data.get("towns")
+        categories = data.get("categories")
+        try:
+            return cls(
+                towns=tuple(str(t) for t in towns) if isinstance(towns, list) else (),
+                whole_district=data.get("whole_district") is True,
+                categories=(
+                    tuple(str(c) for c in categories) if isinstance(categories, list) else ()
+                ),
+            )
+        except ValueError:
+            return cls()
+
+
+@dataclass(frozen=True)
 class Scope:
     """The part of the district a signed-in user may see.
 
     - ``district``: everything;
     - ``town``: the villages whose code starts with one of ``towns``;
-    - ``partner``: no village by code; a partner sees only the roster it was given, which the
-      roster queries handle (``village_clause`` is false for it).
+    - ``partner``: no village by code; a partner sees only the roster it was given (``roster``),
+      on the register and its export alone (:meth:`roster_clause`); ``village_clause`` is false
+      for it, so every other query shows it nothing.
     """
 
     role: Role
     towns: tuple[str, ...]
     user_id: int
+    roster: Roster | None = None
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -84,3 +130,18 @@ class Scope:
         if self.role == "partner" or not self.towns:
             return false()
         return or_(*(column.like(f"{town}%") for town in self.towns))
+
+    def roster_clause(self, village: Any, categories: Any) -> ColumnElement[bool]:
+        """A partner's roster as an SQL condition on a village-code column and a categories
+        column (``|code|code|``); false for every other role and for an empty roster."""
+        roster = self.roster
+        if self.role != "partner" or roster is None or roster.empty:
+            return false()
+        parts: list[ColumnElement[bool]] = []
+        if not roster.whole_district:
+            parts.append(or_(*(village.like(f"{town}%") for town in roster.towns)))
+        if roster.categories:
+            parts.append(
+                or_(*(categories.contains(f"|{c}|", autoescape=True) for c in roster.categories))
+            )
+        return and_(*parts) if parts else true()

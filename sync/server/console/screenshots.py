@@ -122,7 +122,7 @@ def demo_site() -> Iterator[tuple[str, dict[str, Login]]]:
     from sync.keys import KeyPair
     from sync.server import db
     from sync.server.app import create_app
-    from sync.server.console import accounts
+    from sync.server.console import accounts, secretbox
     from sync.server.district import District
 
     with tempfile.TemporaryDirectory(prefix="console-shots-") as folder:
@@ -145,7 +145,9 @@ def demo_site() -> Iterator[tuple[str, dict[str, Login]]]:
             secret = ""
             if role == "district":
                 secret = accounts.new_totp_secret()
-                accounts.enrol_totp(engine, user.user_id, secret, totp_now(secret))
+                accounts.enrol_totp(
+                    engine, user.user_id, secret, totp_now(secret), secretbox.key_from(keys)
+                )
             logins[role] = Login(name, password, secret)
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import logging
 import pkgutil
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from sync.server.console import sessions
+from sync.server.console.accounts import AccountError
 from sync.server.console.auth import (
     COOKIE,
     PREFIX,
@@ -148,6 +150,31 @@ def _error_page(
     return render(request, "error.html", user, status_code=status, title=title, message=message)
 
 
+def _start_up(district: Any) -> bytes:
+    """What the console does once per process as the server starts: derive the key sealing
+    TOTP secrets (secretbox.py) and seal any still stored in plain base32; prune the access log
+    (log_retention.py). Returns the sealing key."""
+    from sync.errors import SyncError
+    from sync.server.console import log_retention, secretbox
+
+    engine = district.engine
+    try:
+        key = secretbox.key_from(district.keys)
+    except SyncError:  # no district keys in this process: sealed secrets cannot be opened
+        log.warning("console: no district keys; second-factor codes cannot be checked")
+        key = secrets.token_bytes(32)
+    else:
+        if sealed := secretbox.migrate_plain(engine, key):
+            log.warning("console: sealed %d TOTP secret(s) stored in plain text", sealed)
+    try:
+        days = log_retention.retention_from_env()
+    except AccountError as err:
+        log.warning("console: %s; keeping %d days", err.message_en, log_retention.RETENTION_DAYS)
+        days = log_retention.RETENTION_DAYS
+    log_retention.prune_access_log(engine, days)
+    return key
+
+
 def create_console(
     district: Any, *, trusted_proxies: tuple[Any, ...] = (), insecure_cookie: bool = False
 ) -> FastAPI:
@@ -157,6 +184,7 @@ def create_console(
         district=district,
         insecure_cookie=insecure_cookie,
         trusted_proxies=trusted_proxies,
+        totp_key=_start_up(district),
     )
 
     @app.exception_handler(SignInRequired)
