@@ -13,7 +13,7 @@ orange families have cases at every stage of the loop.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -90,6 +90,7 @@ class DemoSummary:
     assessments: int
     cases: int
     levels: dict[str, int]
+    programme: dict[str, int] = field(default_factory=dict)  # activities, plans … (programme)
 
 
 def _name(rng: random.Random, given_names: str, surname: str | None = None) -> str:
@@ -413,8 +414,11 @@ def fill_vault(
     author: str,
     definition: Definition | None = None,
     schedule: VisitSchedule | None = None,
+    programme: bool = False,
 ) -> DemoSummary:
-    """Add ``children`` synthetic children with their assessments, visits and cases."""
+    """Add ``children`` synthetic children with their assessments, visits and cases; with
+    ``programme`` also activities, transition plans and a typical case
+    (app/demo_programme.py: the demo shows them; tests that count records leave it off)."""
     rng = random.Random(seed)
     definition = definition or load_default_definition()
     schedule = schedule or load_schedule()
@@ -423,6 +427,7 @@ def fill_vault(
     weights = [LEVEL_WEIGHTS[lv] for lv in levels_available]
     counts = {"visits": 0, "assessments": 0, "cases": 0}
     levels: dict[str, int] = {lv: 0 for lv in LEVEL_WEIGHTS}
+    made: list[tuple[str, ChildFile, str]] = []
     for batch_start in range(0, children, 500):
         with vault.transaction():
             for _ in range(min(500, children - batch_start)):
@@ -430,6 +435,7 @@ def fill_vault(
                 levels[level] += 1
                 child = synthetic_child(rng, village_code, today, level)
                 child_id = vault.put(CHILD_TYPE, child.to_json(), author=author).record_id
+                made.append((child_id, child, level))
                 counts["assessments"] += _store_assessments(
                     vault, rng, pools, child_id, child, level, today, author, definition
                 )
@@ -446,7 +452,22 @@ def fill_vault(
                         CASE_TYPE, _case(rng, child_id, level, today).to_json(), author=author
                     )
                     counts["cases"] += 1
-    return DemoSummary(children, counts["visits"], counts["assessments"], counts["cases"], levels)
+    extra: dict[str, int] = {}
+    if programme:
+        from app.demo_programme import fill_programme
+
+        extra = fill_programme(
+            vault,
+            made,
+            seed=seed,
+            village_code=village_code,
+            today=today,
+            author=author,
+            mark=DEMO_MARK,
+        )
+    return DemoSummary(
+        children, counts["visits"], counts["assessments"], counts["cases"], levels, extra
+    )
 
 
 def _store_assessments(

@@ -679,6 +679,7 @@ def _demo_vault(folder: Path) -> Vault:
         village_code="500119104201",
         today=date.today(),
         author="演示主任",
+        programme=True,  # activities, transition plans, a typical case (issue 19)
     )
     return vault
 
