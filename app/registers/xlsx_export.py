@@ -6,44 +6,55 @@ the district console — can write a workbook through it.
 API
 ---
 
-``write_table(target, columns=..., rows=..., sheet_name=..., title="", password=None)``
-    Writes one sheet to the binary file object ``target``. ``columns`` is a sequence of
-    :class:`Column` (header, kind ``text`` / ``date`` / ``number``, width, optional ``group``:
-    consecutive columns with the same group get a merged upper header, as in the government
-    forms, and the other headers are merged over both header rows). ``rows`` is an iterable of
+``write_workbook(target, tables, work_dir=None, password=None)``
+    Writes one sheet per :class:`Table` (columns, rows, sheet name, optional title row). Each
+    :class:`Column` has a header, a kind ``text`` / ``date`` / ``number``, a width and an
+    optional ``group``: consecutive columns with the same group get a merged upper header, as
+    in the government forms, and the other headers are merged over both header rows. Rows are
     sequences, one value per column (``None`` leaves the cell empty; ``date``/``datetime`` for
-    date columns; ``int``/``float`` for number columns; ``str`` everywhere else). ``title``:
-    an optional title row over the header. ``password``: the workbook is encrypted (ECMA-376
-    agile encryption, which Excel and WPS open with the password). Returns the number of rows.
+    date columns; ``int``/``float`` for number columns; ``str`` everywhere else). Two modes:
 
-``open_for_export(path)``
-    Opens the chosen file for writing, readable by its owner only (mode 0600 on POSIX).
+    - in memory (the desktop app): ``target`` is a binary file object; ``password`` gives an
+      encrypted workbook (ECMA-376 agile encryption, which Excel and WPS open with it);
+    - streamed (the district console, 100,000+ rows): ``work_dir`` is a private folder,
+      ``target`` a path; XlsxWriter's ``constant_memory`` mode writes each row to a file in
+      ``work_dir`` as it goes, so memory stays bounded; the caller removes the folder.
+
+``write_table(target, columns=..., rows=..., sheet_name=..., title="", password=None)``
+    One sheet in memory (the common case of the first mode). Returns the number of rows.
+
+``open_for_export(path)`` / ``atomic_export(path)``
+    The chosen file, readable by its owner only (mode 0600 on POSIX); ``atomic_export``
+    writes a partial file beside it and renames it over ``path`` only when complete.
 
 ``export_children(target, children, layout="register" | "flat", title="", password=None)``
     Child files in the layout of the 《农村留守儿童基本情况登记表》 (two-row header, parents
     and guardian grouped) or a flat one-header-row layout; both read back by the importer
     (app/registers/reader.py) with every column recognised.
 
-Guarantees, tested in tests/registers/test_xlsx_export.py:
+Guarantees, tested in tests/registers/test_xlsx_export.py and tests/console:
 
 - Text is always written as text, never as a formula or a number: ID numbers stay 18
   characters (never ``5.00119E+17``) and their column has the Text number format, so editing a
   cell in Excel keeps it text.
 - A text cell starting with ``=``, ``+``, ``-``, ``@`` (or a tab / carriage return) is a
   literal: it gets Excel's "quote prefix" (the leading apostrophe that is not part of the
-  value), so neither Excel, WPS nor a later CSV round trip treats it as a formula (CWE-1236).
+  value), so neither Excel nor WPS treats it as a formula, even when the cell is edited
+  (CWE-1236); the value itself stays whole, so an export imports back unchanged. Control
+  characters that XML cannot hold are dropped. This is the one place where that is done.
 - Dates are real date cells shown ``yyyy-mm-dd``.
-- Nothing is written anywhere but ``target``: XlsxWriter runs with ``in_memory`` (its
-  ``constant_memory`` mode and openpyxl's writer both put each sheet in a temporary file, a
-  plaintext copy of personal data this program must not leave behind); the encrypted variant
-  is made from the in-memory bytes. 10,000 children take well under 100 MB of memory.
+- In memory, nothing is written anywhere but ``target`` (XlsxWriter's ``in_memory``; the
+  encrypted variant is made from the in-memory bytes). 10,000 children take well under
+  100 MB of memory. Streamed, nothing is written outside ``work_dir`` and ``target``.
 """
 
 from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterable, Sequence
+import secrets
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -60,6 +71,10 @@ Layout = Literal["register", "flat"]
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 MAX_SHEET_NAME = 31
+# A date cell holds the days since Excel's epoch (1899-12-30 counts from 1900-03-01 on, past
+# the 1900 leap-day bug); written as that number with a date format it is a real date cell.
+SERIAL_EPOCH = date(1899, 12, 30)
+SERIAL_FROM = date(1900, 3, 1)
 
 
 @dataclass(frozen=True)
@@ -70,6 +85,17 @@ class Column:
     group: str = ""
 
 
+@dataclass(frozen=True)
+class Table:
+    """One sheet: its columns, its rows (any iterable, read once, in order) and an optional
+    title row over the header."""
+
+    columns: Sequence[Column]
+    rows: Iterable[Sequence[Any]]
+    sheet_name: str = "Sheet1"
+    title: str = ""
+
+
 def open_for_export(path: Path) -> BinaryIO:
     """The chosen file, opened for writing, readable by its owner only where the system has
     such modes (an export holds personal data; on Windows the folder's rights apply)."""
@@ -77,8 +103,35 @@ def open_for_export(path: Path) -> BinaryIO:
     return os.fdopen(fd, "wb")
 
 
+@contextmanager
+def atomic_export(path: Path) -> Iterator[BinaryIO]:
+    """Write ``path`` whole or not at all: the bytes go to a hidden partial file beside it
+    (owner-only), flushed to the disk, then renamed over ``path``. A full disk or a USB stick
+    pulled out half-way leaves the old file (if any) as it was and the partial file removed
+    (where the folder can still be reached)."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.partial")
+    try:
+        with open_for_export(partial) as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        partial.replace(path)
+    except BaseException:
+        with suppress(OSError):
+            partial.unlink()
+        raise
+
+
 def needs_quote_prefix(text: str) -> bool:
     return text.startswith(FORMULA_TRIGGERS)
+
+
+def clean_cell_text(text: str) -> str:
+    """Control characters other than tab, line feed and carriage return cannot be stored in
+    a worksheet's XML: they are dropped."""
+    if text.isprintable():
+        return text
+    return "".join(ch for ch in text if ch >= " " or ch in "\t\r\n")
 
 
 def write_table(
@@ -90,26 +143,81 @@ def write_table(
     title: str = "",
     password: str | None = None,
 ) -> int:
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
-    sheet = book.add_worksheet(_sheet_name(sheet_name))
-    head = book.add_format(
-        {"bold": True, "align": "center", "valign": "vcenter", "border": 1, "text_wrap": True}
-    )
-    title_format = book.add_format({"bold": True, "font_size": 14, "align": "center"})
-    text_format = book.add_format({"num_format": "@"})
-    quoted_format = book.add_format({"num_format": "@", "quote_prefix": True})
-    date_format = book.add_format({"num_format": "yyyy-mm-dd"})
+    """One sheet, in memory, to ``target`` (encrypted with ``password`` if given)."""
+    table = Table(columns, rows, sheet_name, title)
+    return write_workbook(target, [table], password=password)[0]
 
-    row = 0
-    last = len(columns) - 1
-    if title:
-        if last > 0:
-            sheet.merge_range(0, 0, 0, last, title, title_format)
+
+def write_workbook(
+    target: BinaryIO | Path,
+    tables: Iterable[Table],
+    *,
+    work_dir: Path | None = None,
+    password: str | None = None,
+) -> list[int]:
+    """Several sheets in one workbook; returns the number of rows of each.
+
+    Without ``work_dir`` the workbook is built in memory and written to the file object
+    ``target`` (optionally encrypted): nothing touches the disk but ``target``. With
+    ``work_dir`` (the district console: 100,000+ rows) XlsxWriter runs in ``constant_memory``
+    mode: each row goes to a file in ``work_dir`` as it is written and ``target`` is a path;
+    memory stays bounded whatever the number of rows, and the caller removes ``work_dir``.
+    """
+    buffer: io.BytesIO | None = None
+    if work_dir is None:
+        buffer = io.BytesIO()
+        book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
+    else:
+        if password or not isinstance(target, Path):
+            raise ValueError("a streamed workbook is written to a path, without a password")
+        options = {"constant_memory": True, "tmpdir": str(work_dir), "strings_to_formulas": False}
+        book = xlsxwriter.Workbook(str(target), options)
+    formats = _Formats(book)
+    try:
+        counts = [_write_sheet(book, formats, table) for table in tables]
+    finally:
+        book.close()
+    if buffer is not None:
+        assert not isinstance(target, Path)
+        if password:
+            from msoffcrypto.format.ooxml import OOXMLFile
+
+            buffer.seek(0)
+            OOXMLFile(buffer).encrypt(password, target)
         else:
-            sheet.write_string(0, 0, title, title_format)
+            target.write(buffer.getvalue())
+    return counts
+
+
+class _Formats:
+    def __init__(self, book: Any) -> None:
+        self.head = book.add_format(
+            {"bold": True, "align": "center", "valign": "vcenter", "border": 1, "text_wrap": True}
+        )
+        self.title = book.add_format({"bold": True, "font_size": 14, "align": "center"})
+        self.text = book.add_format({"num_format": "@"})
+        self.quoted = book.add_format({"num_format": "@", "quote_prefix": True})
+        self.date = book.add_format({"num_format": "yyyy-mm-dd"})
+
+
+def _write_sheet(book: Any, formats: _Formats, table: Table) -> int:
+    """Header rows are written in row order (``constant_memory`` drops a write to a row
+    already passed); the merges are declared after their cells."""
+    sheet = book.add_worksheet(_sheet_name(table.sheet_name))
+    columns = table.columns
+    last = len(columns) - 1
+    for c, column in enumerate(columns):
+        sheet.set_column(c, c, column.width, formats.text if column.kind == "text" else None)
+    row = 0
+    merges: list[tuple[int, int, int, int, str, Any]] = []
+    if table.title:
+        sheet.write_string(0, 0, table.title, formats.title)
+        if last > 0:
+            merges.append((0, 0, 0, last, table.title, formats.title))
         row = 1
     two_rows = any(c.group for c in columns)
+    upper: list[str] = []
+    lower: list[str] = []
     col = 0
     while col <= last:
         column = columns[col]
@@ -117,35 +225,29 @@ def write_table(
             end = col
             while end + 1 <= last and columns[end + 1].group == column.group:
                 end += 1
+            upper += [column.group] + [""] * (end - col)
+            lower += [c.header for c in columns[col : end + 1]]
             if end > col:
-                sheet.merge_range(row, col, row, end, column.group, head)
-            else:
-                sheet.write_string(row, col, column.group, head)
-            for c in range(col, end + 1):
-                sheet.write_string(row + 1, c, columns[c].header, head)
+                merges.append((row, col, row, end, column.group, formats.head))
             col = end + 1
             continue
+        upper.append(column.header)
+        lower.append("")
         if two_rows:
-            sheet.merge_range(row, col, row + 1, col, column.header, head)
-        else:
-            sheet.write_string(row, col, column.header, head)
+            merges.append((row, col, row + 1, col, column.header, formats.head))
         col += 1
-    for c, column in enumerate(columns):
-        sheet.set_column(c, c, column.width, text_format if column.kind == "text" else None)
+    for offset, texts in enumerate([upper, lower] if two_rows else [upper]):
+        for c, text in enumerate(texts):
+            if text:
+                sheet.write_string(row + offset, c, text, formats.head)
+            else:
+                sheet.write_blank(row + offset, c, None, formats.head)
+    for merge in merges:
+        sheet.merge_range(*merge)
     row += 2 if two_rows else 1
     sheet.freeze_panes(row, 0)
-
     with gc_paused():  # XlsxWriter keeps a small object per cell: no collector passes
-        count = _write_rows(sheet, columns, rows, row, text_format, quoted_format, date_format)
-    book.close()
-    if password:
-        from msoffcrypto.format.ooxml import OOXMLFile
-
-        buffer.seek(0)
-        OOXMLFile(buffer).encrypt(password, target)
-    else:
-        target.write(buffer.getvalue())
-    return count
+        return _write_rows(sheet, columns, table.rows, row, formats)
 
 
 def _write_rows(
@@ -153,26 +255,29 @@ def _write_rows(
     columns: Sequence[Column],
     rows: Iterable[Sequence[Any]],
     row: int,
-    text_format: Any,
-    quoted_format: Any,
-    date_format: Any,
+    formats: _Formats,
 ) -> int:
     count = 0
+    kinds = [c.kind for c in columns]
+    write_number, write_string = sheet.write_number, sheet.write_string
+    date_format, text_format, quoted_format = formats.date, formats.text, formats.quoted
     for values in rows:
-        for c, column in enumerate(columns):
+        for c, kind in enumerate(kinds):
             value = values[c] if c < len(values) else None
             if value is None or value == "":
                 continue
-            if column.kind == "date" and isinstance(value, date):
-                stamp = value if isinstance(value, datetime) else datetime(*value.timetuple()[:3])
-                sheet.write_datetime(row, c, stamp, date_format)
-            elif column.kind == "number" and isinstance(value, int | float):
-                sheet.write_number(row, c, value)
+            if kind == "date" and isinstance(value, date):
+                if type(value) is date and value >= SERIAL_FROM:  # the common case, quicker
+                    write_number(row, c, (value - SERIAL_EPOCH).days, date_format)
+                else:
+                    day = value if isinstance(value, datetime) else datetime(*value.timetuple()[:3])
+                    sheet.write_datetime(row, c, day, date_format)
+            elif kind == "number" and type(value) in (int, float):
+                write_number(row, c, value)
             else:
-                text = str(value)
-                sheet.write_string(
-                    row, c, text, quoted_format if needs_quote_prefix(text) else text_format
-                )
+                text = clean_cell_text(str(value))
+                quoted = text.startswith(FORMULA_TRIGGERS)
+                write_string(row, c, text, quoted_format if quoted else text_format)
         row += 1
         count += 1
     return count

@@ -6,11 +6,9 @@ synced HTML is shown as text, malformed filters and huge pages give no server er
 from __future__ import annotations
 
 import io
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import openpyxl
@@ -172,8 +170,7 @@ def test_malformed_filters_and_huge_pages_are_no_server_error(world: World, quer
 
 def test_exports_hold_the_scope_neutralise_and_are_logged(world: World) -> None:
     town, district = world.clients["town"], world.clients["district"]
-    temporary = Path(tempfile.gettempdir())
-    before = set(temporary.glob("childdesk-export-*"))
+    work = world.site.data_dir / "export-work"  # beside the district database, not in /tmp
     answer = town.get("/console/exports/register.xlsx")
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("application/vnd.openxmlformats")
@@ -204,10 +201,11 @@ def test_exports_hold_the_scope_neutralise_and_are_logged(world: World) -> None:
     )
     assert len(list(empty.active.iter_rows(values_only=True))) == 1  # the header only
     for _ in range(50):  # removed once streamed (the server's generator ends just after)
-        if set(temporary.glob("childdesk-export-*")) <= before:
+        if not any(work.iterdir()):
             break
         time.sleep(0.1)
-    assert set(temporary.glob("childdesk-export-*")) <= before
+    assert work.is_dir() and list(work.iterdir()) == []
+    assert oct(work.stat().st_mode & 0o777) == "0o700"
     # the register views are logged with their filters
     assert district.get("/console/children?level=red&village=" + VILLAGE_A).status_code == 200
     viewed = [target for target, _o in log_rows(world.site, "register")]

@@ -4,11 +4,10 @@ neutralised, read back with openpyxl."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
-import pytest
 
 from sync.server.console import queries as q
 from sync.server.console import queries_export as qx
@@ -28,23 +27,6 @@ from tests.console.test_queries import (  # noqa: F401 - fixtures
 from tests.console.test_query_tables import TODAY
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("=1+1", "'=1+1"),
-        ("+86 138", "'+86 138"),
-        ("-5", "'-5"),
-        ("@SUM(A1)", "'@SUM(A1)"),
-        ("\t=cmd", "'\t=cmd"),
-        ("张三", "张三"),
-        ("a\x00b\x1bc", "abc"),
-        (3, 3),
-    ],
-)
-def test_neutralise(text: object, expected: object) -> None:
-    assert qx.neutralise(text) == expected
-
-
 def test_register_and_figures_exports(synced: Synced, tmp_path: Path) -> None:
     engine = synced.district.engine
     with engine.connect() as conn:
@@ -55,13 +37,14 @@ def test_register_and_figures_exports(synced: Synced, tmp_path: Path) -> None:
         )
         conn.commit()
         assert child.rowcount == 1
-        town_file = tmp_path / "town.xlsx"
+        work = qx.new_work_dir(tmp_path / "export-work")
+        town_file = work / "town.xlsx"
         written = qx.write_register(
-            q.register_rows(conn, TOWN, q.RegisterFilter(), TODAY), town_file
+            q.register_rows(conn, TOWN, q.RegisterFilter(), TODAY), town_file, work
         )
-        full_file = tmp_path / "full.xlsx"
+        full_file = work / "full.xlsx"
         total = qx.write_register(
-            q.register_rows(conn, DISTRICT, q.RegisterFilter(), TODAY, chunk=3), full_file
+            q.register_rows(conn, DISTRICT, q.RegisterFilter(), TODAY, chunk=3), full_file, work
         )
         figures = qo.overview(conn, TOWN, date(2026, 1, 1), TODAY, TODAY)
     assert written == len(synced.a_ids) and total == len(synced.a_ids | synced.c_ids)
@@ -71,12 +54,13 @@ def test_register_and_figures_exports(synced: Synced, tmp_path: Path) -> None:
     villages = {r[4] for r in rows[1:]}
     assert villages == {synced_village(synced)}
     names = [r[1] for r in rows[1:]]
-    assert '\'=HYPERLINK("http://x")' in names
-    cell = next(c for c in book.active.iter_rows() if c[1].value and c[1].value.startswith("'="))
-    assert cell[1].data_type == "s"  # text, not a formula
+    assert '=HYPERLINK("http://x")' in names
+    cell = next(c for c in book.active.iter_rows() if c[1].value and c[1].value.startswith("="))
+    assert cell[1].data_type == "s" and cell[1].quotePrefix  # text, never a formula
+    assert all(isinstance(r[3], datetime) for r in rows[1:] if r[3])  # dates as dates
     assert sum(1 for r in rows[1:] if r[14] == "是") == 1  # the duplicate across villages
-    figures_file = tmp_path / "figures.xlsx"
-    qx.write_figures(figures, figures_file, "乡镇 500119104")
+    figures_file = work / "figures.xlsx"
+    qx.write_figures(figures, figures_file, work, "乡镇 500119104")
     book = openpyxl.load_workbook(figures_file)
     assert book.sheetnames[:3] == ["总览", "按等级", "按类别"]
     head = {r[0]: r[1] for r in book["总览"].iter_rows(values_only=True)}
@@ -89,9 +73,18 @@ def synced_village(synced: Synced) -> str:
     return VILLAGE_A
 
 
-def test_streamed_file_is_removed(tmp_path: Path) -> None:
-    path = qx.temporary_path()
+def test_streamed_file_goes_with_its_folder(tmp_path: Path) -> None:
+    root = tmp_path / "export-work"
+    work = qx.new_work_dir(root)
+    assert oct(root.stat().st_mode & 0o777) == "0o700"
+    assert oct(work.stat().st_mode & 0o777) == "0o700"
+    path = work / "x.xlsx"
     path.write_bytes(b"x" * (qx.CHUNK * 2 + 5))
-    assert oct(path.stat().st_mode & 0o777) == "0o600"
-    assert sum(len(c) for c in qx.stream_file(path)) == qx.CHUNK * 2 + 5
-    assert not path.exists()
+    assert sum(len(c) for c in qx.stream_file(path, work)) == qx.CHUNK * 2 + 5
+    assert not work.exists() and list(root.iterdir()) == []
+    abandoned = qx.new_work_dir(root)
+    (abandoned / "y.xlsx").write_bytes(b"y" * (qx.CHUNK * 3))
+    chunks = qx.stream_file(abandoned / "y.xlsx", abandoned)
+    next(chunks)
+    chunks.close()  # the client went away after the first chunk
+    assert list(root.iterdir()) == []

@@ -1,29 +1,39 @@
-"""导出: the register and the figures as .xlsx (plain Python, no web imports).
+"""导出: the register and the figures as .xlsx and the figures as a printed PDF (plain Python,
+no web imports).
 
-Written with XlsxWriter in ``constant_memory`` mode (each row goes to disk as it is written)
-into a temporary file, row by row from :func:`queries.register_rows` (read in chunks), so
-memory stays bounded for any number of rows; the route streams the finished file. Every text
-cell that a spreadsheet could take for a formula (starting with ``= + - @``, or a tab or
-carriage return) is neutralised: a leading apostrophe, and written as a string, never a
-formula.
+The workbooks are written by the one shared writer (app/registers/xlsx_export.py: the same
+column kinds, dates as dates, formula-like text neutralised there and only there) in its
+streamed mode: XlsxWriter's ``constant_memory`` writes each row to disk as it goes, rows come
+from :func:`queries.register_rows` in chunks, so memory stays bounded for any number of rows.
+
+Where the files go: never the system's temporary folder. Each export gets its own folder
+(0700) under ``export-work/`` beside the district database (the SQLite file's folder, or the
+district data folder with PostgreSQL), named after the server process; the route streams the
+finished file and removes the folder when the download ends, fails or the client goes away.
+Folders left by a process that no longer runs (a crash, a kill) are removed by
+:func:`clean_leftovers`, which the console calls when it first exports after a start and
+before every export (another worker's folder is left alone while its process lives).
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Generator, Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from xlsxwriter import Workbook
+from sqlalchemy import Engine
 
 from app.domain.categories import CATEGORY_LABELS_ZH, ChildCategory
 from app.domain.labels_zh import LEVEL_WORDS_ZH
+from app.registers.xlsx_export import Column, Table, write_workbook
 from sync.server.console.queries import RegisterRow
 from sync.server.console.queries_overview import Overview
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 STAGE_ZH = {
     "identified": "识别",
     "assessed": "评估",
@@ -32,32 +42,27 @@ STAGE_ZH = {
     "closed": "结案",
 }
 GENDER_ZH = {"male": "男", "female": "女"}
-REGISTER_HEADER = (
-    "序号",
-    "姓名",
-    "性别",
-    "出生日期",
-    "村代码",
-    "乡镇代码",
-    "类别",
-    "监护等级",
-    "上次走访",
-    "下次应走访",
-    "逾期天数",
-    "个案阶段",
-    "爱心妈妈",
-    "年满18周岁",
-    "重复建档",
+REGISTER_COLUMNS: tuple[Column, ...] = (
+    Column("序号", "number", 8),
+    Column("姓名", "text", 10),
+    Column("性别", "text", 6),
+    Column("出生日期", "date", 12),
+    Column("村代码", "text", 14),
+    Column("乡镇代码", "text", 12),
+    Column("类别", "text", 18),
+    Column("监护等级", "text", 10),
+    Column("上次走访", "date", 12),
+    Column("下次应走访", "date", 12),
+    Column("逾期天数", "number", 9),
+    Column("个案阶段", "text", 9),
+    Column("爱心妈妈", "text", 9),
+    Column("年满18周岁", "date", 12),
+    Column("重复建档", "text", 9),
 )
+REGISTER_HEADER = tuple(c.header for c in REGISTER_COLUMNS)
 CHUNK = 64 * 1024
-
-
-def neutralise(value: Any) -> Any:
-    """A value safe to put in a cell: text that could start a formula gets an apostrophe."""
-    if isinstance(value, str):
-        cleaned = "".join(ch for ch in value if ch >= " " or ch in "\t\r\n")
-        return "'" + cleaned if cleaned.startswith(FORMULA_START) else cleaned
-    return value
+WORK_FOLDER = "export-work"
+LEFTOVER_AGE_S = 24 * 3600  # a folder this old is a leftover whoever made it
 
 
 def category_zh(code: str) -> str:
@@ -71,27 +76,13 @@ def level_zh(level: str | None) -> str:
     return LEVEL_WORDS_ZH.get(level or "", "未评估")
 
 
-class _Sheet:
-    def __init__(self, book: Workbook, title: str) -> None:
-        self.sheet = book.add_worksheet(title)
-        self.index = 0
-
-    def row(self, values: Iterable[Any]) -> None:
-        for column, value in enumerate(values):
-            if value == "" or value is None:
-                continue  # an empty cell is left out
-            value = neutralise(value)
-            if isinstance(value, str):
-                self.sheet.write_string(self.index, column, value)
-            elif isinstance(value, bool):
-                self.sheet.write_boolean(self.index, column, value)
-            elif isinstance(value, int | float):
-                self.sheet.write_number(self.index, column, value)
-        self.index += 1
-
-
-def _book(path: Path) -> Workbook:
-    return Workbook(str(path), {"constant_memory": True, "tmpdir": tempfile.gettempdir()})
+def _day(text: str | None) -> date | str | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return text
 
 
 def register_row_values(index: int, row: RegisterRow) -> tuple[Any, ...]:
@@ -99,93 +90,183 @@ def register_row_values(index: int, row: RegisterRow) -> tuple[Any, ...]:
         index,
         row.name,
         GENDER_ZH.get(row.gender, row.gender),
-        row.birth_date or "",
+        _day(row.birth_date),
         row.village_code,
         row.town_code,
         "、".join(category_zh(c) for c in row.categories),
         level_zh(row.level),
-        row.last_visit or "",
-        row.next_due or "",
-        row.days_overdue or "",
+        _day(row.last_visit),
+        _day(row.next_due),
+        row.days_overdue or None,
         STAGE_ZH.get(row.case_stage or "", ""),
         "是" if row.caring_mother else "否",
-        row.eighteenth or "",
+        _day(row.eighteenth),
         "是" if row.duplicate else "",
     )
 
 
-def write_register(rows: Iterable[RegisterRow], path: Path, title: str = "儿童名册") -> int:
-    """Write the register to ``path``; returns the number of children written."""
-    book = _book(path)
-    sheet = _Sheet(book, title)
-    sheet.row(REGISTER_HEADER)
-    count = 0
-    for count, row in enumerate(rows, start=1):
-        sheet.row(register_row_values(count, row))
-    book.close()
-    return count
+def write_register(
+    rows: Iterable[RegisterRow], path: Path, work_dir: Path, title: str = "儿童名册"
+) -> int:
+    """Write the register to ``path`` (streamed through ``work_dir``); returns the number
+    of children written."""
+    values = (register_row_values(n, row) for n, row in enumerate(rows, start=1))
+    table = Table(REGISTER_COLUMNS, values, title)
+    return write_workbook(path, [table], work_dir=work_dir)[0]
 
 
-def write_figures(figures: Overview, path: Path, scope_label: str) -> None:
-    """The overview's figures, one sheet per table (for the 评估验收 file)."""
-    book = _book(path)
-    head = _Sheet(book, "总览")
-    head.row(("范围", scope_label))
-    head.row(("统计期间", f"{figures.start.isoformat()} 至 {figures.end.isoformat()}"))
-    head.row(("在册儿童", figures.active))
-    head.row(("升级", figures.upgrades))
-    head.row(("降码", figures.downgrades))
-    head.row(("由红码降码", len(figures.downgraded_from_red)))
-    head.row(("有爱心妈妈结对", figures.caring_mother))
+# ----- the figures (one list of tables for the workbook and the PDF) -------------------------
+
+_KEY = Column("项目", "text", 24)
+_COUNT = Column("人数", "number", 10)
+_NAME = Column("姓名", "text", 10)
+_VILLAGE = Column("村代码", "text", 14)
+LEVEL_ORDER = ("red", "orange", "yellow", "green", "")
+
+
+def figure_tables(figures: Overview, scope_label: str) -> list[Table]:
+    """The overview's figures as tables, in the order of the page (for the 评估验收 file)."""
     paired, total = figures.caring_mother_red_orange
-    head.row(("红/橙色儿童中已结对", f"{paired} / {total}"))
-    head.row(("含强制报告的在办个案", figures.urgent_cases))
-    levels = _Sheet(book, "按等级")
-    levels.row(("监护等级", "人数"))
-    for level in ("red", "orange", "yellow", "green", ""):
-        levels.row((level_zh(level), figures.by_level.get(level, 0)))
-    cats = _Sheet(book, "按类别")
-    cats.row(("类别", "人数"))
-    for code, n in sorted(figures.by_category.items(), key=lambda kv: -kv[1]):
-        cats.row((category_zh(code), n))
-    months = _Sheet(book, "每月走访")
-    months.row(("月份", "应走访", "已走访", "按时走访"))
-    for month, due, done, on_time in figures.months:
-        months.row((month, due, done, on_time))
-    villages = _Sheet(book, "各村逾期")
-    villages.row(("村代码", "逾期人数", "在册人数"))
-    for village, overdue, children in figures.overdue_by_village:
-        villages.row((village, overdue, children))
-    cases = _Sheet(book, "个案")
-    cases.row(("阶段", "在办个案"))
-    for stage, n in figures.cases_by_stage.items():
-        cases.row((STAGE_ZH.get(stage, stage), n))
-    turning = _Sheet(book, "即将年满18周岁")
-    turning.row(("姓名", "村代码", "年满18周岁"))
-    for ref in figures.turning_18:
-        turning.row((ref.name, ref.village_code, ref.detail))
-    red = _Sheet(book, "由红码降码")
-    red.row(("姓名", "村代码", "现等级"))
-    for ref in figures.downgraded_from_red:
-        red.row((ref.name, ref.village_code, level_zh(ref.detail)))
-    book.close()
+    head = [
+        ("范围", scope_label),
+        ("统计期间", f"{figures.start.isoformat()} 至 {figures.end.isoformat()}"),
+        ("在册儿童", figures.active),
+        ("升级", figures.upgrades),
+        ("降码", figures.downgrades),
+        ("由红码降码", len(figures.downgraded_from_red)),
+        ("有爱心妈妈结对", figures.caring_mother),
+        ("红/橙色儿童中已结对", f"{paired} / {total}"),
+        ("含强制报告的在办个案", figures.urgent_cases),
+    ]
+    levels = [
+        (level_zh(lv), figures.by_level.get(lv, 0))
+        for lv in ("red", "orange", "yellow", "green", "")
+    ]
+    cats = [
+        (category_zh(code), n)
+        for code, n in sorted(figures.by_category.items(), key=lambda kv: -kv[1])
+    ]
+    stages = [(STAGE_ZH.get(stage, stage), n) for stage, n in figures.cases_by_stage.items()]
+    return [
+        Table((_KEY, Column("数值", "number", 26)), head, "总览"),
+        Table((Column("监护等级", "text", 12), _COUNT), levels, "按等级"),
+        Table((Column("类别", "text", 18), _COUNT), cats, "按类别"),
+        Table(
+            (
+                Column("月份", "text", 10),
+                Column("应走访", "number", 9),
+                Column("已走访", "number", 9),
+                Column("按时走访", "number", 9),
+            ),
+            [tuple(m) for m in figures.months],
+            "每月走访",
+        ),
+        Table(
+            (
+                Column("村代码", "text", 14),
+                Column("逾期人数", "number", 9),
+                Column("在册人数", "number", 9),
+            ),
+            [tuple(v) for v in figures.overdue_by_village],
+            "各村逾期",
+        ),
+        Table((Column("阶段", "text", 10), Column("在办个案", "number", 9)), stages, "个案"),
+        Table(
+            (
+                Column("姓名", "text", 10),
+                Column("村代码", "text", 14),
+                Column("年满18周岁", "date", 12),
+            ),
+            [(r.name, r.village_code, _day(r.detail)) for r in figures.turning_18],
+            "即将年满18周岁",
+        ),
+        Table(
+            (
+                Column("姓名", "text", 10),
+                Column("村代码", "text", 14),
+                Column("现等级", "text", 10),
+            ),
+            [(r.name, r.village_code, level_zh(r.detail)) for r in figures.downgraded_from_red],
+            "由红码降码",
+        ),
+    ]
 
 
-def temporary_path(prefix: str = "childdesk-export-") -> Path:
-    handle = tempfile.NamedTemporaryFile(prefix=prefix, suffix=".xlsx", delete=False)  # noqa: SIM115
-    handle.close()
-    return Path(handle.name)
+def write_figures(figures: Overview, path: Path, work_dir: Path, scope_label: str) -> None:
+    """The overview's figures, one sheet per table."""
+    write_workbook(path, figure_tables(figures, scope_label), work_dir=work_dir)
 
 
-def stream_file(path: Path) -> Iterator[bytes]:
-    """The file's bytes in chunks; the file is removed when done (or abandoned)."""
+# ----- the private work folder -------------------------------------------------------------
+
+
+def work_root(engine: Engine) -> Path:
+    """``export-work`` beside the district database: the SQLite file's folder, or with
+    another database the district data folder (``CHILDDESK_DISTRICT_DATA_DIR`` or the
+    platform's default, as ``childdesk-district`` uses)."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if database and database != ":memory:" and not database.startswith("file:"):
+        return Path(database).resolve().parent / WORK_FOLDER
+    from sync.server.cli_base import default_data_dir
+
+    return default_data_dir() / WORK_FOLDER
+
+
+def new_work_dir(root: Path) -> Path:
+    """A fresh folder for one export, readable by the server's user only."""
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    root.chmod(0o700)
+    return Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root))
+
+
+def remove_work_dir(work_dir: Path) -> None:
+    shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists but belongs to someone else (or no such call on this system)
+        return True
+    return True
+
+
+def clean_leftovers(root: Path) -> int:
+    """Remove export folders whose server process is gone, or that are a day old; returns
+    how many went."""
+    if not root.is_dir():
+        return 0
+    removed = 0
+    now = time.time()
+    for entry in root.iterdir():
+        owner = entry.name.split("-", 1)[0]
+        try:
+            old = now - entry.stat().st_mtime > LEFTOVER_AGE_S
+        except OSError:
+            continue
+        if old or not owner.isdigit() or not _alive(int(owner)):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def stream_file(path: Path, work_dir: Path) -> Generator[bytes]:
+    """The file's bytes in chunks; its work folder is removed when done (or abandoned: the
+    generator is closed when the client goes away)."""
     try:
         with path.open("rb") as file:
             while chunk := file.read(CHUNK):
                 yield chunk
     finally:
-        path.unlink(missing_ok=True)
+        remove_work_dir(work_dir)
 
 
-def export_name(kind: str, today: date) -> str:
-    return f"{kind}-{today.isoformat()}.xlsx"
+def export_name(kind: str, today: date, suffix: str = ".xlsx") -> str:
+    return f"{kind}-{today.isoformat()}{suffix}"
