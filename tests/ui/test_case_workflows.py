@@ -67,7 +67,8 @@ def test_the_conference_is_the_plan_to_carry_out(qtbot: QtBot, desk: DeskService
     assert dialog.tabs.tabText(tab) == "个案会商（3项待落实）"
     box = dialog.conference_panel.box(conference_id)
     assert box is not None
-    assert "民政、公安、学校" in box.title()
+    assert box.title() == "2026-11-18 会商"
+    assert "参加部门：民政、公安、学校" in box.summary.text()
     assert "派出所训诫父亲" in box.summary.text() and "2026-12-15" in box.summary.text()
     rows = box.action_rows()
     assert rows[0][:4] == ("每周家访一次", "儿童主任", "2026-12-31", "待落实")

@@ -100,11 +100,12 @@ class MandatoryReportDialog(QDialog):
         self.close_button.clicked.connect(self.reject)
         row = QHBoxLayout()
         row.addStretch(1)
+        row.addWidget(self.file_button)
         row.addWidget(self.close_button)
         layout = QVBoxLayout(self)
         layout.addWidget(scrolling(self.stack), 1)
         layout.addLayout(row)
-        fit_window(self, 720, 720)
+        fit_window(self, 820, 720)
         self._start()
 
     # ----- layout --------------------------------------------------------------------------
@@ -130,6 +131,7 @@ class MandatoryReportDialog(QDialog):
             self.tr("看到或听到了什么，如：儿童身上有多处新伤，说是被父亲打的。")
         )
         self.seen.setMinimumHeight(self.fontMetrics().height() * 4)
+        self.seen.setMaximumHeight(self.fontMetrics().height() * 6)
         self.seen_at = QLineEdit()
         self.seen_at.setObjectName("report_seen_at")
         self.seen_at.setPlaceholderText(self.tr("如：2026-11-20 傍晚"))
@@ -175,15 +177,12 @@ class MandatoryReportDialog(QDialog):
         self.file_button.setObjectName("file_report")
         self.file_button.setDefault(True)
         self.file_button.clicked.connect(self.file)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.file_button)
+        self.file_button.hide()  # in the bottom row, always in sight, once the form shows
         layout = QVBoxLayout(page)
         layout.addWidget(warning)
         layout.addWidget(self.source_text)
         layout.addLayout(form)
         layout.addWidget(self.form_message)
-        layout.addLayout(buttons)
         layout.addStretch(1)
         self.seen.textChanged.connect(self._edited)
         self.seen_at.textChanged.connect(self._edited)
@@ -232,6 +231,7 @@ class MandatoryReportDialog(QDialog):
         info_layout.addWidget(self.info)
         info_row = QHBoxLayout()
         info_row.addWidget(self.info_message, 1)
+        info_row.addStretch(1)
         info_row.addWidget(self.info_button)
         info_layout.addLayout(info_row)
         warning = plain_label(self.tr("情况紧急时请立即拨打 110，并电话报告区民政局。"), "hint")
@@ -291,6 +291,7 @@ class MandatoryReportDialog(QDialog):
             self.concern.setCurrentIndex(max(index, 0))
         self._filling = False
         self.stack.setCurrentIndex(1)
+        self.file_button.show()
         if self._draft is not None:
             self._restore(self._draft)
             self._draft = None
@@ -364,6 +365,7 @@ class MandatoryReportDialog(QDialog):
         if not open_:
             self.info.setPlaceholderText(self.tr("已办结，不能再补充。"))
         self.stack.setCurrentIndex(2)
+        self.file_button.hide()
         if self._draft is not None:
             self._restore(self._draft)
             self._draft = None

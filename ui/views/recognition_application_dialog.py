@@ -97,8 +97,8 @@ def _situations(parent: dict[str, Any]) -> str:
 def deadline_text(status: ra.ApplicationStatus, days_left: int | None) -> str:
     """The town's 查验 deadline in working days, or '' when there is none running."""
     deadline = status.deadline
-    if deadline is None:
-        return ""
+    if deadline is None or status.state != ra.SUBMITTED:
+        return ""  # the town's clock runs only while the application waits for its 查验
     text = f"乡镇查验期限：{deadline.due.isoformat()}（{ra.TOWN_WORKING_DAYS}个工作日）"
     if days_left is not None:
         if days_left < 0:

@@ -235,6 +235,8 @@ class CaseDialogBase(QDialog):
         self._conference_tab.setWidgetResizable(True)
         self._conference_tab.setFrameShape(QFrame.Shape.NoFrame)
         self._conference_tab.setWidget(self.conference_panel)
+        # room for a conference's table and its follow-up row (the dialog scrolls at 特大)
+        self._conference_tab.setMinimumHeight(self.fontMetrics().height() * 14)
         self.tabs.addTab(self._conference_tab, self.tr("个案会商"))
         self.tabs.setTabVisible(self.tabs.indexOf(self._conference_tab), False)  # until one comes
 
@@ -340,7 +342,7 @@ class CaseDialogBase(QDialog):
         self.escalate_button.clicked.connect(self.escalate)
         self.report_status = _label("", None)
         self.report_status.setObjectName("mandatory_report_status")
-        self.report_button = QPushButton(self.tr("强制报告"))
+        self.report_button = QPushButton(self.tr("标记为强制报告"))
         self.report_button.setObjectName("mandatory_report")
         self.report_button.clicked.connect(self.mark_mandatory_report)
 

@@ -41,13 +41,14 @@ class ConferenceBox(QGroupBox):
 
     def __init__(self, data: dict[str, Any], status: cc.ConferenceStatus, today: date) -> None:
         departments = "、".join(str(d) for d in data.get("departments") or [])
-        super().__init__(f"个案会商 {data.get('held_on', '')}（{departments}）")
+        super().__init__(f"{data.get('held_on', '')} 会商")
         self.setObjectName(f"conference_{status.conference_id}")
         self.conference_id = status.conference_id
         people = "、".join(str(p) for p in data.get("people") or [])
         closed = status.state == cc.CLOSED
         lines = [
             f"状态：{cc.STATE_ZH.get(status.state, status.state)}",
+            f"参加部门：{departments}",
             f"参加人员：{people}",
             f"会商发现：{data.get('findings', '')}",
             f"会商决定：{data.get('decisions', '')}",
@@ -64,8 +65,11 @@ class ConferenceBox(QGroupBox):
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in (1, 2, 3):
+        for column in (1, 3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        # a whole date at any text size (ResizeToContents measures before the font is final)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(2, self.fontMetrics().horizontalAdvance("0000-00-00") + 16)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.table.setRowCount(len(status.actions))
         for row, action in enumerate(status.actions):
