@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from app.domain import mandatory_report as mr
@@ -205,3 +206,44 @@ def test_an_application_withdrawn_with_a_reason(qtbot: QtBot, demo_desk: DeskSer
     assert "已撤回" in dialog.state.text()
     assert any(r[2] == "撤回申请" and r[3] == "父亲已回家照料" for r in dialog.steps.rows())
     assert not dialog.submit_button.isEnabled()
+
+
+def test_a_deadline_in_a_year_without_its_calendar_says_it_is_estimated(
+    qtbot: QtBot, demo_desk: DeskServices
+) -> None:
+    from datetime import UTC, datetime
+
+    # submitted on 2026-12-24: ten working days reach into 2027, whose holidays are unknown
+    desk = workflow_desk(demo_desk, now=lambda: datetime(2026, 12, 24, 2, 0, tzinfo=UTC))
+    child_id, name = _child(demo_desk)
+    app_id = desk.workflows.create_application(child_id)
+    desk.workflows.submit_application(app_id, guardian_signed=True)
+    dialog = RecognitionApplicationDialog(desk, child_id, name, application_id=app_id)
+    qtbot.addWidget(dialog)
+    text = dialog.deadline.text()
+    assert text.startswith("乡镇查验期限：2027-01-")
+    assert "2027年的节假日安排尚未公布，按周一至周五估算" in text
+    assert "还有" in text and "个工作日" in text  # counted from today (2026-11-22)
+
+
+def test_the_form_is_printed_with_its_name(
+    qtbot: QtBot, demo_desk: DeskServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui.views import print_preview
+
+    shown: list[tuple[str, bytes]] = []
+
+    def exec_(self: print_preview.PdfPreviewDialog) -> int:
+        shown.append((self.suggested_path().name, bytes(self._pdf)))
+        return 0
+
+    monkeypatch.setattr(print_preview.PdfPreviewDialog, "exec", exec_)
+    desk = workflow_desk(demo_desk)
+    child_id, name = _child(demo_desk)
+    app_id = desk.workflows.create_application(child_id)
+    dialog = RecognitionApplicationDialog(desk, child_id, name, application_id=app_id)
+    qtbot.addWidget(dialog)
+    dialog.print_button.click()
+    ((file_name, pdf),) = shown
+    assert file_name == f"认定申请表-{name}-2026-11-22.pdf"
+    assert pdf.startswith(b"%PDF")

@@ -4,7 +4,9 @@ laptop's vault)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from app.domain.workflow import STEP_TYPE, Role, Transition
@@ -23,7 +25,12 @@ class WorkflowDesk:
         return getattr(self.base, name)
 
 
-def workflow_desk(desk: DeskServices) -> WorkflowDesk:
+def workflow_desk(desk: DeskServices, now: Callable[[], datetime] | None = None) -> WorkflowDesk:
+    """The desk's own workflow service, or one whose clock reads ``now``."""
+    if now is not None:
+        return WorkflowDesk(
+            desk, WorkflowService(desk.vault, author=desk.author, today=desk.today, now=now)
+        )
     service = getattr(desk, "workflows", None) or WorkflowService(
         desk.vault, author=desk.author, today=desk.today
     )
