@@ -30,7 +30,9 @@ children by level at the end of the month (or today) from the latest assessment 
 then; each assessment finished in the month with the level before it (降码 when lower); cases
 opened and closed in the month and those open at its end; mandatory reports (强制报告) and
 escalations to the district made in the month; children turning 18 in the month and in the
-six months after it.
+six months after it; psychological screening (心理状况筛查, seed 000 四): children of the village
+screened in the month, flagged (建议关注 or 建议转介), referred to a professional body and
+evaluated by it (``app.domain.referral.screening_figures``, the console's own count too).
 
 Why one long file: every figure's definition sits next to the code that counts it, so the
 report's definitions can be checked against the code in one read.
@@ -44,6 +46,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from app.domain.case import Case, CaseKind, CaseStage
 from app.domain.child_file import (
@@ -51,6 +54,13 @@ from app.domain.child_file import (
     ArchiveReason,
     ChildFile,
     FileStatus,
+)
+from app.domain.referral import (
+    REFERRAL_TYPE,
+    SCREENING_TYPE,
+    ScreeningFigures,
+    finished_screening,
+    screening_figures,
 )
 from app.domain.schedule import LEVELS, ScheduleFacts, VisitSchedule, load_schedule, next_due
 from app.domain.visit import Visit, VisitForm
@@ -61,6 +71,7 @@ from app.services.stored import Stored
 from app.services.visits import VISIT_TYPE
 from storage.vault import Vault
 
+NO_SCREENING = ScreeningFigures(0, 0, 0, 0)
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -117,6 +128,9 @@ class CaseloadRecords:
     assessments: list[Stored[Assessment]]  # finished ones only
     cases: list[Stored[Case]]
     damaged_ids: list[str] = field(default_factory=list)
+    # psychological screening (issue 19): the finished screenings' and the referrals' data
+    screenings: list[dict[str, Any]] = field(default_factory=list)
+    referrals: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def from_vault(cls, vault: Vault) -> CaseloadRecords:
@@ -124,6 +138,8 @@ class CaseloadRecords:
         visits = vault.load(VISIT_TYPE)
         assessments = vault.load(ASSESSMENT_TYPE)
         cases = vault.load(CASE_TYPE)
+        screenings = vault.load(SCREENING_TYPE)
+        referrals = vault.load(REFERRAL_TYPE)
         return cls(
             children={r.record_id: ChildFile.from_json(r.data) for r in children.revisions},
             visits=[Stored.of(r, Visit.from_json(r.data)) for r in visits.revisions],
@@ -138,7 +154,11 @@ class CaseloadRecords:
                 + visits.damaged_ids
                 + assessments.damaged_ids
                 + cases.damaged_ids
+                + screenings.damaged_ids
+                + referrals.damaged_ids
             ),
+            screenings=[r.data for r in screenings.revisions if finished_screening(r.data)],
+            referrals=[r.data for r in referrals.revisions],
         )
 
 
@@ -243,6 +263,8 @@ class MonthlyFigures:
     turning_18: tuple[TurningEighteen, ...]  # 18th birthday in the month
     approaching_18: tuple[TurningEighteen, ...]  # in the six months after it
     damaged_ids: tuple[str, ...]
+    # 心理状况筛查: screened / flagged / referred / evaluated children in the month
+    screening: ScreeningFigures = NO_SCREENING
 
     @property
     def complete(self) -> bool:
@@ -303,6 +325,19 @@ def _add_months(day: date, months: int) -> date:
     year, month = divmod(index, 12)
     month += 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def followed_children(records: CaseloadRecords, figures: MonthlyFigures) -> list[ChildFile]:
+    """The children counted as 在册儿童 in ``figures`` (its month and village), by name."""
+    first, last, village = figures.month.first_day, figures.month.last_day, figures.village_code
+    return sorted(
+        (
+            child
+            for child in records.children.values()
+            if (village is None or child.village_code == village) and _followed(child, first, last)
+        ),
+        key=lambda child: child.name,
+    )
 
 
 def _followed(child: ChildFile, first: date, last: date) -> bool:
@@ -536,4 +571,10 @@ def monthly_figures(
         turning_18=tuple(turning),
         approaching_18=tuple(approaching),
         damaged_ids=tuple(records.damaged_ids),
+        screening=screening_figures(
+            [d for d in records.screenings if d.get("child_id") in in_village],
+            [d for d in records.referrals if d.get("child_id") in in_village],
+            first,
+            as_of,
+        ),
     )

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 from app.domain.problems import DomainValidationError, FieldProblem, raise_if_blocking
 from app.domain.referral import (
@@ -162,3 +163,20 @@ def figures_in_vault(
     screenings = [r.data for r in vault.load(SCREENING_TYPE).revisions if keep(r.data)]
     referrals = [r.data for r in vault.load(REFERRAL_TYPE).revisions if keep(r.data)]
     return screening_figures(screenings, referrals, first, last)
+
+
+def summary_figures(records: Any, first: date, last: date) -> dict[str, int]:
+    """Screened / flagged / referred / evaluated children in ``first``–``last`` for the
+    year-end summary (``app.services.year_summary`` asks for it): counted over the
+    screenings and referrals its records carry (``CaseloadRecords.screenings`` and
+    ``referrals``, directly or as ``records.caseload``)."""
+    caseload = getattr(records, "caseload", records)
+    figures = screening_figures(
+        getattr(caseload, "screenings", []), getattr(caseload, "referrals", []), first, last
+    )
+    return {
+        "screened": figures.screened,
+        "flagged": figures.flagged,
+        "referred": figures.referred,
+        "evaluated": figures.evaluated,
+    }

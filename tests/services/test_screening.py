@@ -213,3 +213,33 @@ def test_a_district_screening_instrument_is_used_for_new_screenings(vault: Vault
     definitions = DefinitionService(vault)
     assert screening_definition(definitions).id == "psych_screening"
     assert definitions.questionnaire().id == "guardianship_capacity"  # the default unchanged
+
+
+def test_the_monthly_report_and_the_year_summary_count_them(vault: Vault) -> None:
+    from app.services.monthly_report import CaseloadRecords, ReportMonth, monthly_figures
+    from app.services.screening import summary_figures
+
+    kids = children_of(vault)
+    screenings = ScreeningService(
+        vault, [load_screening_definition()], author="王", today=lambda: TODAY
+    )
+    screen(screenings, kids[0], sh_self_harm="talk")
+    screen(screenings, kids[1], **dict.fromkeys(SIGNS[:4], "sometimes"))
+    screen(screenings, kids[2])
+    draft = screenings.start(kids[3][0], load_screening_definition(), ["王"])  # not counted
+    assert draft.record_id
+    records = CaseloadRecords.from_vault(vault)
+    november = monthly_figures(records, ReportMonth.parse("2026-11"), today=TODAY)
+    assert november.screening == ScreeningFigures(3, 2, 0, 0, 1)
+    october = monthly_figures(records, ReportMonth.parse("2026-10"), today=TODAY)
+    assert october.screening == ScreeningFigures(0, 0, 0, 0)
+    other = monthly_figures(
+        records, ReportMonth.parse("2026-11"), today=TODAY, village_code="500119104299"
+    )
+    assert other.screening.screened == 0  # only the village's children
+    assert summary_figures(records, date(2026, 1, 1), date(2026, 12, 31)) == {
+        "screened": 3,
+        "flagged": 2,
+        "referred": 0,
+        "evaluated": 0,
+    }

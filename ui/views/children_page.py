@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -51,6 +52,8 @@ class ChildrenPage(QWidget):
     new_child = Signal()
     import_register = Signal()  # 导入台账 (ui/views/register_import_dialog.py)
     export_rows = Signal(list)  # 导出表格: the child ids of the rows shown, in their order
+    # 心理状况筛查 (issue 19, right click on a child): child id, "new" (a screening) or "list"
+    screening_requested = Signal(str, str)
 
     def __init__(
         self,
@@ -150,6 +153,8 @@ class ChildrenPage(QWidget):
         self.show_archived.toggled.connect(self._filters_changed)
         self.table.doubleClicked.connect(self._open_selected)
         self.table.activated.connect(self._open_selected)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
         self.add_button.clicked.connect(self.new_child)
         QShortcut(QKeySequence.StandardKey.Find, self, self._focus_search)
 
@@ -210,6 +215,31 @@ class ChildrenPage(QWidget):
         if overdue:
             text += self.tr("；其中 {0} 名走访已逾期").format(overdue)
         self.count.setText(text)
+
+    def context_actions(self, child_id: str) -> QMenu:
+        """The right-click menu of a child's row."""
+        menu = QMenu(self)
+        menu.setObjectName("child_menu")
+        menu.addAction(self.tr("打开档案"), lambda: self.open_child.emit(child_id))
+        menu.addSeparator()
+        new = menu.addAction(
+            self.tr("心理状况筛查…"), lambda: self.screening_requested.emit(child_id, "new")
+        )
+        new.setObjectName("menu_new_screening")
+        listed = menu.addAction(
+            self.tr("筛查与转介记录…"), lambda: self.screening_requested.emit(child_id, "list")
+        )
+        listed.setObjectName("menu_referrals")
+        return menu
+
+    def _context_menu(self, position: QPoint) -> None:
+        index = self.table.indexAt(position)
+        if not index.isValid():
+            return
+        self.table.setCurrentIndex(index)
+        menu = self.context_actions(self.model.data(index, CHILD_ID_ROLE))
+        menu.exec(self.table.viewport().mapToGlobal(position))
+        menu.deleteLater()
 
     def _open_selected(self) -> None:
         index = self.table.currentIndex()

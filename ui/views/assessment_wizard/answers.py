@@ -167,7 +167,7 @@ class AnswersPart(WizardBase):
             position, count = page_position(state, self._current)
             page_text = self.tr("第 {0}/{1} 页").format(position, count)
         else:
-            page_text = self.tr("评估结果")
+            page_text = self.RESULT_ZH
         self.progress.setText(
             self.tr("{0} · 已答 {1}/{2} 题").format(page_text, state.answered, state.total)
         )

@@ -25,7 +25,9 @@ from PySide6.QtWidgets import (
 from app.domain.child_file import ChildFile
 from app.questionnaire import AnswerProblem, AssessmentResult, Definition, DraftState
 from app.questionnaire.model import Note, Page
+from app.services.assessments import AssessmentService
 from ui.desk_services import DeskServices
+from ui.theme import LEVEL_LABELS
 from ui.views.assessment_wizard.questions import QuestionWidget
 from ui.views.assessment_wizard.repeats import RepeatWidget
 from ui.views.assessment_wizard.result_view import FINISH_WARNING, ResultPage
@@ -48,6 +50,13 @@ class WizardBase(QDialog):
 
     assessment_finished = Signal(str)  # the assessment's record id
 
+    # The kind of questionnaire run, in the words the wizard shows; the psychological
+    # screening (ui/views/screening_wizard.py) has its own words, service and result page.
+    KIND_ZH = "监护能力评估"
+    RESULT_ZH = "评估结果"
+    FINISH_ZH = "完成评估"
+    CONFIRM_ZH = "确定完成这次评估吗？"
+
     def __init__(
         self,
         desk: DeskServices,
@@ -57,7 +66,7 @@ class WizardBase(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("assessment_wizard")
-        self.setWindowTitle(self.tr("监护能力评估"))
+        self.setWindowTitle(self.KIND_ZH)
         self._desk = desk
         self._child_id = child_id
         self._requested_id = assessment_id
@@ -81,7 +90,7 @@ class WizardBase(QDialog):
         self._dirty = False
         self._saving = False
         self._busy = False
-        self._result_page = ResultPage()
+        self._result_page = self._make_result_page()
         self._result_page.file_report.connect(self.file_mandatory_report)
         self.report_dialog: QWidget | None = None  # the 强制报告 window opened from the result
 
@@ -110,6 +119,22 @@ class WizardBase(QDialog):
         self.report_dialog = dialog
         dialog.show()
 
+    # the kind of questionnaire ---------------------------------------------------------------
+
+    def _service(self) -> AssessmentService:
+        """Where drafts and finished results are kept (call on the vault worker)."""
+        return self._desk.assessments
+
+    def _new_definition(self) -> Definition:
+        """The definition a new draft uses (call on the vault worker)."""
+        return self._desk.definition
+
+    def _make_result_page(self) -> ResultPage:
+        return ResultPage()
+
+    def _level_text(self, level: str) -> str:
+        return LEVEL_LABELS.get(level, level)
+
     # what one part calls in another, declared for the type checker (each implemented in
     # the module named; at run time the class put together from the parts has them all)
     if TYPE_CHECKING:
@@ -134,7 +159,7 @@ class WizardBase(QDialog):
     # layout ------------------------------------------------------------------------------------
 
     def _build_shell(self) -> None:
-        self.heading = _label(self.tr("监护能力评估"), "title", wrap=False)
+        self.heading = _label(self.KIND_ZH, "title", wrap=False)
         self.heading.setObjectName("heading")
         font = self.heading.font()
         font.setPointSizeF(font.pointSizeF() * 1.3)
@@ -172,7 +197,7 @@ class WizardBase(QDialog):
         self.next_button = QPushButton(self.tr("下一页 →"))
         self.next_button.setObjectName("next")
         self.next_button.setDefault(True)
-        self.finish_button = QPushButton(self.tr("完成评估"))
+        self.finish_button = QPushButton(self.FINISH_ZH)
         self.finish_button.setObjectName("finish")
         self.finish_button.setToolTip(self.tr(FINISH_WARNING))
         self.finish_button.hide()  # only on the result page of an assessment that can finish

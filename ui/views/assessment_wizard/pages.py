@@ -59,7 +59,7 @@ class PagesPart(WizardBase):
             )
         self.page_list.setFixedWidth(width + 40)
         self.stack.addWidget(self._result_page)
-        self.page_list.addItem(QListWidgetItem(self.tr("评估结果")))
+        self.page_list.addItem(QListWidgetItem(self.RESULT_ZH))
 
     def _add_item(self, item: Item, layout: QVBoxLayout, page_index: int, today: date) -> None:
         self._page_of_item[item.id] = page_index
@@ -121,15 +121,16 @@ class PagesPart(WizardBase):
 
         def task() -> tuple[ChildFile, Stored[Assessment], Definition, date | None]:
             child = desk.children.get(child_id).value
+            service = self._service()
             if requested:
-                stored = desk.assessments.get(requested)
+                stored = service.get(requested)
             else:
-                stored = desk.assessments.start(child_id, desk.definition, [desk.author])
+                stored = service.start(child_id, self._new_definition(), [desk.author])
             corrected_on = None
             if stored.value.corrects:
-                original = desk.assessments.get(stored.value.corrects).value
+                original = service.get(stored.value.corrects).value
                 corrected_on = original.finished_on or original.started_on
-            return child, stored, desk.assessments.definition_for(stored.value), corrected_on
+            return child, stored, service.definition_for(stored.value), corrected_on
 
         self._busy = True
         desk.runner.submit(task, self._loaded, self._load_failed)
@@ -152,7 +153,7 @@ class PagesPart(WizardBase):
         self._finished_on = assessment.finished_on
         self.answers = copy.deepcopy(assessment.answers)
         started = assessment.started_on.isoformat()
-        self.heading.setText(self.tr("监护能力评估 · {0}").format(child.name))
+        self.heading.setText(f"{self.KIND_ZH} · {child.name}")
         subheading = self.tr("{0} · 开始于 {1}").format(label_of(definition), started)
         if corrected_on is not None:
             subheading += self.tr(" · 更正 {0} 的评估（原来的评估仍然保留）").format(

@@ -12,7 +12,6 @@ from PySide6.QtCore import QTime
 from app.questionnaire import AnswerError, AssessmentResult
 from app.services.assessments import Assessment
 from app.services.stored import Stored
-from ui.theme import LEVEL_LABELS
 from ui.views import messages
 from ui.views.assessment_wizard.base import WizardBase
 from ui.views.assessment_wizard.result_view import FINISH_WARNING
@@ -25,7 +24,7 @@ class SavingPart(WizardBase):
         if not self._dirty or self.is_finished or self.record_id is None:
             return
         record_id, answers = self.record_id, copy.deepcopy(self.answers)
-        service = self._desk.assessments
+        service = self._service()
         self._dirty = False
         self._saving = True
         self.save_status.setText(self.tr("正在保存……"))
@@ -45,6 +44,9 @@ class SavingPart(WizardBase):
         self.save_status.setText(self.tr("草稿没有保存"))
         messages.show_error(self, err, self.tr("草稿没有保存"))
 
+    def _finish_warning(self) -> str:
+        return FINISH_WARNING
+
     def finish(self) -> None:
         """Ask, then score and freeze the assessment (immutable from then on)."""
         if self.is_finished or self.record_id is None or self._busy:
@@ -53,21 +55,18 @@ class SavingPart(WizardBase):
             self.show_result()  # finishing is from the result the director has seen
             return
         level = self.assessment_result.level
-        outcome = (
-            self.tr("评估结果：{0}。").format(LEVEL_LABELS.get(level, level)) + "\n\n"
-            if level
-            else ""
-        )
+        outcome = f"{self.RESULT_ZH}：{self._level_text(level)}。" + "\n\n" if level else ""
         if not messages.confirm(
             self,
-            self.tr("完成评估"),
-            outcome + self.tr("{0}\n\n确定完成这次评估吗？").format(self.tr(FINISH_WARNING)),
-            self.tr("完成评估"),
+            self.FINISH_ZH,
+            outcome
+            + self.tr("{0}\n\n{1}").format(self.tr(self._finish_warning()), self.CONFIRM_ZH),
+            self.FINISH_ZH,
         ):
             return
         self._save_timer.stop()
         record_id, answers = self.record_id, copy.deepcopy(self.answers)
-        service = self._desk.assessments
+        service = self._service()
 
         def task() -> tuple[Stored[Assessment], AssessmentResult]:
             service.save_draft(record_id, answers)
@@ -76,7 +75,7 @@ class SavingPart(WizardBase):
         self._busy = True
         self._dirty = False
         self.finish_button.setEnabled(False)
-        self.save_status.setText(self.tr("正在完成评估……"))
+        self.save_status.setText(self.tr("正在{0}……").format(self.FINISH_ZH))
         self._desk.runner.submit(task, self._finished, self._finish_failed)
 
     def _finished(self, done: tuple[Stored[Assessment], AssessmentResult]) -> None:
@@ -89,7 +88,7 @@ class SavingPart(WizardBase):
             widget.set_read_only(True)
         for repeat_widget in self._repeats.values():
             repeat_widget.update_controls(True)
-        self.save_status.setText(self.tr("评估已完成"))
+        self.save_status.setText(self.tr("{0}已完成").format(self.KIND_ZH))
         self._show_result_page()
         self.assessment_finished.emit(stored.record_id)
 

@@ -1,0 +1,142 @@
+"""心理状况筛查 in the GUI (issue 19), offscreen on a real vault: the wizard runs the screening
+checklist with its own words and result page (未见异常/建议关注/建议转介, 初步筛查，不是诊断), a
+建议转介 result makes a referral the director follows up in 筛查与转介记录, self-harm shows the
+report warning, the children page's right-click menu leads there, and the result prints."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import QLabel, QPushButton
+
+from app.domain.referral import REFERRAL_TYPE, SCREENING_TYPE, ReferralStatus
+from app.printing.screening_report import screening_report_pdf
+from app.services.screening import ReferralService
+from tests.ui.test_assessment_wizard import click, complete_all_pages, make_child
+from ui.desk_services import DeskServices
+from ui.views import messages
+from ui.views.children_page import ChildrenPage
+from ui.views.messages import user_message
+from ui.views.screening_referrals import ReferralsDialog
+from ui.views.screening_wizard import ScreeningWizard
+
+
+@pytest.fixture(autouse=True)
+def no_error_boxes(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(_parent: object, err: BaseException, _title: str = "") -> None:
+        raise AssertionError(f"error shown to the user: {user_message(err)}")
+
+    monkeypatch.setattr(messages, "show_error", fail)
+    monkeypatch.setattr(messages, "confirm", lambda *a, **k: True)
+
+
+def open_screening(qtbot: Any, desk: DeskServices, child_id: str) -> ScreeningWizard:
+    wizard = ScreeningWizard(desk, child_id)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    return wizard
+
+
+def label_text(widget: Any, name: str) -> str:
+    found = widget.findChild(QLabel, name)
+    assert found is not None, name
+    return str(found.text())
+
+
+def test_a_screening_runs_in_the_wizard_and_refer_makes_a_referral(
+    qtbot: Any, desk: DeskServices
+) -> None:
+    child = make_child(desk, date(2014, 3, 1))
+    wizard = open_screening(qtbot, desk, child)
+    assert wizard.windowTitle() == "心理状况筛查"
+    assert wizard.heading.text().startswith("心理状况筛查 · ")
+    assert wizard.answers["child_birth_date"] == "2014-03-01"  # from the child file
+    note = wizard.findChild(QLabel, "not_diagnosis_note")
+    assert note is not None and "初步筛查，不是诊断" in note.text()
+    complete_all_pages(qtbot, wizard)
+    # the first choices: no signs, runaway 'yes' (the helper ticks 是) → 建议关注
+    assert wizard.assessment_result is not None
+    assert wizard.assessment_result.level == "watch"
+    badge = wizard.findChild(QLabel, "result_level")
+    assert badge is not None and badge.text() == "建议关注"
+    assert "初步筛查，不是诊断" in label_text(wizard, "result_not_diagnosis")
+    assert wizard.page_list.item(wizard.page_list.count() - 1).text() == "筛查结果"
+    # change three signs to 经常: 建议转介, then finish
+    for path in ("sl_sleep", "mo_low", "be_withdrawn"):
+        wizard.set_answer(path, "often")
+    wizard.set_answer("sh_runaway", "no")
+    wizard.go_to_page(len(wizard._pages) - 1)
+    click(qtbot, wizard, "next")
+    assert wizard.assessment_result.level == "refer"
+    assert "转介记录" in label_text(wizard, "result_referral")
+    finish = wizard.findChild(QPushButton, "finish")
+    assert finish is not None and finish.text() == "完成筛查"
+    with qtbot.waitSignal(wizard.assessment_finished, timeout=10000):
+        click(qtbot, wizard, "finish")
+    assert wizard.is_finished
+    assert desk.vault.load(SCREENING_TYPE).revisions
+    assert all(a.value.definition_id != "psych_screening" for a in desk.assessments.list_all())
+    (referral,) = ReferralService(desk.vault, author="x").list_all(child)
+    assert referral.value.status == ReferralStatus.PENDING
+    assert wizard.findChild(QPushButton, "print_screening") is not None
+    pdf = screening_report_pdf(desk.vault, wizard.record_id or "", printed_on=desk.today())
+    assert bytes(pdf).startswith(b"%PDF") and pdf.file_name.startswith("心理筛查-")
+
+
+def test_self_harm_shows_the_report_warning(qtbot: Any, desk: DeskServices) -> None:
+    wizard = open_screening(qtbot, desk, make_child(desk))
+    complete_all_pages(qtbot, wizard)
+    wizard.set_answer("sh_self_harm", "talk")
+    wizard.go_to_page(len(wizard._pages) - 1)
+    click(qtbot, wizard, "next")
+    assert wizard.assessment_result is not None and wizard.assessment_result.mandatory_report
+    assert "报告镇（街道）和区民政局" in label_text(wizard, "result_mandatory_report")
+    assert "调整为“建议转介”" in label_text(wizard, "result_total")
+
+
+def test_following_up_a_referral_in_the_dialog(qtbot: Any, desk: DeskServices) -> None:
+    child = make_child(desk, date(2014, 3, 1))
+    wizard = open_screening(qtbot, desk, child)
+    complete_all_pages(qtbot, wizard)
+    wizard.set_answer("sh_self_harm", "act")
+    wizard.go_to_page(len(wizard._pages) - 1)
+    click(qtbot, wizard, "next")
+    with qtbot.waitSignal(wizard.assessment_finished, timeout=10000):
+        click(qtbot, wizard, "finish")
+    dialog = ReferralsDialog(desk, child)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.referral_table.rowCount() == 1)
+    assert dialog.screening_table.item(0, 1).text() == "建议转介"
+    assert dialog.referral_table.item(0, 1).text() == "待转介"
+    assert dialog.referral_form.isEnabled()
+    # evaluated without a referral date: refused in words, nothing stored
+    dialog.evaluated.setChecked(True)
+    dialog.evaluated_on.setDate(QDate(2026, 5, 1))
+    click(qtbot, dialog, "save_referral")  # type: ignore[arg-type]
+    assert "转介日期" in dialog.error.text()
+    dialog.referred_to.setCurrentText("区精神卫生中心")
+    today = desk.today()
+    dialog.referred_on.setDate(QDate(today.year, today.month, today.day))
+    dialog.evaluated_on.setDate(QDate(today.year, today.month, today.day))
+    dialog.outcome.setText("建议定期随访")
+    click(qtbot, dialog, "save_referral")  # type: ignore[arg-type]
+    qtbot.waitUntil(lambda: dialog.referral_table.item(0, 1).text() == "已评估")
+    (stored,) = ReferralService(desk.vault, author="x").list_all(child)
+    assert stored.value.referred_to == "区精神卫生中心" and stored.value.evaluated
+    assert stored.value.outcome == "建议定期随访"
+    assert len(desk.vault.load(REFERRAL_TYPE).revisions) == 1
+
+
+def test_the_children_page_menu_offers_the_screening(qtbot: Any, desk: DeskServices) -> None:
+    page = ChildrenPage(desk.schedule, desk.today)
+    qtbot.addWidget(page)
+    menu = page.context_actions("abc")
+    names = [a.text() for a in menu.actions() if a.text()]
+    assert names == ["打开档案", "心理状况筛查…", "筛查与转介记录…"]
+    with qtbot.waitSignal(page.screening_requested) as got:
+        menu.actions()[2].trigger()
+    assert got.args == ["abc", "new"]
