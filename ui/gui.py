@@ -256,6 +256,9 @@ class DeskSession(QObject):
         if isinstance(sync, SyncPage):  # pulled records, resolved conflicts, new rules
             sync.data_changed.connect(store.refresh)  # definitions already re-read
         children.new_child.connect(lambda: self.open_child(None))
+        from ui.views.screening_referrals import open_referrals_window  # 心理状况筛查 (issue 19)
+
+        children.screening_requested.connect(lambda c, a: open_referrals_window(self, c, a))
         from ui.views.register_import_dialog import open_register_export, open_register_import
 
         children.import_register.connect(
