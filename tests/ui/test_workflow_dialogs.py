@@ -89,7 +89,7 @@ def test_a_report_filed_from_the_child_file_then_followed(
     qtbot.addWidget(shown)
     assert "处理中" in shown.state.text()
     rows = shown.steps.rows()
-    assert ("2026-11-21 10:00", "张督导（乡镇（街道）儿童督导员）", "签收", "") in rows
+    assert ("2026-11-21 10:00", "张督导（乡镇）", "签收", "") in rows
     assert any("区未成年人救助保护中心" in r[3] and r[0] == "2026-11-21 11:30" for r in rows)
     # the director adds information
     shown.add_info()

@@ -38,21 +38,25 @@ def china_time(at: str) -> str:
     return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
+# Short words for the steps table (ROLE_ZH's full titles make the column too wide at 特大).
+ROLE_SHORT_ZH = {Role.DIRECTOR: "儿童主任", Role.TOWN: "乡镇", Role.DISTRICT: "区里"}
+
+
 def actor_text(step: Transition) -> str:
-    """Who acted: their name and role (系统 alone for the sync machinery)."""
+    """Who acted: their name and, shortly, where (系统 alone for the sync machinery)."""
     if step.role is Role.SYSTEM:
         return "系统"
-    role = ROLE_ZH.get(step.role, "")
+    role = ROLE_SHORT_ZH.get(step.role) or ROLE_ZH.get(step.role, "")
     return f"{step.actor}（{role}）" if step.actor else role
 
 
 class StepsTable(QTableWidget):
-    """A record's steps, oldest first: 时间 · 经办人 · 操作 · 说明."""
+    """A record's steps, oldest first: 时间 · 经办人 · 办理情况 (the action, and why)."""
 
     def __init__(self, name: str) -> None:
-        super().__init__(0, 4)
+        super().__init__(0, 3)
         self.setObjectName(name)
-        self.setHorizontalHeaderLabels(["时间", "经办人", "操作", "说明"])
+        self.setHorizontalHeaderLabels(["时间", "经办人", "办理情况"])
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.setWordWrap(True)
@@ -60,24 +64,20 @@ class StepsTable(QTableWidget):
         header = self.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.sectionResized.connect(lambda *_a: self.resizeRowsToContents())
+        self._rows: list[tuple[str, str, str, str]] = []
 
     def set_rows(self, rows: Iterable[tuple[str, str, str, str]]) -> None:
-        listed = list(rows)
-        self.setRowCount(len(listed))
-        for r, row in enumerate(listed):
-            for c, value in enumerate(row):
+        """Rows of (time, who, action, note); the action and its note share a column."""
+        self._rows = list(rows)
+        self.setRowCount(len(self._rows))
+        for r, (at, who, action, note) in enumerate(self._rows):
+            what = f"{action}：{note}" if note and action else action or note
+            for c, value in enumerate((at, who, what)):
                 self.setItem(r, c, QTableWidgetItem(value))
         self.resizeRowsToContents()
 
-    def rows(self) -> list[tuple[str, ...]]:
-        """The texts shown (for tests)."""
-        found = []
-        for r in range(self.rowCount()):
-            cells = []
-            for c in range(self.columnCount()):
-                item = self.item(r, c)
-                cells.append(item.text() if item is not None else "")
-            found.append(tuple(cells))
-        return found
+    def rows(self) -> list[tuple[str, str, str, str]]:
+        """The rows shown as (time, who, action, note) (for tests)."""
+        return list(self._rows)
