@@ -213,6 +213,8 @@ def main() -> None:
 
     with_rate = median("revisions_per_s", "with_query_tables")
     without_rate = median("revisions_per_s", "without")
+    with_cpu = median("server_cpu_ms_per_1000_revisions", "with_query_tables")
+    without_cpu = median("server_cpu_ms_per_1000_revisions", "without")
     print(
         json.dumps(
             {
@@ -228,6 +230,15 @@ def main() -> None:
                     x["p95_batch_ms"] for x in runs["with_query_tables"]
                 ],
                 "p95_batch_ms_without": [x["p95_batch_ms"] for x in runs["without"]],
+                "server_cpu_ms_per_1000_revisions_with_query_tables": [
+                    x["server_cpu_ms_per_1000_revisions"] for x in runs["with_query_tables"]
+                ],
+                "server_cpu_ms_per_1000_revisions_without": [
+                    x["server_cpu_ms_per_1000_revisions"] for x in runs["without"]
+                ],
+                "median_server_cpu_ms_per_1000_revisions_with_query_tables": with_cpu,
+                "median_server_cpu_ms_per_1000_revisions_without": without_cpu,
+                "server_cpu_increase_percent": round(100 * (with_cpu / without_cpu - 1), 1),
                 "median_revisions_per_s_with_query_tables": with_rate,
                 "median_revisions_per_s_without": without_rate,
                 "throughput_drop_percent": round(100 * (1 - with_rate / without_rate), 1),
@@ -293,9 +304,11 @@ def run(args: argparse.Namespace, *, query_tables: bool) -> dict[str, Any]:
             if time.monotonic() > deadline or server.poll() is not None:
                 raise SystemExit("the server did not start")
             time.sleep(0.1)
+        cpu_before = tree_cpu_s(server.pid)
         start = time.perf_counter()
         latencies, failures = asyncio.run(upload(url, prepared))
         elapsed = time.perf_counter() - start
+        server_cpu = tree_cpu_s(server.pid) - cpu_before
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -321,6 +334,12 @@ def run(args: argparse.Namespace, *, query_tables: bool) -> dict[str, Any]:
         "p95_batch_ms": round(p95, 1),
         "p50_batch_ms": round(latencies[len(latencies) // 2], 1) if latencies else None,
         "elapsed_s": round(elapsed, 2),
+        # CPU seconds the server's processes spent on the upload: unlike the rate, hardly
+        # affected by what else the machine runs
+        "server_cpu_s": round(server_cpu, 2),
+        "server_cpu_ms_per_1000_revisions": round(
+            1000 * server_cpu / max(1, counts["distinct_revisions"]) * 1000, 1
+        ),
         "lost": expected - counts["distinct_revisions"],
         "duplicates": counts["revisions"] - counts["distinct_revisions"],
         "failed_batches": failures,
@@ -339,6 +358,23 @@ def run(args: argparse.Namespace, *, query_tables: bool) -> dict[str, Any]:
         pg.stop()
     shutil.rmtree(work, ignore_errors=True)
     return result
+
+
+def tree_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process and its children (Linux /proc; the server's
+    pre-forked workers are its children)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == pid or int(fields[1]) == pid:  # fields[1]: the parent's id
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
 
 
 def _device(receipt: bytes) -> str:

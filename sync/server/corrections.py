@@ -67,7 +67,11 @@ class Corrections:
             }
             session = StoreSession(conn)
             session.store_revision(item)
+            from sync.server.console import query_tables  # the console's rows, as on ingest
+
+            touched, fresh = query_tables.touched_children(conn, session)
             session.flush()
+            query_tables.refresh(conn, touched, fresh)
             return revision_id(record_id, hlc)
 
     def publish(self, kind: str, name: str, version: str, body: dict[str, Any]) -> None:

@@ -245,12 +245,19 @@ def _console_rosters_notes(conn: Connection) -> None:
     tables.add_rosters_and_notes(conn)
 
 
+def _console_due_counts(conn: Connection) -> None:
+    from sync.server.console import query_tables  # due dates per village and day / month
+
+    query_tables.create_due_counts(conn)
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial", _initial),
     ("0002_enroll_failures_per_code", _enroll_failures_per_code),
     ("0003_console_accounts", _console_accounts),
     ("0004_console_query_tables", _console_query_tables),
     ("0005_console_rosters_notes", _console_rosters_notes),
+    ("0006_console_due_counts", _console_due_counts),
 ]
 
 

@@ -82,3 +82,24 @@ def test_publishing_a_schedule_rebuilds_the_due_dates(district: District, make_d
     assert snapshot(district) == published
     with db.write_transaction(district.engine) as conn:
         assert qt.current_schedule(conn).version == "9.9"
+
+
+def test_a_district_correction_updates_the_query_tables(
+    district: District, make_device: Any
+) -> None:
+    a = make_device(district, [VILLAGE_A], "a")
+    fill_vault(a.vault, children=4, seed=6, village_code=VILLAGE_A, today=TODAY, author="王")
+    send_all(district, a)
+    child = a.vault.load("child").revisions[0]
+    record = district.record(child.record_id)
+    assert record is not None
+    data = {**record["data"], "status": "archived"}
+    district.write_revision(
+        record_type="child", data=data, author="区民政局", record_id=child.record_id
+    )
+    with district.engine.connect() as conn:
+        row = conn.execute(
+            select(qt.q_children).where(qt.q_children.c.child_id == child.record_id)
+        ).one()
+    assert not row.active and row.next_due is None
+    assert rebuilt(district) == snapshot(district)

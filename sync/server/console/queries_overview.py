@@ -21,6 +21,8 @@ from sync.server.console.queries import (
 from sync.server.console.query_tables import (
     SEVERITY,
     q_children,
+    q_due_days,
+    q_due_months,
     q_level_changes,
     q_village_counts,
     q_visit_months,
@@ -107,19 +109,7 @@ def overview(conn: Connection, scope: Scope, start: date, end: date, today: date
         )
     ]
     out.months = visit_months(conn, scope, months_between(start, end))
-    out.overdue_by_village = [
-        (str(v), int(n), int(total))
-        for v, n, total in conn.execute(
-            select(
-                C.village_code,
-                func.sum(case((C.next_due < today.isoformat(), 1), else_=0)),
-                func.count(),
-            )
-            .where(active)
-            .group_by(C.village_code)
-            .order_by(C.village_code)
-        )
-    ]
+    out.overdue_by_village = overdue_by_village(conn, scope, today)
     for stage, urgent, n in conn.execute(
         select(V.case_stage, V.urgent, func.sum(V.children))
         .where(counts, V.case_stage.is_not(None))
@@ -155,6 +145,40 @@ def overview(conn: Connection, scope: Scope, start: date, end: date, today: date
     return out
 
 
+def overdue_by_village(conn: Connection, scope: Scope, today: date) -> list[tuple[str, int, int]]:
+    """(village, children overdue, children in use) for every village of the scope with
+    children in use, from the counts per village (q_village_counts) and per due date: the
+    months before today's month and the days of today's month before today."""
+    V, DM, DD = q_village_counts.c, q_due_months.c, q_due_days.c
+    totals = {
+        str(v): int(n)
+        for v, n in conn.execute(
+            select(V.village_code, func.sum(V.children))
+            .where(scoped(scope, V.village_code))
+            .group_by(V.village_code)
+        )
+    }
+    overdue: Counter[str] = Counter()
+    this_month = today.isoformat()[:7]
+    for v, n in conn.execute(
+        select(DM.village_code, func.sum(DM.children))
+        .where(scoped(scope, DM.village_code), DM.month < this_month)
+        .group_by(DM.village_code)
+    ):
+        overdue[str(v)] += int(n or 0)
+    for v, n in conn.execute(
+        select(DD.village_code, func.sum(DD.children))
+        .where(
+            scoped(scope, DD.village_code),
+            DD.due >= f"{this_month}-01",
+            DD.due < today.isoformat(),
+        )
+        .group_by(DD.village_code)
+    ):
+        overdue[str(v)] += int(n or 0)
+    return [(v, overdue.get(v, 0), n) for v, n in sorted(totals.items()) if n > 0]
+
+
 def visit_months(
     conn: Connection, scope: Scope, months: list[str]
 ) -> list[tuple[str, int, int, int]]:
@@ -170,19 +194,13 @@ def visit_months(
         .group_by(M.month)
     ):
         figures[month] = [int(due_met or 0), int(done or 0), int(on_time or 0)]
-    pending_month = func.substr(C.next_due, 1, 7)
+    D = q_due_months.c  # children whose next visit is due in the month
     for month, n in conn.execute(
-        select(pending_month, func.count())
-        .where(
-            scoped(scope, C.village_code),
-            C.active.is_(True),
-            C.next_due >= f"{months[0]}-01",
-            C.next_due <= f"{months[-1]}-31",
-        )
-        .group_by(pending_month)
+        select(D.month, func.sum(D.children))
+        .where(scoped(scope, D.village_code), D.month.in_(months))
+        .group_by(D.month)
     ):
-        if month in figures:
-            figures[month][0] += int(n)
+        figures[month][0] += int(n or 0)
     return [(m, *figures[m]) for m in months]  # type: ignore[misc]
 
 

@@ -4,7 +4,10 @@ One row per child (``q_children``: village, town, categories, current level, las
 visit due, open case stage, caring mother, 18th birthday, pinyin initials, a key of the ID
 number for duplicate checks), one row per visit (``q_visits``: its village, month and the due
 date it answered), the level changes between consecutive finished assessments
-(``q_level_changes``: 升级/降码) and visit figures per village and month (``q_visit_months``).
+(``q_level_changes``: 升级/降码), visit figures per village and month (``q_visit_months``),
+children counted per village by their facts (``q_village_counts``) and by their next due date
+(``q_due_days`` per village and day, ``q_due_months`` per village and month: the overview's
+overdue-per-village and due-per-month read a few thousand rows instead of every child).
 
 Every row is derived from the merged records (``records``), by :func:`refresh` for the children
 a group of batches touched, inside the same transaction as ingest, and by :func:`rebuild`
@@ -30,6 +33,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
     case,
     delete,
     func,
@@ -160,7 +164,38 @@ q_village_counts = Table(
     Index("q_village_counts_village", "village_code"),
 )
 
-TABLES = (q_children, q_visits, q_level_changes, q_visit_months, q_village_counts)
+# Active children counted by their next due date. The overview's "overdue per village" adds
+# the months before today's month (q_due_months) and the days of today's month before today
+# (q_due_days); "due per month" reads q_due_months — rows bounded by villages × months (days)
+# whatever the number of children.
+q_due_days = Table(
+    "q_due_days",
+    db.metadata,
+    Column("village_code", String(12), primary_key=True),
+    Column("due", String(10), primary_key=True),
+    Column("children", Integer, nullable=False),
+    Index("q_due_days_due", "due", "village_code", "children"),
+)
+
+q_due_months = Table(
+    "q_due_months",
+    db.metadata,
+    Column("village_code", String(12), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("children", Integer, nullable=False),
+    Index("q_due_months_month", "month", "village_code", "children"),
+)
+
+TABLES = (
+    q_children,
+    q_visits,
+    q_level_changes,
+    q_visit_months,
+    q_village_counts,
+    q_due_days,
+    q_due_months,
+)
+DUE_TABLES = (q_due_days, q_due_months)
 _COUNTED = ("categories", "level", "caring_mother", "case_stage", "urgent")
 
 
@@ -168,6 +203,15 @@ def create(conn: Connection) -> None:
     """The migration step (sync/server/db.py): the tables, then every row from the records."""
     db.metadata.create_all(conn, tables=list(TABLES))
     rebuild(conn)
+
+
+def create_due_counts(conn: Connection) -> None:
+    """The migration step adding ``q_due_days`` and ``q_due_months`` to a database whose
+    other query tables exist (a database made by 0004 with these tables has them filled)."""
+    db.metadata.create_all(conn, tables=list(DUE_TABLES))
+    for table in DUE_TABLES:
+        conn.execute(delete(table))
+    _due_counts(conn, None)
 
 
 # ----- keeping the tables up to date ------------------------------------------------------
@@ -286,6 +330,42 @@ def refresh(
             pairs.add((visit["village_code"], visit["due_month"]))
     _months(conn, pairs)
     _village_counts(conn, villages)
+    _due_counts(conn, villages)
+
+
+def _due_counts(conn: Connection, villages: set[str] | None) -> None:
+    """Count again the active children of these villages (all for None) by next due date."""
+    c = q_children.c
+    month = func.substr(c.next_due, 1, 7)
+    active = and_(c.active.is_(True), c.next_due.is_not(None))
+    by_day = select(c.village_code, c.next_due, func.count()).where(active)
+    by_month = select(c.village_code, month, func.count()).where(active)
+    day_target = ["village_code", "due", "children"]
+    month_target = ["village_code", "month", "children"]
+    if villages is None:
+        conn.execute(
+            q_due_days.insert().from_select(day_target, by_day.group_by(c.village_code, c.next_due))
+        )
+        conn.execute(
+            q_due_months.insert().from_select(
+                month_target, by_month.group_by(c.village_code, month)
+            )
+        )
+        return
+    for chunk in _chunks(villages, 200):
+        conn.execute(delete(q_due_days).where(q_due_days.c.village_code.in_(chunk)))
+        conn.execute(delete(q_due_months).where(q_due_months.c.village_code.in_(chunk)))
+        in_chunk = c.village_code.in_(chunk)
+        conn.execute(
+            q_due_days.insert().from_select(
+                day_target, by_day.where(in_chunk).group_by(c.village_code, c.next_due)
+            )
+        )
+        conn.execute(
+            q_due_months.insert().from_select(
+                month_target, by_month.where(in_chunk).group_by(c.village_code, month)
+            )
+        )
 
 
 def _village_counts(conn: Connection, villages: set[str] | None) -> None:
@@ -352,6 +432,7 @@ def rebuild(conn: Connection) -> int:
     for chunk in _chunks(ids, 2000):
         _write(conn, _facts(conn, chunk).values(), schedule)
     _village_counts(conn, None)
+    _due_counts(conn, None)
     v = q_visits.c
     figures: dict[tuple[str, str], list[int]] = {}
     for row in conn.execute(
