@@ -34,6 +34,7 @@ ACTIONS_ZH = {
     "csrf": "表单校验失败",
     "page": "访问页面",
     "overview": "查看总览",
+    "screening": "查看心理筛查",
     "register": "查看名册",
     "child_view": "查看儿童档案",
     "villages": "查看村列表",
