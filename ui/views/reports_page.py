@@ -40,6 +40,7 @@ from ui.theme import LEVEL_WORDS
 from ui.views.blank_forms import BlankFormsButton, PrintServices
 from ui.views.messages import show_error
 from ui.views.month_chart import MonthChart, completion_rate
+from ui.views.report_export import open_report_export
 from ui.views.widgets import ReloadWhenShown, page_scroll
 
 MONTHS_BACK = 36  # how far back the month picker goes
@@ -161,7 +162,16 @@ class ReportsPage(ReloadWhenShown, QWidget):
         content.setObjectName("report_content")
         inner = QVBoxLayout(content)
         inner.setContentsMargins(0, 0, 0, 0)
-        inner.addWidget(self.period)
+        self.export_button = QPushButton(self.tr("导出表格…"))  # ui/views/report_export.py
+        self.export_button.setObjectName("export_monthly")
+        self.export_button.setToolTip(self.tr("把本月报表和在册儿童名单导出为 Excel 表格"))
+        self.export_button.clicked.connect(
+            lambda: open_report_export(self, self._desk, self.figures, self._records)
+        )
+        period_row = QHBoxLayout()
+        period_row.addWidget(self.period, 1)
+        period_row.addWidget(self.export_button)
+        inner.addLayout(period_row)
         inner.addWidget(self.message)
         inner.addWidget(self.chart)
         inner.addLayout(groups)
