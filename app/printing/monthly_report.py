@@ -193,6 +193,8 @@ def monthly_report_story(figures: MonthlyFigures, letterhead: Letterhead) -> lis
             ],
             [0.16, 0.14, 0.2, 0.2, 0.3],
         ),
+        gap(2),
+        text(_screening_line(f), "body"),
         gap(3),
         section("五、年满18周岁（转衔）"),
         list_table(
@@ -247,6 +249,16 @@ def monthly_report_story(figures: MonthlyFigures, letterhead: Letterhead) -> lis
         story += [gap(2), text(f"注意：有 {len(f.damaged_ids)} 条记录已损坏，未计入本表。", "note")]
     story.append(signature_block(["填报人（儿童主任）", "审核人（镇儿童督导员）"]))
     return story
+
+
+def _screening_line(f: MonthlyFigures) -> str:
+    """心理状况筛查 of the month (issue 19): counts only, never names."""
+    s = f.screening
+    return (
+        f"心理状况筛查（初步筛查，不是诊断）：本月筛查 {s.screened} 名儿童，"
+        f"需关注或建议转介 {s.flagged} 名，转介专业机构 {s.referred} 名，"
+        f"完成评估 {s.evaluated} 名。"
+    )
 
 
 def _rate(done: int, due: int) -> str:

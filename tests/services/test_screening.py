@@ -216,8 +216,10 @@ def test_a_district_screening_instrument_is_used_for_new_screenings(vault: Vault
 
 
 def test_the_monthly_report_and_the_year_summary_count_them(vault: Vault) -> None:
+    from app.printing import monthly_report_pdf
     from app.services.monthly_report import CaseloadRecords, ReportMonth, monthly_figures
     from app.services.screening import summary_figures
+    from tests.printing.helpers import flat, pdf_text
 
     kids = children_of(vault)
     screenings = ScreeningService(
@@ -237,6 +239,8 @@ def test_the_monthly_report_and_the_year_summary_count_them(vault: Vault) -> Non
         records, ReportMonth.parse("2026-11"), today=TODAY, village_code="500119104299"
     )
     assert other.screening.screened == 0  # only the village's children
+    pdf = monthly_report_pdf(vault, ReportMonth.parse("2026-11"), today=TODAY)
+    assert "本月筛查3名儿童，需关注或建议转介2名，转介专业机构0名" in flat(pdf_text(pdf))
     assert summary_figures(records, date(2026, 1, 1), date(2026, 12, 31)) == {
         "screened": 3,
         "flagged": 2,
