@@ -534,6 +534,7 @@ class DeskSession(QObject):
         if assessment_id and self._bring_up(("assessment", assessment_id)):
             return
         wizard = AssessmentWizard(self.desk, child_id, assessment_id or None, self.window)
+        wizard.open_report = self.open_report  # 填写强制报告 from the result: kept across a lock
         wizard.assessment_finished.connect(lambda _r: self.store.refresh() if self.store else None)
         self._register(
             ("assessment", assessment_id or f"new-{id(wizard)}"), wizard, wizard

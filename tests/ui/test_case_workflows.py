@@ -158,3 +158,57 @@ def test_an_assessment_whose_rules_demand_a_report(qtbot: QtBot, desk: DeskServi
     with qtbot.waitSignal(report.saved):
         report.file_button.click()
     assert assessment_id not in desk.workflows.assessments_needing_report()  # type: ignore[attr-defined]
+
+
+def test_a_report_being_written_from_a_case_survives_the_lock(
+    qtbot: QtBot, desk: DeskServices
+) -> None:
+    """The case's draft carries the report window's input (the session keeps the case's draft
+    across an auto-lock); the case reopened with it reopens the report, input and all."""
+    child_id = make_child(desk)
+    case_id = desk.cases.open(child_id, CaseKind.ABUSE, "身上有不明伤痕").record_id
+    dialog = open_dialog(qtbot, desk, child_id, case_id)
+    assert dialog.unsaved_draft() is None
+    dialog.file_report_button.click()
+    report = dialog.report_dialog
+    assert report is not None
+    qtbot.addWidget(report)
+    with qtbot.waitSignal(dialog.edited):  # the session's keeper is poked
+        report.seen.setPlainText("身上有不明伤痕，昨天又添新伤")  # type: ignore[attr-defined]
+    report.danger_yes.setChecked(True)  # type: ignore[attr-defined]
+    draft = dialog.unsaved_draft()
+    assert draft is not None and draft["kind"] == "case" and draft["case_id"] == case_id
+    assert draft["report"]["form"]["seen"] == "身上有不明伤痕，昨天又添新伤"
+    dialog.discard_changes()  # the lock kept it: closing asks nothing
+    assert dialog.unsaved_draft() is None
+
+    from ui.views.case_dialog import CaseDialog
+
+    restored = CaseDialog(desk, child_id, case_id, draft=draft)
+    qtbot.addWidget(restored)
+    back = restored.report_dialog
+    assert back is not None
+    qtbot.addWidget(back)
+    assert back.seen.toPlainText() == "身上有不明伤痕，昨天又添新伤"  # type: ignore[attr-defined]
+    assert back.danger_yes.isChecked()  # type: ignore[attr-defined]
+    assert "已恢复" in back.form_message.text()  # type: ignore[attr-defined]
+    assert restored.unsaved_draft() is not None  # still unsaved until filed
+
+
+def test_the_wizard_hands_the_report_to_the_session(qtbot: QtBot, desk: DeskServices) -> None:
+    from tests.ui.test_assessment_wizard import click, complete_all_pages, open_wizard
+    from tests.ui.test_assessment_wizard import make_child as make_assessed_child
+
+    child_id = make_assessed_child(desk)
+    wizard = open_wizard(qtbot, desk, child_id)
+    asked: list[tuple[Any, ...]] = []
+    wizard.open_report = lambda *a, **k: asked.append((*a, k))
+    wizard.go_to_page([p.id for p in wizard.definition.pages].index("child_safety"))  # type: ignore[union-attr]
+    wizard.question_widget("sf_abuse").choose("confirmed")  # type: ignore[attr-defined]
+    wizard.go_to_page(0)
+    complete_all_pages(qtbot, wizard)
+    with qtbot.waitSignal(wizard.assessment_finished):
+        click(qtbot, wizard, "finish")
+    click(qtbot, wizard, "result_file_report")
+    assert asked == [(child_id, "周小雨", "", {"assessment_id": wizard.record_id})]
+    assert wizard.report_dialog is None

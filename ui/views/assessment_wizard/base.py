@@ -5,6 +5,7 @@ navigation.py, saving.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -93,6 +94,9 @@ class WizardBase(QDialog):
         self._result_page = self._make_result_page()
         self._result_page.file_report.connect(self.file_mandatory_report)
         self.report_dialog: QWidget | None = None  # the 强制报告 window opened from the result
+        # the session's open_report (one window per record, its input kept across a lock);
+        # without a session the window opens here
+        self.open_report: Callable[..., None] | None = None
 
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
@@ -109,10 +113,14 @@ class WizardBase(QDialog):
 
         if self.record_id is None:
             return
+        name = self.child.name if self.child is not None else ""
+        if self.open_report is not None:
+            self.open_report(self._child_id, name, "", assessment_id=self.record_id)
+            return
         dialog = MandatoryReportDialog(
             self._desk,
             self._child_id,
-            self.child.name if self.child is not None else "",
+            name,
             assessment_id=self.record_id,
             parent=self,
         )

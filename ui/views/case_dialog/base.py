@@ -139,6 +139,9 @@ class CaseDialogBase(QDialog):
         ) -> None: ...  # actions.py
         def _load_workflows(self) -> None: ...  # workflows.py
         def file_report(self) -> None: ...  # workflows.py
+        def _open_report_dialog(
+            self, draft: dict[str, Any] | None = None
+        ) -> None: ...  # workflows.py
         def _open_report(self, item: QListWidgetItem) -> None: ...  # workflows.py
         def _conference_follow_up(
             self, conference_id: str, action_id: str, text: str, done: bool

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import shiboken6
 from PySide6.QtWidgets import QWidget
 
 from app.domain.case import Plan
 from ui.views import messages
 from ui.views.case_dialog.base import CaseDialogBase
+from ui.views.mandatory_report_dialog import MandatoryReportDialog
 from ui.views.unsaved import ask_save
 
 
@@ -22,7 +24,28 @@ def ask_unsaved(parent: QWidget) -> str:
 class EditingPart(CaseDialogBase):
     def unsaved_draft(self) -> dict[str, Any] | None:
         """The unsaved input: a new case's kind and summary, or an open case's plan and
-        assessment link, with the revision they were typed on."""
+        assessment link, with the revision they were typed on; and a 强制报告 being written
+        from this case (``"report"``: the report window's own draft)."""
+        draft = self._case_draft()
+        report = self.report_dialog
+        report_draft = (
+            report.unsaved_draft()
+            if isinstance(report, MandatoryReportDialog) and shiboken6.isValid(report)
+            else None
+        )
+        if report_draft is None or self.record_id is None:
+            return draft
+        if draft is None:
+            draft = {
+                "kind": "case",
+                "child_id": self._child_id,
+                "case_id": self.record_id,
+                "base_revision": self.base_revision,
+            }
+        draft["report"] = report_draft
+        return draft
+
+    def _case_draft(self) -> dict[str, Any] | None:
         if self.record_id is None:
             summary = self.summary.toPlainText()
             if not summary.strip():
@@ -62,6 +85,9 @@ class EditingPart(CaseDialogBase):
             return
         if self.record_id is None:
             return
+        report = draft.get("report")
+        if isinstance(report, dict):
+            self._open_report_dialog(draft=report)  # the report being written, back on screen
         newer = draft.get("base_revision") not in (None, self.base_revision)
         plan = draft.get("plan")
         if isinstance(plan, dict):
@@ -112,6 +138,9 @@ class EditingPart(CaseDialogBase):
     def discard_changes(self) -> None:
         self._plan_dirty = False
         self._link_dirty = False
+        report = self.report_dialog
+        if isinstance(report, MandatoryReportDialog) and shiboken6.isValid(report):
+            report.discard_changes()
 
     def reject(self) -> None:
         """Close; with unsaved edits, ask first. 保存 closes once the edits are stored (a failed

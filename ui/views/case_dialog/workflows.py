@@ -82,12 +82,25 @@ class WorkflowsPart(CaseDialogBase):
         return self.child.name if self.child is not None else ""
 
     def file_report(self) -> None:
+        self._open_report_dialog()
+
+    def _open_report_dialog(self, draft: dict[str, Any] | None = None) -> None:
+        """The report window for this case; what is typed there is kept with the case's own
+        draft across an auto-lock (editing.py) and comes back with ``draft``."""
         if self.record_id is None:
             return
+        report_id = str(draft.get("report_id") or "") if draft else ""
         dialog = MandatoryReportDialog(
-            self._desk, self._child_id, self._child_name(), case_id=self.record_id, parent=self
+            self._desk,
+            self._child_id,
+            self._child_name(),
+            case_id=self.record_id,
+            report_id=report_id or None,
+            parent=self,
+            draft=draft,
         )
         dialog.saved.connect(self._report_filed)
+        dialog.edited.connect(self.edited)
         self.report_dialog = dialog
         dialog.show()
 
@@ -102,14 +115,8 @@ class WorkflowsPart(CaseDialogBase):
 
     def _open_report(self, item: QListWidgetItem) -> None:
         report_id = item.data(Qt.ItemDataRole.UserRole)
-        if not report_id:
-            return
-        dialog = MandatoryReportDialog(
-            self._desk, self._child_id, self._child_name(), report_id=str(report_id), parent=self
-        )
-        dialog.saved.connect(self._load_workflows)
-        self.report_dialog = dialog
-        dialog.show()
+        if report_id:
+            self._open_report_dialog({"report_id": str(report_id)})
 
     # ----- 个案会商 ----------------------------------------------------------------------------
 
