@@ -71,16 +71,27 @@ def overview(conn: Connection, scope: Scope, start: date, end: date, today: date
     levels: Counter[str] = Counter()
     V = q_village_counts.c
     counts = scoped(scope, V.village_code)
-    for cats, level, n in conn.execute(
-        select(V.categories, V.level, func.sum(V.children))
+    red_orange = ("red", "orange")
+    # one pass over the per-village counts for categories, levels, cases and caring mothers
+    for cats, level, mother, stage, urgent, n in conn.execute(
+        select(V.categories, V.level, V.caring_mother, V.case_stage, V.urgent, func.sum(V.children))
         .where(counts)
-        .group_by(V.categories, V.level)
+        .group_by(V.categories, V.level, V.caring_mother, V.case_stage, V.urgent)
     ):
-        out.active += int(n)
-        levels[level or ""] += int(n)
+        n = int(n or 0)
+        out.active += n
+        levels[level or ""] += n
         for cat in (cats or "").strip("|").split("|"):
             if cat:
-                categories[cat] += int(n)
+                categories[cat] += n
+        if stage is not None:
+            out.cases_by_stage[stage] = out.cases_by_stage.get(stage, 0) + n
+            out.urgent_cases += n if urgent else 0
+        if mother:
+            out.caring_mother += n
+        if level in red_orange:
+            paired, of = out.caring_mother_red_orange
+            out.caring_mother_red_orange = (paired + (n if mother else 0), of + n)
     out.by_category = dict(categories)
     out.by_level = dict(levels)
     L = q_level_changes.c
@@ -110,13 +121,6 @@ def overview(conn: Connection, scope: Scope, start: date, end: date, today: date
     ]
     out.months = visit_months(conn, scope, months_between(start, end))
     out.overdue_by_village = overdue_by_village(conn, scope, today)
-    for stage, urgent, n in conn.execute(
-        select(V.case_stage, V.urgent, func.sum(V.children))
-        .where(counts, V.case_stage.is_not(None))
-        .group_by(V.case_stage, V.urgent)
-    ):
-        out.cases_by_stage[stage] = out.cases_by_stage.get(stage, 0) + int(n)
-        out.urgent_cases += int(n) if urgent else 0
     horizon = add_months(today, 3)
     out.turning_18 = [
         ChildRef(r.child_id, r.name, r.village_code, r.eighteenth)
@@ -131,41 +135,28 @@ def overview(conn: Connection, scope: Scope, start: date, end: date, today: date
             .limit(500)
         )
     ]
-    red_orange = V.level.in_(("red", "orange"))
-    paired = conn.execute(
-        select(
-            func.sum(case((V.caring_mother.is_(True), V.children), else_=0)),
-            func.sum(case((and_(red_orange, V.caring_mother.is_(True)), V.children), else_=0)),
-            func.sum(case((red_orange, V.children), else_=0)),
-        ).where(counts)
-    ).one()
-    out.caring_mother = int(paired[0] or 0)
-    out.caring_mother_red_orange = (int(paired[1] or 0), int(paired[2] or 0))
     out.stale_devices = stale_devices(conn, scope, today)
     return out
 
 
 def overdue_by_village(conn: Connection, scope: Scope, today: date) -> list[tuple[str, int, int]]:
     """(village, children overdue, children in use) for every village of the scope with
-    children in use, from the counts per village (q_village_counts) and per due date: the
-    months before today's month and the days of today's month before today."""
-    V, DM, DD = q_village_counts.c, q_due_months.c, q_due_days.c
-    totals = {
-        str(v): int(n)
-        for v, n in conn.execute(
-            select(V.village_code, func.sum(V.children))
-            .where(scoped(scope, V.village_code))
-            .group_by(V.village_code)
-        )
-    }
-    overdue: Counter[str] = Counter()
+    children in use, from the counts per due date: every child in use has a next due date
+    (query_tables_derive), so a village's months add up to its children in use; overdue are
+    the months before today's month and the days of today's month before today."""
+    DM, DD = q_due_months.c, q_due_days.c
     this_month = today.isoformat()[:7]
-    for v, n in conn.execute(
-        select(DM.village_code, func.sum(DM.children))
-        .where(scoped(scope, DM.village_code), DM.month < this_month)
+    totals: dict[str, list[int]] = {}
+    for v, n, late in conn.execute(
+        select(
+            DM.village_code,
+            func.sum(DM.children),
+            func.sum(case((DM.month < this_month, DM.children), else_=0)),
+        )
+        .where(scoped(scope, DM.village_code))
         .group_by(DM.village_code)
     ):
-        overdue[str(v)] += int(n or 0)
+        totals[str(v)] = [int(late or 0), int(n or 0)]
     for v, n in conn.execute(
         select(DD.village_code, func.sum(DD.children))
         .where(
@@ -175,8 +166,8 @@ def overdue_by_village(conn: Connection, scope: Scope, today: date) -> list[tupl
         )
         .group_by(DD.village_code)
     ):
-        overdue[str(v)] += int(n or 0)
-    return [(v, overdue.get(v, 0), n) for v, n in sorted(totals.items()) if n > 0]
+        totals[str(v)][0] += int(n or 0)
+    return [(v, f[0], f[1]) for v, f in sorted(totals.items()) if f[1] > 0]
 
 
 def visit_months(

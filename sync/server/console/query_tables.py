@@ -139,6 +139,8 @@ q_level_changes = Table(
     Column("on_date", String(10), nullable=False),
     Index("q_level_changes_child", "child_id"),
     Index("q_level_changes_on", "on_date"),
+    # the overview's 降码 from red: a range of one colour's changes (migration 0006)
+    Index("q_level_changes_from", "from_level", "on_date", "village_code", "child_id"),
 )
 
 q_visit_months = Table(
@@ -149,6 +151,8 @@ q_visit_months = Table(
     Column("done", Integer, nullable=False),  # visits made in the month
     Column("on_time", Integer, nullable=False),  # of which by the due date
     Column("due_met", Integer, nullable=False),  # visits whose due date fell in the month
+    # the overview's months for every village: an index-only range (migration 0006)
+    Index("q_visit_months_month", "month", "village_code", "done", "on_time", "due_met"),
 )
 
 q_village_counts = Table(
@@ -206,9 +210,12 @@ def create(conn: Connection) -> None:
 
 
 def create_due_counts(conn: Connection) -> None:
-    """The migration step adding ``q_due_days`` and ``q_due_months`` to a database whose
-    other query tables exist (a database made by 0004 with these tables has them filled)."""
+    """The migration step adding ``q_due_days`` and ``q_due_months`` (and two indexes for the
+    overview) to a database whose other query tables exist; a database whose 0004 made them
+    already gets them counted again."""
     db.metadata.create_all(conn, tables=list(DUE_TABLES))
+    for index in (*q_level_changes.indexes, *q_visit_months.indexes):
+        index.create(conn, checkfirst=True)
     for table in DUE_TABLES:
         conn.execute(delete(table))
     _due_counts(conn, None)
