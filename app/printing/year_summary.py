@@ -43,7 +43,6 @@ from app.services.year_summary import Period, SummaryRecords, YearSummary, year_
 from storage.vault import Vault
 
 TITLE = "年度工作总结"
-NO_SCREENING = "本程序尚未记录心理状况初筛，本项未统计（请按纸质台账填报）。"
 SCREENING_ZH = {
     "screened": "初筛人数",
     "flagged": "建议关注",
@@ -273,16 +272,13 @@ def year_summary_story(
         gap(3),
         section("八、心理状况初筛与转介"),
     ]
-    if s.screening is None:
-        story.append(text(NO_SCREENING, "body"))
-    else:
-        story.append(
-            text(
-                "，".join(f"{SCREENING_ZH.get(k, k)} {v} 人" for k, v in s.screening.items())
-                + "。",
-                "body",
-            )
+    story.append(
+        text(
+            "，".join(f"{SCREENING_ZH.get(k, k)} {v} 人" for k, v in s.screening.items())
+            + "。（心理状况初筛是儿童主任的初步观察，不是诊断。）",
+            "body",
         )
+    )
     story += [
         gap(3),
         section("九、爱心妈妈结对"),

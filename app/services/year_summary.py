@@ -25,8 +25,8 @@ print is :mod:`app.printing.year_summary`. Definitions:
 - **Caring mothers**: children followed at the end paired with a 爱心妈妈, of them red/orange.
 - **Ageing out**: youths whose 18th birthday fell in the period, with their transition plan's
   status, and how many files were archived with reason 年满18.
-- **Screening** (心理状况初筛): when the program has the screening service
-  (``app.services.screening``); otherwise ``None`` and the print says so.
+- **Screening** (心理状况初筛): screened, flagged, referred and evaluated in the period, as
+  :func:`app.services.screening.summary_figures` counts them.
 - **Typical cases** chosen for the summary (written in the period).
 
 No child is named in the figures: the summary is a set of counts plus anonymised stories.
@@ -34,10 +34,9 @@ No child is named in the figures: the summary is a set of counts plus anonymised
 
 from __future__ import annotations
 
-import importlib.util
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -45,6 +44,7 @@ from app.domain.activity import Activity, ActivityFigures, activity_figures
 from app.domain.case import Case, CaseKind
 from app.domain.categories import ChildCategory
 from app.domain.child_file import ArchiveReason, ChildFile
+from app.domain.referral import REFERRAL_TYPE, SCREENING_TYPE, finished_screening
 from app.domain.schedule import LEVELS, VisitSchedule, load_schedule
 from app.domain.transition_plan import PlanStatus, TransitionPlan
 from app.domain.typical_case import TypicalCase
@@ -80,12 +80,9 @@ SUMMARY_TYPES = (
     TYPICAL_CASE_TYPE,
     MANDATORY_REPORT_TYPE,
     WORKFLOW_STEP_TYPE,
+    SCREENING_TYPE,
+    REFERRAL_TYPE,
 )
-
-
-def screening_available() -> bool:
-    """True when this program has the psychological screening service (issue 19)."""
-    return importlib.util.find_spec("app.services.screening") is not None
 
 
 @dataclass(frozen=True)
@@ -123,6 +120,8 @@ class SummaryRecords:
         typical: list[Stored[TypicalCase]] = []
         filed: list[tuple[str, date]] = []
         steps: list[tuple[str, str, str, date]] = []
+        screenings: list[dict[str, Any]] = []
+        referrals: list[dict[str, Any]] = []
         damaged = list(damaged_ids)
         for row in rows:
             data = dict(row.data)
@@ -150,6 +149,11 @@ class SummaryRecords:
                         filed.append(
                             (str(data.get("child_id", "")), china_date(str(data["filed_at"])))
                         )
+                elif row.record_type == SCREENING_TYPE:
+                    if finished_screening(data):
+                        screenings.append(data)
+                elif row.record_type == REFERRAL_TYPE:
+                    referrals.append(data)
                 elif row.record_type == WORKFLOW_STEP_TYPE and data.get("at"):
                     steps.append(
                         (
@@ -162,7 +166,9 @@ class SummaryRecords:
             except (KeyError, TypeError, ValueError):
                 damaged.append(row.record_id)
         return cls(
-            caseload=CaseloadRecords(children, visits, assessments, cases, damaged),
+            caseload=CaseloadRecords(
+                children, visits, assessments, cases, damaged, screenings, referrals
+            ),
             activities=activities,
             plans={child_id: plan for child_id, (_hlc, plan) in plans.items()},
             typical_cases=typical,
@@ -275,7 +281,7 @@ class YearSummary:
     turned_18: int
     turned_18_by_status: dict[PlanStatus, int]
     archived_18: int
-    screening: dict[str, int] | None  # None: no screening in this program
+    screening: dict[str, int]  # screened, flagged, referred, evaluated
     typical_cases: tuple[Stored[TypicalCase], ...]
     damaged: int
 
@@ -288,18 +294,19 @@ class YearSummary:
         return sum(k.closed for k in self.cases_by_kind)
 
 
-def _screening_figures(records: SummaryRecords, first: date, last: date) -> dict[str, int] | None:
-    """Screened / flagged / referred / evaluated in the period, when the program screens.
-    The screening service is optional (another part of issue 19); it is asked through its
-    ``period_figures(records_rows, first, last)`` when it offers one."""
-    if not screening_available():
-        return None
-    module = importlib.import_module("app.services.screening")
-    counter = getattr(module, "summary_figures", None)
-    if counter is None:
-        return None
-    result = counter(records, first, last)
-    return {str(k): int(v) for k, v in dict(result).items()}
+def _screening_figures(
+    records: SummaryRecords, first: date, last: date, ours: Callable[[str], bool]
+) -> dict[str, int]:
+    """Screened / flagged / referred / evaluated in the period, of the children counted."""
+    from app.services.screening import summary_figures  # it reads monthly_report too
+
+    caseload = records.caseload
+    mine = replace(
+        caseload,
+        screenings=[d for d in caseload.screenings if ours(str(d.get("child_id", "")))],
+        referrals=[d for d in caseload.referrals if ours(str(d.get("child_id", "")))],
+    )
+    return summary_figures(mine, first, last)
 
 
 def year_summary(
@@ -507,7 +514,7 @@ def year_summary(
         turned_18=len(turned),
         turned_18_by_status={s: statuses.get(s, 0) for s in PlanStatus},
         archived_18=archived_18,
-        screening=_screening_figures(records, first, as_of),
+        screening=_screening_figures(records, first, as_of, ours),
         typical_cases=typical,
         damaged=len(records.damaged_ids),
     )

@@ -85,6 +85,8 @@ def test_each_role_signs_in_and_walks_its_pages_in_chromium(site: Site, shots: P
                 "强制报告",
                 "认定申请",
                 "个案会商",
+                "年度汇总",
+                "心理筛查",
                 "导出",
                 "用户与设备",
                 "访问日志",

@@ -23,7 +23,7 @@ from app.services.activities import ActivityService
 from app.services.children import ChildService
 from app.services.monthly_report import MonthError
 from app.services.typical_cases import TypicalCaseService, identifying_of
-from app.services.year_summary import Period, SummaryRecords, year_summary
+from app.services.year_summary import Period, RawRecord, SummaryRecords, year_summary
 from storage.vault import Vault
 from tests.printing.conftest import TODAY, VILLAGE
 from tests.printing.helpers import flat, pdf_text
@@ -187,3 +187,47 @@ def test_figures_of_the_year(filled_vault: Vault) -> None:
         Period.parse("2026-12", "2026-01")
     assert Period.year(2026).label_zh == "2026年度"
     assert Period.parse("2026-11", "2026-12").label_zh == "2026年11月至2026年12月"
+
+
+def test_screening_figures_of_the_period_and_village() -> None:
+    """心理状况初筛 in the summary: finished screenings and referrals of the village's children
+    in the period (another village's child and a screening before the period are left out)."""
+    ours, theirs = "a" * 32, "b" * 32
+
+    def child(village: str) -> dict[str, object]:
+        return {
+            "name": "甲乙",
+            "gender": "male",
+            "birth_date": "2014-01-01",
+            "village_code": village,
+        }
+
+    def screening(child_id: str, on: str, level: str) -> dict[str, object]:
+        return {
+            "child_id": child_id,
+            "status": "finished",
+            "finished_on": on,
+            "result": {"level": level, "mandatory_report": False},
+        }
+
+    rows = [
+        RawRecord("child", ours, "1", child(VILLAGE)),
+        RawRecord("child", theirs, "1", child("500119105301")),
+        RawRecord("screening", "s1", "1", screening(ours, "2026-03-01", "refer")),
+        RawRecord("screening", "s2", "1", screening(ours, "2025-12-01", "none")),
+        RawRecord("screening", "s3", "1", screening(theirs, "2026-03-01", "refer")),
+        RawRecord(
+            "referral",
+            "r1",
+            "1",
+            {
+                "child_id": ours,
+                "referred_on": "2026-03-02",
+                "evaluated": True,
+                "evaluated_on": "2026-04-01",
+            },
+        ),
+    ]
+    records = SummaryRecords.from_rows(rows)
+    summary = year_summary(records, Period.year(2026), today=TODAY, village_code=VILLAGE)
+    assert summary.screening == {"screened": 1, "flagged": 1, "referred": 1, "evaluated": 1}

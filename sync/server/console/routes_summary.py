@@ -1,0 +1,166 @@
+"""年度汇总 (issue 19, seed 004 四 3: 总结提升阶段, 区级评估验收): the year-end figures of a town or
+the district for a period — activities and children reached summed across villages, youths
+turning 18 in the next 12 months per town with their plan status, the year-end summary's
+figures — on a page and as a printed PDF. Thin: the figures come from queries_summary.py, the
+print from app/printing/year_summary_console.py."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from app.domain.activity import ACTIVITY_KIND_LABELS_ZH
+from app.domain.categories import CATEGORY_LABELS_ZH, ChildCategory
+from app.domain.transition_plan import PLAN_STATUS_LABELS_ZH, PlanStatus
+from app.domain.visit import VISIT_FORM_LABELS_ZH
+from app.printing.labels import CASE_KIND_ZH
+from app.printing.year_summary import SCREENING_ZH
+from app.services.monthly_report import MonthError
+from sync.server.console import accounts, queries_summary
+from sync.server.console.auth import CurrentUser
+from sync.server.console.routes_overview import LABELS, Supervisor, log, period, run, today
+from sync.server.console.web import render
+
+router = APIRouter()
+SUMMARY_LABELS: dict[str, Any] = {
+    "KIND_ZH": ACTIVITY_KIND_LABELS_ZH,
+    "PLAN_ZH": PLAN_STATUS_LABELS_ZH,
+    "PlanStatus": PlanStatus,
+    "CASE_KIND_ZH": CASE_KIND_ZH,
+    "CATEGORY_ZH": {c.value: CATEGORY_LABELS_ZH[c] for c in ChildCategory},
+    "FORM_ZH": VISIT_FORM_LABELS_ZH,
+    "SCREENING_ZH": SCREENING_ZH,
+}
+
+
+def _year_start(request: Request) -> tuple[date, date]:
+    """The period asked for, else this year from 1 January to today."""
+    if request.query_params.get("start") or request.query_params.get("end"):
+        return period(request)
+    day = today()
+    return date(day.year, 1, 1), day
+
+
+def scope_label(user: CurrentUser) -> str:
+    return "全区" if user.scope.is_district else "乡镇 " + "、".join(user.scope.towns)
+
+
+async def _figures(
+    request: Request, user: CurrentUser, start: date, end: date
+) -> queries_summary.ConsoleSummary:
+    result: queries_summary.ConsoleSummary = await run(
+        request, queries_summary.console_summary, user.scope, start, end, today()
+    )
+    return result
+
+
+@router.get("/summary")
+async def summary_page(request: Request, user: Supervisor) -> Response:
+    start, end = _year_start(request)
+    target = accounts.filters_target({"start": start.isoformat(), "end": end.isoformat()})
+    try:
+        figures = await _figures(request, user, start, end)
+    except MonthError as err:
+        await log(request, user, "summary", target, "failed")
+        return render(
+            request, "error.html", user, status_code=400, title="年度汇总", message=err.message_zh
+        )
+    await log(request, user, "summary", target)
+    return render(
+        request,
+        "summary.html",
+        user,
+        f=figures,
+        s=figures.summary,
+        start=start,
+        end=end,
+        scope_label=scope_label(user),
+        youths_total=sum(len(t.youths) for t in figures.turning_18),
+        **LABELS,
+        **SUMMARY_LABELS,
+    )
+
+
+@router.get("/summary.pdf")
+async def summary_pdf(request: Request, user: Supervisor) -> Response:
+    from app.printing.page import Letterhead
+    from app.printing.year_summary import IdentifyingDataError
+    from app.printing.year_summary_console import (
+        TownRow,
+        VillageRow,
+        render_console_summary,
+    )
+
+    start, end = _year_start(request)
+    target = accounts.filters_target({"start": start.isoformat(), "end": end.isoformat()})
+    try:
+        figures = await _figures(request, user, start, end)
+    except MonthError as err:
+        await log(request, user, "summary-pdf", target, "failed")
+        return render(
+            request, "error.html", user, status_code=400, title="年度汇总", message=err.message_zh
+        )
+    label = scope_label(user)
+    towns_text = "" if user.scope.is_district else "乡镇代码 " + "、".join(user.scope.towns)
+    letterhead = Letterhead(district="区民政局", town=towns_text, village="")
+    day = today()
+
+    def build() -> bytes:
+        return render_console_summary(
+            figures.summary,
+            figures.children,
+            villages=[
+                VillageRow(
+                    v.village_code,
+                    v.activities,
+                    v.child_attendances,
+                    v.children_reached,
+                    v.all_attendances,
+                )
+                for v in figures.by_village
+            ],
+            towns=[
+                TownRow(
+                    t.town_code,
+                    len(t.youths),
+                    t.count(PlanStatus.NONE),
+                    t.count(PlanStatus.STARTED),
+                    t.count(PlanStatus.REFERRED),
+                    t.count(PlanStatus.HANDED_OVER),
+                )
+                for t in figures.turning_18
+            ],
+            window_end=figures.window_end,
+            letterhead=letterhead,
+            place=label,
+            printed_on=day,
+        )
+
+    try:
+        pdf = await run_in_threadpool(build)
+    except IdentifyingDataError as err:
+        await log(request, user, "summary-pdf", target, "failed")
+        return render(
+            request, "error.html", user, status_code=409, title="年度汇总", message=err.message_zh
+        )
+    await log(request, user, "summary-pdf", target)
+    name = f"年度汇总-{figures.period.start}至{figures.period.end}.pdf"
+    ascii_name = f"summary-{figures.period.start}-{figures.period.end}.pdf"
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{ascii_name}"; '
+            f"filename*=UTF-8''{_quote(name)}"
+        },
+    )
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text)

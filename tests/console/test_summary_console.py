@@ -1,0 +1,185 @@
+"""年度汇总 on a real ``childdesk-district serve`` with data synced by real laptops over HTTP (two
+villages in two towns, each with the demo's activities, transition plans and a typical case):
+the figures summed across villages, youths turning 18 per town with their plan status, the
+printed PDF (typical cases anonymised), scope enforced in the query — and the page walked in
+chromium as the district and as a town (which sees only its villages)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.demo_caseload import fill_vault
+from app.domain.activity import Activity
+from app.domain.child_file import ChildFile
+from app.services.typical_cases import identifying_of
+from sync.keys import read_public_keys
+from sync.laptop.engine import LaptopSync
+from sync.server.console.queries_summary import console_summary
+from sync.server.console.scope import Scope
+from sync.server.console.screenshots import CHROMIUM, launch, shoot
+from sync.server.district import District
+from tests.conftest import VaultCopies
+from tests.console.site import Account, Site, fresh_code
+from tests.printing.helpers import flat, pdf_text
+from tests.sync.conftest import VILLAGE_A, VILLAGE_C
+
+TOWN_A, TOWN_C = VILLAGE_A[:9], VILLAGE_C[:9]
+TODAY = date.today()  # the server counts with its own clock
+
+
+@dataclass
+class World:
+    site: Site
+    district: Account
+    town: Account
+    clients: dict[str, httpx.Client]
+    activities: dict[str, list[Activity]]  # by village
+    children: dict[str, ChildFile]
+    typical_child: dict[str, str]  # village -> the typical case's child id
+
+
+@pytest.fixture(scope="module")
+def world(
+    site: Site, vault_templates: object, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    copies = VaultCopies(vault_templates)  # type: ignore[arg-type]
+    folder = tmp_path_factory.mktemp("summary-laptops")
+    facade = District(site.engine, read_public_keys(site.data_dir / "district-keys.json"), None)
+    activities: dict[str, list[Activity]] = {}
+    children: dict[str, ChildFile] = {}
+    typical: dict[str, str] = {}
+    for name, village, n, seed in (("a", VILLAGE_A, 40, 2026), ("c", VILLAGE_C, 30, 7)):
+        vault = copies.open(folder / name, village_code=village).vault
+        fill_vault(
+            vault,
+            children=n,
+            seed=seed,
+            village_code=village,
+            today=TODAY,
+            author="王",
+            programme=True,
+        )
+        laptop = LaptopSync(vault, author="王", sleep=lambda _s: None)
+        laptop.enroll_network(
+            site.serve.url, facade.create_enroll_code([village], 3600), label=f"{name}村"
+        )
+        assert laptop.sync_now().rejected == 0
+        activities[village] = [Activity.from_json(r.data) for r in vault.load("activity").revisions]
+        children |= {
+            r.record_id: ChildFile.from_json(r.data) for r in vault.load("child").revisions
+        }
+        cases = vault.load("typical_case").revisions
+        if cases:
+            typical[village] = str(cases[0].data["child_id"])
+    district = site.add("区民政局-汇总", "district")
+    town = site.add("镇督导-汇总", "town", (TOWN_A,))
+    clients = {"district": site.sign_in(district), "town": site.sign_in(town)}
+    yield World(site, district, town, clients, activities, children, typical)
+    for client in clients.values():
+        client.close()
+    copies.lock_all()
+
+
+def _held(activities: list[Activity]) -> list[Activity]:
+    return [a for a in activities if date(TODAY.year, 1, 1) <= a.on <= TODAY]
+
+
+def test_scope_is_enforced_in_the_query(world: World) -> None:
+    start = date(TODAY.year, 1, 1)
+    with world.site.engine.connect() as conn:
+        whole = console_summary(conn, Scope("district", (), 1), start, TODAY, TODAY)
+        town = console_summary(conn, Scope("town", (TOWN_A,), 2), start, TODAY, TODAY)
+        partner = console_summary(conn, Scope("partner", (), 3), start, TODAY, TODAY)
+    held_a, held_c = _held(world.activities[VILLAGE_A]), _held(world.activities[VILLAGE_C])
+    assert {v.village_code for v in whole.by_village} == {VILLAGE_A, VILLAGE_C}
+    assert whole.summary.activities.activities == len(held_a) + len(held_c)
+    assert whole.summary.activities.child_attendances == sum(
+        len(a.attended) for a in held_a + held_c
+    )
+    assert [v.village_code for v in town.by_village] == [VILLAGE_A]
+    assert town.summary.activities.activities == len(held_a)
+    assert all(c.village_code == VILLAGE_A for c in town.children.values())
+    assert town.summary.children_end < whole.summary.children_end
+    assert {t.town_code for t in town.turning_18} <= {TOWN_A}
+    assert all(y.village_code.startswith(TOWN_A) for t in town.turning_18 for y in t.youths)
+    assert len(whole.summary.typical_cases) == len(world.typical_child)
+    assert partner.summary.children_end == 0 and partner.by_village == []
+
+
+def test_the_pdf_sums_and_anonymises(world: World, tmp_path: Path) -> None:
+    answer = world.clients["district"].get(
+        "/console/summary.pdf", params={"start": f"{TODAY.year}-01-01"}
+    )
+    assert answer.status_code == 200 and answer.content.startswith(b"%PDF")
+    text = flat(pdf_text(answer.content))
+    assert "年度工作总结" in text and "附一、各村（社区）关爱服务活动" in text
+    assert VILLAGE_A in text and VILLAGE_C in text
+    for child_id in world.typical_child.values():
+        for datum in identifying_of(world.children[child_id]).data():
+            assert datum not in text, datum
+    if world.typical_child:
+        assert "多方联动守护某某" in text
+    town_pdf = world.clients["town"].get("/console/summary.pdf").content
+    town_text = flat(pdf_text(town_pdf))
+    assert VILLAGE_A in town_text and VILLAGE_C not in town_text
+    if os.environ.get("CHILDDESK_CONSOLE_SHOTS"):
+        Path(os.environ["CHILDDESK_CONSOLE_SHOTS"]).mkdir(parents=True, exist_ok=True)
+        (Path(os.environ["CHILDDESK_CONSOLE_SHOTS"]) / "summary.pdf").write_bytes(answer.content)
+
+
+@pytest.mark.xdist_group(name="console-browser")
+def test_the_page_in_chromium_as_district_and_town(world: World, tmp_path: Path) -> None:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing (./setup.sh installs chromium)")
+    from playwright.sync_api import sync_playwright
+
+    shots = Path(os.environ.get("CHILDDESK_CONSOLE_SHOTS") or tmp_path / "shots")
+    base = world.site.serve.url
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            for who, account in (("district", world.district), ("town", world.town)):
+                context = browser.new_context(viewport={"width": 1366, "height": 768})
+                page = context.new_page()
+                page.goto(f"{base}/console/signin")
+                page.fill("input[name=name]", account.name)
+                page.fill("input[name=password]", account.password)
+                page.click("main button[type=submit]")
+                page.wait_for_load_state()
+                if page.url.endswith("/console/totp"):  # codes shared with site.sign_in's
+                    page.fill("input[name=code]", fresh_code(account.totp_secret))
+                    page.click("main button[type=submit]")
+                    page.wait_for_load_state()
+                shoot(page, shots, f"{who}-after-signin")
+                assert "年度汇总" in page.inner_text("nav.main"), page.url
+                page.click("nav.main a:has-text('年度汇总')")
+                page.wait_for_url("**/console/summary")
+                assert "年度汇总" in page.inner_text("h1")
+                activities = page.inner_text("#activities")
+                assert VILLAGE_A in activities
+                assert (VILLAGE_C in activities) == (who == "district")
+                youths = page.inner_text("#turning-18")
+                assert who == "district" or TOWN_C not in youths
+                assert "在册儿童" in page.inner_text("#figures")
+                shoot(page, shots, f"{who}-summary")
+                page.set_viewport_size({"width": 390, "height": 844})
+                shoot(page, shots, f"{who}-summary-narrow")
+                # another period through the form
+                page.set_viewport_size({"width": 1366, "height": 768})
+                page.fill("input[name=start]", f"{TODAY.year}-06-01")
+                page.click("form.row button[type=submit]")
+                page.wait_for_load_state()
+                assert f"{TODAY.year}年6月" in page.inner_text("p.hint")
+                with page.expect_download() as caught:
+                    page.click("#summary-pdf")
+                assert caught.value.suggested_filename.endswith(".pdf")
+                context.close()
+        finally:
+            browser.close()
