@@ -35,6 +35,8 @@ ACTIONS_ZH = {
     "page": "访问页面",
     "overview": "查看总览",
     "screening": "查看心理筛查",
+    "summary": "查看年度汇总",
+    "summary-pdf": "打印年度汇总",
     "register": "查看名册",
     "child_view": "查看儿童档案",
     "villages": "查看村列表",
