@@ -247,3 +247,119 @@ def test_the_form_is_printed_with_its_name(
     ((file_name, pdf),) = shown
     assert file_name == f"认定申请表-{name}-2026-11-22.pdf"
     assert pdf.startswith(b"%PDF")
+
+
+def test_confirmed_and_a_decision_after_a_withdrawal(qtbot: QtBot, demo_desk: DeskServices) -> None:
+    desk = workflow_desk(demo_desk)
+    revisions = demo_desk.vault.load("child").revisions
+    first, second = revisions[0], revisions[1]
+    # confirmed: the state says since when; no clock, nothing to submit or withdraw
+    confirmed = desk.workflows.create_application(first.record_id)
+    desk.workflows.submit_application(confirmed, guardian_signed=True)
+    district_step(
+        demo_desk,
+        ra.RECORD_TYPE,
+        confirmed,
+        first.record_id,
+        ra.VERIFY,
+        role=Role.TOWN,
+        actor="张督导",
+        at="2099-01-01T01:00:00Z",
+    )
+    district_step(
+        demo_desk, ra.RECORD_TYPE, confirmed, first.record_id, ra.CONFIRM, at="2099-01-02T01:00:00Z"
+    )
+    dialog = RecognitionApplicationDialog(
+        desk, first.record_id, str(first.data["name"]), application_id=confirmed
+    )
+    qtbot.addWidget(dialog)
+    assert dialog.state.text() == "状态：已认定（2099-01-02）"
+    assert dialog.deadline.isHidden() and dialog.fallback.isHidden()
+    assert not dialog.submit_button.isEnabled() and not dialog.withdraw_button.isEnabled()
+    # withdrawn on the laptop before the town's decision was seen: the decision is void
+    withdrawn = desk.workflows.create_application(second.record_id)
+    desk.workflows.submit_application(withdrawn, guardian_signed=True)
+    desk.workflows.withdraw_application(withdrawn, "父亲已回家照料")
+    district_step(
+        demo_desk,
+        ra.RECORD_TYPE,
+        withdrawn,
+        second.record_id,
+        ra.VERIFY,
+        role=Role.TOWN,
+        actor="张督导",
+        at="2099-01-01T01:00:00Z",
+    )
+    later = RecognitionApplicationDialog(
+        desk, second.record_id, str(second.data["name"]), application_id=withdrawn
+    )
+    qtbot.addWidget(later)
+    assert "已撤回" in later.state.text()
+    assert (
+        "2099-01-01 09:00",
+        "张督导（乡镇）",
+        "查验通过",
+        "未生效：申请已撤回",
+    ) in later.steps.rows()
+
+
+def test_an_application_without_the_parents_is_refused_in_chinese(
+    qtbot: QtBot, desk: DeskServices
+) -> None:
+    from datetime import date
+
+    from app.domain.child_file import ChildFile, Gender
+
+    child_id = desk.children.create(
+        ChildFile("周小雨", Gender.FEMALE, date(2016, 3, 1), "500119104201")
+    ).record_id
+    dialog = RecognitionApplicationDialog(workflow_desk(desk), child_id, "周小雨")
+    qtbot.addWidget(dialog)
+    dialog.create_button.click()
+    assert dialog.application_id is None
+    assert "请先在认定助手中填写父母情况" in dialog.new_message.text()
+    assert not dialog.new_message.isHidden()
+
+
+def test_a_material_file_is_opened_from_memory(
+    qtbot: QtBot, demo_desk: DeskServices, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+    from PySide6.QtGui import QColor, QImage
+    from PySide6.QtWidgets import QDialog, QLabel
+
+    from ui.views import print_preview
+
+    image = QImage(40, 30, QImage.Format.Format_RGB32)
+    image.fill(QColor("#1565c0"))
+    png = QByteArray()
+    buffer = QBuffer(png)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    (tmp_path / "判决书.png").write_bytes(bytes(png.data()))
+    (tmp_path / "失联证明.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    seen: list[str] = []
+    monkeypatch.setattr(
+        QDialog,
+        "exec",
+        lambda self: (
+            seen.append(f"image {self.windowTitle()} {self.findChild(QLabel).pixmap().width()}")
+            or 0
+        ),
+    )
+    monkeypatch.setattr(
+        print_preview.PdfPreviewDialog,
+        "exec",
+        lambda self: seen.append(f"pdf {self.windowTitle()} {bytes(self._pdf)[:5]!r}") or 0,
+    )
+    desk = workflow_desk(demo_desk)
+    child_id, name = _child(demo_desk)
+    app_id = desk.workflows.create_application(child_id)
+    dialog = RecognitionApplicationDialog(desk, child_id, name, application_id=app_id)
+    qtbot.addWidget(dialog)
+    for file in ("判决书.png", "失联证明.pdf"):
+        with qtbot.waitSignal(dialog.saved):
+            dialog.attach_file(tmp_path / file)
+    for row in range(dialog.attachments.count()):
+        dialog.attachments.itemActivated.emit(dialog.attachments.item(row))
+    assert sorted(seen) == ["image 判决书.png 40", "pdf 失联证明.pdf b'%PDF-'"]

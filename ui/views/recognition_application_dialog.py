@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
 from app.domain import recognition_application as ra
 from app.domain.guardian_situation import SITUATION_LABELS_ZH, GuardianSituation
 from app.domain.recognition import ALTERNATIVE_LABELS_ZH
+from app.services.child_reading import ChildReading
 from app.services.children import ChildService
 from app.services.printouts import PrintService
 from app.services.workflows import WorkflowService, installed_calendar
@@ -41,10 +43,10 @@ from storage.records import Revision
 from storage.vault import Vault
 from ui.tasks import Runner
 from ui.views import messages
-from ui.views.print_preview import preview_pdf
+from ui.views.print_preview import PdfPreviewDialog, preview_pdf
 from ui.views.widgets import plain_label
 from ui.views.workflow_common import StepsTable, actor_text, china_time, error_text
-from ui.window_fit import fit_window, scrolling
+from ui.window_fit import client_limit, fit_window, scrolling
 
 PARENTS_ZH = {"father": "父亲", "mother": "母亲"}
 MIME = {
@@ -72,6 +74,8 @@ class ApplicationDesk(Protocol):
     def printouts(self) -> PrintService: ...
     @property
     def children(self) -> ChildService: ...
+    @property
+    def reading(self) -> ChildReading: ...
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,7 @@ class RecognitionApplicationDialog(QDialog):
         self.application_id = application_id
         self.shown: Shown | None = None
         self._busy = False
+        self._viewing = ""  # the name of the material file being opened
 
         self.stack = QStackedWidget()
         self.loading = plain_label(self.tr("正在打开……"), "hint")
@@ -218,6 +223,8 @@ class RecognitionApplicationDialog(QDialog):
         self.attachments = QListWidget()
         self.attachments.setObjectName("application_attachments")
         self.attachments.setMaximumHeight(self.fontMetrics().height() * 5)
+        self.attachments.setToolTip(self.tr("双击查看"))
+        self.attachments.itemActivated.connect(self._view_material)
         self.attach_button = QPushButton(self.tr("添加材料扫描件"))
         self.attach_button.setObjectName("attach_material")
         self.attach_button.clicked.connect(self._pick_material)
@@ -471,6 +478,47 @@ class RecognitionApplicationDialog(QDialog):
             return application_id
 
         self._run(change)
+
+    def _view_material(self, item: QListWidgetItem) -> None:
+        """A material file, decrypted into memory only: a PDF in the preview, an image shown."""
+        attachment_id = item.data(Qt.ItemDataRole.UserRole)
+        if not attachment_id:
+            return
+        reading = self._desk.reading
+        self._viewing = item.text()
+        self._desk.runner.submit(
+            lambda: reading.attachment(str(attachment_id)), self._show_material, self._view_failed
+        )
+
+    def _view_failed(self, err: BaseException) -> None:
+        messages.show_error(self, err)
+
+    def _show_material(self, data: bytes) -> None:
+        name = self._viewing
+        if data.startswith(b"%PDF"):
+            PdfPreviewDialog(data, name, name, self).exec()
+            return
+        pixmap = QPixmap()
+        if not pixmap.loadFromData(data):
+            messages.show_text(
+                self, self.tr("材料"), self.tr("这个文件不是图片或PDF，不能在这里查看。")
+            )
+            return
+        viewer = QDialog(self)
+        viewer.setWindowTitle(name)
+        label = QLabel()
+        limit = client_limit(viewer)
+        width, height = min(900, limit.width() - 24), min(650, limit.height() - 24)
+        if pixmap.width() > width or pixmap.height() > height:  # a small scan stays as it is
+            pixmap = pixmap.scaled(
+                width,
+                height,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        label.setPixmap(pixmap)
+        QVBoxLayout(viewer).addWidget(label)
+        viewer.exec()
 
     def print_form(self) -> None:
         application_id = self.application_id
