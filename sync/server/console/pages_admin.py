@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from sync.errors import SyncError
-from sync.server.console import accounts
+from sync.server.console import accounts, dates
 from sync.server.console.accounts import AccountError
 from sync.server.console.auth import DistrictUser, console
 from sync.server.console.routes_workflows_labels import WORKFLOW_ACTIONS_ZH, WORKFLOW_OUTCOMES_ZH
@@ -63,7 +63,6 @@ OUTCOMES_ZH = {
 }
 EXPIRY_CHOICES = {"12h": 12 * 3600, "1d": 86400, "3d": 3 * 86400, "7d": 7 * 86400}
 VILLAGE_SPLIT = re.compile(r"[\s,，;；、]+")
-DATE = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
 
 async def _users_page(
@@ -312,8 +311,10 @@ async def log_page(
 ) -> Response:
     c = console(request)
     error = ""
-    if (since and not DATE.match(since)) or (until and not DATE.match(until)):
-        error = "日期格式应为 年-月-日，例如 2026-05-01。"
+    try:
+        since, until = dates.normalise(since), dates.normalise(until)
+    except dates.DateInputError as err:
+        error = err.message_zh
         since = until = ""
     if action and action not in ACTIONS_ZH:
         action = ""

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from sync.server.console import accounts, queries_overview
+from sync.server.console import accounts, dates, queries_overview
 from sync.server.console.auth import CurrentUser, Forbidden, console, require_role
 from sync.server.console.queries_child import recent_window
 from sync.server.console.queries_export import STAGE_ZH, category_zh, level_zh
@@ -38,12 +38,21 @@ def today() -> date:
 
 
 def parse_day(text: str | None) -> date | None:
-    if not text or len(text) != 10:
-        return None
+    """A date typed as 年-月-日 (dates.py), or None when blank or not a date."""
     try:
-        return date.fromisoformat(text)
-    except ValueError:
+        return dates.parse_day(text)
+    except dates.DateInputError:
         return None
+
+
+def period_error(request: Request) -> str:
+    """What is wrong with the period's dates as typed (Chinese), or ''."""
+    for key in ("start", "end"):
+        try:
+            dates.parse_day(request.query_params.get(key))
+        except dates.DateInputError as err:
+            return err.message_zh
+    return ""
 
 
 def period(request: Request) -> tuple[date, date]:
@@ -162,6 +171,8 @@ async def overview_page(request: Request, user: Supervisor) -> Response:
             for lv in ("red", "orange", "yellow", "green", "")
         ]
     )
+    date_error = period_error(request)
+    typed = request.query_params
     return render(
         request,
         "overview.html",
@@ -169,6 +180,9 @@ async def overview_page(request: Request, user: Supervisor) -> Response:
         figures=figures,
         start=start,
         end=end,
+        date_error=date_error,
+        start_text=typed.get("start", "")[:16] if date_error else start.isoformat(),
+        end_text=typed.get("end", "")[:16] if date_error else end.isoformat(),
         level_bars=level_bars,
         month_bars=paired_bars(figures.months),
         workflow_counts=workflow_counts,

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.domain import case_conference as cc
 from sync.server import db
+from sync.server.console import dates
 from sync.server.console.auth import PREFIX, CurrentUser, DistrictUser, console
 from sync.server.console.routes_overview import Supervisor, log, refuse, today
 from sync.server.console.routes_workflows import (
@@ -160,21 +161,47 @@ async def conference_record(request: Request, user: DistrictUser) -> Response:
     form = await request.form()
     case_id = field(form, "case_id", 64)
     actions = []
+    date_problems: list[str] = []
+
+    def day(name: str, label: str) -> str:
+        """A date field as YYYY-MM-DD; a malformed one is told (Chinese) and kept as typed."""
+        typed = field(form, name, 16)
+        try:
+            return dates.normalise(typed)
+        except dates.DateInputError as err:
+            date_problems.append(f"{label}：{err.message_zh}")
+            return typed
+
     for n in range(1, ACTION_ROWS + 1):
-        what, who, due = (field(form, f"{k}_{n}", 1000) for k in ("what", "who", "due"))
+        what, who = (field(form, f"{k}_{n}", 1000) for k in ("what", "who"))
+        due = day(f"due_{n}", f"第{n}项完成期限")
         if what or who or due:
             actions.append({"id": str(n), "what": what, "who": who, "due": due})
     departments = [d for d in form.getlist("departments") if isinstance(d, str)]
     data = {
         "case_id": case_id,
-        "held_on": field(form, "held_on", 10),
+        "held_on": day("held_on", "会商日期"),
         "departments": departments,
         "people": [p.strip() for p in field(form, "people").splitlines() if p.strip()],
         "findings": field(form, "findings"),
         "decisions": field(form, "decisions"),
         "actions": actions,
-        "next_review": field(form, "next_review", 10),
+        "next_review": day("next_review", "下次复查日期"),
     }
+    if date_problems:
+        kept_form: dict[str, Any] = {
+            k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"
+        }
+        kept_form["departments"] = departments
+        return await _new_page(
+            request,
+            user,
+            case_id,
+            error=dates.DATE_HINT_ZH,
+            problems=date_problems,
+            form=kept_form,
+            status_code=400,
+        )
     try:
         conference_id = await call(
             flows(request).record_conference, user.scope, data, actor=actor_of(user)
@@ -241,7 +268,12 @@ async def conference_act(request: Request, conference_id: str, user: Supervisor)
             request, user, conference_id, error="请选择要进行的操作。", status_code=400
         )
     action_id = field(form, "action_id", 40) or None
-    next_review = field(form, "next_review", 10) or None
+    try:
+        next_review = dates.normalise(field(form, "next_review", 16)) or None
+    except dates.DateInputError as err:
+        return await _conference_page(
+            request, user, conference_id, error=err.message_zh, status_code=400
+        )
     if what == "review" and not valid_date(next_review):
         return await _conference_page(
             request, user, conference_id, error="请填写下次复查日期。", status_code=400

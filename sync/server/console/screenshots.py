@@ -1,10 +1,13 @@
 """Screenshots of the district console in a real browser (Debian's chromium driven by Playwright).
 
-    .venv/bin/python -m sync.server.console.screenshots OUT_DIR [--url URL --user NAME ...]
+    .venv/bin/python -m sync.server.console.screenshots OUT_DIR
 
-Without ``--url`` a throw-away district is made in a temporary folder (new keys, SQLite, one
-account per role, a demo device) and served on loopback; every console page is captured for
-each role at 1366×768 and at a narrow 390×844. The browser is /usr/bin/chromium (setup.sh
+A throw-away district is made in a temporary folder (new keys, SQLite, one account per role,
+the partner with a roster) and served on loopback; three real laptop vaults filled by
+app/demo_caseload (one with a mandatory report, a recognition application and an escalated
+case) enrol and sync to it over HTTP, so every page shows data. Every page of each role's menu
+and the detail pages (a child with notes, a village, a report, …) are captured at 1366×768 and
+at a narrow 390×844. The browser is /usr/bin/chromium (setup.sh
 installs it with fonts-noto-cjk); Playwright's own browser is never downloaded. The tests
 (tests/console/test_console_browser.py) use the same functions.
 """
@@ -13,7 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
+import re
 import sys
 import tempfile
 import threading
@@ -26,19 +29,22 @@ from typing import Any
 
 CHROMIUM = os.environ.get("CHILDDESK_CHROMIUM", "/usr/bin/chromium")
 SIZES = {"wide": (1366, 768), "narrow": (390, 844)}
-PAGES: dict[str, tuple[str, ...]] = {
+# Pages beyond each role's menu (web.NAV); ``{child}`` and the like are filled from the demo
+# district's data (:class:`Demo`).
+EXTRA_PAGES: dict[str, tuple[str, ...]] = {
     "district": (
-        "/overview",
-        "/children",
-        "/villages",
-        "/exports",
-        "/users",
+        "/children/{child}",
+        "/villages/{village}",
+        "/reports/{report}",
+        "/applications/{application}",
+        "/conferences/new?case={case}",
+        "/workflow-settings",
+        "/users/{partner}/roster",
         "/devices",
-        "/log",
         "/account",
     ),
-    "town": ("/overview", "/children", "/villages", "/exports", "/account", "/users"),
-    "partner": ("/children", "/exports", "/account", "/log"),
+    "town": ("/children/{child}", "/villages/{village}", "/reports/{report}", "/account"),
+    "partner": ("/account", "/overview"),  # the last one: how a refusal looks
 }
 
 
@@ -92,7 +98,7 @@ def shoot(page: Any, out_dir: Path, name: str) -> Path:
 
 
 def capture_role(
-    browser: Any, base: str, role: str, login: Login, out_dir: Path
+    browser: Any, base: str, role: str, login: Login, out_dir: Path, pages: Sequence[str]
 ) -> list[tuple[Path, int, str]]:
     """Every page of ``role`` at both sizes; returns (screenshot, HTTP status, final path)."""
     shots: list[tuple[Path, int, str]] = []
@@ -100,29 +106,119 @@ def capture_role(
         context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
         page = context.new_page()
         sign_in(page, base, login)
-        for path in PAGES[role]:
+        for path in pages:
             response = page.goto(f"{base}/console{path}")
             status = response.status if response is not None else 0
-            name = f"{role}-{path.strip('/').replace('/', '-')}-{size}"
+            slug = re.sub(r"[^0-9A-Za-z_-]+", "-", path.split("?")[0].strip("/"))[:40]
+            name = f"{role}-{slug or 'home'}-{size}"
             shots.append((shoot(page, out_dir, name), status, page.url.split("/console", 1)[-1]))
         context.close()
     return shots
 
 
-# ----- a throw-away district for the command line -----------------------------------------
+# ----- a throw-away district with synced data, for the command line ---------------------
+
+TOWN = "500119101"
+VILLAGES = (
+    ("500119101001", "青龙村", 14),
+    ("500119101002", "白鹤村", 10),
+    ("500119102001", "石桥村", 8),
+)
+DEMO_PASSWORD = "门前老槐树-2008-xiaohe"  # noqa: S105 - demo accounts and vaults only
+
+
+@dataclass
+class Demo:
+    """What the demo district holds, to fill in page paths."""
+
+    base: str
+    logins: dict[str, Login]
+    ids: dict[str, str]
+
+    def pages(self, role: str) -> list[str]:
+        from sync.server.console.web import nav_for
+
+        menu = [path.removeprefix("/console") for path, _label in nav_for(role)]
+        extra = [path.format(**self.ids) for path in EXTRA_PAGES[role]]
+        return menu + [p for p in extra if p not in menu]
+
+
+def _laptops(folder: Path, base: str, district: Any, today: Any) -> dict[str, str]:
+    """Real laptop vaults filled by app/demo_caseload, synced to the server over HTTP; a
+    mandatory report, a recognition application and an escalated case on the first."""
+    from app.demo_caseload import fill_vault
+    from app.services.workflows import WorkflowService
+    from storage.vault import Vault
+    from sync.laptop.engine import LaptopSync
+
+    ids: dict[str, str] = {}
+    for number, (village, label, children) in enumerate(VILLAGES):
+        director = ("王秀英", "李桂芳", "赵德明")[number]
+        vault = Vault.create(
+            folder / f"laptop-{number}",
+            DEMO_PASSWORD,
+            director_name=director,
+            village_code=village,
+            kdf_target_ms=0,
+        ).vault
+        try:
+            fill_vault(
+                vault,
+                children=children,
+                seed=20 + number,
+                village_code=village,
+                today=today,
+                author=director,
+                programme=number == 0,
+            )
+            laptop = LaptopSync(vault, author=director, sleep=lambda _s: None)
+            code = district.create_enroll_code([village], 3600)
+            laptop.enroll_network(base, code, label=f"{label}儿童主任")
+            if number == 0:
+                kids = sorted(r.record_id for r in vault.load("child").revisions)
+                service = WorkflowService(vault, author=director)
+                ids["report"] = service.file_report(
+                    kids[1],
+                    source="child_file",
+                    seen="孩子手臂上有多处淤青，说是被打的",
+                    seen_at=f"{today.isoformat()} 下午",
+                    at_risk="孩子本人",
+                    immediate_danger=True,
+                    told={"police": True, "school": False, "hospital": False},
+                    concern="abuse",
+                )
+                ids["application"] = service.create_application(kids[2])
+                service.submit_application(ids["application"], guardian_signed=True)
+                ids["case"] = vault.put(
+                    "case",
+                    {
+                        "child_id": kids[3],
+                        "stage": "intervening",
+                        "escalated_on": today.isoformat(),
+                    },
+                    author=director,
+                ).record_id
+                ids["child"] = kids[0]
+                ids["village"] = village
+            laptop.sync_now()
+        finally:
+            vault.lock()
+    return ids
 
 
 @contextmanager
-def demo_site() -> Iterator[tuple[str, dict[str, Login]]]:
+def demo_site() -> Iterator[Demo]:
+    """A throw-away district on loopback: new keys, SQLite, one account per role (the partner
+    with a roster), and three villages' laptops synced over HTTP with demo caseloads."""
     import socket
+    from datetime import UTC, datetime
 
     import uvicorn
 
-    from sync.documents import build_enrollment_request
     from sync.keys import KeyPair
     from sync.server import db
     from sync.server.app import create_app
-    from sync.server.console import accounts, secretbox
+    from sync.server.console import accounts, notes, rosters, secretbox
     from sync.server.district import District
 
     with tempfile.TemporaryDirectory(prefix="console-shots-") as folder:
@@ -130,25 +226,25 @@ def demo_site() -> Iterator[tuple[str, dict[str, Login]]]:
         engine = db.make_engine(f"sqlite:///{Path(folder) / 'district.db'}")
         db.migrate(engine)
         district = District(engine, keys.public, keys)
-        for number, label in enumerate(("青龙村办公室笔记本", "白鹤村儿童主任"), start=1):
-            code = district.create_enroll_code([f"50011910100{number}"], 7 * 86400)
-            request = build_enrollment_request(
-                code=code, device_id=secrets.token_hex(8), keys=KeyPair.generate(), label=label
-            )
-            district.enroll(request, source="screenshots")
         logins: dict[str, Login] = {}
-        for role, towns in (("district", []), ("town", ["500119101"]), ("partner", [])):
+        user_ids: dict[str, int] = {}
+        for role, towns in (("district", []), ("town", [TOWN]), ("partner", [])):
             name = {"district": "区民政局-王", "town": "乡镇督导-李", "partner": "妇联-陈"}[role]
             user, first = accounts.add_user(engine, name, role, towns)
-            password = "门前老槐树-2008-xiaohe"  # noqa: S105 - a demo account
-            accounts.change_password(engine, user, first, password, password)
+            accounts.change_password(engine, user, first, DEMO_PASSWORD, DEMO_PASSWORD)
             secret = ""
             if role == "district":
                 secret = accounts.new_totp_secret()
                 accounts.enrol_totp(
                     engine, user.user_id, secret, totp_now(secret), secretbox.key_from(keys)
                 )
-            logins[role] = Login(name, password, secret)
+            logins[role] = Login(name, DEMO_PASSWORD, secret)
+            user_ids[role] = user.user_id
+        rosters.set_roster(
+            engine,
+            user_ids["partner"],
+            rosters.check_roster([TOWN], False, ["left_behind", "de_facto_unsupported"]),
+        )
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
@@ -160,8 +256,15 @@ def demo_site() -> Iterator[tuple[str, dict[str, Login]]]:
         thread.start()
         while not server.started:
             time.sleep(0.05)
+        base = f"http://127.0.0.1:{port}"
         try:
-            yield f"http://127.0.0.1:{port}", logins
+            today = datetime.now(UTC).date()
+            ids = _laptops(Path(folder), base, district, today)
+            ids["partner"] = str(user_ids["partner"])
+            town_scope = accounts.get_user(engine, user_ids["town"]).scope  # type: ignore[union-attr]
+            for text in ("已电话联系镇卫生院，下周复查。", "祖母年迈，建议优先安排爱心妈妈结对。"):
+                notes.add_note(engine, town_scope, ids["child"], text)
+            yield Demo(base, logins, ids)
         finally:
             server.should_exit = True
             thread.join(timeout=20)
@@ -175,16 +278,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
 
     out = Path(args.out_dir)
-    with demo_site() as (base, logins), sync_playwright() as playwright:
+    with demo_site() as demo, sync_playwright() as playwright:
         browser = launch(playwright)
         try:
             page = browser.new_page(viewport={"width": 1366, "height": 768})
             for size, (width, height) in SIZES.items():
                 page.set_viewport_size({"width": width, "height": height})
-                page.goto(f"{base}/console/signin")
+                page.goto(f"{demo.base}/console/signin")
                 shoot(page, out, f"signin-{size}")
-            for role, login in logins.items():
-                for path, status, where in capture_role(browser, base, role, login, out):
+            for role, login in demo.logins.items():
+                shots = capture_role(browser, demo.base, role, login, out, demo.pages(role))
+                for path, status, where in shots:
                     print(f"{status} {where} {path}")
         finally:
             browser.close()
