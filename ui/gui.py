@@ -261,9 +261,12 @@ class DeskSession(QObject):
         children.screening_requested.connect(lambda c, a: open_referrals_window(self, c, a))
         from ui.views.register_import_dialog import open_register_export, open_register_import
 
-        children.import_register.connect(
-            lambda: open_register_import(self.window, desk, self.runner, store.refresh)
-        )
+        def import_register() -> None:  # registered: the lock closes it like an editor
+            if not self._bring_up(("register_import", "")):
+                dialog = open_register_import(self.window, desk, self.runner, store.refresh)
+                self._register(("register_import", ""), dialog, dialog)
+
+        children.import_register.connect(import_register)
         children.export_rows.connect(
             lambda ids: open_register_export(self.window, desk, self.runner, ids)
         )

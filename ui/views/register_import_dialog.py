@@ -12,6 +12,13 @@ Threads (docs/architecture.md): reading the file, planning and committing run on
 runner; the worker reports progress through a plain list read by a GUI-thread timer, and a
 ``threading.Event`` asks it to stop. No widget is touched from a task.
 
+Auto-lock (ui/gui.py registers this window like every editor, ui/editor_contract.py): the
+lock closes it without questions and nothing is half imported — a commit still running is
+cancelled (one transaction: the vault stays as before; a commit that already finished stays
+whole). The preview's corrections and ticks are *not* kept as a draft: they belong to one
+reading of a file the user may change or delete meanwhile, so they are dropped and the next
+导入台账 window says so (what was dropped, and whether an import was cancelled or done).
+
 The mapping chosen for a layout is remembered in QSettings under a hash of its headers
 (``register_mappings/<hash>`` → the field of each column). Headers are not personal data and
 the hash keeps even them out of the settings; the vault is not used for it because a new
@@ -75,6 +82,11 @@ NOTICE_ZH = (
 )
 SKIP_LABEL = "（不导入）"
 SETTINGS_GROUP = "register_mappings"
+# What a lock did to the last import window, said by the next one (appended on the GUI thread
+# or by the commit task on the worker; list.append is atomic).
+_LOCK_NOTICES: list[str] = []
+LOCKED_ZH = "上次打开的“导入台账”因锁定（长时间没有操作）已关闭。"
+LOCK_CANCELLED_ZH = "锁定时正在导入，导入已取消：没有导入任何内容，档案和导入前一样。"
 
 
 class RegisterImportDialog(QDialog):
@@ -105,6 +117,9 @@ class RegisterImportDialog(QDialog):
         self._skipped: set[int] = set()
         self._confirmed: set[int] = set()
         self._busy = False
+        self._committing = False
+        self._locked = threading.Event()  # the session locked: this window is going
+        self._note = ""
         self._stop = threading.Event()
         self._progress = [0, 0]  # written by the worker, read by the timer
         self._timer = QTimer(self)
@@ -194,6 +209,9 @@ class RegisterImportDialog(QDialog):
         self.import_button.clicked.connect(self._commit)
         self.cancel_button.clicked.connect(self._cancel_or_close)
         fit_window(self, 1000, 680)  # clamped to a small screen; the tables scroll
+        if _LOCK_NOTICES:
+            self._say(" ".join(_LOCK_NOTICES))
+            _LOCK_NOTICES.clear()
 
     # ----- file and sheet ---------------------------------------------------------------
 
@@ -349,13 +367,16 @@ class RegisterImportDialog(QDialog):
             return
         mapping, overrides, skipped = list(self._mapping), dict(self._overrides), set(self._skipped)
         self._start("正在检查每一行…")
+        self._note = note
+        importer = self._importer
         self._runner.submit(
-            lambda: self._importer.plan(sheet, mapping, overrides=overrides, skipped=skipped),
-            lambda plan: self._planned(plan, note),
+            lambda: importer.plan(sheet, mapping, overrides=overrides, skipped=skipped),
+            self._planned,  # a bound method: not delivered once the window is gone
             self._read_failed,
         )
 
-    def _planned(self, plan: ImportPlan, note: str) -> None:
+    def _planned(self, plan: ImportPlan) -> None:
+        note = self._note
         self._finish()
         self._plan = plan
         self._confirmed &= {r.row for r in plan.rows if r.action == Action.CONFIRM}
@@ -457,16 +478,25 @@ class RegisterImportDialog(QDialog):
         ):
             return
         confirmed = set(self._confirmed)
-        stop, progress = self._stop, self._progress
+        stop, progress, locked, importer = self._stop, self._progress, self._locked, self._importer
         self._start("正在导入…（可以点“取消”，取消后什么都不会写入）", steps=len(plan.rows))
+        self._committing = True
 
         def task() -> ImportResult:
-            return self._importer.commit(
-                plan,
-                confirmed=confirmed,
-                progress=lambda done, total: progress.__setitem__(0, done),
-                cancelled=stop.is_set,
-            )
+            try:
+                result = importer.commit(
+                    plan,
+                    confirmed=confirmed,
+                    progress=lambda done, total: progress.__setitem__(0, done),
+                    cancelled=stop.is_set,
+                )
+            except ImportCancelledError:
+                if locked.is_set():
+                    _LOCK_NOTICES.append(LOCK_CANCELLED_ZH)
+                raise
+            if locked.is_set():  # finished before the lock's cancel was seen: whole
+                _LOCK_NOTICES.append("锁定前的导入已经完成：" + _result_text(result))
+            return result
 
         self._runner.submit(task, self._committed, self._commit_failed)
 
@@ -475,9 +505,8 @@ class RegisterImportDialog(QDialog):
         self._remember()
         self.import_button.setEnabled(False)
         self._say(
-            f"导入完成：新建 {len(result.created)} 份，更新 {len(result.updated)} 份，"
-            f"无变化 {result.unchanged} 份，未导入 {result.left_out} 行。"
-            "改动在每份档案的“历史”里可以看到。请记得处理好原表格文件。"
+            "导入完成：" + _result_text(result) + "改动在每份档案的“历史”里可以看到。"
+            "请记得处理好原表格文件。"
         )
         self.cancel_button.setText("关闭")
         if result.created or result.updated:
@@ -509,6 +538,7 @@ class RegisterImportDialog(QDialog):
 
     def _finish(self) -> None:
         self._busy = False
+        self._committing = False
         self._timer.stop()
         self.progress.setVisible(False)
         self.choose_button.setEnabled(True)
@@ -535,9 +565,42 @@ class RegisterImportDialog(QDialog):
         self.message.setText(text)
         self.message.setStyleSheet("color: #a40000;" if error else "")
 
+    # ----- the session's editor contract (ui/editor_contract.py) --------------------------
+
+    def unsaved_draft(self) -> dict[str, Any] | None:
+        """Nothing is kept as a draft (see the module's text): the lock drops the preview."""
+        return None
+
+    def discard_changes(self) -> None:
+        """The session locks: stop what runs (a commit is cancelled whole) and leave a word
+        for the next import window about what was dropped."""
+        self._locked.set()
+        if self._busy:
+            self._stop.set()
+        fixes = len(self._overrides)
+        ticks = len(self._skipped) + len(self._confirmed)
+        parts = [LOCKED_ZH]
+        if not self._committing:  # a running commit leaves its own word when it ends
+            parts.append("没有导入任何内容。")
+        if fixes or ticks:
+            parts.append(f"预览中改正的 {fixes} 处和勾选的 {ticks} 项没有保留，")
+        if self._path is not None or fixes or ticks:
+            parts.append("请重新选择表格文件。")
+        _LOCK_NOTICES.append("".join(parts))
+
+    def reload(self) -> None:
+        """Nothing shown here is a stored record that could change elsewhere."""
+
     @property
     def plan(self) -> ImportPlan | None:
         return self._plan
+
+
+def _result_text(result: ImportResult) -> str:
+    return (
+        f"新建 {len(result.created)} 份，更新 {len(result.updated)} 份，"
+        f"无变化 {result.unchanged} 份，未导入 {result.left_out} 行。"
+    )
 
 
 def _detail(row: RowPlan) -> str:
