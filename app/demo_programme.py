@@ -68,6 +68,9 @@ def fill_programme(
         plans, archived = _plans(vault, rng, children, today, author)
         counts["transition_plans"], counts["archived_18"] = plans, archived
         counts["typical_cases"] = _typical_case(vault, rng, children, today, author)
+        from app.demo_screening import fill_screenings  # 心理状况筛查 (issue 19)
+
+        counts |= fill_screenings(vault, children, seed=seed, today=today, author=author, mark=mark)
     return counts
 
 

@@ -247,3 +247,28 @@ def test_the_monthly_report_and_the_year_summary_count_them(vault: Vault) -> Non
         "referred": 0,
         "evaluated": 0,
     }
+
+
+def test_the_demo_screens_a_third_and_refers_a_few(vault: Vault) -> None:
+    from app.services.monthly_report import CaseloadRecords
+
+    made = fill_vault(
+        vault,
+        children=60,
+        seed=3,
+        village_code="500119104201",
+        today=TODAY,
+        author="王",
+        programme=True,
+    )
+    assert 10 <= made.programme["screenings"] <= 30
+    assert made.programme["referrals"] >= 1
+    referrals = ReferralService(vault, author="王", today=lambda: TODAY)
+    year = referrals.figures(date(2025, 12, 1), TODAY)
+    assert year.screened == made.programme["screenings"] and year.self_harm == 1
+    assert year.flagged >= year.referred >= year.evaluated
+    flows = WorkflowService(vault, author="王", today=lambda: TODAY)
+    assert any(
+        vault.get(i).record_type == SCREENING_TYPE for i in flows.assessments_needing_report()
+    )
+    assert CaseloadRecords.from_vault(vault).screenings

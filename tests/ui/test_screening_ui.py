@@ -120,8 +120,9 @@ def test_following_up_a_referral_in_the_dialog(qtbot: Any, desk: DeskServices) -
     assert "转介日期" in dialog.error.text()
     dialog.referred_to.setCurrentText("区精神卫生中心")
     today = desk.today()
-    dialog.referred_on.setDate(QDate(today.year, today.month, today.day))
-    dialog.evaluated_on.setDate(QDate(today.year, today.month, today.day))
+    qtbot.keyClicks(dialog.referred_on.edit, today.isoformat())  # typed, as a director does
+    dialog.evaluated_on.edit.clear()
+    qtbot.keyClicks(dialog.evaluated_on.edit, today.strftime("%Y.%m.%d"))
     dialog.outcome.setText("建议定期随访")
     click(qtbot, dialog, "save_referral")  # type: ignore[arg-type]
     qtbot.waitUntil(lambda: dialog.referral_table.item(0, 1).text() == "已评估")

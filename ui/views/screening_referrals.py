@@ -11,15 +11,13 @@ it closes every editor."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QFormLayout,
     QGroupBox,
@@ -44,6 +42,7 @@ from app.services.assessments import FINISHED, Assessment
 from app.services.screening import ReferralService
 from app.services.stored import Stored
 from ui.desk_services import DeskServices
+from ui.views.date_field import DateField
 from ui.views.messages import show_error
 from ui.views.screening_wizard import ScreeningWizard, screening_service
 from ui.views.widgets import plain_label as _label
@@ -52,32 +51,13 @@ from ui.window_fit import fit_window
 if TYPE_CHECKING:
     from ui.gui import DeskSession
 
-NO_DATE = QDate(2000, 1, 1)  # the date edits' "not yet" value (shown as 未填写)
-
 Loaded = tuple[str, list[Stored[Assessment]], list[Stored[Referral]]]
 
 
-def _qdate(day: date | None) -> QDate:
-    return NO_DATE if day is None else QDate(day.year, day.month, day.day)
-
-
-def _pydate(edit: QDateEdit) -> date | None:
-    if edit.date() == NO_DATE:
-        return None
-    value = edit.date().toPython()
-    assert isinstance(value, date)
-    return value
-
-
-def _date_edit(name: str) -> QDateEdit:
-    edit = QDateEdit()
-    edit.setObjectName(name)
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd")
-    edit.setMinimumDate(NO_DATE)
-    edit.setSpecialValueText("未填写")
-    edit.setDate(NO_DATE)
-    return edit
+def _date_field(name: str) -> DateField:
+    field = DateField()
+    field.setObjectName(name)
+    return field
 
 
 def _table(name: str, headers: list[str]) -> QTableWidget:
@@ -150,10 +130,10 @@ class ReferralsDialog(QDialog):
         self.referred_to.setObjectName("referred_to")
         self.referred_to.setEditable(True)
         self.referred_to.addItems(["", *REFER_TO_CHOICES_ZH])
-        self.referred_on = _date_edit("referred_on")
+        self.referred_on = _date_field("referred_on")
         self.evaluated = QCheckBox(self.tr("专业机构已评估"))
         self.evaluated.setObjectName("evaluated")
-        self.evaluated_on = _date_edit("evaluated_on")
+        self.evaluated_on = _date_field("evaluated_on")
         self.outcome = QLineEdit()
         self.outcome.setObjectName("outcome")
         self.outcome.setPlaceholderText(self.tr("评估结论或建议，如“建议定期随访”"))
@@ -311,9 +291,9 @@ class ReferralsDialog(QDialog):
             return
         referral = stored.value
         self.referred_to.setCurrentText(referral.referred_to)
-        self.referred_on.setDate(_qdate(referral.referred_on))
+        self.referred_on.set_value(referral.referred_on)
         self.evaluated.setChecked(referral.evaluated)
-        self.evaluated_on.setDate(_qdate(referral.evaluated_on))
+        self.evaluated_on.set_value(referral.evaluated_on)
         self.outcome.setText(referral.outcome)
         self.declined.setText(referral.declined_reason)
         self.notes.setText(referral.notes)
@@ -324,9 +304,9 @@ class ReferralsDialog(QDialog):
         return replace(
             self._editing.value,
             referred_to=self.referred_to.currentText().strip(),
-            referred_on=_pydate(self.referred_on),
+            referred_on=self.referred_on.value(),
             evaluated=self.evaluated.isChecked(),
-            evaluated_on=_pydate(self.evaluated_on),
+            evaluated_on=self.evaluated_on.value(),
             outcome=self.outcome.text().strip(),
             declined_reason=self.declined.text().strip(),
             notes=self.notes.text().strip(),
@@ -336,9 +316,10 @@ class ReferralsDialog(QDialog):
         referral, editing = self.form_referral(), self._editing
         if referral is None or editing is None:
             return
-        problems = referral.problems_found(today=self._desk.today())
-        if problems:
-            self.error.setText("\n".join(p.message_zh for p in problems))
+        typed = [f.problem() for f in (self.referred_on, self.evaluated_on) if f.problem()]
+        problems = [p.message_zh for p in referral.problems_found(today=self._desk.today())]
+        if typed or problems:
+            self.error.setText("\n".join([*(t for t in typed if t), *problems]))
             return
         self.error.setText("")
         desk = self._desk

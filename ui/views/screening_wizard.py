@@ -28,7 +28,7 @@ SCREENING_BADGE = {
     "refer": ("#ef6c00", "#ffffff"),
 }
 SCREENING_FINISH_WARNING = (
-    "完成后的筛查不能再改答案。如有错误，可在“转介记录”窗口选中这次筛查，点“更正选中的筛查”："
+    "完成后的筛查不能再改答案。如有错误，可在“筛查与转介记录”窗口选中这次筛查，点“更正选中的筛查”："
     "会新建一次更正筛查，带入原来的答案供修改，原来的筛查仍然保留。"
 )
 NOT_DIAGNOSIS_TEXT = (
@@ -133,10 +133,12 @@ class ScreeningResultPage(ResultPage):
         if result.level == "refer":
             referral = _label(
                 self.tr(
-                    "完成筛查后会自动生成一条转介记录，请在“转介记录”中登记转介去向、日期和评估结果。"
+                    "完成筛查后会自动生成一条转介记录，请在“筛查与转介记录”中登记转介去向、日期和评估结果。"
                 )
                 if not is_finished
-                else self.tr("已生成转介记录：请在“转介记录”中登记转介去向、日期和评估结果。"),
+                else self.tr(
+                    "已生成转介记录：请在“筛查与转介记录”中登记转介去向、日期和评估结果。"
+                ),
                 "hint",
             )
             referral.setObjectName("result_referral")
@@ -147,7 +149,7 @@ class ScreeningResultPage(ResultPage):
             print_button.setObjectName("print_screening")
             print_button.clicked.connect(lambda: self.print_requested.emit())
             buttons.addWidget(print_button)
-            referrals = QPushButton(self.tr("转介记录…"))
+            referrals = QPushButton(self.tr("筛查与转介记录…"))
             referrals.setObjectName("open_referrals")
             referrals.clicked.connect(lambda: self.referrals_requested.emit())
             buttons.addWidget(referrals)
