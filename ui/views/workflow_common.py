@@ -71,9 +71,14 @@ class StepsTable(QTableWidget):
     def set_rows(self, rows: Iterable[tuple[str, str, str, str]]) -> None:
         """Rows of (time, who, action, note); the action and its note share a column."""
         self._rows = list(rows)
+        self.clearSpans()
         self.setRowCount(len(self._rows))
         for r, (at, who, action, note) in enumerate(self._rows):
             what = f"{action}：{note}" if note and action else action or note
+            if not at and not who:  # a line such as （还没有办理记录）across the table
+                self.setItem(r, 0, QTableWidgetItem(what))
+                self.setSpan(r, 0, 1, 3)
+                continue
             for c, value in enumerate((at, who, what)):
                 self.setItem(r, c, QTableWidgetItem(value))
         self.resizeRowsToContents()

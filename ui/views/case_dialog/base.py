@@ -238,8 +238,6 @@ class CaseDialogBase(QDialog):
         self._conference_tab.setWidgetResizable(True)
         self._conference_tab.setFrameShape(QFrame.Shape.NoFrame)
         self._conference_tab.setWidget(self.conference_panel)
-        # room for a conference's table and its follow-up row (the dialog scrolls at 特大)
-        self._conference_tab.setMinimumHeight(self.fontMetrics().height() * 14)
         self.tabs.addTab(self._conference_tab, self.tr("个案会商"))
         self.tabs.setTabVisible(self.tabs.indexOf(self._conference_tab), False)  # until one comes
 
@@ -373,25 +371,23 @@ class CaseDialogBase(QDialog):
                 "hint",
             )
         )
-        r_row = QHBoxLayout()
-        r_row.addWidget(self.report_status, 1)
-        r_row.addWidget(self.report_button)
-        r_layout.addLayout(r_row)
         self.file_report_button = QPushButton(self.tr("填写强制报告"))
         self.file_report_button.setObjectName("file_mandatory_report")
+        self.file_report_button.setToolTip(
+            self.tr("写明看到了什么、谁有危险，报送区民政局并跟踪办理情况")
+        )
         self.file_report_button.clicked.connect(self.file_report)
+        r_row = QHBoxLayout()
+        r_row.addWidget(self.report_status, 1)
+        r_row.addWidget(self.file_report_button)
+        r_row.addWidget(self.report_button)
+        r_layout.addLayout(r_row)
         self.case_reports = QListWidget()
         self.case_reports.setObjectName("case_reports")
         self.case_reports.setWordWrap(True)
         self.case_reports.setMaximumHeight(self.fontMetrics().height() * 5)
         self.case_reports.itemActivated.connect(self._open_report)
         self.case_reports.hide()
-        f_row = QHBoxLayout()
-        f_row.addWidget(
-            _label(self.tr("写明看到了什么、谁有危险，报送区民政局并跟踪办理情况："), "hint"), 1
-        )
-        f_row.addWidget(self.file_report_button)
-        r_layout.addLayout(f_row)
         r_layout.addWidget(self.case_reports)
 
         layout = QVBoxLayout(tab)

@@ -62,6 +62,10 @@ class WorkflowsPart(CaseDialogBase):
         self.conference_panel.set_conferences(conferences, self._desk.today())
         index = self.tabs.indexOf(self._conference_tab)
         self.tabs.setTabVisible(index, bool(conferences))
+        # room for a conference's table and its follow-up row (the dialog scrolls at 特大);
+        # none asked for while there is no conference, so the other tabs keep their size
+        lines = 12 if conferences else 0
+        self._conference_tab.setMinimumHeight(self.fontMetrics().height() * lines)
         open_actions = sum(
             1
             for _d, s in conferences
