@@ -7,12 +7,14 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import QDate
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.domain.child_file import ArchiveReason
 from tests.ui.test_todo_page import add_child, make_page
 from ui.caseload_store import CaseloadStore
 from ui.desk_services import DeskServices
+from ui.theme import apply_text_scale
 from ui.views.todo_lists import OPEN_TRANSITION
 from ui.views.todo_page import TRANSITIONS
 from ui.views.transition_plan_dialog import TransitionPlanDialog
@@ -53,3 +55,26 @@ def test_no_archive_button_before_18(
     dialog = TransitionPlanDialog(desk, soon, "吴敏")
     qtbot.addWidget(dialog)
     assert dialog.archive_button.isHidden()
+
+
+def test_the_plan_fits_at_large_text(
+    qtbot: QtBot, qapp: QApplication, desk: DeskServices, store: CaseloadStore
+) -> None:
+    """特大 text: the subsidy check boxes keep their height (they were squeezed over each other
+    in a fixed 560×560 window); the form scrolls instead."""
+    font, sheet = qapp.font(), qapp.styleSheet()
+    try:
+        apply_text_scale(qapp, 1.5)
+        adult = add_child(desk, "周强", birth=date(2008, 10, 1))
+        dialog = TransitionPlanDialog(desk, adult, "周强")
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        for box in dialog.subsidies:
+            assert box.height() >= box.sizeHint().height(), box.text()
+        screen = dialog.screen().availableGeometry()
+        assert dialog.frameGeometry().height() <= screen.height()
+    finally:
+        qapp.setFont(font)
+        qapp.setStyleSheet(sheet)
+        qapp.processEvents()

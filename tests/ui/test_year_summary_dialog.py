@@ -37,6 +37,12 @@ def test_write_a_typical_case_and_print_the_summary(
     writer = dialog._new_case()
     assert isinstance(writer, TypicalCaseDialog)
     qtbot.addWidget(writer)
+    writer.child.setEditText("没有这个人")  # typed, matching no child: refused in words
+    writer.title.setText("x")
+    writer.texts["situation"].setPlainText("x")
+    writer.texts["actions"].setPlainText("x")
+    writer.save_button.click()
+    qtbot.waitUntil(lambda: "请选择案例中的儿童" in writer.error.text())
     writer.child.setCurrentIndex(writer.child.findData(child_id))
     writer.title.setText("宋佳怡重返校园")
     writer.texts["situation"].setPlainText("宋佳怡父母外出务工，奶奶年迈。")

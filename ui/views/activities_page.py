@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -91,6 +92,17 @@ def figures_text(figures: ActivityFigures) -> str:
         f"覆盖{figures.children_reached}名儿童，共{figures.all_attendances}人次"
     )
     return "\n".join(lines)
+
+
+def item_check_sheet(font: QFont) -> str:
+    """A list's item check boxes as tall as a capital letter and a half of the text (at 特大 the
+    style's 13 px boxes were tiny next to the names), with room between rows."""
+    side = indicator_size(font)
+    gap = max(2, side // 4)
+    return (
+        f"QListWidget::indicator {{ width: {side}px; height: {side}px; }}"
+        f"QListWidget::item {{ padding: {gap}px 2px; }}"
+    )
 
 
 class ActivityDialog(QDialog):
@@ -194,14 +206,7 @@ class ActivityDialog(QDialog):
         fit_window(self, 560, 680)
 
     def _size_indicators(self) -> None:
-        """The check boxes of the children as tall as a capital letter and a half of the text
-        (at 特大 the style's 13 px boxes were tiny next to the names), with room between rows."""
-        side = indicator_size(self.font())
-        gap = max(2, side // 4)
-        self.children_list.setStyleSheet(
-            f"QListWidget::indicator {{ width: {side}px; height: {side}px; }}"
-            f"QListWidget::item {{ padding: {gap}px 2px; }}"
-        )
+        self.children_list.setStyleSheet(item_check_sheet(self.font()))
 
     def changeEvent(self, event: Any) -> None:  # the text size changed while open
         super().changeEvent(event)
@@ -365,7 +370,7 @@ class ActivitiesPage(QWidget):
         self._loaded_once = True
         service = self._desk.activities
         today: date = self._desk.today()
-        start, end = date(today.year, 1, 1), date(today.year, 12, 31)
+        start, end = date(today.year, 1, 1), today  # a planned activity is not held yet
 
         def read() -> _Loaded:
             return _Loaded(service.list_all(), service.figures(start, end))

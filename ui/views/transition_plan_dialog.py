@@ -40,6 +40,7 @@ from app.services.stored import Stored
 from app.services.transition_plans import TransitionPlanService
 from ui.tasks import Runner
 from ui.views.messages import show_error
+from ui.window_fit import fit_window, scrolling
 
 NO_DATE = QDate(2000, 1, 1)  # the date edits' "not yet" value (shown as 未填写)
 
@@ -156,10 +157,10 @@ class TransitionPlanDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(hint)
-        layout.addLayout(form)
+        layout.addWidget(scrolling(form), 1)  # 特大 text on a small screen: the form scrolls
         layout.addWidget(self.error)
         layout.addWidget(buttons)
-        self.resize(560, 560)
+        fit_window(self, 640, 680)
         service, children = desk.transition_plans, desk.children
         desk.runner.submit(
             lambda: (service.for_child(child_id), children.get(child_id).value.birth_date),

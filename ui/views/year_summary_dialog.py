@@ -13,6 +13,7 @@ from typing import Protocol
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QCompleter,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -40,6 +41,7 @@ from app.services.year_summary import Period, SummaryRecords, YearSummary, year_
 from storage.vault import Vault
 from ui.tasks import Runner
 from ui.views import print_preview
+from ui.views.activities_page import item_check_sheet
 from ui.views.child_picker import make_choices
 from ui.views.messages import show_error
 from ui.window_fit import fit_window
@@ -95,6 +97,12 @@ class TypicalCaseDialog(QDialog):
         self.child.setObjectName("case_child")
         for choice in make_choices(caseload, desk.today()):
             self.child.addItem(choice.text, choice.child_id)
+        self.child.setEditable(True)  # type a name to find the child among hundreds
+        self.child.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        completer = QCompleter(self.child.model(), self.child)
+        self.child.setCompleter(completer)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.title = QLineEdit()
         self.title.setObjectName("case_title")
         self.title.setPlaceholderText(self.tr("例如：从“红码”到“绿码”——多方联动帮扶一名留守儿童"))
@@ -141,10 +149,15 @@ class TypicalCaseDialog(QDialog):
                 edit.setPlainText(getattr(case, name))
         fit_window(self, 720, 680)
 
+    def chosen_child(self) -> str:
+        """The child whose name is in the box (typed or picked); "" when none matches."""
+        index = self.child.findText(self.child.currentText())
+        return str(self.child.itemData(index) or "") if index >= 0 else ""
+
     def case(self) -> TypicalCase:
         base = self._stored.value if self._stored else None
         return TypicalCase(
-            child_id=str(self.child.currentData() or ""),
+            child_id=self.chosen_child(),
             written_on=base.written_on if base else self._desk.today(),
             title=self.title.text().strip(),
             in_summary=base.in_summary if base else True,
@@ -212,6 +225,7 @@ class YearSummaryDialog(QDialog):
         self.case_list = QListWidget()
         self.case_list.setObjectName("typical_cases")
         self.case_list.setWordWrap(True)
+        self.case_list.setStyleSheet(item_check_sheet(self.font()))  # readable at 特大
         self.new_case = QPushButton(self.tr("写典型案例…"))
         self.new_case.setObjectName("new_typical_case")
         self.edit_case = QPushButton(self.tr("修改…"))
