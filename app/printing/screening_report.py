@@ -30,6 +30,7 @@ from app.printing.page import FRAME_WIDTH, Letterhead, build_pdf
 from app.printing.sources import PrintInputError, letterhead_for
 from app.printing.styles import styles
 from app.questionnaire import AssessmentResult, Definition
+from app.questionnaire.loader import load_bundled_definitions
 from app.questionnaire.naming import definition_label
 from app.services.assessments import FINISHED, Assessment
 from storage.vault import Vault
@@ -75,7 +76,9 @@ def load_screening_report(
         screening=screening,
         result=result,
         definition_label=definition_label(
-            screening.definition_id, screening.definition_version, definitions or []
+            screening.definition_id,
+            screening.definition_version,
+            definitions or load_bundled_definitions(),
         ),
         child=child,
         referral=referrals[-1] if referrals else None,
@@ -132,7 +135,7 @@ def screening_report_story(data: ScreeningReportData) -> list[Flowable]:
                 data.definition_label,
             ],
         ],
-        [0.12, 0.2, 0.1, 0.2, 0.1, 0.28],
+        [0.11, 0.2, 0.09, 0.14, 0.09, 0.37],
     )
     score_level = SCREENING_LEVEL_WORDS_ZH.get(result.score_level or "", "—")
     parts = list_table(
@@ -165,12 +168,12 @@ def screening_report_story(data: ScreeningReportData) -> list[Flowable]:
         gap(2),
         section("一、儿童基本情况"),
         identity,
-        gap(3),
+        gap(2),
         _banner(result.level),
-        gap(3),
+        gap(2),
         section("二、观察到的情况"),
         parts,
-        gap(3),
+        gap(2),
         section("三、需要特别注意的情况"),
         rules,
     ]
@@ -184,14 +187,14 @@ def screening_report_story(data: ScreeningReportData) -> list[Flowable]:
                 "body",
             ),
         ]
-    story += [gap(3), section("四、建议")]
+    story += [gap(2), section("四、建议")]
     for index, recommendation in enumerate(result.recommendations, start=1):
         story.append(body_text(f"{index}. {recommendation}", "body"))
     if not result.recommendations:
         story.append(body_text("无。", "body"))
     referral = data.referral
     if referral is not None:
-        story += [gap(3), section("五、转介")]
+        story += [gap(2), section("五、转介")]
         story.append(
             form_table(
                 [

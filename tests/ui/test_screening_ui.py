@@ -5,7 +5,9 @@ report warning, the children page's right-click menu leads there, and the result
 
 from __future__ import annotations
 
+import os
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from PySide6.QtWidgets import QLabel, QPushButton
 from app.domain.referral import REFERRAL_TYPE, SCREENING_TYPE, ReferralStatus
 from app.printing.screening_report import screening_report_pdf
 from app.services.screening import ReferralService
+from tests.printing.helpers import flat, pdf_text
 from tests.ui.test_assessment_wizard import click, complete_all_pages, make_child
 from ui.desk_services import DeskServices
 from ui.views import messages
@@ -84,6 +87,11 @@ def test_a_screening_runs_in_the_wizard_and_refer_makes_a_referral(
     assert wizard.findChild(QPushButton, "print_screening") is not None
     pdf = screening_report_pdf(desk.vault, wizard.record_id or "", printed_on=desk.today())
     assert bytes(pdf).startswith(b"%PDF") and pdf.file_name.startswith("心理筛查-")
+    text = flat(pdf_text(pdf))
+    assert "初步筛查，不是诊断" in text and "筛查结果：建议转介" in text
+    assert "周小雨" in text and "待转介" in text and "儿童心理状况初步筛查表（第1版）" in text
+    if os.environ.get("CHILDDESK_SCREENING_PDF"):  # to look at it (pdftoppm)
+        Path(os.environ["CHILDDESK_SCREENING_PDF"]).write_bytes(pdf)
 
 
 def test_self_harm_shows_the_report_warning(qtbot: Any, desk: DeskServices) -> None:
