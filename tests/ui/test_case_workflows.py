@@ -14,6 +14,7 @@ from app.domain import case_conference as cc
 from app.domain.case import CaseKind, Plan, PlanAction
 from app.domain.workflow import STEP_TYPE
 from tests.ui.test_case_dialog import make_child, open_dialog
+from tests.ui.test_session import session  # noqa: F401 (the fixture)
 from ui.desk_services import DeskServices
 from ui.views import messages
 from ui.views.case_dialog.conference import OVERDUE_ZH
@@ -212,3 +213,46 @@ def test_the_wizard_hands_the_report_to_the_session(qtbot: QtBot, desk: DeskServ
     click(qtbot, wizard, "result_file_report")
     assert asked == [(child_id, "周小雨", "", {"assessment_id": wizard.record_id})]
     assert wizard.report_dialog is None
+
+
+def test_the_session_keeps_a_report_written_from_a_case_across_the_auto_lock(
+    qtbot: QtBot,
+    session: Any,  # noqa: F811 (the fixture)
+    tmp_path: Any,
+) -> None:
+    """The walk by hand, as the program runs it: a case opened by the session, 填写强制报告,
+    something typed, the auto-lock; after the password, the case and its report window come
+    back with what was typed (kept encrypted meanwhile)."""
+    from app.domain.child_file import ChildFile, Gender
+    from storage.vault import Vault
+    from tests.conftest import PASSWORD
+    from ui.draft_keeper import DRAFT_TYPE
+
+    session.opened(Vault.unlock(tmp_path / "v", PASSWORD))
+    desk = session.desk
+    child_id = desk.children.create(
+        ChildFile("张小雨", Gender.FEMALE, date(2015, 3, 8), "500119104201")
+    ).record_id
+    case_id = desk.cases.open(child_id, CaseKind.ABUSE, "身上有不明伤痕").record_id
+    session.open_case(child_id, case_id)
+    (case,) = session.open_dialogs
+    case.file_report_button.click()
+    case.report_dialog.seen.setPlainText("昨晚又听到打骂声")
+    session.idle.setInterval(50)
+    session.idle.start()
+    qtbot.waitUntil(lambda: session.window is None, timeout=3000)
+    vault = Vault.unlock(tmp_path / "v", PASSWORD)
+    (draft,) = [r.data for r in vault.load(DRAFT_TYPE).revisions]
+    assert draft["kind"] == "case" and draft["report"]["form"]["seen"] == "昨晚又听到打骂声"
+    raw = b"".join(p.read_bytes() for p in (tmp_path / "v").rglob("*") if p.is_file())
+    assert "昨晚又听到打骂声".encode() not in raw
+    session.opened(vault)
+    qtbot.waitUntil(lambda: len(session.open_dialogs) == 1, timeout=3000)
+    (restored,) = session.open_dialogs
+    report = restored.report_dialog
+    assert report is not None and report.seen.toPlainText() == "昨晚又听到打骂声"
+    report.danger_no.setChecked(True)
+    with qtbot.waitSignal(restored.case_changed):
+        report.file_button.click()
+    assert [d["source_id"] for d, _s in session.desk.workflows.reports(child_id)] == [case_id]
+    qtbot.waitUntil(lambda: vault.load(DRAFT_TYPE).revisions == [], timeout=3000)
