@@ -5,7 +5,7 @@ caseload (:func:`app.demo_caseload.fill_vault` with ``programme=True``) so the d
   红色实践, 培训 …), attended by some of the children whose files were open by then, a few
   caregivers and others; and one planned for next week with its invited children (签到表);
 - a transition plan for every youth of 16 or more: made at 16 (or when the file was opened),
-  referred to 人力社保 from 17, handed over for some of those who turned 18 — whose files are
+  referred to 人力社保 from 17, handed over for every other one of those who turned 18 — whose files are
   then archived with reason 年满18, as the rule wants (app/domain/transition_plan.py);
 - one 典型案例 about a red or orange child, written with the child's name (the print replaces it).
 
@@ -147,7 +147,7 @@ def _plans(
     today: date,
     author: str,
 ) -> tuple[int, int]:
-    plans = archived = 0
+    plans = archived = adults = 0
     for child_id, child, _level in children:
         age = calendar_age(child.birth_date, today)
         if age < PLAN_FROM_AGE:
@@ -168,7 +168,9 @@ def _plans(
                 referral_outcome="已登记区人力社保局就业服务，推荐参加招聘会",
                 subsidies=rng.sample(list(SUBSIDY_CHOICES_ZH), k=2),
             )
-        if age >= 18 and plan.referred_on is not None and rng.random() < 0.5:
+        if age >= 18:
+            adults += 1
+        if age >= 18 and plan.referred_on is not None and adults % 2 == 1:  # every other one
             plan = replace(plan, handed_over_on=today - timedelta(days=rng.randrange(0, 5)))
         vault.put(TRANSITION_PLAN_TYPE, plan.to_json(), author=author)
         plans += 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import QDate
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -78,3 +79,19 @@ def test_the_plan_fits_at_large_text(
         qapp.setFont(font)
         qapp.setStyleSheet(sheet)
         qapp.processEvents()
+
+
+def test_an_empty_date_opens_its_calendar_on_this_month(
+    qtbot: QtBot, desk: DeskServices, store: CaseloadStore
+) -> None:
+    """The hand-over date is 未填写 until set; its calendar opened on January 2000 (the empty
+    value), 26 years of clicking away."""
+    adult = add_child(desk, "周强", birth=date(2008, 10, 1))
+    dialog = TransitionPlanDialog(desk, adult, "周强")
+    qtbot.addWidget(dialog)
+    assert dialog.handed_over_on.text() == "未填写" and dialog.handed_over_on.value() is None
+    calendar = dialog.handed_over_on.calendarWidget()
+    QApplication.sendEvent(calendar, QShowEvent())  # what opening the popup sends
+    today = desk.today()
+    assert (calendar.yearShown(), calendar.monthShown()) == (today.year, today.month)
+    assert dialog.handed_over_on.value() is None  # showing the month picks nothing

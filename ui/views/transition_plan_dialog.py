@@ -8,11 +8,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Protocol
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -40,9 +39,8 @@ from app.services.stored import Stored
 from app.services.transition_plans import TransitionPlanService
 from ui.tasks import Runner
 from ui.views.messages import show_error
+from ui.views.widgets import OptionalDateEdit
 from ui.window_fit import fit_window, scrolling
-
-NO_DATE = QDate(2000, 1, 1)  # the date edits' "not yet" value (shown as 未填写)
 
 
 class PlanDesk(Protocol):
@@ -56,26 +54,10 @@ class PlanDesk(Protocol):
     def children(self) -> ChildService: ...
 
 
-def _qdate(day: date | None) -> QDate:
-    return NO_DATE if day is None else QDate(day.year, day.month, day.day)
-
-
-def _pydate(edit: QDateEdit) -> date | None:
-    if edit.date() == NO_DATE:
-        return None
-    value = edit.date().toPython()
-    assert isinstance(value, date)
-    return value
-
-
-def _date_edit(name: str) -> QDateEdit:
-    edit = QDateEdit()
+def _date_edit(name: str, today: date) -> OptionalDateEdit:
+    """未填写 until set; the calendar opens on this month (not on the empty value's year)."""
+    edit = OptionalDateEdit(today, "未填写")
     edit.setObjectName(name)
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd")
-    edit.setMinimumDate(NO_DATE)
-    edit.setSpecialValueText("未填写")
-    edit.setDate(NO_DATE)
     return edit
 
 
@@ -101,7 +83,7 @@ class TransitionPlanDialog(QDialog):
         self.training = QLineEdit()
         self.training.setObjectName("plan_training")
         self.training.setPlaceholderText(self.tr("例如：电工、汽修、电商、家政"))
-        self.referred_on = _date_edit("plan_referred_on")
+        self.referred_on = _date_edit("plan_referred_on", desk.today())
         self.referred_to = QLineEdit("人力社保")
         self.referred_to.setObjectName("plan_referred_to")
         self.outcome = QLineEdit()
@@ -112,7 +94,7 @@ class TransitionPlanDialog(QDialog):
             box = QCheckBox(name)
             self.subsidies.append(box)
             grid.addWidget(box, index // 2, index % 2)
-        self.handed_over_on = _date_edit("plan_handed_over_on")
+        self.handed_over_on = _date_edit("plan_handed_over_on", desk.today())
         self.notes = QPlainTextEdit()
         self.notes.setObjectName("plan_notes")
         self.notes.setFixedHeight(60)
@@ -180,12 +162,12 @@ class TransitionPlanDialog(QDialog):
         self.status.setText(PLAN_STATUS_LABELS_ZH[plan.status])
         self.intention.setCurrentIndex(max(0, self.intention.findData(plan.intention.value)))
         self.training.setText(plan.training_wanted)
-        self.referred_on.setDate(_qdate(plan.referred_on))
+        self.referred_on.set_value(plan.referred_on)
         self.referred_to.setText(plan.referred_to)
         self.outcome.setText(plan.referral_outcome)
         for box in self.subsidies:
             box.setChecked(box.text() in plan.subsidies)
-        self.handed_over_on.setDate(_qdate(plan.handed_over_on))
+        self.handed_over_on.set_value(plan.handed_over_on)
         self.notes.setPlainText(plan.notes)
 
     def plan(self) -> TransitionPlan:
@@ -194,11 +176,11 @@ class TransitionPlanDialog(QDialog):
             made_on=self._made_on or self._desk.today(),
             intention=Intention(self.intention.currentData()),
             training_wanted=self.training.text().strip(),
-            referred_on=_pydate(self.referred_on),
+            referred_on=self.referred_on.value(),
             referred_to=self.referred_to.text().strip() or "人力社保",
             referral_outcome=self.outcome.text().strip(),
             subsidies=[b.text() for b in self.subsidies if b.isChecked()],
-            handed_over_on=_pydate(self.handed_over_on),
+            handed_over_on=self.handed_over_on.value(),
             notes=self.notes.toPlainText().strip(),
         )
 
