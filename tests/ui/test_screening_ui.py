@@ -19,6 +19,7 @@ from app.printing.screening_report import screening_report_pdf
 from app.services.screening import ReferralService
 from tests.printing.helpers import flat, pdf_text
 from tests.ui.test_assessment_wizard import click, complete_all_pages, make_child
+from tests.ui.test_window_fit import text_scale  # noqa: F401 (the default and the largest text)
 from ui.desk_services import DeskServices
 from ui.views import messages
 from ui.views.children_page import ChildrenPage
@@ -149,3 +150,32 @@ def test_the_children_page_menu_offers_the_screening(qtbot: Any, desk: DeskServi
     with qtbot.waitSignal(page.screening_requested) as got:
         menu.actions()[2].trigger()
     assert got.args == ["abc", "new"]
+
+
+def test_the_screening_windows_fit_the_screen(
+    qtbot: Any,
+    demo_desk: DeskServices,
+    text_scale: float,  # noqa: F811 (the fixture imported above)
+) -> None:
+    """The wizard's pages and a finished 建议转介 result, and 筛查与转介记录 with a referral
+    selected, fit 1366×768 with a taskbar and 1280×720, at the default and the largest text."""
+    from app.demo_screening import fill_screenings
+    from tests.ui.test_window_fit import walk
+
+    desk = demo_desk
+    children = [(s.record_id, s.value, "") for s in desk.children.list_all()[0]]
+    if not desk.vault.load(SCREENING_TYPE).revisions:
+        fill_screenings(
+            desk.vault, children, seed=5, today=desk.today(), author=desk.author, mark="演示数据"
+        )
+    (referred, *_rest) = ReferralService(desk.vault, author="x").list_all()
+    child, screening = referred.value.child_id, referred.value.screening_id
+
+    def pages(window: Any) -> Any:
+        for index in range(window.page_list.count()):
+            window.go_to_page(index)
+            yield window.page_list.item(index).text()
+
+    problems = walk(lambda: ScreeningWizard(desk, child, screening), pages)
+    problems += walk(lambda: ReferralsDialog(desk, child))
+    assert problems == [], "\n".join(problems)

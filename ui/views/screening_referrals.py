@@ -20,11 +20,13 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -69,7 +71,24 @@ def _table(name: str, headers: list[str]) -> QTableWidget:
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.verticalHeader().setVisible(False)
     table.horizontalHeader().setStretchLastSection(True)
+    table.setMinimumHeight(table.fontMetrics().height() * 5)
     return table
+
+
+def _fit_columns(table: QTableWidget) -> None:
+    """Columns as wide as their contents, dates whole at any text size (特大)."""
+    table.resizeColumnsToContents()
+    metrics = table.fontMetrics()
+    for column in range(table.columnCount()):
+        widest = max(
+            (
+                metrics.horizontalAdvance(item.text())
+                for row in range(table.rowCount())
+                if (item := table.item(row, column)) is not None
+            ),
+            default=0,
+        )
+        table.setColumnWidth(column, max(table.columnWidth(column), widest + 16))
 
 
 class ReferralsDialog(QDialog):
@@ -171,7 +190,9 @@ class ReferralsDialog(QDialog):
         bottom.addStretch(1)
         bottom.addWidget(close)
 
-        layout = QVBoxLayout(self)
+        body = QWidget()
+        body.setObjectName("referrals_body")
+        layout = QVBoxLayout(body)
         layout.addWidget(self.heading)
         layout.addWidget(note)
         layout.addWidget(_label(self.tr("筛查"), "title"))
@@ -180,7 +201,15 @@ class ReferralsDialog(QDialog):
         layout.addWidget(_label(self.tr("转介"), "title"))
         layout.addWidget(self.referral_table, 1)
         layout.addWidget(self.referral_form)
-        layout.addLayout(bottom)
+        # the body scrolls when the text is large (特大) and the screen small; 关闭 stays put
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(body)
+        outer = QVBoxLayout(self)
+        outer.addWidget(scroll, 1)
+        outer.addLayout(bottom)
         fit_window(self, 760, 700)
         self.reload()
 
@@ -229,8 +258,8 @@ class ReferralsDialog(QDialog):
             ]
             for column, text in enumerate(cells):
                 self.referral_table.setItem(row, column, QTableWidgetItem(text))
-        self.screening_table.resizeColumnsToContents()
-        self.referral_table.resizeColumnsToContents()
+        for table in (self.screening_table, self.referral_table):
+            _fit_columns(table)
         if self.referrals:
             keep = self._editing.record_id if self._editing else None
             rows = [i for i, s in enumerate(self.referrals) if s.record_id == keep]
