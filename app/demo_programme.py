@@ -5,8 +5,8 @@ caseload (:func:`app.demo_caseload.fill_vault` with ``programme=True``) so the d
   红色实践, 培训 …), attended by some of the children whose files were open by then, a few
   caregivers and others; and one planned for next week with its invited children (签到表);
 - a transition plan for every youth of 16 or more: made at 16 (or when the file was opened),
-  referred to 人力社保 from 17, handed over for every other one of those who turned 18 — whose files are
-  then archived with reason 年满18, as the rule wants (app/domain/transition_plan.py);
+  referred to 人力社保 from 17, handed over for every other one of those who turned 18 — whose
+  files are then archived with reason 年满18, as the rule wants (app/domain/transition_plan.py);
 - one 典型案例 about a red or orange child, written with the child's name (the print replaces it).
 
 Deterministic with its own random stream (the caseload's stays as it was). Every record is
