@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sync.server import db
-from sync.server.console import accounts
+from sync.server.console import accounts, rosters
 from tests.console.conftest import _district_folder
 from tests.sync.test_district_cli import district_cli
 
@@ -98,3 +98,27 @@ def test_a_second_account_of_the_same_name_is_refused(folder: Path) -> None:
     )
     again = district_cli("user", "add", "同名", "--role", "partner", data_dir=folder, stdin="")
     assert again.returncode == 1 and "already exists" in again.stderr
+
+
+def test_user_list_shows_a_partners_roster(folder: Path) -> None:
+    added = district_cli("user", "add", "妇联-名单", "--role", "partner", data_dir=folder, stdin="")
+    assert added.returncode == 0, added.stderr
+    text = district_cli("user", "list", data_dir=folder, stdin="").stdout
+    assert "妇联-名单\tpartner\troster: none\t" in text
+    engine = db.make_engine(f"sqlite:///{folder / 'district.db'}")
+    try:
+        partner = accounts.find_user(engine, "妇联-名单")
+        assert partner is not None
+        roster = rosters.check_roster(["500119101"], False, ["left_behind"])
+        rosters.set_roster(engine, partner.user_id, roster)
+    finally:
+        engine.dispose()
+    text = district_cli("user", "list", data_dir=folder, stdin="").stdout
+    assert "妇联-名单\tpartner\troster: 500119101 (left_behind)\t" in text
+    listed = district_cli("user", "list", "--json", data_dir=folder, stdin="")
+    users = {u["name"]: u for u in json.loads(listed.stdout)}
+    assert users["妇联-名单"]["roster"] == {
+        "towns": ["500119101"],
+        "whole_district": False,
+        "categories": ["left_behind"],
+    }

@@ -111,6 +111,7 @@ def _list(engine: Any, *, as_json: bool) -> int:
                         "name": u.name,
                         "role": u.role,
                         "towns": list(u.towns),
+                        "roster": u.roster.as_json() if u.roster else None,
                         "totp": u.totp_enabled,
                         "must_change": u.must_change,
                         "disabled": u.disabled,
@@ -130,5 +131,13 @@ def _list(engine: Any, *, as_json: bool) -> int:
         state = "disabled" if u.disabled else ("must change password" if u.must_change else "ok")
         totp = "totp" if u.totp_enabled else "no totp"
         towns = ",".join(u.towns) or "-"
+        if u.role == "partner":
+            roster = u.roster
+            towns = "roster: " + (
+                "none"
+                if roster is None
+                else ("district" if roster.whole_district else ",".join(roster.towns))
+                + (f" ({','.join(roster.categories)})" if roster.categories else "")
+            )
         print(f"{u.name}\t{u.role}\t{towns}\t{totp}\t{state}")
     return 0
