@@ -300,7 +300,7 @@ def _open_ole(data: bytes, password: str | None) -> Workbook:
     if encrypted:
         if not password:
             raise RegisterReadError(
-                "这个表格设置了打开密码：请输入密码，或在 Excel/WPS 中取消密码后再导入。",
+                "文件有密码保护：请输入打开密码，或先在WPS/Excel中去掉密码再导入。",
                 "the workbook is encrypted: give its password (--password-file) or remove it",
                 "encrypted",
             )

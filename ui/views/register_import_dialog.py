@@ -582,8 +582,9 @@ class RegisterImportDialog(QDialog):
         parts = [LOCKED_ZH]
         if not self._committing:  # a running commit leaves its own word when it ends
             parts.append("没有导入任何内容。")
+        kept = [f"改正的 {fixes} 处" if fixes else "", f"勾选的 {ticks} 项" if ticks else ""]
         if fixes or ticks:
-            parts.append(f"预览中改正的 {fixes} 处和勾选的 {ticks} 项没有保留，")
+            parts.append("预览中" + "和".join(k for k in kept if k) + "没有保留，")
         if self._path is not None or fixes or ticks:
             parts.append("请重新选择表格文件。")
         _LOCK_NOTICES.append("".join(parts))
