@@ -205,12 +205,11 @@ class ReferralsDialog(QDialog):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(body)
         outer = QVBoxLayout(self)
         outer.addWidget(scroll, 1)
         outer.addLayout(bottom)
-        fit_window(self, 760, 700)
+        fit_window(self, 920, 700)
         self.reload()
 
     # ----- loading ------------------------------------------------------------------------
