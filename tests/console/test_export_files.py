@@ -196,3 +196,26 @@ def test_the_writer_uses_no_temporary_folder(
     assert sheet["D2"].is_date and sheet["D2"].value.date() == date(2015, 3, 12)
     assert sum(len(c) for c in qx.stream_file(path, work)) > 0
     assert list(root.iterdir()) == [] and list(temporary.iterdir()) == []
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_one_neutralisation_for_both_modes(tmp_path: Path, streamed: bool) -> None:
+    """The laptop (in memory) and the console (streamed) write through the same code: text
+    that a spreadsheet could take for a formula gets the quote prefix and stays whole."""
+    from app.registers.xlsx_export import Column, Table, write_workbook
+
+    texts = ["=1+1", "+86 138", "-5", "@SUM(A1)", "\t=cmd", "张三", "a\x00b\x1bc"]
+    table = Table([Column("文字"), Column("日期", "date")], [[t, date(2015, 3, 12)] for t in texts])
+    path = tmp_path / "t.xlsx"
+    if streamed:
+        work = qx.new_work_dir(tmp_path / "export-work")
+        write_workbook(path, [table], work_dir=work)
+    else:
+        with path.open("wb") as out:
+            write_workbook(out, [table])
+    sheet = openpyxl.load_workbook(path).active
+    cells = [row[0] for row in sheet.iter_rows(min_row=2)]
+    assert [c.value for c in cells] == [*texts[:6], "ab" + "c"]
+    assert all(c.data_type == "s" for c in cells)
+    assert [bool(c.quotePrefix) for c in cells] == [True] * 5 + [False, False]
+    assert all(row[1].is_date for row in sheet.iter_rows(min_row=2))
