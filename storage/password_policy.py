@@ -1,16 +1,16 @@
 """Password rules that fit child directors: long enough, not a common or patterned password,
 not their own name or ID number. Every refusal is explained in plain Chinese and suggests a
-longer phrase, which is both easier to remember and harder to guess."""
+longer phrase, which is both easier to remember and harder to guess.
+
+pypinyin and zxcvbn (about a second to import, most of it pypinyin's dictionaries) are imported
+where a password is checked, not when the vault module is: opening a vault, and every
+command-line run that only opens one, never needs them."""
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
 from functools import lru_cache
-
-from pypinyin import lazy_pinyin
-from zxcvbn import zxcvbn
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from resources import resource_path
 from storage.errors import WeakPasswordError
@@ -44,6 +44,8 @@ class PasswordStrength:
 
 @lru_cache(maxsize=1)
 def _common_passwords() -> frozenset[str]:
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
     words = set(FREQUENCY_LISTS["passwords"])
     text = resource_path("passwords", "common_zh.txt").read_text(encoding="utf-8")
     words.update(
@@ -65,6 +67,8 @@ def _name_forms(name: str) -> list[str]:
     name = name.strip()
     if not name:
         return []
+    from pypinyin import lazy_pinyin
+
     forms = {name.lower()}
     syllables = [s for s in lazy_pinyin(name) if s.isascii() and s.isalpha()]
     if syllables:
@@ -158,6 +162,8 @@ def password_strength(password: str, *, director_name: str = "") -> PasswordStre
     """A hint for the password field; acceptance is decided by :func:`password_problems`."""
     if not password:
         return PasswordStrength(0, _LABELS_ZH[0], PHRASE_ADVICE_ZH)
+    from zxcvbn import zxcvbn
+
     inputs = _name_forms(director_name)
     score = int(zxcvbn(password[:100], user_inputs=inputs)["score"])
     advice = "很好，请把密码记牢。" if score >= 3 else PHRASE_ADVICE_ZH

@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from app.cli import build_parser, run_command
+from app.cli import parse_args, run_command
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -37,7 +37,7 @@ def _main(argv: Sequence[str] | None) -> int:
 
     if sync_cli.wants(sys.argv[1:] if argv is None else argv):
         return sync_cli.main(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
+    args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.smoke_test:
         from ui.smoke_test import run_smoke_test  # before the GUI: Qt offscreen, no windows
 

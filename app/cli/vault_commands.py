@@ -15,7 +15,6 @@ from app.cli.console import (
     read_secret_lines,
     report_vault_error,
 )
-from app.domain.child_file import VILLAGE_CODE_RE
 from storage.errors import VaultError
 from storage.header import DatabaseMismatchError
 from storage.vault import Vault
@@ -57,6 +56,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from app.domain.child_file import VILLAGE_CODE_RE  # the questionnaire engine comes with it
+
     if args.village and not VILLAGE_CODE_RE.match(args.village):
         return fail(
             "--village must be the 12-digit village code (行政区划代码), "
