@@ -25,7 +25,7 @@ from sync.server.console.queries_summary import console_summary
 from sync.server.console.scope import Scope
 from sync.server.console.screenshots import CHROMIUM, launch, shoot
 from sync.server.district import District
-from tests.conftest import VaultCopies
+from tests.conftest import VaultCopies, create_vault
 from tests.console.site import Account, Site, fresh_code
 from tests.printing.helpers import flat, pdf_text
 from tests.sync.conftest import VILLAGE_A, VILLAGE_C
@@ -183,3 +183,22 @@ def test_the_page_in_chromium_as_district_and_town(world: World, tmp_path: Path)
                 context.close()
         finally:
             browser.close()
+
+
+def test_a_colleagues_laptop_gets_the_typical_case_and_plans(world: World, tmp_path: Path) -> None:
+    """典型案例 and 转衔计划 sync both ways: a second laptop of village A (a vault of its own)
+    pulls them."""
+    vault = create_vault(tmp_path / "colleague", village_code=VILLAGE_A).vault
+    facade = District(
+        world.site.engine, read_public_keys(world.site.data_dir / "district-keys.json"), None
+    )
+    laptop = LaptopSync(vault, author="李", sleep=lambda _s: None)
+    laptop.enroll_network(
+        world.site.serve.url, facade.create_enroll_code([VILLAGE_A], 3600), label="同事"
+    )
+    laptop.sync_now()
+    cases = vault.load("typical_case").revisions
+    assert [str(r.data["child_id"]) for r in cases] == [world.typical_child[VILLAGE_A]]
+    assert vault.load("transition_plan").revisions
+    assert len(vault.load("activity").revisions) == len(world.activities[VILLAGE_A])
+    vault.lock()
