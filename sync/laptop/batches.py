@@ -30,7 +30,8 @@ URGENT_LEVELS = ("red",)
 
 
 def urgent_children(entries: Iterable[outbox.OutboxEntry]) -> set[str]:
-    """Children whose unsent changes include a mandatory report or a red-level result."""
+    """Children whose unsent changes include a mandatory report, a red-level result or a
+    screening that demands a report."""
     urgent: set[str] = set()
     for entry in entries:
         data = entry.revision.data
@@ -41,6 +42,10 @@ def urgent_children(entries: Iterable[outbox.OutboxEntry]) -> set[str]:
         elif kind == "assessment":
             result = data.get("result")
             if isinstance(result, dict) and result.get("level") in URGENT_LEVELS:
+                urgent.add(child)
+        elif kind == "screening":  # 心理状况筛查 whose finding demands a report (self-harm)
+            result = data.get("result")
+            if isinstance(result, dict) and result.get("mandatory_report"):
                 urgent.add(child)
     urgent.discard("")
     return urgent

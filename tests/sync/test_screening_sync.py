@@ -51,3 +51,20 @@ def test_screenings_and_referrals_reach_a_colleague(
     back = ReferralService(first, author="王", today=lambda: TODAY).get(referral.record_id)
     assert back.value.referred_to == "区精神卫生中心"
     assert first.load(REFERRAL_TYPE).revisions
+
+
+def test_a_self_harm_screening_goes_first(vaults: Any, sqlite_district: District) -> None:
+    from storage import outbox
+    from sync.laptop.batches import urgent_children
+    from tests.sync.conftest import enroll
+
+    dev = enroll(sqlite_district, vaults("a"), [VILLAGE_A])
+    vault = dev.vault
+    kids = children_of(vault, VILLAGE_A)
+    screenings = ScreeningService(
+        vault, [load_screening_definition()], author="王", today=lambda: TODAY
+    )
+    screen(screenings, kids[0], mo_low="often", sl_sleep="often", be_withdrawn="often")
+    assert kids[0][0] not in urgent_children(outbox.unsent(vault))  # refer, no self-harm
+    screen(screenings, kids[1], sh_self_harm="talk")
+    assert kids[1][0] in urgent_children(outbox.unsent(vault))
