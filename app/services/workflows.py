@@ -40,7 +40,7 @@ from app.domain.workflow import (
     Transition,
     TransitionRefused,
 )
-from app.domain.working_days import Calendar, calendar_from_data
+from app.domain.working_days import Calendar, calendar_from_data, china_date
 from storage import definitions_store
 from storage.errors import RecordNotFoundError
 from storage.vault import Vault
@@ -228,7 +228,7 @@ class WorkflowService:
                         report.report_id,
                         "强制报告尚未送达区民政局：请尽快同步；情况紧急请直接电话报告。",
                         urgent=True,
-                        short_zh="强制报告未送达",
+                        short_zh=f"强制报告{report.state_zh}",
                     )
                 )
             elif report.state != mr.CLOSED:
@@ -404,22 +404,36 @@ class WorkflowService:
         return draft
 
     def assessments_needing_report(self) -> list[str]:
-        """Assessments whose rules demand a report (强制报告) and that no report names yet."""
+        """Assessments whose rules demand a report (强制报告) and that no report names yet,
+        nor covers: a report on the same child filed (China date) on or after the day the
+        assessment was done, from the child's file or a case, answers it too."""
+        reports = self._vault.load(mr.RECORD_TYPE).revisions
         named = {
-            str(r.data.get("source_id"))
-            for r in self._vault.load(mr.RECORD_TYPE).revisions
-            if r.data.get("source") == "assessment"
+            str(r.data.get("source_id")) for r in reports if r.data.get("source") == "assessment"
         }
+        latest: dict[str, str] = {}  # child id -> the last day a report was filed
+        for r in reports:
+            filed = str(r.data.get("filed_at") or "")
+            if filed:
+                child = str(r.data.get("child_id", ""))
+                latest[child] = max(latest.get(child, ""), china_date(filed).isoformat())
         found = []
         screenings = self._vault.load("screening").revisions  # 心理状况筛查: self-harm (issue 19)
         for r in [*self._vault.load("assessment").revisions, *screenings]:
             result = r.data.get("result")
             if (
-                isinstance(result, dict)
-                and result.get("mandatory_report")
-                and r.record_id not in named
+                not isinstance(result, dict)
+                or not result.get("mandatory_report")
+                or r.record_id in named
             ):
-                found.append(r.record_id)
+                continue
+            done = str(
+                r.data.get("finished_on") or r.data.get("on") or result.get("assessed_on") or ""
+            )
+            reported = latest.get(str(r.data.get("child_id", "")), "")
+            if done and reported and reported >= done[:10]:
+                continue
+            found.append(r.record_id)
         return found
 
     def add_report_info(self, report_id: str, text: str) -> None:

@@ -132,3 +132,43 @@ def test_a_file_marked_by_hand_gets_the_date_too(vault: Vault) -> None:
     child = children.get(child_id).value
     assert child.categories.count(ChildCategory.DE_FACTO_UNSUPPORTED) == 1
     assert child.recognition_confirmed_on == date(2026, 11, 20)
+
+
+def test_a_report_filed_after_an_assessment_answers_it(vault: Vault) -> None:
+    """An assessment whose rules demand a report leaves 待办 once a report on the child is filed
+    that day or later — from the child's file or a case too, not only from the assessment."""
+    child_id = child_with_parents(vault)
+    assessment = vault.put(
+        "assessment",
+        {"child_id": child_id, "finished_on": "2026-11-20", "result": {"mandatory_report": True}},
+        author="王",
+    ).record_id
+
+    def service(at: datetime) -> WorkflowService:
+        return WorkflowService(vault, author="王", today=lambda: TODAY, now=lambda: at)
+
+    earlier = service(datetime(2026, 11, 18, 2, tzinfo=UTC))
+    earlier.file_report(
+        child_id,
+        source="child_file",
+        seen="邻居说孩子常一个人在家",
+        seen_at="2026-11-18",
+        at_risk="孩子本人",
+        immediate_danger=False,
+        told={},
+        concern="absence",
+    )
+    assert earlier.assessments_needing_report() == [assessment]  # before it: not an answer
+    later = service(datetime(2026, 11, 20, 1, tzinfo=UTC))  # 09:00 in China, the same day
+    later.file_report(
+        child_id,
+        source="child_file",
+        seen="孩子手臂上有淤青",
+        seen_at="2026-11-20",
+        at_risk="孩子本人",
+        immediate_danger=False,
+        told={},
+        concern="abuse",
+    )
+    assert later.assessments_needing_report() == []
+    assert not [i for i in later.todo() if i.record_id == assessment]

@@ -120,7 +120,7 @@ def test_the_tab_shows_each_workflow_and_opens_it(qtbot: QtBot, desk: DeskServic
     tab = dialog.workflows_tab
     dialog.tabs.setCurrentWidget(tab)
     [report] = tab.items(REPORT)
-    assert report.text(1) == "未送达" and report.foreground(1).color() == OVERDUE_COLOUR
+    assert report.text(1) == "待送达" and report.foreground(1).color() == OVERDUE_COLOUR
     assert "填报人" in report.text(3) and "优先报送" in report.text(3)
     tab.tree.setCurrentItem(report)
     assert "孩子手臂上有多处淤青" in tab.detail.text() and "公安（报警）" in tab.detail.text()
@@ -192,7 +192,7 @@ def test_todo_lists_the_workflows_urgent_first(
     assert [e.alert for e in entries] == sorted((e.alert for e in entries), reverse=True)
     by_record = {(e.opens, e.record_id): e for e in entries}
     report = by_record[(OPEN_REPORT, report_id)]
-    assert report.alert and report.status == "强制报告未送达" and report.name == "刘小川"
+    assert report.alert and report.status == "强制报告待送达" and report.name == "刘小川"
     assert page.entry_item(WORKFLOWS, entries.index(report)).foreground(2).color() == OVERDUE_COLOUR
     waiting = by_record[(OPEN_APPLICATION, application)]
     assert waiting.status == "认定申请待乡镇查验" and "期限2026-12-04" in waiting.detail

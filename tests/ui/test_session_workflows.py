@@ -100,7 +100,7 @@ def test_a_report_from_the_child_file_is_kept_across_a_lock(
     session.open_child(child_id)
     child_file = next(d for d in session.open_dialogs if isinstance(d, ChildFileDialog))
     [row] = child_file.workflows_tab.items(REPORT)
-    assert row.text(1) == "未送达"
+    assert row.text(1) == "待送达"
     # the same report again: the open window comes to the front, no second one
     session.open_report(child_id, "刘小川", restored.report_id)
     assert sum(isinstance(d, MandatoryReportDialog) for d in session.open_dialogs) == 1

@@ -1,4 +1,4 @@
-"""The child file's 报告与申请 tab (issue 17): the child's mandatory reports (强制报告: 未送达 /
+"""The child file's 报告与申请 tab (issue 17): the child's mandatory reports (强制报告: 待送达 /
 已送达 / 已签收 / 处理中 / 已办结, filed when and by whom, the district's steps), recognition
 applications (事实无人抚养儿童认定申请: state, the town's working-day deadline, a return or refusal
 reason and the 兜底 alternatives) and case conferences (个案会商: decisions, actions with who and by
@@ -42,8 +42,8 @@ ID_ROLE = Qt.ItemDataRole.UserRole + 1
 DETAIL_ROLE = Qt.ItemDataRole.UserRole + 2
 COLUMNS = ("事项", "状态", "时间", "说明")
 REPORT, APPLICATION, CONFERENCE = mr.RECORD_TYPE, ra.RECORD_TYPE, cc.RECORD_TYPE
-# 未送达: on this laptop, not at the district yet (the next sync sends it first)
-REPORT_STATE_ZH = {**mr.STATE_ZH, mr.FILED: "未送达"}
+# the words the report's own window uses too (待送达: on this laptop, sent first at the next sync)
+REPORT_STATE_ZH = mr.STATE_ZH
 OPEN_APPLICATION_STATES = (ra.DRAFT, ra.SUBMITTED, ra.RETURNED, ra.VERIFIED)
 
 
