@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -306,6 +307,7 @@ def main() -> None:
     finally:
         if pg:
             pg.stop()
+        shutil.rmtree(work, ignore_errors=True)  # the database (hundreds of MB at full size)
     result = {
         "database": "postgresql" if pg else "sqlite",
         **generator.counts,
