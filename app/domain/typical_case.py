@@ -127,13 +127,17 @@ class Identifying:
 
     def name_pieces(self) -> list[str]:
         """Each name and each pair of adjacent characters of it ("王小明": 王小, 小明), longest
-        first, so "小明" alone is caught as well as the full name."""
+        first, so "小明" alone is caught as well as the full name; and the pet names made of the
+        last character (明明, 小明, 阿明), which directors write for a two-character name
+        ("王丽": 丽丽, 小丽, 阿丽) whose given name alone is one character."""
         pieces: set[str] = set()
         for name in self.names:
             compact = re.sub(r"\s+", "", name)
             if len(compact) >= 2:
                 pieces.add(compact)
                 pieces.update(compact[i : i + 2] for i in range(len(compact) - 1))
+                last = compact[-1]
+                pieces.update((last * 2, "小" + last, "阿" + last))
         return sorted(pieces, key=lambda p: (-len(p), p))
 
     def data(self) -> list[str]:

@@ -10,7 +10,7 @@ holds identifying data stops the print (:class:`IdentifyingDataError`) instead o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -114,7 +114,10 @@ def year_summary_story(
     cases: list[PrintedCase],
     *,
     place: str = "",
+    extra: Sequence[Flowable] = (),
 ) -> list[Flowable]:
+    """The summary's sections; ``extra`` (the console's tables) goes before the typical
+    cases, which end the document."""
     s = summary
     period = f"{zh_date(s.period.first_day)} 至 {zh_date(s.as_of)}"
     if s.as_of < s.period.last_day:
@@ -301,7 +304,12 @@ def year_summary_story(
             [0.7, 0.3],
         ),
         gap(1),
-        text(f"本期因年满18周岁归档 {s.archived_18} 人（均在完成交接后归档）。", "body"),
+        text(
+            f"本期因年满18周岁归档 {s.archived_18} 人，其中转衔计划已记录交接 "
+            f"{s.archived_18_handed_over} 人。",
+            "body",
+        ),
+        *extra,
         gap(3),
         section(f"十一、典型案例（{len(cases)} 篇）"),
         text("典型案例中的儿童姓名以“某某”代替，不含身份证号、住址及监护人信息。", "note"),

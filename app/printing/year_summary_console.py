@@ -105,6 +105,11 @@ def render_console_summary(
     printed_on: date,
 ) -> bytes:
     """The PDF; raises ``IdentifyingDataError`` for a typical case that would name its child."""
-    story = year_summary_story(summary, letterhead, printed_cases(summary, children), place=place)
-    story = story[:-1] + console_appendix(villages, towns, window_end) + story[-1:]
+    story = year_summary_story(
+        summary,
+        letterhead,
+        printed_cases(summary, children),
+        place=place,
+        extra=console_appendix(villages, towns, window_end),
+    )
     return build_pdf(story, title=TITLE, letterhead=letterhead, printed_on=printed_on)

@@ -281,6 +281,7 @@ class YearSummary:
     turned_18: int
     turned_18_by_status: dict[PlanStatus, int]
     archived_18: int
+    archived_18_handed_over: int  # of them, with the hand-over on their plan
     screening: dict[str, int]  # screened, flagged, referred, evaluated
     typical_cases: tuple[Stored[TypicalCase], ...]
     damaged: int
@@ -452,12 +453,18 @@ def year_summary(
     for cid in turned:
         plan = records.plans.get(cid)
         statuses[plan.status if plan else PlanStatus.NONE] += 1
-    archived_18 = sum(
-        1
-        for child in mine.values()
+    archived_ids = [
+        cid
+        for cid, child in mine.items()
         if child.archive is not None
         and child.archive.reason == ArchiveReason.TURNED_18
         and first <= child.archive.on <= as_of
+    ]
+    archived_18 = len(archived_ids)
+    archived_handed_over = sum(
+        1
+        for cid in archived_ids
+        if (plan := records.plans.get(cid)) is not None and plan.handed_over_on is not None
     )
 
     typical = tuple(
@@ -514,6 +521,7 @@ def year_summary(
         turned_18=len(turned),
         turned_18_by_status={s: statuses.get(s, 0) for s in PlanStatus},
         archived_18=archived_18,
+        archived_18_handed_over=archived_handed_over,
         screening=_screening_figures(records, first, as_of, ours),
         typical_cases=typical,
         damaged=len(records.damaged_ids),

@@ -16,7 +16,7 @@ from app.domain.activity import Activity, ActivityKind
 from app.domain.categories import GuardianRelation
 from app.domain.child_file import ChildFile, Gender, Guardian
 from app.domain.id_number import fictional_sequence, make_id_number
-from app.domain.typical_case import TypicalCase, anonymise, identifying_data_in
+from app.domain.typical_case import TypicalCase, anonymise, identifying, identifying_data_in
 from app.printing.page import Letterhead
 from app.printing.year_summary import IdentifyingDataError, printed_cases, render_year_summary
 from app.services.activities import ActivityService
@@ -137,6 +137,10 @@ def test_anonymise_catches_pieces_and_a_leak_stops_the_print() -> None:
     assert out == "某某和某某的奶奶某某，电话 ×××，证号 ×××"
     assert identifying_data_in(out, who) == []
     assert identifying_data_in("这是雨 桐的故事", who) == ["雨桐"]  # wrapped over a line
+    # pet names of the last character, and a two-character name's
+    assert anonymise("桐桐和小桐，阿桐", who) == "某某和某某，某某"
+    two = identifying(name="王丽")
+    assert anonymise("王丽（丽丽）很美丽", two) == "某某（某某）很美丽"
 
 
 def test_a_leak_the_anonymiser_misses_stops_the_print(filled_vault: Vault) -> None:
