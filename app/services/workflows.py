@@ -206,14 +206,22 @@ class WorkflowService:
         """What the workflows ask of the director (for 待办), urgent first."""
         items: list[TodoItem] = []
         today = self._today()
+        # one line per child: the newest assessment (or screening) that asks for a report
+        by_child: dict[str, list[tuple[str, str]]] = {}
         for assessment_id in self.assessments_needing_report():
-            child = str(self._vault.get(assessment_id).data.get("child_id", ""))
+            data = self._vault.get(assessment_id).data
+            result = data.get("result") if isinstance(data.get("result"), dict) else {}
+            done = str(data.get("finished_on") or data.get("on") or result.get("assessed_on") or "")
+            by_child.setdefault(str(data.get("child_id", "")), []).append((done, assessment_id))
+        for child, found in by_child.items():
+            found.sort()
+            more = f"（共 {len(found)} 次评估或筛查要求报告）" if len(found) > 1 else ""
             items.append(
                 TodoItem(
                     ASSESSMENT_KIND,
                     child,
-                    assessment_id,
-                    "评估结果要求强制报告：请尽快填写强制报告。",
+                    found[-1][1],
+                    f"评估结果要求强制报告：请尽快填写强制报告。{more}",
                     urgent=True,
                     short_zh="应填写强制报告",
                 )

@@ -144,10 +144,20 @@ def test_a_report_filed_after_an_assessment_answers_it(vault: Vault) -> None:
         author="王",
     ).record_id
 
+    older = vault.put(
+        "assessment",
+        {"child_id": child_id, "finished_on": "2026-10-02", "result": {"mandatory_report": True}},
+        author="王",
+    ).record_id
+
     def service(at: datetime) -> WorkflowService:
         return WorkflowService(vault, author="王", today=lambda: TODAY, now=lambda: at)
 
     earlier = service(datetime(2026, 11, 18, 2, tzinfo=UTC))
+    # two unanswered: 待办 has one line for the child, the newest assessment's
+    assert sorted(earlier.assessments_needing_report()) == sorted([assessment, older])
+    [item] = [i for i in earlier.todo() if i.child_id == child_id]
+    assert item.record_id == assessment and item.urgent and "共 2 次" in item.text_zh
     earlier.file_report(
         child_id,
         source="child_file",
@@ -158,7 +168,8 @@ def test_a_report_filed_after_an_assessment_answers_it(vault: Vault) -> None:
         told={},
         concern="absence",
     )
-    assert earlier.assessments_needing_report() == [assessment]  # before it: not an answer
+    # before the newest assessment: not an answer to it (the older one is answered)
+    assert earlier.assessments_needing_report() == [assessment]
     later = service(datetime(2026, 11, 20, 1, tzinfo=UTC))  # 09:00 in China, the same day
     later.file_report(
         child_id,
