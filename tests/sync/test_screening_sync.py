@@ -4,6 +4,7 @@ loopback with its referral, and the colleague's follow-up comes back."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from app.domain.referral import REFERRAL_TYPE
@@ -12,8 +13,9 @@ from app.services.screening import ReferralService, ScreeningService
 from storage.vault import Vault
 from sync.laptop.engine import LaptopSync
 from sync.server.district import District
-from tests.services.test_screening import TODAY, children_of, screen
+from tests.services.test_screening import TODAY, answers, children_of, screen
 from tests.sync.conftest import VILLAGE_A, ServerThread
+from tests.sync.test_laptop_pulled_updates import district_dir, enrolled, publish  # noqa: F401
 
 
 def _enrolled(district: District, url: str, vault: Vault, who: str) -> LaptopSync:
@@ -68,3 +70,51 @@ def test_a_self_harm_screening_goes_first(vaults: Any, sqlite_district: District
     assert kids[0][0] not in urgent_children(outbox.unsent(vault))  # refer, no self-harm
     screen(screenings, kids[1], sh_self_harm="talk")
     assert kids[1][0] in urgent_children(outbox.unsent(vault))
+
+
+def test_the_district_publishes_its_own_screening_instrument(
+    server: ServerThread,
+    sqlite_district: District,
+    district_dir: Path,  # noqa: F811 (the fixture imported above)
+    vaults: Any,
+) -> None:
+    """``childdesk-district publish --kind questionnaire`` of its own psych_screening (a lower
+    建议关注 threshold): after a sync new screenings use it, finished ones keep theirs, and the
+    guardianship assessment is untouched."""
+    import json
+
+    from app.questionnaire.loader import SCREENING_DEFINITION_RESOURCE, load_default_definition
+    from app.services.definitions import DefinitionService
+    from app.services.screening import screening_definition
+    from resources import resource_path
+
+    vault = vaults("a")
+    laptop = enrolled(sqlite_district, server.url, vault)
+    kids = children_of(vault, VILLAGE_A)
+    definitions = DefinitionService(vault)
+    before = screening_definition(definitions)
+    service = ScreeningService(
+        vault, definitions.questionnaires(), author="王", today=lambda: TODAY
+    )
+    old = screen(service, kids[0], sl_sleep="sometimes", mo_low="sometimes")
+    assert service.get(old).value.level == "clear"
+    body = json.loads(resource_path(*SCREENING_DEFINITION_RESOURCE).read_text("utf-8"))
+    body["version"] = "2.0"
+    body["title"] = "儿童心理状况初步筛查表（区修订）"
+    body["grading"]["thresholds"][1]["min"] = 2
+    assert publish(district_dir, sqlite_district, "questionnaire", body) == 0
+    assert laptop.sync_now().definitions_installed == 1
+    current = screening_definition(definitions)
+    assert (before.version, current.version) == ("1.0.0", "2.0")
+    assert definitions.questionnaire() == load_default_definition()  # the default unchanged
+    service = ScreeningService(
+        vault, definitions.questionnaires(), author="王", today=lambda: TODAY
+    )
+    started = service.start(kids[1][0], current, ["王"])
+    service.save_draft(
+        started.record_id, answers(kids[1][1], sl_sleep="sometimes", mo_low="sometimes")
+    )
+    _stored, result = service.finish(started.record_id)
+    assert (result.level, result.definition_version) == ("watch", "2.0")
+    assert service.get(old).value.definition_version == "1.0.0"
+    assert service.definition_for(service.get(old).value).version == "1.0.0"
