@@ -185,6 +185,7 @@ def load_child_sheet(
             last_visit=last.on if last else None,
             requested_next=last.next_visit_on if last else None,
             opened_on=child.opened_on or date.min,
+            recognized_on=child.recognition_confirmed_on,
         )
         next_visit = next_due(facts, schedule or load_schedule())
     return ChildSheetData(

@@ -420,6 +420,7 @@ def monthly_figures(
             last_visit=last_before.on if last_before else None,
             requested_next=last_before.next_visit_on if last_before else None,
             opened_on=child.opened_on or date.min,
+            recognized_on=child.recognition_confirmed_on,
         )
         info = next_due(facts, schedule)
         if info.due > last:

@@ -13,6 +13,7 @@ from app.domain.guardian_situation import GuardianSituation
 from app.domain.schedule import ScheduleFacts, load_schedule, next_due
 from app.domain.visit import Visit, VisitForm
 from app.domain.workflow import STEP_TYPE, Role, Transition
+from app.printing.sources import load_child_sheet
 from app.services.caseload import Caseload
 from app.services.children import ChildService
 from app.services.visits import VisitService
@@ -113,6 +114,9 @@ def test_a_confirmation_reaches_the_file_and_the_due_list(vault: Vault) -> None:
     [info] = [i for i in due.due_soon if i.child_id == child_id]
     assert info.due == date(2026, 12, 20)  # a month from the confirmation, not overdue
     assert not [i for i in caseload.due(SCHEDULE, TODAY).overdue if i.child_id == child_id]
+    # the printed 儿童档案表 says the same next visit
+    sheet = load_child_sheet(vault, child_id, schedule=SCHEDULE)
+    assert sheet.next_visit is not None and sheet.next_visit.due == date(2026, 12, 20)
     proposed = visits.propose_next_visit(child_id, date(2026, 9, 15), level=None, schedule=SCHEDULE)
     assert proposed.due == date(2026, 12, 20)
 

@@ -131,6 +131,8 @@ def _application_row(
 ) -> Row:
     when = china_time(str(data.get("created_at", "")))
     note: list[str] = []
+    if status.state == ra.DRAFT:
+        note.append("尚未提交：打印申请表请监护人签字后，确认提交乡镇查验")
     if status.state == ra.SUBMITTED and status.deadline is not None:
         left = service.days_left(status, today)
         approx = "（按周一至周五估算）" if status.deadline.approximate else ""
