@@ -44,7 +44,7 @@ from ui.views import print_preview
 from ui.views.activities_page import item_check_sheet
 from ui.views.child_picker import make_choices
 from ui.views.messages import show_error
-from ui.window_fit import fit_window
+from ui.window_fit import fit_window, scrolling
 
 MONTHS_BACK = 36
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -138,7 +138,7 @@ class TypicalCaseDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(hint)
-        layout.addLayout(form, 1)
+        layout.addWidget(scrolling(form), 1)  # 特大 text on a small screen: the form scrolls
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         if stored is not None:
