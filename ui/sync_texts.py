@@ -167,6 +167,8 @@ def report_extras(report: SyncReport) -> list[str]:
         parts.append(f"收到附件 {report.attachments_received} 个")
     if report.definitions_installed:
         parts.append(f"启用区里发布的新问卷或走访规则 {report.definitions_installed} 项")
+    if report.recognitions_applied:
+        parts.append(f"区民政局确认 {report.recognitions_applied} 名事实无人抚养儿童，已写入档案")
     return parts
 
 
@@ -191,6 +193,7 @@ def report_changed_data(report: SyncReport) -> bool:
         or report.conflicts
         or report.attachments_received
         or report.definitions_installed
+        or report.recognitions_applied
     )
 
 

@@ -36,6 +36,7 @@ from tests.sync.test_laptop_cli import childdesk
 from ui.caseload_store import CaseloadStore
 from ui.desk_services import DeskServices
 from ui.sync_controller import SyncController
+from ui.sync_texts import report_extras
 from ui.tasks import InlineRunner
 from ui.views.child_file_dialog import ChildFileDialog
 from ui.views.child_file_dialog.workflows_tab import APPLICATION
@@ -152,6 +153,7 @@ def test_a_confirmation_reaches_the_child_file_and_the_due_list(
     controller.sync_now()
     report, message = finished[-1]
     assert message == "" and report is not None and report.recognitions_applied == 1
+    assert "区民政局确认 1 名事实无人抚养儿童" in "，".join(report_extras(report))
 
     [(_data, status)] = desk.workflows.applications(child_id)
     assert status.state == ra.CONFIRMED and status.confirmed_on is not None
