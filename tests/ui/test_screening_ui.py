@@ -179,3 +179,24 @@ def test_the_screening_windows_fit_the_screen(
     problems = walk(lambda: ScreeningWizard(desk, child, screening), pages)
     problems += walk(lambda: ReferralsDialog(desk, child))
     assert problems == [], "\n".join(problems)
+
+
+def test_a_blank_screening_form_prints(
+    qtbot: Any, desk: DeskServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """打印空白筛查表 in 筛查与转介记录: the bundled checklist on paper, with its label."""
+    from ui.views import print_preview, screening_referrals
+
+    shown: list[bytes] = []
+
+    def preview(runner: Any, make: Any, title: str, name: str, parent: Any) -> None:
+        shown.append(make())
+
+    monkeypatch.setattr(print_preview, "preview_pdf", preview)
+    dialog = screening_referrals.ReferralsDialog(desk, make_child(desk))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    click(qtbot, dialog, "print_blank_screening")  # type: ignore[arg-type]
+    (pdf,) = shown
+    text = flat(pdf_text(pdf))
+    assert "儿童心理状况初步筛查表" in text and "初步筛查，不是诊断" in text

@@ -41,7 +41,7 @@ from app.domain.referral import (
     Referral,
 )
 from app.services.assessments import FINISHED, Assessment
-from app.services.screening import ReferralService
+from app.services.screening import ReferralService, screening_definition
 from app.services.stored import Stored
 from ui.desk_services import DeskServices
 from ui.views.date_field import DateField
@@ -133,9 +133,20 @@ class ReferralsDialog(QDialog):
         self.print_button = QPushButton(self.tr("打印选中的筛查…"))
         self.print_button.setObjectName("print_selected")
         self.print_button.clicked.connect(self._print_selected)
-        screening_buttons = QHBoxLayout()
-        for button in (new, self.open_button, self.correct_button, self.print_button):
-            screening_buttons.addWidget(button)
+        blank = QPushButton(self.tr("打印空白筛查表…"))
+        blank.setObjectName("print_blank_screening")
+        blank.setToolTip(self.tr("打印空白的筛查表，带到走访时手工填写，回来再录入"))
+        blank.clicked.connect(self.print_blank)
+        screening_buttons = QHBoxLayout()  # two rows, so they fit at 特大 text
+        first_row, second_row = QHBoxLayout(), QHBoxLayout()
+        for button in (new, self.open_button, self.correct_button):
+            first_row.addWidget(button)
+        for button in (self.print_button, blank):
+            second_row.addWidget(button)
+        rows = QVBoxLayout()
+        rows.addLayout(first_row)
+        rows.addLayout(second_row)
+        screening_buttons.addLayout(rows)
         screening_buttons.addStretch(1)
 
         self.referral_table = _table(
@@ -304,6 +315,21 @@ class ReferralsDialog(QDialog):
             ),
             "心理状况筛查结果",
             "心理筛查.pdf",
+            self,
+        )
+
+    def print_blank(self) -> None:
+        from ui.views.print_preview import preview_pdf
+
+        desk = self._desk
+        printouts, today = desk.printouts, desk.today()
+        preview_pdf(
+            desk.runner,
+            lambda: printouts.blank_questionnaire(
+                screening_definition(desk.definitions), printed_on=today
+            ),
+            "空白心理状况筛查表",
+            "空白心理筛查表.pdf",
             self,
         )
 
