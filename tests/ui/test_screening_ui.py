@@ -200,3 +200,43 @@ def test_a_blank_screening_form_prints(
     (pdf,) = shown
     text = flat(pdf_text(pdf))
     assert "儿童心理状况初步筛查表" in text and "初步筛查，不是诊断" in text
+
+
+def test_the_desk_opens_the_screening_windows_and_a_lock_closes_them(
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the real session (ui/gui.py): the children page's 心理状况筛查… and 筛查与转介记录…
+    open the wizard and the dialog as registered editors; locking closes both, the draft kept."""
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from storage.vault import Vault
+    from tests.conftest import PASSWORD, create_vault
+    from tests.ui.conftest import fixed_today
+    from ui.gui import DeskSession
+    from ui.tasks import InlineRunner
+    from ui.ui_settings import UiSettings
+
+    create_vault(tmp_path / "v").vault.lock()
+    settings = UiSettings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    session = DeskSession(
+        QApplication.instance(), tmp_path / "v", settings, InlineRunner(), today=fixed_today
+    )
+    monkeypatch.setattr(session, "ask_unlock", lambda: True)
+    session.opened(Vault.unlock(tmp_path / "v", PASSWORD))
+    assert session.desk is not None and session.window is not None
+    child = make_child(session.desk)
+    page = session.window.findChild(ChildrenPage)
+    assert page is not None
+    page.screening_requested.emit(child, "new")
+    page.screening_requested.emit(child, "list")
+    kinds = {type(d).__name__ for d in session.open_dialogs}
+    assert {"ScreeningWizard", "ReferralsDialog"} <= kinds
+    wizard = next(d for d in session.open_dialogs if isinstance(d, ScreeningWizard))
+    wizard.set_answer("sh_self_harm", "talk")
+    session.lock()
+    qtbot.waitUntil(lambda: session.window is None, timeout=3000)
+    vault = Vault.unlock(tmp_path / "v", PASSWORD)
+    (draft,) = vault.load(SCREENING_TYPE).revisions
+    assert draft.data["status"] == "draft" and draft.data["answers"]["sh_self_harm"] == "talk"
+    vault.lock()

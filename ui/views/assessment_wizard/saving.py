@@ -111,7 +111,10 @@ class SavingPart(WizardBase):
         return None
 
     def discard_changes(self) -> None:
-        """Nothing to forget: done() saves the in-progress assessment as its draft."""
+        """Nothing to forget, but the answers since the last save go to the draft now: a lock
+        calls this and then ends the window without its done() (so done() cannot save), and
+        the save is queued on the vault worker before the vault locks."""
+        self.save_now()
 
     def reload(self) -> None:
         """Nothing elsewhere changes what the wizard shows."""
