@@ -17,7 +17,9 @@ from app.domain.categories import GuardianRelation
 from app.domain.child_file import ChildFile, Gender, Guardian
 from app.domain.guardian_situation import GuardianSituation
 from app.domain.workflow import STEP_TYPE, Role, Transition
+from app.domain.working_days import YearCalendar
 from app.services.workflows import WorkflowService
+from storage import definitions_store
 from ui.caseload_store import CaseloadStore
 from ui.desk_services import DeskServices
 from ui.theme import OVERDUE_COLOUR
@@ -218,3 +220,29 @@ def test_todo_lists_the_workflows_urgent_first(
         ("case", child_id, case_id),
         ("new_report", child_id, "刘小川", "a1"),
     ]
+
+
+def test_the_desk_follows_a_calendar_a_sync_installs(desk: DeskServices) -> None:
+    """DeskServices.workflows counts with the district's published years: a year a sync
+    installs while the window is open is used once the definitions are re-read (on the vault
+    worker, as the 同步 page does), without unlocking again."""
+    child_id = add_child(desk)
+    late_december = WorkflowService(
+        desk.vault, author="王", now=lambda: datetime(2026, 12, 24, 2, tzinfo=UTC)
+    )
+    application = late_december.create_application(child_id)
+    late_december.submit_application(application, guardian_signed=True)
+    before = desk.workflows.application_status(application).deadline
+    assert before is not None and before.approximate and before.due == date(2027, 1, 7)
+    year = YearCalendar(2027, frozenset([date(2027, 1, 1)]), frozenset())
+    definitions_store.install(
+        desk.vault,
+        kind="calendar",
+        name="working_days",
+        version="2027",
+        sha256="0" * 64,
+        body=year.to_data(),
+    )
+    assert desk.refresh_definitions()
+    after = desk.workflows.application_status(application).deadline
+    assert after is not None and not after.approximate and after.due == date(2027, 1, 8)
