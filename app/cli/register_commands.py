@@ -40,7 +40,7 @@ from app.registers.headers import FIELD_BY_KEY, auto_mapping, normalize_header
 from app.registers.plan import Action
 from app.registers.reader import RegisterReadError, SheetData, Workbook, open_register
 from app.registers.service import RegisterImport
-from app.registers.xlsx_export import export_children, open_for_export
+from app.registers.xlsx_export import atomic_export, export_children
 from app.services.children import ChildService
 from app.services.stale import StaleRevisionError
 from storage.vault import Vault
@@ -229,7 +229,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         )
         target = Path(args.file)
         try:
-            with open_for_export(target) as out:
+            with atomic_export(target) as out:  # whole or not at all (a full stick)
                 count = export_children(out, children, layout=args.layout, password=password)
         except OSError as err:
             return fail(f"cannot write {target}: {err.strerror}", EXIT_REFUSED)

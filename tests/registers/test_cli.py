@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import suppress
 from datetime import date
 from pathlib import Path
 
@@ -111,3 +112,28 @@ def test_a_sheet_with_no_name_column_is_refused(
                    data_dir=vault_dir)  # fmt: skip
     assert done.returncode == 1
     assert json.loads(done.stdout)["error"]["code"] == "no_name_column"
+
+
+def test_an_export_onto_a_full_stick_keeps_the_file_that_was_there(
+    created: CreatedVault, vault_dir: Path, tmp_path: Path, small_disk: Path
+) -> None:
+    """`childdesk export` writes whole or not at all: a stick that fills up half-way leaves the
+    earlier export as it was and no partial file behind."""
+    created.vault.lock()
+    path = write_national(tmp_path / "登记表.xlsx", rows())
+    done = run_cli("import", str(path), "--password-stdin", stdin=PASSWORD + "\n",
+                   data_dir=vault_dir)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    target = small_disk / "导出.xlsx"
+    target.write_bytes(b"last month's export")
+    filler = small_disk / "filler"
+    with suppress(OSError), filler.open("wb") as out:  # fill the stick to the last byte
+        while True:
+            out.write(b"\0" * 4096)
+            out.flush()
+    exported = run_cli("export", str(target), "--password-stdin", stdin=PASSWORD + "\n",
+                       data_dir=vault_dir)  # fmt: skip
+    assert exported.returncode != 0
+    assert "cannot write" in exported.stderr
+    assert target.read_bytes() == b"last month's export"
+    assert sorted(p.name for p in small_disk.iterdir()) == ["filler", "导出.xlsx"]
