@@ -231,7 +231,7 @@ class LaptopSync:
     def apply_decisions(self, report: SyncReport) -> SyncReport:
         """Vault step after every pull (network, USB, a response file): a recognition the
         district confirmed becomes the child's 事实无人抚养儿童 category with its date."""
-        author = self.author or str(self.vault.profile().get("name") or "") or "儿童主任"
+        author = self.author or str(self.vault.profile().get("name") or "")
         changed = WorkflowService(self.vault, author=author).apply_confirmed_recognitions()
         report.recognitions_applied += len(changed)
         return report
