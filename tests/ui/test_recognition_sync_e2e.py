@@ -160,6 +160,7 @@ def test_a_confirmation_reaches_the_child_file_and_the_due_list(
     confirmed = date.fromisoformat(status.confirmed_on)
     child_file.reload()
     assert f"事实无人抚养儿童（{confirmed.isoformat()} 认定）" in child_file.header.text()
+    assert not child_file.workflows_tab.application_button.isEnabled()  # no second one
     banner = child_file.workflows_tab.recognition
     assert not banner.isHidden() and confirmed.isoformat() in banner.text()
     assert child_file.form.categories[ChildCategory.DE_FACTO_UNSUPPORTED].isChecked()

@@ -315,6 +315,12 @@ class WorkflowsTab(QWidget):
         self.application_button.setText(
             self.tr("查看认定申请") if rows.open_application else self.tr("申请事实无人抚养认定")
         )
+        # already recognized: no second application (the confirmed one is in the list)
+        confirmed = bool(rows.recognition_confirmed_on) and not rows.open_application
+        self.application_button.setEnabled(not confirmed)
+        self.application_button.setToolTip(
+            self.tr("已经认定，不需要再申请；认定申请在下面的列表中。") if confirmed else ""
+        )
         tree = self.tree
         tree.clear()
         bold = QFont(tree.font())
