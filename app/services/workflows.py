@@ -210,7 +210,8 @@ class WorkflowService:
         by_child: dict[str, list[tuple[str, str]]] = {}
         for assessment_id in self.assessments_needing_report():
             data = self._vault.get(assessment_id).data
-            result = data.get("result") if isinstance(data.get("result"), dict) else {}
+            raw = data.get("result")
+            result: dict[str, Any] = raw if isinstance(raw, dict) else {}
             done = str(data.get("finished_on") or data.get("on") or result.get("assessed_on") or "")
             by_child.setdefault(str(data.get("child_id", "")), []).append((done, assessment_id))
         for child, found in by_child.items():
