@@ -49,11 +49,11 @@ def no_sleep(_s: float) -> None:
     return None
 
 
-def submitted_in_late_december(vault: Vault) -> str:
+def submitted_in_late_december(vault: Vault, moment: datetime = LATE_DECEMBER) -> str:
     fill_vault(vault, children=2, seed=8, village_code=VILLAGE_A, today=TODAY, author="王")
     child_id = str(vault.load("child").revisions[0].record_id)
     app_id = WorkflowService(vault, author="王").create_application(child_id)
-    WorkflowService(vault, author="王", now=lambda: LATE_DECEMBER).submit_application(
+    WorkflowService(vault, author="王", now=lambda: moment).submit_application(
         app_id, guardian_signed=True
     )
     return app_id
@@ -127,6 +127,37 @@ def test_a_saved_calendar_year_reaches_the_laptop_over_the_network(
     # 1 and 4 January off, Saturday 9 January a working day (调休)
     assert not corrected.approximate and corrected.due == date(2027, 1, 9)
     assert laptop.sync_now().definitions_installed == 0  # nothing new
+
+
+def test_late_december_2027_with_the_districts_2027_and_2028(
+    server: ServerThread, sqlite_district: District, vaults: Any
+) -> None:
+    """Submitted on Thursday 23 December 2027: ten working days run into 2028. The district's
+    word for both years (here a holiday on 31 December 2027 and on 3 January 2028) is what the
+    laptop counts with once both are published; before, Monday–Friday."""
+    vault = vaults("a")
+    laptop = LaptopSync(vault, author="王", sleep=no_sleep)
+    laptop.enroll_network(
+        server.url, sqlite_district.create_enroll_code([VILLAGE_A], 3600), label="一村"
+    )
+    app_id = submitted_in_late_december(vault, datetime(2027, 12, 23, 2, tzinfo=UTC))
+    before = laptop_deadline(vault, app_id)
+    assert before.approximate and before.due == date(2028, 1, 6)
+    flows = Workflows(sqlite_district.engine, sqlite_district.district_id)
+    flows.save_calendar_year(
+        DISTRICT,
+        YearCalendar(2027, frozenset([date(2027, 1, 1), date(2027, 12, 31)]), frozenset()),
+        actor="区民政局",
+    )
+    assert laptop.sync_now().definitions_installed == 1
+    half = laptop_deadline(vault, app_id)  # 2028 still unknown: said so
+    assert half.approximate and half.due == date(2028, 1, 7)
+    flows.save_calendar_year(
+        DISTRICT, YearCalendar(2028, frozenset([date(2028, 1, 3)]), frozenset()), actor="区"
+    )
+    assert laptop.sync_now().definitions_installed == 1
+    after = laptop_deadline(vault, app_id)
+    assert not after.approximate and after.due == date(2028, 1, 10)
 
 
 def test_a_saved_calendar_year_reaches_the_laptop_by_usb(
