@@ -148,7 +148,13 @@ def test_a_leak_the_anonymiser_misses_stops_the_print(filled_vault: Vault) -> No
     ignored) finds it: the print refuses instead of leaking it."""
     records = SummaryRecords.from_vault(filled_vault)
     summary = year_summary(records, Period.year(2026), today=TODAY, village_code=VILLAGE)
-    assert summary.typical_cases, "needs the typical case of the first test"
+    if not summary.typical_cases:  # run alone or on another worker than the first test
+        child_id = _story_child(filled_vault)
+        service = TypicalCaseService(filled_vault, author="王", today=lambda: TODAY)
+        service.record(replace(STORY, child_id=child_id))
+        records = SummaryRecords.from_vault(filled_vault)
+        summary = year_summary(records, Period.year(2026), today=TODAY, village_code=VILLAGE)
+    assert summary.typical_cases
     stored = summary.typical_cases[0]
     spaced = replace(stored.value, outcome=f"搬回了 {ADDRESS[:3]} {ADDRESS[3:]}。")
     leaking = replace(summary, typical_cases=(replace(stored, value=spaced),))
