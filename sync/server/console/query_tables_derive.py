@@ -248,15 +248,18 @@ def current_schedule(conn: Connection) -> VisitSchedule:
     )
 
     p = db.published.c
-    rows = conn.execute(
-        select(p.pub_seq, p.sha256, p.name, p.version, p.body)
+    # the keys first (one small row per publication, every ingest group asks); a body is read
+    # only for a publication not parsed in this process yet
+    keys = conn.execute(
+        select(p.pub_seq, p.sha256)
         .where(p.kind == SCHEDULE, p.name == SCHEDULE_NAME)
         .order_by(p.pub_seq.desc())
-    )
-    for row in rows:
-        key = (int(row.pub_seq), str(row.sha256))
+    ).all()
+    for pub_seq, sha256 in keys:
+        key = (int(pub_seq), str(sha256))
         if key in _SCHEDULES:
             return _SCHEDULES[key]
+        row = conn.execute(select(p.name, p.version, p.body).where(p.pub_seq == pub_seq)).one()
         try:
             parsed = parse_published(SCHEDULE, row.name, row.version, json.loads(row.body))
         except (PublishedDefinitionError, ValueError):
