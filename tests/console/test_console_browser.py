@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from sync.server.console import accounts
-from sync.server.console.screenshots import CHROMIUM, Login, launch, shoot, totp_now
 from tests.conftest import under_ci
+from tests.console.screenshots import CHROMIUM, Login, launch, shoot, totp_now
 from tests.console.site import NEW_PASSWORD, Site
 
 pytestmark = pytest.mark.xdist_group(name="console-browser")

@@ -1,7 +1,7 @@
 """The screenshot tool's demo district (three real laptops synced over HTTP) in chromium: every
 page of each role's menu and the detail pages answer as they should, show data, and at a
 narrow 390 px screen never make the page wider than the screen (a table scrolls inside its
-box instead). The walk done by hand with ``python -m sync.server.console.screenshots``."""
+box instead). The walk done by hand with ``python -m tests.console.screenshots``."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sync.server.console.screenshots import CHROMIUM, SIZES, demo_site, launch, sign_in
 from tests.conftest import under_ci
+from tests.console.screenshots import CHROMIUM, SIZES, demo_site, launch, sign_in
 
 pytestmark = pytest.mark.xdist_group(name="console-browser")
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sync.server.console.screenshots import CHROMIUM, launch, shoot
 from tests.conftest import under_ci
+from tests.console.screenshots import CHROMIUM, launch, shoot
 from tests.console.site import Site, fresh_code
 
 pytestmark = pytest.mark.xdist_group(name="console-browser")

@@ -14,7 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from sync.server.console.screenshots import CHROMIUM, launch, shoot
+from tests.console.screenshots import CHROMIUM, launch, shoot
 from tests.console.site import Site
 
 pytestmark = pytest.mark.xdist_group(name="console-browser")

@@ -19,9 +19,9 @@ from app.domain import recognition_application as ra
 from app.services.workflows import WorkflowService
 from sync.keys import read_public_keys
 from sync.laptop.engine import LaptopSync
-from sync.server.console.screenshots import CHROMIUM, launch, shoot
 from sync.server.district import District
 from tests.conftest import VaultCopies, under_ci
+from tests.console.screenshots import CHROMIUM, launch, shoot
 from tests.console.site import Site, fresh_code
 from tests.console.test_query_tables import TODAY
 from tests.sync.conftest import VILLAGE_A

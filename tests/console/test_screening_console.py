@@ -25,9 +25,9 @@ from sync.keys import read_public_keys
 from sync.laptop.engine import LaptopSync
 from sync.server.console.queries_screening import console_screening
 from sync.server.console.scope import Scope
-from sync.server.console.screenshots import CHROMIUM, launch, shoot
 from sync.server.district import District
 from tests.conftest import VaultCopies
+from tests.console.screenshots import CHROMIUM, launch, shoot
 from tests.console.site import Account, Site, fresh_code
 from tests.sync.conftest import VILLAGE_A, VILLAGE_C
 

@@ -23,9 +23,9 @@ from sync.keys import read_public_keys
 from sync.laptop.engine import LaptopSync
 from sync.server.console.queries_summary import console_summary
 from sync.server.console.scope import Scope
-from sync.server.console.screenshots import CHROMIUM, launch, shoot
 from sync.server.district import District
 from tests.conftest import VaultCopies, create_vault
+from tests.console.screenshots import CHROMIUM, launch, shoot
 from tests.console.site import Account, Site, fresh_code
 from tests.printing.helpers import flat, pdf_text
 from tests.sync.conftest import VILLAGE_A, VILLAGE_C

@@ -1,6 +1,6 @@
 """Screenshots of the district console in a real browser (Debian's chromium driven by Playwright).
 
-    .venv/bin/python -m sync.server.console.screenshots OUT_DIR
+    .venv/bin/python -m tests.console.screenshots OUT_DIR
 
 A throw-away district is made in a temporary folder (new keys, SQLite, one account per role,
 the partner with a roster) and served on loopback; three real laptop vaults filled by
@@ -124,7 +124,7 @@ VILLAGES = (
     ("500119101002", "白鹤村", 10),
     ("500119102001", "石桥村", 8),
 )
-DEMO_PASSWORD = "门前老槐树-2008-xiaohe"  # noqa: S105 - demo accounts and vaults only
+DEMO_PASSWORD = "门前老槐树-2008-xiaohe"  # demo accounts and vaults only
 
 
 @dataclass
