@@ -48,6 +48,7 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (f"{PREFIX}/reports", "强制报告", ("district", "town")),
     (f"{PREFIX}/applications", "认定申请", ("district", "town")),
     (f"{PREFIX}/conferences", "个案会商", ("district", "town")),
+    (f"{PREFIX}/summary", "年度汇总", ("district", "town")),
     (f"{PREFIX}/screening", "心理筛查", ("district", "town")),  # routes_screening.py
     (f"{PREFIX}/exports", "导出", ("district", "town", "partner")),
     (f"{PREFIX}/users", "用户与设备", ("district",)),
