@@ -23,9 +23,12 @@ from app.services.definitions import DefinitionService
 from app.services.printouts import PrintService
 from app.services.profile import ProfileService
 from app.services.reports import ReportService
+from app.services.screening import ReferralService, ScreeningService
 from app.services.transition_plans import TransitionPlanService
+from app.services.typical_cases import TypicalCaseService
 from app.services.visits import VisitService
 from app.services.workflows import CALENDAR_KIND, WorkflowService
+from app.services.year_summaries import YearSummaryService
 from storage.vault import Vault
 from sync.laptop.engine import LaptopSync
 from ui.tasks import Runner
@@ -37,6 +40,15 @@ class _AssessmentsHolder:
     install a questionnaire version while the window is open)."""
 
     service: AssessmentService | None = None
+    generation: int = -1
+
+
+@dataclass
+class _ScreeningsHolder:
+    """The screening service, rebuilt when the district's definitions change (it knows every
+    questionnaire version, the screening's among them)."""
+
+    service: ScreeningService | None = None
     generation: int = -1
 
 
@@ -69,8 +81,12 @@ class DeskServices:
     registers: RegisterImport  # 导入台账
     activities: ActivityService  # 活动 with attendance
     transition_plans: TransitionPlanService  # 转衔计划 from 16
+    referrals: ReferralService  # the referrals a 建议转介 screening made
+    typical_cases: TypicalCaseService  # 典型案例 (年度总结)
+    year_summaries: YearSummaryService  # 年度总结: figures and the printed summary
     _assessments: _AssessmentsHolder = field(default_factory=_AssessmentsHolder, repr=False)
     _workflows: _WorkflowsHolder = field(default_factory=_WorkflowsHolder, repr=False)
+    _screenings: _ScreeningsHolder = field(default_factory=_ScreeningsHolder, repr=False)
 
     @property
     def schedule(self) -> VisitSchedule:
@@ -91,6 +107,21 @@ class DeskServices:
         if holder.service is None or holder.generation != self.definitions.generation:
             holder.service = AssessmentService(
                 self.vault, known, author=self.author, today=self.today
+            )
+            holder.generation = self.definitions.generation
+        return holder.service
+
+    @property
+    def screenings(self) -> ScreeningService:
+        """心理状况筛查 (issue 19), over every questionnaire version on this laptop (a screening
+        keeps loading with the version it was started with)."""
+        holder = self._screenings
+        if holder.service is None or holder.generation != self.definitions.generation:
+            holder.service = ScreeningService(
+                self.vault,
+                self.definitions.questionnaires(),
+                author=self.author,
+                today=self.today,
             )
             holder.generation = self.definitions.generation
         return holder.service
@@ -156,4 +187,7 @@ class DeskServices:
             registers=RegisterImport(vault, author=author, today=today),
             activities=ActivityService(vault, author=author, today=today),
             transition_plans=TransitionPlanService(vault, author=author, today=today),
+            referrals=ReferralService(vault, author=author, today=today),
+            typical_cases=TypicalCaseService(vault, author=author, today=today),
+            year_summaries=YearSummaryService(vault, today=today),
         )

@@ -44,6 +44,16 @@ class PrintService:
             schedule=schedule,
         )
 
+    def screening_report(
+        self, screening_id: str, *, printed_on: date, definitions: list[Definition]
+    ) -> PrintedPdf:
+        """心理状况筛查结果 of one finished screening."""
+        from app.printing.screening_report import screening_report_pdf
+
+        return screening_report_pdf(
+            self._vault, screening_id, printed_on=printed_on, definitions=definitions
+        )
+
     def sign_in_sheet(self, activity_id: str, *, printed_on: date) -> bytes:
         """活动签到表 of one activity, with its invited children's names."""
         from app.printing.sign_in_sheet import sign_in_sheet_pdf

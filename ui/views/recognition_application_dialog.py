@@ -38,9 +38,8 @@ from app.domain.recognition import ALTERNATIVE_LABELS_ZH
 from app.services.child_reading import ChildReading
 from app.services.children import ChildService
 from app.services.printouts import PrintService
-from app.services.workflows import WorkflowService, installed_calendar
+from app.services.workflows import WorkflowService
 from storage.records import Revision
-from storage.vault import Vault
 from ui.tasks import Runner
 from ui.views import messages
 from ui.views.print_preview import PdfPreviewDialog, preview_pdf
@@ -66,8 +65,6 @@ class ApplicationDesk(Protocol):
     def runner(self) -> Runner: ...
     @property
     def today(self) -> Any: ...
-    @property
-    def vault(self) -> Vault: ...
     @property
     def workflows(self) -> WorkflowService: ...
     @property
@@ -296,8 +293,7 @@ class RecognitionApplicationDialog(QDialog):
         workflows, desk, child_id = self._desk.workflows, self._desk, self._child_id
         for data, status in workflows.applications(child_id):
             if status.application_id == application_id:
-                calendar = installed_calendar(desk.vault)
-                left = status.working_days_left(desk.today(), calendar)
+                left = workflows.days_left(status, desk.today())
                 files = desk.children.attachments(application_id)
                 return Shown(data, status, left, files)
         raise LookupError(application_id)

@@ -34,7 +34,8 @@ from app.services.monthly_report import (
     monthly_figures,
 )
 from app.services.reports import ReportService
-from storage.vault import Vault
+from app.services.typical_cases import TypicalCaseService
+from app.services.year_summaries import YearSummaryService
 from ui.caseload_store import CaseloadStore
 from ui.theme import LEVEL_WORDS
 from ui.views.blank_forms import BlankFormsButton, PrintServices
@@ -57,7 +58,9 @@ class ReportsServices(PrintServices, Protocol):
     @property
     def reports(self) -> ReportService: ...
     @property
-    def vault(self) -> Vault: ...
+    def typical_cases(self) -> TypicalCaseService: ...  # 年度总结's 典型案例
+    @property
+    def year_summaries(self) -> YearSummaryService: ...
     @property
     def author(self) -> str: ...
 

@@ -41,12 +41,12 @@ from app.domain.referral import (
     Referral,
 )
 from app.services.assessments import FINISHED, Assessment
-from app.services.screening import ReferralService, screening_definition
+from app.services.screening import screening_definition
 from app.services.stored import Stored
 from ui.desk_services import DeskServices
 from ui.views.date_field import DateField
 from ui.views.messages import show_error
-from ui.views.screening_wizard import ScreeningWizard, screening_service
+from ui.views.screening_wizard import ScreeningWizard
 from ui.views.widgets import plain_label as _label
 from ui.window_fit import fit_window
 
@@ -230,9 +230,8 @@ class ReferralsDialog(QDialog):
 
         def task() -> Loaded:
             name = desk.children.get(child_id).value.name
-            screenings = screening_service(desk).list_all(child_id)
-            referrals = ReferralService(desk.vault, author=desk.author, today=desk.today)
-            return name, screenings, referrals.list_all(child_id)
+            screenings = desk.screenings.list_all(child_id)
+            return name, screenings, desk.referrals.list_all(child_id)
 
         desk.runner.submit(task, self._loaded, lambda e: show_error(self, e))
 
@@ -292,26 +291,23 @@ class ReferralsDialog(QDialog):
             return
         desk, record_id = self._desk, stored.record_id
         desk.runner.submit(
-            lambda: screening_service(desk).start_correction(record_id),
+            lambda: desk.screenings.start_correction(record_id),
             lambda made: self.open_screening.emit(self._child_id, made.record_id),
             lambda e: show_error(self, e, self.tr("没能更正这次筛查")),
         )
 
     def _print_selected(self) -> None:
-        from app.printing.screening_report import screening_report_pdf
         from ui.views.print_preview import preview_pdf
 
         stored = self._selected_screening()
         if stored is None:
             return
         desk, record_id = self._desk, stored.record_id
+        printouts, definitions = desk.printouts, desk.definitions
         preview_pdf(
             desk.runner,
-            lambda: screening_report_pdf(
-                desk.vault,
-                record_id,
-                printed_on=desk.today(),
-                definitions=desk.definitions.questionnaires(),
+            lambda: printouts.screening_report(
+                record_id, printed_on=desk.today(), definitions=definitions.questionnaires()
             ),
             "心理状况筛查结果",
             "心理筛查.pdf",
@@ -377,7 +373,7 @@ class ReferralsDialog(QDialog):
             return
         self.error.setText("")
         desk = self._desk
-        service = ReferralService(desk.vault, author=desk.author, today=desk.today)
+        service = desk.referrals
         self.save_button.setEnabled(False)
 
         def saved(_stored: object) -> None:

@@ -15,7 +15,7 @@ from app.domain.referral import NOT_A_DIAGNOSIS_ZH, SCREENING_LEVEL_WORDS_ZH
 from app.questionnaire import AssessmentResult, Definition
 from app.questionnaire.result_summary import format_number, level_adjustment, rule_forces
 from app.services.assessments import AssessmentService
-from app.services.screening import ScreeningService, screening_definition
+from app.services.screening import screening_definition
 from ui.desk_services import DeskServices
 from ui.views.assessment_wizard import AssessmentWizard, ResultPage
 from ui.views.widgets import plain_label as _label
@@ -35,13 +35,6 @@ NOT_DIAGNOSIS_TEXT = (
     f"{NOT_A_DIAGNOSIS_ZH}。本表是儿童主任的观察清单，不是心理量表；结果只说明是否需要多加关注、"
     "是否建议转介专业机构评估，不能据此认定儿童有任何心理疾病。请不要把结果告诉儿童本人或在村里传播。"
 )
-
-
-def screening_service(desk: DeskServices) -> ScreeningService:
-    """The screening service over the desk's vault (call on the vault worker)."""
-    return ScreeningService(
-        desk.vault, desk.definitions.questionnaires(), author=desk.author, today=desk.today
-    )
 
 
 def level_badge(level: str | None) -> QLabel:
@@ -202,7 +195,7 @@ class ScreeningWizard(AssessmentWizard):
         self.setObjectName("screening_wizard")
 
     def _service(self) -> AssessmentService:
-        return screening_service(self._desk)
+        return self._desk.screenings
 
     def _new_definition(self) -> Definition:
         return screening_definition(self._desk.definitions)
@@ -220,19 +213,16 @@ class ScreeningWizard(AssessmentWizard):
         return SCREENING_FINISH_WARNING
 
     def print_result(self) -> None:
-        from app.printing.screening_report import screening_report_pdf
         from ui.views.print_preview import preview_pdf
 
         if self.record_id is None or not self.is_finished:
             return
         desk, record_id = self._desk, self.record_id
+        printouts, definitions = desk.printouts, desk.definitions
         preview_pdf(
             desk.runner,
-            lambda: screening_report_pdf(
-                desk.vault,
-                record_id,
-                printed_on=desk.today(),
-                definitions=desk.definitions.questionnaires(),
+            lambda: printouts.screening_report(
+                record_id, printed_on=desk.today(), definitions=definitions.questionnaires()
             ),
             "心理状况筛查结果",
             "心理筛查.pdf",

@@ -32,13 +32,12 @@ from PySide6.QtWidgets import (
 from app.domain.schedule import VisitSchedule
 from app.domain.transition_plan import PlanStatus
 from app.domain.typical_case import FIELD_LABELS_ZH, TypicalCase
-from app.printing.year_summary import year_summary_pdf
 from app.services.caseload import Caseload
 from app.services.monthly_report import MonthError, ReportMonth
 from app.services.stored import Stored
 from app.services.typical_cases import TypicalCaseService
-from app.services.year_summary import Period, SummaryRecords, YearSummary, year_summary
-from storage.vault import Vault
+from app.services.year_summaries import YearSummaryService
+from app.services.year_summary import Period, YearSummary
 from ui.tasks import Runner
 from ui.views import print_preview
 from ui.views.activities_page import item_check_sheet
@@ -52,7 +51,9 @@ CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 class SummaryDesk(Protocol):
     @property
-    def vault(self) -> Vault: ...
+    def typical_cases(self) -> TypicalCaseService: ...
+    @property
+    def year_summaries(self) -> YearSummaryService: ...
     @property
     def runner(self) -> Runner: ...
     @property
@@ -166,9 +167,7 @@ class TypicalCaseDialog(QDialog):
 
     def save(self) -> None:
         case = self.case()
-        service = TypicalCaseService(
-            self._desk.vault, author=self._desk.author, today=self._desk.today
-        )
+        service = self._desk.typical_cases
         stored = self._stored
         self.save_button.setEnabled(False)
 
@@ -274,9 +273,7 @@ class YearSummaryDialog(QDialog):
         self.start.setCurrentIndex(self._desk.today().month - 1)
 
     def _service(self) -> TypicalCaseService:
-        return TypicalCaseService(
-            self._desk.vault, author=self._desk.author, today=self._desk.today
-        )
+        return self._desk.typical_cases
 
     def refresh(self) -> None:
         try:
@@ -287,13 +284,10 @@ class YearSummaryDialog(QDialog):
             return
         self.print_button.setEnabled(True)
         desk, service = self._desk, self._service()
-        today, village, schedule = desk.today(), desk.village_code or None, desk.schedule
+        summaries, village, schedule = desk.year_summaries, desk.village_code or None, desk.schedule
 
         def work() -> tuple[YearSummary, list[Stored[TypicalCase]]]:
-            records = SummaryRecords.from_vault(desk.vault)
-            figures = year_summary(
-                records, period, today=today, village_code=village, schedule=schedule
-            )
+            figures = summaries.figures(period, village_code=village, schedule=schedule)
             return figures, service.list_all()
 
         desk.runner.submit(work, self._show, self._failed)
@@ -414,13 +408,11 @@ class YearSummaryDialog(QDialog):
     def print_summary(self) -> None:
         desk = self._desk
         period = self.period()
-        vault, today, schedule = desk.vault, desk.today(), desk.schedule
+        summaries, schedule = desk.year_summaries, desk.schedule
         village = desk.village_code or None
         print_preview.preview_pdf(
             desk.runner,
-            lambda: year_summary_pdf(
-                vault, period, today=today, village_code=village, schedule=schedule
-            ),
+            lambda: summaries.pdf(period, village_code=village, schedule=schedule),
             "年度工作总结",
             f"年度工作总结-{period.start}至{period.end}.pdf",
             self,
