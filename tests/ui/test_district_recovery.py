@@ -46,20 +46,45 @@ def click(qtbot: Any) -> Click:
     return press
 
 
+# The enrolled laptop and its district, made once per test session (two district processes, a
+# vault and its children) and copied for each test: (district folder, vault folder, children).
+_ENROLLED: list[tuple[Path, Path, frozenset[str]]] = []
+
+
+def _enrolled(initialised: Path, root: Path) -> tuple[Path, Path, frozenset[str]]:  # noqa: F811
+    if not _ENROLLED:
+        district = root / "district"
+        shutil.copytree(initialised, district)
+        stick = root / "stick"
+        stick.mkdir()
+        vault_dir = root / "laptop"
+        vault = create_vault(vault_dir).vault
+        enrolled_by_stick(district, vault, stick)
+        fill_vault(vault, children=3, seed=4, village_code=VILLAGE_A, today=TODAY, author="王")
+        children = frozenset(c.record_id for c in vault.load("child").revisions)
+        vault.lock()
+        _ENROLLED.append((district, vault_dir, children))
+    return _ENROLLED[0]
+
+
 @pytest.fixture
-def laptop(initialised: Path, tmp_path: Path) -> tuple[Path, Path, set[str]]:  # noqa: F811
-    """An enrolled laptop's vault with a few children, locked; and the USB stick."""
+def laptop(
+    initialised: Path,  # noqa: F811
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, Path, set[str]]:
+    """An enrolled laptop's vault with a few children, locked; and the (empty) USB stick. The
+    district folder ``initialised`` is the one that enrolled it."""
+    district, enrolled_vault, children = _enrolled(
+        initialised, tmp_path_factory.mktemp("enrolled-laptop")
+    )
+    shutil.rmtree(initialised)
+    shutil.copytree(district, initialised)
     stick = tmp_path / "stick"
     stick.mkdir()
     vault_dir = tmp_path / "laptop"
-    vault = create_vault(vault_dir).vault
-    enrolled_by_stick(initialised, vault, stick)
-    fill_vault(vault, children=3, seed=4, village_code=VILLAGE_A, today=TODAY, author="王")
-    children = {c.record_id for c in vault.load("child").revisions}
-    vault.lock()
-    for leftover in stick.iterdir():  # the enrollment's files
-        leftover.unlink()
-    return vault_dir, stick, children
+    shutil.copytree(enrolled_vault, vault_dir)
+    return vault_dir, stick, set(children)
 
 
 def grant_at_district(district: Path, stick: Path, code: str) -> Path:
