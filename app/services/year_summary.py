@@ -34,6 +34,7 @@ No child is named in the figures: the summary is a set of counts plus anonymised
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -45,7 +46,7 @@ from app.domain.case import Case, CaseKind
 from app.domain.categories import ChildCategory
 from app.domain.child_file import ArchiveReason, ChildFile
 from app.domain.referral import REFERRAL_TYPE, SCREENING_TYPE, finished_screening
-from app.domain.schedule import LEVELS, VisitSchedule, load_schedule
+from app.domain.schedule import LEVELS, ScheduleFacts, VisitSchedule, load_schedule, next_due
 from app.domain.transition_plan import PlanStatus, TransitionPlan
 from app.domain.typical_case import TypicalCase
 from app.domain.visit import Visit, VisitForm
@@ -58,7 +59,6 @@ from app.services.monthly_report import (
     MonthError,
     ReportMonth,
     _followed,
-    monthly_figures,
 )
 from app.services.stored import Stored
 from app.services.visits import VISIT_TYPE
@@ -310,6 +310,94 @@ def _screening_figures(
     return summary_figures(mine, first, last)
 
 
+def period_visit_counts(
+    caseload: CaseloadRecords,
+    period: Period,
+    *,
+    today: date,
+    children: Mapping[str, ChildFile],
+    schedule: VisitSchedule,
+) -> dict[str, int]:
+    """The monthly report's due list counted over the months of ``period`` (up to today):
+    'due' (child-months), 'on_time', 'late', 'overdue', 'pending' — the sums of
+    :func:`monthly_report.monthly_figures`' counts month by month, for ``children``, computed
+    in one pass over each child (its visits and levels indexed once, the schedule asked again
+    only when the child's last visit or level before the month changed) instead of one whole
+    monthly report per month. The definitions are monthly_report's; a test holds the two equal.
+    """
+    months = [m for m in period.months() if m.first_day <= today]
+    counts = dict.fromkeys(("due", "on_time", "late", "overdue", "pending"), 0)
+    if not months or not children:
+        return counts
+    visits_by_child: dict[str, list[Stored[Visit]]] = {}
+    for stored_visit in caseload.visits:
+        if stored_visit.value.child_id in children:
+            visits_by_child.setdefault(stored_visit.value.child_id, []).append(stored_visit)
+    history: dict[str, list[tuple[date, str, str]]] = {}
+    for stored_assessment in caseload.assessments:
+        a = stored_assessment.value
+        if a.level and a.finished_on and a.child_id in children:
+            history.setdefault(a.child_id, []).append(
+                (a.finished_on, a.level, stored_assessment.record_id)
+            )
+    bounds = []  # (first, last, as_of, overdue_before, level day) per month
+    for month in months:
+        first, last = month.first_day, month.last_day
+        bounds.append(
+            (
+                first,
+                last,
+                min(last, today),
+                last + timedelta(days=1) if today > last else today,
+                (first - timedelta(days=1), "\uffff", "\uffff"),
+            )
+        )
+    no_visits: list[Stored[Visit]] = []
+    for child_id, child in children.items():
+        visits = visits_by_child.get(child_id, no_visits)
+        visits.sort(key=lambda s: (s.value.on, s.hlc))
+        days = [s.value.on for s in visits]
+        levels = history.get(child_id)
+        if levels:
+            levels.sort()
+        categories = frozenset(c.value for c in child.categories)
+        opened_on = child.opened_on or date.min
+        known: dict[tuple[str | None, int], date] = {}
+        for first, last, as_of, overdue_before, level_key in bounds:
+            if not _followed(child, first, last):
+                continue
+            if levels:
+                index = bisect.bisect_right(levels, level_key)
+                level = levels[index - 1][1] if index else None
+            else:
+                level = None
+            before = bisect.bisect_left(days, first)
+            due_on = known.get((level, before))
+            if due_on is None:
+                last_before = visits[before - 1].value if before else None
+                due_on = next_due(
+                    ScheduleFacts(
+                        child_id=child_id,
+                        categories=categories,
+                        level=level,
+                        last_visit=last_before.on if last_before else None,
+                        requested_next=last_before.next_visit_on if last_before else None,
+                        opened_on=opened_on,
+                        recognized_on=child.recognition_confirmed_on,
+                    ),
+                    schedule,
+                ).due
+                known[(level, before)] = due_on
+            if due_on > last:
+                continue
+            counts["due"] += 1
+            if before < len(days) and days[before] <= as_of:
+                counts["on_time" if days[before] <= due_on else "late"] += 1
+            else:
+                counts["overdue" if due_on < overdue_before else "pending"] += 1
+    return counts
+
+
 def year_summary(
     records: SummaryRecords,
     period: Period,
@@ -386,19 +474,16 @@ def year_summary(
         counts = Counter(level_at(cid, day) for cid in children)
         return {key: counts.get(key, 0) for key in (*LEVELS, "none")}
 
-    # ----- visits: the monthly report's due and done, month by month
-    due = done = on_time = overdue = pending = 0
-    for month in period.months():
-        if month.first_day > today:
-            break
-        monthly = monthly_figures(
-            caseload, month, today=today, village_code=village_code, schedule=schedule
-        )
-        due += monthly.due_count
-        done += monthly.done_count
-        on_time += monthly.on_time_count
-        overdue += monthly.overdue_count
-        pending += monthly.pending_count
+    # ----- visits: the monthly report's due and done, month by month (one pass per child)
+    visit_counts = period_visit_counts(
+        caseload, period, today=today, children=mine, schedule=schedule
+    )
+    due, done = visit_counts["due"], visit_counts["on_time"] + visit_counts["late"]
+    on_time, overdue, pending = (
+        visit_counts["on_time"],
+        visit_counts["overdue"],
+        visit_counts["pending"],
+    )
     period_visits = [
         s.value for s in caseload.visits if ours(s.value.child_id) and first <= s.value.on <= as_of
     ]

@@ -1,0 +1,98 @@
+"""年度汇总 benchmark: the console's year-end summary of a town and of the district.
+
+    python bench/summary.py [--children 30000] [--towns 4] [--villages 10] [--profile]
+
+Fills a SQLite district database with bench/console.py's generator (children, a year of
+visits, assessments, cases), rebuilds the query tables, then times
+``queries_summary.console_summary`` for one town and for the whole district (period: the
+year to TODAY) and prints one JSON object: summary_town_s, summary_district_s (median of
+``--samples`` runs), records read and the figures' due/done (so two runs can be compared).
+``--profile`` prints the cProfile top 25 (cumulative) of one district run to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import pstats
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from console import TODAY, Generator, village_codes  # noqa: E402
+
+from sync.server import db  # noqa: E402
+from sync.server.console import query_tables  # noqa: E402
+from sync.server.console.queries_summary import console_summary  # noqa: E402
+from sync.server.console.scope import Scope  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--children", type=int, default=30_000)
+    parser.add_argument("--towns", type=int, default=4)
+    parser.add_argument("--villages", type=int, default=10, help="per town")
+    parser.add_argument("--samples", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--keep", metavar="DIR", help="keep (or reuse) the database in DIR")
+    args = parser.parse_args()
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="childdesk-summary-"))
+    work.mkdir(parents=True, exist_ok=True)
+    path = work / "district.db"
+    reuse = path.exists()
+    engine = db.make_engine(f"sqlite:///{path}")
+    codes = village_codes(args.towns, args.villages)
+    counts: dict[str, int] = {}
+    try:
+        if not reuse:
+            db.migrate(engine)
+            generator = Generator(engine, args.seed)
+            per_village, extra = divmod(args.children, len(codes))
+            for index, code in enumerate(codes):
+                generator.village(code, per_village + (1 if index < extra else 0))
+            with db.write_transaction(engine) as conn:
+                query_tables.rebuild(conn)
+            counts = generator.counts
+        district = Scope("district", (), 1)
+        town = Scope("town", (codes[0][:9],), 2)
+        start = date(TODAY.year, 1, 1)
+        out: dict[str, object] = {"database": "sqlite", **counts, "villages": len(codes)}
+        for label, scope in (("town", town), ("district", district)):
+            samples = []
+            figures = None
+            for _ in range(args.samples):
+                began = time.perf_counter()
+                with engine.connect() as conn:
+                    figures = console_summary(conn, scope, start, TODAY, TODAY)
+                samples.append(time.perf_counter() - began)
+            assert figures is not None
+            s = figures.summary
+            out[f"summary_{label}_s"] = round(statistics.median(samples), 3)
+            out[f"{label}_children_end"] = s.children_end
+            out[f"{label}_due_done"] = [s.visits_due, s.visits_done, s.visits_overdue]
+        if args.profile:
+            profiler = cProfile.Profile()
+            with engine.connect() as conn:
+                profiler.runcall(console_summary, conn, district, start, TODAY, TODAY)
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(25)
+        print(json.dumps(out))
+    finally:
+        engine.dispose()
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    random.seed(0)
+    main()
