@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -202,3 +202,54 @@ def test_a_colleagues_laptop_gets_the_typical_case_and_plans(world: World, tmp_p
     assert vault.load("transition_plan").revisions
     assert len(vault.load("activity").revisions) == len(world.activities[VILLAGE_A])
     vault.lock()
+
+
+def test_a_big_scope_is_counted_off_the_request_and_kept_until_an_ingest(
+    world: World, tmp_path: Path
+) -> None:
+    """Issue 16: a scope too big to count while the page waits (here: any, inline_children=0)
+    is counted on the jobs' own thread — the first look-up answers None (计算中…) at once —
+    then served from the cache with the same figures as counting directly, until a laptop
+    syncs a new visit: then it is counted afresh and the visit is in the figures."""
+    import random
+
+    from app.demo_caseload import synthetic_visit
+    from sync.server.console.queries_summary import SummaryJobs
+
+    engine = world.site.engine
+    district = Scope("district", (), 1)
+    start = date(TODAY.year, 1, 1)
+    jobs = SummaryJobs()
+    assert jobs.lookup(engine, district, start, TODAY, TODAY, inline_children=0) is None
+    jobs.wait(120)
+    ready = jobs.lookup(engine, district, start, TODAY, TODAY, inline_children=0)
+    with engine.connect() as conn:
+        direct = console_summary(conn, district, start, TODAY, TODAY)
+    assert ready is not None and ready.summary == direct.summary
+    assert ready.by_village == direct.by_village and ready.turning_18 == direct.turning_18
+    assert jobs.lookup(engine, district, start, TODAY, TODAY, inline_children=0) is ready
+    # a small scope is counted in the caller's thread, and kept too
+    town = Scope("town", (TOWN_A,), 2)
+    small = jobs.lookup(engine, town, start, TODAY, TODAY)
+    assert small is not None and jobs.lookup(engine, town, start, TODAY, TODAY) is small
+
+    vault = create_vault(tmp_path / "colleague-visit", village_code=VILLAGE_A).vault
+    facade = District(
+        world.site.engine, read_public_keys(world.site.data_dir / "district-keys.json"), None
+    )
+    laptop = LaptopSync(vault, author="李", sleep=lambda _s: None)
+    laptop.enroll_network(
+        world.site.serve.url, facade.create_enroll_code([VILLAGE_A], 3600), label="同事2"
+    )
+    laptop.sync_now()
+    child_id = next(cid for cid, c in world.children.items() if c.village_code == VILLAGE_A)
+    visit = synthetic_visit(random.Random(5), child_id, TODAY, TODAY + timedelta(days=30))
+    vault.put("visit", visit.to_json(), author="李")
+    assert laptop.sync_now().rejected == 0
+    vault.lock()
+    assert jobs.lookup(engine, district, start, TODAY, TODAY, inline_children=0) is None
+    jobs.wait(120)
+    again = jobs.lookup(engine, district, start, TODAY, TODAY, inline_children=0)
+    assert again is not None and again is not ready
+    assert again.summary.visit_records == ready.summary.visit_records + 1
+    assert jobs.lookup(engine, town, start, TODAY, TODAY) is not small

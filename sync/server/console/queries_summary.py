@@ -12,16 +12,19 @@ their own village code. A partner (roster) user sees nothing here.
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, Engine, and_, func, or_, select
 
 from app.domain.activity import Activity, ActivityKind, activity_figures
 from app.domain.child_file import ChildFile
 from app.domain.transition_plan import PlanStatus, TransitionPlan
-from app.services.monthly_report import ReportMonth
+from app.services.monthly_report import MonthError, ReportMonth
 from app.services.year_summary import (
     ACTIVITY_TYPE,
     SUMMARY_TYPES,
@@ -34,6 +37,7 @@ from app.services.year_summary import (
 )
 from sync.server import db
 from sync.server.console.queries import C, add_months, scoped
+from sync.server.console.query_tables import q_children
 from sync.server.console.query_tables_derive import current_schedule
 from sync.server.console.scope import Scope
 
@@ -198,5 +202,126 @@ def console_summary(
         by_kind={k.kind: k.activities for k in summary.activities.by_kind},
         turning_18=turning_18(conn, scope, today),
         window_end=add_months(today, 12),
-        children=records.caseload.children,
+        # only the typical cases' children (to anonymise them): a cached summary of the
+        # district must not hold every child file of the city
+        children={
+            s.value.child_id: records.caseload.children[s.value.child_id]
+            for s in summary.typical_cases
+            if s.value.child_id in records.caseload.children
+        },
     )
+
+
+# ----- off the request: a scope too big to count while the page waits ------------------------
+
+INLINE_CHILDREN = 2_000  # a scope of at most this many children is counted in the request
+
+
+def data_version(conn: Connection) -> tuple[int, int]:
+    """Changes whenever records are ingested (a new revision) or a schedule is published: the
+    newest revision's and publication's sequence numbers (primary keys: an index look-up)."""
+    revision = conn.execute(select(func.max(db.revisions.c.seq))).scalar()
+    published = conn.execute(select(func.max(db.published.c.pub_seq))).scalar()
+    return int(revision or 0), int(published or 0)
+
+
+def children_in_scope(conn: Connection, scope: Scope) -> int:
+    if scope.role == "partner":
+        return 0
+    return int(
+        conn.execute(
+            select(func.count()).select_from(q_children).where(scoped(scope, C.village_code))
+        ).scalar()
+        or 0
+    )
+
+
+Key = tuple[str, str, tuple[str, ...], date, date, date]
+
+
+class SummaryJobs:
+    """年度汇总 computed once per scope, period and day, kept until the data changes.
+
+    :meth:`lookup` answers at once: the figures when they are ready (or, for a small scope,
+    after counting them in the caller's thread), else ``None`` — the count has been started on
+    this object's one worker thread (so at most one summary is counted at a time, never on a
+    request worker) and the page asks again. A result is kept with the :func:`data_version` it
+    was counted at; after an ingest the next look-up counts afresh. ``MonthError`` (a period
+    not begun) is raised by lookup as console_summary raises it."""
+
+    def __init__(self, max_entries: int = 16) -> None:
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[Key, tuple[tuple[int, int], Future[ConsoleSummary]]] = (
+            OrderedDict()
+        )
+        self._max = max_entries
+        self._pool: ThreadPoolExecutor | None = None
+
+    def _key(self, engine: Engine, scope: Scope, start: date, end: date, today: date) -> Key:
+        return (str(engine.url), scope.role, tuple(scope.towns), start, min(end, today), today)
+
+    def lookup(
+        self,
+        engine: Engine,
+        scope: Scope,
+        start: date,
+        end: date,
+        today: date,
+        *,
+        inline_children: int = INLINE_CHILDREN,
+    ) -> ConsoleSummary | None:
+        key = self._key(engine, scope, start, end, today)
+        with engine.connect() as conn:
+            version = data_version(conn)
+            with self._lock:
+                entry = self._entries.get(key)
+                if entry is not None and entry[0] == version:
+                    self._entries.move_to_end(key)
+                    future = entry[1]
+                    if not future.done():
+                        return None
+                    failed = future.exception()
+                    if failed is not None and not isinstance(failed, MonthError):
+                        del self._entries[key]  # counted again next time
+                    return future.result()  # raises the count's error
+            if children_in_scope(conn, scope) <= inline_children:
+                done: Future[ConsoleSummary] = Future()
+                try:
+                    done.set_result(console_summary(conn, scope, start, end, today))
+                except MonthError as err:
+                    done.set_exception(err)
+                self._keep(key, version, done)
+                return done.result()
+
+        def count() -> ConsoleSummary:
+            with engine.connect() as conn:
+                return console_summary(conn, scope, start, end, today)
+
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] != version:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(1, thread_name_prefix="console-summary")
+                self._keep_locked(key, version, self._pool.submit(count))
+        return None
+
+    def _keep(self, key: Key, version: tuple[int, int], future: Future[ConsoleSummary]) -> None:
+        with self._lock:
+            self._keep_locked(key, version, future)
+
+    def _keep_locked(
+        self, key: Key, version: tuple[int, int], future: Future[ConsoleSummary]
+    ) -> None:
+        self._entries[key] = (version, future)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._max:
+            self._entries.popitem(last=False)
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Until every count started has finished (tests, shutdown)."""
+        with self._lock:
+            futures = [f for _v, f in self._entries.values()]
+        wait(futures, timeout)
+
+
+JOBS = SummaryJobs()

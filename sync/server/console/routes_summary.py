@@ -21,11 +21,12 @@ from app.printing.labels import CASE_KIND_ZH
 from app.printing.year_summary import SCREENING_ZH
 from app.services.monthly_report import MonthError
 from sync.server.console import accounts, queries_summary
-from sync.server.console.auth import CurrentUser
-from sync.server.console.routes_overview import LABELS, Supervisor, log, period, run, today
+from sync.server.console.auth import CurrentUser, console
+from sync.server.console.routes_overview import LABELS, Supervisor, log, period, today
 from sync.server.console.web import render
 
 router = APIRouter()
+REFRESH_S = 3
 SUMMARY_LABELS: dict[str, Any] = {
     "KIND_ZH": ACTIVITY_KIND_LABELS_ZH,
     "PLAN_ZH": PLAN_STATUS_LABELS_ZH,
@@ -51,11 +52,28 @@ def scope_label(user: CurrentUser) -> str:
 
 async def _figures(
     request: Request, user: CurrentUser, start: date, end: date
-) -> queries_summary.ConsoleSummary:
-    result: queries_summary.ConsoleSummary = await run(
-        request, queries_summary.console_summary, user.scope, start, end, today()
+) -> queries_summary.ConsoleSummary | None:
+    """The figures, or None while a big scope's are being counted off the request (the
+    count runs on queries_summary.JOBS' own thread; the page asks again)."""
+    result: queries_summary.ConsoleSummary | None = await run_in_threadpool(
+        queries_summary.JOBS.lookup, console(request).engine, user.scope, start, end, today()
     )
     return result
+
+
+def _pending(request: Request, user: CurrentUser, start: date, end: date) -> Response:
+    """计算中…: the page reloads itself (Refresh header) until the figures are ready."""
+    response = render(
+        request,
+        "summary_pending.html",
+        user,
+        start=start,
+        end=end,
+        scope_label=scope_label(user),
+        refresh_s=REFRESH_S,
+    )
+    response.headers["Refresh"] = str(REFRESH_S)
+    return response
 
 
 @router.get("/summary")
@@ -69,6 +87,8 @@ async def summary_page(request: Request, user: Supervisor) -> Response:
         return render(
             request, "error.html", user, status_code=400, title="年度汇总", message=err.message_zh
         )
+    if figures is None:
+        return _pending(request, user, start, end)
     await log(request, user, "summary", target)
     return render(
         request,
@@ -104,6 +124,9 @@ async def summary_pdf(request: Request, user: Supervisor) -> Response:
         return render(
             request, "error.html", user, status_code=400, title="年度汇总", message=err.message_zh
         )
+    if figures is None:
+        return _pending(request, user, start, end)
+    ready = figures
     label = scope_label(user)
     towns_text = "" if user.scope.is_district else "乡镇代码 " + "、".join(user.scope.towns)
     letterhead = Letterhead(district="区民政局", town=towns_text, village="")
@@ -111,8 +134,8 @@ async def summary_pdf(request: Request, user: Supervisor) -> Response:
 
     def build() -> bytes:
         return render_console_summary(
-            figures.summary,
-            figures.children,
+            ready.summary,
+            ready.children,
             villages=[
                 VillageRow(
                     v.village_code,
@@ -121,7 +144,7 @@ async def summary_pdf(request: Request, user: Supervisor) -> Response:
                     v.children_reached,
                     v.all_attendances,
                 )
-                for v in figures.by_village
+                for v in ready.by_village
             ],
             towns=[
                 TownRow(
@@ -132,9 +155,9 @@ async def summary_pdf(request: Request, user: Supervisor) -> Response:
                     t.count(PlanStatus.REFERRED),
                     t.count(PlanStatus.HANDED_OVER),
                 )
-                for t in figures.turning_18
+                for t in ready.turning_18
             ],
-            window_end=figures.window_end,
+            window_end=ready.window_end,
             letterhead=letterhead,
             place=label,
             printed_on=day,
