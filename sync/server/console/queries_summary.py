@@ -12,6 +12,7 @@ their own village code. A partner (roster) user sees nothing here.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -215,6 +216,14 @@ def console_summary(
 # ----- off the request: a scope too big to count while the page waits ------------------------
 
 INLINE_CHILDREN = 2_000  # a scope of at most this many children is counted in the request
+INLINE_ENV = "CHILDDESK_SUMMARY_INLINE_CHILDREN"  # the server's own setting of it (-1: never)
+
+
+def inline_children_setting() -> int:
+    try:
+        return int(os.environ.get(INLINE_ENV, INLINE_CHILDREN))
+    except ValueError:
+        return INLINE_CHILDREN
 
 
 def data_version(conn: Connection) -> tuple[int, int]:
@@ -268,8 +277,10 @@ class SummaryJobs:
         end: date,
         today: date,
         *,
-        inline_children: int = INLINE_CHILDREN,
+        inline_children: int | None = None,
     ) -> ConsoleSummary | None:
+        if inline_children is None:
+            inline_children = inline_children_setting()
         key = self._key(engine, scope, start, end, today)
         with engine.connect() as conn:
             version = data_version(conn)
