@@ -107,12 +107,17 @@ class SummaryRecords:
 
     @classmethod
     def from_rows(
-        cls, rows: Iterable[RawRecord], damaged_ids: Iterable[str] = ()
+        cls,
+        rows: Iterable[RawRecord],
+        damaged_ids: Iterable[str] = (),
+        visits: Iterable[Stored[Visit]] = (),
     ) -> SummaryRecords:
         """From plain records (the vault's current revisions or the server's merged rows);
-        records that cannot be read are listed in ``damaged_ids``, never silently counted."""
+        records that cannot be read are listed in ``damaged_ids``, never silently counted.
+        ``visits``: visits already read by the caller (the console reads only the fields the
+        summary counts, in SQL), added to those among ``rows``."""
         children: dict[str, ChildFile] = {}
-        visits: list[Stored[Visit]] = []
+        visits = list(visits)
         assessments: list[Stored[Assessment]] = []
         cases: list[Stored[Case]] = []
         activities: list[Activity] = []

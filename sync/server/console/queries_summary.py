@@ -20,12 +20,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, or_, select
+from sqlalchemy import JSON, Connection, Engine, and_, cast, func, or_, select
+from sqlalchemy.exc import DBAPIError
 
 from app.domain.activity import Activity, ActivityKind, activity_figures
 from app.domain.child_file import ChildFile
 from app.domain.transition_plan import PlanStatus, TransitionPlan
+from app.domain.visit import Visit, VisitForm
 from app.services.monthly_report import MonthError, ReportMonth
+from app.services.stored import Stored
+from app.services.visits import VISIT_TYPE
 from app.services.year_summary import (
     ACTIVITY_TYPE,
     SUMMARY_TYPES,
@@ -44,6 +48,7 @@ from sync.server.console.scope import Scope
 
 R = db.records.c
 CHILD_LINKED_SUMMARY = tuple(t for t in SUMMARY_TYPES if t not in ("child", ACTIVITY_TYPE))
+CHILD_LINKED_NOT_VISITS = tuple(t for t in CHILD_LINKED_SUMMARY if t != VISIT_TYPE)
 
 
 def _load(raw: str) -> dict[str, Any] | None:
@@ -66,18 +71,19 @@ def _children_in_scope(scope: Scope) -> Any:
 
 
 def scope_records(conn: Connection, scope: Scope) -> SummaryRecords:
-    """Every record the summary reads, of the children and villages in ``scope``."""
+    """Every record the summary reads, of the children and villages in ``scope``. Visits (most
+    of the rows) are read as the five fields the summary counts, extracted by the database
+    (:func:`_scope_visits`), not as whole JSON bodies parsed here."""
     rows: list[RawRecord] = []
     damaged: list[str] = []
     if scope.role == "partner":
         return SummaryRecords.from_rows(rows)
+    visits, visit_damaged = _scope_visits(conn, scope)
+    linked = CHILD_LINKED_SUMMARY if visits is None else CHILD_LINKED_NOT_VISITS
     in_scope = or_(
         and_(R.record_type == "child", scoped(scope, R.village_code)),
         and_(R.record_type == ACTIVITY_TYPE, scoped(scope, R.village_code)),
-        and_(
-            R.record_type.in_(CHILD_LINKED_SUMMARY),
-            R.child_id.in_(_children_in_scope(scope)),
-        ),
+        and_(R.record_type.in_(linked), R.child_id.in_(_children_in_scope(scope))),
     )
     for row in conn.execute(
         select(R.record_id, R.record_type, R.head_hlc, R.data).where(R.deleted.is_(False), in_scope)
@@ -87,7 +93,57 @@ def scope_records(conn: Connection, scope: Scope) -> SummaryRecords:
             damaged.append(row.record_id)
             continue
         rows.append(RawRecord(row.record_type, row.record_id, row.head_hlc, data))
-    return SummaryRecords.from_rows(rows, damaged)
+    return SummaryRecords.from_rows(rows, damaged + visit_damaged, visits or ())
+
+
+def _json_field(conn: Connection, name: str) -> Any:
+    if conn.dialect.name == "postgresql":
+        return func.json_extract_path_text(cast(R.data, JSON), name)
+    return func.json_extract(R.data, f"$.{name}")
+
+
+def _scope_visits(conn: Connection, scope: Scope) -> tuple[list[Stored[Visit]] | None, list[str]]:
+    """The scope's visits as (child, date, form, next visit date) — what the summary reads of
+    a visit — extracted in SQL; a visit whose fields do not read is listed as damaged. None
+    when the database cannot extract them (a body that is not JSON): the caller then reads
+    visits whole, as any other record."""
+    statement = select(
+        R.record_id,
+        R.head_hlc,
+        _json_field(conn, "child_id").label("child"),
+        _json_field(conn, "on").label("on"),
+        _json_field(conn, "form").label("form"),
+        _json_field(conn, "next_visit_on").label("next_on"),
+    ).where(
+        R.deleted.is_(False),
+        R.record_type == VISIT_TYPE,
+        R.child_id.in_(_children_in_scope(scope)),
+    )
+    visits: list[Stored[Visit]] = []
+    damaged: list[str] = []
+    try:
+        result = conn.execute(statement).all()
+    except DBAPIError:  # nothing was written: on PostgreSQL the failed transaction is ended
+        conn.rollback()
+        return None, []
+    forms = {f.value: f for f in VisitForm}
+    parse = date.fromisoformat
+    for row in result:
+        if row.child is None:
+            damaged.append(row.record_id)
+            continue
+        try:
+            visit = Visit(
+                child_id=str(row.child),
+                on=parse(row.on),
+                form=forms[row.form],
+                next_visit_on=parse(row.next_on) if row.next_on else None,
+            )
+        except (KeyError, TypeError, ValueError):
+            damaged.append(row.record_id)
+            continue
+        visits.append(Stored(row.record_id, 0, "", row.head_hlc, visit))
+    return visits, damaged
 
 
 @dataclass(frozen=True)
