@@ -256,3 +256,83 @@ def test_the_session_keeps_a_report_written_from_a_case_across_the_auto_lock(
         report.file_button.click()
     assert [d["source_id"] for d, _s in session.desk.workflows.reports(child_id)] == [case_id]
     qtbot.waitUntil(lambda: vault.load(DRAFT_TYPE).revisions == [], timeout=3000)
+
+
+def test_a_report_demanded_by_an_assessment_started_from_a_case_survives_the_auto_lock(
+    qtbot: QtBot,
+    session: Any,  # noqa: F811 (the fixture)
+    tmp_path: Any,
+) -> None:
+    """新建评估 in a case the session opened (the wizard modal over the case), an assessment
+    whose rules demand a report, 填写强制报告 on its result: the report window is the case's
+    (the wizard closes), so what is typed there is kept across the auto-lock with the case's
+    draft, as a report opened anywhere else in the session is; filed after the password, it
+    names the assessment as its source and marks the case."""
+    from PySide6.QtCore import QTimer
+
+    from app.domain.child_file import ChildFile, Gender
+    from storage.vault import Vault
+    from tests.conftest import PASSWORD
+    from tests.ui.test_assessment_wizard import click, complete_all_pages
+    from ui.draft_keeper import DRAFT_TYPE
+    from ui.views.assessment_wizard import AssessmentWizard
+
+    session.opened(Vault.unlock(tmp_path / "v", PASSWORD))
+    desk = session.desk
+    child_id = desk.children.create(
+        ChildFile("周小雨", Gender.FEMALE, date(2016, 3, 1), "500119104201")
+    ).record_id
+    case_id = desk.cases.open(child_id, CaseKind.ABUSE, "身上有不明伤痕").record_id
+    session.open_case(child_id, case_id)
+    (case,) = session.open_dialogs
+    walked: list[str] = []
+
+    def walk_the_modal_wizard() -> None:
+        wizard = case.findChild(AssessmentWizard)
+        assert wizard is not None and wizard.isModal()
+        try:
+            qtbot.waitUntil(lambda: wizard.definition is not None, timeout=3000)
+            wizard.go_to_page([p.id for p in wizard.definition.pages].index("child_safety"))
+            wizard.question_widget("sf_abuse").choose("confirmed")
+            wizard.go_to_page(0)
+            complete_all_pages(qtbot, wizard)
+            with qtbot.waitSignal(wizard.assessment_finished):
+                click(qtbot, wizard, "finish")
+            walked.append(str(wizard.record_id))
+            click(qtbot, wizard, "result_file_report")  # closes the wizard: exec() returns
+        finally:
+            if wizard.isVisible():  # a report window of the wizard's own: end the modal loop
+                walked.append("the wizard stayed open")
+                wizard.done(0)
+
+    QTimer.singleShot(0, walk_the_modal_wizard)
+    case.new_assessment.click()
+    assert len(walked) == 1, walked  # the wizard closed, its report handed to the case
+    assessment_id = walked[0]
+    report = case.report_dialog
+    assert report is not None and report.isVisible()
+    assert "监护能力评估" in report.source_text.text()
+    report.seen.setPlainText("评估时发现新伤")
+    report.edited.emit()
+    session.idle.setInterval(50)
+    session.idle.start()
+    qtbot.waitUntil(lambda: session.window is None, timeout=3000)
+    vault = Vault.unlock(tmp_path / "v", PASSWORD)
+    drafts = [r.data for r in vault.load(DRAFT_TYPE).revisions]
+    (draft,) = [d for d in drafts if d.get("kind") == "case"]
+    assert draft["report"]["form"]["seen"] == "评估时发现新伤"
+    assert draft["report"]["assessment_id"] == assessment_id
+    session.opened(vault)
+    qtbot.waitUntil(
+        lambda: any(getattr(d, "report_dialog", None) for d in session.open_dialogs),
+        timeout=3000,
+    )
+    (restored,) = [d for d in session.open_dialogs if getattr(d, "report_dialog", None)]
+    back = restored.report_dialog
+    assert back.seen.toPlainText() == "评估时发现新伤"
+    back.danger_yes.setChecked(True)
+    with qtbot.waitSignal(restored.case_changed):
+        back.file_button.click()
+    reports = session.desk.workflows.reports(child_id)
+    assert [(d["source"], d["source_id"]) for d, _s in reports] == [("assessment", assessment_id)]
+    assert session.desk.cases.get(case_id).value.mandatory_report_on is not None

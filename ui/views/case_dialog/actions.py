@@ -203,7 +203,19 @@ class ActionsPart(CaseDialogBase):
     def _start_assessment(self) -> None:
         wizard = AssessmentWizard(self._desk, self._child_id, parent=self)
         wizard.assessment_finished.connect(self._assessment_finished)
+        demanded: list[str] = []  # 填写强制报告 from the result: the assessment's id
+        if self.record_id is not None:
+
+            def file_report(*_args: object, assessment_id: str = "", **_kw: object) -> None:
+                demanded.append(assessment_id)
+                wizard.done(0)  # the report window below takes over from the finished result
+
+            wizard.open_report = file_report
         wizard.exec()
+        if demanded:
+            # this case's report window: its input kept with the case's draft across a lock
+            # (editing.py), as the session keeps a report opened anywhere else
+            self._open_report_dialog(assessment_id=demanded[0])
 
     def _assessment_finished(self, assessment_id: str) -> None:
         desk, child_id = self._desk, self._child_id

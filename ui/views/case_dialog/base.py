@@ -140,7 +140,7 @@ class CaseDialogBase(QDialog):
         def _load_workflows(self) -> None: ...  # workflows.py
         def file_report(self) -> None: ...  # workflows.py
         def _open_report_dialog(
-            self, draft: dict[str, Any] | None = None
+            self, draft: dict[str, Any] | None = None, assessment_id: str = ""
         ) -> None: ...  # workflows.py
         def _open_report(self, item: QListWidgetItem) -> None: ...  # workflows.py
         def _conference_follow_up(

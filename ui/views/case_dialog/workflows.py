@@ -88,17 +88,22 @@ class WorkflowsPart(CaseDialogBase):
     def file_report(self) -> None:
         self._open_report_dialog()
 
-    def _open_report_dialog(self, draft: dict[str, Any] | None = None) -> None:
-        """The report window for this case; what is typed there is kept with the case's own
-        draft across an auto-lock (editing.py) and comes back with ``draft``."""
+    def _open_report_dialog(
+        self, draft: dict[str, Any] | None = None, assessment_id: str = ""
+    ) -> None:
+        """The report window for this case (``assessment_id``: demanded by an assessment
+        finished from this case); what is typed there is kept with the case's own draft across
+        an auto-lock (editing.py) and comes back with ``draft``."""
         if self.record_id is None:
             return
         report_id = str(draft.get("report_id") or "") if draft else ""
+        assessment_id = assessment_id or (str(draft.get("assessment_id") or "") if draft else "")
         dialog = MandatoryReportDialog(
             self._desk,
             self._child_id,
             self._child_name(),
             case_id=self.record_id,
+            assessment_id=assessment_id or None,
             report_id=report_id or None,
             parent=self,
             draft=draft,
