@@ -240,3 +240,37 @@ def test_the_desk_opens_the_screening_windows_and_a_lock_closes_them(
     (draft,) = vault.load(SCREENING_TYPE).revisions
     assert draft.data["status"] == "draft" and draft.data["answers"]["sh_self_harm"] == "talk"
     vault.lock()
+
+
+def test_the_desk_screening_service_follows_a_version_a_sync_installs(
+    desk: DeskServices,
+) -> None:
+    """DeskServices.screenings is built in the composition root, once per set of definitions:
+    the same service while nothing changes, a new one that knows a screening version a sync
+    installs while the window is open (re-read on the vault worker, as the 同步 page does)."""
+    import json
+
+    from app.questionnaire.loader import SCREENING_DEFINITION_RESOURCE, SCREENING_ID
+    from app.services.screening import screening_definition
+    from resources import resource_path
+    from storage import definitions_store
+
+    child_id = make_child(desk)
+    first = desk.screenings
+    assert desk.screenings is first  # not rebuilt on each look
+    body = json.loads(resource_path(*SCREENING_DEFINITION_RESOURCE).read_text("utf-8"))
+    body["version"] = "9.0.0"
+    definitions_store.install(
+        desk.vault,
+        kind="questionnaire",
+        name=SCREENING_ID,
+        version="9.0.0",
+        sha256="0" * 64,
+        body=body,
+    )
+    assert desk.refresh_definitions()
+    newer = screening_definition(desk.definitions)
+    assert newer.version == "9.0.0"
+    assert desk.screenings is not first
+    started = desk.screenings.start(child_id, newer, ["王"])
+    assert desk.screenings.definition_for(started.value).version == "9.0.0"
