@@ -16,7 +16,7 @@ import os
 import threading
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -26,7 +26,7 @@ from sqlalchemy.exc import DBAPIError
 from app.domain.activity import Activity, ActivityKind, activity_figures
 from app.domain.child_file import ChildFile
 from app.domain.transition_plan import PlanStatus, TransitionPlan
-from app.domain.visit import Visit, VisitForm
+from app.domain.visit import Observations, Visit, VisitForm
 from app.services.monthly_report import MonthError, ReportMonth
 from app.services.stored import Stored
 from app.services.visits import VISIT_TYPE
@@ -34,6 +34,7 @@ from app.services.year_summary import (
     ACTIVITY_TYPE,
     SUMMARY_TYPES,
     TRANSITION_PLAN_TYPE,
+    CaseKindFigures,
     Period,
     RawRecord,
     SummaryRecords,
@@ -121,28 +122,34 @@ def _scope_visits(conn: Connection, scope: Scope) -> tuple[list[Stored[Visit]] |
     )
     visits: list[Stored[Visit]] = []
     damaged: list[str] = []
+    forms = {f.value: f for f in VisitForm}
+    parse = date.fromisoformat
+    # shared by every visit read here: the summary reads neither (nor changes them), and a
+    # city's visits are millions of objects
+    met: list[str] = []
+    observations = Observations()
     try:
-        result = conn.execute(statement).all()
+        rows = conn.execute(statement.execution_options(stream_results=True, yield_per=10_000))
+        for row in rows:
+            if row.child is None:
+                damaged.append(row.record_id)
+                continue
+            try:
+                visit = Visit(
+                    child_id=str(row.child),
+                    on=parse(row.on),
+                    form=forms[row.form],
+                    met=met,
+                    observations=observations,
+                    next_visit_on=parse(row.next_on) if row.next_on else None,
+                )
+            except (KeyError, TypeError, ValueError):
+                damaged.append(row.record_id)
+                continue
+            visits.append(Stored(row.record_id, 0, "", row.head_hlc, visit))
     except DBAPIError:  # nothing was written: on PostgreSQL the failed transaction is ended
         conn.rollback()
         return None, []
-    forms = {f.value: f for f in VisitForm}
-    parse = date.fromisoformat
-    for row in result:
-        if row.child is None:
-            damaged.append(row.record_id)
-            continue
-        try:
-            visit = Visit(
-                child_id=str(row.child),
-                on=parse(row.on),
-                form=forms[row.form],
-                next_visit_on=parse(row.next_on) if row.next_on else None,
-            )
-        except (KeyError, TypeError, ValueError):
-            damaged.append(row.record_id)
-            continue
-        visits.append(Stored(row.record_id, 0, "", row.head_hlc, visit))
     return visits, damaged
 
 
@@ -185,13 +192,13 @@ class ConsoleSummary:
 
 
 def activities_by_village(
-    records: SummaryRecords, first: date, last: date
+    activities: list[Activity], first: date, last: date
 ) -> list[VillageActivities]:
     """Each village's activities of the period, summed (人次 and distinct children)."""
-    villages = sorted({a.village_code for a in records.activities})
+    villages = sorted({a.village_code for a in activities})
     out = []
     for code in villages:
-        of_village: list[Activity] = [a for a in records.activities if a.village_code == code]
+        of_village: list[Activity] = [a for a in activities if a.village_code == code]
         f = activity_figures(of_village, first, last)
         if f.activities:
             out.append(
@@ -244,29 +251,160 @@ def turning_18(conn: Connection, scope: Scope, today: date, months: int = 12) ->
     return list(towns.values())
 
 
+CHUNK_CHILDREN = 20_000  # a bigger scope is counted town by town: memory bounded by a town
+
+
 def console_summary(
-    conn: Connection, scope: Scope, start: date, end: date, today: date
+    conn: Connection,
+    scope: Scope,
+    start: date,
+    end: date,
+    today: date,
+    *,
+    chunk_children: int = CHUNK_CHILDREN,
 ) -> ConsoleSummary:
-    """年度汇总 for ``scope``: raises ``MonthError`` for a period that has not begun."""
+    """年度汇总 for ``scope``: raises ``MonthError`` for a period that has not begun.
+
+    A scope of more than ``chunk_children`` children is counted one town at a time and the
+    towns' figures added up (:func:`merge_summaries`: every figure is a count of children,
+    records or steps that belong to one town's children; activities, whose children may come
+    from two towns, are counted over the whole scope's activities), so a city's district
+    never holds every record in memory at once."""
     period = period_of(start, min(end, today))
-    records = scope_records(conn, scope)
-    summary = year_summary(records, period, today=today, schedule=current_schedule(conn))
+    schedule = current_schedule(conn)
+    towns: list[str] = []
+    if scope.role != "partner" and children_in_scope(conn, scope) > chunk_children:
+        towns = [
+            row[0]
+            for row in conn.execute(
+                select(C.town_code)
+                .where(scoped(scope, C.village_code))
+                .distinct()
+                .order_by(C.town_code)
+            )
+        ]
+    children: dict[str, ChildFile] = {}
+    if len(towns) < 2:
+        records = scope_records(conn, scope)
+        summary = year_summary(records, period, today=today, schedule=schedule)
+        activities = records.activities
+        children = _typical_children(summary, records)
+    else:
+        parts = []
+        for town in towns:
+            records = scope_records(conn, Scope("town", (town,), scope.user_id))
+            part = year_summary(records, period, today=today, schedule=schedule)
+            children |= _typical_children(part, records)
+            parts.append(part)
+            del records
+        activities = scope_activities(conn, scope)
+        summary = merge_summaries(parts, activities)
     first, last = period.first_day, summary.as_of
     return ConsoleSummary(
         period=period,
         summary=summary,
-        by_village=activities_by_village(records, first, last),
+        by_village=activities_by_village(activities, first, last),
         by_kind={k.kind: k.activities for k in summary.activities.by_kind},
         turning_18=turning_18(conn, scope, today),
         window_end=add_months(today, 12),
         # only the typical cases' children (to anonymise them): a cached summary of the
         # district must not hold every child file of the city
-        children={
-            s.value.child_id: records.caseload.children[s.value.child_id]
-            for s in summary.typical_cases
-            if s.value.child_id in records.caseload.children
-        },
+        children=children,
     )
+
+
+def _typical_children(summary: YearSummary, records: SummaryRecords) -> dict[str, ChildFile]:
+    known = records.caseload.children
+    return {
+        s.value.child_id: known[s.value.child_id]
+        for s in summary.typical_cases
+        if s.value.child_id in known
+    }
+
+
+def scope_activities(conn: Connection, scope: Scope) -> list[Activity]:
+    """The activities of the scope's villages (those that do not read are counted as damaged
+    by the towns' own reads)."""
+    rows = []
+    for row in conn.execute(
+        select(R.record_id, R.record_type, R.head_hlc, R.data).where(
+            R.deleted.is_(False), R.record_type == ACTIVITY_TYPE, scoped(scope, R.village_code)
+        )
+    ):
+        data = _load(row.data)
+        if data is not None:
+            rows.append(RawRecord(row.record_type, row.record_id, row.head_hlc, data))
+    return SummaryRecords.from_rows(rows).activities
+
+
+_ADDED = (
+    "children_start",
+    "children_end",
+    "red_downgraded",
+    "visits_due",
+    "visits_done",
+    "visits_on_time",
+    "visits_overdue",
+    "visits_pending",
+    "visit_records",
+    "children_visited",
+    "assessments",
+    "children_assessed",
+    "cases_open_at_end",
+    "reports_filed",
+    "case_reports",
+    "escalations",
+    "recognitions_submitted",
+    "recognitions_confirmed",
+    "recognitions_refused",
+    "de_facto_at_end",
+    "caring_mother_paired",
+    "turned_18",
+    "archived_18",
+    "archived_18_handed_over",
+    "damaged",
+)
+_ADDED_BY_KEY = (
+    "categories_start",
+    "categories_end",
+    "levels_start",
+    "levels_end",
+    "changes",
+    "visits_by_form",
+    "turned_18_by_status",
+    "screening",
+)
+
+
+def merge_summaries(parts: list[YearSummary], activities: list[Activity]) -> YearSummary:
+    """The summary of several towns (same period and day) from each town's: counts added,
+    typical cases together in date order, activities counted over ``activities``."""
+    base = parts[0]
+    changes: dict[str, Any] = {name: sum(getattr(p, name) for p in parts) for name in _ADDED}
+    for name in _ADDED_BY_KEY:
+        changes[name] = {
+            key: sum(getattr(p, name).get(key, 0) for p in parts) for key in getattr(base, name)
+        }
+    changes["cases_by_kind"] = tuple(
+        CaseKindFigures(
+            k.kind,
+            sum(p.cases_by_kind[i].opened for p in parts),
+            sum(p.cases_by_kind[i].closed for p in parts),
+        )
+        for i, k in enumerate(base.cases_by_kind)
+    )
+    changes["caring_mother_red_orange"] = (
+        sum(p.caring_mother_red_orange[0] for p in parts),
+        sum(p.caring_mother_red_orange[1] for p in parts),
+    )
+    changes["typical_cases"] = tuple(
+        sorted(
+            (s for p in parts for s in p.typical_cases),
+            key=lambda s: (s.value.written_on, s.value.title),
+        )
+    )
+    changes["activities"] = activity_figures(activities, base.period.first_day, base.as_of)
+    return replace(base, **changes)
 
 
 # ----- off the request: a scope too big to count while the page waits ------------------------
