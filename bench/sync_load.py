@@ -165,14 +165,17 @@ async def upload(url: str, prepared: list[tuple[str, bytes, Any]]) -> tuple[list
 
 
 def serve_baseline(argv: list[str]) -> int:
-    """``childdesk-district`` with every district built without the query-table hook."""
-    import functools
-
+    """``childdesk-district`` with every district built without the query-table hook
+    (``serve`` imports ``District`` from its module when it runs: replaced there)."""
+    import sync.server.district as district_module
     from sync import district_cli
 
-    district_cli.District = functools.partial(  # type: ignore[misc]
-        District, query_tables=False
-    )
+    class Baseline(District):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("query_tables", False)
+            super().__init__(*args, **kwargs)
+
+    district_module.District = Baseline  # type: ignore[misc]
     return district_cli.main(argv)
 
 
@@ -213,6 +216,8 @@ def main() -> None:
         order = [True, False] if r % 2 == 0 else [False, True]
         for with_tables in order:
             result = run(args, query_tables=with_tables)
+            if not with_tables and result["query_table_children"]:
+                raise SystemExit("the baseline server updated the query tables")
             runs["with_query_tables" if with_tables else "without"].append(result)
             print(json.dumps(result), file=sys.stderr)
 
@@ -348,6 +353,7 @@ def serve_and_upload(
     port = free_port()
     exe = Path(sys.executable).with_name("childdesk-district")
     command = [str(exe)] if query_tables else [sys.executable, __file__, "--serve-baseline"]
+    log_file = (work / "server.log").open("wb")
     server = subprocess.Popen(
         [
             *command,
@@ -359,11 +365,17 @@ def serve_and_upload(
             "--port",
             str(port),
             "--passphrase-stdin",
+            # every simulated device connects from 127.0.0.1; real ones come from their own
+            # addresses (the default cap of 32 per address would refuse most of the load)
+            "--max-connections-per-source",
+            str(max(32, 2 * len(prepared))),
             *(["--workers", str(args.workers)] if args.workers else []),
         ],
         stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        # a file, not a pipe nobody reads: a full pipe (64 KB of access and batch log lines)
+        # blocks the server mid-load and batches time out
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
     )
     assert server.stdin is not None
     server.stdin.write(f"{PASSPHRASE}\n".encode())
@@ -378,7 +390,9 @@ def serve_and_upload(
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit("the server did not start")
+                log_file.flush()
+                tail = (work / "server.log").read_text(errors="replace")[-2000:]
+                raise SystemExit(f"the server did not start:\n{tail}")
             time.sleep(0.1)
         cpu_before = tree_cpu_s(server.pid)
         start = time.perf_counter()
@@ -388,6 +402,11 @@ def serve_and_upload(
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log_file.close()
+        if failures:  # what the server said about them
+            lines = (work / "server.log").read_text(errors="replace").splitlines()
+            problems = [x for x in lines if "200 OK" not in x and "accepted" not in x]
+            print("\n".join(problems[-15:]), file=sys.stderr)
     return latencies, failures, elapsed, server_cpu
 
 
