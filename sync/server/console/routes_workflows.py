@@ -108,6 +108,50 @@ async def not_found_or_refused(
     raise HTTPException(status_code=404)
 
 
+async def fetched(
+    request: Request,
+    user: CurrentUser,
+    action: str,
+    record_type: str,
+    record_id: str,
+    fn: Any,
+) -> Any:
+    """What ``fn(user.scope, record_id)`` gives a record's page; a record the user's
+    scope does not find: 403 (logged) when it exists, else 404."""
+    try:
+        return await call(fn, user.scope, record_id)
+    except WorkflowError as err:
+        if err.code != NOT_FOUND:
+            raise
+        await not_found_or_refused(request, user, action, record_type, record_id)
+        raise  # unreachable
+
+
+async def refused_step(
+    request: Request,
+    user: CurrentUser,
+    err: WorkflowError,
+    action: str,
+    record_type: str,
+    record_id: str,
+) -> int:
+    """Log a workflow step the machine refused and give the HTTP status its page is shown
+    with; a record out of the user's scope is logged as refused (403), one not found at all
+    raises 404."""
+    if err.code == NOT_FOUND:
+        await not_found_or_refused(request, user, action, record_type, record_id)
+    if err.code == OUT_OF_SCOPE:
+        await refuse(request, user, action, record_id[:40])
+    status, outcome = refused_outcome(err)
+    await log(request, user, action, record_id, outcome)
+    return status
+
+
+def kept_fields(form: Any) -> dict[str, str]:
+    """A posted form's text fields (without the CSRF token), to fill the form in again."""
+    return {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
+
+
 def version_of(value: object) -> int:
     try:
         return int(str(value))
@@ -197,13 +241,7 @@ async def _report_page(
     form: dict[str, str] | None = None,
 ) -> Response:
     flow = flows(request)
-    try:
-        row = await call(flow.report, user.scope, report_id)
-    except WorkflowError as err:
-        if err.code != NOT_FOUND:
-            raise
-        await not_found_or_refused(request, user, "report_view", mr.RECORD_TYPE, report_id)
-        raise  # unreachable
+    row = await fetched(request, user, "report_view", mr.RECORD_TYPE, report_id, flow.report)
     names = await run_in_threadpool(child_names, request, [row.child_id])
     threshold = await call(flow.ack_hours)
     await log(request, user, "report_view", report_id)
@@ -274,15 +312,14 @@ async def report_act(request: Request, report_id: str, user: Supervisor) -> Resp
                 flow.close_report, user.scope, report_id, outcome=field(form, "outcome"), **common
             )
     except WorkflowError as err:
-        if err.code == NOT_FOUND:
-            await not_found_or_refused(request, user, f"report_{what}", mr.RECORD_TYPE, report_id)
-        if err.code == OUT_OF_SCOPE:
-            await refuse(request, user, f"report_{what}", report_id[:40])
-        status, outcome = refused_outcome(err)
-        await log(request, user, f"report_{what}", report_id, outcome)
-        kept = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
+        status = await refused_step(request, user, err, f"report_{what}", mr.RECORD_TYPE, report_id)
         return await _report_page(
-            request, user, report_id, error=err.message_zh, status_code=status, form=kept
+            request,
+            user,
+            report_id,
+            error=err.message_zh,
+            status_code=status,
+            form=kept_fields(form),
         )
     await log(request, user, f"report_{what}", report_id)
     return RedirectResponse(f"{PREFIX}/reports/{report_id}?done={what}", status_code=303)

@@ -15,21 +15,22 @@ from app.domain import recognition_application as ra
 from app.domain.working_days import PACKAGE_YEARS, YearCalendar, china_date
 from sync.server.console import accounts
 from sync.server.console.auth import PREFIX, CurrentUser, DistrictUser
-from sync.server.console.routes_overview import Supervisor, log, refuse
+from sync.server.console.routes_overview import Supervisor, log
 from sync.server.console.routes_workflows import (
     LABELS,
     actor_of,
     call,
     child_names,
     done_message,
+    fetched,
     field,
     flows,
-    not_found_or_refused,
-    refused_outcome,
+    kept_fields,
+    refused_step,
     version_of,
 )
 from sync.server.console.web import render
-from sync.server.workflows import NOT_FOUND, OUT_OF_SCOPE, WorkflowError
+from sync.server.workflows import WorkflowError
 from sync.wire import utc_now
 
 router = APIRouter()
@@ -81,15 +82,14 @@ async def _application_page(
     status_code: int = 200,
     form: dict[str, str] | None = None,
 ) -> Response:
-    try:
-        row = await call(flows(request).application, user.scope, application_id)
-    except WorkflowError as err:
-        if err.code != NOT_FOUND:
-            raise
-        await not_found_or_refused(
-            request, user, "application_view", ra.RECORD_TYPE, application_id
-        )
-        raise  # unreachable
+    row = await fetched(
+        request,
+        user,
+        "application_view",
+        ra.RECORD_TYPE,
+        application_id,
+        flows(request).application,
+    )
     names = await run_in_threadpool(child_names, request, [row.child_id])
     await log(request, user, "application_view", application_id)
     return render(
@@ -134,17 +134,16 @@ async def application_act(request: Request, application_id: str, user: Superviso
         else:
             await call(flow.decide, user.scope, application_id, confirm=what == "confirm", **common)
     except WorkflowError as err:
-        if err.code == NOT_FOUND:
-            await not_found_or_refused(
-                request, user, f"application_{what}", ra.RECORD_TYPE, application_id
-            )
-        if err.code == OUT_OF_SCOPE:
-            await refuse(request, user, f"application_{what}", application_id[:40])
-        status, outcome_log = refused_outcome(err)
-        await log(request, user, f"application_{what}", application_id, outcome_log)
-        kept = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
+        status = await refused_step(
+            request, user, err, f"application_{what}", ra.RECORD_TYPE, application_id
+        )
         return await _application_page(
-            request, user, application_id, error=err.message_zh, status_code=status, form=kept
+            request,
+            user,
+            application_id,
+            error=err.message_zh,
+            status_code=status,
+            form=kept_fields(form),
         )
     await log(request, user, f"application_{what}", application_id)
     return RedirectResponse(f"{PREFIX}/applications/{application_id}?done={what}", status_code=303)

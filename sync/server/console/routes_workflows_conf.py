@@ -19,7 +19,7 @@ from app.domain import case_conference as cc
 from sync.server import db
 from sync.server.console import dates
 from sync.server.console.auth import PREFIX, CurrentUser, DistrictUser, console
-from sync.server.console.routes_overview import Supervisor, log, refuse, today
+from sync.server.console.routes_overview import Supervisor, log, today
 from sync.server.console.routes_workflows import (
     LABELS,
     actor_of,
@@ -28,13 +28,14 @@ from sync.server.console.routes_workflows import (
     done_message,
     field,
     flows,
+    kept_fields,
     not_found_or_refused,
-    refused_outcome,
+    refused_step,
     version_of,
 )
 from sync.server.console.scope import Scope
 from sync.server.console.web import render
-from sync.server.workflows import NOT_FOUND, OUT_OF_SCOPE, WorkflowError
+from sync.server.workflows import NOT_FOUND, WorkflowError
 
 router = APIRouter()
 ACTION_ROWS = 5  # action lines on the form
@@ -189,10 +190,7 @@ async def conference_record(request: Request, user: DistrictUser) -> Response:
         "next_review": day("next_review", "下次复查日期"),
     }
     if date_problems:
-        kept_form: dict[str, Any] = {
-            k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"
-        }
-        kept_form["departments"] = departments
+        kept_form: dict[str, Any] = {**kept_fields(form), "departments": departments}
         return await _new_page(
             request,
             user,
@@ -208,8 +206,7 @@ async def conference_record(request: Request, user: DistrictUser) -> Response:
         )
     except WorkflowError as err:
         await log(request, user, "conference_record", case_id, "failed")
-        kept: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
-        kept["departments"] = departments
+        kept: dict[str, Any] = {**kept_fields(form), "departments": departments}
         if err.code == NOT_FOUND:
             raise HTTPException(status_code=404) from None
         return await _new_page(
@@ -291,14 +288,9 @@ async def conference_act(request: Request, conference_id: str, user: Supervisor)
             next_review=next_review if what == "review" else None,
         )
     except WorkflowError as err:
-        if err.code == NOT_FOUND:
-            await not_found_or_refused(
-                request, user, f"conference_{what}", cc.RECORD_TYPE, conference_id
-            )
-        if err.code == OUT_OF_SCOPE:
-            await refuse(request, user, f"conference_{what}", conference_id[:40])
-        status, outcome = refused_outcome(err)
-        await log(request, user, f"conference_{what}", conference_id, outcome)
+        status = await refused_step(
+            request, user, err, f"conference_{what}", cc.RECORD_TYPE, conference_id
+        )
         return await _conference_page(
             request, user, conference_id, error=err.message_zh, status_code=status
         )
