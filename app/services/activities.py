@@ -17,10 +17,10 @@ from app.domain.activity import (
     activity_figures,
 )
 from app.domain.child_file import ChildFile
-from app.domain.problems import DomainValidationError, FieldProblem, raise_if_blocking
-from app.services.children import CHILD_TYPE
-from app.services.stale import check_base
-from app.services.stored import Stored, Today
+from app.domain.problems import FieldProblem, raise_if_blocking
+from app.services.children import CHILD_TYPE, is_child
+from app.services.stale import put_over
+from app.services.stored import Stored, Today, deletion_reason
 from storage.errors import RecordNotFoundError
 from storage.records import Revision
 from storage.vault import Vault
@@ -40,7 +40,7 @@ class ActivityService:
         problems = activity.problems_found(today=self._today())
         for field_name, ids in (("invited", activity.invited), ("attended", activity.attended)):
             for child_id in ids:
-                if not self._is_child(child_id):
+                if not is_child(self._vault, child_id):
                     problems.append(
                         FieldProblem(
                             field_name,
@@ -50,13 +50,6 @@ class ActivityService:
                     )
                     break
         raise_if_blocking(problems)
-
-    def _is_child(self, child_id: str) -> bool:
-        try:
-            revision = self._vault.get(child_id)
-        except RecordNotFoundError:
-            return False
-        return revision.record_type == CHILD_TYPE and not revision.deleted
 
     def record(self, activity: Activity) -> Stored[Activity]:
         self._check(activity)
@@ -69,22 +62,19 @@ class ActivityService:
         """A corrected activity (attendance added after the day, a typo). ``base_revision``: the
         revision the form was loaded from (a newer one is never silently undone)."""
         self._check(activity)
-        data = activity.to_json()
-        with self._vault.transaction():
-            if base_revision is not None:
-                check_base(self._vault, record_id, base_revision, data)
-            revision = self._vault.put(
-                ACTIVITY_TYPE, data, author=self._author, record_id=record_id
-            )
+        revision = put_over(
+            self._vault,
+            ACTIVITY_TYPE,
+            record_id,
+            activity.to_json(),
+            author=self._author,
+            base_revision=base_revision,
+        )
         return Stored.of(revision, activity)
 
     def delete(self, record_id: str, *, reason: str) -> None:
         """Remove an activity recorded by mistake; the reason stays in the tombstone."""
-        reason = reason.strip()
-        if not reason:
-            raise DomainValidationError(
-                [FieldProblem("reason", "请写明删除的原因。", "a reason is required")]
-            )
+        reason = deletion_reason(reason)
         with self._vault.transaction():
             current = self.get(record_id)
             self._vault.put(

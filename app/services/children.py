@@ -17,10 +17,20 @@ from app.domain.child_file import (
 from app.domain.problems import DomainValidationError, FieldProblem, raise_if_blocking
 from app.services.stale import check_base
 from app.services.stored import Stored, Today
+from storage.errors import RecordNotFoundError
 from storage.records import Revision
 from storage.vault import ATTACHMENT_TYPE, Vault
 
 CHILD_TYPE = "child"
+
+
+def is_child(vault: Vault, record_id: str) -> bool:
+    """Whether ``record_id`` is a child's file in this vault that has not been deleted."""
+    try:
+        revision = vault.get(record_id)
+    except RecordNotFoundError:
+        return False
+    return revision.record_type == CHILD_TYPE and not revision.deleted
 
 
 @dataclass(frozen=True)

@@ -106,3 +106,21 @@ def resolve(
             else:
                 merged.pop(difference.field, None)
     return merged
+
+
+def put_over(
+    vault: Vault,
+    record_type: str,
+    record_id: str,
+    data: dict[str, Any],
+    *,
+    author: str,
+    base_revision: int | None,
+) -> Revision:
+    """Store ``data`` as ``record_id``'s next revision: a corrected record saved from a form.
+    With ``base_revision`` (the revision the form was loaded from) the write is refused with
+    :class:`StaleRevisionError` when it would undo what a newer revision wrote."""
+    with vault.transaction():
+        if base_revision is not None:
+            check_base(vault, record_id, base_revision, data)
+        return vault.put(record_type, data, author=author, record_id=record_id)

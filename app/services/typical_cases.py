@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import date
 
 from app.domain.child_file import ChildFile
-from app.domain.problems import DomainValidationError, FieldProblem, raise_if_blocking
+from app.domain.problems import FieldProblem, raise_if_blocking
 from app.domain.typical_case import Identifying, TypicalCase, identifying
-from app.services.children import CHILD_TYPE
-from app.services.stale import check_base
-from app.services.stored import Stored, Today
+from app.services.children import is_child
+from app.services.stale import put_over
+from app.services.stored import Stored, Today, deletion_reason
 from storage.errors import RecordNotFoundError
 from storage.vault import Vault
 
@@ -35,12 +35,7 @@ class TypicalCaseService:
 
     def _check(self, case: TypicalCase) -> None:
         problems = case.problems_found(today=self._today())
-        try:
-            revision = self._vault.get(case.child_id)
-            known = revision.record_type == CHILD_TYPE and not revision.deleted
-        except RecordNotFoundError:
-            known = False
-        if not known:
+        if not is_child(self._vault, case.child_id):
             problems.append(
                 FieldProblem("child_id", "请选择案例中的儿童。", "no such child in this vault")
             )
@@ -55,21 +50,18 @@ class TypicalCaseService:
         self, record_id: str, case: TypicalCase, *, base_revision: int | None = None
     ) -> Stored[TypicalCase]:
         self._check(case)
-        data = case.to_json()
-        with self._vault.transaction():
-            if base_revision is not None:
-                check_base(self._vault, record_id, base_revision, data)
-            revision = self._vault.put(
-                TYPICAL_CASE_TYPE, data, author=self._author, record_id=record_id
-            )
+        revision = put_over(
+            self._vault,
+            TYPICAL_CASE_TYPE,
+            record_id,
+            case.to_json(),
+            author=self._author,
+            base_revision=base_revision,
+        )
         return Stored.of(revision, case)
 
     def delete(self, record_id: str, *, reason: str) -> None:
-        reason = reason.strip()
-        if not reason:
-            raise DomainValidationError(
-                [FieldProblem("reason", "请写明删除的原因。", "a reason is required")]
-            )
+        reason = deletion_reason(reason)
         with self._vault.transaction():
             current = self.get(record_id)
             self._vault.put(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from app.domain.child_file import ChildFile
-from app.domain.problems import DomainValidationError, FieldProblem, raise_if_blocking
+from app.domain.problems import raise_if_blocking
 from app.domain.schedule import DueInfo, ScheduleFacts, VisitSchedule, next_due
 from app.domain.visit import Visit
-from app.services.stale import check_base
-from app.services.stored import Stored, Today
+from app.services.stale import put_over
+from app.services.stored import Stored, Today, deletion_reason
 from storage.vault import Vault
 
 VISIT_TYPE = "visit"
@@ -37,11 +37,14 @@ class VisitService:
         (see :mod:`app.services.stale`: a newer one is never silently undone)."""
         child = self._child(visit.child_id)
         raise_if_blocking(visit.problems_found(birth_date=child.birth_date, today=self._today()))
-        data = visit.to_json()
-        with self._vault.transaction():
-            if base_revision is not None:
-                check_base(self._vault, record_id, base_revision, data)
-            revision = self._vault.put(VISIT_TYPE, data, author=self._author, record_id=record_id)
+        revision = put_over(
+            self._vault,
+            VISIT_TYPE,
+            record_id,
+            visit.to_json(),
+            author=self._author,
+            base_revision=base_revision,
+        )
         return Stored.of(revision, visit)
 
     def get(self, record_id: str) -> Stored[Visit]:
@@ -51,11 +54,7 @@ class VisitService:
     def delete(self, record_id: str, *, reason: str) -> None:
         """Remove a visit recorded by mistake. The reason is kept in the tombstone (with the
         child it belonged to, so the child's 历史 names it); earlier revisions stay."""
-        reason = reason.strip()
-        if not reason:
-            raise DomainValidationError(
-                [FieldProblem("reason", "请写明删除的原因。", "a reason is required")]
-            )
+        reason = deletion_reason(reason)
         with self._vault.transaction():
             current = self.get(record_id)
             self._vault.put(
