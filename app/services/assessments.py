@@ -105,7 +105,8 @@ class LevelChange:
 
 
 class AssessmentService:
-    record_type = ASSESSMENT_TYPE  # the psychological screening (services/screening.py): 'screening'
+    # the psychological screening (services/screening.py) sets 'screening'
+    record_type = ASSESSMENT_TYPE
 
     def __init__(
         self,
