@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from app.domain.referral import NOT_A_DIAGNOSIS_ZH, SCREENING_LEVEL_WORDS_ZH
 from app.questionnaire import AssessmentResult, Definition
@@ -58,30 +58,20 @@ class ScreeningResultPage(ResultPage):
     def show_result(
         self, result: AssessmentResult, is_finished: bool, finished_on: date | None
     ) -> None:
-        body = QWidget()
-        body.setObjectName("result_body")
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(16, 8, 16, 16)
-        layout.setSpacing(10)
-        title = _label(self.tr("筛查结果"), "title")
-        font = title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.2)
-        title.setFont(font)
-        layout.addWidget(title)
+        body, layout = self._new_body(self.tr("筛查结果"))
         label = _label(NOT_DIAGNOSIS_TEXT, "error")
         label.setObjectName("result_not_diagnosis")
         layout.addWidget(label)
-        if is_finished:
-            when = finished_on.isoformat() if finished_on else ""
-            status = self.tr("已于 {0} 完成。").format(when) + SCREENING_FINISH_WARNING
-        else:
-            status = self.tr(
+        self._add_status(
+            layout,
+            finished_on,
+            SCREENING_FINISH_WARNING,
+            self.tr(
                 "这是预览，筛查还没有完成。请核对后点右下角的“完成筛查”；"
                 "需要改答案可点“上一页”或左边的页名。"
-            )
-        status_label = _label(status, "hint")
-        status_label.setObjectName("result_status")
-        layout.addWidget(status_label)
+            ),
+            is_finished=is_finished,
+        )
 
         row = QHBoxLayout()
         row.addWidget(level_badge(result.level))
@@ -89,21 +79,17 @@ class ScreeningResultPage(ResultPage):
         meaning.setObjectName("result_level_label")
         row.addWidget(meaning, 1)
         layout.addLayout(row)
-        total = _label(self._total_text(result))
-        total.setObjectName("result_total")
-        layout.addWidget(total)
+        self._add_total(layout, result)
 
         if result.mandatory_report:
-            report = _label(
+            self._add_report_warning(
+                layout,
                 self.tr(
                     "⚠ 儿童有自伤或自杀的言语、行为：请立即告知监护人加强看护，收起危险物品；"
                     "当天报告镇（街道）和区民政局（完成后“待办”会提示填写强制报告）；"
                     "情况紧急拨打 120 或 110。"
                 ),
-                "error",
             )
-            report.setObjectName("result_mandatory_report")
-            layout.addWidget(report)
         if result.fired_rules:
             layout.addWidget(_label(self.tr("需要特别注意的情况"), "title"))
             for rule in result.fired_rules:
@@ -116,13 +102,7 @@ class ScreeningResultPage(ResultPage):
         layout.addWidget(self._sections_widget(result))
         if result.recommendations:
             layout.addWidget(_label(self.tr("建议"), "title"))
-            recs = QWidget()
-            recs.setObjectName("result_recommendations")
-            recs_layout = QVBoxLayout(recs)
-            recs_layout.setContentsMargins(12, 0, 0, 0)
-            for number, text in enumerate(result.recommendations, 1):
-                recs_layout.addWidget(_label(f"{number}. {text}"))
-            layout.addWidget(recs)
+            layout.addWidget(self._recommendations_widget(result))
         if result.level == "refer":
             referral = _label(
                 self.tr(
@@ -148,11 +128,7 @@ class ScreeningResultPage(ResultPage):
             buttons.addWidget(referrals)
             buttons.addStretch(1)
             layout.addLayout(buttons)
-        layout.addStretch(1)
-        old = self.takeWidget()
-        if old is not None:
-            old.deleteLater()
-        self.setWidget(body)
+        self._show_body(body, layout)
 
     def _meaning(self, result: AssessmentResult) -> str:
         return {

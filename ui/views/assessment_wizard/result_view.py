@@ -48,28 +48,18 @@ class ResultPage(QScrollArea):
     def show_result(
         self, result: AssessmentResult, is_finished: bool, finished_on: date | None
     ) -> None:
-        body = QWidget()
-        body.setObjectName("result_body")
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(16, 8, 16, 16)
-        layout.setSpacing(10)
-        title = _label(self.tr("评估结果"), "title")
-        font = title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.2)
-        title.setFont(font)
-        layout.addWidget(title)
+        body, layout = self._new_body(self.tr("评估结果"))
 
-        if is_finished:
-            when = finished_on.isoformat() if finished_on else ""
-            status = self.tr("已于 {0} 完成。").format(when) + self.tr(FINISH_WARNING)
-        else:
-            status = self.tr(
+        self._add_status(
+            layout,
+            finished_on,
+            self.tr(FINISH_WARNING),
+            self.tr(
                 "这是预览，评估还没有完成。请核对后点右下角的“完成评估”；"
                 "需要改答案可点“上一页”或左边的页名。"
-            )
-        status_label = _label(status, "hint")
-        status_label.setObjectName("result_status")
-        layout.addWidget(status_label)
+            ),
+            is_finished=is_finished,
+        )
 
         level_row = QHBoxLayout()
         badge = LevelBadge(result.level)
@@ -81,20 +71,16 @@ class ResultPage(QScrollArea):
         level_row.addStretch(1)
         layout.addLayout(level_row)
 
-        total = _label(self._total_text(result))
-        total.setObjectName("result_total")
-        layout.addWidget(total)
+        self._add_total(layout, result)
 
         if result.mandatory_report:
-            report = _label(
+            self._add_report_warning(
+                layout,
                 self.tr(
                     "⚠ 本次评估发现须强制报告的情况：请立即报告镇（街道）和区民政局；"
                     "涉及侵害的，依法向公安机关报案。"
                 ),
-                "error",
             )
-            report.setObjectName("result_mandatory_report")
-            layout.addWidget(report)
             row = QHBoxLayout()
             if is_finished:
                 button = QPushButton(self.tr("填写强制报告"))
@@ -121,14 +107,68 @@ class ResultPage(QScrollArea):
 
         if result.recommendations:
             layout.addWidget(_label(self.tr("建议的帮扶措施（分层赋能）"), "title"))
-            recs = QWidget()
-            recs.setObjectName("result_recommendations")
-            recs_layout = QVBoxLayout(recs)
-            recs_layout.setContentsMargins(12, 0, 0, 0)
-            for number, text in enumerate(result.recommendations, 1):
-                recs_layout.addWidget(_label(f"{number}. {text}"))
-            layout.addWidget(recs)
+            layout.addWidget(self._recommendations_widget(result))
 
+        self._show_body(body, layout)
+
+    # ----- parts a result page of another kind (screening) builds with ---------------------------
+
+    def _new_body(self, title_text: str) -> tuple[QWidget, QVBoxLayout]:
+        """An empty result body headed by ``title_text`` (a larger title)."""
+        body = QWidget()
+        body.setObjectName("result_body")
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(16, 8, 16, 16)
+        layout.setSpacing(10)
+        title = _label(title_text, "title")
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        title.setFont(font)
+        layout.addWidget(title)
+        return body, layout
+
+    def _add_status(
+        self,
+        layout: QVBoxLayout,
+        finished_on: date | None,
+        finished_note: str,
+        preview_note: str,
+        *,
+        is_finished: bool,
+    ) -> None:
+        """When the result was finished and ``finished_note`` (how to correct it), or
+        ``preview_note`` while it is still a preview."""
+        if is_finished:
+            when = finished_on.isoformat() if finished_on else ""
+            status = self.tr("已于 {0} 完成。").format(when) + finished_note
+        else:
+            status = preview_note
+        status_label = _label(status, "hint")
+        status_label.setObjectName("result_status")
+        layout.addWidget(status_label)
+
+    def _add_total(self, layout: QVBoxLayout, result: AssessmentResult) -> None:
+        total = _label(self._total_text(result))
+        total.setObjectName("result_total")
+        layout.addWidget(total)
+
+    def _add_report_warning(self, layout: QVBoxLayout, text: str) -> None:
+        """What to do at once about a result that demands a mandatory report."""
+        report = _label(text, "error")
+        report.setObjectName("result_mandatory_report")
+        layout.addWidget(report)
+
+    def _recommendations_widget(self, result: AssessmentResult) -> QWidget:
+        recs = QWidget()
+        recs.setObjectName("result_recommendations")
+        recs_layout = QVBoxLayout(recs)
+        recs_layout.setContentsMargins(12, 0, 0, 0)
+        for number, text in enumerate(result.recommendations, 1):
+            recs_layout.addWidget(_label(f"{number}. {text}"))
+        return recs
+
+    def _show_body(self, body: QWidget, layout: QVBoxLayout) -> None:
+        """Put ``body`` in place of the result shown before."""
         layout.addStretch(1)
         old = self.takeWidget()
         if old is not None:
