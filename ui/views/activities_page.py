@@ -19,8 +19,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -53,6 +51,7 @@ from ui.tasks import Runner
 from ui.theme import indicator_size
 from ui.views.child_picker import make_choices
 from ui.views.messages import show_error
+from ui.views.record_form import RecordFormDialog
 from ui.window_fit import fit_window, scrolling
 
 COLUMNS = ("活动日期", "类型", "活动名称", "地点", "参加儿童", "人次")
@@ -105,12 +104,10 @@ def item_check_sheet(font: QFont) -> str:
     )
 
 
-class ActivityDialog(QDialog):
+class ActivityDialog(RecordFormDialog):
     """登记活动 (or 修改活动 with ``stored``): the facts, the children who came (or are invited,
     for a day ahead), guardians, others, notes. Saved on the vault worker; ``saved`` carries the
     stored activity."""
-
-    saved = Signal(object)
 
     def __init__(
         self,
@@ -185,18 +182,7 @@ class ActivityDialog(QDialog):
         form.addRow(self.tr("参加的监护人"), self.guardians)
         form.addRow(self.tr("其他参加人数"), self.others)
         form.addRow(self.tr("备注"), self.notes)
-        self.error = QLabel("")
-        self.error.setObjectName("activity_error")
-        self.error.setStyleSheet("color: #c62828;")
-        self.error.setWordWrap(True)
-        buttons = QDialogButtonBox()
-        self.save_button = buttons.addButton(
-            self.tr("保存"), QDialogButtonBox.ButtonRole.AcceptRole
-        )
-        self.save_button.setObjectName("activity_save")
-        buttons.addButton(self.tr("取消"), QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons = self._error_and_buttons("activity")
         layout = QVBoxLayout(self)
         layout.addWidget(scrolling(form), 1)  # 特大 text on a small screen: the form scrolls
         layout.addWidget(self.error)
@@ -284,27 +270,7 @@ class ActivityDialog(QDialog):
 
     def save(self) -> None:
         activity = self.activity()
-        self.save_button.setEnabled(False)
-        service, stored = self._desk.activities, self._stored
-
-        def work() -> Stored[Activity]:
-            if stored is None:
-                return service.record(activity)
-            return service.update(stored.record_id, activity, base_revision=stored.revision)
-
-        self._desk.runner.submit(work, self._saved, self._failed)
-
-    def _saved(self, stored: Stored[Activity]) -> None:
-        self.saved.emit(stored)
-        self.accept()
-
-    def _failed(self, err: BaseException) -> None:
-        self.save_button.setEnabled(True)
-        message = getattr(err, "message_zh", None)
-        if message:
-            self.error.setText(str(message))
-        else:
-            show_error(self, err)
+        self._save_on_worker(self._desk.runner, self._desk.activities, activity, self._stored)
 
 
 class ActivitiesPage(QWidget):

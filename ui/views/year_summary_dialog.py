@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Protocol
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
@@ -43,6 +43,7 @@ from ui.views import print_preview
 from ui.views.activities_page import item_check_sheet
 from ui.views.child_picker import make_choices
 from ui.views.messages import show_error
+from ui.views.record_form import RecordFormDialog
 from ui.window_fit import fit_window, scrolling
 
 MONTHS_BACK = 36
@@ -77,10 +78,8 @@ def _month_box(name: str, today: date) -> QComboBox:
     return box
 
 
-class TypicalCaseDialog(QDialog):
+class TypicalCaseDialog(RecordFormDialog):
     """Write or correct one typical case."""
-
-    saved = Signal(object)
 
     def __init__(
         self,
@@ -125,18 +124,7 @@ class TypicalCaseDialog(QDialog):
         )
         hint.setWordWrap(True)
         hint.setProperty("role", "hint")
-        self.error = QLabel("")
-        self.error.setObjectName("case_error")
-        self.error.setStyleSheet("color: #c62828;")
-        self.error.setWordWrap(True)
-        buttons = QDialogButtonBox()
-        self.save_button = buttons.addButton(
-            self.tr("保存"), QDialogButtonBox.ButtonRole.AcceptRole
-        )
-        self.save_button.setObjectName("case_save")
-        buttons.addButton(self.tr("取消"), QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons = self._error_and_buttons("case")
         layout = QVBoxLayout(self)
         layout.addWidget(hint)
         layout.addWidget(scrolling(form), 1)  # 特大 text on a small screen: the form scrolls
@@ -167,28 +155,7 @@ class TypicalCaseDialog(QDialog):
 
     def save(self) -> None:
         case = self.case()
-        service = self._desk.typical_cases
-        stored = self._stored
-        self.save_button.setEnabled(False)
-
-        def work() -> Stored[TypicalCase]:
-            if stored is None:
-                return service.record(case)
-            return service.update(stored.record_id, case, base_revision=stored.revision)
-
-        self._desk.runner.submit(work, self._saved, self._failed)
-
-    def _saved(self, stored: Stored[TypicalCase]) -> None:
-        self.saved.emit(stored)
-        self.accept()
-
-    def _failed(self, err: BaseException) -> None:
-        self.save_button.setEnabled(True)
-        message = getattr(err, "message_zh", None)
-        if message:
-            self.error.setText(str(message))
-        else:
-            show_error(self, err)
+        self._save_on_worker(self._desk.runner, self._desk.typical_cases, case, self._stored)
 
 
 class YearSummaryDialog(QDialog):
