@@ -10,10 +10,6 @@ Speed without weaker tests (issue 15):
   password would run one. Every copy handed out within one test comes from a different
   template, so two vaults of one test never share a vault id, device id or key. Tests of the
   password itself unlock with it (tests/storage/test_unlock.py).
-- Under pytest-xdist (``--dist loadgroup``), the tests of a module that uses a module- or
-  class-scoped fixture (a running ``childdesk-district serve``, a filled vault, a world of
-  enrolled laptops) run on one worker, so that fixture is made once instead of once on every
-  worker that gets one of the module's tests (:func:`pytest_collection_modifyitems`).
 - ``CHILDDESK_TEST_FAST_KDF=1`` (storage/crypto.py, test-only) is set for the whole run, so the
   real ``childdesk`` program started by command-line and end-to-end tests creates its vaults
   with the floor parameters instead of a 500 ms calibrated derivation.
@@ -43,26 +39,6 @@ os.environ[TEST_FAST_KDF_ENV] = "1"
 PASSWORD = "river-bridge-lantern-42"
 DIRECTOR = "王秀英"
 VILLAGE = "500119104201"
-
-
-_SHARED_SCOPES = frozenset({"class", "module", "package"})
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep a module whose tests share a module- or class-scoped fixture on one xdist worker
-    (an ``xdist_group`` per module), unless its tests are already grouped or the module sets
-    ``XDIST_PER_TEST = True`` (a cheap shared fixture and many slow tests, better spread)."""
-    for item in items:
-        if item.get_closest_marker("xdist_group") is not None:
-            continue
-        module = getattr(item, "module", None)
-        if module is None or getattr(module, "XDIST_PER_TEST", False):
-            continue
-        info = getattr(item, "_fixtureinfo", None)
-        definitions = info.name2fixturedefs.values() if info is not None else ()
-        if any(defs and defs[-1].scope in _SHARED_SCOPES for defs in definitions):
-            item.add_marker(pytest.mark.xdist_group(f"module-{item.nodeid.split('::')[0]}"))
 
 
 def create_vault(path: Path, password: str = PASSWORD, **kwargs: object) -> CreatedVault:

@@ -19,9 +19,6 @@ from storage.verify import verify_vault
 from tests.conftest import DIRECTOR, PASSWORD, create_vault, run_cli
 
 PAGE = 4096
-# damaged_base is cheap to make; the 34 tests are better spread over the xdist workers
-# (tests/conftest.py) than kept together for it.
-XDIST_PER_TEST = True
 
 
 _BASE_KEYS: dict[Path, bytes] = {}  # each base vault's key, to open its copies with
