@@ -73,7 +73,16 @@ def child_data(rng: secrets.SystemRandom, village: str, i: int) -> dict[str, Any
     }
 
 
-def prepare(district: District, devices: int, revisions: int) -> list[tuple[str, bytes, Any]]:
+def prepare(
+    district: District, devices: int, revisions: int, existing: int = 0
+) -> list[tuple[str, bytes, Any]]:
+    """One batch of ``revisions`` new children per device, each device its own village; with
+    ``existing``, each village first gets that many children stored (ingested here, untimed,
+    by another device of the village) — the measured batches then add to populated villages,
+    as in a district in use."""
+    if existing:
+        for _device_id, data, _keys in prepare(district, devices, existing):
+            district.ingest(data, via="network")
     rng = secrets.SystemRandom()
     prepared = []
     wall = int(time.time() * 1000)
@@ -185,6 +194,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--devices", type=int, default=200)
     parser.add_argument("--revisions", type=int, default=100)
+    parser.add_argument(
+        "--existing",
+        type=int,
+        default=0,
+        help="children already stored in each village before the measured load (untimed)",
+    )
     parser.add_argument("--postgres", action="store_true", help="start a temporary PostgreSQL")
     parser.add_argument(
         "--workers", type=int, default=None, help="server processes (default: the server's)"
@@ -235,6 +250,7 @@ def main() -> None:
                 "database": runs["without"][0]["database"],
                 "devices": args.devices,
                 "revisions_per_batch": args.revisions,
+                "existing_children_per_village": args.existing,
                 "rounds": args.compare,
                 "revisions_per_s_with_query_tables": [
                     x["revisions_per_s"] for x in runs["with_query_tables"]
@@ -281,7 +297,8 @@ def run(args: argparse.Namespace, *, query_tables: bool) -> dict[str, Any]:
     engine = db.make_engine(db_url)
     db.migrate(engine)
     district = District(engine, keys.public, keys)
-    prepared = prepare(district, args.devices, args.revisions)
+    prepared = prepare(district, args.devices, args.revisions, args.existing)
+    seeded = args.devices * args.existing
 
     if args.in_process:
         latencies, failures, elapsed, server_cpu = ingest_in_process(
@@ -294,6 +311,8 @@ def run(args: argparse.Namespace, *, query_tables: bool) -> dict[str, Any]:
 
     expected = args.devices * args.revisions
     counts = district.counts()
+    counts["distinct_revisions"] -= seeded  # the measured load's only
+    counts["revisions"] -= seeded
     with engine.connect() as conn:
         from sqlalchemy import select
 
@@ -310,6 +329,7 @@ def run(args: argparse.Namespace, *, query_tables: bool) -> dict[str, Any]:
         "devices": args.devices,
         "server_workers": args.workers or default_workers(),
         "revisions_per_batch": args.revisions,
+        "existing_children_per_village": args.existing,
         "revisions_per_s": round(counts["distinct_revisions"] / elapsed, 1),
         "p95_batch_ms": round(p95, 1),
         "p50_batch_ms": round(latencies[len(latencies) // 2], 1) if latencies else None,
@@ -323,16 +343,16 @@ def run(args: argparse.Namespace, *, query_tables: bool) -> dict[str, Any]:
         "lost": expected - counts["distinct_revisions"],
         "duplicates": counts["revisions"] - counts["distinct_revisions"],
         "failed_batches": failures,
-        "accepted_in_receipts": accepted,
+        "accepted_in_receipts": accepted - seeded,
     }
     from sqlalchemy import func, select
 
     from sync.server.console.query_tables import q_children
 
     with engine.connect() as conn:  # the hook's work: every child, or none for the baseline
-        result["query_table_children"] = conn.execute(
-            select(func.count()).select_from(q_children)
-        ).scalar_one()
+        result["query_table_children"] = (
+            conn.execute(select(func.count()).select_from(q_children)).scalar_one() - seeded
+        )
     engine.dispose()
     if pg:
         pg.stop()
