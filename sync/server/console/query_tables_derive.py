@@ -235,6 +235,7 @@ def _facts(conn: Connection, child_ids: list[str]) -> dict[str, _Facts]:
 # ----- the schedule in force --------------------------------------------------------------
 
 _SCHEDULES: dict[tuple[int, str], VisitSchedule] = {}
+_SCHEDULE_KEYS: Any = None
 
 
 def current_schedule(conn: Connection) -> VisitSchedule:
@@ -247,14 +248,18 @@ def current_schedule(conn: Connection) -> VisitSchedule:
         parse_published,
     )
 
+    global _SCHEDULE_KEYS
     p = db.published.c
-    # the keys first (one small row per publication, every ingest group asks); a body is read
-    # only for a publication not parsed in this process yet
-    keys = conn.execute(
-        select(p.pub_seq, p.sha256)
-        .where(p.kind == SCHEDULE, p.name == SCHEDULE_NAME)
-        .order_by(p.pub_seq.desc())
-    ).all()
+    # the keys first (one small row per publication, every ingest group asks: the statement is
+    # built once); a body is read only for a publication not parsed in this process yet. The
+    # query stays: another process (the CLI's publish, the other server workers) may publish.
+    if _SCHEDULE_KEYS is None:
+        _SCHEDULE_KEYS = (
+            select(p.pub_seq, p.sha256)
+            .where(p.kind == SCHEDULE, p.name == SCHEDULE_NAME)
+            .order_by(p.pub_seq.desc())
+        )
+    keys = conn.execute(_SCHEDULE_KEYS).all()
     for pub_seq, sha256 in keys:
         key = (int(pub_seq), str(sha256))
         if key in _SCHEDULES:
