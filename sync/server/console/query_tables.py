@@ -40,6 +40,8 @@ from sqlalchemy import (
     select,
     tuple_,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.domain.schedule import VisitSchedule
 from sync.protocol_types import CHILD_LINKED
@@ -308,17 +310,13 @@ def refresh(
     if not ids and not fresh:
         return
     schedule = current_schedule(conn)
-    v = q_visits.c
+    v, c = q_visits.c, q_children.c
     pairs: set[tuple[str, str]] = set()
-    villages: set[str] = set()
+    counts = _Counts()
     written: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]] = []
     for chunk in _chunks(ids):
-        villages.update(
-            r[0]
-            for r in conn.execute(
-                select(q_children.c.village_code).where(q_children.c.child_id.in_(chunk))
-            )
-        )
+        for old in conn.execute(_READ_COUNTED.where(c.child_id.in_(chunk))):
+            counts.add(tuple(old[:-2]), old[-2], old[-1], -1)
         for row in conn.execute(
             select(v.village_code, v.month, v.due_month).where(v.child_id.in_(chunk))
         ):
@@ -326,64 +324,134 @@ def refresh(
             pairs.add((row.village_code, row.due_month))
         conn.execute(delete(q_visits).where(v.child_id.in_(chunk)))
         conn.execute(delete(q_level_changes).where(q_level_changes.c.child_id.in_(chunk)))
-        conn.execute(delete(q_children).where(q_children.c.child_id.in_(chunk)))
+        conn.execute(delete(q_children).where(c.child_id.in_(chunk)))
         written.append(_write(conn, _facts(conn, chunk).values(), schedule))
     if fresh:
         written.append(_write(conn, fresh.values(), schedule))
     for children, visits in written:
-        villages.update(row["village_code"] for row in children)
+        for new in children:
+            counts.add(
+                tuple(new[name] for name in ("village_code", *_COUNTED)),
+                new["active"],
+                new["next_due"],
+                1,
+            )
         for visit in visits:
             pairs.add((visit["village_code"], visit["month"]))
             pairs.add((visit["village_code"], visit["due_month"]))
     _months(conn, pairs)
-    _count_villages(conn, villages)
+    counts.apply(conn)
+
+
+_READ_COUNTED = select(
+    q_children.c.village_code,
+    *(q_children.c[name] for name in _COUNTED),
+    q_children.c.active,
+    q_children.c.next_due,
+)
+
+
+class _Counts:
+    """The changes one refresh makes to the counted tables (``q_village_counts``,
+    ``q_due_days``, ``q_due_months``): each replaced child's old row counted −1, its new row
+    +1, then applied to the stored counts — the touched villages' children are not read
+    again. Gives the rows :func:`_village_counts` and :func:`_due_counts` count from scratch."""
+
+    def __init__(self) -> None:
+        self.facts: dict[tuple[Any, ...], int] = {}
+        self.days: dict[tuple[str, str], int] = {}
+        self.months: dict[tuple[str, str], int] = {}
+
+    def add(self, key: tuple[Any, ...], active: Any, due: str | None, step: int) -> None:
+        if not active:
+            return
+        key = (key[0], key[1], key[2], bool(key[3]), key[4], bool(key[5]))
+        self.facts[key] = self.facts.get(key, 0) + step
+        if due is not None:
+            village = key[0]
+            self.days[(village, due)] = self.days.get((village, due), 0) + step
+            month = (village, due[:7])
+            self.months[month] = self.months.get(month, 0) + step
+
+    def apply(self, conn: Connection) -> None:
+        facts = {k: n for k, n in self.facts.items() if n}
+        if facts:
+            self._apply_facts(conn, facts)
+        for table, column, deltas in (
+            (q_due_days, "due", self.days),
+            (q_due_months, "month", self.months),
+        ):
+            changed = {k: n for k, n in deltas.items() if n}
+            if changed:
+                _apply_keyed(conn, table, column, changed)
+
+    @staticmethod
+    def _apply_facts(conn: Connection, deltas: dict[tuple[Any, ...], int]) -> None:
+        """A village's fact rows are few (a row per combination of facts): the touched
+        villages' rows are read, changed here and written again."""
+        q = q_village_counts.c
+        villages = {k[0] for k in deltas}
+        read = select(q.village_code, *(q[name] for name in _COUNTED), q.children)
+        for chunk in _chunks(villages, 200):
+            stored: dict[tuple[Any, ...], int] = {}
+            for row in conn.execute(read.where(q.village_code.in_(chunk))):
+                key = (row[0], row[1], row[2], bool(row[3]), row[4], bool(row[5]))
+                stored[key] = stored.get(key, 0) + int(row[6])
+            in_chunk = set(chunk)
+            for key, step in deltas.items():
+                if key[0] in in_chunk:
+                    stored[key] = stored.get(key, 0) + step
+            conn.execute(delete(q_village_counts).where(q.village_code.in_(chunk)))
+            db.executemany_rows(
+                conn,
+                _INSERT_VILLAGE_COUNT,
+                ("village_code", *_COUNTED, "children"),
+                [(*k, n) for k, n in stored.items() if n > 0],
+            )
+
+
+def _apply_keyed(
+    conn: Connection,
+    table: Table,
+    column: str,
+    deltas: dict[tuple[str, str], int],
+) -> None:
+    """Add these changes to the (village, day or month) rows they name — one upsert for all
+    (``ON CONFLICT … children + excluded.children``, SQLite and PostgreSQL) — then drop the
+    rows of the touched villages that fell to zero."""
+    upsert = _UPSERTS[(conn.dialect.name, table.name)]
+    db.executemany_rows(
+        conn,
+        upsert,
+        ("village_code", column, "children"),
+        [(*k, n) for k, n in sorted(deltas.items())],
+    )
+    if any(n < 0 for n in deltas.values()):
+        villages = sorted({k[0] for k, n in deltas.items() if n < 0})
+        for start in range(0, len(villages), 200):
+            conn.execute(
+                delete(table).where(
+                    table.c.village_code.in_(villages[start : start + 200]),
+                    table.c.children <= 0,
+                )
+            )
+
+
+def _upsert(dialect: str, table: Table, column: str) -> Any:
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    statement = insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=["village_code", column],
+        set_={"children": table.c.children + statement.excluded.children},
+    )
 
 
 _INSERT_VILLAGE_COUNT = q_village_counts.insert()
-_INSERT_DUE_DAY = q_due_days.insert()
-_INSERT_DUE_MONTH = q_due_months.insert()
-
-
-def _count_villages(conn: Connection, villages: set[str]) -> None:
-    """Count again the active children of these villages by their facts (q_village_counts)
-    and by next due day and month (q_due_days, q_due_months): one read of the villages'
-    rows, counted here — what :func:`_village_counts` and :func:`_due_counts` count in SQL
-    for a rebuild, with fewer statements on the ingest path."""
-    c = q_children.c
-    read = select(c.village_code, *(c[name] for name in _COUNTED), c.next_due).where(
-        c.active.is_(True)
-    )
-    for chunk in _chunks(villages, 200):
-        facts: dict[tuple[Any, ...], int] = {}
-        days: dict[tuple[str, str], int] = {}
-        months: dict[tuple[str, str], int] = {}
-        for row in conn.execute(read.where(c.village_code.in_(chunk))):
-            key = tuple(row[:-1])
-            facts[key] = facts.get(key, 0) + 1
-            due = row[-1]
-            if due is not None:
-                days[(row[0], due)] = days.get((row[0], due), 0) + 1
-                months[(row[0], due[:7])] = months.get((row[0], due[:7]), 0) + 1
-        for table in (q_village_counts, q_due_days, q_due_months):
-            conn.execute(delete(table).where(table.c.village_code.in_(chunk)))
-        db.executemany_rows(
-            conn,
-            _INSERT_VILLAGE_COUNT,
-            ("village_code", *_COUNTED, "children"),
-            [(*k, n) for k, n in facts.items()],
-        )
-        db.executemany_rows(
-            conn,
-            _INSERT_DUE_DAY,
-            ("village_code", "due", "children"),
-            [(*k, n) for k, n in days.items()],
-        )
-        db.executemany_rows(
-            conn,
-            _INSERT_DUE_MONTH,
-            ("village_code", "month", "children"),
-            [(*k, n) for k, n in months.items()],
-        )
+_UPSERTS = {
+    (dialect, table.name): _upsert(dialect, table, column)
+    for dialect in ("sqlite", "postgresql")
+    for table, column in ((q_due_days, "due"), (q_due_months, "month"))
+}
 
 
 def _due_counts(conn: Connection, villages: set[str] | None) -> None:

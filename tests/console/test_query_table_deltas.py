@@ -1,0 +1,93 @@
+# ruff: noqa: F811 - the district fixtures are imported from tests/sync/conftest.py
+"""The counted query tables (``q_village_counts``, ``q_due_days``, ``q_due_months``) are kept
+on ingest as changes — a replaced child's old row counted out, its new row in — and must stay
+equal to counting from scratch when a child moves to another village, is deleted, changes its
+facts or comes back into use; on SQLite and on the PostgreSQL the suite starts."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from app.demo_caseload import fill_vault
+from sync.server import db
+from sync.server.console import query_tables as qt
+from sync.server.district import District
+from tests.sync import laptop_device as device_side
+from tests.sync.conftest import (  # noqa: F401 - fixtures
+    VILLAGE_A,
+    VILLAGE_C,
+    _migrated_postgres,
+    db_url,
+    district,
+    district_keys,
+    make_device,
+    pg_server,
+)
+
+TODAY = date(2026, 11, 1)
+COUNTED = ("q_village_counts", "q_due_days", "q_due_months", "q_children")
+
+
+def send_all(district: District, dev: Any, max_revisions: int = 40) -> None:
+    for built in device_side.build_batches(dev.vault, max_revisions=max_revisions):
+        result = district.ingest(built.data)
+        device_side.apply_receipt(dev.vault, result.receipt)
+
+
+def counted(district: District) -> dict[str, list[tuple[Any, ...]]]:
+    with district.engine.connect() as conn:
+        snap = qt.snapshot(conn)
+    return {name: snap[name] for name in COUNTED}
+
+
+def rebuilt(district: District) -> dict[str, list[tuple[Any, ...]]]:
+    with db.write_transaction(district.engine) as conn:
+        qt.rebuild(conn)
+    return counted(district)
+
+
+def test_counts_follow_moves_deletions_and_changed_facts(
+    district: District, make_device: Any
+) -> None:
+    dev = make_device(district, [VILLAGE_A, VILLAGE_C], "a")
+    fill_vault(dev.vault, children=10, seed=11, village_code=VILLAGE_A, today=TODAY, author="王")
+    send_all(district, dev)
+    first = counted(district)
+    assert first == rebuilt(district)
+
+    vault = dev.vault
+    children = vault.load("child").revisions
+    moved, removed, changed, archived = children[0], children[1], children[2], children[3]
+    vault.put(
+        "child", {**moved.data, "village_code": VILLAGE_C}, author="王", record_id=moved.record_id
+    )
+    vault.delete(removed.record_id, author="王")
+    vault.put(
+        "child",
+        {**changed.data, "categories": ["orphan"], "caring_mother": True},
+        author="王",
+        record_id=changed.record_id,
+    )
+    vault.put(
+        "child",
+        {**archived.data, "archive": {"reason": "moved_out", "on": "2026-10-20"}},
+        author="王",
+        record_id=archived.record_id,
+    )
+    send_all(district, dev, max_revisions=2)
+    after = counted(district)
+    assert after != first
+    villages = {row[0] for row in after["q_village_counts"]}
+    assert VILLAGE_C in villages
+    assert after == rebuilt(district)
+
+    # back into use, and moved home again
+    vault.put(
+        "child", {**archived.data, "archive": None}, author="王", record_id=archived.record_id
+    )
+    vault.put("child", moved.data, author="王", record_id=moved.record_id)
+    send_all(district, dev)
+    again = counted(district)
+    assert VILLAGE_C not in {row[0] for row in again["q_village_counts"]}
+    assert again == rebuilt(district)
