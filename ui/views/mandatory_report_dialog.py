@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -36,8 +35,15 @@ from app.services.workflows import WorkflowService
 from ui.tasks import Runner
 from ui.views import messages
 from ui.views.widgets import plain_label
-from ui.views.workflow_common import StepsTable, actor_text, china_time, error_text
-from ui.window_fit import fit_window, scrolling
+from ui.views.workflow_common import (
+    StepsTable,
+    actor_text,
+    china_time,
+    error_text,
+    paged_window,
+    show_load_failure,
+    state_label,
+)
 
 DRAFT_KIND = "mandatory_report"
 
@@ -90,22 +96,10 @@ class MandatoryReportDialog(QDialog):
         self._filling = False
         self._busy = False
 
-        self.stack = QStackedWidget()
-        self.loading = plain_label(self.tr("正在打开……"), "hint")
-        self.stack.addWidget(self.loading)
-        self.stack.addWidget(self._build_form())
-        self.stack.addWidget(self._build_status())
-        self.close_button = QPushButton(self.tr("关闭"))
-        self.close_button.setObjectName("close")
-        self.close_button.clicked.connect(self.reject)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.file_button)
-        row.addWidget(self.close_button)
-        layout = QVBoxLayout(self)
-        layout.addWidget(scrolling(self.stack), 1)
-        layout.addLayout(row)
-        fit_window(self, 820, 720)
+        pages = [self._build_form(), self._build_status()]
+        self.stack, self.loading, self.close_button = paged_window(
+            self, pages, size=(820, 720), buttons=[self.file_button]
+        )
         self._start()
 
     # ----- layout --------------------------------------------------------------------------
@@ -196,12 +190,7 @@ class MandatoryReportDialog(QDialog):
     def _build_status(self) -> QWidget:
         page = QWidget()
         page.setObjectName("report_status_page")
-        self.state = QLabel("")
-        self.state.setObjectName("report_state")
-        font = self.state.font()
-        font.setBold(True)
-        font.setPointSizeF(font.pointSizeF() * 1.2)
-        self.state.setFont(font)
+        self.state = state_label("report_state")
         self.state_hint = plain_label("", "hint")
         self.state_hint.setObjectName("report_state_hint")
         self.summary = plain_label("", None)
@@ -310,10 +299,14 @@ class MandatoryReportDialog(QDialog):
 
     def _load_failed(self, err: BaseException) -> None:
         self._busy = False
-        self.loading.setText(self.tr("没能打开这份强制报告。请关闭后重试。"))
-        self.stack.setCurrentIndex(0)
-        if not isinstance(err, LookupError):
-            messages.show_error(self, err, self.tr("没能打开强制报告"))
+        show_load_failure(
+            self,
+            self.stack,
+            self.loading,
+            err,
+            page_text=self.tr("没能打开这份强制报告。请关闭后重试。"),
+            title=self.tr("没能打开强制报告"),
+        )
 
     def _show_report(self, loaded: Loaded) -> None:
         self._busy = False

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -44,8 +43,16 @@ from ui.tasks import Runner
 from ui.views import messages
 from ui.views.print_preview import PdfPreviewDialog, preview_pdf
 from ui.views.widgets import plain_label
-from ui.views.workflow_common import StepsTable, actor_text, china_time, error_text
-from ui.window_fit import client_limit, fit_window, scrolling
+from ui.views.workflow_common import (
+    StepsTable,
+    actor_text,
+    china_time,
+    error_text,
+    paged_window,
+    show_load_failure,
+    state_label,
+)
+from ui.window_fit import client_limit
 
 PARENTS_ZH = {"father": "父亲", "mother": "母亲"}
 MIME = {
@@ -137,21 +144,8 @@ class RecognitionApplicationDialog(QDialog):
         self._busy = False
         self._viewing = ""  # the name of the material file being opened
 
-        self.stack = QStackedWidget()
-        self.loading = plain_label(self.tr("正在打开……"), "hint")
-        self.stack.addWidget(self.loading)
-        self.stack.addWidget(self._build_new())
-        self.stack.addWidget(self._build_application())
-        self.close_button = QPushButton(self.tr("关闭"))
-        self.close_button.setObjectName("close")
-        self.close_button.clicked.connect(self.reject)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.close_button)
-        layout = QVBoxLayout(self)
-        layout.addWidget(scrolling(self.stack), 1)
-        layout.addLayout(row)
-        fit_window(self, 780, 740)
+        pages = [self._build_new(), self._build_application()]
+        self.stack, self.loading, self.close_button = paged_window(self, pages, size=(780, 740))
         if application_id is None:
             self.stack.setCurrentIndex(1)
         else:
@@ -191,12 +185,7 @@ class RecognitionApplicationDialog(QDialog):
     def _build_application(self) -> QWidget:
         page = QWidget()
         page.setObjectName("application_page")
-        self.state = QLabel("")
-        self.state.setObjectName("application_state")
-        font = self.state.font()
-        font.setBold(True)
-        font.setPointSizeF(font.pointSizeF() * 1.2)
-        self.state.setFont(font)
+        self.state = state_label("application_state")
         self.deadline = plain_label("", None)
         self.deadline.setObjectName("application_deadline")
         self.reason = plain_label("", "error")
@@ -307,10 +296,14 @@ class RecognitionApplicationDialog(QDialog):
 
     def _load_failed(self, err: BaseException) -> None:
         self._busy = False
-        self.loading.setText(self.tr("没能打开这份认定申请。请关闭后重试。"))
-        self.stack.setCurrentIndex(0)
-        if not isinstance(err, LookupError):
-            messages.show_error(self, err, self.tr("没能打开认定申请"))
+        show_load_failure(
+            self,
+            self.stack,
+            self.loading,
+            err,
+            page_text=self.tr("没能打开这份认定申请。请关闭后重试。"),
+            title=self.tr("没能打开认定申请"),
+        )
 
     def _show(self, shown: Shown) -> None:
         self._busy = False

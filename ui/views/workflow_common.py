@@ -1,16 +1,31 @@
 """What the workflow dialogs (强制报告, 认定申请, the case's 个案会商) share: the Chinese words of a
-refusal or a validation error, times shown in China time, and the table of a record's steps
-(when, who, what, why)."""
+refusal or a validation error, times shown in China time, the table of a record's steps
+(when, who, what, why), and the window itself: pages behind a 正在打开…… page, a 关闭 button,
+the bold state line and a failed load told on the first page."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.domain.workflow import ROLE_ZH, Role, Transition
-from ui.views.messages import user_message
+from ui.views.messages import show_error, user_message
+from ui.views.widgets import plain_label
+from ui.window_fit import fit_window, scrolling
 
 CHINA = timezone(timedelta(hours=8))
 
@@ -86,3 +101,65 @@ class StepsTable(QTableWidget):
     def rows(self) -> list[tuple[str, str, str, str]]:
         """The rows shown as (time, who, action, note) (for tests)."""
         return list(self._rows)
+
+
+def paged_window(
+    dialog: QDialog,
+    pages: Sequence[QWidget],
+    *,
+    size: tuple[int, int],
+    header: Sequence[QWidget] = (),
+    buttons: Sequence[QWidget] = (),
+) -> tuple[QStackedWidget, QLabel, QPushButton]:
+    """Lay ``dialog`` out: ``header`` on top, then (scrolling, for 特大 text on a small screen)
+    a stack of a 正在打开…… page (index 0) followed by ``pages``, then ``buttons`` and 关闭 on
+    the right; fitted to the screen at ``size`` at the most. Gives the stack, its loading page
+    and the 关闭 button."""
+    stack = QStackedWidget()
+    loading = plain_label(dialog.tr("正在打开……"), "hint")
+    stack.addWidget(loading)
+    for page in pages:
+        stack.addWidget(page)
+    close_button = QPushButton(dialog.tr("关闭"))
+    close_button.setObjectName("close")
+    close_button.clicked.connect(dialog.reject)
+    row = QHBoxLayout()
+    row.addStretch(1)
+    for button in buttons:
+        row.addWidget(button)
+    row.addWidget(close_button)
+    layout = QVBoxLayout(dialog)
+    for widget in header:
+        layout.addWidget(widget)
+    layout.addWidget(scrolling(stack), 1)
+    layout.addLayout(row)
+    fit_window(dialog, *size)
+    return stack, loading, close_button
+
+
+def state_label(name: str) -> QLabel:
+    """The record's state (状态：…), bold and larger."""
+    label = QLabel("")
+    label.setObjectName(name)
+    font = label.font()
+    font.setBold(True)
+    font.setPointSizeF(font.pointSizeF() * 1.2)
+    label.setFont(font)
+    return label
+
+
+def show_load_failure(
+    dialog: QDialog,
+    stack: QStackedWidget,
+    loading: QLabel,
+    err: BaseException,
+    *,
+    page_text: str,
+    title: str,
+) -> None:
+    """A record that could not be read: ``page_text`` on the loading page; an error other than
+    the record not being found (LookupError) is shown as well, under ``title``."""
+    loading.setText(page_text)
+    stack.setCurrentIndex(0)
+    if not isinstance(err, LookupError):
+        show_error(dialog, err, title)

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
-    QStackedWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -41,7 +40,7 @@ from ui.desk_services import DeskServices
 from ui.views.case_dialog.conference import ConferencePanel
 from ui.views.case_dialog.plan_editor import PlanEditor
 from ui.views.widgets import plain_label as _label
-from ui.window_fit import fit_window, scrolling
+from ui.views.workflow_common import paged_window
 
 
 class CaseDialogBase(QDialog):
@@ -92,23 +91,10 @@ class CaseDialogBase(QDialog):
         self.subheading = _label("", "hint")
         self.subheading.setObjectName("subheading")
         self.subheading.hide()
-        self.stack = QStackedWidget()
-        self.loading = _label(self.tr("正在打开……"), "hint")
-        self.stack.addWidget(self.loading)
-        self.stack.addWidget(self._build_new_case_page())
-        self.stack.addWidget(self._build_case_page())
-        self.close_button = QPushButton(self.tr("关闭"))
-        self.close_button.setObjectName("close")
-        self.close_button.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.close_button)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.heading)
-        layout.addWidget(self.subheading)
-        layout.addWidget(scrolling(self.stack), 1)  # 特大 text on a small screen
-        layout.addLayout(buttons)
-        fit_window(self, 980, 760)
+        pages = [self._build_new_case_page(), self._build_case_page()]
+        self.stack, self.loading, self.close_button = paged_window(
+            self, pages, size=(980, 760), header=[self.heading, self.subheading]
+        )
         self._load()
 
     # what one part calls in another, declared for the type checker (each implemented in
