@@ -40,6 +40,7 @@ from ui.views.workflow_common import (
     actor_text,
     china_time,
     error_text,
+    message_label,
     paged_window,
     show_load_failure,
     state_label,
@@ -163,10 +164,7 @@ class MandatoryReportDialog(QDialog):
         form.addRow(self.tr("是否有紧迫危险"), danger_row)
         form.addRow("", self.danger_now)
         form.addRow(self.tr("已告知"), told_row)
-        self.form_message = plain_label("", "error")
-        self.form_message.setObjectName("report_message")
-        self.form_message.setStyleSheet("color: #c62828;")
-        self.form_message.hide()
+        self.form_message = message_label("report_message")
         self.file_button = QPushButton(self.tr("提交强制报告"))
         self.file_button.setObjectName("file_report")
         self.file_button.setDefault(True)
@@ -207,10 +205,7 @@ class MandatoryReportDialog(QDialog):
         self.info_button = QPushButton(self.tr("补充情况"))
         self.info_button.setObjectName("add_info")
         self.info_button.clicked.connect(self.add_info)
-        self.info_message = plain_label("", "error")
-        self.info_message.setObjectName("info_message")
-        self.info_message.setStyleSheet("color: #c62828;")
-        self.info_message.hide()
+        self.info_message = message_label("info_message")
         steps_box = QGroupBox(self.tr("办理经过"))
         steps_layout = QVBoxLayout(steps_box)
         steps_layout.addWidget(self.steps)

@@ -48,6 +48,7 @@ from ui.views.workflow_common import (
     actor_text,
     china_time,
     error_text,
+    message_label,
     paged_window,
     show_load_failure,
     state_label,
@@ -168,10 +169,7 @@ class RecognitionApplicationDialog(QDialog):
         self.create_button.setObjectName("create_application")
         self.create_button.setDefault(True)
         self.create_button.clicked.connect(self.make_draft)
-        self.new_message = plain_label("", "error")
-        self.new_message.setObjectName("new_message")
-        self.new_message.setStyleSheet("color: #c62828;")
-        self.new_message.hide()
+        self.new_message = message_label("new_message")
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(self.create_button)
@@ -244,10 +242,7 @@ class RecognitionApplicationDialog(QDialog):
         self.withdraw_button = QPushButton(self.tr("撤回申请"))
         self.withdraw_button.setObjectName("withdraw_application")
         self.withdraw_button.clicked.connect(self.withdraw)
-        self.action_message = plain_label("", "error")
-        self.action_message.setObjectName("action_message")
-        self.action_message.setStyleSheet("color: #c62828;")
-        self.action_message.hide()
+        self.action_message = message_label("action_message")
         s_layout = QVBoxLayout(submit_box)
         s_row = QHBoxLayout()
         s_row.addWidget(self.signed, 1)

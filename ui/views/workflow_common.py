@@ -148,6 +148,15 @@ def state_label(name: str) -> QLabel:
     return label
 
 
+def message_label(name: str) -> QLabel:
+    """Where a refused or failed action is told, in red; hidden until there is something."""
+    label = plain_label("", "error")
+    label.setObjectName(name)
+    label.setStyleSheet("color: #c62828;")
+    label.hide()
+    return label
+
+
 def show_load_failure(
     dialog: QDialog,
     stack: QStackedWidget,

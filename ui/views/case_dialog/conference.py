@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.domain import case_conference as cc
 from ui.views.widgets import clear_layout, plain_label
+from ui.views.workflow_common import message_label
 
 OVERDUE_ZH = "已过期"
 
@@ -100,10 +101,7 @@ class ConferenceBox(QGroupBox):
         self.done_button.setObjectName("conference_done")
         self.progress_button.clicked.connect(lambda: self._send(False))
         self.done_button.clicked.connect(lambda: self._send(True))
-        self.message = plain_label("", "error")
-        self.message.setObjectName("conference_message")
-        self.message.setStyleSheet("color: #c62828;")
-        self.message.hide()
+        self.message = message_label("conference_message")
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
