@@ -34,6 +34,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     case,
     delete,
     func,
@@ -389,19 +390,17 @@ class _Counts:
     def _apply_facts(conn: Connection, deltas: dict[tuple[Any, ...], int]) -> None:
         """A village's fact rows are few (a row per combination of facts): the touched
         villages' rows are read, changed here and written again."""
-        q = q_village_counts.c
         villages = {k[0] for k in deltas}
-        read = select(q.village_code, *(q[name] for name in _COUNTED), q.children)
         for chunk in _chunks(villages, 200):
             stored: dict[tuple[Any, ...], int] = {}
-            for row in conn.execute(read.where(q.village_code.in_(chunk))):
+            for row in conn.execute(_READ_VILLAGE_COUNTS, {"villages": chunk}):
                 key = (row[0], row[1], row[2], bool(row[3]), row[4], bool(row[5]))
                 stored[key] = stored.get(key, 0) + int(row[6])
             in_chunk = set(chunk)
             for key, step in deltas.items():
                 if key[0] in in_chunk:
                     stored[key] = stored.get(key, 0) + step
-            conn.execute(delete(q_village_counts).where(q.village_code.in_(chunk)))
+            conn.execute(_DELETE_VILLAGE_COUNTS, {"villages": chunk})
             db.executemany_rows(
                 conn,
                 _INSERT_VILLAGE_COUNT,
@@ -447,6 +446,16 @@ def _upsert(dialect: str, table: Table, column: str) -> Any:
 
 
 _INSERT_VILLAGE_COUNT = q_village_counts.insert()
+# built once (ingest runs them every group)
+_VILLAGES: Any = bindparam("villages", expanding=True)
+_READ_VILLAGE_COUNTS = select(
+    q_village_counts.c.village_code,
+    *(q_village_counts.c[name] for name in _COUNTED),
+    q_village_counts.c.children,
+).where(q_village_counts.c.village_code.in_(_VILLAGES))
+_DELETE_VILLAGE_COUNTS = delete(q_village_counts).where(
+    q_village_counts.c.village_code.in_(_VILLAGES)
+)
 _UPSERTS = {
     (dialect, table.name): _upsert(dialect, table, column)
     for dialect in ("sqlite", "postgresql")
