@@ -41,20 +41,6 @@ DIRECTOR = "王秀英"
 VILLAGE = "500119104201"
 
 
-@pytest.hookimpl(trylast=True)  # after pytest-xdist's own hook has tagged the grouped tests
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Make ``xdist_group`` marks work under pytest 9 (tests/e2e/conftest.py, the console's
-    browser tests): pytest-xdist 3.8 tags a grouped test by setting ``item._nodeid`` to
-    ``<nodeid>@<group>``, which pytest 9 no longer reads (its nodeid comes from ``item._id``),
-    so every test was scheduled on its own. Carry the tag over to ``_id``."""
-    from _pytest.nodeid import NodeId
-
-    for item in items:
-        tagged = item.__dict__.get("_nodeid")
-        if isinstance(tagged, str) and tagged != item.nodeid:
-            item._id = NodeId.parse(tagged)  # type: ignore[attr-defined]
-
-
 def create_vault(path: Path, password: str = PASSWORD, **kwargs: object) -> CreatedVault:
     """A real vault with the floor KDF parameters (64 MiB, 3 passes) to keep tests quick."""
     kwargs.setdefault("director_name", DIRECTOR)
