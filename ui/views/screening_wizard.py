@@ -157,6 +157,7 @@ class ScreeningWizard(AssessmentWizard):
     KIND_ZH = "心理状况筛查"
     RESULT_ZH = "筛查结果"
     FINISH_ZH = "完成筛查"
+    DONE_ZH = "筛查已完成"
     CONFIRM_ZH = "确定完成这次筛查吗？"
     referrals_requested = Signal(str)  # the child's id
 

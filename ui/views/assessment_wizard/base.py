@@ -56,6 +56,7 @@ class WizardBase(QDialog):
     KIND_ZH = "监护能力评估"
     RESULT_ZH = "评估结果"
     FINISH_ZH = "完成评估"
+    DONE_ZH = "评估已完成"  # the status line once finished (the journeys wait for it)
     CONFIRM_ZH = "确定完成这次评估吗？"
 
     def __init__(

@@ -88,7 +88,7 @@ class SavingPart(WizardBase):
             widget.set_read_only(True)
         for repeat_widget in self._repeats.values():
             repeat_widget.update_controls(True)
-        self.save_status.setText(self.tr("{0}已完成").format(self.KIND_ZH))
+        self.save_status.setText(self.DONE_ZH)
         self._show_result_page()
         self.assessment_finished.emit(stored.record_id)
 
