@@ -150,6 +150,48 @@ def test_due_dates_and_levels_are_the_laptops(district: District, make_device: A
     }
 
 
+def test_a_confirmed_recognition_keys_the_districts_due_date_as_the_laptops(
+    district: District, make_device: Any
+) -> None:
+    """A child the district confirmed as 事实无人抚养 (the file's recognition_confirmed_on,
+    after the last visit): the console's next due date counts from the confirmation, as the
+    laptop's due list does."""
+    a = make_device(district, [VILLAGE_A], "a")
+    fill_vault(a.vault, children=12, seed=9, village_code=VILLAGE_A, today=TODAY, author="王")
+    confirmed = date(2026, 10, 28)
+    for stored in a.vault.load("child").revisions:
+        data = stored.data
+        if data.get("archive") or (data.get("status") or "active") != "active":
+            continue
+        categories = [c for c in data.get("categories") or [] if c != "de_facto_unsupported"]
+        a.vault.put(
+            "child",
+            {
+                **data,
+                "categories": [*categories, "de_facto_unsupported"],
+                "recognition_confirmed_on": confirmed.isoformat(),
+            },
+            author="王",
+            record_id=stored.record_id,
+        )
+    send_all(district, a)
+    caseload = Caseload.build(a.vault)
+    schedule = load_schedule()
+    with district.engine.connect() as conn:
+        rows = {r.child_id: r for r in conn.execute(select(qt.q_children))}
+    keyed = 0
+    for child_id, summary in caseload.summaries.items():
+        if not summary.active:
+            continue
+        assert summary.schedule_facts.recognized_on == confirmed
+        laptop_due = next_due(summary.schedule_facts, schedule).due
+        assert rows[child_id].next_due == laptop_due.isoformat(), child_id
+        last = summary.last_visit
+        keyed += last is None or last < confirmed
+    assert keyed > 0  # some children's due date really counts from the confirmation
+    assert snapshot(district) == rebuilt(district)
+
+
 def test_a_published_schedule_is_the_one_in_force(district: District, make_device: Any) -> None:
     a = make_device(district, [VILLAGE_A], "a")
     fill_vault(a.vault, children=4, seed=2, village_code=VILLAGE_A, today=TODAY, author="王")

@@ -99,6 +99,8 @@ def _rows(
     )
     birth = _day(data.get("birth_date"))
     opened = _day(data.get("opened_on")) or date.min
+    # the laptop's rule: a confirmed 事实无人抚养 recognition keys the monthly visit
+    recognized = _day(data.get("recognition_confirmed_on"))
     status = _text(data.get("status"), 20) or "active"
     active = status == "active" and not data.get("archive")
     assessments = sorted(facts.assessments)
@@ -116,6 +118,7 @@ def _rows(
                 last[0] if last else None,
                 last[2] if last else None,
                 opened,
+                recognized,
             ),
             schedule,
         ).due
@@ -140,6 +143,7 @@ def _rows(
             last[0] if last else None,
             last[2] if last else None,
             opened,
+            recognized,
         ),
         schedule,
     ).due
