@@ -69,10 +69,15 @@ def test_the_instrument_no_longer_states_a_visit_frequency() -> None:
 
 def test_the_superseded_version_still_loads() -> None:
     bundled = load_bundled_definitions()
-    assert [d.version for d in bundled] == [load_default_definition().version, "1.0.0"]
+    assert [(d.id, d.version) for d in bundled] == [
+        ("guardianship_capacity", load_default_definition().version),
+        ("guardianship_capacity", "1.0.0"),
+        ("psych_screening", "1.0.0"),  # the other kind (issue 19), after the guardianship ones
+    ]
     assert {(d.id, d.version) for d in DefinitionService(None).questionnaires()} == {
         ("guardianship_capacity", "1.1.0"),
         ("guardianship_capacity", "1.0.0"),
+        ("psych_screening", "1.0.0"),
     }
     assert DefinitionService(None).questionnaire().version == "1.1.0"  # new ones use the new
 
