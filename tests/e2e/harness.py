@@ -392,8 +392,8 @@ class Desk:
     def fill(self, text: str, **spec: Any) -> None:
         """Click into a field, clear it and type. On a loaded machine X can drop the first
         remapped keystroke; a field that does not hold the text is typed again, as a user
-        would (at most twice), so the journey checks the program, not xdotool."""
-        for _ in range(3):
+        would (at most four times), so the journey checks the program, not xdotool."""
+        for _ in range(5):
             self.click(**spec)
             self.key("ctrl+a", "BackSpace")
             self.type(text)
