@@ -4,6 +4,7 @@ merge and conflicts, quarantine, revocation."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from typing import Any
@@ -141,6 +142,17 @@ class DroppingProxy:
         upstream = socket.create_connection(("127.0.0.1", self.target))
         with self.lock:
             drop = self.drops > 0
+        if not drop:
+            # Both directions at once: relaying the answer only after each chunk of the
+            # request deadlocked when a request arrived in several chunks (the proxy waited
+            # for an answer the server could not give before the rest of the body).
+            back = threading.Thread(target=_pump, args=(upstream, client), daemon=True)
+            back.start()
+            _pump(client, upstream)
+            back.join(timeout=10)
+            client.close()
+            upstream.close()
+            return
         request = b""
         client.settimeout(10)
         try:
@@ -186,6 +198,19 @@ class DroppingProxy:
 
     def close(self) -> None:
         self.sock.close()
+
+
+def _pump(source: socket.socket, sink: socket.socket) -> None:
+    """Copy one direction until it ends, then end both (the other direction's pump stops)."""
+    try:
+        while chunk := source.recv(65536):
+            sink.sendall(chunk)
+    except OSError:
+        pass
+    finally:
+        for end in (source, sink):
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
 
 
 def test_dropped_connection_mid_upload_resumes_without_loss_or_duplicates(
