@@ -19,7 +19,14 @@ from sync.server.console.queries import (
     months_between,
     scoped,
 )
-from sync.server.console.query_tables import q_children, q_level_changes, q_visit_months, q_visits
+from sync.server.console.query_tables import (
+    q_children,
+    q_due_days,
+    q_due_months,
+    q_level_changes,
+    q_visit_months,
+    q_visits,
+)
 from sync.server.console.scope import Scope
 
 C = q_children.c
@@ -153,9 +160,19 @@ def _devices(conn: Connection, scope: Scope) -> dict[str, list[tuple[str, str, s
     return by_village
 
 
-def villages(conn: Connection, scope: Scope, today: date) -> list[VillageRow]:
-    """Per village of the scope: directors, devices and last sync, children, overdue visits,
-    visits this month and over the last 12 months (done, on time, due)."""
+def villages(
+    conn: Connection, scope: Scope, today: date, only: str | None = None
+) -> list[VillageRow]:
+    """Per village of the scope (or only the village ``only``): directors, devices and last
+    sync, children, overdue visits, visits this month and over the last 12 months (done, on
+    time, due).
+
+    Reads the per-village tables kept on ingest, not every child's row: children in use and
+    overdue from the children counted by next due month (``q_due_months``: every child in use
+    has a next due date, so a village's months add up to its children in use; overdue are the
+    months before today's month) and by day (``q_due_days``: the days of today's month before
+    today); visits from ``q_visit_months``; "due" adds the children whose next visit falls due
+    in the month and is not made yet (``q_due_months`` again)."""
     rows: dict[str, VillageRow] = {}
 
     def get(code: str) -> VillageRow:
@@ -163,25 +180,43 @@ def villages(conn: Connection, scope: Scope, today: date) -> list[VillageRow]:
             rows[code] = VillageRow(code)
         return rows[code]
 
+    def where(column: Any) -> Any:
+        return and_(scoped(scope, column), column == only) if only else scoped(scope, column)
+
     for code, devices in _devices(conn, scope).items():
-        get(code).devices = devices
-    for code, n, overdue in conn.execute(
-        select(
-            C.village_code,
-            func.count(),
-            func.sum(case((C.next_due < today.isoformat(), 1), else_=0)),
-        )
-        .where(scoped(scope, C.village_code), C.active.is_(True))
-        .group_by(C.village_code)
-    ):
-        row = get(code)
-        row.children, row.overdue = int(n), int(overdue or 0)
+        if only is None or code == only:
+            get(code).devices = devices
     this_month = today.isoformat()[:7]
     months = months_between(add_months(today, -11), today)
-    M = q_visit_months.c
+    D, DD, M = q_due_months.c, q_due_days.c, q_visit_months.c
+    pending_year = case((D.month.between(months[0], this_month), D.children), else_=0)
+    for code, n, late, year, month in conn.execute(
+        select(
+            D.village_code,
+            func.sum(D.children),
+            func.sum(case((D.month < this_month, D.children), else_=0)),
+            func.sum(pending_year),
+            func.sum(case((D.month == this_month, D.children), else_=0)),
+        )
+        .where(where(D.village_code))
+        .group_by(D.village_code)
+    ):
+        row = get(str(code))
+        row.children, row.overdue = int(n or 0), int(late or 0)
+        row.year_due, row.month_due = int(year or 0), int(month or 0)
+    for code, n in conn.execute(
+        select(DD.village_code, func.sum(DD.children))
+        .where(
+            where(DD.village_code),
+            DD.due >= f"{this_month}-01",
+            DD.due < today.isoformat(),
+        )
+        .group_by(DD.village_code)
+    ):
+        get(str(code)).overdue += int(n or 0)
     for code, month, done, on_time, due_met in conn.execute(
         select(M.village_code, M.month, M.done, M.on_time, M.due_met).where(
-            scoped(scope, M.village_code), M.month.in_(months)
+            where(M.village_code), M.month.in_(months)
         )
     ):
         row = get(code)
@@ -189,27 +224,13 @@ def villages(conn: Connection, scope: Scope, today: date) -> list[VillageRow]:
         row.year_on_time += int(on_time)
         row.year_due += int(due_met)
         if month == this_month:
-            row.month_done, row.month_on_time, row.month_due = int(done), int(on_time), int(due_met)
-    pending_month = func.substr(C.next_due, 1, 7)
-    for code, month, n in conn.execute(
-        select(C.village_code, pending_month, func.count())
-        .where(
-            scoped(scope, C.village_code),
-            C.active.is_(True),
-            C.next_due >= f"{months[0]}-01",
-            C.next_due <= f"{this_month}-31",
-        )
-        .group_by(C.village_code, pending_month)
-    ):
-        row = get(code)
-        row.year_due += int(n)
-        if month == this_month:
-            row.month_due += int(n)
+            row.month_done, row.month_on_time = int(done), int(on_time)
+            row.month_due += int(due_met)
     for record in conn.execute(
         select(R.village_code, R.data).where(
             R.record_type == "director_profile",
             R.deleted.is_(False),
-            scoped(scope, R.village_code),
+            where(R.village_code),
         )
     ):
         name = _load(record.data).get("name")

@@ -34,15 +34,14 @@ async def village_page(request: Request, village_code: str, user: Supervisor) ->
         await refuse(request, user, "village_view", village_code)
         raise
     rows: list[queries_child.VillageRow] = await run(
-        request, queries_child.villages, user.scope, today()
+        request, queries_child.villages, user.scope, today(), village_code
     )
-    row = next((r for r in rows if r.village_code == village_code), None)
     await log(request, user, "village_view", village_code)
     return render(
         request,
         "villages.html",
         user,
-        rows=[row] if row else [],
+        rows=rows,
         overdue=overdue,
         village=village_code,
         **LABELS,
