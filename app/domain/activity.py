@@ -8,6 +8,12 @@ place, the children from the files who were invited and who attended, the guardi
 
 Figures (:func:`activity_figures`): 人次 (attendances: each attending child of each activity,
 plus guardians and others when asked) and distinct children reached, by kind, for a period.
+
+Photos (活动照片, issue 19: "photos as encrypted attachments"): each photo is an ``attachment``
+record owned by the activity (``owner_id``), its bytes an encrypted blob (storage/attachments.py);
+the activity's own record does not list them, so correcting an activity keeps its photos.
+:func:`photo_problem` holds the rules: JPEG or PNG by content (not by the file name's ending), not
+empty, at most :data:`MAX_PHOTO_BYTES`, at most :data:`MAX_PHOTOS` per activity.
 """
 
 from __future__ import annotations
@@ -23,6 +29,15 @@ from app.domain.problems import FieldProblem
 MAX_TITLE = 100
 MAX_TEXT = 2000
 MAX_OTHERS = 100_000
+
+# A phone's photo is 2–8 MB. 10 MiB keeps one photo, base64-encoded in a sync batch (×4/3, about
+# 13.4 MiB), under the district's 16 MiB request limit (sync/laptop/batches.py SERVER_LIMIT).
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_PHOTOS = 30  # per activity
+PHOTO_MIMES = {
+    b"\xff\xd8\xff": "image/jpeg",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+}
 
 
 class ActivityKind(StrEnum):
@@ -56,6 +71,7 @@ FIELD_LABELS_ZH = {
     "others_count": "其他参加人数",
     "notes": "备注",
     "demo": "演示标记",
+    "photos": "活动照片",
 }
 
 
@@ -160,6 +176,60 @@ class Activity:
             notes=str(data.get("notes", "")),
             demo=str(data.get("demo", "")),
         )
+
+
+def photo_mime(content: bytes) -> str | None:
+    """``image/jpeg`` or ``image/png`` when the bytes start like one, else None."""
+    for magic, mime in PHOTO_MIMES.items():
+        if content.startswith(magic):
+            return mime
+    return None
+
+
+def photo_problem(content: bytes, *, already: int = 0) -> FieldProblem | None:
+    """Why a file cannot be added as an activity photo (``already``: photos the activity has),
+    or None. ``content`` may be cut at ``MAX_PHOTO_BYTES + 1`` bytes: longer is too large."""
+    if len(content) > MAX_PHOTO_BYTES:
+        return FieldProblem(
+            "photos",
+            f"照片太大了，一张不能超过{MAX_PHOTO_BYTES // (1024 * 1024)} MB。"
+            "请用手机或电脑把照片缩小一些再添加。",
+            "the photo is larger than the limit",
+        )
+    if not content:
+        return FieldProblem("photos", "这个文件是空的，不是照片。", "the file is empty")
+    if photo_mime(content) is None:
+        return FieldProblem(
+            "photos",
+            "只能添加JPG或PNG格式的照片。这个文件不是照片（或格式不对），没有添加。",
+            "not a JPEG or PNG file",
+        )
+    if already >= MAX_PHOTOS:
+        return FieldProblem(
+            "photos",
+            f"一次活动最多保存{MAX_PHOTOS}张照片，请先删除不需要的照片。",
+            "too many photos for one activity",
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class ActivityPhoto:
+    """One photo of an activity, as its attachment record describes it (no bytes)."""
+
+    photo_id: str  # the attachment record id
+    activity_id: str
+    filename: str
+    mime: str
+    size: int
+    added_by: str
+    added_ms: int  # when it was added (the revision's clock), for ordering and display
+
+    @property
+    def size_text(self) -> str:
+        if self.size >= 1024 * 1024:
+            return f"{self.size / (1024 * 1024):.1f} MB"
+        return f"{max(1, round(self.size / 1024))} KB"
 
 
 @dataclass(frozen=True)

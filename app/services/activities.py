@@ -4,17 +4,33 @@ list, the activities one child attended (for the child's file) and the figures f
 Each activity is one ``activity`` record holding its village code, so it syncs with the village's
 other records (sync/protocol_types.py) and the district sums them across villages. Children are
 named by their record ids; a child that is not in this vault is refused.
+
+Photos: each is an ``attachment`` record owned by the activity (``owner_id``) with its bytes in
+an encrypted blob (storage/attachments.py, through ``Vault.add_attachment``), the way a
+recognition application's materials are kept (app/services/workflows.py ``attach_material``);
+they sync as attachments do (the district stores the blob and sends it to the village's other
+devices). The file is read into memory once (at most ``MAX_PHOTO_BYTES``), checked, and
+encrypted from there: no plaintext copy, no temporary file. Removing a photo (or the activity)
+writes a tombstone with the reason; the encrypted blob stays for the history, as other records'
+revisions do.
 """
 
 from __future__ import annotations
 
+import io
 from datetime import date
+from pathlib import PurePath, PureWindowsPath
+from typing import Any, BinaryIO
 
 from app.domain.activity import (
     ACTIVITY_KIND_LABELS_ZH,
+    MAX_PHOTO_BYTES,
     Activity,
     ActivityFigures,
+    ActivityPhoto,
     activity_figures,
+    photo_mime,
+    photo_problem,
 )
 from app.domain.child_file import ChildFile
 from app.domain.problems import FieldProblem, raise_if_blocking
@@ -22,10 +38,31 @@ from app.services.children import CHILD_TYPE, is_child
 from app.services.stale import put_over
 from app.services.stored import Stored, Today, deletion_reason
 from storage.errors import RecordNotFoundError
+from storage.hlc import HlcTimestamp
 from storage.records import Revision
-from storage.vault import Vault
+from storage.vault import ATTACHMENT_TYPE, Vault
 
 ACTIVITY_TYPE = "activity"
+MAX_FILENAME = 120
+
+
+def _photo(revision: Revision) -> ActivityPhoto:
+    data = revision.data
+    return ActivityPhoto(
+        photo_id=revision.record_id,
+        activity_id=str(data.get("owner_id", "")),
+        filename=str(data.get("filename", "")),
+        mime=str(data.get("mime", "")),
+        size=int(data.get("size", 0) or 0),
+        added_by=revision.author,
+        added_ms=HlcTimestamp.decode(revision.meta.hlc).wall_ms,
+    )
+
+
+def _plain_name(filename: str) -> str:
+    """The file's own name (no folders, whichever system wrote the path), shortened."""
+    name = PureWindowsPath(PurePath(filename).name).name.strip() or "照片"
+    return name[-MAX_FILENAME:]
 
 
 class ActivityService:
@@ -73,10 +110,13 @@ class ActivityService:
         return Stored.of(revision, activity)
 
     def delete(self, record_id: str, *, reason: str) -> None:
-        """Remove an activity recorded by mistake; the reason stays in the tombstone."""
+        """Remove an activity recorded by mistake, and its photos; the reason stays in the
+        tombstones."""
         reason = deletion_reason(reason)
         with self._vault.transaction():
             current = self.get(record_id)
+            for photo in self._photo_revisions(record_id):
+                self._remove_photo(photo, f"活动已删除：{reason}")
             self._vault.put(
                 ACTIVITY_TYPE,
                 {
@@ -89,6 +129,86 @@ class ActivityService:
                 record_id=record_id,
                 deleted=True,
             )
+
+    # ----- photos -------------------------------------------------------------------------
+
+    def add_photo(self, activity_id: str, source: BinaryIO, *, filename: str) -> ActivityPhoto:
+        """A JPEG or PNG photo of the activity, encrypted into the vault; anything else, an
+        empty file, one over ``MAX_PHOTO_BYTES`` or one photo too many is refused in words
+        (DomainValidationError) and nothing is written."""
+        self.get(activity_id)  # the activity must exist (and not be deleted)
+        content = source.read(MAX_PHOTO_BYTES + 1)  # in memory only, never a plaintext file
+        problem = photo_problem(content, already=len(self._photo_revisions(activity_id)))
+        if problem is not None:
+            raise_if_blocking([problem])
+        mime = photo_mime(content)
+        assert mime is not None  # photo_problem refused anything else
+        revision = self._vault.add_attachment(
+            io.BytesIO(content),
+            owner_id=activity_id,
+            filename=_plain_name(filename),
+            mime=mime,
+            author=self._author,
+        )
+        return _photo(revision)
+
+    def photos(self, activity_id: str) -> list[ActivityPhoto]:
+        """The activity's photos, oldest first (the order they were added)."""
+        return [_photo(r) for r in self._photo_revisions(activity_id)]
+
+    def photo_counts(self) -> dict[str, int]:
+        """Photos per activity id (the list's 照片 column), in one read."""
+        counts: dict[str, int] = {}
+        for revision in self._vault.load(ATTACHMENT_TYPE).revisions:
+            owner = str(revision.data.get("owner_id", ""))
+            counts[owner] = counts.get(owner, 0) + 1
+        return counts
+
+    def photo_bytes(self, photo_id: str) -> bytes:
+        """The decrypted photo, in memory only; a damaged blob raises AttachmentDamagedError."""
+        self._photo_revision(photo_id)
+        buffer = io.BytesIO()
+        for chunk in self._vault.read_attachment(photo_id):
+            buffer.write(chunk)
+        return buffer.getvalue()
+
+    def remove_photo(self, photo_id: str, *, reason: str) -> None:
+        """Remove a photo added by mistake (the wrong picture, a child who should not be
+        shown); the reason stays in the tombstone."""
+        reason = deletion_reason(reason)
+        with self._vault.transaction():
+            self._remove_photo(self._photo_revision(photo_id), reason)
+
+    def _remove_photo(self, photo: Revision, reason: str) -> None:
+        tombstone: dict[str, Any] = {
+            "owner_id": photo.data.get("owner_id"),  # the district scopes it by its activity
+            "filename": photo.data.get("filename", ""),
+            "deletion_reason": reason,
+        }
+        self._vault.put(
+            ATTACHMENT_TYPE,
+            tombstone,
+            author=self._author,
+            record_id=photo.record_id,
+            deleted=True,
+        )
+
+    def _photo_revision(self, photo_id: str) -> Revision:
+        """The attachment record of an activity's photo (not a child's or an application's)."""
+        revision = self._vault.get(photo_id)
+        if revision.record_type != ATTACHMENT_TYPE:
+            raise RecordNotFoundError(photo_id)
+        self.get(str(revision.data.get("owner_id", "")))  # its owner is an activity
+        return revision
+
+    def _photo_revisions(self, activity_id: str) -> list[Revision]:
+        found = [
+            r
+            for r in self._vault.load(ATTACHMENT_TYPE).revisions
+            if r.data.get("owner_id") == activity_id
+        ]
+        found.sort(key=lambda r: r.meta.hlc)
+        return found
 
     # ----- reading ------------------------------------------------------------------------
 

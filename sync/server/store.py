@@ -276,7 +276,11 @@ class StoreSession:
         elif state.record_type == "attachment":
             owner = _str_or_none(data.get("owner_id"))
             owner_state = self.states.get(owner or "")
-            if owner_state is not None and owner_state[0].record_type != "child":
+            if owner_state is not None and owner_state[0].record_type in VILLAGE_HELD:
+                # an activity's photo (issue 19): held by the activity's village, like it
+                owner = None
+                cols["village_code"] = owner_state[1]["village_code"]
+            elif owner_state is not None and owner_state[0].record_type != "child":
                 owner = owner_state[1]["child_id"]
             cols["child_id"] = owner
 
