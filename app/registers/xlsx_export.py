@@ -27,10 +27,16 @@ API
     The chosen file, readable by its owner only (mode 0600 on POSIX); ``atomic_export``
     writes a partial file beside it and renames it over ``path`` only when complete.
 
-``export_children(target, children, layout="register" | "flat", title="", password=None)``
+``export_children(target, children, layout="register" | "flat", title="", password=None,
+work_dir=None)``
     Child files in the layout of the 《农村留守儿童基本情况登记表》 (two-row header, parents
     and guardian grouped) or a flat one-header-row layout; both read back by the importer
-    (app/registers/reader.py) with every column recognised.
+    (app/registers/reader.py) with every column recognised. In memory (the laptop) or, with
+    ``work_dir``, streamed to a path (the district console's 登记表 export, from an iterator
+    of decoded child records). ``children_table`` is the same layout as a :class:`Table`
+    (its rows made lazily by ``child_row``) for a workbook of several sheets; the columns of
+    each layout are ``layout_columns(layout)`` — one definition for the laptop and the
+    console.
 
 Guarantees, tested in tests/registers/test_xlsx_export.py and tests/console:
 
@@ -383,7 +389,7 @@ def child_row(child: ChildFile, number: int, layout: Layout) -> list[Any]:
     common_head = [
         number,
         child.name,
-        GENDER_LABELS_ZH[child.gender],
+        GENDER_LABELS_ZH.get(child.gender, ""),  # empty for an unreadable synced record
         child.ethnicity,
         child.birth_date,
         child.id_number,
@@ -435,21 +441,34 @@ def child_row(child: ChildFile, number: int, layout: Layout) -> list[Any]:
     ]
 
 
+SHEET_NAMES: dict[Layout, str] = {"register": "儿童登记表", "flat": "儿童名单"}
+
+
+def layout_columns(layout: Layout) -> tuple[Column, ...]:
+    return REGISTER_COLUMNS if layout == "register" else FLAT_COLUMNS
+
+
+def children_table(
+    children: Iterable[ChildFile], *, layout: Layout = "register", title: str = ""
+) -> Table:
+    """Child files as one sheet in ``layout``: the rows are made from ``children`` as the
+    writer reaches them (an iterator is read once, in order), so a streamed workbook never
+    holds more than one child at a time."""
+    rows = (child_row(child, n, layout) for n, child in enumerate(children, start=1))
+    return Table(layout_columns(layout), rows, SHEET_NAMES[layout], title)
+
+
 def export_children(
-    target: BinaryIO,
+    target: BinaryIO | Path,
     children: Iterable[ChildFile],
     *,
     layout: Layout = "register",
     title: str = "",
     password: str | None = None,
+    work_dir: Path | None = None,
 ) -> int:
-    columns = REGISTER_COLUMNS if layout == "register" else FLAT_COLUMNS
-    rows = (child_row(child, n, layout) for n, child in enumerate(children, start=1))
-    return write_table(
-        target,
-        columns=columns,
-        rows=rows,
-        sheet_name="儿童登记表" if layout == "register" else "儿童名单",
-        title=title,
-        password=password,
-    )
+    """Write ``children`` in ``layout``; returns how many. In memory to a file object
+    (optionally encrypted), or with ``work_dir`` streamed to the path ``target`` (the
+    district console: any number of children in bounded memory)."""
+    table = children_table(children, layout=layout, title=title)
+    return write_workbook(target, [table], work_dir=work_dir, password=password)[0]

@@ -6,6 +6,13 @@ column kinds, dates as dates, formula-like text neutralised there and only there
 streamed mode: XlsxWriter's ``constant_memory`` writes each row to disk as it goes, rows come
 from :func:`queries.register_rows` in chunks, so memory stays bounded for any number of rows.
 
+Two registers: the query tables' flat register (:func:`write_register`: levels, visits,
+cases — what the console's 儿童名册 shows) and the child files themselves in the laptop's
+layouts (:func:`child_files` + :func:`write_child_files`: the 《农村留守儿童基本情况登记表》
+layout or the laptop's flat one, made by the laptop's own ``child_row`` from the merged child
+records, decoded one chunk at a time). The second holds ID numbers, addresses and the
+guardians' details: district and town users only, refused to a partner in this layer.
+
 Where the files go: never the system's temporary folder. Each export gets its own folder
 (0700) under ``export-work/`` beside the district database (the SQLite file's folder, or the
 district data folder with PostgreSQL), named after the server process; the route streams the
@@ -17,22 +24,33 @@ before every export (another worker's folder is left alone while its process liv
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Generator, Iterable
+from collections.abc import Generator, Iterable, Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from app.domain.categories import CATEGORY_LABELS_ZH, ChildCategory
+from app.domain.child_file import ChildFile
 from app.domain.labels_zh import LEVEL_WORDS_ZH
-from app.registers.xlsx_export import Column, Table, write_workbook
-from sync.server.console.queries import RegisterRow
+from app.registers.xlsx_export import Column, Layout, Table, export_children, write_workbook
+from sync.server import db
+from sync.server.console.queries import (
+    OutOfScopeError,
+    RegisterFilter,
+    RegisterRow,
+    register_select,
+)
 from sync.server.console.queries_overview import Overview
+from sync.server.console.query_tables import q_children
+from sync.server.console.scope import Scope
 
 STAGE_ZH = {
     "identified": "识别",
@@ -113,6 +131,124 @@ def write_register(
     values = (register_row_values(n, row) for n, row in enumerate(rows, start=1))
     table = Table(REGISTER_COLUMNS, values, title)
     return write_workbook(path, [table], work_dir=work_dir)[0]
+
+
+# ----- the register of child files (the laptop's 登记表 and flat layouts) -------------------
+
+LAYOUTS: tuple[Layout, ...] = ("register", "flat")
+EXPORT_NAMES: dict[Layout, str] = {"register": "children-register", "flat": "children-list"}
+CHILD_FILE_CHUNK = 1000
+_R = db.records.c
+_C = q_children.c
+
+
+def child_files(
+    conn: Connection,
+    scope: Scope,
+    flt: RegisterFilter,
+    today: date,
+    chunk: int = CHILD_FILE_CHUNK,
+) -> Iterator[ChildFile]:
+    """The merged child files the district holds for the filtered register's children (the
+    register's filters and order, its scope), decoded as the laptop's :class:`ChildFile`,
+    read in chunks of ``chunk`` rows.
+
+    Only district and town users: a partner (or any other role) gets
+    :class:`OutOfScopeError` before anything is read — these files hold ID numbers,
+    addresses and the guardians' details, which a partner's roster never shows. A town
+    user's rows are those of its villages (the register's ``scoped`` clause, and each row's
+    village checked again here)."""
+    if scope.role not in ("district", "town"):
+        raise OutOfScopeError("child-files")
+    statement = (
+        register_select(scope, flt, today)
+        .with_only_columns(_C.village_code, _C.name, _C.gender, _C.birth_date, _R.data)
+        .select_from(q_children.join(db.records, _R.record_id == _C.child_id))
+        .where(_R.record_type == "child", _R.deleted.is_(False))
+    )
+    return _decoded(conn, scope, statement, chunk)
+
+
+def _decoded(conn: Connection, scope: Scope, statement: Any, chunk: int) -> Iterator[ChildFile]:
+    result = conn.execution_options(stream_results=True, yield_per=chunk).execute(statement)
+    for part in result.partitions(chunk):
+        for row in part:
+            if scope.allows_village(row.village_code):
+                yield decode_child(row.data, row)
+
+
+def _json(raw: str) -> dict[str, Any]:
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+_DECODE_ERRORS = (KeyError, ValueError, TypeError, AttributeError)
+
+
+def decode_child(raw: str, summary: Any) -> ChildFile:
+    """A stored child record as a :class:`ChildFile`. A record the laptop's decoder refuses
+    (damaged, or written by a newer program) still gives its row: every field that decodes
+    on its own, the register's own columns (``summary``: name, gender, birth date, village)
+    where the record's do not; a gender or birth date that neither holds stays empty."""
+    data = _json(raw)
+    try:
+        return ChildFile.from_json(data)
+    except _DECODE_ERRORS:
+        pass
+    known: dict[str, Any] = {
+        "name": summary.name or "",
+        "gender": summary.gender,
+        "birth_date": summary.birth_date,
+        "village_code": summary.village_code,
+    }
+    for key in ("name", "gender", "birth_date"):
+        if _decodes({**_PLACEHOLDER, key: data.get(key)}):
+            known[key] = data[key]
+    gender_known = _decodes({**_PLACEHOLDER, "gender": known["gender"]})
+    birth_known = _decodes({**_PLACEHOLDER, "birth_date": known["birth_date"]})
+    base = {
+        **known,
+        "gender": known["gender"] if gender_known else "male",
+        "birth_date": known["birth_date"] if birth_known else "2000-01-01",
+    }
+    for key, value in data.items():
+        fits = key not in base and key in ChildFile.__dataclass_fields__
+        if fits and _decodes({**base, key: value}):
+            base[key] = value
+    child = ChildFile.from_json(base)
+    unknown: Any = None  # shown as an empty cell (xlsx_export.child_row)
+    if not gender_known:
+        child = replace(child, gender=unknown)
+    if not birth_known:
+        child = replace(child, birth_date=unknown)
+    return child
+
+
+_PLACEHOLDER: dict[str, Any] = {
+    "name": "",
+    "gender": "male",
+    "birth_date": "2000-01-01",
+    "village_code": "",
+}
+
+
+def _decodes(data: dict[str, Any]) -> bool:
+    try:
+        ChildFile.from_json(data)
+    except _DECODE_ERRORS:
+        return False
+    return True
+
+
+def write_child_files(
+    children: Iterable[ChildFile], path: Path, work_dir: Path, layout: Layout = "register"
+) -> int:
+    """The child files in the laptop's ``layout`` (the one shared writer, streamed through
+    ``work_dir``); returns how many were written."""
+    return export_children(path, children, layout=layout, work_dir=work_dir)
 
 
 # ----- the figures (one list of tables for the workbook and the PDF) -------------------------

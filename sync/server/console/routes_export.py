@@ -6,7 +6,8 @@ chunks — bounded memory for any number of rows — into a private folder besid
 database (queries_export: never the system's temporary folder), then streamed; the folder goes
 when the download ends or the client goes away, and a crashed process's leftovers are removed
 before the next export. The PDF is built in memory. Every export is logged (kind and filters,
-never names); a partner's export holds only its roster and no figures."""
+never names); a partner's export holds only its roster and no figures, and a partner asking
+for the child files (the 登记表 layout: ID numbers, addresses) is refused with 403, logged."""
 
 from __future__ import annotations
 
@@ -19,10 +20,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from app.registers.xlsx_export import Layout
 from sync.server.console import accounts, queries, queries_overview, roster_export
 from sync.server.console import queries_export as qx
 from sync.server.console.auth import CurrentUser, SignedIn, console
-from sync.server.console.routes_overview import LABELS, Supervisor, log, period, today
+from sync.server.console.routes_overview import LABELS, Supervisor, log, period, refuse, today
 from sync.server.console.web import render
 
 router = APIRouter()
@@ -100,6 +102,36 @@ async def export_register(request: Request, user: SignedIn) -> Response:
         request, user, "export", "register " + accounts.filters_target({**params, "rows": count})
     )
     return _download(path, work_dir, qx.export_name("register", day))
+
+
+@router.get("/exports/children.xlsx")
+async def export_child_files(request: Request, user: SignedIn) -> Response:
+    """The child files in the laptop's 登记表 layout (``layout=register``, the default) or its
+    flat one (``layout=flat``), with the register's filters. A partner is refused by the query
+    layer (queries_export.child_files) before anything is read: 403, logged."""
+    flt = queries.parse_register_filter(dict(request.query_params))
+    layout: Layout = "flat" if request.query_params.get("layout") == "flat" else "register"
+    kind = f"children-{layout}"
+    engine = console(request).engine
+    day = today()
+
+    def write(path: Path, work_dir: Path) -> int:
+        with engine.connect() as conn:
+            children = qx.child_files(conn, user.scope, flt, day)
+            return qx.write_child_files(children, path, work_dir, layout)
+
+    try:
+        path, work_dir, count = await _written(request, f"{kind}.xlsx", write)
+    except queries.OutOfScopeError:
+        await refuse(request, user, "export", kind)
+        raise  # unreachable: refuse raises
+    params = flt.as_params()
+    params.pop("page", None)
+    params.pop("per_page", None)
+    await log(
+        request, user, "export", f"{kind} " + accounts.filters_target({**params, "rows": count})
+    )
+    return _download(path, work_dir, qx.export_name(qx.EXPORT_NAMES[layout], day))
 
 
 def _figures(request: Request, user: CurrentUser) -> tuple[date, date, Any]:
