@@ -7,7 +7,9 @@ caseload (:func:`app.demo_caseload.fill_vault` with ``programme=True``) so the d
 - a transition plan for every youth of 16 or more: made at 16 (or when the file was opened),
   referred to 人力社保 from 17, handed over for every other one of those who turned 18 — whose
   files are then archived with reason 年满18, as the rule wants (app/domain/transition_plan.py);
-- one 典型案例 about a red or orange child, written with the child's name (the print replaces it).
+- one 典型案例 about a red or orange child, written with the child's name (the print replaces it);
+- psychological screenings (app/demo_screening.py) and the mandatory reports a director would
+  have filed for the assessments that demand one (app/demo_reports.py).
 
 Deterministic with its own random stream (the caseload's stays as it was). Every record is
 marked 演示数据 where the record type has a mark.
@@ -71,6 +73,9 @@ def fill_programme(
         from app.demo_screening import fill_screenings  # 心理状况筛查 (issue 19)
 
         counts |= fill_screenings(vault, children, seed=seed, today=today, author=author, mark=mark)
+        from app.demo_reports import file_demo_reports  # 强制报告 filed, as a director would
+
+        counts |= file_demo_reports(vault, seed=seed, today=today, author=author)
     return counts
 
 

@@ -287,6 +287,7 @@ class DeskSession(QObject):
                     )
                 )
                 page.open_application.connect(self.open_application)
+                page.open_referrals.connect(lambda c, _r: open_referrals_window(self, c))
             if isinstance(page, ReportsPage):
                 page.print_monthly.connect(self.print_monthly)
             if isinstance(page, SettingsPage):

@@ -1,12 +1,12 @@
 """强制报告 — a mandatory report (seed 004, 三（四）（六）; issue 17).
 
-Filed on the laptop by the village child director (from a case, from an assessment whose rules
-demand a report, or from a child's file) and sent ahead of everything else at the next sync.
-States: ``filed`` (on the laptop, not at the district yet) → ``delivered`` 已送达 (the district
-holds it: on the laptop, a verified receipt names it) → ``acknowledged`` 已签收 (a town or
-district user) → ``in_progress`` 处理中 (assigned to a town, a department or the
-未成年人救助保护中心; actions recorded) → ``closed`` 已办结 (with the outcome). The director
-may add information at any time before it is closed.
+Filed on the laptop by the village child director (from a case, from an assessment or a
+psychological screening whose rules demand a report, or from a child's file) and sent ahead of
+everything else at the next sync. States: ``filed`` (on the laptop, not at the district yet)
+→ ``delivered`` 已送达 (the district holds it: on the laptop, a verified receipt names it) →
+``acknowledged`` 已签收 (a town or district user) → ``in_progress`` 处理中 (assigned to a town,
+a department or the 未成年人救助保护中心; actions recorded) → ``closed`` 已办结 (with the
+outcome). The director may add information at any time before it is closed.
 """
 
 from __future__ import annotations
@@ -56,7 +56,16 @@ ASSIGNEE_KINDS = {
     "rescue_center": "未成年人救助保护中心",
 }
 
-SOURCES = {"case": "个案", "assessment": "监护能力评估", "child_file": "儿童档案"}
+# Where a report came from (``source``; ``source_id`` the case, assessment or screening). A
+# screening whose rules demand a report (self-harm: 心理状况筛查, issue 19) is ``screening``.
+SOURCES = {
+    "case": "个案",
+    "assessment": "监护能力评估",
+    "screening": "心理状况筛查",
+    "child_file": "儿童档案",
+}
+LINKED_SOURCES = ("case", "assessment", "screening")  # sources whose source_id names a record
+RESULT_SOURCES = ("assessment", "screening")  # sources whose source_id is a questionnaire result
 CONCERNS = {
     "abuse": "监护侵害",
     "absence": "监护缺失",

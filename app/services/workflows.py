@@ -1,7 +1,7 @@
 """The laptop's side of the cross-level workflows (issue 17): file a mandatory report (强制报告),
 create and submit a recognition application (事实无人抚养儿童认定) from the recognition helper's
 reasoning, withdraw it, follow up a case conference's actions — and read every status for the
-child's file and 待办.
+child's file and 待办 (which also lists the open referrals of psychological screening, issue 19).
 
 Records and steps go into the vault like any record and travel in the next sync (reports ahead
 of everything else: sync/laptop/batches.py). Decisions written at the district arrive as
@@ -32,6 +32,7 @@ from app.domain.child_file import ChildFile
 from app.domain.child_recognition import recognize
 from app.domain.problems import DomainValidationError, FieldProblem
 from app.domain.recognition import ALTERNATIVE_LABELS_ZH
+from app.domain.referral import REFERRAL_TYPE, SCREENING_TYPE, Referral, ReferralStatus
 from app.domain.workflow import (
     STEP_TYPE,
     Machine,
@@ -58,13 +59,15 @@ def _utc_text(moment: datetime) -> str:
 
 
 ASSESSMENT_KIND = "assessment"  # a TodoItem asking for a report an assessment's rules demand
+REFERRAL_KIND = REFERRAL_TYPE  # a TodoItem following up an open referral (转介, issue 19)
 
 
 @dataclass(frozen=True)
 class TodoItem:
     """One line of 待办 from a workflow."""
 
-    kind: str  # assessment / mandatory_report / recognition_application / case_conference
+    kind: str  # assessment / mandatory_report / recognition_application / case_conference /
+    # referral
     child_id: str
     record_id: str
     text_zh: str
@@ -80,6 +83,11 @@ def installed_calendar(vault: Vault) -> Calendar:
     """The package's calendar with the district's published years installed in the vault."""
     entries = [d.body for d in definitions_store.installed(vault, CALENDAR_KIND)]
     return calendar_from_data(entries)  # oldest first: a later one replaces a year
+
+
+def _result_source(record_type: str) -> str:
+    """A report's source for a questionnaire result stored as ``record_type``."""
+    return "screening" if record_type == SCREENING_TYPE else "assessment"
 
 
 def _problems(messages: list[str]) -> DomainValidationError:
@@ -207,22 +215,27 @@ class WorkflowService:
         items: list[TodoItem] = []
         today = self._today()
         # one line per child: the newest assessment (or screening) that asks for a report
-        by_child: dict[str, list[tuple[str, str]]] = {}
-        for assessment_id in self.assessments_needing_report():
-            data = self._vault.get(assessment_id).data
+        by_child: dict[str, list[tuple[str, str, str]]] = {}
+        unreported = self.assessments_needing_report()
+        for assessment_id in unreported:
+            record = self._vault.get(assessment_id)
+            data = record.data
             raw = data.get("result")
             result: dict[str, Any] = raw if isinstance(raw, dict) else {}
             done = str(data.get("finished_on") or data.get("on") or result.get("assessed_on") or "")
-            by_child.setdefault(str(data.get("child_id", "")), []).append((done, assessment_id))
+            by_child.setdefault(str(data.get("child_id", "")), []).append(
+                (done, assessment_id, record.record_type)
+            )
         for child, found in by_child.items():
             found.sort()
             more = f"（共 {len(found)} 次评估或筛查要求报告）" if len(found) > 1 else ""
+            what = "心理状况筛查" if found[-1][2] == SCREENING_TYPE else "评估"
             items.append(
                 TodoItem(
                     ASSESSMENT_KIND,
                     child,
                     found[-1][1],
-                    f"评估结果要求强制报告：请尽快填写强制报告。{more}",
+                    f"{what}结果要求强制报告：请尽快填写强制报告。{more}",
                     urgent=True,
                     short_zh="应填写强制报告",
                 )
@@ -295,8 +308,45 @@ class WorkflowService:
                             case_id=str(data.get("case_id", "")),
                         )
                     )
+        items += self._referral_items(today, set(unreported))
         items.sort(key=lambda i: not i.urgent)
         return items
+
+    def _referral_items(self, today: date, unreported: set[str]) -> list[TodoItem]:
+        """One line per open referral (建议转介 not referred yet, or referred and no evaluation
+        recorded), longest open first, saying for how long; urgent while the screening that
+        made it found self-harm and no report answers it (``unreported``)."""
+        found: list[tuple[date, str, TodoItem]] = []
+        for r in self._vault.load(REFERRAL_TYPE).revisions:
+            try:
+                referral = Referral.from_json(r.data)
+            except (KeyError, ValueError):
+                continue
+            if not referral.is_open:
+                continue
+            days = max(0, (today - referral.made_on).days)
+            made = f"{referral.made_on.isoformat()} 登记转介，已 {days} 天"
+            if referral.status == ReferralStatus.PENDING:
+                short = f"待转介（{days} 天）"
+                text = (
+                    f"心理状况筛查建议转介：{made}，还没有转介到专业机构。请联系机构并登记"
+                    "转介去向；监护人不同意的，请填写未转介原因。"
+                )
+            else:
+                on = referral.referred_on.isoformat() if referral.referred_on else ""
+                short = f"已转介待评估（{days} 天）"
+                text = (
+                    f"心理状况筛查建议转介：{made}；{on} 已转介到{referral.referred_to}，"
+                    "还没有登记评估结果。请向机构了解评估情况并登记。"
+                )
+            urgent = bool(referral.screening_id) and referral.screening_id in unreported
+            if urgent:
+                short = f"自伤风险，未报告（{days} 天）"
+                text = "筛查发现自伤风险，尚未填写强制报告：请先填写强制报告。" + text
+            item = TodoItem(REFERRAL_KIND, referral.child_id, r.record_id, text, urgent, short)
+            found.append((referral.made_on, r.record_id, item))
+        found.sort(key=lambda x: (x[0], x[1]))
+        return [item for _made, _id, item in found]
 
     # ----- writing ------------------------------------------------------------------------
 
@@ -342,9 +392,21 @@ class WorkflowService:
         concern: str,
         source_id: str | None = None,
     ) -> str:
-        """File a mandatory report; returns its id. ``source``: ``case``, ``assessment`` or
-        ``child_file`` (with ``source_id`` the case or assessment)."""
+        """File a mandatory report; returns its id. ``source``: ``case``, ``assessment``,
+        ``screening`` or ``child_file`` (with ``source_id`` the case, assessment or screening).
+        A report filed from a result whose record is a screening is labelled ``screening``
+        (心理状况筛查) whichever of the two words the form used."""
         child = self._child(child_id)
+        linked = None
+        if source in mr.LINKED_SOURCES and source_id:
+            try:
+                linked = self._vault.get(source_id)
+            except RecordNotFoundError as err:
+                raise _problems(["找不到报告所依据的记录。"]) from err
+            if linked.data.get("child_id") != child_id:
+                raise _problems(["报告所依据的记录不是这个儿童的。"])
+            if source in mr.RESULT_SOURCES:
+                source = _result_source(linked.record_type)
         data: dict[str, Any] = {
             "child_id": child_id,
             "village_code": child.village_code or None,
@@ -362,27 +424,21 @@ class WorkflowService:
         problems = mr.report_problems(data)
         if problems:
             raise _problems(problems)
-        if source in ("case", "assessment") and source_id:
-            try:
-                linked = self._vault.get(source_id)
-            except RecordNotFoundError as err:
-                raise _problems(["找不到报告所依据的记录。"]) from err
-            if linked.data.get("child_id") != child_id:
-                raise _problems(["报告所依据的记录不是这个儿童的。"])
         return self._vault.put(mr.RECORD_TYPE, data, author=self._author).record_id
 
     def report_draft(
         self, *, assessment_id: str | None = None, case_id: str | None = None
     ) -> dict[str, Any]:
-        """What the report form starts with when filed from an assessment (its fired rules that
-        demand a report, as what was seen; the concern guessed from their words) or a case."""
+        """What the report form starts with when filed from an assessment or a screening (its
+        fired rules that demand a report, as what was seen; the concern guessed from their
+        words; ``source`` says which of the two) or a case."""
         source_id = assessment_id or case_id
         if source_id is None:
             raise ValueError("an assessment or a case is needed")
         record = self._vault.get(source_id)
         draft: dict[str, Any] = {
             "child_id": str(record.data.get("child_id", "")),
-            "source": "assessment" if assessment_id else "case",
+            "source": _result_source(record.record_type) if assessment_id else "case",
             "source_id": source_id,
             "seen": "",
             "concern": "other",
@@ -418,7 +474,9 @@ class WorkflowService:
         assessment was done, from the child's file or a case, answers it too."""
         reports = self._vault.load(mr.RECORD_TYPE).revisions
         named = {
-            str(r.data.get("source_id")) for r in reports if r.data.get("source") == "assessment"
+            str(r.data.get("source_id"))
+            for r in reports
+            if r.data.get("source") in mr.RESULT_SOURCES
         }
         latest: dict[str, str] = {}  # child id -> the last day a report was filed
         for r in reports:

@@ -70,7 +70,8 @@ def test_a_report_filed_from_the_child_file_shows_there_and_in_todo(
         desk.no_window("儿童档案", timeout=10)
         go_to(desk, "待办")
         tree = desk.one(name="todo_tree", timeout=20)
-        assert any(r.startswith("强制报告、认定申请与会商事项（") for r in tree["items"]), tree
+        title = "强制报告、认定申请、会商事项与转介（"
+        assert any(r.startswith(title) for r in tree["items"]), tree
         # the status column says it; a double-click on it brings the report's window
         desk.click_item(name="todo_tree", item="强制报告待送达", col=2)
         assert_fits(desk)

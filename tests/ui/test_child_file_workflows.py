@@ -189,7 +189,7 @@ def test_todo_lists_the_workflows_urgent_first(
     store.load()
     header = page.section_items[WORKFLOWS].text(0)
     entries = page.entries(WORKFLOWS)
-    assert header == f"强制报告、认定申请与会商事项（{len(entries)}）"
+    assert header == f"强制报告、认定申请、会商事项与转介（{len(entries)}）"
     # urgent first: the report not yet sent, the overdue conference action
     assert [e.alert for e in entries] == sorted((e.alert for e in entries), reverse=True)
     by_record = {(e.opens, e.record_id): e for e in entries}

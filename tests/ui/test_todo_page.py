@@ -70,7 +70,7 @@ def test_visit_lists_match_the_caseload(
     assert headers[0] == f"走访已逾期（{len(due.overdue)}）"
     assert headers[1] == f"一周内应走访（{len(due.due_soon)}）"
     assert headers[2].startswith("需要评估") and headers[3].startswith("个案跟进")
-    assert headers[4].startswith("强制报告、认定申请与会商事项")
+    assert headers[4].startswith("强制报告、认定申请、会商事项与转介")
     assert headers[5].startswith("即将年满18岁 / 已满18岁")
     assert f"{len(due.overdue)} 名儿童走访已逾期" in page.summary.text()
     # The overdue days are shown in red.

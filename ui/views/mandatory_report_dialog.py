@@ -257,7 +257,9 @@ class MandatoryReportDialog(QDialog):
     def _show_form(self, prefill: dict[str, Any] | None) -> None:
         self._busy = False
         self._filling = True
-        if self._assessment_id:
+        if self._assessment_id and prefill and prefill.get("source") == "screening":
+            source = self.tr("依据：心理状况筛查结果要求强制报告。")
+        elif self._assessment_id:
             source = self.tr("依据：监护能力评估结果要求强制报告。")
         elif self._case_id:
             source = self.tr("依据：个案。")

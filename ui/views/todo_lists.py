@@ -1,8 +1,8 @@
 """The 待办 lists, worked out from the caseload, the open cases, the assessment drafts and the
 workflows (plain Python, no Qt: it runs on the vault worker): overdue and due visits,
-assessments to do or finish, case follow-ups (强制报告 first), reports, applications and case
-conference actions (issue 17, urgent first) and children approaching or past 18 (with their
-转衔计划's status)."""
+assessments to do or finish, case follow-ups (强制报告 first), reports, applications, case
+conference actions (issue 17) and open referrals of psychological screening (issue 19), urgent
+first, and children approaching or past 18 (with their 转衔计划's status)."""
 
 from __future__ import annotations
 
@@ -21,14 +21,14 @@ from app.printing.labels import CASE_KIND_ZH
 from app.services.assessments import Assessment
 from app.services.caseload import Caseload
 from app.services.stored import Stored
-from app.services.workflows import ASSESSMENT_KIND, TodoItem
+from app.services.workflows import ASSESSMENT_KIND, REFERRAL_KIND, TodoItem
 
 # Sections, in the order shown.
 OVERDUE = "overdue"
 DUE_SOON = "due_soon"
 ASSESSMENTS = "assessments"
 CASES = "cases"
-WORKFLOWS = "workflows"  # 强制报告, 认定申请, 个案会商 (issue 17)
+WORKFLOWS = "workflows"  # 强制报告, 认定申请, 个案会商 (issue 17), 转介 (issue 19)
 TRANSITIONS = "transitions"
 SECTIONS = (OVERDUE, DUE_SOON, ASSESSMENTS, CASES, WORKFLOWS, TRANSITIONS)
 
@@ -40,6 +40,7 @@ OPEN_TRANSITION = "transition"  # 转衔计划 (ui/views/transition_plan_dialog.
 OPEN_REPORT = "report"  # a mandatory report (record_id)
 OPEN_NEW_REPORT = "new_report"  # a new report from an assessment (assessment_id)
 OPEN_APPLICATION = "application"  # a recognition application (record_id)
+OPEN_REFERRALS = "referrals"  # the child's 心理状况筛查与转介 (record_id: the open referral)
 
 
 @dataclass(frozen=True)
@@ -280,12 +281,14 @@ _WORKFLOW_OPENS = {
     mr.RECORD_TYPE: OPEN_REPORT,
     ra.RECORD_TYPE: OPEN_APPLICATION,
     cc.RECORD_TYPE: OPEN_CASE,
+    REFERRAL_KIND: OPEN_REFERRALS,
 }
 _WORKFLOW_STATUS = {
     ASSESSMENT_KIND: "应填写强制报告",
     mr.RECORD_TYPE: "强制报告",
     ra.RECORD_TYPE: "认定申请",
     cc.RECORD_TYPE: "会商事项",
+    REFERRAL_KIND: "转介跟进",
 }
 
 

@@ -1,7 +1,7 @@
 """待办: what needs doing now — overdue and due visits, assessments to do or finish, case
-follow-ups (强制报告 first), reports, applications and case-conference actions (issue 17) and
-children approaching or past 18. Each line opens the child, the case, the report or the
-application.
+follow-ups (强制报告 first), reports, applications and case-conference actions (issue 17), open
+referrals of psychological screening (issue 19) and children approaching or past 18. Each line
+opens the child, the case, the report, the application or the child's screenings and referrals.
 
 The lists are worked out on the vault worker (cases and assessment drafts are read there) and
 only the finished lists come back to the GUI thread (the lists are ui/views/todo_lists.py; this
@@ -46,6 +46,7 @@ from ui.views.todo_lists import (
     OPEN_CASE,
     OPEN_DRAFT,
     OPEN_NEW_REPORT,
+    OPEN_REFERRALS,
     OPEN_REPORT,
     OPEN_TRANSITION,
     OVERDUE,
@@ -76,6 +77,8 @@ class TodoPage(ReloadWhenShown, QWidget):
     open_report = Signal(str, str, str)  # child id, name, report id
     new_report = Signal(str, str, str)  # child id, name, assessment id (its rules demand one)
     open_application = Signal(str, str, str)  # child id, name, application id
+    # An open referral (issue 19): the child's 心理状况筛查与转介; when nothing listens, the file.
+    open_referrals = Signal(str, str)  # child id, referral id
 
     def __init__(self, desk: DeskServices, store: CaseloadStore) -> None:
         super().__init__()
@@ -121,7 +124,8 @@ class TodoPage(ReloadWhenShown, QWidget):
             " border-radius: 4px; padding: 6px 8px; }"
         )
         hint = plain_label(
-            self.tr("双击一行（或选中后按回车）打开儿童档案、个案、强制报告或认定申请。"), "hint"
+            self.tr("双击一行（或选中后按回车）打开儿童档案、个案、强制报告、认定申请或转介记录。"),
+            "hint",
         )
         self.open_button = QPushButton(self.tr("打开"))
         self.open_button.setObjectName("open_selected")
@@ -210,7 +214,7 @@ class TodoPage(ReloadWhenShown, QWidget):
             else self.tr("{0} 天内应走访").format(days),
             ASSESSMENTS: self.tr("需要评估"),
             CASES: self.tr("个案跟进"),
-            WORKFLOWS: self.tr("强制报告、认定申请与会商事项"),
+            WORKFLOWS: self.tr("强制报告、认定申请、会商事项与转介"),
             TRANSITIONS: self.tr("即将年满18岁 / 已满18岁"),
         }
         return self.tr("{0}（{1}）").format(titles[section], lists.count(section))
@@ -276,11 +280,11 @@ class TodoPage(ReloadWhenShown, QWidget):
         if lists.count(WORKFLOWS):
             urgent = sum(1 for e in lists.entries(WORKFLOWS) if e.alert)
             parts.append(
-                self.tr("{0} 项报告、申请或会商事项（{1} 项紧急）").format(
+                self.tr("{0} 项报告、申请、会商或转介事项（{1} 项紧急）").format(
                     lists.count(WORKFLOWS), urgent
                 )
                 if urgent
-                else self.tr("{0} 项报告、申请或会商事项").format(lists.count(WORKFLOWS))
+                else self.tr("{0} 项报告、申请、会商或转介事项").format(lists.count(WORKFLOWS))
             )
         if lists.count(TRANSITIONS):
             parts.append(self.tr("{0} 名儿童满18岁或即将满18岁").format(lists.count(TRANSITIONS)))
@@ -342,6 +346,8 @@ class TodoPage(ReloadWhenShown, QWidget):
             self.new_report.emit(entry.child_id, entry.name, entry.assessment_id)
         elif entry.opens == OPEN_APPLICATION and self._listened(self.open_application):
             self.open_application.emit(entry.child_id, entry.name, entry.record_id)
+        elif entry.opens == OPEN_REFERRALS and self._listened(self.open_referrals):
+            self.open_referrals.emit(entry.child_id, entry.record_id)
         elif entry.opens == OPEN_CASE:
             self.open_case.emit(entry.child_id, entry.case_id)
         elif entry.opens == OPEN_DRAFT and self.isSignalConnected(
