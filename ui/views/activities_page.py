@@ -1,6 +1,7 @@
 """活动: the village's activities (团体辅导, 主题活动, 家长课堂, 红色实践, 培训 …) with attendance,
 newest first, the year's figures (人次 and distinct children by kind), 登记活动, 修改 (also by
-double-clicking a row), 删除 (with a reason) and 打印签到表. The children's check boxes grow with
+double-clicking a row), 删除 (with a reason), 照片 (the activity's photos, encrypted:
+ui/views/activity_photos.py; also from 修改活动) and 打印签到表. The children's check boxes grow with
 the text size (特大), as the app's other check boxes do (ui/theme.py).
 
 Every vault call (list, figures, save, the sign-in sheet) runs on the vault worker
@@ -49,12 +50,13 @@ from app.services.stored import Stored
 from ui.caseload_store import CaseloadStore
 from ui.tasks import Runner
 from ui.theme import indicator_size
+from ui.views.activity_photos import ActivityPhotosDialog
 from ui.views.child_picker import make_choices
 from ui.views.messages import show_error
 from ui.views.record_form import RecordFormDialog
 from ui.window_fit import fit_window, scrolling
 
-COLUMNS = ("活动日期", "类型", "活动名称", "地点", "参加儿童", "人次")
+COLUMNS = ("活动日期", "类型", "活动名称", "地点", "参加儿童", "人次", "照片")
 
 
 class ActivityDesk(Protocol):
@@ -76,6 +78,7 @@ class ActivityDesk(Protocol):
 class _Loaded:
     activities: list[Stored[Activity]]
     figures: ActivityFigures
+    photo_counts: dict[str, int]
 
 
 def figures_text(figures: ActivityFigures) -> str:
@@ -107,7 +110,9 @@ def item_check_sheet(font: QFont) -> str:
 class ActivityDialog(RecordFormDialog):
     """登记活动 (or 修改活动 with ``stored``): the facts, the children who came (or are invited,
     for a day ahead), guardians, others, notes. Saved on the vault worker; ``saved`` carries the
-    stored activity."""
+    stored activity; ``photos_changed`` when a photo was added or removed from it."""
+
+    photos_changed = Signal()
 
     def __init__(
         self,
@@ -182,6 +187,16 @@ class ActivityDialog(RecordFormDialog):
         form.addRow(self.tr("参加的监护人"), self.guardians)
         form.addRow(self.tr("其他参加人数"), self.others)
         form.addRow(self.tr("备注"), self.notes)
+        if stored is not None:  # photos are kept apart from the form: saving keeps them
+            self.photos_button = QPushButton(self.tr("查看或添加照片…"))
+            self.photos_button.setObjectName("activity_photos")
+            self.photos_button.clicked.connect(self.open_photos)
+            form.addRow(self.tr("活动照片"), self.photos_button)
+        else:
+            later = QLabel(self.tr("活动照片：保存后，在活动列表中选中这次活动，点“照片…”添加。"))
+            later.setObjectName("activity_photos_later")
+            later.setWordWrap(True)
+            form.addRow(later)
         buttons = self._error_and_buttons("activity")
         layout = QVBoxLayout(self)
         layout.addWidget(scrolling(form), 1)  # 特大 text on a small screen: the form scrolls
@@ -272,6 +287,15 @@ class ActivityDialog(RecordFormDialog):
         activity = self.activity()
         self._save_on_worker(self._desk.runner, self._desk.activities, activity, self._stored)
 
+    def open_photos(self) -> ActivityPhotosDialog | None:
+        """The activity's photos (added and removed at once, apart from this form's 保存)."""
+        if self._stored is None:
+            return None
+        dialog = ActivityPhotosDialog(self._desk, self._stored, self)
+        dialog.photos_changed.connect(self.photos_changed)
+        dialog.open()
+        return dialog
+
 
 class ActivitiesPage(QWidget):
     """The list, the year's figures and the two actions."""
@@ -298,12 +322,16 @@ class ActivitiesPage(QWidget):
         self.delete_button = QPushButton(self.tr("删除…"))
         self.delete_button.setObjectName("delete_activity")
         self.delete_button.setToolTip(self.tr("删除误登记的活动，需要写明原因"))
+        self.photos_button = QPushButton(self.tr("照片…"))
+        self.photos_button.setObjectName("activity_photos")
+        self.photos_button.setToolTip(self.tr("查看、添加或删除选中活动的照片"))
         top = QHBoxLayout()
         top.addWidget(title)
         top.addStretch(1)
         top.addWidget(self.new_button)
         top.addWidget(self.edit_button)
         top.addWidget(self.delete_button)
+        top.addWidget(self.photos_button)
         top.addWidget(self.print_button)
         self.figures = QLabel("")
         self.figures.setObjectName("activity_figures")
@@ -324,6 +352,7 @@ class ActivitiesPage(QWidget):
         self.print_button.clicked.connect(self.print_sign_in)
         self.edit_button.clicked.connect(self.edit_activity)
         self.delete_button.clicked.connect(self.delete_activity)
+        self.photos_button.clicked.connect(self.open_photos)
         self.table.cellDoubleClicked.connect(lambda _r, _c: self.edit_activity())
         self._loaded_once = False
 
@@ -339,7 +368,7 @@ class ActivitiesPage(QWidget):
         start, end = date(today.year, 1, 1), today  # a planned activity is not held yet
 
         def read() -> _Loaded:
-            return _Loaded(service.list_all(), service.figures(start, end))
+            return _Loaded(service.list_all(), service.figures(start, end), service.photo_counts())
 
         self._desk.runner.submit(read, self._show, lambda err: show_error(self, err))
 
@@ -357,6 +386,7 @@ class ActivitiesPage(QWidget):
                 a.place,
                 f"{len(a.attended)}人" if a.attended else f"邀请{len(a.invited)}人",
                 str(a.attendance),
+                f"{n}张" if (n := loaded.photo_counts.get(stored.record_id, 0)) else "",
             ]
             for column, value in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(value))
@@ -378,6 +408,19 @@ class ActivitiesPage(QWidget):
             return None
         dialog = ActivityDialog(self._desk, self._store.caseload, self, chosen)
         dialog.saved.connect(self._saved)
+        dialog.photos_changed.connect(self.reload)
+        dialog.open()
+        return dialog
+
+    def open_photos(self) -> ActivityPhotosDialog | None:
+        chosen = self.selected()
+        if chosen is None:
+            QMessageBox.information(
+                self, self.tr("活动照片"), self.tr("请先在列表中选中一次活动。")
+            )
+            return None
+        dialog = ActivityPhotosDialog(self._desk, chosen, self)
+        dialog.photos_changed.connect(self.reload)
         dialog.open()
         return dialog
 
