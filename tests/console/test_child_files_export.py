@@ -152,3 +152,22 @@ def test_a_record_the_laptop_cannot_decode_still_gives_its_row(
     sheet = open_register(_export(synced, tmp_path, TOWN, "register")).read_sheet(0)
     row = next(r.cells for r in sheet.rows if r.cells[col["id_number"]] == SHARED_ID)
     assert row[col["gender"]] is None and row[col["name"]] == data["name"]
+
+
+def test_the_console_benchmark_measures_the_register_export() -> None:
+    """bench/console.py --small prints the 登记表 export's figures (the whole district)."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, str(root / "bench" / "console.py"), "--small"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    figures = json.loads(result.stdout)
+    assert figures["children_export_rows"] == figures["export_rows"] == 240
+    for key in ("children_export_s", "children_decode_s", "children_export_peak_mb"):
+        assert figures[key] > 0, key
