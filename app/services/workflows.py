@@ -341,7 +341,7 @@ class WorkflowService:
                 )
             urgent = bool(referral.screening_id) and referral.screening_id in unreported
             if urgent:
-                short = f"自伤风险，未报告（{days} 天）"
+                short = f"自伤风险未报告（{days} 天）"
                 text = "筛查发现自伤风险，尚未填写强制报告：请先填写强制报告。" + text
             item = TodoItem(REFERRAL_KIND, referral.child_id, r.record_id, text, urgent, short)
             found.append((referral.made_on, r.record_id, item))

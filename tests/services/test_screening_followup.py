@@ -92,7 +92,7 @@ def test_a_self_harm_referral_is_urgent_until_a_report_is_filed(vault: Vault) ->
     screenings, flows = services(vault)
     harm = screen(screenings, kids[1], sh_self_harm="act")
     (referral,) = [i for i in flows.todo() if i.kind == REFERRAL_KIND]
-    assert referral.urgent and referral.short_zh == "自伤风险，未报告（0 天）"
+    assert referral.urgent and referral.short_zh == "自伤风险未报告（0 天）"
     assert referral.text_zh.startswith("筛查发现自伤风险，尚未填写强制报告")
     (asks,) = [i for i in flows.todo() if i.record_id == harm]
     assert asks.urgent and asks.text_zh.startswith("心理状况筛查结果要求强制报告")

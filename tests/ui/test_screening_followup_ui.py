@@ -81,6 +81,18 @@ def test_a_referral_line_in_todo_opens_the_referrals_through_the_desk(
     (dialog,) = [d for d in session.open_dialogs if isinstance(d, ReferralsDialog)]
     assert dialog.referral_table.rowCount() == 1 and dialog.referral_form.isEnabled()
     assert dialog.referrals[0].record_id == entry.record_id
+    # the follow-up saved there changes the 待办 line
+    dialog.referred_to.setCurrentText("区精神卫生中心")
+    dialog.referred_on.set_value(TODAY)
+    page.show()
+    dialog.save_referral()
+    qtbot.waitUntil(
+        lambda: (
+            [e.status for e in page.entries(WORKFLOWS) if e.opens == OPEN_REFERRALS]
+            == ["已转介待评估（0 天）"]
+        ),
+        timeout=3000,
+    )
     session.lock()
     qtbot.waitUntil(lambda: session.window is None, timeout=3000)
 
@@ -94,7 +106,7 @@ def test_a_self_harm_referral_is_red_in_todo(
     qtbot.addWidget(page)
     store.load()
     (entry,) = [e for e in page.entries(WORKFLOWS) if e.opens == OPEN_REFERRALS]
-    assert entry.alert and entry.status == "自伤风险，未报告（0 天）"
+    assert entry.alert and entry.status == "自伤风险未报告（0 天）"
     row = page.entries(WORKFLOWS).index(entry)
     item = page.entry_item(WORKFLOWS, row)
     assert item.foreground(2).color().name() == "#c62828"

@@ -435,5 +435,7 @@ def open_referrals_window(gui: DeskSession, child_id: str, action: str = "list")
     dialog.setWindowFlag(Qt.WindowType.Window, True)
     dialog.new_screening.connect(lambda cid: open_screening_window(gui, cid))
     dialog.open_screening.connect(lambda cid, sid: open_screening_window(gui, cid, sid))
+    # a saved follow-up changes 待办's referral line: the pages reread (as after a screening)
+    dialog.changed.connect(lambda: gui.store.refresh() if gui.store is not None else None)
     gui._register(("referrals", child_id), dialog, dialog).child_id = child_id
     dialog.show()
