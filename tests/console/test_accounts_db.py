@@ -8,8 +8,9 @@ import time
 import pyotp
 import pytest
 
-from sync.server.console import accounts, secretbox, sessions
+from sync.server.console import accounts, dates, secretbox, sessions
 from sync.server.district import District
+from sync.wire import utc_now
 from tests.sync.conftest import (  # noqa: F401 - fixtures
     _migrated_postgres,
     db_url,
@@ -57,6 +58,6 @@ def test_accounts_sessions_and_log(district: District) -> None:  # noqa: F811
     assert total == 1 and rows[0].action == "register"
     rows, total = accounts.search_log(engine, action="sign_in", outcome="failed")
     assert total == 1 and rows[0].user_name == "县局-张"
-    day = time.strftime("%Y-%m-%d", time.gmtime())
+    day = dates.local_time(utc_now(), "day")  # the log's 从/到 are days in China
     assert accounts.search_log(engine, since=day, until=day)[1] == 2
     assert accounts.recent_failures(engine, user.user_id, "sign_in", 900) == 1

@@ -23,6 +23,7 @@ from storage.password_policy import password_problems
 from sync.server import db
 from sync.server.console import secretbox
 from sync.server.console import tables as t
+from sync.server.console.dates import day_start_utc
 from sync.server.console.scope import ROLES, Role, Roster, Scope, valid_town_code
 from sync.wire import utc_now
 
@@ -441,7 +442,8 @@ def search_log(
     page: int = 1,
     per_page: int = 50,
 ) -> tuple[list[LogRow], int]:
-    """Access-log lines, newest first, and the number matching. Dates are ``YYYY-MM-DD`` (UTC)."""
+    """Access-log lines, newest first, and the number matching. Dates are ``YYYY-MM-DD``, days
+    in China (the district's time, dates.py), compared with the stored UTC times."""
     a, u = t.access_log, t.users
     conds: list[Any] = []
     if user_name:
@@ -454,11 +456,11 @@ def search_log(
         escaped = target.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         conds.append(a.c.target.like(f"%{escaped}%", escape="\\"))
     for text, op in ((since, "ge"), (until, "lt")):
-        if text:
-            day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+        if text:  # a day in China (the page shows China's times): its UTC bounds
+            day = datetime.strptime(text, "%Y-%m-%d").date()
             if op == "lt":
                 day += timedelta(days=1)
-            bound = day.strftime("%Y-%m-%dT%H:%M:%SZ")
+            bound = day_start_utc(day)
             conds.append(a.c.at >= bound if op == "ge" else a.c.at < bound)
     joined = a.outerjoin(u, u.c.user_id == a.c.user_id)
     where = and_(*conds) if conds else None

@@ -23,7 +23,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from sync.server.console import sessions
+from sync.server.console import dates, sessions
 from sync.server.console.accounts import AccountError
 from sync.server.console.auth import (
     COOKIE,
@@ -64,7 +64,8 @@ env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-env.globals.update(PREFIX=PREFIX, ROLE_LABELS=ROLE_LABELS)
+env.globals.update(PREFIX=PREFIX, ROLE_LABELS=ROLE_LABELS, local_time=dates.local_time)
+env.filters["local_time"] = dates.local_time  # stored UTC shown in China's time (dates.py)
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "

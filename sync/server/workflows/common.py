@@ -14,6 +14,7 @@ from app.domain import mandatory_report as mr
 from app.domain import recognition_application as ra
 from app.domain.workflow import REFUSED_ZH, Folded, Refused, Role
 from sync.server import db
+from sync.server.console.dates import local_time
 from sync.server.console.scope import Scope, town_of
 
 CALENDAR_TYPE = "district_calendar"  # district-only (never in a device's scope)
@@ -188,8 +189,5 @@ def _stale_message(folded: Folded, subject_type: str) -> str:
 
 
 def _local_time(at: str) -> str:
-    moment = _parse_utc(at)
-    if moment is None:
-        return at
-    local = moment.astimezone(UTC) + (datetime(2000, 1, 1, 8) - datetime(2000, 1, 1))
-    return local.strftime("%Y-%m-%d %H:%M")
+    """China's time of a stored UTC time: the console's one formatting function (dates.py)."""
+    return local_time(at)
