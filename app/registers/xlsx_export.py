@@ -180,7 +180,8 @@ def write_workbook(
         book = xlsxwriter.Workbook(str(target), options)
     formats = _Formats(book)
     try:
-        counts = [_write_sheet(book, formats, table) for table in tables]
+        streamed = work_dir is not None
+        counts = [_write_sheet(book, formats, table, streamed) for table in tables]
     finally:
         book.close()
     if buffer is not None:
@@ -206,7 +207,7 @@ class _Formats:
         self.date = book.add_format({"num_format": "yyyy-mm-dd"})
 
 
-def _write_sheet(book: Any, formats: _Formats, table: Table) -> int:
+def _write_sheet(book: Any, formats: _Formats, table: Table, streamed: bool = False) -> int:
     """Header rows are written in row order (``constant_memory`` drops a write to a row
     already passed); the merges are declared after their cells."""
     sheet = book.add_worksheet(_sheet_name(table.sheet_name))
@@ -248,12 +249,31 @@ def _write_sheet(book: Any, formats: _Formats, table: Table) -> int:
                 sheet.write_string(row + offset, c, text, formats.head)
             else:
                 sheet.write_blank(row + offset, c, None, formats.head)
-    for merge in merges:
-        sheet.merge_range(*merge)
+    if streamed:
+        _declare_merges(sheet, merges)
+    else:
+        for merge in merges:
+            sheet.merge_range(*merge)
     row += 2 if two_rows else 1
     sheet.freeze_panes(row, 0)
     with gc_paused():  # XlsxWriter keeps a small object per cell: no collector passes
         return _write_rows(sheet, columns, table.rows, row, formats)
+
+
+def _declare_merges(sheet: Any, merges: list[tuple[int, int, int, int, str, Any]]) -> None:
+    """The merged header ranges of a streamed sheet. XlsxWriter's ``merge_range`` does not work
+    in ``constant_memory`` mode (it writes the range's cells, and a write to a row already
+    passed is dropped — with it the whole merge, silently): the cells are written above, in
+    row order, so only the ranges are added to the list the worksheet writes as
+    ``<mergeCells>`` when it closes (the list ``merge_range`` itself appends to; the tests
+    read the merges back from a streamed file, so a change there is caught)."""
+    ranges = getattr(sheet, "merge", None)
+    if not isinstance(ranges, list):
+        raise RuntimeError("this XlsxWriter keeps its merged ranges elsewhere")
+    ranges.extend(
+        [first_row, first_col, last_row, last_col]
+        for first_row, first_col, last_row, last_col, *_ in merges
+    )
 
 
 def _write_rows(

@@ -11,12 +11,13 @@ import json
 from datetime import date, datetime
 from pathlib import Path
 
+import openpyxl
 import pytest
 from sqlalchemy import select, update
 
 from app.registers.headers import auto_mapping, is_ignored
 from app.registers.reader import open_register
-from app.registers.xlsx_export import layout_columns
+from app.registers.xlsx_export import children_table, layout_columns, write_workbook
 from sync.server import db
 from sync.server.console import queries as q
 from sync.server.console import queries_export as qx
@@ -64,7 +65,10 @@ def test_a_town_users_register_reads_back_with_the_laptops_importer(
         )
     with synced.district.engine.connect() as conn:
         expected = [r.child_id for r in q.register_rows(conn, TOWN, RegisterFilter(), TODAY)]
-    sheet = open_register(_export(synced, tmp_path, TOWN, "register")).read_sheet(0)
+    path = _export(synced, tmp_path, TOWN, "register")
+    merged = {str(r) for r in openpyxl.load_workbook(path).active.merged_cells.ranges}
+    assert {"A1:A2", "F1:F2", "N1:Q1", "R1:U1", "V1:Y1", "Z1:Z2"} <= merged  # as the 登记表
+    sheet = open_register(path).read_sheet(0)
     assert sheet.header_depth == 2 and sheet.sheet_name == "儿童登记表"
     mapping = auto_mapping(sheet.headers)
     unknown = [h for h, k in zip(sheet.headers, mapping, strict=True) if k is None]
@@ -87,6 +91,20 @@ def test_a_town_users_register_reads_back_with_the_laptops_importer(
             )
         ]
     assert not (set(ids) & {i for i in other if i and i != SHARED_ID})
+
+
+def test_a_streamed_register_keeps_its_merged_header(tmp_path: Path) -> None:
+    """XlsxWriter's merge_range drops a merge in constant_memory mode once a later row was
+    written: the streamed writer declares the ranges itself (title row and groups)."""
+    work = qx.new_work_dir(tmp_path / "export-work")
+    path = work / "titled.xlsx"
+    table = children_table(iter(()), layout="register", title="农村留守儿童基本情况登记表")
+    write_workbook(path, [table], work_dir=work)
+    sheet = openpyxl.load_workbook(path).active
+    merged = {str(r) for r in sheet.merged_cells.ranges}
+    assert {"A1:Z1", "A2:A3", "N2:Q2", "R2:U2", "V2:Y2"} <= merged
+    assert sheet["A1"].value == "农村留守儿童基本情况登记表" and sheet["N2"].value == "父亲"
+    assert sheet["N3"].value == "姓名" and sheet["A2"].value == "序号"
 
 
 def test_the_flat_layout_and_the_filters(synced: Synced, tmp_path: Path) -> None:
