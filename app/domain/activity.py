@@ -192,7 +192,7 @@ def photo_problem(content: bytes, *, already: int = 0) -> FieldProblem | None:
     if len(content) > MAX_PHOTO_BYTES:
         return FieldProblem(
             "photos",
-            f"照片太大了，一张不能超过{MAX_PHOTO_BYTES // (1024 * 1024)} MB。"
+            f"照片太大了，一张不能超过{MAX_PHOTO_BYTES // (1024 * 1024)}MB。"
             "请用手机或电脑把照片缩小一些再添加。",
             "the photo is larger than the limit",
         )
@@ -228,8 +228,8 @@ class ActivityPhoto:
     @property
     def size_text(self) -> str:
         if self.size >= 1024 * 1024:
-            return f"{self.size / (1024 * 1024):.1f} MB"
-        return f"{max(1, round(self.size / 1024))} KB"
+            return f"{self.size / (1024 * 1024):.1f}MB"
+        return f"{max(1, round(self.size / 1024))}KB"
 
 
 @dataclass(frozen=True)

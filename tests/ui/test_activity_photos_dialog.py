@@ -76,7 +76,7 @@ def test_add_view_refuse_and_remove_photos_from_the_page(
     big = tmp_path / "太大.jpg"
     big.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * MAX_PHOTO_BYTES)
     dialog.add_file(big)
-    assert "不能超过10 MB" in dialog.message.text()
+    assert "不能超过10MB" in dialog.message.text()
     missing = tmp_path / "拔掉的U盘.jpg"
     dialog.add_file(missing)
     assert "读不出来" in dialog.message.text()

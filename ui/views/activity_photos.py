@@ -129,7 +129,7 @@ class ActivityPhotosDialog(QDialog):
         self.message.setStyleSheet("color: #c62828;")
         hint = QLabel(
             self.tr(
-                "照片加密保存在本机，同步时随活动一起上报。只能添加JPG或PNG照片，每张不超过10 MB。"
+                "照片加密保存在本机，同步时随活动一起上报。只能添加JPG或PNG照片，每张不超过10MB。"
             )
         )
         hint.setWordWrap(True)
