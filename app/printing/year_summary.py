@@ -10,7 +10,7 @@ holds identifying data stops the print (:class:`IdentifyingDataError`) instead o
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -22,7 +22,14 @@ from app.domain.child_file import ChildFile
 from app.domain.problems import DomainValidationError, FieldProblem
 from app.domain.schedule import LEVELS, VisitSchedule
 from app.domain.transition_plan import PLAN_STATUS_LABELS_ZH, PlanStatus
-from app.domain.typical_case import Identifying, anonymise, identifying_data_in
+from app.domain.typical_case import (
+    Identifying,
+    Mention,
+    TypicalCase,
+    anonymise,
+    identifying_data_in,
+    mentions_to_review,
+)
 from app.domain.visit import VISIT_FORM_LABELS_ZH
 from app.printing.forms import (
     Label,
@@ -38,8 +45,10 @@ from app.printing.forms import (
 from app.printing.labels import CASE_KIND_ZH, LEVEL_SHORT_ZH, NOT_ASSESSED
 from app.printing.markup import para_text, zh_date
 from app.printing.page import Letterhead, build_pdf
+from app.services.children import CHILD_TYPE
 from app.services.typical_cases import identifying_of
 from app.services.year_summary import Period, SummaryRecords, YearSummary, year_summary
+from storage.errors import RecordNotFoundError
 from storage.vault import Vault
 
 TITLE = "年度工作总结"
@@ -60,8 +69,8 @@ class IdentifyingDataError(DomainValidationError):
             [
                 FieldProblem(
                     "typical_case",
-                    f"典型案例“{title}”中仍有可识别儿童身份的信息（姓名、证件号、住址或监护人），"
-                    "已停止打印。请修改案例后再打印。",
+                    f"典型案例“{title}”中仍有可识别儿童身份的信息（姓名、证件号、住址、"
+                    "学校、村名或监护人），已停止打印。请修改案例后再打印。",
                     f"a typical case still holds {len(found)} identifying data",
                 )
             ]
@@ -70,30 +79,101 @@ class IdentifyingDataError(DomainValidationError):
 
 @dataclass(frozen=True)
 class PrintedCase:
-    """A typical case as printed: anonymised title and parts."""
+    """A typical case as printed: anonymised title and parts, and what the director should
+    look at before printing (shown on screen, never printed)."""
 
     title: str
     written_on: date
     parts: tuple[tuple[str, str], ...]
+    review: tuple[Mention, ...] = ()
 
 
-def printed_cases(summary: YearSummary, children: Mapping[str, ChildFile]) -> list[PrintedCase]:
+def village_names(names: Iterable[str]) -> list[str]:
+    """The village names among a letterhead's (not the "村代码 …" that stands in for a name
+    the profile does not have)."""
+    return [n for n in names if n.strip() and "代码" not in n and not any(c.isdigit() for c in n)]
+
+
+def printed_case(
+    case: TypicalCase, child: ChildFile, *, villages: Sequence[str] = ()
+) -> PrintedCase:
+    """``case`` anonymised against ``child``'s file (and the village by name, where known).
+    Raises :class:`IdentifyingDataError` when identifying data survives."""
+    who: Identifying = identifying_of(child, villages=village_names(villages))
+    title = anonymise(case.title, who)
+    parts = tuple((label, anonymise(body, who)) for label, body in case.texts() if body.strip())
+    found = identifying_data_in(title + "".join(b for _l, b in parts), who)
+    if found:
+        raise IdentifyingDataError(title, found)
+    review = mentions_to_review([title, *(b for _l, b in parts)], who)
+    return PrintedCase(title, case.written_on, parts, tuple(review))
+
+
+def printed_cases(
+    summary: YearSummary, children: Mapping[str, ChildFile], *, villages: Sequence[str] = ()
+) -> list[PrintedCase]:
     """The summary's typical cases anonymised and checked. A case whose child's file is gone is
     anonymised against nothing it could name, so it is left out."""
     out = []
     for stored in summary.typical_cases:
-        case = stored.value
-        child = children.get(case.child_id)
+        child = children.get(stored.value.child_id)
+        if child is not None:
+            out.append(printed_case(stored.value, child, villages=villages))
+    return out
+
+
+def _review_line(title: str, mention: Mention) -> str:
+    where = "；".join(mention.contexts)
+    more = "等" if mention.count > len(mention.contexts) else ""
+    if mention.kind == "place":
+        meaning = "若指孩子所在的村（社区），请改写为“某村”"
+    else:
+        meaning = "若指的是孩子本人（如小名），请改写为“某某”"
+    return (
+        f"案例“{title}”：“{mention.word}”出现 {mention.count} 处（{where}{more}），"
+        f"打印时不会自动隐去。{meaning}；若是普通字词，不用修改。"
+    )
+
+
+def review_notes(
+    summary: YearSummary, children: Mapping[str, ChildFile], *, villages: Sequence[str] = ()
+) -> list[str]:
+    """What the director should check before printing the summary, in words: a case that
+    would stop the print, and in each other case the child's name characters and the village
+    name the anonymiser left standing because they are also everyday words (明 in 明天, 丽 in
+    美丽) — it does not guess, the director reads them."""
+    notes: list[str] = []
+    for stored in summary.typical_cases:
+        child = children.get(stored.value.child_id)
         if child is None:
             continue
-        who: Identifying = identifying_of(child)
-        title = anonymise(case.title, who)
-        parts = tuple((label, anonymise(body, who)) for label, body in case.texts() if body.strip())
-        found = identifying_data_in(title + "".join(b for _l, b in parts), who)
-        if found:
-            raise IdentifyingDataError(title, found)
-        out.append(PrintedCase(title, case.written_on, parts))
-    return out
+        try:
+            case = printed_case(stored.value, child, villages=villages)
+        except IdentifyingDataError as refused:
+            notes.append(refused.message_zh)
+            continue
+        notes += [_review_line(case.title, m) for m in case.review]
+    return notes
+
+
+def year_summary_review(
+    vault: Vault, summary: YearSummary, *, village_code: str | None = None
+) -> list[str]:
+    """:func:`review_notes` for ``summary`` read from the vault (call on the vault worker):
+    only the files of the summary's cases are read."""
+    from app.printing import letterhead_for  # the package imports this module's neighbours
+
+    village = village_code or str(vault.profile().get("village_code") or "") or None
+    children: dict[str, ChildFile] = {}
+    for stored in summary.typical_cases:
+        child_id = stored.value.child_id
+        try:
+            revision = vault.get(child_id)
+        except RecordNotFoundError:
+            continue
+        if revision.record_type == CHILD_TYPE and not revision.deleted:
+            children[child_id] = ChildFile.from_json(revision.data)
+    return review_notes(summary, children, villages=(letterhead_for(vault, village).village,))
 
 
 def _n(value: int, unit: str = "人") -> str:
@@ -312,7 +392,11 @@ def year_summary_story(
         *extra,
         gap(3),
         section(f"十一、典型案例（{len(cases)} 篇）"),
-        text("典型案例中的儿童姓名以“某某”代替，不含身份证号、住址及监护人信息。", "note"),
+        text(
+            "典型案例中的儿童姓名以“某某”代替，村名、学校名以“某村”“某学校”代替，"
+            "不含身份证号、住址及监护人信息。",
+            "note",
+        ),
     ]
     if not cases:
         story.append(text("本期未选入典型案例。", "body"))
@@ -337,7 +421,7 @@ def render_year_summary(
 ) -> bytes:
     """年度工作总结 as PDF bytes (in memory). Raises :class:`IdentifyingDataError` when a
     typical case would name its child."""
-    cases = printed_cases(summary, children)
+    cases = printed_cases(summary, children, villages=(letterhead.village,))
     return build_pdf(
         year_summary_story(summary, letterhead, cases, place=place),
         title=TITLE,

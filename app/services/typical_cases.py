@@ -3,6 +3,7 @@ record per story, linked to its child (it syncs with the child's records)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from app.domain.child_file import ChildFile
@@ -17,13 +18,20 @@ from storage.vault import Vault
 TYPICAL_CASE_TYPE = "typical_case"
 
 
-def identifying_of(child: ChildFile) -> Identifying:
-    """What identifies ``child`` in print (name, ID, addresses, guardians' names/IDs/phones)."""
+def identifying_of(child: ChildFile, *, villages: Iterable[str] = ()) -> Identifying:
+    """What identifies ``child`` in print: name, ID, addresses, school, the guardians' and the
+    caring mother's names, IDs and phones, and the village (``villages``: its name where the
+    caller knows it, e.g. from the director's profile; those in the addresses are found)."""
+    people = [(g.name, g.id_number, g.phone) for g in child.guardians]
+    if child.caring_mother is not None:
+        people.append((child.caring_mother.name, "", child.caring_mother.phone))
     return identifying(
         name=child.name,
         id_number=child.id_number,
         addresses=(child.address, child.hukou),
-        guardians=[(g.name, g.id_number, g.phone) for g in child.guardians],
+        guardians=people,
+        villages=villages,
+        schools=(child.school,),
     )
 
 

@@ -54,3 +54,10 @@ class YearSummaryService:
             village_code=village_code,
             schedule=schedule,
         )
+
+    def review(self, summary: YearSummary, *, village_code: str | None = None) -> list[str]:
+        """What to check before printing ``summary``'s typical cases, in words (name
+        characters and village names left in a story, a case that would stop the print)."""
+        from app.printing.year_summary import year_summary_review  # printing imports services
+
+        return year_summary_review(self._vault, summary, village_code=village_code)

@@ -48,6 +48,7 @@ from ui.window_fit import fit_window, scrolling
 
 MONTHS_BACK = 36
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+REVIEW_LINES = 4  # notes shown before printing; the window must still fit 1366×768
 
 
 class SummaryDesk(Protocol):
@@ -118,8 +119,9 @@ class TypicalCaseDialog(RecordFormDialog):
             form.addRow(FIELD_LABELS_ZH[name], edit)
         hint = QLabel(
             self.tr(
-                "可以照常写孩子的名字：打印总结时，儿童姓名一律改为“某某”，"
-                "身份证号、住址、监护人姓名和电话都不会印出。"
+                "可以照常写孩子的名字：打印总结时，儿童姓名和小名（如“小丽”“丽丽”）改为“某某”，"
+                "村名改为“某村”，学校改为“某小学”“某中学”等，身份证号、住址、监护人姓名和电话都不会印出。"
+                "只写一个字的名字（如“丽”）不会自动替换，打印前会提示您核对。"
             )
         )
         hint.setWordWrap(True)
@@ -192,6 +194,13 @@ class YearSummaryDialog(QDialog):
         self.case_list.setObjectName("typical_cases")
         self.case_list.setWordWrap(True)
         self.case_list.setStyleSheet(item_check_sheet(self.font()))  # readable at 特大
+        # before printing: what the anonymiser left for the director to judge (丽 alone, 石岗)
+        self.review = QLabel()
+        self.review.setObjectName("summary_review")
+        self.review.setWordWrap(True)
+        self.review.setProperty("role", "error")
+        self.review.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.review.hide()
         self.new_case = QPushButton(self.tr("写典型案例…"))
         self.new_case.setObjectName("new_typical_case")
         self.edit_case = QPushButton(self.tr("修改…"))
@@ -215,6 +224,7 @@ class YearSummaryDialog(QDialog):
         layout.addWidget(self.figures)
         layout.addWidget(cases_title)
         layout.addWidget(self.case_list, 1)
+        layout.addWidget(self.review)
         layout.addLayout(case_buttons)
         layout.addWidget(buttons)
 
@@ -253,9 +263,9 @@ class YearSummaryDialog(QDialog):
         desk, service = self._desk, self._service()
         summaries, village, schedule = desk.year_summaries, desk.village_code or None, desk.schedule
 
-        def work() -> tuple[YearSummary, list[Stored[TypicalCase]]]:
+        def work() -> tuple[YearSummary, list[Stored[TypicalCase]], list[str]]:
             figures = summaries.figures(period, village_code=village, schedule=schedule)
-            return figures, service.list_all()
+            return figures, service.list_all(), summaries.review(figures, village_code=village)
 
         desk.runner.submit(work, self._show, self._failed)
 
@@ -265,8 +275,15 @@ class YearSummaryDialog(QDialog):
             return
         show_error(self, err, self.tr("年度总结没有算出来"))
 
-    def _show(self, loaded: tuple[YearSummary, list[Stored[TypicalCase]]]) -> None:
-        s, self.cases = loaded
+    def _show(self, loaded: tuple[YearSummary, list[Stored[TypicalCase]], list[str]]) -> None:
+        s, self.cases, notes = loaded
+        shown = notes[:REVIEW_LINES] + (
+            [self.tr("……另有 {0} 条，请逐篇核对。").format(len(notes) - REVIEW_LINES)]
+            if len(notes) > REVIEW_LINES
+            else []
+        )
+        self.review.setText(self.tr("打印前请核对：") + "\n" + "\n".join(shown) if notes else "")
+        self.review.setVisible(bool(notes))
         self.summary = s
         a = s.activities
         self.figures.setText(
