@@ -15,6 +15,7 @@ from app.domain import mandatory_report as mr
 from app.questionnaire.loader import load_screening_definition
 from tests.services.test_screening import SIGNS, answers
 from tests.ui.test_assessment_wizard import make_child
+from tests.ui.test_window_fit import text_scale  # noqa: F401 (the default and the largest text)
 from ui.caseload_store import CaseloadStore
 from ui.desk_services import DeskServices
 from ui.views import messages
@@ -144,3 +145,30 @@ def test_a_report_from_a_screening_says_so(qtbot: Any, desk: DeskServices) -> No
     ((data, _status),) = desk.workflows.reports(child)
     assert data["source"] == "screening" and mr.SOURCES[data["source"]] == "心理状况筛查"
     assert harm not in desk.workflows.assessments_needing_report()
+
+
+def test_the_history_wraps_long_entries_at_any_text_size(
+    qtbot: Any,
+    desk: DeskServices,
+    text_scale: float,  # noqa: F811 (the fixture imported above)
+) -> None:
+    """历史's entries wrap inside the list (no sideways scrolling) at the default and the
+    largest text: the self-harm screening's entry is long."""
+    child = make_child(desk, BORN)
+    screened(desk, child, sh_self_harm="act")
+    dialog = ChildFileDialog(desk, child)
+    qtbot.addWidget(dialog)
+    dialog.resize(900, 600)
+    dialog.show()
+    dialog.tabs.setCurrentIndex(dialog.tabs.indexOf(dialog.history_list.parentWidget()))
+    history = dialog.history_list
+    qtbot.waitUntil(history.isVisible)
+    long = next(
+        history.item(i) for i in range(history.count()) if "发现自伤风险" in history.item(i).text()
+    )
+    width = history.viewport().width()
+    rect = history.visualItemRect(long)
+    assert rect.right() <= width and history.horizontalScrollBar().maximum() == 0
+    metrics = history.fontMetrics()
+    if metrics.horizontalAdvance(long.text()) > width:  # it needs more than one line
+        assert rect.height() >= 2 * metrics.height()

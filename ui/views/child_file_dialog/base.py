@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QLabel,
+    QListView,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -108,6 +109,10 @@ class ChildFileBase(QDialog):
         self.cases_list = self._list("cases_list")
         self.attachments_list = self._list("attachments_list")
         self.history_list = self._list("history_list")
+        # 历史's entries wrap rather than run off to the right (long ones at 特大 text)
+        self.history_list.setWordWrap(True)
+        self.history_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.history_list.setResizeMode(QListView.ResizeMode.Adjust)
         self.new_assessment = QPushButton(self.tr("新建评估"))
         self.new_assessment.setObjectName("new_assessment")
         self.correct_assessment = QPushButton(self.tr("更正选中的评估"))
