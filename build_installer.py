@@ -10,8 +10,9 @@ Steps, each of which stops the build when it fails:
    ``resources/`` and leaves out what the program does not use: the district server and its
    extra (FastAPI, uvicorn, SQLAlchemy, psycopg), tests, development tools, Qt modules other
    than Core/Gui/Widgets/Pdf/PdfWidgets/PrintSupport (and Network/DBus they link), Qt plug-ins
-   other than the platform, image, print, input-method and style ones listed below, and Qt's
-   own translations (``resources/translations/qtbase_zh_CN.qm`` is the one we load).
+   other than the platform, image, print, input-method and style ones listed below, Qt's
+   own translations (``resources/translations/qtbase_zh_CN.qm`` is the one we load), type
+   stubs, and on Linux libcups (the system's is used) and every library nothing kept links.
 2. The built program's ``--smoke-test`` must print ``OK``.
 3. Vaults cross between versions: a vault made by the source version is verified and written
    to by the frozen one, and the other way round.
@@ -193,6 +194,10 @@ _QT_LIB_DROPPED = re.compile(
 # Windows: the software OpenGL renderer (~20 MB); the program draws widgets, never OpenGL.
 _OTHER_DROPPED = ("opengl32sw.dll",)
 
+# Files of packages that only type checkers and compilers read (stubs, Cython sources and
+# headers, the py.typed marker): data files PyInstaller copies along, never loaded at run time.
+_SOURCE_ONLY = re.compile(r"(\.pyi|\.pyx|\.pxd|\.pxi|(^|/)py\.typed)$")
+
 # Qt plug-ins kept, by folder; every other plug-in (and folder) is left out.
 QT_PLUGINS_KEPT: dict[str, tuple[str, ...]] = {
     # offscreen for the smoke test and CI; xcb for Linux desktops; windows for Windows
@@ -283,6 +288,8 @@ def keep_bundled_file(dest_name: str) -> bool:
         return False
     if re.search(r"(^|/)PySide6/(Qt/)?(translations|qml|metatypes|libexec)/", name):
         return False
+    if _SOURCE_ONLY.search(name):
+        return False
     if "PySide6/" in name and "/plugins/" in name:
         match = _PLUGIN_RE.search(name)
         if match is None:
@@ -297,6 +304,14 @@ def prune(entries: Iterable[tuple[str, str, str]]) -> list[tuple[str, str, str]]
     return [entry for entry in entries if keep_bundled_file(entry[0])]
 
 
+# Linux: libraries taken from the system, not bundled. libcups is used only by Qt's CUPS print
+# plug-in, and only talks to a CUPS daemon: a laptop that can print has CUPS installed, and with
+# it libcups2 and the libraries it links (GnuTLS and its nettle/gmp/p11-kit/unistring/idn2/
+# tasn1, Avahi) — 7.4 MB the bundle carried for nothing. Without CUPS the plug-in does not load
+# and Qt still prints to PDF (the smoke test's QPrinter); nothing else links these libraries.
+LINUX_SYSTEM_LIBRARIES = ("libcups.so.2",)
+
+
 def _removable_library(dest_name: str, kind: str) -> bool:
     """Shared libraries PyInstaller collected only as dependencies: top-level ones (system
     libraries) and wheels' vendored ``*.libs/`` folders. Never Python extension modules, never
@@ -307,15 +322,34 @@ def _removable_library(dest_name: str, kind: str) -> bool:
     return "/" not in name or re.match(r"^[^/]+\.libs/[^/]+$", name) is not None
 
 
+def elf_needed(path: str) -> list[str]:
+    """The NEEDED entries of a Linux shared library or program: what it links directly (not
+    ldd's closure, which would count what only a system library needs as needed)."""
+    listing = subprocess.run(
+        [_tool("readelf"), "-dW", path],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LC_ALL": "C"},
+    ).stdout
+    return re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", listing)
+
+
 def drop_orphan_libraries(binaries: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
     """Linux: after :func:`prune` removed plug-ins, the libraries only they needed (GTK, Pango,
     Cairo for the GTK theme, for example) are still collected. Keep a dependency library only
     if something kept links to it, following NEEDED entries from every kept module and
-    plug-in. Windows and macOS are left as PyInstaller collected them."""
+    plug-in; the :data:`LINUX_SYSTEM_LIBRARIES` are never kept, nor what only they need.
+    Windows and macOS are left as PyInstaller collected them."""
     if not sys.platform.startswith("linux"):
         return binaries
-    from PyInstaller.depend import bindepend  # only inside a build
-
+    binaries = [
+        entry
+        for entry in binaries
+        if not (
+            _removable_library(entry[0], entry[2]) and Path(entry[0]).name in LINUX_SYSTEM_LIBRARIES
+        )
+    ]
     by_name = {Path(dest).name: (dest, src, kind) for dest, src, kind in binaries}
     needed: set[str] = set()
     queue = [entry for entry in binaries if not _removable_library(entry[0], entry[2])]
@@ -325,8 +359,7 @@ def drop_orphan_libraries(binaries: list[tuple[str, str, str]]) -> list[tuple[st
         if src in seen or kind not in ("BINARY", "EXTENSION"):
             continue
         seen.add(src)
-        for name, _path in bindepend.get_imports(src):
-            base = Path(name).name
+        for base in elf_needed(src):
             if base in needed:
                 continue
             needed.add(base)

@@ -84,10 +84,50 @@ def test_every_own_module_is_bundled_except_the_district_server() -> None:
         ("PySide6/Qt/translations/qtbase_de.qm", False),
         ("resources/translations/qtbase_zh_CN.qm", True),
         ("libpython3.11.so.1.0", True),
+        # type stubs and markers are for type checkers, never loaded
+        ("pypinyin/__init__.pyi", False),
+        ("pypinyin/py.typed", False),
+        ("PySide6/QtCore.pyi", False),
+        ("pypinyin/pinyin_dict.json", True),
+        ("app/py.typed.json", True),
     ],
 )
 def test_qt_pruning(dest: str, kept: bool) -> None:
     assert plan.keep_bundled_file(dest) is kept
+
+
+def _system_library(name: str) -> Path | None:
+    for folder in ("/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib"):
+        if (Path(folder) / name).exists():
+            return Path(folder) / name
+    return None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux bundles only")
+def test_libcups_and_what_only_it_needs_come_from_the_system() -> None:
+    """Issue 18 headroom: the CUPS print plug-in stays, libcups and GnuTLS (which only libcups
+    links) are left to the system; Kerberos' GSSAPI stays, as QtNetwork links it too. Real
+    libraries, their real NEEDED entries."""
+    pytest.importorskip("PyInstaller")
+    import PySide6
+
+    qt = Path(PySide6.__file__).parent / "Qt"
+    plugin = qt / "plugins" / "printsupport" / "libcupsprintersupport.so"
+    network = qt / "lib" / "libQt6Network.so.6"
+    system = {n: _system_library(n) for n in ("libcups.so.2", "libgnutls.so.30")}
+    gssapi = _system_library("libgssapi_krb5.so.2")
+    if not plugin.exists() or None in system.values() or gssapi is None:
+        pytest.skip("the PySide6 CUPS plug-in or the system's libcups is not installed here")
+    toc = [
+        ("PySide6/Qt/plugins/printsupport/libcupsprintersupport.so", str(plugin), "BINARY"),
+        ("PySide6/Qt/lib/libQt6Network.so.6", str(network), "BINARY"),
+        *((name, str(path), "BINARY") for name, path in system.items()),
+        ("libgssapi_krb5.so.2", str(gssapi), "BINARY"),
+    ]
+    kept = {Path(dest).name for dest, _src, _kind in plan.drop_orphan_libraries(toc)}
+    assert "libcupsprintersupport.so" in kept and "libQt6Network.so.6" in kept
+    assert "libgssapi_krb5.so.2" in kept
+    assert "libcups.so.2" not in kept and "libgnutls.so.30" not in kept
 
 
 def test_icu_trimming_keeps_collation_and_chinese() -> None:
