@@ -110,6 +110,15 @@ def cmd_serve(ctx: Context) -> int:
         trusted = parse_networks(args.trusted_proxy or ())
     except ValueError:
         raise CliError("--trusted-proxy takes an IP address or network, e.g. 127.0.0.1") from None
+    access_log_days = args.access_log_days
+    if access_log_days is None:  # the older way: the service's environment
+        from sync.server.console.accounts import AccountError
+        from sync.server.console.log_retention import retention_from_env
+
+        try:
+            access_log_days = retention_from_env()
+        except AccountError as err:
+            raise CliError(err.message_en, 2) from None
     settings = ConnectionSettings(
         max_connections=args.max_connections,
         per_source=args.max_connections_per_source,
@@ -142,6 +151,7 @@ def cmd_serve(ctx: Context) -> int:
             District(engine, district.public, district.keys, district.limits),
             trusted_proxies=trusted,
             console_insecure_cookie=args.console_insecure_cookie,
+            access_log_days=access_log_days,
         )
 
     plural = "worker" if count == 1 else "workers"
@@ -273,14 +283,24 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="server processes (default: the number of cores, at most 4)",
     )
+    from sync.server.console import cli_users
+    from sync.server.console.log_retention import MIN_RETENTION_DAYS, RETENTION_DAYS, RETENTION_ENV
+
+    serve.add_argument(
+        "--access-log-days",
+        type=cli_users.retention_days,
+        default=None,
+        metavar="N",
+        help=f"the console's access log: rows older than N days are deleted when the server "
+        f"starts (at least {MIN_RETENTION_DAYS}; default ${RETENTION_ENV} if set, else "
+        f"{RETENTION_DAYS}: 3 years)",
+    )
     serve.add_argument(
         "--console-insecure-cookie",
         action="store_true",
         help="development only: console cookie without Secure, for plain http on loopback "
         "(behind the TLS proxy never use it)",
     )
-    from sync.server.console import cli_users
-
     cli_users.add_parser(sub, common)
     code = sub.add_parser("enroll-code", parents=[common], help="make a one-time enrollment code")
     code.add_argument("--village", action="append", required=True, help="12-digit village code")

@@ -99,6 +99,7 @@ def create_app(
     *,
     trusted_proxies: tuple[Network, ...] = (),
     console_insecure_cookie: bool = False,
+    access_log_days: int | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title="childdesk-district",
@@ -211,7 +212,10 @@ def create_app(
     app.mount(
         "/console",
         create_console(
-            district, trusted_proxies=trusted_proxies, insecure_cookie=console_insecure_cookie
+            district,
+            trusted_proxies=trusted_proxies,
+            insecure_cookie=console_insecure_cookie,
+            access_log_days=access_log_days,
         ),
     )
     app.add_middleware(BodyLimit, limit_for=limit_for)

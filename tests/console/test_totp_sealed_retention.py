@@ -84,7 +84,7 @@ def test_totp_sealed_and_migrated_and_log_pruned(
                 select(t.access_log.c.id).where(t.access_log.c.action == "log_prune")
             ).first()
     refused = district_cli("access-log", "prune", "--older-than-days", "100", data_dir=data_dir)
-    assert refused.returncode == 1 and "at least 183 days" in refused.stderr
+    assert refused.returncode == 2 and "at least 183 days" in refused.stderr  # a usage error
     done = district_cli("access-log", "prune", "--older-than-days", "200", data_dir=data_dir)
     assert done.returncode == 0, done.stderr
     assert "1 row(s) older than 200 days deleted" in done.stdout

@@ -1,5 +1,6 @@
 """``childdesk-district user add|list|disable|enable|reset-password``: console accounts, and
-``childdesk-district access-log prune [--older-than-days N]``: the access log's retention.
+``childdesk-district access-log prune [--keep-days N]``: the access log's retention (the
+server's own setting is ``serve --access-log-days N``: :func:`retention_days` checks both).
 
 No operator passphrase is needed (accounts live in the database, not under the district keys).
 A new or reset account gets a one-time initial password, printed once, changed at first sign-in.
@@ -12,6 +13,19 @@ import json
 from typing import Any
 
 from sync.server.console.scope import ROLES
+
+
+def retention_days(text: str) -> int:
+    """argparse type of ``--keep-days`` and ``serve --access-log-days``: a whole number of days,
+    at least 183; anything else is refused with the reason (exit 2, before any database or
+    passphrase)."""
+    from sync.server.console.accounts import AccountError
+    from sync.server.console.log_retention import parse_days
+
+    try:
+        return parse_days(text)
+    except AccountError as err:
+        raise argparse.ArgumentTypeError(err.message_en) from None
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -47,11 +61,14 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "prune", parents=[common], help="delete access-log rows older than the retention"
     )
     prune.add_argument(
+        "--keep-days",
         "--older-than-days",
-        type=int,
+        dest="keep_days",
+        type=retention_days,
         default=RETENTION_DAYS,
         metavar="N",
-        help=f"keep the last N days (default {RETENTION_DAYS}, at least {MIN_RETENTION_DAYS})",
+        help=f"keep the last N days, delete older rows (default {RETENTION_DAYS}, at least "
+        f"{MIN_RETENTION_DAYS})",
     )
 
 
@@ -89,7 +106,7 @@ def _prune(ctx: Any, error: type[Exception]) -> int:
     from sync.server.console.accounts import AccountError
     from sync.server.console.log_retention import check_retention, prune_access_log
 
-    days = ctx.args.older_than_days
+    days = ctx.args.keep_days
     try:
         check_retention(days)  # before the database is opened
         removed = prune_access_log(ctx.district(with_keys=False).engine, days)

@@ -1,7 +1,10 @@
 """How long the access log is kept: at least 6 months (MLPS 2.0, GB/T 22239), by default 3
-years. ``childdesk-district access-log prune [--older-than-days N]`` prunes on demand; ``serve``
-prunes when it starts (``$CHILDDESK_ACCESS_LOG_DAYS``, default 3 years). Anything under 183
-days is refused. Plain Python, no web imports."""
+years. A setting of the server like the others: ``childdesk-district serve --access-log-days N``
+prunes older rows when the server starts (without the option: ``$CHILDDESK_ACCESS_LOG_DAYS``,
+the older way, else 3 years); ``childdesk-district access-log prune --keep-days N`` (also
+spelled ``--older-than-days``) prunes on demand. Anything under 183 days, or not a whole number
+of days, is refused with a message saying so (:func:`parse_days`). Plain Python, no web
+imports."""
 
 from __future__ import annotations
 
@@ -20,29 +23,47 @@ from sync.server.console.accounts import AccountError, log_access
 RETENTION_DAYS = 3 * 365
 MIN_RETENTION_DAYS = 183
 RETENTION_ENV = "CHILDDESK_ACCESS_LOG_DAYS"
+WHY = f"the access log is kept at least {MIN_RETENTION_DAYS} days (6 months, MLPS 2.0 / GB/T 22239)"
 
 
 def check_retention(days: int) -> int:
+    """``days`` when at least 183; :class:`AccountError` saying why not otherwise."""
     if days < MIN_RETENTION_DAYS:
+        reason = (
+            f"{days} is not a number of days to keep" if days < 1 else f"{days} days is too short"
+        )
         raise AccountError(
-            f"访问日志至少要保留 {MIN_RETENTION_DAYS} 天（6 个月）。",
-            f"the access log is kept at least {MIN_RETENTION_DAYS} days (6 months); "
-            f"{days} is too short",
+            f"访问日志至少要保留 {MIN_RETENTION_DAYS} 天（6 个月）。", f"{reason}: {WHY}"
         )
     return days
 
 
+def parse_days(text: str) -> int:
+    """The retention typed by an operator (an option, the environment): a whole number of days,
+    at least 183. :class:`AccountError` with the reason otherwise — ``abc`` (not a number),
+    ``0``, ``-5``, ``100`` (too short)."""
+    cleaned = text.strip()
+    number = cleaned[1:] if cleaned.startswith("-") else cleaned
+    if not number or not number.isascii() or not number.isdigit() or len(number) > 6:
+        raise AccountError(
+            "访问日志保留天数应为整数天数。",
+            f"{text!r} is not a whole number of days (at least {MIN_RETENTION_DAYS}, "
+            f"default {RETENTION_DAYS}: 3 years)",
+        )
+    return check_retention(int(cleaned))
+
+
 def retention_from_env(environ: Mapping[str, str] | None = None) -> int:
-    """The retention for ``serve`` from ``$CHILDDESK_ACCESS_LOG_DAYS`` (default 3 years);
-    :class:`AccountError` for a value that is not a whole number of at least 183."""
+    """The retention from ``$CHILDDESK_ACCESS_LOG_DAYS`` (default 3 years), for ``serve``
+    without ``--access-log-days``; :class:`AccountError` for a value :func:`parse_days`
+    refuses (its message names the variable)."""
     text = (environ if environ is not None else os.environ).get(RETENTION_ENV, "").strip()
     if not text:
         return RETENTION_DAYS
-    if not text.isascii() or not text.isdigit() or len(text) > 6:
-        raise AccountError(
-            f"{RETENTION_ENV} 应为天数。", f"{RETENTION_ENV} must be a number of days"
-        )
-    return check_retention(int(text))
+    try:
+        return parse_days(text)
+    except AccountError as err:
+        raise AccountError(err.message_zh, f"{RETENTION_ENV}: {err.message_en}") from None
 
 
 def prune_access_log(

@@ -153,10 +153,11 @@ def _error_page(
     return render(request, "error.html", user, status_code=status, title=title, message=message)
 
 
-def _start_up(district: Any) -> bytes:
+def _start_up(district: Any, access_log_days: int | None = None) -> bytes:
     """What the console does once per process as the server starts: derive the key sealing
     TOTP secrets (secretbox.py) and seal any still stored in plain base32; prune the access log
-    (log_retention.py). Returns the sealing key."""
+    to ``access_log_days`` (``serve --access-log-days``, checked by the CLI; None: from the
+    environment, else 3 years — log_retention.py). Returns the sealing key."""
     from sync.errors import SyncError
     from sync.server.console import log_retention, secretbox
 
@@ -169,17 +170,25 @@ def _start_up(district: Any) -> bytes:
     else:
         if sealed := secretbox.migrate_plain(engine, key):
             log.warning("console: sealed %d TOTP secret(s) stored in plain text", sealed)
-    try:
-        days = log_retention.retention_from_env()
-    except AccountError as err:
-        log.warning("console: %s; keeping %d days", err.message_en, log_retention.RETENTION_DAYS)
-        days = log_retention.RETENTION_DAYS
+    days = access_log_days
+    if days is None:
+        try:
+            days = log_retention.retention_from_env()
+        except AccountError as err:
+            log.warning(
+                "console: %s; keeping %d days", err.message_en, log_retention.RETENTION_DAYS
+            )
+            days = log_retention.RETENTION_DAYS
     log_retention.prune_access_log(engine, days)
     return key
 
 
 def create_console(
-    district: Any, *, trusted_proxies: tuple[Any, ...] = (), insecure_cookie: bool = False
+    district: Any,
+    *,
+    trusted_proxies: tuple[Any, ...] = (),
+    insecure_cookie: bool = False,
+    access_log_days: int | None = None,
 ) -> FastAPI:
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.console = Console(
@@ -187,7 +196,7 @@ def create_console(
         district=district,
         insecure_cookie=insecure_cookie,
         trusted_proxies=trusted_proxies,
-        totp_key=_start_up(district),
+        totp_key=_start_up(district, access_log_days),
     )
 
     @app.exception_handler(SignInRequired)
