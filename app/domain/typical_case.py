@@ -384,10 +384,33 @@ class Mention:
     contexts: tuple[str, ...]
 
 
+# What anonymise() writes in: a character of the child's name inside it (王小: 小 in 某小学) is
+# not the child's.
+_PLACEHOLDERS_RE = re.compile(
+    "|".join(
+        re.escape(p)
+        for p in sorted(
+            {
+                PLACEHOLDER,
+                HIDDEN_ID,
+                HIDDEN_ADDRESS,
+                *VILLAGE_PLACEHOLDERS.values(),
+                *("某" + kind for kind in SCHOOL_KINDS),
+            },
+            key=len,
+            reverse=True,
+        )
+    )
+)
+
+
 def _contexts(text: str, word: str) -> list[str]:
+    ours = [m.span() for m in _PLACEHOLDERS_RE.finditer(text)]
     found = []
     for match in re.finditer(re.escape(word), text):
         at, end = match.start(), match.end()
+        if any(start < end and at < stop for start, stop in ours):
+            continue
         found.append(
             ("…" if at > CONTEXT_CHARS else "")
             + text[max(0, at - CONTEXT_CHARS) : at]
@@ -405,7 +428,7 @@ def mentions_to_review(texts: Sequence[str], who: Identifying) -> list[Mention]:
     村/社区 (石岗). They are not replaced — that would mangle everyday words — but shown to the
     director, who rewrites the story where they name the child."""
     flats = [re.sub(r"\s+", "", t) for t in texts]
-    words = [(c, "name") for c in dict.fromkeys(who.child_given()) if c not in PLACEHOLDER]
+    words = [(c, "name") for c in dict.fromkeys(who.child_given())]
     stems = dict.fromkeys(village_stem(v) for v in who.village_names())
     words += [(stem, "place") for stem in stems if len(stem) >= 2]
     found = []

@@ -166,6 +166,16 @@ def test_a_child_called_ming_keeps_everyday_words_and_is_asked_about() -> None:
     assert len(mention.contexts) == 3  # the first three, with the count
 
 
+def test_what_the_anonymiser_wrote_in_is_not_reported() -> None:
+    """王小村 (given name 小村): 小 and 村 inside 某小学 and 某村 are ours, not the child's."""
+    child = replace(_child(), name="王小村")
+    who = identifying_of(child)
+    out = anonymise("小村在石岗村上学，读罗云镇中心小学；村里人都认识他。", who)
+    assert out == "某某在某村上学，读某小学；村里人都认识他。"
+    (mention,) = mentions_to_review([out], who)
+    assert mention.word == "村" and mention.count == 1 and "；【村】里人" in mention.contexts[0]
+
+
 def test_a_guardians_pet_name_and_the_caring_mothers_are_replaced() -> None:
     who = identifying_of(_child())
     out = anonymise("秀英和英英、阿英，刘芳（电话13698765432），芳姐", who)
