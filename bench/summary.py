@@ -30,11 +30,21 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from console import TODAY, Generator, village_codes  # noqa: E402
+from sqlalchemy import Engine, select  # noqa: E402
 
 from sync.server import db  # noqa: E402
 from sync.server.console import query_tables  # noqa: E402
 from sync.server.console.queries_summary import console_summary  # noqa: E402
 from sync.server.console.scope import Scope  # noqa: E402
+
+
+def _has_children(engine: Engine) -> bool:
+    from sqlalchemy import inspect
+
+    if not inspect(engine).has_table("q_children"):
+        return False
+    with engine.connect() as conn:
+        return conn.execute(select(query_tables.q_children.c.child_id).limit(1)).first() is not None
 
 
 def main() -> None:
@@ -46,12 +56,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--keep", metavar="DIR", help="keep (or reuse) the database in DIR")
+    parser.add_argument(
+        "--url", help="a database URL (e.g. PostgreSQL) to fill when empty, else reuse as it is"
+    )
+    parser.add_argument("--build-only", action="store_true", help="fill the database, no timing")
     args = parser.parse_args()
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="childdesk-summary-"))
     work.mkdir(parents=True, exist_ok=True)
     path = work / "district.db"
-    reuse = path.exists()
-    engine = db.make_engine(f"sqlite:///{path}")
+    engine = db.make_engine(args.url or f"sqlite:///{path}")
+    reuse = path.exists() if not args.url else _has_children(engine)
     codes = village_codes(args.towns, args.villages)
     counts: dict[str, int] = {}
     try:
@@ -64,10 +78,18 @@ def main() -> None:
             with db.write_transaction(engine) as conn:
                 query_tables.rebuild(conn)
             counts = generator.counts
+            if engine.dialect.name == "postgresql":
+                with engine.connect() as conn:
+                    conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                        "VACUUM ANALYZE"
+                    )
+        if args.build_only:
+            print(json.dumps({"database": engine.dialect.name, **counts}))
+            return
         district = Scope("district", (), 1)
         town = Scope("town", (codes[0][:9],), 2)
         start = date(TODAY.year, 1, 1)
-        out: dict[str, object] = {"database": "sqlite", **counts, "villages": len(codes)}
+        out: dict[str, object] = {"database": engine.dialect.name, **counts, "villages": len(codes)}
         for label, scope in (("town", town), ("district", district)):
             samples = []
             figures = None

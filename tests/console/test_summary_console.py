@@ -309,19 +309,30 @@ def test_visits_read_in_sql_give_the_figures_of_whole_records(world: World) -> N
 
 
 def test_a_big_scope_counted_town_by_town_gives_the_same_figures(world: World) -> None:
-    """Issue 16 memory: a scope of more than CHUNK_CHILDREN children is counted one town at a
-    time and the towns' figures added up — the same figures as counting it at once."""
+    """Issue 16 memory: the Python reference counts a scope of more than CHUNK_CHILDREN
+    children one town at a time and adds the towns' figures up — the same figures as counting
+    it at once; and the console's SQL count (issue 19) gives those figures too, for the
+    district and a town, on data synced by real laptops to a real server."""
+    from sync.server.console.queries_summary import console_summary_python
+
     start = date(TODAY.year, 1, 1)
     district = Scope("district", (), 1)
     with world.site.engine.connect() as conn:
-        whole = console_summary(conn, district, start, TODAY, TODAY)
-        by_town = console_summary(conn, district, start, TODAY, TODAY, chunk_children=0)
-        six = console_summary(
+        whole = console_summary_python(conn, district, start, TODAY, TODAY)
+        by_town = console_summary_python(conn, district, start, TODAY, TODAY, chunk_children=0)
+        six = console_summary_python(
             conn, district, date(TODAY.year, 6, 1), TODAY, TODAY, chunk_children=0
         )
-        six_whole = console_summary(conn, district, date(TODAY.year, 6, 1), TODAY, TODAY)
+        six_whole = console_summary_python(conn, district, date(TODAY.year, 6, 1), TODAY, TODAY)
+        sql = console_summary(conn, district, start, TODAY, TODAY)
+        town = Scope("town", (TOWN_A,), 2)
+        sql_town = console_summary(conn, town, start, TODAY, TODAY)
+        python_town = console_summary_python(conn, town, start, TODAY, TODAY)
     assert whole.summary.children_end > 0 and whole.summary.visits_due > 0
     assert by_town.summary == whole.summary
     assert by_town.by_village == whole.by_village and by_town.turning_18 == whole.turning_18
     assert by_town.children.keys() == whole.children.keys()
     assert six.summary == six_whole.summary
+    assert sql.summary == whole.summary and sql_town.summary == python_town.summary
+    assert sql.by_village == whole.by_village and sql.turning_18 == whole.turning_18
+    assert sql.children.keys() == whole.children.keys()

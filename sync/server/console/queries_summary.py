@@ -251,7 +251,7 @@ def turning_18(conn: Connection, scope: Scope, today: date, months: int = 12) ->
     return list(towns.values())
 
 
-CHUNK_CHILDREN = 20_000  # a bigger scope is counted town by town: memory bounded by a town
+CHUNK_CHILDREN = 20_000  # the Python reference counts a bigger scope town by town
 
 
 def console_summary(
@@ -260,10 +260,63 @@ def console_summary(
     start: date,
     end: date,
     today: date,
+) -> ConsoleSummary:
+    """年度汇总 for ``scope``, counted in SQL (:mod:`queries_summary_sql`; a test holds it
+    equal to :func:`console_summary_python`, the laptop's own function over every record):
+    raises ``MonthError`` for a period that has not begun."""
+    from sync.server.console.queries_summary_sql import sql_year_summary
+
+    period = period_of(start, min(end, today))
+    schedule = current_schedule(conn)
+    activities = [] if scope.role == "partner" else scope_activities(conn, scope)
+    summary = sql_year_summary(
+        conn, scope, period, today=today, schedule=schedule, activities=activities
+    )
+    first, last = period.first_day, summary.as_of
+    return ConsoleSummary(
+        period=period,
+        summary=summary,
+        by_village=activities_by_village(activities, first, last),
+        by_kind={k.kind: k.activities for k in summary.activities.by_kind},
+        turning_18=turning_18(conn, scope, today),
+        window_end=add_months(today, 12),
+        children=_children_of(conn, {s.value.child_id for s in summary.typical_cases}),
+    )
+
+
+def _children_of(conn: Connection, child_ids: set[str]) -> dict[str, ChildFile]:
+    """The files of these children (the typical cases', to anonymise them)."""
+    out: dict[str, ChildFile] = {}
+    ids = sorted(child_ids)
+    for start in range(0, len(ids), 500):
+        for row in conn.execute(
+            select(R.record_id, R.data).where(
+                R.record_id.in_(ids[start : start + 500]),
+                R.record_type == "child",
+                R.deleted.is_(False),
+            )
+        ):
+            data = _load(row.data)
+            if data is None:
+                continue
+            try:
+                out[row.record_id] = ChildFile.from_json(data)
+            except (KeyError, TypeError, ValueError):
+                continue
+    return out
+
+
+def console_summary_python(
+    conn: Connection,
+    scope: Scope,
+    start: date,
+    end: date,
+    today: date,
     *,
     chunk_children: int = CHUNK_CHILDREN,
 ) -> ConsoleSummary:
-    """年度汇总 for ``scope``: raises ``MonthError`` for a period that has not begun.
+    """年度汇总 for ``scope`` from every record decoded in Python (the laptop's own
+    :func:`year_summary`): the reference the SQL count is held equal to (tests, bench).
 
     A scope of more than ``chunk_children`` children is counted one town at a time and the
     towns' figures added up (:func:`merge_summaries`: every figure is a count of children,
