@@ -122,26 +122,27 @@ def printed_cases(
     return out
 
 
+REVIEW_ADVICE = (
+    "以下字词打印时不会自动隐去：若指的是孩子本人（如小名），请改写为“某某”；若指孩子所在的村，"
+    "请改写为“某村”；普通字词（如“美丽”“明天”）不用修改。"
+)
+
+
 def _review_line(title: str, mention: Mention) -> str:
     where = "；".join(mention.contexts)
-    more = "等" if mention.count > len(mention.contexts) else ""
-    if mention.kind == "place":
-        meaning = "若指孩子所在的村（社区），请改写为“某村”"
-    else:
-        meaning = "若指的是孩子本人（如小名），请改写为“某某”"
-    return (
-        f"案例“{title}”：“{mention.word}”出现 {mention.count} 处（{where}{more}），"
-        f"打印时不会自动隐去。{meaning}；若是普通字词，不用修改。"
-    )
+    more = "……" if mention.count > len(mention.contexts) else ""
+    what = "村名" if mention.kind == "place" else "名字中的"
+    return f"案例“{title}”：{what}“{mention.word}”出现 {mention.count} 处：{where}{more}"
 
 
 def review_notes(
     summary: YearSummary, children: Mapping[str, ChildFile], *, villages: Sequence[str] = ()
 ) -> list[str]:
-    """What the director should check before printing the summary, in words: a case that
-    would stop the print, and in each other case the child's name characters and the village
-    name the anonymiser left standing because they are also everyday words (明 in 明天, 丽 in
-    美丽) — it does not guess, the director reads them."""
+    """What the director should check before printing the summary, in words (after
+    :data:`REVIEW_ADVICE`): a case that would stop the print, and in each other case the
+    child's name characters and the village name the anonymiser left standing because they
+    are also everyday words (明 in 明天, 丽 in 美丽) — it does not guess, the director reads
+    them."""
     notes: list[str] = []
     for stored in summary.typical_cases:
         child = children.get(stored.value.child_id)

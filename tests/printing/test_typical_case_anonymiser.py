@@ -269,8 +269,8 @@ def test_the_printed_summary_holds_no_identifying_data_and_the_review_says_what_
     notes = year_summary_review(filled_vault, summary)
     mine = [n for n in notes if "陪伴某某走出阴霾" in n]
     assert len(mine) == 2, notes
-    assert "“丽”出现 2 处" in mine[0] and "【丽】说她想妈妈" in mine[0] and "某某" in mine[0]
-    assert "“石岗”出现 1 处" in mine[1] and "某村" in mine[1]
+    assert "名字中的“丽”出现 2 处" in mine[0] and "【丽】说她想妈妈" in mine[0]
+    assert "村名“石岗”出现 1 处：" in mine[1] and "《美丽的【石岗】》" in mine[1]
     assert not any(NAME in n for n in notes)
     if os.environ.get("CHILDDESK_KEEP_PDF"):
         Path("/tmp/h6").mkdir(exist_ok=True)

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from app.domain.schedule import VisitSchedule
 from app.domain.transition_plan import PlanStatus
 from app.domain.typical_case import FIELD_LABELS_ZH, TypicalCase
+from app.printing.year_summary import REVIEW_ADVICE
 from app.services.caseload import Caseload
 from app.services.monthly_report import MonthError, ReportMonth
 from app.services.stored import Stored
@@ -48,7 +49,7 @@ from ui.window_fit import fit_window, scrolling
 
 MONTHS_BACK = 36
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
-REVIEW_LINES = 4  # notes shown before printing; the window must still fit 1366×768
+REVIEW_LINES = 10  # notes listed before printing (the box scrolls), then how many more
 
 
 class SummaryDesk(Protocol):
@@ -194,12 +195,15 @@ class YearSummaryDialog(QDialog):
         self.case_list.setObjectName("typical_cases")
         self.case_list.setWordWrap(True)
         self.case_list.setStyleSheet(item_check_sheet(self.font()))  # readable at 特大
-        # before printing: what the anonymiser left for the director to judge (丽 alone, 石岗)
-        self.review = QLabel()
+        # before printing: what the anonymiser left for the director to judge (丽 alone, 石岗);
+        # a few lines high, it scrolls when there is more (at 特大 text too)
+        self.review = QPlainTextEdit()
         self.review.setObjectName("summary_review")
-        self.review.setWordWrap(True)
-        self.review.setProperty("role", "error")
-        self.review.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.review.setReadOnly(True)
+        self.review.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.review.setStyleSheet("QPlainTextEdit { color: #a00000; }")
+        lines = 5.5
+        self.review.setMaximumHeight(round(self.fontMetrics().lineSpacing() * lines) + 12)
         self.review.hide()
         self.new_case = QPushButton(self.tr("写典型案例…"))
         self.new_case.setObjectName("new_typical_case")
@@ -282,7 +286,9 @@ class YearSummaryDialog(QDialog):
             if len(notes) > REVIEW_LINES
             else []
         )
-        self.review.setText(self.tr("打印前请核对：") + "\n" + "\n".join(shown) if notes else "")
+        self.review.setPlainText(
+            self.tr("打印前请核对。") + REVIEW_ADVICE + "\n" + "\n".join(shown) if notes else ""
+        )
         self.review.setVisible(bool(notes))
         self.summary = s
         a = s.activities
