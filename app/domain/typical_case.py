@@ -224,11 +224,13 @@ def villages_in(address: str) -> list[str]:
 
 def house_in(address: str) -> str:
     """What follows the village in an address when it numbers a house (罗云镇石岗村七组23号:
-    七组23号): hidden like the whole address; "" when there is none."""
+    七组23号): hidden like the whole address; "" when there is none or it is only a number."""
     compact = re.sub(r"\s+", "", address)
     found = list(_VILLAGE_RE.finditer(compact))
     tail = compact[found[-1].end() :] if found else ""
-    return tail if re.search(r"[0-9０-９号栋室]", tail) else ""
+    # not a bare number (石岗村23号: "23号" is also a date, 11月23号)
+    numbered = re.search(r"[0-9０-９号栋室]", tail) and re.search(r"[^0-9０-９号]", tail)
+    return tail if numbered else ""
 
 
 def village_placeholder(village: str) -> str:

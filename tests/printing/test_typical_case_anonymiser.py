@@ -122,6 +122,7 @@ def test_villages_are_found_in_addresses_and_schools_in_their_short_forms() -> N
     # the house after the village is hidden like the whole address; a bare 组 is not a house
     assert house_in(ADDRESS) == "七组23号" and house_in("石岗村七组") == ""
     assert house_in("南川区东城街道金山社区3栋2单元") == "3栋2单元"
+    assert house_in("石岗村23号") == ""  # 23号 alone is also a date: the whole address is hidden
     assert anonymise("搬到七组23号", identifying_of(_child())) == "搬到（住址已隐去）"
     assert school_forms(SCHOOL) == ["南川区罗云镇中心小学", "罗云镇中心小学", "罗云中心小学"]
     assert school_forms("镇中心小学") == ["镇中心小学"]
