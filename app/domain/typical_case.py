@@ -4,9 +4,16 @@ others can learn from it.
 
 One ``typical_case`` record per story, linked to the child (it syncs with the child's other
 records). What the director writes names the child freely; the print never does: every text is
-passed through :func:`anonymise` (the child's name → 某某, no ID number, no address, no guardian
-names or phones) and the printed text is checked with :func:`identifying_data_in` before a PDF
-is made.
+passed through :func:`anonymise` — the child's, guardians' and caring mother's names and pet
+names (王丽: 丽丽, 小丽, 阿丽, 丽妹; 刘芳: 芳姐) → 某某, the village → 某村, the school → 某小学,
+no ID number, phone, address or house number — and the printed text is checked with
+:func:`identifying_data_in` before a PDF is made: what survives stops the print.
+
+What cannot be decided by matching is not replaced: a one-character given name (丽, 明) is
+part of everyday words (美丽, 明天, 说明), and pet forms that are words (明明, 小心, 天天) are
+left as written. :func:`mentions_to_review` finds each character of the child's given name and
+the village's bare name (石岗) still in the anonymised text, with its context, and the
+year-summary window lists them for the director to judge before printing.
 """
 
 from __future__ import annotations
