@@ -141,6 +141,10 @@ class Generator:
                 finished = opened + timedelta(days=span * (index + 1) // (len(sequence) + 1))
                 assessment = {
                     "child_id": child_id,
+                    # what a laptop's assessment carries (the year-end summary's Python count
+                    # reads it as Assessment.from_json does)
+                    "definition_id": "guardianship",
+                    "definition_version": "1",
                     "status": "finished",
                     "started_on": finished.isoformat(),
                     "finished_on": finished.isoformat(),

@@ -47,9 +47,11 @@ from sqlalchemy import (
     JSON,
     ColumnElement,
     Connection,
+    Text,
     and_,
     case,
     cast,
+    column,
     func,
     literal,
     or_,
@@ -224,23 +226,60 @@ def _level_keys(conn: Connection, scope: Scope, eve: date, end: date) -> Any:
 
 
 def _child_fields(conn: Connection, scope: Scope) -> Any:
+    """The scope's children: their query-table row and the dated fields of their file the
+    figures need. PostgreSQL reads a file's JSON once (``json_to_record``), not once a field."""
+    base = (
+        C.child_id,
+        C.categories,
+        C.eighteenth,
+        C.active,
+        C.next_due,
+    )
+    joined = q_children.join(db.records, R.record_id == C.child_id)
+    where = (scoped(scope, C.village_code), R.deleted.is_(False), R.record_type == "child")
+    if conn.dialect.name == "postgresql":
+        fields = (
+            func.json_to_record(cast(R.data, JSON))
+            .table_valued(
+                column("opened_on", Text),
+                column("status", Text),
+                column("archive", JSON),
+                column("transfer", JSON),
+                column("caring_mother", JSON),
+                column("recognition_confirmed_on", Text),
+            )
+            .render_derived(with_types=True)
+        )
+        f = fields.c
+        return (
+            select(
+                *base,
+                func.substr(f.opened_on, 1, 10).label("opened"),
+                func.coalesce(f.status, "active").label("status"),
+                type_coerce(f.archive.op("->>")("on"), String).label("archive_on"),
+                type_coerce(f.archive.op("->>")("reason"), String).label("archive_reason"),
+                type_coerce(f.transfer.op("->>")("on"), String).label("transfer_on"),
+                f.caring_mother.is_not(None).label("caring"),
+                func.substr(f.recognition_confirmed_on, 1, 10).label("recognized"),
+            )
+            .select_from(joined.join(fields, literal(True)))
+            .where(*where)
+            .subquery()
+        )
     j = _Json(conn)
     return (
         select(
-            C.child_id,
-            C.categories,
-            C.eighteenth,
-            C.active,
-            C.next_due,
+            *base,
             func.substr(j("opened_on"), 1, 10).label("opened"),
             func.coalesce(j("status"), "active").label("status"),
             j("archive", "on").label("archive_on"),
             j("archive", "reason").label("archive_reason"),
             j("transfer", "on").label("transfer_on"),
             j("caring_mother").is_not(None).label("caring"),
+            func.substr(j("recognition_confirmed_on"), 1, 10).label("recognized"),
         )
-        .select_from(q_children.join(db.records, R.record_id == C.child_id))
-        .where(scoped(scope, C.village_code), R.deleted.is_(False), R.record_type == "child")
+        .select_from(joined)
+        .where(*where)
         .subquery()
     )
 
@@ -918,26 +957,15 @@ def _ageing_out(
     conn: Connection, scope: Scope, first: date, as_of: date
 ) -> tuple[int, dict[PlanStatus, int], int, int]:
     """(turned 18 in the period, by their plan's status, archived 年满18, of them handed over)."""
-    j = _Json(conn)
+    kids = _child_fields(conn, scope)
+    k = kids.c
     f, a = first.isoformat(), as_of.isoformat()
-    archive_on = func.substr(j("archive", "on"), 1, 10)
+    archive_on = func.substr(k.archive_on, 1, 10)
+    turned_in = and_(k.eighteenth >= f, k.eighteenth <= a)
+    archived_in = and_(k.archive_reason == "turned_18", archive_on >= f, archive_on <= a)
     rows = conn.execute(
-        select(
-            C.child_id,
-            and_(C.eighteenth >= f, C.eighteenth <= a).label("turned"),
-            and_(j("archive", "reason") == "turned_18", archive_on >= f, archive_on <= a).label(
-                "archived"
-            ),
-        )
-        .select_from(q_children.join(db.records, R.record_id == C.child_id))
-        .where(
-            scoped(scope, C.village_code),
-            R.record_type == "child",
-            R.deleted.is_(False),
-            or_(
-                and_(C.eighteenth >= f, C.eighteenth <= a),
-                and_(j("archive", "reason") == "turned_18", archive_on >= f, archive_on <= a),
-            ),
+        select(k.child_id, turned_in.label("turned"), archived_in.label("archived")).where(
+            or_(turned_in, archived_in)
         )
     ).all()
     plans = _plans(conn, (r.child_id for r in rows))
