@@ -5,6 +5,7 @@ says 依据：心理状况筛查 and stores that source."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -172,3 +173,24 @@ def test_the_history_wraps_long_entries_at_any_text_size(
     metrics = history.fontMetrics()
     if metrics.horizontalAdvance(long.text()) > width:  # it needs more than one line
         assert rect.height() >= 2 * metrics.height()
+
+
+def test_the_referrals_window_selects_the_open_referral(qtbot: Any, desk: DeskServices) -> None:
+    """Opened for 待办's line, the follow-up form shows the referral still open, even when a
+    newer one of the child's is closed."""
+    child = make_child(desk, BORN)
+    screened(desk, child, **dict.fromkeys(SIGNS[:3], "often"))
+    screened(desk, child, **dict.fromkeys(SIGNS[3:6], "often"))
+    older, newer = desk.referrals.list_all(child)
+    current = desk.referrals.get(newer.record_id)
+    desk.referrals.save(
+        replace(current.value, declined_reason="监护人暂不同意"),
+        record_id=current.record_id,
+        base_revision=current.revision,
+    )
+    dialog = ReferralsDialog(desk, child)
+    qtbot.addWidget(dialog)
+    assert [s.record_id for s in dialog.referrals] == [newer.record_id, older.record_id]
+    assert dialog.referral_table.currentRow() == 1
+    form = dialog.form_referral()
+    assert form is not None and form.is_open

@@ -272,6 +272,8 @@ class ReferralsDialog(QDialog):
         if self.referrals:
             keep = self._editing.record_id if self._editing else None
             rows = [i for i, s in enumerate(self.referrals) if s.record_id == keep]
+            # else the newest one still to follow up (what 待办's referral line opens this for)
+            rows += [i for i, s in enumerate(self.referrals) if s.value.is_open]
             self.referral_table.selectRow(rows[0] if rows else 0)
 
     # ----- screenings ---------------------------------------------------------------------
