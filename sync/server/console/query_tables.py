@@ -21,7 +21,9 @@ Not here: names of guardians, addresses, notes — the child's page reads the re
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Iterator
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -48,16 +50,19 @@ from app.domain.schedule import VisitSchedule
 from sync.protocol_types import CHILD_LINKED
 from sync.server import db
 from sync.server.console.query_tables_derive import (
-    LEVELS as LEVELS,
-)
-from sync.server.console.query_tables_derive import (
-    SEVERITY as SEVERITY,
-)
-from sync.server.console.query_tables_derive import (
+    CHANGE_COLUMNS,
+    CHILD_COLUMNS,
+    VISIT_COLUMNS,
     _add_linked,
     _Facts,
     _facts,
     _rows,
+)
+from sync.server.console.query_tables_derive import (
+    LEVELS as LEVELS,
+)
+from sync.server.console.query_tables_derive import (
+    SEVERITY as SEVERITY,
 )
 from sync.server.console.query_tables_derive import (
     current_schedule as current_schedule,
@@ -234,20 +239,29 @@ def _chunks(ids: Iterable[str], size: int = CHUNK) -> Iterator[list[str]]:
 
 
 def _write(
-    conn: Connection, found: Iterable[_Facts], schedule: VisitSchedule
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Insert the rows of these children; returns their q_children and q_visits rows."""
-    children: list[dict[str, Any]] = []
-    visits: list[dict[str, Any]] = []
-    changes: list[dict[str, Any]] = []
+    conn: Connection,
+    found: Iterable[_Facts],
+    schedule: VisitSchedule,
+    dues: dict[tuple[Any, ...], Any] | None = None,
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Insert the rows of these children; returns their q_children and q_visits rows (tuples
+    in CHILD_COLUMNS / VISIT_COLUMNS order). ``dues``: the next due dates computed so far in
+    this pass (kept by the caller across chunks)."""
+    children: list[tuple[Any, ...]] = []
+    visits: list[tuple[Any, ...]] = []
+    changes: list[tuple[Any, ...]] = []
+    if dues is None:
+        dues = {}
     for facts in found:
-        child_row, visit_rows, change_rows = _rows(facts, schedule)
+        child_row, visit_rows, change_rows = _rows(facts, schedule, dues)
         children.append(child_row)
-        visits.extend(visit_rows)
-        changes.extend(change_rows)
-    db.executemany(conn, _INSERT_CHILD, children)
-    db.executemany(conn, _INSERT_VISIT, visits)
-    db.executemany(conn, _INSERT_CHANGE, changes)
+        if visit_rows:
+            visits.extend(visit_rows)
+        if change_rows:
+            changes.extend(change_rows)
+    db.executemany_rows(conn, _INSERT_CHILD, CHILD_COLUMNS, children)
+    db.executemany_rows(conn, _INSERT_VISIT, VISIT_COLUMNS, visits)
+    db.executemany_rows(conn, _INSERT_CHANGE, CHANGE_COLUMNS, changes)
     return children, visits
 
 
@@ -314,7 +328,8 @@ def refresh(
     v, c = q_visits.c, q_children.c
     pairs: set[tuple[str, str]] = set()
     counts = _Counts()
-    written: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]] = []
+    written: list[tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]] = []
+    dues: dict[tuple[Any, ...], Any] = {}
     for chunk in _chunks(ids):
         for old in conn.execute(_READ_COUNTED.where(c.child_id.in_(chunk))):
             counts.add(tuple(old[:-2]), old[-2], old[-1], -1)
@@ -326,24 +341,34 @@ def refresh(
         conn.execute(delete(q_visits).where(v.child_id.in_(chunk)))
         conn.execute(delete(q_level_changes).where(q_level_changes.c.child_id.in_(chunk)))
         conn.execute(delete(q_children).where(c.child_id.in_(chunk)))
-        written.append(_write(conn, _facts(conn, chunk).values(), schedule))
+        written.append(_write(conn, _facts(conn, chunk).values(), schedule, dues))
     if fresh:
-        written.append(_write(conn, fresh.values(), schedule))
+        written.append(_write(conn, fresh.values(), schedule, dues))
     for children, visits in written:
-        for new in children:
-            counts.add(
-                tuple(new[name] for name in ("village_code", *_COUNTED)),
-                new["active"],
-                new["next_due"],
-                1,
-            )
+        # many new rows share their counted facts: each distinct set counted once
+        tally = Counter(map(_counted_key, children))
+        for (key, active, due), n in tally.items():
+            counts.add(key, active, due, n)
         for visit in visits:
-            pairs.add((visit["village_code"], visit["month"]))
-            pairs.add((visit["village_code"], visit["due_month"]))
+            pairs.add((visit[_V_VILLAGE], visit[_V_MONTH]))
+            pairs.add((visit[_V_VILLAGE], visit[_V_DUE_MONTH]))
     _months(conn, pairs)
     counts.apply(conn)
 
 
+# positions in the rows _rows returns
+_COUNTED_OF_ROW = itemgetter(*(CHILD_COLUMNS.index(n) for n in ("village_code", *_COUNTED)))
+_ACTIVE_DUE = itemgetter(CHILD_COLUMNS.index("active"), CHILD_COLUMNS.index("next_due"))
+
+
+def _counted_key(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A new row's counted facts, whether it is in use, and its next due date."""
+    return (_COUNTED_OF_ROW(row), *_ACTIVE_DUE(row))
+
+
+_V_VILLAGE = VISIT_COLUMNS.index("village_code")
+_V_MONTH = VISIT_COLUMNS.index("month")
+_V_DUE_MONTH = VISIT_COLUMNS.index("due_month")
 _READ_COUNTED = select(
     q_children.c.village_code,
     *(q_children.c[name] for name in _COUNTED),
@@ -559,8 +584,9 @@ def rebuild(conn: Connection) -> int:
             select(_R.record_id).where(_R.record_type == "child", _R.deleted.is_(False))
         )
     ]
+    dues: dict[tuple[Any, ...], Any] = {}
     for chunk in _chunks(ids, 2000):
-        _write(conn, _facts(conn, chunk).values(), schedule)
+        _write(conn, _facts(conn, chunk).values(), schedule, dues)
     _village_counts(conn, None)
     _due_counts(conn, None)
     v = q_visits.c

@@ -65,6 +65,25 @@ def _day(value: Any) -> date | None:
         return None
 
 
+def _birth(value: Any) -> tuple[str | None, str | None]:
+    """A birth date as stored and the 18th birthday (None, None for no valid date); a few
+    thousand distinct dates in a district, each derived once per process."""
+    if not isinstance(value, str):
+        return None, None
+    found = _BIRTHS.get(value)
+    if found is None:
+        birth = _day(value)
+        found = (
+            (birth.isoformat(), eighteenth_birthday(birth).isoformat()) if birth else (None, None)
+        )
+        if len(_BIRTHS) < 100_000:
+            _BIRTHS[value] = found
+    return found
+
+
+_BIRTHS: dict[str, tuple[str | None, str | None]] = {}
+
+
 def _text(value: Any, limit: int = 200) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
@@ -87,103 +106,147 @@ def _level_at(assessments: list[tuple[date, str, str]], day: date) -> str | None
 
 
 def _rows(
-    facts: _Facts, schedule: VisitSchedule
-) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    facts: _Facts, schedule: VisitSchedule, dues: dict[tuple[Any, ...], date] | None = None
+) -> tuple[tuple[Any, ...], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """One child's rows as tuples in the tables' column order (:data:`CHILD_COLUMNS`,
+    :data:`VISIT_COLUMNS`, :data:`CHANGE_COLUMNS`). ``dues``: next due dates already computed
+    in this pass, by their schedule facts (many children share them; see :func:`_due`)."""
     data = facts.data
-    village = _text(data.get("village_code"), 12)
-    listed = data.get("categories")
-    categories = sorted(
-        {c[:40] for c in listed if isinstance(c, str) and "|" not in c}
+    get = data.get
+    child_id = facts.child_id
+    village = _text(get("village_code"), 12)
+    listed = get("categories")
+    categories = (
+        sorted({c[:40] for c in listed if isinstance(c, str) and "|" not in c})
         if isinstance(listed, list)
-        else set()
+        else []
     )
-    birth = _day(data.get("birth_date"))
-    opened = _day(data.get("opened_on")) or date.min
+    born, eighteenth = _birth(get("birth_date"))
+    opened = _day(get("opened_on")) or date.min
     # the laptop's rule: a confirmed 事实无人抚养 recognition keys the monthly visit
-    recognized = _day(data.get("recognition_confirmed_on"))
-    status = _text(data.get("status"), 20) or "active"
-    active = status == "active" and not data.get("archive")
-    assessments = sorted(facts.assessments)
-    visits = sorted(facts.visits)
-    level = assessments[-1][2] if assessments else None
+    recognized = _day(get("recognition_confirmed_on"))
+    status = _text(get("status"), 20) or "active"
+    active = status == "active" and not get("archive")
     frozen = frozenset(categories)
-    visit_rows: list[dict[str, Any]] = []
-    last: tuple[date, str, date | None] | None = None
-    for visit in visits:
-        before = next_due(
-            ScheduleFacts(
-                facts.child_id,
-                frozen,
-                _level_at(assessments, visit[0]),
-                last[0] if last else None,
-                last[2] if last else None,
-                opened,
-                recognized,
-            ),
-            schedule,
-        ).due
-        visit_rows.append(
-            {
-                "visit_id": visit[1],
-                "child_id": facts.child_id,
-                "village_code": village,
-                "on_date": visit[0].isoformat(),
-                "month": visit[0].isoformat()[:7],
-                "due_before": before.isoformat(),
-                "due_month": before.isoformat()[:7],
-                "on_time": visit[0] <= before,
-            }
-        )
-        last = visit
-    due = next_due(
-        ScheduleFacts(
-            facts.child_id,
-            frozen,
-            level,
-            last[0] if last else None,
-            last[2] if last else None,
-            opened,
-            recognized,
-        ),
-        schedule,
-    ).due
-    open_cases = sorted(facts.cases)
-    id_number = _text(data.get("id_number"), 40)
-    name = _text(data.get("name"))
-    child_row = {
-        "child_id": facts.child_id,
-        "village_code": village,
-        "town_code": village[:9],
-        "name": name,
-        "initials": pinyin_initials(name),
-        "gender": _text(data.get("gender"), 10),
-        "birth_date": birth.isoformat() if birth else None,
-        "eighteenth": eighteenth_birthday(birth).isoformat() if birth else None,
-        "categories": f"|{'|'.join(categories)}|" if categories else "",
-        "level": level,
-        "level_on": assessments[-1][0].isoformat() if assessments else None,
-        "last_visit": last[0].isoformat() if last else None,
-        "next_due": due.isoformat() if active else None,
-        "case_stage": open_cases[0][2] if open_cases else None,
-        "urgent": any(c[3] for c in open_cases),
-        "caring_mother": bool(data.get("caring_mother")),
-        "active": active,
-        "status": status,
-        "id_key": id_key(id_number),
-    }
-    change_rows = [
-        {
-            "assessment_id": current[1],
-            "child_id": facts.child_id,
-            "village_code": village,
-            "from_level": previous[2],
-            "to_level": current[2],
-            "on_date": current[0].isoformat(),
-        }
-        for previous, current in pairwise(assessments)
-        if previous[2] != current[2]
-    ]
+    if dues is None:
+        dues = {}
+    visit_rows: list[tuple[Any, ...]] = []
+    change_rows: list[tuple[Any, ...]] = []
+    level = level_on = last_on = last_next = None
+    if facts.assessments:
+        assessments = sorted(facts.assessments)
+        level, level_on = assessments[-1][2], assessments[-1][0].isoformat()
+        change_rows = [
+            (current[1], child_id, village, previous[2], current[2], current[0].isoformat())
+            for previous, current in pairwise(assessments)
+            if previous[2] != current[2]
+        ]
+    else:
+        assessments = []
+    if facts.visits:
+        for on, visit_id, requested in sorted(facts.visits):
+            before = _due(
+                dues,
+                schedule,
+                child_id,
+                (frozen, _level_at(assessments, on), last_on, last_next, opened, recognized),
+            )
+            on_text, before_text = on.isoformat(), before.isoformat()
+            visit_rows.append(
+                (
+                    visit_id,
+                    child_id,
+                    village,
+                    on_text,
+                    on_text[:7],
+                    before_text,
+                    before_text[:7],
+                    on <= before,
+                )
+            )
+            last_on, last_next = on, requested
+    due = (
+        _due(dues, schedule, child_id, (frozen, level, last_on, last_next, opened, recognized))
+        if active
+        else None
+    )
+    case_stage, urgent = None, False
+    if facts.cases:
+        open_cases = sorted(facts.cases)
+        case_stage, urgent = open_cases[0][2], any(c[3] for c in open_cases)
+    name = _text(get("name"))
+    child_row = (
+        child_id,
+        village,
+        village[:9],
+        name,
+        pinyin_initials(name),
+        _text(get("gender"), 10),
+        born,
+        eighteenth,
+        f"|{'|'.join(categories)}|" if categories else "",
+        level,
+        level_on,
+        last_on.isoformat() if last_on else None,
+        due.isoformat() if due else None,
+        case_stage,
+        urgent,
+        bool(get("caring_mother")),
+        active,
+        status,
+        id_key(_text(get("id_number"), 40)),
+    )
     return child_row, visit_rows, change_rows
+
+
+def _due(
+    dues: dict[tuple[Any, ...], date],
+    schedule: VisitSchedule,
+    child_id: str,
+    key: tuple[frozenset[str], str | None, date | None, date | None, date, date | None],
+) -> date:
+    """``next_due(...).due`` for these schedule facts (categories, level, last visit, its
+    requested next visit, opened on, recognized on): computed once per pass for each set of
+    facts — the date depends on nothing else (not on the child)."""
+    due = dues.get(key)
+    if due is None:
+        due = dues[key] = next_due(ScheduleFacts(child_id, *key), schedule).due
+    return due
+
+
+# the column order of the rows :func:`_rows` returns (query_tables.py's tables)
+CHILD_COLUMNS = (
+    "child_id",
+    "village_code",
+    "town_code",
+    "name",
+    "initials",
+    "gender",
+    "birth_date",
+    "eighteenth",
+    "categories",
+    "level",
+    "level_on",
+    "last_visit",
+    "next_due",
+    "case_stage",
+    "urgent",
+    "caring_mother",
+    "active",
+    "status",
+    "id_key",
+)
+VISIT_COLUMNS = (
+    "visit_id",
+    "child_id",
+    "village_code",
+    "on_date",
+    "month",
+    "due_before",
+    "due_month",
+    "on_time",
+)
+CHANGE_COLUMNS = ("assessment_id", "child_id", "village_code", "from_level", "to_level", "on_date")
 
 
 # ----- reading the merged records ---------------------------------------------------------
