@@ -281,27 +281,33 @@ def touched_children(conn: Connection, session: StoreSession) -> tuple[set[str],
     child is in the session (nothing stored could point to it), so nothing is read again."""
     touched: set[str] = set()
     moved: list[str] = []
+    states = session.states
+    new_records = session.new_records
     for record_id in session.dirty:
-        state, cols = session.states[record_id]
-        if state.record_type == "child":
+        state, cols = states[record_id]
+        record_type = state.record_type
+        if record_type == "child":
             touched.add(record_id)
-        elif state.record_type in CHILD_LINKED:
-            if cols["child_id"]:
-                touched.add(cols["child_id"])
-            if record_id not in session.new_records:
+        elif record_type in CHILD_LINKED:
+            owner = cols["child_id"]
+            if owner:
+                touched.add(owner)
+            if record_id not in new_records:
                 moved.append(record_id)
-    touched |= linked_owners(conn, moved)
+    if moved:
+        touched |= linked_owners(conn, moved)
+    new_touched = touched & new_records
     fresh: dict[str, _Facts] = {}
-    for child_id in touched & session.new_records:
-        state = session.states[child_id][0]
+    for child_id in new_touched:
+        state = states[child_id][0]
         if state.record_type == "child" and not state.deleted and isinstance(state.data, dict):
             fresh[child_id] = _Facts(child_id, state.data, [], [], [])
     if fresh:
-        for record_id, (state, cols) in session.states.items():
+        for record_id, (state, cols) in states.items():
             facts = fresh.get(cols["child_id"] or "")
             if facts is not None and state.record_type in CHILD_LINKED and not state.deleted:
                 _add_linked(facts, state.record_type, record_id, state.data)
-    return touched - set(fresh) - (touched & session.new_records), fresh
+    return touched - new_touched, fresh
 
 
 def linked_owners(conn: Connection, record_ids: Iterable[str]) -> set[str]:
