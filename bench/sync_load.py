@@ -12,7 +12,10 @@ and p95 ≤ 2,000 ms; PostgreSQL ≥ 3,000 rev/s.
 N rounds, each the same load twice on fresh databases — once with the normal server and once
 with a baseline server whose districts are built with ``District(..., query_tables=False)``
 (the same program otherwise; this file launches it as ``--serve-baseline``) — alternating
-which goes first, and prints both series, their medians and the drop in per cent.
+which goes first, and prints both series, their medians and the drop in per cent. With
+``--in-process`` each run also gives ``hook_cpu_ms_per_1000_revisions``: the thread CPU spent
+in the hook itself (``touched_children`` + ``refresh``); the rest of the difference is the
+commit, the WAL checkpoint and the garbage collector handling the extra pages and objects.
 """
 
 from __future__ import annotations
@@ -266,6 +269,9 @@ def main() -> None:
                 "server_cpu_ms_per_1000_revisions_without": [
                     x["server_cpu_ms_per_1000_revisions"] for x in runs["without"]
                 ],
+                "hook_cpu_ms_per_1000_revisions": [
+                    x["hook_cpu_ms_per_1000_revisions"] for x in runs["with_query_tables"]
+                ],
                 "median_server_cpu_ms_per_1000_revisions_with_query_tables": with_cpu,
                 "median_server_cpu_ms_per_1000_revisions_without": without_cpu,
                 "server_cpu_increase_percent": round(100 * (with_cpu / without_cpu - 1), 1),
@@ -300,10 +306,13 @@ def run(args: argparse.Namespace, *, query_tables: bool) -> dict[str, Any]:
     prepared = prepare(district, args.devices, args.revisions, args.existing)
     seeded = args.devices * args.existing
 
+    hook_cpu = None
     if args.in_process:
-        latencies, failures, elapsed, server_cpu = ingest_in_process(
-            District(engine, keys.public, keys, query_tables=query_tables), prepared
-        )
+        with HookTimer() as hook:
+            latencies, failures, elapsed, server_cpu = ingest_in_process(
+                District(engine, keys.public, keys, query_tables=query_tables), prepared
+            )
+        hook_cpu = hook.seconds
     else:
         latencies, failures, elapsed, server_cpu = serve_and_upload(
             args, work, db_url, prepared, query_tables=query_tables
@@ -339,6 +348,12 @@ def run(args: argparse.Namespace, *, query_tables: bool) -> dict[str, Any]:
         "server_cpu_s": round(server_cpu, 2),
         "server_cpu_ms_per_1000_revisions": round(
             1000 * server_cpu / max(1, counts["distinct_revisions"]) * 1000, 1
+        ),
+        # in-process: the thread CPU of the query-table hook itself (0 for the baseline)
+        "hook_cpu_ms_per_1000_revisions": (
+            round(1000 * hook_cpu / max(1, counts["distinct_revisions"]) * 1000, 1)
+            if hook_cpu is not None
+            else None
         ),
         "lost": expected - counts["distinct_revisions"],
         "duplicates": counts["revisions"] - counts["distinct_revisions"],
@@ -447,6 +462,38 @@ def ingest_in_process(
     with ThreadPoolExecutor(8) as pool:
         latencies = list(pool.map(one, [data for _d, data, _k in prepared]))
     return latencies, 0, time.perf_counter() - start, time.process_time() - cpu_before
+
+
+class HookTimer:
+    """The thread CPU spent in the query-table hook (``touched_children`` + ``refresh``, as
+    ingest calls them through their module) while in use; in-process runs only."""
+
+    def __init__(self) -> None:
+        from sync.server.console import query_tables
+
+        self.module = query_tables
+        self.seconds = 0.0
+        self.saved: dict[str, Any] = {}
+
+    def __enter__(self) -> HookTimer:
+        for name in ("touched_children", "refresh"):
+            original = self.saved[name] = getattr(self.module, name)
+            setattr(self.module, name, self._timed(original))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for name, original in self.saved.items():
+            setattr(self.module, name, original)
+
+    def _timed(self, original: Any) -> Any:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            began = time.thread_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.seconds += time.thread_time() - began  # one writer at a time
+
+        return timed
 
 
 def tree_cpu_s(pid: int) -> float:

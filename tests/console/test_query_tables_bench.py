@@ -1,0 +1,33 @@
+"""bench/sync_load.py --compare --in-process (issue 16's ingest cost of the query tables) runs
+and reports the hook's own CPU next to the with / without series."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_in_process_compare_reports_the_hooks_cpu() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "sync_load.py"),
+            *("--compare", "1", "--in-process", "--devices", "4", "--revisions", "10"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    figures = json.loads(result.stdout)
+    assert figures["lost"] == figures["duplicates"] == figures["failed_batches"] == 0
+    (hook,) = figures["hook_cpu_ms_per_1000_revisions"]
+    (with_tables,) = figures["server_cpu_ms_per_1000_revisions_with_query_tables"]
+    assert 0 < hook < with_tables
+    series = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    baseline = [s for s in series if not s["query_tables"]]
+    assert baseline and all(s["hook_cpu_ms_per_1000_revisions"] == 0 for s in baseline)
