@@ -7,12 +7,14 @@ a town user, one village alone, and several "todays" — on SQLite and PostgreSQ
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, case, event, func, select
 
 from app.demo_caseload import fill_vault
+from sync.server import db
 from sync.server.console import queries_child as qc
 from sync.server.console import query_tables as qt
 from sync.server.console.queries import add_months, months_between, scoped
@@ -72,6 +74,21 @@ def counted_directly(conn: Connection, scope: Scope, today: date) -> dict[str, t
     return {k: tuple(v) for k, v in sorted(out.items())}
 
 
+def directors_directly(conn: Connection, scope: Scope) -> dict[str, list[str]]:
+    """Every record of the scope read for its type (what the page did before)."""
+    R = db.records.c
+    found: dict[str, list[str]] = {}
+    for village, data in conn.execute(
+        select(R.village_code, R.data).where(
+            R.record_type == "director_profile", R.deleted.is_(False), scoped(scope, R.village_code)
+        )
+    ):
+        name = json.loads(data).get("name")
+        if village and isinstance(name, str) and name:
+            found.setdefault(village, []).append(name[:60])
+    return {k: sorted(v) for k, v in sorted(found.items())}
+
+
 def page_figures(rows: list[qc.VillageRow]) -> dict[str, tuple[int, ...]]:
     return {
         r.village_code: (r.children, r.overdue, r.month_due, r.year_due)
@@ -86,7 +103,11 @@ def check(district: District) -> None:
             for today in TODAYS:
                 expected = counted_directly(conn, scope, today)
                 assert expected  # the laptops' children are there
-                assert page_figures(qc.villages(conn, scope, today)) == expected
+                rows = qc.villages(conn, scope, today)
+                assert page_figures(rows) == expected
+                directors = directors_directly(conn, scope)
+                assert directors  # each laptop's director profile
+                assert {r.village_code: r.directors for r in rows if r.directors} == directors
                 for village in expected:
                     alone = qc.villages(conn, scope, today, village)
                     assert [r.village_code for r in alone] == [village]
@@ -126,7 +147,9 @@ def test_villages_page_figures_equal_counting_every_child(
 
 def test_villages_page_does_not_read_every_child(district: District, make_device: Any) -> None:
     """The page's statements name the per-village tables, never ``q_children``: at city scale
-    (300,000 children) reading each child's due date was most of the page's time."""
+    (300,000 children) reading each child's due date was most of the page's time. The
+    directors' profiles are found through the records_child index (``child_id IS NULL``), not
+    by reading every record of the scope for its type."""
     a = make_device(district, [VILLAGE_A], "a")
     fill_vault(a.vault, children=5, seed=2, village_code=VILLAGE_A, today=TODAY, author="王")
     send_all(district, a)
@@ -144,3 +167,5 @@ def test_villages_page_does_not_read_every_child(district: District, make_device
         event.remove(district.engine, "before_cursor_execute", seen)
     assert statements
     assert not [s for s in statements if "q_children" in s]
+    profiles = [s for s in statements if "FROM records" in s]
+    assert profiles and all("records.child_id IS NULL" in s for s in profiles)

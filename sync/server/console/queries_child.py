@@ -226,8 +226,13 @@ def villages(
         if month == this_month:
             row.month_done, row.month_on_time = int(done), int(on_time)
             row.month_due += int(due_met)
+    # A director's profile is held by its village, never by a child (store.py: VILLAGE_HELD):
+    # ``child_id IS NULL`` lets the records_child index find the few such records instead of
+    # reading every record of the scope's villages (a district user: every record, ~6 million
+    # at city scale) to look at its type.
     for record in conn.execute(
         select(R.village_code, R.data).where(
+            R.child_id.is_(None),
             R.record_type == "director_profile",
             R.deleted.is_(False),
             where(R.village_code),
