@@ -186,21 +186,26 @@ def _streamed(conn: Connection, statement: Any) -> Iterator[Any]:
 
 
 def _assessments(conn: Connection, scope: Scope) -> Any:
-    """Finished assessments with a level, of the scope's children: (child, on, level)."""
+    """Finished assessments with a level, of the scope's children: (child, on, level). The
+    fields are extracted below an optimisation fence (``OFFSET 0``): PostgreSQL cannot
+    estimate a condition on a JSON field and, with it in the scan, planned a nested loop of
+    every child against every assessment."""
     j = _Json(conn)
-    return (
+    raw = (
         select(
             R.child_id.label("child"),
             func.substr(j("finished_on"), 1, 10).label("on"),
             j("result", "level").label("level"),
+            j("status").label("status"),
             R.record_id.label("record_id"),
         )
-        .where(
-            _linked("assessment", scope),
-            j("status") == FINISHED,
-            j("result", "level").in_(LEVELS),
-            j("finished_on").is_not(None),
-        )
+        .where(_linked("assessment", scope))
+        .offset(0)
+        .subquery()
+    )
+    return (
+        select(raw.c.child, raw.c.on, raw.c.level, raw.c.record_id)
+        .where(raw.c.status == FINISHED, raw.c.level.in_(LEVELS), raw.c.on.is_not(None))
         .subquery()
     )
 
@@ -446,7 +451,12 @@ def _level_events(conn: Connection, scope: Scope, first: date) -> Any:
     ordered = select(lv.c.child, lv.c.on, lv.c.level, before.label("before")).subquery()
     o = ordered.c
     return (
-        select(o.child, func.min(o.on).label("e_min"), func.max(o.on).label("e_max"))
+        select(
+            o.child,
+            func.min(o.on).label("e_min"),
+            func.max(o.on).label("e_max"),
+            func.count().label("e_count"),
+        )
         .where(o.on >= first.isoformat(), or_(o.before.is_(None), o.before != o.level))
         .group_by(o.child)
         .subquery()
@@ -526,6 +536,7 @@ def _due_counts(
             _until_month(kids_all).label("until_month"),
             events.c.e_min,
             events.c.e_max,
+            events.c.e_count,
         )
         .select_from(kids_all.outerjoin(events, events.c.child == kids_all.c.child_id))
         .where(kids_all.c.child_id.not_in(select(tied.c[0])))
@@ -550,6 +561,7 @@ def _due_counts(
             k.until_month,
             k.e_min,
             k.e_max,
+            k.e_count,
         )
         .select_from(q_visits.join(kids, k.child_id == V.child_id))
         .where(scoped(scope, V.village_code), V.month >= b.first_month)
@@ -557,9 +569,22 @@ def _due_counts(
         .prefix_with("MATERIALIZED")
     )
     r = rows.c
+
+    def between(day: Any) -> Any:
+        """``day`` (a level event) falls from the 1st of the row's first month to its visit."""
+        return and_(
+            day.is_not(None),
+            day <= r.on_date,
+            or_(r.previous.is_(None), func.substr(day, 1, 7) > r.previous),
+        )
+
+    # a level event between the row's first month and its visit: the two a child has at most
+    # (usually) are each checked; with more, any row their span touches
     unsafe = or_(
+        between(r.e_min),
+        between(r.e_max),
         and_(
-            r.e_min.is_not(None),
+            r.e_count > 2,
             r.e_min <= r.on_date,
             or_(r.previous.is_(None), func.substr(r.e_max, 1, 7) > r.previous),
         ),
@@ -704,24 +729,51 @@ def _python_months(
             .where(C.child_id.in_(chunk), R.record_type == "child", R.deleted.is_(False))
         ):
             files[file_row.child_id] = file_row
-        visits: dict[str, list[tuple[date, str, date | None]]] = {}
+        # visits: their dates from q_visits; the hlc (order within a day) and the requested
+        # next date read only of the visits a wanted month's due date starts from (every
+        # visit on the day of the last visit before the month)
+        dated: dict[str, list[tuple[str, str]]] = {}
         for visit_row in conn.execute(
-            select(
-                R.head_hlc,
-                j("child_id").label("child"),
-                j("on").label("on"),
-                j("form").label("form"),
-                j("next_visit_on").label("next_on"),
-            ).where(R.deleted.is_(False), R.record_type == "visit", R.child_id.in_(chunk))
+            select(V.child_id, V.on_date, V.visit_id).where(V.child_id.in_(chunk))
         ):
-            if visit_row.child is None or visit_row.form not in forms:
-                continue
-            try:
-                on = date.fromisoformat(visit_row.on)
-                next_on = date.fromisoformat(visit_row.next_on) if visit_row.next_on else None
-            except (TypeError, ValueError):
-                continue
-            visits.setdefault(str(visit_row.child), []).append((on, visit_row.head_hlc, next_on))
+            dated.setdefault(visit_row.child_id, []).append((visit_row.on_date, visit_row.visit_id))
+        needed: set[str] = set()
+        for child_id in chunk:
+            own_dated = sorted(dated.get(child_id, []))
+            on_days = [d for d, _ in own_dated]
+            for m in months:
+                if m.index in wanted[child_id]:
+                    before = bisect.bisect_left(on_days, _first_of(m).isoformat())
+                    if before:
+                        low = bisect.bisect_left(on_days, on_days[before - 1])
+                        needed.update(visit_id for _d, visit_id in own_dated[low:before])
+        details: dict[str, tuple[str, date | None]] = {}
+        needed_ids = sorted(needed)
+        for at in range(0, len(needed_ids), 500):
+            for detail_row in conn.execute(
+                select(
+                    R.record_id,
+                    R.head_hlc,
+                    j("next_visit_on").label("next_on"),
+                    j("form").label("form"),
+                ).where(R.record_id.in_(needed_ids[at : at + 500]), R.deleted.is_(False))
+            ):
+                if detail_row.form not in forms:
+                    continue
+                try:
+                    next_on = date.fromisoformat(detail_row.next_on) if detail_row.next_on else None
+                except (TypeError, ValueError):
+                    continue
+                details[detail_row.record_id] = (detail_row.head_hlc, next_on)
+        visits: dict[str, list[tuple[date, str, date | None]]] = {}
+        for child_id, rows in dated.items():
+            for on_text, visit_id in rows:
+                try:
+                    on = date.fromisoformat(on_text)
+                except ValueError:
+                    continue
+                hlc, next_on = details.get(visit_id, ("", None))
+                visits.setdefault(child_id, []).append((on, hlc, next_on))
         levels: dict[str, list[tuple[date, str, str]]] = {}
         for level_row in conn.execute(
             select(
@@ -763,7 +815,7 @@ def _python_months(
             for m in months:
                 if m.index not in wanted[child_id]:
                     continue
-                first = date(m.index // 12, m.index % 12 + 1, 1)
+                first = _first_of(m)
                 last = m.last
                 if not _followed_fields(file, first, last, opened):
                     continue
@@ -797,6 +849,10 @@ def _python_months(
                 else:
                     counts["overdue" if due_on < overdue_before else "pending"] += 1
     return counts, damaged
+
+
+def _first_of(month: _Month) -> date:
+    return date(month.index // 12, month.index % 12 + 1, 1)
 
 
 def _followed_fields(file: Any, first: date, last: date, opened: date) -> bool:
