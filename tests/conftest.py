@@ -33,6 +33,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from storage.crypto import TEST_FAST_KDF_ENV
 from storage.vault import CreatedVault, Vault
 
+pytest_plugins = ["tests.cpu_log"]  # CHILDDESK_TEST_CPU_LOG=DIR: CPU per test
+
 # Inherited by every program the tests start (the console scripts, the e2e program).
 os.environ[TEST_FAST_KDF_ENV] = "1"
 

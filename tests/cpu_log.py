@@ -1,0 +1,77 @@
+"""Where the suite's CPU goes (issue 15): with ``CHILDDESK_TEST_CPU_LOG=DIR`` set, every test
+process appends one line per test to ``DIR/<pid>.tsv`` — node id, CPU seconds of the test
+process itself, CPU seconds of the programs it started and waited for (command-line runs, the
+end-to-end program, servers stopped within the test), wall seconds; setup and teardown
+included. Wall time on 2 shared cores says little; CPU time is what four workers compete for.
+
+``python -m tests.cpu_log DIR`` sums it per file and per folder, heaviest first.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ENV = "CHILDDESK_TEST_CPU_LOG"
+
+
+def _cpu() -> tuple[float, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    folder = os.environ.get(ENV)
+    if not folder:
+        return (yield)
+    own, children = _cpu()
+    wall = time.monotonic()
+    try:
+        return (yield)
+    finally:
+        own_after, children_after = _cpu()
+        line = (
+            f"{item.nodeid}\t{own_after - own:.3f}\t{children_after - children:.3f}"
+            f"\t{time.monotonic() - wall:.3f}\n"
+        )
+        with (Path(folder) / f"{os.getpid()}.tsv").open("a", encoding="utf-8") as log:
+            log.write(line)
+
+
+def report(folder: Path, top: int = 40) -> str:
+    per_file: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    for tsv in folder.glob("*.tsv"):
+        for row in tsv.read_text(encoding="utf-8").splitlines():
+            nodeid, own, children, _wall = row.split("\t")
+            entry = per_file[nodeid.split("::")[0]]
+            entry[0] += float(own) + float(children)
+            entry[1] += 1
+            entry[2] += float(children)
+    per_folder: dict[str, float] = defaultdict(float)
+    for name, (cpu, _n, _c) in per_file.items():
+        per_folder[str(Path(name).parent)] += cpu
+    total = sum(cpu for cpu, _n, _c in per_file.values())
+    lines = [f"total {total:.0f} CPU-s in {sum(n for _c, n, _x in per_file.values()):.0f} tests"]
+    lines += [
+        f"{cpu:8.1f}  {name}" for name, cpu in sorted(per_folder.items(), key=lambda x: -x[1])
+    ]
+    lines.append("")
+    heaviest = sorted(per_file.items(), key=lambda x: -x[1][0])[:top]
+    lines += [
+        f"{cpu:8.1f} {n:4.0f} tests ({c:6.1f} in programs)  {name}"
+        for name, (cpu, n, c) in heaviest
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(report(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 40))
