@@ -4,8 +4,8 @@
 and PostgreSQL, for the district and a town and several periods — after real laptop vaults
 (the demo caseload with its programme: activities, plans, typical cases) are ingested batch by
 batch, and after the cases the SQL count hands to Python or bounds by month: a level set or
-changed in the period, two visits on one day, a visit dated after today, files transferred,
-archived (年满18, duplicate) and closed in the period."""
+changed in the period, two levels or two visits on one day, a visit dated after today, files
+transferred, archived (年满18, duplicate) and closed in the period."""
 
 from __future__ import annotations
 
@@ -109,11 +109,14 @@ def test_the_sql_count_equals_the_laptops_figures(
     for index, change in edits.items():
         child = children[index]
         vault.put("child", {**child.data, **change}, author="王", record_id=child.record_id)
-    # a level changed mid-period, and one set for the first time early in a month
+    # a level changed mid-period, one early in a month, two levels on one day
     finished = [r for r in vault.load("assessment").revisions if r.data.get("status") == "finished"]
+    tie = finished[2]
+    tie_level = "yellow" if tie.data["result"]["level"] != "yellow" else "orange"
     for source, level, on in (
         (finished[0], "red", "2026-05-03"),
         (finished[1], "green", "2026-10-02"),
+        (tie, tie_level, tie.data["finished_on"]),
     ):
         vault.put(
             "assessment",

@@ -432,32 +432,31 @@ def _visit_figures(
     )
 
 
-def _tied_children(conn: Connection, scope: Scope) -> Any:
-    """Children with two finished assessments of different levels on one day: the laptop and
-    the query tables order those differently, so these children are counted in Python."""
-    lv = _assessments(conn, scope)
-    return (
-        select(lv.c.child)
-        .group_by(lv.c.child, lv.c.on)
-        .having(func.count(func.distinct(lv.c.level)) > 1)
-    )
-
-
 def _level_events(conn: Connection, scope: Scope, first: date) -> Any:
-    """Per child, the first and last day on or after ``first`` an assessment set or changed
-    its level (against the previous one in the laptop's (date, level) order)."""
+    """Per child with a finished assessment: the first and last day on or after ``first`` an
+    assessment set or changed its level (against the previous one in the laptop's (date,
+    level) order) and how many did, and whether two of its assessments on one day have
+    different levels (``tied``: the laptop and the query tables order those differently)."""
     lv = _assessments(conn, scope)
-    before = func.lag(lv.c.level).over(partition_by=lv.c.child, order_by=(lv.c.on, lv.c.level))
-    ordered = select(lv.c.child, lv.c.on, lv.c.level, before.label("before")).subquery()
+    order = {"partition_by": lv.c.child, "order_by": (lv.c.on, lv.c.level)}
+    ordered = select(
+        lv.c.child,
+        lv.c.on,
+        lv.c.level,
+        func.lag(lv.c.level).over(**order).label("before"),
+        func.lag(lv.c.on).over(**order).label("before_on"),
+    ).subquery()
     o = ordered.c
+    event = and_(o.on >= first.isoformat(), or_(o.before.is_(None), o.before != o.level))
+    tie = and_(o.before_on.is_not(None), o.before_on == o.on, o.before != o.level)
     return (
         select(
             o.child,
-            func.min(o.on).label("e_min"),
-            func.max(o.on).label("e_max"),
-            func.count().label("e_count"),
+            func.min(case((event, o.on))).label("e_min"),
+            func.max(case((event, o.on))).label("e_max"),
+            _count_if(event).label("e_count"),
+            func.max(case((tie, 1), else_=0)).label("tied"),
         )
-        .where(o.on >= first.isoformat(), or_(o.before.is_(None), o.before != o.level))
         .group_by(o.child)
         .subquery()
     )
@@ -526,7 +525,6 @@ def _due_counts(
     first = period.first_day
     b = _Bounds(months[0].index, months[-1].index, _month_key(first), _month_key(months[-1].last))
     kids_all = _child_fields(conn, scope)
-    tied = _tied_children(conn, scope).subquery()
     events = _level_events(conn, scope, first)
     kids = (
         select(
@@ -537,9 +535,9 @@ def _due_counts(
             events.c.e_min,
             events.c.e_max,
             events.c.e_count,
+            func.coalesce(events.c.tied, 0).label("tied"),
         )
         .select_from(kids_all.outerjoin(events, events.c.child == kids_all.c.child_id))
-        .where(kids_all.c.child_id.not_in(select(tied.c[0])))
         .cte("kids")
         .prefix_with("MATERIALIZED")
     )
@@ -562,6 +560,7 @@ def _due_counts(
             k.e_min,
             k.e_max,
             k.e_count,
+            k.tied,
         )
         .select_from(q_visits.join(kids, k.child_id == V.child_id))
         .where(scoped(scope, V.village_code), V.month >= b.first_month)
@@ -581,6 +580,7 @@ def _due_counts(
     # a level event between the row's first month and its visit: the two a child has at most
     # (usually) are each checked; with more, any row their span touches
     unsafe = or_(
+        r.tied == 1,  # every month of such a child is counted in Python
         between(r.e_min),
         between(r.e_max),
         and_(
@@ -619,6 +619,7 @@ def _due_counts(
     )
     lv = last_rows.c
     tail_unsafe = or_(
+        k.tied == 1,
         lv.tied == "1",
         and_(
             k.e_max.is_not(None),
@@ -686,8 +687,6 @@ def _due_counts(
                 counts["pending"] += n
             else:
                 counts["overdue"] += n
-    for row in conn.execute(select(tied.c[0])):
-        want(str(row[0]), b.low - 1, b.high)
     more, damaged = _python_months(conn, scope, wanted, months, period, today, schedule)
     counts.update(more)
     return counts, damaged
