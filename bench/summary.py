@@ -4,9 +4,11 @@
 
 Fills a SQLite district database with bench/console.py's generator (children, a year of
 visits, assessments, cases), rebuilds the query tables, then times
-``queries_summary.console_summary`` for one town and for the whole district (period: the
-year to TODAY) and prints one JSON object: summary_town_s, summary_district_s (median of
-``--samples`` runs), records read and the figures' due/done (so two runs can be compared).
+``queries_summary.console_summary`` (the SQL count) for one town and for the whole district
+(period: the year to TODAY) and prints one JSON object: summary_town_s, summary_district_s
+(median of ``--samples`` runs) and the slowest run, the figures' due/done (so two runs can be
+compared); ``--reference`` also times the Python count and says whether the figures are equal.
+``--url`` fills (when empty) or reuses any database, e.g. PostgreSQL; ``--build-only`` fills it.
 ``--profile`` prints the cProfile top 25 (cumulative) of one district run to stderr.
 """
 
@@ -34,7 +36,10 @@ from sqlalchemy import Engine, select  # noqa: E402
 
 from sync.server import db  # noqa: E402
 from sync.server.console import query_tables  # noqa: E402
-from sync.server.console.queries_summary import console_summary  # noqa: E402
+from sync.server.console.queries_summary import (  # noqa: E402
+    console_summary,
+    console_summary_python,
+)
 from sync.server.console.scope import Scope  # noqa: E402
 
 
@@ -60,6 +65,12 @@ def main() -> None:
         "--url", help="a database URL (e.g. PostgreSQL) to fill when empty, else reuse as it is"
     )
     parser.add_argument("--build-only", action="store_true", help="fill the database, no timing")
+    parser.add_argument(
+        "--reference",
+        action="store_true",
+        help="also time the Python count (console_summary_python) and check the figures equal",
+    )
+    parser.add_argument("--scopes", default="town,district", help="which scopes to time")
     args = parser.parse_args()
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="childdesk-summary-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -90,7 +101,10 @@ def main() -> None:
         town = Scope("town", (codes[0][:9],), 2)
         start = date(TODAY.year, 1, 1)
         out: dict[str, object] = {"database": engine.dialect.name, **counts, "villages": len(codes)}
+        chosen = args.scopes.split(",")
         for label, scope in (("town", town), ("district", district)):
+            if label not in chosen:
+                continue
             samples = []
             figures = None
             for _ in range(args.samples):
@@ -101,6 +115,13 @@ def main() -> None:
             assert figures is not None
             s = figures.summary
             out[f"summary_{label}_s"] = round(statistics.median(samples), 3)
+            out[f"summary_{label}_max_s"] = round(max(samples), 3)
+            if args.reference:
+                began = time.perf_counter()
+                with engine.connect() as conn:
+                    slow = console_summary_python(conn, scope, start, TODAY, TODAY)
+                out[f"python_{label}_s"] = round(time.perf_counter() - began, 3)
+                out[f"{label}_equal"] = slow.summary == s
             out[f"{label}_children_end"] = s.children_end
             out[f"{label}_due_done"] = [s.visits_due, s.visits_done, s.visits_overdue]
         if args.profile:
