@@ -366,7 +366,9 @@ def synthetic_visit(rng: random.Random, child_id: str, on: date, next_on: date) 
     )
 
 
-def _case(rng: random.Random, child_id: str, level: str, today: date) -> Case:
+def _case(
+    rng: random.Random, child_id: str, level: str, today: date, leave_overdue: bool = False
+) -> Case:
     opened = today - timedelta(days=rng.randrange(20, 300))
     kind = CaseKind.ABSENCE if level == "red" else rng.choice([CaseKind.IMPROPER, CaseKind.ABUSE])
     case = Case(child_id, kind, opened, summary="监护能力评估后识别为重点个案。", demo=DEMO_MARK)
@@ -401,7 +403,29 @@ def _case(rng: random.Random, child_id: str, level: str, today: date) -> Case:
         case.mandatory_report_on = opened
         case.escalated_on = opened
         case.escalation_notes = "疑似监护侵害，已强制报告并上报区民政局。"
+    _record_done(case, today, leave_overdue)
     return case
+
+
+def _record_done(case: Case, today: date, leave_overdue: bool) -> None:
+    """As a working director records them: an action whose date has passed was carried out
+    (完成日期 on the day or a few days before it); once a follow-up said 措施已落实, every action
+    was done by then. With ``leave_overdue`` a case in 介入 keeps its passed actions open, so
+    待办 still shows a red 措施已过期 line. No draw from ``rng``: the rest of the demo stays as
+    it was for the same seed."""
+    if leave_overdue and case.stage == CaseStage.INTERVENING:
+        return
+    followed = case.follow_ups[0].on if case.follow_ups else None
+    for action in case.plan.actions:
+        if action.by_when is None:
+            continue
+        if followed is not None:
+            done = min(action.by_when, followed)
+        elif action.by_when < today:
+            done = action.by_when - timedelta(days=case.opened_on.toordinal() % 4)
+        else:
+            continue  # not due yet: still to do
+        action.done_on = max(case.opened_on, min(done, today))
 
 
 def fill_vault(
@@ -428,6 +452,7 @@ def fill_vault(
     counts = {"visits": 0, "assessments": 0, "cases": 0}
     levels: dict[str, int] = {lv: 0 for lv in LEVEL_WEIGHTS}
     made: list[tuple[str, ChildFile, str]] = []
+    overdue_left = 0  # cases left with an action past its date and not done
     for batch_start in range(0, children, 500):
         with vault.transaction():
             for _ in range(min(500, children - batch_start)):
@@ -448,9 +473,10 @@ def fill_vault(
                     )
                 counts["visits"] += len(dates)
                 if level in ("orange", "red") and rng.random() < 0.7:
-                    vault.put(
-                        CASE_TYPE, _case(rng, child_id, level, today).to_json(), author=author
-                    )
+                    case = _case(rng, child_id, level, today, leave_overdue=overdue_left < 2)
+                    if case.is_open and case.plan.open_actions_due(today - timedelta(days=1)):
+                        overdue_left += 1  # 待办 shows one or two 措施已过期 lines
+                    vault.put(CASE_TYPE, case.to_json(), author=author)
                     counts["cases"] += 1
     extra: dict[str, int] = {}
     if programme:

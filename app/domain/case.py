@@ -51,6 +51,15 @@ class PlanAction:
     what: str
     who: str
     by_when: date | None
+    done_on: date | None = None  # 完成日期: the action was carried out (None: not yet)
+
+    @property
+    def done(self) -> bool:
+        return self.done_on is not None
+
+
+def _by_when(action: PlanAction) -> date:
+    return action.by_when or date.max
 
 
 @dataclass
@@ -69,10 +78,42 @@ class Plan:
         return cls(
             goals=list(data.get("goals", [])),
             actions=[
-                PlanAction(a["what"], a["who"], date_or_none(a.get("by_when")))
+                PlanAction(
+                    a["what"],
+                    a["who"],
+                    date_or_none(a.get("by_when")),
+                    date_or_none(a.get("done_on")),  # older records: not done
+                )
                 for a in data.get("actions", [])
             ],
         )
+
+    def open_actions_due(self, horizon: date) -> list[PlanAction]:
+        """Actions not done yet whose date is on or before ``horizon``, the earliest first (待办:
+        an action due or overdue; a done action never is)."""
+        due = [
+            a for a in self.actions if not a.done and a.by_when is not None and a.by_when <= horizon
+        ]
+        return sorted(due, key=_by_when)
+
+    def done_problems(self, opened_on: date, today: date) -> list[FieldProblem]:
+        """A done date is a day that has been: not after today, not before the case was opened."""
+        found = []
+        for index, action in enumerate(self.actions):
+            if action.done_on is None:
+                continue
+            if action.done_on > today:
+                message = f"第 {index + 1} 项措施的完成日期不能晚于今天。"
+                english = f"action {index + 1} is done in the future"
+            elif action.done_on < opened_on:
+                message = (
+                    f"第 {index + 1} 项措施的完成日期不能早于开案日期（{opened_on.isoformat()}）。"
+                )
+                english = f"action {index + 1} is done before the case was opened"
+            else:
+                continue
+            found.append(FieldProblem(f"plan.actions[{index}].done_on", message, english))
+        return found
 
     def gate_problems(self) -> list[FieldProblem]:
         found = []

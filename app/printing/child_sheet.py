@@ -7,7 +7,7 @@ from datetime import date
 
 from reportlab.platypus import Flowable, KeepTogether
 
-from app.domain.case import STAGE_LABELS_ZH
+from app.domain.case import STAGE_LABELS_ZH, PlanAction
 from app.domain.categories import RELATION_LABELS_ZH, SUPPORT_LABELS_ZH
 from app.domain.child_file import GENDER_LABELS_ZH, FileStatus
 from app.domain.guardian_situation import SITUATION_LABELS_ZH
@@ -42,6 +42,12 @@ def _money(amount: float | None) -> str:
     if amount is None:
         return "—"
     return f"{amount:,.0f}" if float(amount).is_integer() else f"{amount:,.2f}"
+
+
+def _action_line(action: PlanAction) -> str:
+    """A plan action: what (who, by when), and 已完成 with its date once carried out."""
+    done = f"，已完成 {zh_date(action.done_on)}" if action.done_on else ""
+    return f"{action.what}（{action.who}，{zh_date(action.by_when, '未定')}前{done}）"
 
 
 def child_sheet_story(data: ChildSheetData, *, today: date) -> list[Flowable]:
@@ -217,9 +223,7 @@ def child_sheet_story(data: ChildSheetData, *, today: date) -> list[Flowable]:
         story.append(text("无在办个案。", "body"))
     for stored in data.open_cases:
         case = stored.value
-        plan = "；".join(
-            f"{a.what}（{a.who}，{zh_date(a.by_when, '未定')}前）" for a in case.plan.actions
-        )
+        plan = "；".join(_action_line(a) for a in case.plan.actions)
         report = ""
         if case.mandatory_report:
             report = f"已强制报告（{zh_date(case.mandatory_report_on, '—')}）"

@@ -44,6 +44,7 @@ class CaseService:
 
     def update_plan(self, record_id: str, plan: Plan) -> Stored[Case]:
         case = self.get(record_id).value
+        raise_if_blocking(plan.done_problems(case.opened_on, self._today()))
         return self._save(replace(case, plan=plan), record_id)
 
     def link_assessment(

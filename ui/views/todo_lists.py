@@ -164,8 +164,9 @@ def _assessment_entries(
 def _case_entries(
     caseload: Caseload, cases: Iterable[Stored[Case]], today: date, horizon_days: int
 ) -> list[TodoEntry]:
-    """Open cases in 介入/跟踪 with plan actions due within the horizon or overdue, and every
-    open case carrying a mandatory report (强制报告), whatever its stage; urgent ones first."""
+    """Open cases in 介入/跟踪 with plan actions not done yet and due within the horizon or
+    overdue (Plan.open_actions_due: a done action never counts), and every open case carrying
+    a mandatory report (强制报告), whatever its stage; urgent ones first."""
     horizon = today + timedelta(days=horizon_days)
     ranked: list[tuple[tuple[int, date, str], TodoEntry]] = []
     for stored in cases:
@@ -180,10 +181,7 @@ def _case_entries(
         stage = STAGE_LABELS_ZH[case.stage]
         kind = CASE_KIND_ZH.get(case.kind, "")
         acting = case.stage in (CaseStage.INTERVENING, CaseStage.FOLLOWING_UP)
-        due_actions = sorted(
-            (a for a in case.plan.actions if a.by_when is not None and a.by_when <= horizon),
-            key=lambda a: a.by_when or date.max,
-        )
+        due_actions = case.plan.open_actions_due(horizon)  # done actions never count
         if not case.mandatory_report and not (acting and due_actions):
             continue
         parts = [f"{kind}个案，{stage}阶段"]
