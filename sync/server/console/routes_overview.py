@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from app.domain.working_days import china_date
 from sync.server.console import accounts, dates, queries_overview
 from sync.server.console.auth import CurrentUser, Forbidden, console, require_role
 from sync.server.console.queries_child import recent_window
@@ -33,8 +34,11 @@ LABELS: dict[str, Any] = {
 }
 
 
-def today() -> date:
-    return datetime.now(UTC).date()
+def today(now: datetime | None = None) -> date:
+    """Today in the district (China, UTC+8): between 00:00 and 08:00 there the UTC date is
+    still yesterday, and 逾期 / 本月 would be a day behind."""
+    moment = now or datetime.now(UTC)
+    return china_date(moment.astimezone(UTC).isoformat())
 
 
 def parse_day(text: str | None) -> date | None:
