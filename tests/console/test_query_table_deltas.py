@@ -91,3 +91,54 @@ def test_counts_follow_moves_deletions_and_changed_facts(
     again = counted(district)
     assert VILLAGE_C not in {row[0] for row in again["q_village_counts"]}
     assert again == rebuilt(district)
+
+
+def _row_versions(district: District) -> dict[str, dict[str, str]]:
+    """Each query-table row's physical version (SQLite: rowid; PostgreSQL: the inserting
+    transaction, xmin): unchanged for a row left alone, new for a row deleted and inserted."""
+    version = "rowid" if district.engine.dialect.name == "sqlite" else "xmin::text"
+    out: dict[str, dict[str, str]] = {}
+    with district.engine.connect() as conn:
+        for table, key in (("q_children", "child_id"), ("q_visits", "visit_id")):
+            rows = conn.exec_driver_sql(f"SELECT {key}, {version} FROM {table}")
+            out[table] = {str(r[0]): str(r[1]) for r in rows}
+    return out
+
+
+def test_a_new_visit_rewrites_only_the_rows_it_changes(
+    district: District, make_device: Any
+) -> None:
+    """A visit synced for a child with earlier visits adds one q_visits row and replaces the
+    child's row; its earlier visits and the other children's rows stay as stored (they used
+    to be deleted and inserted again) — and everything still equals a rebuild."""
+    dev = make_device(district, [VILLAGE_A], "a")
+    fill_vault(dev.vault, children=6, seed=3, village_code=VILLAGE_A, today=TODAY, author="王")
+    send_all(district, dev)
+    vault = dev.vault
+    visits = vault.load("visit").revisions
+    owner = max(
+        {v.data["child_id"] for v in visits},
+        key=lambda c: sum(v.data["child_id"] == c for v in visits),
+    )
+    earlier = {v.record_id for v in visits if v.data["child_id"] == owner}
+    assert len(earlier) >= 2
+    before = _row_versions(district)
+    sibling = next(v for v in visits if v.data["child_id"] == owner)
+    vault.put(
+        "visit",
+        {**sibling.data, "on": "2026-10-31", "next_visit_on": None},
+        author="王",
+    )
+    # and an unrelated, unchanged rewrite of another child's file: derived rows equal
+    others = [c for c in vault.load("child").revisions if c.record_id != owner]
+    vault.put("child", dict(others[0].data), author="王", record_id=others[0].record_id)
+    send_all(district, dev)
+    after = _row_versions(district)
+
+    new_visits = set(after["q_visits"]) - set(before["q_visits"])
+    assert len(new_visits) == 1
+    for visit_id in earlier:
+        assert after["q_visits"][visit_id] == before["q_visits"][visit_id], visit_id
+    assert after["q_children"][owner] != before["q_children"][owner]  # last visit, due date
+    assert after["q_children"][others[0].record_id] == before["q_children"][others[0].record_id]
+    assert counted(district) == rebuilt(district)

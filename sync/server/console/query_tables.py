@@ -247,11 +247,23 @@ def _write(
     """Insert the rows of these children; returns their q_children and q_visits rows (tuples
     in CHILD_COLUMNS / VISIT_COLUMNS order). ``dues``: the next due dates computed so far in
     this pass (kept by the caller across chunks)."""
-    children: list[tuple[Any, ...]] = []
-    visits: list[tuple[Any, ...]] = []
-    changes: list[tuple[Any, ...]] = []
-    if dues is None:
-        dues = {}
+    children, visits, changes = _derive(found, schedule, {} if dues is None else dues)
+    _insert(conn, q_children, CHILD_COLUMNS, children)
+    _insert(conn, q_visits, VISIT_COLUMNS, visits)
+    _insert(conn, q_level_changes, CHANGE_COLUMNS, changes)
+    return children, visits
+
+
+_Rows = list[tuple[Any, ...]]
+
+
+def _derive(
+    found: Iterable[_Facts], schedule: VisitSchedule, dues: dict[tuple[Any, ...], Any]
+) -> tuple[_Rows, _Rows, _Rows]:
+    """The q_children, q_visits and q_level_changes rows of these children."""
+    children: _Rows = []
+    visits: _Rows = []
+    changes: _Rows = []
     for facts in found:
         child_row, visit_rows, change_rows = _rows(facts, schedule, dues)
         children.append(child_row)
@@ -259,10 +271,17 @@ def _write(
             visits.extend(visit_rows)
         if change_rows:
             changes.extend(change_rows)
-    _insert(conn, q_children, CHILD_COLUMNS, children)
-    _insert(conn, q_visits, VISIT_COLUMNS, visits)
-    _insert(conn, q_level_changes, CHANGE_COLUMNS, changes)
-    return children, visits
+    return children, visits, changes
+
+
+def _changed(old: dict[Any, tuple[Any, ...]], new: _Rows) -> tuple[_Rows, _Rows]:
+    """(stored rows to delete, derived rows to insert), by primary key (each row's first
+    value): a row derived exactly as stored stays as it is."""
+    kept = {row[0] for row in new if old.get(row[0]) == row}
+    return (
+        [row for key, row in old.items() if key not in kept],
+        [row for row in new if row[0] not in kept],
+    )
 
 
 def _insert(
@@ -355,23 +374,41 @@ def refresh(
     if not ids and not fresh:
         return
     schedule = current_schedule(conn)
-    v, c = q_visits.c, q_children.c
     pairs: set[tuple[str, str]] = set()
     counts = _Counts()
     written: list[tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]] = []
     dues: dict[tuple[Any, ...], Any] = {}
     for chunk in _chunks(ids):
-        for old in conn.execute(_READ_COUNTED.where(c.child_id.in_(chunk))):
-            counts.add(tuple(old[:-2]), old[-2], old[-1], -1)
-        for row in conn.execute(
-            select(v.village_code, v.month, v.due_month).where(v.child_id.in_(chunk))
+        # the stored rows of these children, compared with the rows derived again: only
+        # what differs is deleted and inserted (a new visit to a child with many visits
+        # adds one row; the others' due dates depend only on earlier visits)
+        stored = [
+            {row[0]: tuple(row) for row in conn.execute(read.where(owner.in_(chunk)))}
+            for read, owner in _READ_STORED
+        ]
+        derived = _derive(_facts(conn, chunk).values(), schedule, dues)
+        (gone_children, children), (gone_visits, visits), (gone_changes, changes) = (
+            _changed(old, new) for old, new in zip(stored, derived, strict=True)
+        )
+        for old in gone_children:
+            facts, active, due = _counted_key(old)
+            counts.add(facts, active, due, -1)
+        for visit in gone_visits:
+            pairs.add((visit[_V_VILLAGE], visit[_V_MONTH]))
+            pairs.add((visit[_V_VILLAGE], visit[_V_DUE_MONTH]))
+        for table, gone in (
+            (q_children, gone_children),
+            (q_visits, gone_visits),
+            (q_level_changes, gone_changes),
         ):
-            pairs.add((row.village_code, row.month))
-            pairs.add((row.village_code, row.due_month))
-        conn.execute(delete(q_visits).where(v.child_id.in_(chunk)))
-        conn.execute(delete(q_level_changes).where(q_level_changes.c.child_id.in_(chunk)))
-        conn.execute(delete(q_children).where(c.child_id.in_(chunk)))
-        written.append(_write(conn, _facts(conn, chunk).values(), schedule, dues))
+            key = next(iter(table.primary_key.columns))
+            for start in range(0, len(gone), CHUNK):
+                part = [row[0] for row in gone[start : start + CHUNK]]
+                conn.execute(delete(table).where(key.in_(part)))
+        _insert(conn, q_children, CHILD_COLUMNS, children)
+        _insert(conn, q_visits, VISIT_COLUMNS, visits)
+        _insert(conn, q_level_changes, CHANGE_COLUMNS, changes)
+        written.append((children, visits))
     if fresh:
         written.append(_write(conn, fresh.values(), schedule, dues))
     for children, visits in written:
@@ -386,6 +423,15 @@ def refresh(
     counts.apply(conn)
 
 
+# the stored rows of some children, in the column order _rows derives them
+_READ_STORED = [
+    (select(*(table.c[name] for name in columns)), table.c.child_id)
+    for table, columns in (
+        (q_children, CHILD_COLUMNS),
+        (q_visits, VISIT_COLUMNS),
+        (q_level_changes, CHANGE_COLUMNS),
+    )
+]
 # positions in the rows _rows returns
 _COUNTED_OF_ROW = itemgetter(*(CHILD_COLUMNS.index(n) for n in ("village_code", *_COUNTED)))
 _ACTIVE_DUE = itemgetter(CHILD_COLUMNS.index("active"), CHILD_COLUMNS.index("next_due"))
@@ -399,12 +445,6 @@ def _counted_key(row: tuple[Any, ...]) -> tuple[Any, ...]:
 _V_VILLAGE = VISIT_COLUMNS.index("village_code")
 _V_MONTH = VISIT_COLUMNS.index("month")
 _V_DUE_MONTH = VISIT_COLUMNS.index("due_month")
-_READ_COUNTED = select(
-    q_children.c.village_code,
-    *(q_children.c[name] for name in _COUNTED),
-    q_children.c.active,
-    q_children.c.next_due,
-)
 
 
 class _Counts:
