@@ -31,7 +31,8 @@ API
 work_dir=None)``
     Child files in the layout of the 《农村留守儿童基本情况登记表》 (two-row header, parents
     and guardian grouped) or a flat one-header-row layout; both read back by the importer
-    (app/registers/reader.py) with every column recognised. In memory (the laptop) or, with
+    (app/registers/reader.py) with every column recognised (序号 skipped; the flat list's
+    档案状态 and 建档日期 are for reading, not imported). In memory (the laptop) or, with
     ``work_dir``, streamed to a path (the district console's 登记表 export, from an iterator
     of decoded child records). ``children_table`` is the same layout as a :class:`Table`
     (its rows made lazily by ``child_row``) for a workbook of several sheets; the columns of
