@@ -1,12 +1,15 @@
 """年度汇总's figures for a user's scope (a town or the district) and a period: activities and
 children reached summed across villages, youths turning 18 in the next 12 months per town with
-their transition plan's status, and the year-end summary's figures
-(:func:`app.services.year_summary.year_summary`, the laptop's own function) over the scope's
-merged records.
+their transition plan's status, and the year-end summary's figures.
 
-Plain Python, no web imports. Scope is enforced in every statement: children by their village
-code (``scoped``), the records linked to a child through the children in scope, activities by
-their own village code. A partner (roster) user sees nothing here.
+The figures are counted in SQL (:mod:`queries_summary_sql`, issue 19: interactive at a city's
+scale); :func:`console_summary_python` keeps the former count — the laptop's own
+:func:`app.services.year_summary.year_summary` over the scope's records decoded in Python — as
+the reference a test holds the SQL count equal to (and bench/summary.py --reference times).
+
+No web imports. Scope is enforced in every statement: children by their village code
+(``scoped``), the records linked to a child through the children in scope, activities by their
+own village code. A partner (roster) user sees nothing here.
 """
 
 from __future__ import annotations
