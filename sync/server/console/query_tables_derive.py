@@ -12,7 +12,6 @@ from datetime import date
 from itertools import pairwise
 from typing import Any
 
-from pypinyin.pinyin_dict import pinyin_dict
 from sqlalchemy import Connection, bindparam, select
 
 from app.domain.child_file import eighteenth_birthday
@@ -46,6 +45,10 @@ def pinyin_initials(name: str) -> str:
             continue
         letter = _INITIALS.get(ch)
         if letter is None:
+            # Imported on the first name, not with the module: the dictionary costs ~0.3 CPU-s,
+            # paid by every district command (user list, devices …) that never derives a name.
+            from pypinyin.pinyin_dict import pinyin_dict
+
             reading = pinyin_dict.get(ord(ch), "")
             first = unicodedata.normalize("NFD", reading[:1])[:1].lower()
             letter = _INITIALS[ch] = first if first.isascii() and first.isalpha() else ""
