@@ -50,6 +50,7 @@ DEMO_CHILDREN = 200
 # The demo vault's password (shown on its unlock window after 锁定): the data is made up and
 # the vault is thrown away when the program ends.
 DEMO_PASSWORD = "demo-childdesk-2026"  # noqa: S105 (made-up data, shown on screen)
+RESTORED_MESSAGE_MS = 15_000  # how long the status bar says drafts were reopened
 
 
 class IdleWatcher(QObject):
@@ -123,6 +124,7 @@ class _Editor:
     contract: Editor  # the same object as ``dialog``, seen through the session's contract
     keeper: DraftKeeper | None
     child_id: str | None = None  # whose file shows what this editor changes
+    restored: bool = False  # reopened with a kept draft (the status bar says so until saved)
 
 
 class DeskSession(QObject):
@@ -153,6 +155,7 @@ class DeskSession(QObject):
         self._editors: dict[int, _Editor] = {}  # by registration token
         self._tokens = itertools.count(1)
         self._locking = False
+        self._restored_until = 0.0  # when the status bar's 上次有…未保存 message ends
         # Quitting is explicit (the main window closed): locking hides every window, and Qt
         # must not take that for the end of the program.
         app.setQuitOnLastWindowClosed(False)
@@ -295,15 +298,40 @@ class DeskSession(QObject):
                 page.text_scale_changed.connect(self.set_text_scale)
                 page.auto_lock_changed.connect(self.set_auto_lock)
 
-    def open_transition_plan(self, child_id: str, name: str) -> None:
-        """转衔计划 of a youth approaching 18 (from the 待办 list)."""
+    def open_transition_plan(
+        self,
+        child_id: str,
+        name: str,
+        draft: dict[str, Any] | None = None,
+        draft_id: str | None = None,
+    ) -> None:
+        """转衔计划 of a youth approaching 18 (from the 待办 list): an editor like the others,
+        its unsaved input kept across a lock."""
         from ui.views.transition_plan_dialog import TransitionPlanDialog
 
         if self.desk is None:
             return
-        dialog = TransitionPlanDialog(self.desk, child_id, name, self.window)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if self._bring_up(("transition_plan", child_id)):
+            return
+        desk = self.desk
+        dialog = TransitionPlanDialog(desk, child_id, name, self.window, draft=draft)
+        keeper = DraftKeeper(desk.vault, self.runner, desk.author, dialog.unsaved_draft)
+        if draft_id is not None:
+            keeper.adopt(draft_id)
+        editor = self._register(("transition_plan", child_id), dialog, dialog, keeper)
+        editor.child_id = child_id
+        dialog.edited.connect(keeper.poke)
+
+        def saved(_stored: object) -> None:
+            keeper.clear()
+            self._settled(editor)
+            if self.store is not None:
+                self.store.refresh()
+
+        dialog.saved.connect(saved)
         dialog.open()
+        if draft is not None:
+            keeper.poke()
 
     def _renamed(self, name: str) -> None:
         """设置 changed the director's name: the status bar shows it. (Records are signed with
@@ -350,6 +378,7 @@ class DeskSession(QObject):
         editor = self._editors.pop(token, None)
         if editor is None:
             return
+        self._settled(editor)
         if editor.keeper is not None:
             editor.keeper.clear()
         if editor.key[0] != "child" and editor.child_id:
@@ -415,6 +444,7 @@ class DeskSession(QObject):
                 editor.key = ("report", dialog.report_id)  # a new report got its id
             if dialog.unsaved_draft() is None:
                 keeper.clear()
+                self._settled(editor)
             if self.store is not None:
                 self.store.refresh()
             self._reload_child(child_id)
@@ -465,7 +495,10 @@ class DeskSession(QObject):
         draft: dict[str, Any] | None = None,
         draft_id: str | None = None,
         draft_base: int | None = None,
+        visit_draft: dict[str, Any] | None = None,
     ) -> None:
+        """A child's file (``None``: a new one); ``draft``: its form's input kept across a
+        lock, ``visit_draft``: a visit typed in its 走访记录 window then, reopened over it."""
         from ui.views.child_file_dialog import ChildFileDialog
 
         if self.desk is None or self.store is None:
@@ -486,15 +519,30 @@ class DeskSession(QObject):
         dialog.form.edited.connect(keeper.poke)
         dialog.guardians.edited.connect(keeper.poke)
 
+        def keep() -> None:
+            """A visit typed, saved or closed over the file: the draft follows (a lock keeps
+            its own, final one)."""
+            if self._locking:
+                return
+            if dialog.unsaved_draft() is None:
+                keeper.clear()
+                self._settled(editor)
+            else:
+                keeper.poke()
+
+        dialog.visit_draft_changed = keep
+
         def saved(record_id: str) -> None:
-            keeper.clear()
             editor.key = ("child", record_id)  # a new file got its id
+            keep()  # the file saved, or a visit (the file's own unsaved edits are kept)
             if self.store is not None:
                 self.store.refresh()
 
         dialog.child_saved.connect(saved)
         dialog.show()
-        if draft is not None:
+        if visit_draft is not None:
+            dialog.restore_visit(visit_draft)
+        if draft is not None or visit_draft is not None:
             keeper.poke()  # keep the restored input until it is saved or thrown away
 
     def open_case(
@@ -524,6 +572,7 @@ class DeskSession(QObject):
                 editor.key = ("case", dialog.record_id)  # a new case got its id
             if dialog.unsaved_draft() is None:
                 keeper.clear()  # saved: nothing left to keep
+                self._settled(editor)
             if self.store is not None:
                 self.store.refresh()
 
@@ -630,13 +679,18 @@ class DeskSession(QObject):
 
         def reopen(drafts: list[tuple[str, dict[str, Any]]]) -> None:
             reopened = 0
+            before = set(self._editors)
             for record_id, draft in drafts:
-                if draft.get("kind") == "child" and isinstance(draft.get("data"), dict):
+                data, visit = draft.get("data"), draft.get("visit")
+                if draft.get("kind") == "child" and (
+                    isinstance(data, dict) or isinstance(visit, dict)
+                ):
                     self.open_child(
                         draft.get("child_id"),
-                        draft=draft["data"],
+                        draft=data if isinstance(data, dict) else None,
                         draft_id=record_id,
                         draft_base=draft.get("base_revision"),
+                        visit_draft=visit if isinstance(visit, dict) else None,
                     )
                     reopened += 1
                 elif draft.get("kind") == "mandatory_report" and isinstance(
@@ -660,17 +714,48 @@ class DeskSession(QObject):
                         draft_id=record_id,
                     )
                     reopened += 1
+                elif draft.get("kind") == "transition_plan" and isinstance(
+                    draft.get("child_id"), str
+                ):
+                    self.open_transition_plan(
+                        draft["child_id"],
+                        str(draft.get("child_name") or ""),
+                        draft=draft,
+                        draft_id=record_id,
+                    )
+                    reopened += 1
             if reopened and self.window is not None:
-                self.window.statusBar().showMessage(
-                    self.tr("上次有 {0} 处未保存的内容，已重新打开，请检查后保存。").format(
-                        reopened
-                    ),
-                    15_000,
-                )
+                for token in set(self._editors) - before:
+                    self._editors[token].restored = True
+                self._restored_until = time.monotonic() + RESTORED_MESSAGE_MS / 1000
+                self._say_restored()
 
         self.runner.submit(
             lambda: take_drafts(desk.vault), reopen, lambda err: show_error(self.window, err)
         )
+
+    def _say_restored(self) -> None:
+        """The status bar says how many reopened editors still hold kept input (for what is
+        left of its time); nothing once each is saved or closed."""
+        if self.window is None:
+            return
+        bar = self.window.statusBar()
+        left = sum(1 for e in self._editors.values() if e.restored)
+        remaining = int((self._restored_until - time.monotonic()) * 1000)
+        if left and remaining > 0:
+            bar.showMessage(
+                self.tr("上次有 {0} 处未保存的内容，已重新打开，请检查后保存。").format(left),
+                remaining,
+            )
+        elif bar.currentMessage().startswith(self.tr("上次有")):
+            bar.clearMessage()
+
+    def _settled(self, editor: _Editor) -> None:
+        """A reopened editor saved its kept input (or was closed): the status bar no longer
+        asks to check it."""
+        if editor.restored:
+            editor.restored = False
+            self._say_restored()
 
 
 def _demo_vault(folder: Path) -> Vault:

@@ -1,7 +1,9 @@
 """转衔计划 (成年后就业帮扶): the plan for a youth approaching 18, opened from the 待办 list's
 "即将年满18岁" and "已满18岁" entries. Loaded and saved on the vault worker. From 18, 保存并归档
 saves the plan and archives the file with reason 年满18 — refused (in words) until the hand-over
-is recorded."""
+is recorded. An editor of the session (ui/editor_contract.py): what is typed and not saved is
+kept as an encrypted draft across an auto-lock (``{"kind": "transition_plan", ...}``) and put
+back with ``draft=``; closing with unsaved input asks first."""
 
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ from app.services.stored import Stored
 from app.services.transition_plans import TransitionPlanService
 from ui.tasks import Runner
 from ui.views.messages import show_error
+from ui.views.unsaved import ask_save
 from ui.views.widgets import OptionalDateEdit
 from ui.window_fit import fit_window, scrolling
 
@@ -61,19 +64,34 @@ def _date_edit(name: str, today: date) -> OptionalDateEdit:
     return edit
 
 
+DRAFT_KIND = "transition_plan"
+
+
 class TransitionPlanDialog(QDialog):
     saved = Signal(object)
+    edited = Signal()  # unsaved input changed (the session keeps it as a draft)
 
     def __init__(
-        self, desk: PlanDesk, child_id: str, child_name: str, parent: QWidget | None = None
+        self,
+        desk: PlanDesk,
+        child_id: str,
+        child_name: str,
+        parent: QWidget | None = None,
+        draft: dict[str, Any] | None = None,
     ) -> None:
+        """``draft``: unsaved input kept across a lock or crash (see unsaved_draft), put back
+        once the stored plan is read."""
         super().__init__(parent)
         self.setObjectName("transition_plan_dialog")
         self.setWindowTitle(self.tr("转衔计划 — {0}").format(child_name))
         self._desk = desk
         self._child_id = child_id
+        self._child_name = child_name
         self._base: int | None = None
         self._made_on: date | None = None  # kept from the plan as first made
+        self._draft = draft
+        self._dirty = False
+        self._filling = True  # the fields are being filled, not edited
         self.status = QLabel(PLAN_STATUS_LABELS_ZH[next(iter(PLAN_STATUS_LABELS_ZH))])
         self.status.setObjectName("plan_status")
         self.intention = QComboBox()
@@ -137,14 +155,46 @@ class TransitionPlanDialog(QDialog):
         buttons.addButton(self.tr("关闭"), QDialogButtonBox.ButtonRole.RejectRole)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
+        self.restored = QLabel("")
+        self.restored.setObjectName("plan_restored")
+        self.restored.setProperty("role", "hint")
+        self.restored.setWordWrap(True)
+        self.restored.hide()
         layout = QVBoxLayout(self)
         layout.addWidget(hint)
         layout.addWidget(scrolling(form), 1)  # 特大 text on a small screen: the form scrolls
+        layout.addWidget(self.restored)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         fit_window(self, 640, 680)
-        service, children = desk.transition_plans, desk.children
-        desk.runner.submit(
+        self._watch_edits()
+        self._filling = False
+        self._load()
+
+    def _watch_edits(self) -> None:
+        """Every field's change marks the plan unsaved (not while the dialog fills them)."""
+        self.intention.currentIndexChanged.connect(self._edited)
+        for line in (self.training, self.referred_to, self.outcome):
+            line.textChanged.connect(self._edited)
+        for day in (self.referred_on, self.handed_over_on):
+            day.dateChanged.connect(self._edited)
+        for box in self.subsidies:
+            box.toggled.connect(self._edited)
+        self.notes.textChanged.connect(self._edited)
+
+    def _edited(self, *_args: object) -> None:
+        if self._filling:
+            return
+        self._dirty = True
+        self.edited.emit()
+
+    def _load(self) -> None:
+        service, children, child_id = (
+            self._desk.transition_plans,
+            self._desk.children,
+            self._child_id,
+        )
+        self._desk.runner.submit(
             lambda: (service.for_child(child_id), children.get(child_id).value.birth_date),
             self._loaded,
             lambda e: show_error(self, e),
@@ -154,10 +204,15 @@ class TransitionPlanDialog(QDialog):
         stored, born = loaded
         self.save_button.setEnabled(True)
         self.archive_button.setVisible(calendar_age(born, self._desk.today()) >= ADULT_AGE)
-        if stored is None:
-            return
-        plan = stored.value
-        self._base = stored.revision
+        if stored is not None and not self._dirty:  # unsaved input is never overwritten
+            self._base = stored.revision
+            self._fill(stored.value)
+        if self._draft is not None:
+            self._restore(self._draft, stored)
+            self._draft = None
+
+    def _fill(self, plan: TransitionPlan) -> None:
+        self._filling = True
         self._made_on = plan.made_on
         self.status.setText(PLAN_STATUS_LABELS_ZH[plan.status])
         self.intention.setCurrentIndex(max(0, self.intention.findData(plan.intention.value)))
@@ -169,6 +224,59 @@ class TransitionPlanDialog(QDialog):
             box.setChecked(box.text() in plan.subsidies)
         self.handed_over_on.set_value(plan.handed_over_on)
         self.notes.setPlainText(plan.notes)
+        self._filling = False
+
+    def _restore(self, draft: dict[str, Any], stored: Stored[TransitionPlan] | None) -> None:
+        """Put the kept input back, unsaved, and say so; saving it is checked against the
+        revision it was typed on (a newer save is never silently undone)."""
+        data = draft.get("plan")
+        if not isinstance(data, dict):
+            return
+        self._fill(TransitionPlan.from_json(data))
+        base = draft.get("base_revision")
+        self._base = base if isinstance(base, int) else self._base
+        if stored is not None:
+            self.status.setText(PLAN_STATUS_LABELS_ZH[stored.value.status])
+        self._dirty = True
+        newer = stored is not None and isinstance(base, int) and base != stored.revision
+        self.restored.setText(
+            self.tr("上次没有保存的转衔计划已恢复，请检查后保存。")
+            + (self.tr("注意：这份计划之后又被修改过，请核对。") if newer else "")
+        )
+        self.restored.show()
+
+    # ----- the session's editor contract (ui/editor_contract.py) --------------------------------
+
+    def unsaved_draft(self) -> dict[str, Any] | None:
+        if not self._dirty:
+            return None
+        return {
+            "kind": DRAFT_KIND,
+            "child_id": self._child_id,
+            "child_name": self._child_name,
+            "base_revision": self._base,
+            "plan": self.plan().to_json(),
+        }
+
+    def discard_changes(self) -> None:
+        self._dirty = False
+
+    def reload(self) -> None:
+        """Read the stored plan again (unsaved input stays on screen)."""
+        self._load()
+
+    def reject(self) -> None:
+        """关闭, Esc or the title bar's ×: ask before typed input is lost (保存 closes once
+        it is stored; a refusal stays on screen in words)."""
+        if self._dirty:
+            choice = ask_save(self, self.tr("转衔计划还没有保存。要保存吗？"))
+            if choice == "cancel":
+                return
+            if choice == "save":
+                self.save()
+                return
+            self._dirty = False
+        super().reject()
 
     def plan(self) -> TransitionPlan:
         return TransitionPlan(
@@ -212,6 +320,7 @@ class TransitionPlanDialog(QDialog):
         self._desk.runner.submit(work, self._saved, self._failed)
 
     def _saved(self, stored: Stored[TransitionPlan]) -> None:
+        self._dirty = False  # saved: nothing left to keep as a draft
         self.saved.emit(stored)
         self.accept()
 

@@ -3,6 +3,8 @@ bar's ×): every field's change signal marks the dialog edited."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import (
     QAbstractButton,
     QComboBox,
@@ -14,10 +16,14 @@ from PySide6.QtWidgets import (
 
 
 class EditTracker:
-    """Watches the fields that exist when it is made; ``edited`` turns True on any change."""
+    """Watches the fields that exist when it is made; ``edited`` turns True on any change
+    (and ``on_edit`` is called: the session keeps the input as a draft a moment later)."""
 
-    def __init__(self, root: QWidget) -> None:
+    def __init__(self, root: QWidget, on_edit: Callable[[], None] | None = None) -> None:
+        from ui.views.date_field import DateField
+
         self.edited = False
+        self._on_edit = on_edit
         for field in root.findChildren(QLineEdit):
             field.textEdited.connect(self._mark)
         for text in root.findChildren(QPlainTextEdit):
@@ -29,9 +35,13 @@ class EditTracker:
         for button in root.findChildren(QAbstractButton):
             if button.isCheckable():
                 button.clicked.connect(self._mark)
+        for day in root.findChildren(DateField):  # a date picked on its calendar, too
+            day.edited.connect(self._mark)
 
     def _mark(self, *_args: object) -> None:
         self.edited = True
+        if self._on_edit is not None:
+            self._on_edit()
 
 
 def ask_save(parent: QWidget, text: str) -> str:

@@ -1,9 +1,11 @@
 """Visit record: quick to fill after a visit; the next visit date is proposed from the schedule
-rules; print from here."""
+rules; print from here. What is typed and not yet saved is kept with the child file's draft
+across an auto-lock (``unsaved_draft``) and comes back with ``draft=``."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -40,6 +42,7 @@ from ui.window_fit import fit_window, scrolling
 class VisitDialog(QDialog):
     visit_saved = Signal(str)  # record id
     print_requested = Signal(str)  # record id
+    edited = Signal()  # unsaved input changed (kept as a draft with the child file's)
 
     def __init__(
         self,
@@ -48,17 +51,25 @@ class VisitDialog(QDialog):
         level: str | None,
         visit: Stored[Visit] | None = None,
         parent: QWidget | None = None,
+        draft: dict[str, Any] | None = None,
     ) -> None:
+        """``draft``: what ``unsaved_draft`` kept across a lock, put back unsaved."""
         super().__init__(parent)
         self.setObjectName("visit_dialog")
-        self.setWindowTitle(self.tr("修改走访记录") if visit else self.tr("走访记录"))
         self._desk = desk
         self._child_id = child_id
         self._level = level
         self._record_id = visit.record_id if visit else None
         self.base_revision = visit.revision if visit else None  # the revision being edited
+        if draft is not None:
+            self._record_id = str(draft.get("record_id") or "") or None
+            base = draft.get("base_revision")
+            self.base_revision = base if isinstance(base, int) else None
+        self.setWindowTitle(self.tr("修改走访记录") if self._record_id else self.tr("走访记录"))
         today = desk.today()
         v = visit.value if visit else Visit(child_id, today, VisitForm.HOME)
+        if draft is not None and isinstance(draft.get("visit"), dict):
+            v = Visit.from_json(draft["visit"])
         self._demo = v.demo
         self.on = DateField(v.on, calendar_start=today)
         self.on.setObjectName("visit_date")
@@ -128,7 +139,7 @@ class VisitDialog(QDialog):
         layout.addWidget(buttons)
         buttons.accepted.connect(lambda: self._save(print_after=False))
         buttons.rejected.connect(self.reject)
-        self._edits = EditTracker(self)
+        self._edits = EditTracker(self, self.edited.emit)
         self.print_button.clicked.connect(lambda: self._save(print_after=True))
         self.on.date_changed.connect(self._propose)
         if v.next_visit_on:
@@ -136,8 +147,39 @@ class VisitDialog(QDialog):
             self._propose(set_date=False)
         else:
             self._propose()
+        if draft is not None:
+            self._restore_texts(draft)
         self.setMinimumWidth(560)
         fit_window(self)
+
+    # ----- the session's editor contract (ui/editor_contract.py), through the child file --------
+
+    def unsaved_draft(self) -> dict[str, Any] | None:
+        """The typed input (the dates also as typed, a half-typed one included), or None."""
+        if not self._edits.edited:
+            return None
+        return {
+            "record_id": self._record_id,
+            "base_revision": self.base_revision,
+            "visit": self.value().to_json(),
+            "dates": {"on": self.on.edit.text(), "next_on": self.next_on.edit.text()},
+        }
+
+    def _restore_texts(self, draft: dict[str, Any]) -> None:
+        dates = draft.get("dates")
+        if isinstance(dates, dict):
+            self.on.edit.setText(str(dates.get("on") or ""))
+            self.next_on.edit.setText(str(dates.get("next_on") or ""))
+        self._edits.edited = True  # still unsaved
+        self.error.setText(self.tr("上次没有保存的走访记录已恢复，请检查后保存。"))
+
+    def discard_changes(self) -> None:
+        """Forget the input without asking (kept as a draft by the lock)."""
+        self._edits.edited = False
+
+    def reload(self) -> None:
+        """Nothing shown here changes elsewhere while it is open (a newer save is resolved
+        field by field when this one is saved)."""
 
     def _propose(self, *_args: object, set_date: bool = True) -> None:
         on = self.on.value()
@@ -226,6 +268,7 @@ class VisitDialog(QDialog):
 
         def saved(stored: Stored[Visit]) -> None:
             self._record_id = stored.record_id
+            self._edits.edited = False  # saved: nothing left to keep as a draft
             self.visit_saved.emit(stored.record_id)
             if print_after:
                 self.print_requested.emit(stored.record_id)

@@ -60,7 +60,9 @@ class ActionsPart(CaseDialogBase):
     def _show_error(self, err: BaseException) -> None:
         messages.show_error(self, err)
 
-    def open_case(self) -> None:
+    def open_case(self, after: Callable[[], None] | None = None) -> None:
+        """开案 (``after``: called once it is stored, e.g. closing the dialog; not called when
+        the summary is refused, which is said on the page)."""
         summary = self.summary.toPlainText().strip()
         problems = new_case_problems(summary)
         self.new_case_message.setText("\n".join(self.tr(p.message_zh) for p in problems))
@@ -68,7 +70,7 @@ class ActionsPart(CaseDialogBase):
             return
         kind = CaseKind(self.kind.currentData())
         cases, child_id = self._desk.cases, self._child_id
-        self._submit(lambda: cases.open(child_id, kind, summary))
+        self._submit(lambda: cases.open(child_id, kind, summary), after)
 
     def _pending_saves(self) -> list[Callable[[], object]]:
         """Unsaved edits as calls to make before a move (run on the worker)."""

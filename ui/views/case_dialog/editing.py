@@ -142,9 +142,24 @@ class EditingPart(CaseDialogBase):
         if isinstance(report, MandatoryReportDialog) and shiboken6.isValid(report):
             report.discard_changes()
 
+    def _unopened_summary(self) -> bool:
+        """A new case's summary typed and the case not yet opened."""
+        return self.record_id is None and bool(self.summary.toPlainText().strip())
+
     def reject(self) -> None:
         """Close; with unsaved edits, ask first. 保存 closes once the edits are stored (a failed
-        save shows why and keeps the dialog, edits and all)."""
+        save shows why and keeps the dialog, edits and all). A new case with its summary
+        typed asks too: 保存 opens the case (开案), then closes."""
+        if self._unopened_summary() and not self._busy:
+            choice = ask_save(
+                self, self.tr("新个案还没有开案，写的情况概述还没有保存。要保存并开案吗？")
+            )
+            if choice == "cancel":
+                return
+            if choice == "save":
+                self.open_case(after=self._close_when_opened)
+                return
+            self.summary.clear()  # thrown away: nothing left to keep as a draft
         if self.has_unsaved_changes and self.record_id is not None:
             choice = ask_unsaved(self)
             if choice == "cancel":
@@ -153,6 +168,9 @@ class EditingPart(CaseDialogBase):
                 self._save_then_close()
                 return
             self.discard_changes()
+        super().reject()
+
+    def _close_when_opened(self) -> None:
         super().reject()
 
     def _save_then_close(self) -> None:

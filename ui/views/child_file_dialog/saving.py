@@ -4,8 +4,9 @@ across auto-lock, and asking before closing with unsaved changes."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -22,8 +23,16 @@ from app.services.stored import Stored
 from ui.views.child_file_dialog.base import ChildFileBase
 from ui.views.messages import show_error, user_message
 
+if TYPE_CHECKING:
+    from ui.views.visit_dialog import VisitDialog
+
 
 class SavingPart(ChildFileBase):
+    if TYPE_CHECKING:
+        visit_dialog: VisitDialog | None  # tabs.py
+
+        def visit_draft(self) -> dict[str, Any] | None: ...  # tabs.py
+
     # ----- saving ---------------------------------------------------------------------------
 
     def current_value(self) -> ChildFile:
@@ -106,19 +115,27 @@ class SavingPart(ChildFileBase):
 
     def unsaved_draft(self) -> dict[str, Any] | None:
         """The draft with the revision it was typed on (so saving it later cannot silently
-        undo a newer save)."""
+        undo a newer save); a visit being typed in its window over this file comes with it
+        (``"visit"``; ``"data"`` is None when the file itself has no unsaved edits)."""
         data = self.draft()
-        if data is None:
+        visit = self.visit_draft()
+        if data is None and visit is None:
             return None
-        return {
+        draft: dict[str, Any] = {
             "kind": "child",
             "child_id": self.child_id,
             "base_revision": self.base_revision,
             "data": data,
         }
+        if visit is not None:
+            draft["visit"] = visit
+        return draft
 
     def discard_changes(self) -> None:
         self._dirty = False
+        visit = self.visit_dialog
+        if visit is not None and shiboken6.isValid(visit):
+            visit.discard_changes()
 
     def reject(self) -> None:
         """Esc: the same question as 关闭 and the title bar's × (unsaved input is never
@@ -126,6 +143,12 @@ class SavingPart(ChildFileBase):
         self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        visit = self.visit_dialog
+        open_visit = visit is not None and shiboken6.isValid(visit) and visit.isVisible()
+        # closed from elsewhere (the main window quitting): the visit's window asks first
+        if open_visit and visit is not None and not visit.close():
+            event.ignore()
+            return
         if self._dirty:
             answer = QMessageBox.question(
                 self,

@@ -3,8 +3,11 @@ correct, print), cases, attachments; archiving and restoring; printing the file.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
@@ -29,13 +32,60 @@ from ui.views.child_file_dialog.reasons import ArchiveDialog, ReasonDialog
 from ui.views.messages import confirm, show_error
 from ui.window_fit import client_limit
 
+if TYPE_CHECKING:
+    from ui.views.visit_dialog import VisitDialog
+
 
 class TabsPart(ChildFileBase):
+    visit_dialog: VisitDialog | None = None  # the 走访记录 window open on this file
+    # Set by the session: a visit being typed changed, or its window closed, so what this file
+    # keeps as a draft across an auto-lock changed (the visit's input is inside the file's
+    # draft, saving.py). A callback, not a signal: a signal declared on this part (not on
+    # ChildFileBase) broke the connections made before it was connected to (PySide 6.12).
+    visit_draft_changed: Callable[[], None] | None = None
+
     # ----- the other tabs ---------------------------------------------------------------------
 
-    def _open_visit(self, record_id: str | None) -> None:
+    def open_visit_dialog(
+        self, stored: Stored[Visit] | None, draft: dict[str, Any] | None = None
+    ) -> None:
+        """The visit window, modal to this file (not blocking: a lock, or a restore of
+        several drafts, carries on); ``draft``: its input kept across a lock."""
         from ui.views.visit_dialog import VisitDialog
 
+        child_id = self.child_id
+        if child_id is None:
+            return
+        dialog = VisitDialog(self.desk, child_id, self._level, stored, self, draft=draft)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.visit_saved.connect(lambda _rid: self._changed())
+        dialog.print_requested.connect(self.print_visit)
+        dialog.edited.connect(lambda: self._visit_draft_changed())
+        dialog.finished.connect(lambda _code: self._visit_draft_changed())
+        self.visit_dialog = dialog
+        dialog.open()
+
+    def _visit_draft_changed(self) -> None:
+        if self.visit_draft_changed is not None:
+            self.visit_draft_changed()
+
+    def restore_visit(self, draft: dict[str, Any]) -> None:
+        """Reopen the visit typed before a lock, once the file is shown (the runner is serial:
+        this comes after the file's own load)."""
+        self.desk.runner.submit(
+            lambda: None,
+            lambda _none: self.open_visit_dialog(None, draft),
+            lambda err: show_error(self, err),
+        )
+
+    def visit_draft(self) -> dict[str, Any] | None:
+        """The open visit window's unsaved input, or None."""
+        dialog = self.visit_dialog
+        if dialog is None or not shiboken6.isValid(dialog) or not dialog.isVisible():
+            return None
+        return dialog.unsaved_draft()
+
+    def _open_visit(self, record_id: str | None) -> None:
         child_id = self.child_id
         if child_id is None:
             return
@@ -50,13 +100,7 @@ class TabsPart(ChildFileBase):
         def find() -> Stored[Visit] | None:
             return None if record_id is None else visits.get(record_id)
 
-        def open_dialog(stored: Stored[Visit] | None) -> None:
-            dialog = VisitDialog(self.desk, child_id, self._level, stored, self)
-            dialog.visit_saved.connect(lambda _rid: self._changed())
-            dialog.print_requested.connect(self.print_visit)
-            dialog.exec()
-
-        self.desk.runner.submit(find, open_dialog, lambda err: show_error(self, err))
+        self.desk.runner.submit(find, self.open_visit_dialog, lambda err: show_error(self, err))
 
     @staticmethod
     def _selected(widget: QListWidget) -> str:
