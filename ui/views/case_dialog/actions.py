@@ -60,7 +60,7 @@ class ActionsPart(CaseDialogBase):
     def _show_error(self, err: BaseException) -> None:
         messages.show_error(self, err)
 
-    def open_case(self, after: Callable[[], None] | None = None) -> None:
+    def open_case(self, *_clicked: object, after: Callable[[], None] | None = None) -> None:
         """开案 (``after``: called once it is stored, e.g. closing the dialog; not called when
         the summary is refused, which is said on the page)."""
         summary = self.summary.toPlainText().strip()

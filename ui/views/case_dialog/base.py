@@ -112,7 +112,9 @@ class CaseDialogBase(QDialog):
         def _link_edited(self) -> None: ...  # editing.py
         def _reload_case(self) -> None: ...  # actions.py
         def _pending_saves(self) -> list[Callable[[], object]]: ...  # actions.py
-        def open_case(self, after: Callable[[], None] | None = None) -> None: ...  # actions.py
+        def open_case(
+            self, *_clicked: object, after: Callable[[], None] | None = None
+        ) -> None: ...  # actions.py
         def save_plan(self) -> None: ...  # actions.py
         def save_link(self) -> None: ...  # actions.py
         def move_to(self, target: CaseStage) -> None: ...  # actions.py
