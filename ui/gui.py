@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
@@ -737,8 +738,8 @@ class DeskSession(QObject):
     def _say_restored(self) -> None:
         """The status bar says how many reopened editors still hold kept input (for what is
         left of its time); nothing once each is saved or closed."""
-        if self.window is None:
-            return
+        if self.window is None or not shiboken6.isValid(self.window):
+            return  # locked, or the program ending (the main window went first)
         bar = self.window.statusBar()
         left = sum(1 for e in self._editors.values() if e.restored)
         remaining = int((self._restored_until - time.monotonic()) * 1000)
