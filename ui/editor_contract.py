@@ -1,5 +1,5 @@
-"""What the desk session asks of every editor window it opens (a child's file, a case, an
-assessment): a typed contract instead of ``hasattr`` checks, so an editor cannot quietly opt out
+"""What the desk session asks of every editor window it opens (a child's file with any visit
+typed over it, a case, a mandatory report, a transition plan, an assessment): a typed contract instead of ``hasattr`` checks, so an editor cannot quietly opt out
 of keeping its unsaved input across an auto-lock.
 """
 
@@ -10,7 +10,8 @@ from typing import Any, Protocol
 
 class Editor(Protocol):
     def unsaved_draft(self) -> dict[str, Any] | None:
-        """The whole unsaved input as a draft payload (``{"kind": "child" | "case", ...}``) to
+        """The whole unsaved input as a draft payload (``{"kind": "child" | "case" |
+        "mandatory_report" | "transition_plan", ...}``; a visit rides in its child's) to
         keep encrypted across a lock or crash, or None when nothing is unsaved (or the editor
         keeps its own drafts, as the assessment wizard does)."""
         ...
