@@ -8,6 +8,10 @@ the child's categories (a 事实无人抚养 child's parents meet the recognitio
 child's parents work away), assessments are scored with the real instrument and spread over all four
 levels, visits follow the schedule over the past year (some children are overdue), and red or
 orange families have cases at every stage of the loop.
+
+Why one long file: the caseload is one deterministic draw from one seeded generator — the
+children, guardians, assessments, visits and cases are drawn in an order that fixes every
+later value, so splitting it would spread one sequence of draws over several modules.
 """
 
 from __future__ import annotations

@@ -16,6 +16,10 @@ which goes first, and prints both series, their medians and the drop in per cent
 ``--in-process`` each run also gives ``hook_cpu_ms_per_1000_revisions``: the thread CPU spent
 in the hook itself (``touched_children`` + ``refresh``); the rest of the difference is the
 commit, the WAL checkpoint and the garbage collector handling the extra pages and objects.
+
+Why one long file: a benchmark runs standalone (``python bench/sync_load.py``); the load
+generator, the baseline server it launches as ``--serve-baseline`` and the comparison belong to
+one run and one command line.
 """
 
 from __future__ import annotations

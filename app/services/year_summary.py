@@ -30,6 +30,10 @@ print is :mod:`app.printing.year_summary`. Definitions:
 - **Typical cases** chosen for the summary (written in the period).
 
 No child is named in the figures: the summary is a set of counts plus anonymised stories.
+
+Why one long file: each figure below is a short function over the same plain records and
+period; together they are the one definition of the summary the laptop and the console share,
+read side by side with the seed's list.
 """
 
 from __future__ import annotations

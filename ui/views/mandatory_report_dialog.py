@@ -5,7 +5,12 @@ further information the director adds.
 
 Every vault call runs on the desk's runner (the vault worker). The dialog is an editor
 (ui/editor_contract.py): what is typed and not yet filed is kept as an encrypted draft across
-an auto-lock (``{"kind": "mandatory_report", ...}``) and put back with ``draft=``."""
+an auto-lock (``{"kind": "mandatory_report", ...}``) and put back with ``draft=``.
+
+Why one long file: the form, the status and steps of a filed report and its draft across a
+lock are one window whose parts read each other's fields; the rules are in
+app/domain/mandatory_report.py.
+"""
 
 from __future__ import annotations
 

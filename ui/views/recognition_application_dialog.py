@@ -5,7 +5,12 @@ confirms the guardian signed the paper form, withdrawn with a reason. Shows the 
 town's working-day deadline (按周一至周五估算 when that year's holidays are not known yet), the
 town's or district's return or refusal reason and, on refusal, the 兜底 alternatives.
 
-Every vault call runs on the desk's runner (the vault worker)."""
+Every vault call runs on the desk's runner (the vault worker).
+
+Why one long file: the draft, materials, printing and submission of one application are
+one window's states; the rules are in app/domain/recognition_application.py and
+app/services/workflows.py.
+"""
 
 from __future__ import annotations
 

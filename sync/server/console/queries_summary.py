@@ -10,6 +10,9 @@ the reference a test holds the SQL count equal to (and bench/summary.py --refere
 No web imports. Scope is enforced in every statement: children by their village code
 (``scoped``), the records linked to a child through the children in scope, activities by their
 own village code. A partner (roster) user sees nothing here.
+
+Why one long file: the scope rules, the per-town ageing-out lists, the cache of big scopes and
+the Python reference count are the one entry point of 年度汇总 for the routes and the print.
 """
 
 from __future__ import annotations

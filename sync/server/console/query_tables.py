@@ -16,6 +16,11 @@ dates are the laptop's: :func:`app.domain.schedule.next_due` with the schedule r
 district published last (else the bundled ones), exactly as a laptop picks them.
 
 Not here: names of guardians, addresses, notes — the child's page reads the record itself.
+
+Why one long file: the tables' schema, :func:`refresh` on ingest and :func:`rebuild` must
+stay in step column for column — tests hold the two equal, and keeping them side by side is
+what makes a change to one visible in the other (the row derivation is apart, in
+:mod:`query_tables_derive`).
 """
 
 from __future__ import annotations
