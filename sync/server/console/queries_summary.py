@@ -31,7 +31,7 @@ from sqlalchemy.exc import DBAPIError
 
 from app.domain.activity import Activity, ActivityKind, activity_figures
 from app.domain.child_file import ChildFile
-from app.domain.transition_plan import PlanStatus, TransitionPlan
+from app.domain.transition_plan import PlanStatus
 from app.domain.visit import Observations, Visit, VisitForm
 from app.services.monthly_report import MonthError, ReportMonth
 from app.services.stored import Stored
@@ -39,7 +39,6 @@ from app.services.visits import VISIT_TYPE
 from app.services.year_summary import (
     ACTIVITY_TYPE,
     SUMMARY_TYPES,
-    TRANSITION_PLAN_TYPE,
     CaseKindFigures,
     Period,
     RawRecord,
@@ -229,30 +228,14 @@ def turning_18(conn: Connection, scope: Scope, today: date, months: int = 12) ->
         )
         .order_by(C.town_code, C.eighteenth, C.child_id)
     ).all()
-    statuses: dict[str, tuple[str, PlanStatus]] = {}
-    ids = [y.child_id for y in youths]
-    for start in range(0, len(ids), 500):
-        for row in conn.execute(
-            select(R.child_id, R.head_hlc, R.data).where(
-                R.record_type == TRANSITION_PLAN_TYPE,
-                R.deleted.is_(False),
-                R.child_id.in_(ids[start : start + 500]),
-            )
-        ):
-            data = _load(row.data)
-            if data is None:
-                continue
-            try:
-                status = TransitionPlan.from_json(data).status
-            except (KeyError, TypeError, ValueError):
-                continue
-            known = statuses.get(row.child_id)
-            if known is None or row.head_hlc > known[0]:
-                statuses[row.child_id] = (row.head_hlc, status)
+    from sync.server.console.queries_summary_sql import newest_plans
+
+    plans = newest_plans(conn, (y.child_id for y in youths))
     towns: dict[str, TownYouths] = {}
     for y in youths:
         town = towns.setdefault(y.town_code, TownYouths(y.town_code))
-        status = statuses.get(y.child_id, ("", PlanStatus.NONE))[1]
+        plan = plans.get(y.child_id)
+        status = plan.status if plan is not None else PlanStatus.NONE
         town.youths.append(Youth(y.child_id, y.name, y.village_code, y.eighteenth, status))
     return list(towns.values())
 

@@ -989,8 +989,8 @@ def _few_records(conn: Connection, scope: Scope, first: date, last: date, as_of:
     )
 
 
-def _plans(conn: Connection, child_ids: Iterable[str]) -> dict[str, TransitionPlan]:
-    """The newest transition plan of each of these children."""
+def newest_plans(conn: Connection, child_ids: Iterable[str]) -> dict[str, TransitionPlan]:
+    """The newest transition plan of each of these children (a damaged one is skipped)."""
     found: dict[str, tuple[str, TransitionPlan]] = {}
     ids = sorted(set(child_ids))
     for start in range(0, len(ids), 500):
@@ -1029,7 +1029,7 @@ def _ageing_out(
             or_(turned_in, archived_in)
         )
     ).all()
-    plans = _plans(conn, (r.child_id for r in rows))
+    plans = newest_plans(conn, (r.child_id for r in rows))
     statuses: Counter[PlanStatus] = Counter()
     turned = archived = handed_over = 0
     for row in rows:
