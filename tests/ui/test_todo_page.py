@@ -94,7 +94,10 @@ def test_transitions_and_case_follow_ups(
         s.record_id
         for s in cases
         if s.value.stage in (CaseStage.INTERVENING, CaseStage.FOLLOWING_UP)
-        and any(a.by_when and a.by_when <= horizon for a in s.value.plan.actions)
+        and any(
+            a.by_when and a.by_when <= horizon and a.done_on is None  # done: not 待办
+            for a in s.value.plan.actions
+        )
     }
     entries = page.entries(CASES)
     assert {e.case_id for e in entries} == urgent | acting
