@@ -60,7 +60,7 @@ class PlanEditor(QWidget):
         _clear_layout(self.actions_grid)
         self._goals.clear()
         self._actions.clear()
-        headers = (self.tr("做什么"), self.tr("谁负责"), self.tr("完成时间"), self.tr("完成日期"))
+        headers = (self.tr("做什么"), self.tr("谁负责"), self.tr("完成时间"), self.tr("实际完成"))
         for column, text in enumerate(headers):
             self.actions_grid.addWidget(_label(text, "hint", wrap=False), 0, column)
         self.actions_grid.setColumnStretch(0, 3)
@@ -103,7 +103,7 @@ class PlanEditor(QWidget):
         by_when.set_value(action.by_when if action else None)
         done_on = OptionalDateEdit(self._today, self.tr("未完成"))
         done_on.setObjectName(f"action_{index}_done_on")
-        done_on.setToolTip(self.tr("措施落实后填写完成日期；没有完成就留空（未完成）。"))
+        done_on.setToolTip(self.tr("措施落实后填写实际完成的日期；没有完成就留空（未完成）。"))
         # a done date is a day that has been (the service refuses one before the case opened)
         done_on.setMaximumDate(QDate(self._today.year, self._today.month, self._today.day))
         done_on.set_value(action.done_on if action else None)
