@@ -402,6 +402,20 @@ class Desk:
                 return
         raise E2EFailure(f"typed {text!r} into {spec}, the field shows {shown!r}")
 
+    def fill_all(self, fields: list[tuple[str, dict[str, Any]]]) -> None:
+        """Fill several fields, then check them all again: on a loaded machine a field's
+        ctrl+a / BackSpace has been seen to reach the field filled just before (its text gone
+        once the next one was typed); any field not holding its text is filled again."""
+        for text, spec in fields:
+            self.fill(text, **spec)
+        for _ in range(4):
+            lost = [(t, s) for t, s in fields if self.one(**s).get("text") not in (None, t)]
+            if not lost:
+                return
+            for text, spec in lost:
+                self.fill(text, **spec)
+        raise E2EFailure(f"fields do not keep what was typed: {[s for _t, s in lost]}")
+
     def screenshot(self, name: str) -> Path:
         self.alive()
         return self.display.screenshot(self.shots / f"{name}.png")

@@ -40,9 +40,13 @@ def file_a_report(desk: Desk, shot: str) -> None:
     desk.click(name="file_mandatory_report")
     desk.window(REPORT_TITLE, timeout=15)
     desk.one(name="report_seen", timeout=15)
-    desk.fill("孩子手臂上有淤青，说是被打的", name="report_seen")
-    desk.fill("今天下午入户时", name="report_seen_at")
-    desk.fill("孩子本人", name="report_at_risk")
+    desk.fill_all(
+        [
+            ("孩子手臂上有淤青，说是被打的", {"name": "report_seen"}),
+            ("今天下午入户时", {"name": "report_seen_at"}),
+            ("孩子本人", {"name": "report_at_risk"}),
+        ]
+    )
     desk.click(name="report_danger_no")
     assert_fits(desk)
     desk.screenshot(f"{shot}-2-form")
