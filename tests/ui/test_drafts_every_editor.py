@@ -161,7 +161,8 @@ def test_a_visit_typed_over_a_childs_file_comes_back_after_an_auto_lock(
     assert session.desk is not None
     (stored,) = session.desk.visits.list_all(child_id)
     assert stored.value.follow_up == "下周送冬衣" and stored.value.met == ["祖母"]
-    qtbot.waitUntil(lambda: vault.load(DRAFT_TYPE).revisions == [], timeout=3000)
+    # the draft goes on the serial vault worker, after the caseload refresh the save queued
+    qtbot.waitUntil(lambda: vault.load(DRAFT_TYPE).revisions == [], timeout=15000)
     assert status(session) == ""  # the reopened input is saved: no more 请检查后保存
     assert child.visits_list.count() == 1
 
@@ -188,7 +189,8 @@ def test_a_visit_thrown_away_leaves_no_draft_and_quitting_asks_the_visit_first(
     assert child.unsaved_draft() is None
     assert session.desk is not None
     vault = session.desk.vault
-    qtbot.waitUntil(lambda: vault.load(DRAFT_TYPE).revisions == [], timeout=3000)
+    # the draft goes on the serial vault worker, after the caseload refresh the save queued
+    qtbot.waitUntil(lambda: vault.load(DRAFT_TYPE).revisions == [], timeout=15000)
 
 
 def test_a_transition_plan_typed_comes_back_after_an_auto_lock(
@@ -230,9 +232,10 @@ def test_a_transition_plan_typed_comes_back_after_an_auto_lock(
 
     child.discard_changes()
     child.close()  # closed without saving: the last reopened editor is gone
-    qtbot.waitUntil(lambda: session.open_dialogs == [], timeout=3000)
+    qtbot.waitUntil(lambda: session.open_dialogs == [], timeout=15000)
     assert status(session) == ""
-    qtbot.waitUntil(lambda: vault.load(DRAFT_TYPE).revisions == [], timeout=3000)
+    # the draft goes on the serial vault worker, after the caseload refresh the save queued
+    qtbot.waitUntil(lambda: vault.load(DRAFT_TYPE).revisions == [], timeout=15000)
 
 
 def test_closing_a_transition_plan_with_unsaved_input_asks(
@@ -254,7 +257,7 @@ def test_closing_a_transition_plan_with_unsaved_input_asks(
     assert session.desk is not None
     stored = session.desk.transition_plans.for_child(youth)
     assert stored is not None and stored.value.training_wanted == "电商"
-    qtbot.waitUntil(lambda: session.open_dialogs == [], timeout=3000)
+    qtbot.waitUntil(lambda: session.open_dialogs == [], timeout=15000)
 
 
 def test_closing_a_new_case_with_its_summary_typed_asks(qtbot: QtBot, session: DeskSession) -> None:
@@ -273,10 +276,10 @@ def test_closing_a_new_case_with_its_summary_typed_asks(qtbot: QtBot, session: D
 
     answer("保存", asked)
     case.reject()
-    qtbot.waitUntil(lambda: session.open_dialogs == [], timeout=3000)
+    qtbot.waitUntil(lambda: session.open_dialogs == [], timeout=15000)
     (opened,) = desk.cases.list_all(child_id)
     assert opened.value.summary == "走访发现独自在家，父母外出务工失联"
-    qtbot.waitUntil(lambda: desk.vault.load(DRAFT_TYPE).revisions == [], timeout=3000)
+    qtbot.waitUntil(lambda: desk.vault.load(DRAFT_TYPE).revisions == [], timeout=15000)
 
     session.open_case(child_id, "")
     (again,) = session.open_dialogs
@@ -284,9 +287,9 @@ def test_closing_a_new_case_with_its_summary_typed_asks(qtbot: QtBot, session: D
     again.summary.setPlainText("另一件事")
     answer("不保存", asked)
     again.reject()
-    qtbot.waitUntil(lambda: session.open_dialogs == [], timeout=3000)
+    qtbot.waitUntil(lambda: session.open_dialogs == [], timeout=15000)
     assert len(desk.cases.list_all(child_id)) == 1
-    qtbot.waitUntil(lambda: desk.vault.load(DRAFT_TYPE).revisions == [], timeout=3000)
+    qtbot.waitUntil(lambda: desk.vault.load(DRAFT_TYPE).revisions == [], timeout=15000)
 
 
 def test_the_status_bar_stops_asking_once_the_reopened_editors_are_saved_or_closed(
@@ -319,5 +322,5 @@ def test_the_status_bar_stops_asking_once_the_reopened_editors_are_saved_or_clos
     assert status(session).startswith(RESTORED + " 1 处未保存的内容")
     child.discard_changes()
     child.close()
-    qtbot.waitUntil(lambda: len(session.open_dialogs) == 1, timeout=3000)
+    qtbot.waitUntil(lambda: len(session.open_dialogs) == 1, timeout=15000)
     assert status(session) == ""
