@@ -38,7 +38,6 @@ read side by side with the seed's list.
 
 from __future__ import annotations
 
-import bisect
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -50,10 +49,11 @@ from app.domain.case import Case, CaseKind
 from app.domain.categories import ChildCategory
 from app.domain.child_file import ArchiveReason, ChildFile
 from app.domain.referral import REFERRAL_TYPE, SCREENING_TYPE, finished_screening
-from app.domain.schedule import LEVELS, ScheduleFacts, VisitSchedule, load_schedule, next_due
+from app.domain.schedule import LEVELS, VisitSchedule, load_schedule
 from app.domain.transition_plan import PlanStatus, TransitionPlan
 from app.domain.typical_case import TypicalCase
 from app.domain.visit import Visit, VisitForm
+from app.domain.visit_months import COUNTS, ChildMonthFacts, count_child_months, counted_months
 from app.domain.working_days import china_date
 from app.services.assessments import ASSESSMENT_TYPE, FINISHED, Assessment
 from app.services.cases import CASE_TYPE
@@ -334,8 +334,8 @@ def period_visit_counts(
     only when the child's last visit or level before the month changed) instead of one whole
     monthly report per month. The definitions are monthly_report's; a test holds the two equal.
     """
-    months = [m for m in period.months() if m.first_day <= today]
-    counts = dict.fromkeys(("due", "on_time", "late", "overdue", "pending"), 0)
+    months = counted_months(period.months(), today)
+    counts = dict.fromkeys(COUNTS, 0)
     if not months or not children:
         return counts
     visits_by_child: dict[str, list[Stored[Visit]]] = {}
@@ -349,61 +349,18 @@ def period_visit_counts(
             history.setdefault(a.child_id, []).append(
                 (a.finished_on, a.level, stored_assessment.record_id)
             )
-    bounds = []  # (first, last, as_of, overdue_before, level day) per month
-    for month in months:
-        first, last = month.first_day, month.last_day
-        bounds.append(
-            (
-                first,
-                last,
-                min(last, today),
-                last + timedelta(days=1) if today > last else today,
-                (first - timedelta(days=1), "\uffff", "\uffff"),
-            )
-        )
-    no_visits: list[Stored[Visit]] = []
     for child_id, child in children.items():
-        visits = visits_by_child.get(child_id, no_visits)
-        visits.sort(key=lambda s: (s.value.on, s.hlc))
-        days = [s.value.on for s in visits]
-        levels = history.get(child_id)
-        if levels:
-            levels.sort()
-        categories = frozenset(c.value for c in child.categories)
-        opened_on = child.opened_on or date.min
-        known: dict[tuple[str | None, int], date] = {}
-        for first, last, as_of, overdue_before, level_key in bounds:
-            if not _followed(child, first, last):
-                continue
-            if levels:
-                index = bisect.bisect_right(levels, level_key)
-                level = levels[index - 1][1] if index else None
-            else:
-                level = None
-            before = bisect.bisect_left(days, first)
-            due_on = known.get((level, before))
-            if due_on is None:
-                last_before = visits[before - 1].value if before else None
-                due_on = next_due(
-                    ScheduleFacts(
-                        child_id=child_id,
-                        categories=categories,
-                        level=level,
-                        last_visit=last_before.on if last_before else None,
-                        requested_next=last_before.next_visit_on if last_before else None,
-                        opened_on=opened_on,
-                        recognized_on=child.recognition_confirmed_on,
-                    ),
-                    schedule,
-                ).due
-                known[(level, before)] = due_on
-            if due_on > last:
-                continue
-            counts["due"] += 1
-            if before < len(days) and days[before] <= as_of:
-                counts["on_time" if days[before] <= due_on else "late"] += 1
-            else:
-                counts["overdue" if due_on < overdue_before else "pending"] += 1
+        visits = sorted(visits_by_child.get(child_id, ()), key=lambda s: (s.value.on, s.hlc))
+        facts = ChildMonthFacts(
+            child_id=child_id,
+            categories=frozenset(c.value for c in child.categories),
+            opened_on=child.opened_on or date.min,
+            recognized_on=child.recognition_confirmed_on,
+            visits=[(s.value.on, s.value.next_visit_on) for s in visits],
+            levels=sorted(history.get(child_id, ())),
+        )
+        followed = (m for m in months if _followed(child, m.first, m.last))
+        count_child_months(counts, facts, followed, schedule)
     return counts
 
 
