@@ -1,7 +1,9 @@
 """What the district itself writes: corrections (revisions under the district's own device id
 and clock, merged like any device's) and published definitions — questionnaires, schedule
-rules, calendar years — which every device pulls. Publishing schedule rules rebuilds the
-console's query tables in the same transaction: their due dates follow the schedule in force."""
+rules, calendar years — which every device pulls. A correction marks the children it touches
+pending for the console's query tables, as ingest does (``query_tables.catch_up`` applies them);
+publishing schedule rules rebuilds the tables in the same transaction: their due dates follow
+the schedule in force."""
 
 from __future__ import annotations
 
@@ -69,9 +71,9 @@ class Corrections:
             session.store_revision(item)
             from sync.server.console import query_tables  # the console's rows, as on ingest
 
-            touched, fresh = query_tables.touched_children(conn, session)
+            touched = query_tables.touched_ids(conn, session)
             session.flush()
-            query_tables.refresh(conn, touched, fresh)
+            query_tables.mark_pending(conn, touched)  # applied by query_tables.catch_up
             return revision_id(record_id, hlc)
 
     def publish(self, kind: str, name: str, version: str, body: dict[str, Any]) -> None:

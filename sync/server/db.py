@@ -251,6 +251,12 @@ def _console_due_counts(conn: Connection) -> None:
     query_tables.create_due_counts(conn)
 
 
+def _console_pending(conn: Connection) -> None:
+    from sync.server.console import query_tables  # children waiting for the console's catch-up
+
+    query_tables.create_pending(conn)
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial", _initial),
     ("0002_enroll_failures_per_code", _enroll_failures_per_code),
@@ -258,6 +264,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0004_console_query_tables", _console_query_tables),
     ("0005_console_rosters_notes", _console_rosters_notes),
     ("0006_console_due_counts", _console_due_counts),
+    ("0007_console_pending", _console_pending),
 ]
 
 

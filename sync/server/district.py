@@ -51,10 +51,10 @@ class District:
         *,
         query_tables: bool = True,
     ) -> None:
-        """``query_tables=False`` stores batches without updating the console's query tables
-        (sync/server/console/query_tables.py): only for measuring what they cost
-        (``bench/sync_load.py --compare``); the console's figures are then stale until
-        ``childdesk-district reindex``."""
+        """``query_tables=False`` stores batches without even marking the touched children
+        pending for the console's query tables (sync/server/console/query_tables.py): only for
+        measuring what they cost (``bench/sync_load.py --compare``); the console's figures are
+        then stale until ``childdesk-district reindex``."""
         self._query_tables = query_tables
         self._core = Core(engine, public, keys, limits or Limits())
         self._enrollments = Enrollments(self._core)
@@ -63,6 +63,22 @@ class District:
         self._corrections = Corrections(self._core)
         self._reports = Reports(self._core)
         self._group_commit = GroupCommit(self._write_lock, self._store_group)
+        self._catch_up: Any = None  # console.catch_up.BackgroundCatchUp, once started
+
+    def start_catch_up(self) -> None:
+        """Keep the console's query tables up to the records in the background (a server
+        process: sync/server/console/catch_up.py); ingest only marks the children it touched."""
+        if self._catch_up is None and self._query_tables:
+            from sync.server.console.catch_up import BackgroundCatchUp
+
+            self._catch_up = BackgroundCatchUp(self.engine)
+
+    def catch_up(self, limit: int | None = None) -> Any:
+        """Apply the children ingest marked pending to the console's query tables now
+        (``query_tables.catch_up``); returns its ``CatchUp`` (applied, remaining)."""
+        from sync.server.console import query_tables
+
+        return query_tables.catch_up(self.engine, limit)
 
     @property
     def engine(self) -> Engine:
@@ -142,6 +158,8 @@ class District:
             signing=self.keys.signing,
             with_query_tables=self._query_tables,
         )
+        if self._catch_up is not None:
+            self._catch_up.written()
 
     # ----- district writes (corrections) ---------------------------------------------------
 

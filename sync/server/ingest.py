@@ -179,7 +179,8 @@ def store_group(
 ) -> None:
     """Store a group of prepared batches in one transaction; sets each batch's outcome (its
     result, or the SyncError that refuses it alone). Raises when the transaction fails.
-    ``with_query_tables=False`` leaves the console's tables alone (bench baseline only)."""
+    ``with_query_tables=False`` does not even mark the touched children pending for the
+    console's tables (bench baseline only)."""
     with db.write_transaction(engine) as conn:
         _GroupWriter(conn, district_id, signing, with_query_tables).run(group)
     for work in group:
@@ -336,18 +337,20 @@ class _GroupWriter:
                 else:
                     work.outcome = _reused_id(work.header.batch_id)
         if self.with_query_tables:
-            touched, new_children = query_tables.touched_children(self.conn, self.session)
+            # the console's rows (issue 16): only marked here; derived off the ingest's
+            # critical path by query_tables.catch_up (docs/district-server.md)
+            touched = query_tables.touched_ids(self.conn, self.session)
             self.session.flush()
-            query_tables.refresh(self.conn, touched, new_children)  # the console's (issue 16)
+            query_tables.mark_pending(self.conn, touched)
         else:
             self.session.flush()
         if batch_rows:
             db.executemany(self.conn, _INSERT_BATCH, batch_rows)
         if rejection_rows:
             db.executemany(self.conn, _INSERT_REJECTION, rejection_rows)
-        touched = {w.header.device_id for w in fresh}  # a replay is not news: left as it is
-        if touched:
-            db.executemany(self.conn, _UPDATE_DEVICE, [device_rows[d] for d in sorted(touched)])
+        contacted = {w.header.device_id for w in fresh}  # a replay is not news: left as it is
+        if contacted:
+            db.executemany(self.conn, _UPDATE_DEVICE, [device_rows[d] for d in sorted(contacted)])
 
     def _batch(self, work: PreparedBatch, device: Any) -> tuple[list[str], list[Rejection]]:
         session = self.session

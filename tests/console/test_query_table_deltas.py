@@ -13,6 +13,7 @@ from app.demo_caseload import fill_vault
 from sync.server import db
 from sync.server.console import query_tables as qt
 from sync.server.district import District
+from tests.console.test_query_tables import caught_up
 from tests.sync import laptop_device as device_side
 from tests.sync.conftest import (  # noqa: F401 - fixtures
     VILLAGE_A,
@@ -36,6 +37,7 @@ def send_all(district: District, dev: Any, max_revisions: int = 40) -> None:
 
 
 def counted(district: District) -> dict[str, list[tuple[Any, ...]]]:
+    caught_up(district)
     with district.engine.connect() as conn:
         snap = qt.snapshot(conn)
     return {name: snap[name] for name in COUNTED}
@@ -98,6 +100,7 @@ def _row_versions(district: District) -> dict[str, dict[str, str]]:
     transaction, xmin): unchanged for a row left alone, new for a row deleted and inserted."""
     version = "rowid" if district.engine.dialect.name == "sqlite" else "xmin::text"
     out: dict[str, dict[str, str]] = {}
+    caught_up(district)
     with district.engine.connect() as conn:
         for table, key in (("q_children", "child_id"), ("q_visits", "visit_id")):
             rows = conn.exec_driver_sql(f"SELECT {key}, {version} FROM {table}")

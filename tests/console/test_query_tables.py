@@ -1,7 +1,8 @@
 # ruff: noqa: F811 - the district fixtures are imported from tests/sync/conftest.py
-"""The console's query tables after real laptop syncs: kept in the ingest transaction, equal to
-a rebuild (``childdesk-district reindex``), and with the laptop's own due dates and levels —
-on SQLite and on the PostgreSQL the suite starts."""
+"""The console's query tables after real laptop syncs: marked pending by ingest, brought up by
+the console's read path (``catch_up_for_reading``: query_tables.catch_up), then equal to a
+rebuild (``childdesk-district reindex``), and with the laptop's own due dates and levels — on
+SQLite and on the PostgreSQL the suite starts."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from app.domain.schedule import load_schedule, next_due
 from app.services.caseload import Caseload
 from sync.server import db
 from sync.server.console import query_tables as qt
+from sync.server.console.catch_up import catch_up_for_reading
 from sync.server.district import District
 from tests.sync import laptop_device as device_side
 from tests.sync.conftest import (  # noqa: F401 - fixtures
@@ -39,7 +41,13 @@ def send_all(district: District, dev: Any, max_revisions: int = 40) -> None:
         device_side.apply_receipt(dev.vault, result.receipt)
 
 
+def caught_up(district: District) -> None:
+    """What every console page does before it reads: apply the pending children."""
+    assert catch_up_for_reading(district.engine) == 0
+
+
 def snapshot(district: District) -> dict[str, list[tuple[Any, ...]]]:
+    caught_up(district)
     with district.engine.connect() as conn:
         return qt.snapshot(conn)
 
@@ -131,6 +139,7 @@ def test_due_dates_and_levels_are_the_laptops(district: District, make_device: A
     send_all(district, a)
     caseload = Caseload.build(a.vault)
     schedule = load_schedule()
+    caught_up(district)
     with district.engine.connect() as conn:
         rows = {r.child_id: r for r in conn.execute(select(qt.q_children))}
     assert set(rows) == set(caseload.summaries)
@@ -177,6 +186,7 @@ def test_a_confirmed_recognition_keys_the_districts_due_date_as_the_laptops(
     send_all(district, a)
     caseload = Caseload.build(a.vault)
     schedule = load_schedule()
+    caught_up(district)
     with district.engine.connect() as conn:
         rows = {r.child_id: r for r in conn.execute(select(qt.q_children))}
     keyed = 0
@@ -279,6 +289,7 @@ def test_odd_synced_values_are_derived_without_error(district: District, make_de
         ),
     ]
     district.ingest(dev.batch(items))
+    caught_up(district)
     with district.engine.connect() as conn:
         row = conn.execute(select(qt.q_children)).one()
     assert row.name == "" and row.categories == "" and row.birth_date is None

@@ -20,7 +20,7 @@ from sync.server.console import query_tables as qt
 from sync.server.console.queries import add_months, months_between, scoped
 from sync.server.console.scope import Scope
 from sync.server.district import District
-from tests.console.test_query_tables import TODAY, send_all
+from tests.console.test_query_tables import TODAY, caught_up, send_all
 from tests.sync.conftest import (  # noqa: F401 - fixtures
     VILLAGE_A,
     VILLAGE_C,
@@ -98,6 +98,7 @@ def page_figures(rows: list[qc.VillageRow]) -> dict[str, tuple[int, ...]]:
 
 
 def check(district: District) -> None:
+    caught_up(district)  # as the villages page does before it reads
     with district.engine.connect() as conn:
         for scope in (DISTRICT, TOWN_A):
             for today in TODAYS:
@@ -153,6 +154,7 @@ def test_villages_page_does_not_read_every_child(district: District, make_device
     a = make_device(district, [VILLAGE_A], "a")
     fill_vault(a.vault, children=5, seed=2, village_code=VILLAGE_A, today=TODAY, author="王")
     send_all(district, a)
+    caught_up(district)
     statements: list[str] = []
 
     def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:

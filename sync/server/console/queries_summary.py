@@ -48,7 +48,7 @@ from app.services.year_summary import (
 )
 from sync.server import db
 from sync.server.console.queries import C, add_months, scoped
-from sync.server.console.query_tables import q_children
+from sync.server.console.query_tables import pending_count, q_children
 from sync.server.console.query_tables_derive import current_schedule
 from sync.server.console.scope import Scope
 
@@ -261,16 +261,8 @@ def console_summary(
     summary = sql_year_summary(
         conn, scope, period, today=today, schedule=schedule, activities=activities
     )
-    first, last = period.first_day, summary.as_of
-    return ConsoleSummary(
-        period=period,
-        summary=summary,
-        by_village=activities_by_village(activities, first, last),
-        by_kind={k.kind: k.activities for k in summary.activities.by_kind},
-        turning_18=turning_18(conn, scope, today),
-        window_end=add_months(today, 12),
-        children=_children_of(conn, {s.value.child_id for s in summary.typical_cases}),
-    )
+    children = _children_of(conn, {s.value.child_id for s in summary.typical_cases})
+    return _console_summary(conn, scope, period, summary, activities, today, children)
 
 
 def _children_of(conn: Connection, child_ids: set[str]) -> dict[str, ChildFile]:
@@ -341,16 +333,28 @@ def console_summary_python(
             del records
         activities = scope_activities(conn, scope)
         summary = merge_summaries(parts, activities)
-    first, last = period.first_day, summary.as_of
+    return _console_summary(conn, scope, period, summary, activities, today, children)
+
+
+def _console_summary(
+    conn: Connection,
+    scope: Scope,
+    period: Period,
+    summary: YearSummary,
+    activities: list[Activity],
+    today: date,
+    children: dict[str, ChildFile],
+) -> ConsoleSummary:
+    """The page's figures around a year summary (counted in SQL or in Python). ``children``:
+    only the typical cases' children (to anonymise them): a cached summary of the district
+    must not hold every child file of the city."""
     return ConsoleSummary(
         period=period,
         summary=summary,
-        by_village=activities_by_village(activities, first, last),
+        by_village=activities_by_village(activities, period.first_day, summary.as_of),
         by_kind={k.kind: k.activities for k in summary.activities.by_kind},
         turning_18=turning_18(conn, scope, today),
         window_end=add_months(today, 12),
-        # only the typical cases' children (to anonymise them): a cached summary of the
-        # district must not hold every child file of the city
         children=children,
     )
 
@@ -462,12 +466,13 @@ def inline_children_setting() -> int:
         return INLINE_CHILDREN
 
 
-def data_version(conn: Connection) -> tuple[int, int]:
-    """Changes whenever records are ingested (a new revision) or a schedule is published: the
-    newest revision's and publication's sequence numbers (primary keys: an index look-up)."""
+def data_version(conn: Connection) -> tuple[int, int, int]:
+    """Changes whenever records are ingested (a new revision), a schedule is published or the
+    query tables catch up: the newest revision's and publication's sequence numbers (primary
+    keys: an index look-up) and the children still pending (query_tables.catch_up)."""
     revision = conn.execute(select(func.max(db.revisions.c.seq))).scalar()
     published = conn.execute(select(func.max(db.published.c.pub_seq))).scalar()
-    return int(revision or 0), int(published or 0)
+    return int(revision or 0), int(published or 0), pending_count(conn)
 
 
 def children_in_scope(conn: Connection, scope: Scope) -> int:
@@ -496,7 +501,7 @@ class SummaryJobs:
 
     def __init__(self, max_entries: int = 16) -> None:
         self._lock = threading.Lock()
-        self._entries: OrderedDict[Key, tuple[tuple[int, int], Future[ConsoleSummary]]] = (
+        self._entries: OrderedDict[Key, tuple[tuple[int, int, int], Future[ConsoleSummary]]] = (
             OrderedDict()
         )
         self._max = max_entries
@@ -552,12 +557,14 @@ class SummaryJobs:
                 self._keep_locked(key, version, self._pool.submit(count))
         return None
 
-    def _keep(self, key: Key, version: tuple[int, int], future: Future[ConsoleSummary]) -> None:
+    def _keep(
+        self, key: Key, version: tuple[int, int, int], future: Future[ConsoleSummary]
+    ) -> None:
         with self._lock:
             self._keep_locked(key, version, future)
 
     def _keep_locked(
-        self, key: Key, version: tuple[int, int], future: Future[ConsoleSummary]
+        self, key: Key, version: tuple[int, int, int], future: Future[ConsoleSummary]
     ) -> None:
         self._entries[key] = (version, future)
         self._entries.move_to_end(key)

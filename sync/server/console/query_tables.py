@@ -10,8 +10,12 @@ children counted per village by their facts (``q_village_counts``) and by their 
 overdue-per-village and due-per-month read a few thousand rows instead of every child).
 
 Every row is derived from the merged records (``records``), by :func:`refresh` for the children
-a group of batches touched, inside the same transaction as ingest, and by :func:`rebuild`
-(``childdesk-district reindex``) from scratch; tests check both give the same rows. The due
+that ingest marked pending (``q_pending``, one row per touched child, written in the ingest's own
+transaction: :func:`mark_pending`), applied by :func:`catch_up` in a write transaction of its
+own — when ingest is idle, when the oldest mark is older than a bound (sync/server/console/
+catch_up.py) and before every console page reads (read-your-writes) — and by :func:`rebuild`
+(``childdesk-district reindex``) from scratch; tests check both give the same rows. Why not in
+the ingest's transaction: docs/performance.md, "Ingest cost of the query tables". The due
 dates are the laptop's: :func:`app.domain.schedule.next_due` with the schedule rules the
 district published last (else the bundled ones), exactly as a laptop picks them.
 
@@ -26,15 +30,19 @@ what makes a change to one visible in the other (the row derivation is apart, in
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Connection,
+    Engine,
     Index,
     Integer,
     String,
@@ -45,6 +53,7 @@ from sqlalchemy import (
     case,
     delete,
     func,
+    inspect,
     select,
     tuple_,
 )
@@ -203,6 +212,15 @@ q_due_months = Table(
     Index("q_due_months_month", "month", "village_code", "children"),
 )
 
+# Children whose rows wait for :func:`catch_up` (migration 0007). Not among TABLES: it holds
+# no derived rows, and a rebuild empties it.
+q_pending = Table(
+    "q_pending",
+    db.metadata,
+    Column("child_id", String(32), primary_key=True),
+    Column("since", BigInteger, nullable=False),  # ms since the epoch, when first marked
+)
+
 TABLES = (
     q_children,
     q_visits,
@@ -220,6 +238,11 @@ def create(conn: Connection) -> None:
     """The migration step (sync/server/db.py): the tables, then every row from the records."""
     db.metadata.create_all(conn, tables=list(TABLES))
     rebuild(conn)
+
+
+def create_pending(conn: Connection) -> None:
+    """The migration step adding ``q_pending`` (empty: the tables were up to date)."""
+    db.metadata.create_all(conn, tables=[q_pending])
 
 
 def create_due_counts(conn: Connection) -> None:
@@ -368,6 +391,122 @@ def linked_owners(conn: Connection, record_ids: Iterable[str]) -> set[str]:
         ):
             owners.add(row.child_id)
     return owners
+
+
+def touched_ids(conn: Connection, session: StoreSession) -> set[str]:
+    """The children whose rows the records about to be flushed change (called before
+    ``session.flush()``): the child records themselves, and the owners of visits, assessments
+    and cases after the merge — and before it, read from the database only for stored records
+    of those kinds (a new record has no former owner)."""
+    touched: set[str] = set()
+    moved: list[str] = []
+    states = session.states
+    new_records = session.new_records
+    for record_id in session.dirty:
+        state, cols = states[record_id]
+        record_type = state.record_type
+        if record_type == "child":
+            touched.add(record_id)
+        elif record_type in CHILD_LINKED:
+            owner = cols["child_id"]
+            if owner:
+                touched.add(owner)
+            if record_id not in new_records:
+                moved.append(record_id)
+    if moved:
+        touched |= linked_owners(conn, moved)
+    return touched
+
+
+def mark_pending(conn: Connection, child_ids: Iterable[str]) -> None:
+    """Mark these children's rows as waiting for :func:`catch_up`, in the caller's (ingest's)
+    transaction: one insert-or-ignore per child (a child marked already keeps its first mark,
+    whose age bounds the console's lag)."""
+    ids = sorted({c for c in child_ids if c})
+    if not ids:
+        return
+    since = int(time.time() * 1000)
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            "INSERT INTO q_pending (child_id, since) SELECT * FROM"
+            " unnest(%(ids)s::varchar[], %(since)s::bigint[]) ON CONFLICT DO NOTHING",
+            {"ids": ids, "since": [since] * len(ids)},
+        )
+    else:
+        conn.exec_driver_sql(
+            "INSERT OR IGNORE INTO q_pending (child_id, since) VALUES (?, ?)",
+            [(child_id, since) for child_id in ids],
+        )
+
+
+CATCH_UP_GROUP = 5000  # children per catch-up transaction (the writer lock is let go between)
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    applied: int  # children whose rows were derived again
+    remaining: int  # children still pending afterwards
+
+
+def pending_count(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(q_pending)).scalar() or 0)
+
+
+def oldest_pending(conn: Connection) -> int | None:
+    """When the oldest pending mark was made (ms since the epoch), or None: nothing pending."""
+    value = conn.execute(select(func.min(q_pending.c.since))).scalar()
+    return None if value is None else int(value)
+
+
+def catch_up_in(conn: Connection, limit: int = CATCH_UP_GROUP) -> int:
+    """Apply up to ``limit`` pending children in the caller's write transaction: their rows
+    derived again (:func:`refresh`) and their marks deleted in the same transaction — a crash
+    loses nothing and nothing is applied twice. Returns how many were applied."""
+    ids = [
+        row[0]
+        for row in conn.execute(
+            select(q_pending.c.child_id).order_by(q_pending.c.child_id).limit(limit)
+        )
+    ]
+    if not ids:
+        return 0
+    refresh(conn, ids)
+    for chunk in _chunks(ids):
+        conn.execute(delete(q_pending).where(q_pending.c.child_id.in_(chunk)))
+    return len(ids)
+
+
+def catch_up(
+    target: Engine | Connection,
+    limit: int | None = None,
+    *,
+    group: int = CATCH_UP_GROUP,
+    should_stop: Callable[[], bool] | None = None,
+) -> CatchUp:
+    """Bring the query tables up to the records: apply the pending children (all, or at most
+    ``limit``). With an engine, in groups of ``group`` children, each in a write transaction of
+    its own under the writer lock ingest takes (``db.write_transaction``: SQLite's writer file
+    lock and BEGIN IMMEDIATE; PostgreSQL's advisory lock) — so it never runs beside an ingest,
+    and two callers at once (threads, server processes) apply each child once: the second
+    finds the first's marks gone. ``should_stop`` is asked between groups. With a connection,
+    in the caller's write transaction, in one go."""
+    if isinstance(target, Connection):
+        applied = catch_up_in(target, limit if limit is not None else 2**62)
+        return CatchUp(applied, pending_count(target))
+    engine = target
+    applied = 0
+    with engine.connect() as conn:
+        waiting = pending_count(conn)  # read without the writer lock: usually nothing
+    while waiting and (limit is None or applied < limit):
+        size = group if limit is None else min(group, limit - applied)
+        with db.write_transaction(engine) as conn:
+            done = catch_up_in(conn, size)
+        applied += done
+        if done < size or (should_stop is not None and should_stop()):
+            break
+    with engine.connect() as conn:
+        remaining = pending_count(conn) if waiting else 0
+    return CatchUp(applied, remaining)
 
 
 def refresh(
@@ -649,9 +788,12 @@ def _int(column: Any) -> Any:
 
 
 def rebuild(conn: Connection) -> int:
-    """Every row again from the merged records; returns the number of children."""
+    """Every row again from the merged records; returns the number of children. Nothing is
+    pending afterwards (a database older than migration 0007 has no ``q_pending`` yet)."""
     for table in TABLES:
         conn.execute(delete(table))
+    if inspect(conn).has_table(q_pending.name):
+        conn.execute(delete(q_pending))
     schedule = current_schedule(conn)
     ids = [
         row.record_id

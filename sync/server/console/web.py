@@ -36,6 +36,7 @@ from sync.server.console.auth import (
     console,
     signin_url,
 )
+from sync.server.console.catch_up import PENDING_STATE, CatchUpFirst
 
 log = logging.getLogger("childdesk.district.console")
 HERE = Path(__file__).resolve().parent
@@ -96,6 +97,7 @@ def render(
     """A page in the console layout. ``restored`` holds a form's input kept across an expired
     session (``?restore=…`` after signing in again), for the form to fill itself from."""
     restored: dict[str, str] = context.pop("restored", None) or {}
+    context.setdefault("pending_children", getattr(request.state, PENDING_STATE, 0))
     html = env.get_template(template).render(
         request=request,
         user=user,
@@ -180,6 +182,9 @@ def _start_up(district: Any, access_log_days: int | None = None) -> bytes:
             )
             days = log_retention.RETENTION_DAYS
     log_retention.prune_access_log(engine, days)
+    start_catch_up = getattr(district, "start_catch_up", None)
+    if start_catch_up is not None:  # the query tables kept up to the records (catch_up.py)
+        start_catch_up()
     return key
 
 
@@ -244,4 +249,5 @@ def create_console(
                 app.include_router(router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(CatchUpFirst, engine=district.engine, cookie=COOKIE)  # read-your-writes
     return app

@@ -1,0 +1,176 @@
+"""Who brings the console's query tables up to the records (query_tables.catch_up), now that
+ingest only marks the children it touched as pending (``q_pending``):
+
+- the server, in the background (:class:`BackgroundCatchUp`, one thread per server process):
+  once ingest has been idle for ``idle_s`` (no group stored for that long), and even under
+  continuous load once the oldest pending mark is older than ``max_lag_s`` — so the console
+  never falls far behind; it also looks every ``poll_s`` for marks another process left (a
+  correction from the command line, a server killed after its commit and started again);
+- every console page before it reads (:class:`CatchUpFirst`, read-your-writes: a page never
+  shows tables behind the records), applying at most ``inline_children`` children itself; when
+  more are pending the page says so (``数据更新中：另有 N 名儿童的变更正在汇总``) and the background
+  catch-up goes on;
+- ``childdesk-district reindex`` (a rebuild) leaves nothing pending.
+
+Settings (environment of ``serve``): ``CHILDDESK_CATCH_UP_IDLE_S`` (default 1 s),
+``CHILDDESK_CATCH_UP_MAX_LAG_S`` (30 s), ``CHILDDESK_CONSOLE_CATCH_UP_CHILDREN`` (2,000).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import weakref
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+
+from sync.server.console import query_tables
+
+log = logging.getLogger("childdesk.district.console")
+
+IDLE_S = 1.0
+MAX_LAG_S = 30.0
+POLL_S = 5.0
+INLINE_CHILDREN = 2000
+PENDING_STATE = "pending_children"  # request.state: children still pending after the catch-up
+
+
+def _setting(name: str, default: float) -> float:
+    raw = os.environ.get(name, "")
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        log.warning("%s is not a number; using %s", name, default)
+        return default
+    return value if value >= 0 else default
+
+
+def inline_children() -> int:
+    return int(_setting("CHILDDESK_CONSOLE_CATCH_UP_CHILDREN", INLINE_CHILDREN))
+
+
+def catch_up_for_reading(engine: Engine, limit: int | None = None) -> int:
+    """Before a console page reads the query tables: apply what is pending, at most ``limit``
+    children (default :func:`inline_children`); returns how many are still pending."""
+    with engine.connect() as conn:
+        if not query_tables.pending_count(conn):  # the usual case: one count, no lock
+            return 0
+    return query_tables.catch_up(engine, inline_children() if limit is None else limit).remaining
+
+
+class BackgroundCatchUp:
+    """A daemon thread applying pending children off the ingest's critical path (see the
+    module's docstring). ``written()`` is called after every stored group."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        idle_s: float | None = None,
+        max_lag_s: float | None = None,
+        poll_s: float = POLL_S,
+    ) -> None:
+        self.engine = weakref.ref(engine)  # the thread ends when the engine is gone
+        self.idle_s = _setting("CHILDDESK_CATCH_UP_IDLE_S", IDLE_S) if idle_s is None else idle_s
+        self.max_lag_s = (
+            _setting("CHILDDESK_CATCH_UP_MAX_LAG_S", MAX_LAG_S) if max_lag_s is None else max_lag_s
+        )
+        self.poll_s = poll_s
+        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        self.database = Path(database) if database and database != ":memory:" else None
+        self.last_write = time.monotonic()
+        self.applied = 0  # children applied by this thread (tests, logs)
+        self.wake = threading.Event()
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="console-catch-up", daemon=True)
+        self.thread.start()
+
+    def written(self) -> None:
+        """Ingest stored a group: the idle time starts again, and there is work."""
+        self.last_write = time.monotonic()
+        self.wake.set()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.wake.set()
+
+    def _run(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                wait = self._step()
+            except Exception as err:  # noqa: BLE001 - retried later; the pages catch up too
+                log.warning("console catch-up failed: %s", type(err).__name__)
+                wait = self.poll_s
+            if wait is None:
+                return
+            if wait > 0:
+                self.wake.wait(wait)
+                self.wake.clear()
+
+    def _step(self) -> float | None:
+        """One look (and catch-up when due); returns how long to wait before the next, or
+        None when the engine or its database file is gone."""
+        engine = self.engine()
+        if engine is None or (self.database is not None and not self.database.exists()):
+            return None
+        with engine.connect() as conn:
+            oldest = query_tables.oldest_pending(conn)
+        if oldest is None:
+            return self.poll_s
+        idle_for = time.monotonic() - self.last_write
+        lag = time.time() - oldest / 1000
+        if idle_for < self.idle_s and lag < self.max_lag_s:
+            # not woken by each group stored meanwhile: looked at again when it may be due
+            self.stopped.wait(min(self.idle_s - idle_for, self.max_lag_s - lag) + 0.05)
+            return 0
+        started = self.last_write
+        if idle_for >= self.idle_s:
+            # stops between groups when ingest starts again (and comes back when idle)
+            def busy() -> bool:
+                return self.last_write != started
+
+            result = query_tables.catch_up(engine, should_stop=busy)
+        else:  # behind by more than the bound: catch up under load too
+            result = query_tables.catch_up(engine)
+        self.applied += result.applied
+        return 0 if result.remaining and result.applied else self.poll_s
+
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class CatchUpFirst:
+    """ASGI middleware of the console: before a signed-in browser's request (every page, export
+    and form) the pending children are applied (at most :func:`inline_children`); how many are still
+    pending goes to ``request.state.pending_children`` for the page's notice (web.render)."""
+
+    def __init__(self, app: ASGIApp, engine: Engine, cookie: str) -> None:
+        self.app = app
+        self.engine = engine
+        self.cookie = cookie.encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and "/static/" not in str(scope.get("path", ""))
+            and self._signed_in(scope)
+        ):
+            remaining = await run_in_threadpool(catch_up_for_reading, self.engine)
+            scope.setdefault("state", {})[PENDING_STATE] = remaining
+        await self.app(scope, receive, send)
+
+    def _signed_in(self, scope: Scope) -> bool:
+        for name, value in scope.get("headers", []):
+            if name == b"cookie" and self.cookie + b"=" in value:
+                return True
+        return False
