@@ -329,10 +329,10 @@ def period_visit_counts(
 ) -> dict[str, int]:
     """The monthly report's due list counted over the months of ``period`` (up to today):
     'due' (child-months), 'on_time', 'late', 'overdue', 'pending' — the sums of
-    :func:`monthly_report.monthly_figures`' counts month by month, for ``children``, computed
-    in one pass over each child (its visits and levels indexed once, the schedule asked again
-    only when the child's last visit or level before the month changed) instead of one whole
-    monthly report per month. The definitions are monthly_report's; a test holds the two equal.
+    :func:`monthly_report.monthly_figures`' counts month by month, for ``children``, counted
+    by :func:`app.domain.visit_months.count_child_months` (the rule the console's SQL count
+    shares) in one pass over each child instead of one whole monthly report per month. The
+    definitions are monthly_report's; a test holds the two equal.
     """
     months = counted_months(period.months(), today)
     counts = dict.fromkeys(COUNTS, 0)
