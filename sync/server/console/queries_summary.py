@@ -17,7 +17,6 @@ the Python reference count are the one entry point of 年度汇总 for the route
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from collections import OrderedDict
@@ -51,18 +50,11 @@ from sync.server.console.queries import C, add_months, scoped
 from sync.server.console.query_tables import pending_count, q_children
 from sync.server.console.query_tables_derive import current_schedule
 from sync.server.console.scope import Scope
+from sync.server.console.summary_sql_fields import load_json
 
 R = db.records.c
 CHILD_LINKED_SUMMARY = tuple(t for t in SUMMARY_TYPES if t not in ("child", ACTIVITY_TYPE))
 CHILD_LINKED_NOT_VISITS = tuple(t for t in CHILD_LINKED_SUMMARY if t != VISIT_TYPE)
-
-
-def _load(raw: str) -> dict[str, Any] | None:
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
 
 
 def period_of(start: date, end: date) -> Period:
@@ -94,7 +86,7 @@ def scope_records(conn: Connection, scope: Scope) -> SummaryRecords:
     for row in conn.execute(
         select(R.record_id, R.record_type, R.head_hlc, R.data).where(R.deleted.is_(False), in_scope)
     ):
-        data = _load(row.data)
+        data = load_json(row.data)
         if data is None:
             damaged.append(row.record_id)
             continue
@@ -277,7 +269,7 @@ def _children_of(conn: Connection, child_ids: set[str]) -> dict[str, ChildFile]:
                 R.deleted.is_(False),
             )
         ):
-            data = _load(row.data)
+            data = load_json(row.data)
             if data is None:
                 continue
             try:
@@ -377,7 +369,7 @@ def scope_activities(conn: Connection, scope: Scope) -> list[Activity]:
             R.deleted.is_(False), R.record_type == ACTIVITY_TYPE, scoped(scope, R.village_code)
         )
     ):
-        data = _load(row.data)
+        data = load_json(row.data)
         if data is not None:
             rows.append(RawRecord(row.record_type, row.record_id, row.head_hlc, data))
     return SummaryRecords.from_rows(rows).activities
