@@ -12,10 +12,15 @@ and p95 ≤ 2,000 ms; PostgreSQL ≥ 3,000 rev/s.
 N rounds, each the same load twice on fresh databases — once with the normal server and once
 with a baseline server whose districts are built with ``District(..., query_tables=False)``
 (the same program otherwise; this file launches it as ``--serve-baseline``) — alternating
-which goes first, and prints both series, their medians and the drop in per cent. With
+which goes first, and prints both series, their medians and the drop in per cent. Ingest only
+marks the touched children pending; the query tables are brought up afterwards by
+``query_tables.catch_up`` (in the server: once ingest is idle). So that moved work is not
+mistaken for removed work, each run with the tables also gives the catch-up of the load's
+pending children: ``query_tables_catch_up_s`` (in-process: the call itself; HTTP: from the end
+of the load until nothing is pending, including the server's 1 s idle wait) and
+``query_tables_catch_up_cpu_s`` (the thread's, or the server processes' CPU meanwhile). With
 ``--in-process`` each run also gives ``hook_cpu_ms_per_1000_revisions``: the thread CPU spent
-in the hook itself (``touched_children`` + ``refresh``); the rest of the difference is the
-commit, the WAL checkpoint and the garbage collector handling the extra pages and objects.
+in the ingest's hook itself (``touched_ids`` + ``mark_pending``).
 
 Why one long file: a benchmark runs standalone (``python bench/sync_load.py``); the load
 generator, the baseline server it launches as ``--serve-baseline`` and the comparison belong to
@@ -90,6 +95,7 @@ def prepare(
     if existing:
         for _device_id, data, _keys in prepare(district, devices, existing):
             district.ingest(data, via="network")
+        district.catch_up()  # stored and in the query tables before the measured load
     rng = secrets.SystemRandom()
     prepared = []
     wall = int(time.time() * 1000)
@@ -276,6 +282,16 @@ def main() -> None:
                 "hook_cpu_ms_per_1000_revisions": [
                     x["hook_cpu_ms_per_1000_revisions"] for x in runs["with_query_tables"]
                 ],
+                # the work moved out of ingest, done after the load (not removed)
+                "query_tables_catch_up_s": [
+                    x["query_tables_catch_up_s"] for x in runs["with_query_tables"]
+                ],
+                "query_tables_catch_up_cpu_s": [
+                    x["query_tables_catch_up_cpu_s"] for x in runs["with_query_tables"]
+                ],
+                "catch_up_cpu_ms_per_1000_revisions": [
+                    x["catch_up_cpu_ms_per_1000_revisions"] for x in runs["with_query_tables"]
+                ],
                 "median_server_cpu_ms_per_1000_revisions_with_query_tables": with_cpu,
                 "median_server_cpu_ms_per_1000_revisions_without": without_cpu,
                 "server_cpu_increase_percent": round(100 * (with_cpu / without_cpu - 1), 1),
@@ -311,15 +327,20 @@ def run(args: argparse.Namespace, *, query_tables: bool) -> dict[str, Any]:
     seeded = args.devices * args.existing
 
     hook_cpu = None
+    catch_up: tuple[float, float] | None = None
     if args.in_process:
         with HookTimer() as hook:
             latencies, failures, elapsed, server_cpu = ingest_in_process(
                 District(engine, keys.public, keys, query_tables=query_tables), prepared
             )
         hook_cpu = hook.seconds
+        if query_tables:  # the pending children applied now, as the idle server would
+            began, began_cpu = time.perf_counter(), time.thread_time()
+            district.catch_up()
+            catch_up = (time.perf_counter() - began, time.thread_time() - began_cpu)
     else:
-        latencies, failures, elapsed, server_cpu = serve_and_upload(
-            args, work, db_url, prepared, query_tables=query_tables
+        latencies, failures, elapsed, server_cpu, catch_up = serve_and_upload(
+            args, work, db_url, prepared, query_tables=query_tables, engine=engine
         )
 
     expected = args.devices * args.revisions
@@ -359,6 +380,14 @@ def run(args: argparse.Namespace, *, query_tables: bool) -> dict[str, Any]:
             if hook_cpu is not None
             else None
         ),
+        # after the load: the query tables brought up to the records (moved, not removed)
+        "query_tables_catch_up_s": round(catch_up[0], 2) if catch_up else None,
+        "query_tables_catch_up_cpu_s": round(catch_up[1], 2) if catch_up else None,
+        "catch_up_cpu_ms_per_1000_revisions": (
+            round(1000 * catch_up[1] / max(1, counts["distinct_revisions"]) * 1000, 1)
+            if catch_up
+            else None
+        ),
         "lost": expected - counts["distinct_revisions"],
         "duplicates": counts["revisions"] - counts["distinct_revisions"],
         "failed_batches": failures,
@@ -386,9 +415,11 @@ def serve_and_upload(
     prepared: list[tuple[str, bytes, Any]],
     *,
     query_tables: bool,
-) -> tuple[list[float], int, float, float]:
+    engine: Any,
+) -> tuple[list[float], int, float, float, tuple[float, float] | None]:
     """Start the server as its own process tree and upload every batch at once; returns the
-    latencies, the failed batches, the elapsed seconds and the server's CPU seconds."""
+    latencies, the failed batches, the elapsed seconds, the server's CPU seconds and (with the
+    query tables) the seconds and server CPU until the server has caught up by itself."""
     port = free_port()
     exe = Path(sys.executable).with_name("childdesk-district")
     command = [str(exe)] if query_tables else [sys.executable, __file__, "--serve-baseline"]
@@ -438,6 +469,22 @@ def serve_and_upload(
         latencies, failures = asyncio.run(upload(url, prepared))
         elapsed = time.perf_counter() - start
         server_cpu = tree_cpu_s(server.pid) - cpu_before
+        catch_up = None
+        if query_tables:  # the server's background catch-up, once ingest is idle
+            from sync.server.console.query_tables import pending_count
+
+            began = time.perf_counter()
+            while True:
+                with engine.connect() as conn:
+                    if not pending_count(conn):
+                        break
+                if time.perf_counter() - began > 600:
+                    raise SystemExit("the server did not catch up within 10 minutes")
+                time.sleep(0.05)
+            catch_up = (
+                time.perf_counter() - began,
+                tree_cpu_s(server.pid) - cpu_before - server_cpu,
+            )
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -446,7 +493,7 @@ def serve_and_upload(
             lines = (work / "server.log").read_text(errors="replace").splitlines()
             problems = [x for x in lines if "200 OK" not in x and "accepted" not in x]
             print("\n".join(problems[-15:]), file=sys.stderr)
-    return latencies, failures, elapsed, server_cpu
+    return latencies, failures, elapsed, server_cpu, catch_up
 
 
 def ingest_in_process(
@@ -469,8 +516,9 @@ def ingest_in_process(
 
 
 class HookTimer:
-    """The thread CPU spent in the query-table hook (``touched_children`` + ``refresh``, as
-    ingest calls them through their module) while in use; in-process runs only."""
+    """The thread CPU spent in the ingest's query-table hook (``touched_ids`` +
+    ``mark_pending``, as ingest calls them through their module) while in use; in-process runs
+    only."""
 
     def __init__(self) -> None:
         from sync.server.console import query_tables
@@ -480,7 +528,7 @@ class HookTimer:
         self.saved: dict[str, Any] = {}
 
     def __enter__(self) -> HookTimer:
-        for name in ("touched_children", "refresh"):
+        for name in ("touched_ids", "mark_pending"):
             original = self.saved[name] = getattr(self.module, name)
             setattr(self.module, name, self._timed(original))
         return self

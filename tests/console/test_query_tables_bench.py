@@ -1,5 +1,6 @@
 """bench/sync_load.py --compare --in-process (issue 16's ingest cost of the query tables) runs
-and reports the hook's own CPU next to the with / without series."""
+and reports the hook's own CPU next to the with / without series, and the catch-up of the
+pending children after the load (the work moved out of ingest, not removed)."""
 
 from __future__ import annotations
 
@@ -31,3 +32,11 @@ def test_in_process_compare_reports_the_hooks_cpu() -> None:
     series = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     baseline = [s for s in series if not s["query_tables"]]
     assert baseline and all(s["hook_cpu_ms_per_1000_revisions"] == 0 for s in baseline)
+    assert all(s["query_table_children"] == 0 for s in baseline)
+    assert all(s["query_tables_catch_up_s"] is None for s in baseline)
+    (caught,) = [s for s in series if s["query_tables"]]
+    assert caught["query_table_children"] == 40  # every child, after the catch-up
+    (catch_up_cpu,) = figures["query_tables_catch_up_cpu_s"]
+    (catch_up_s,) = figures["query_tables_catch_up_s"]
+    assert catch_up_cpu > 0 and catch_up_s > 0
+    assert figures["catch_up_cpu_ms_per_1000_revisions"][0] > 0
