@@ -24,7 +24,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from app.domain.problems import FieldProblem
+from app.domain.problems import FieldProblem, title_problems, too_long_problems
 
 MAX_TITLE = 100
 MAX_TEXT = 2000
@@ -100,22 +100,8 @@ class Activity:
         return len(set(self.attended)) + len(self.guardians) + self.others_count
 
     def problems_found(self, *, today: date) -> list[FieldProblem]:
-        found: list[FieldProblem] = []
-        if not self.title.strip():
-            found.append(FieldProblem("title", "请填写活动名称。", "the title is required"))
-        elif len(self.title) > MAX_TITLE:
-            found.append(
-                FieldProblem("title", f"活动名称不能超过{MAX_TITLE}个字。", "the title is too long")
-            )
-        for name in ("organiser", "place", "notes"):
-            if len(getattr(self, name)) > MAX_TEXT:
-                found.append(
-                    FieldProblem(
-                        name,
-                        f"{FIELD_LABELS_ZH[name]}不能超过{MAX_TEXT}个字。",
-                        f"{name} is too long",
-                    )
-                )
+        found = title_problems(self.title, "活动名称", MAX_TITLE)
+        found += too_long_problems(self, ("organiser", "place", "notes"), FIELD_LABELS_ZH, MAX_TEXT)
         if not 0 <= self.others_count <= MAX_OTHERS:
             found.append(
                 FieldProblem(

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 
@@ -30,3 +31,26 @@ def raise_if_blocking(problems: list[FieldProblem]) -> None:
     blocking = [p for p in problems if p.blocking]
     if blocking:
         raise DomainValidationError(blocking)
+
+
+def title_problems(title: str, label_zh: str, longest: int) -> list[FieldProblem]:
+    """A record's ``title`` field: required, at most ``longest`` characters (``label_zh``: what
+    the form calls it, e.g. 活动名称)."""
+    if not title.strip():
+        return [FieldProblem("title", f"请填写{label_zh}。", "the title is required")]
+    if len(title) > longest:
+        return [
+            FieldProblem("title", f"{label_zh}不能超过{longest}个字。", "the title is too long")
+        ]
+    return []
+
+
+def too_long_problems(
+    record: object, names: Iterable[str], labels_zh: Mapping[str, str], longest: int
+) -> list[FieldProblem]:
+    """The text fields ``names`` of ``record`` longer than ``longest`` characters."""
+    return [
+        FieldProblem(name, f"{labels_zh[name]}不能超过{longest}个字。", f"{name} is too long")
+        for name in names
+        if len(getattr(record, name)) > longest
+    ]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from app.domain.guardian_situation import SITUATION_LABELS_ZH, GuardianSituation
 from app.domain.workflow import Folded, Machine, Refused, Role, Transition, fold, rule
 from app.domain.working_days import Calendar, Deadline, china_date, deadline_after
 
@@ -69,6 +70,21 @@ TOWN_WORKING_DAYS = 10
 
 # What a refused family can still get (seed 000, 一: 政策有边界、关爱无盲区).
 FALLBACK_ZH = ("低保", "临时救助", "慈善帮扶")
+
+PARENTS_ZH = {"father": "父亲", "mother": "母亲"}
+
+
+def parent_situations_zh(parent: Mapping[str, Any]) -> str:
+    """One parent's situations in the application's facts, in Chinese (不清楚 when none); a
+    value this version does not know is shown as written (the form and the printed 申请表)."""
+    words = []
+    for value in parent.get("situations") or []:
+        try:
+            words.append(SITUATION_LABELS_ZH[GuardianSituation(value)])
+        except ValueError:
+            words.append(str(value))
+    return "、".join(words) or "不清楚"
+
 
 _TOWN = (Role.TOWN, Role.DISTRICT)  # a district user may act for a town
 

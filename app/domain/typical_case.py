@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from app.domain.problems import FieldProblem
+from app.domain.problems import FieldProblem, title_problems, too_long_problems
 
 MAX_TITLE = 60
 MAX_TEXT = 3000
@@ -67,13 +67,7 @@ class TypicalCase:
         ]
 
     def problems_found(self, *, today: date) -> list[FieldProblem]:
-        found: list[FieldProblem] = []
-        if not self.title.strip():
-            found.append(FieldProblem("title", "请填写案例标题。", "the title is required"))
-        elif len(self.title) > MAX_TITLE:
-            found.append(
-                FieldProblem("title", f"案例标题不能超过{MAX_TITLE}个字。", "the title is too long")
-            )
+        found = title_problems(self.title, "案例标题", MAX_TITLE)
         if self.written_on > today:
             found.append(
                 FieldProblem("written_on", "撰写日期不能晚于今天。", "written in the future")
@@ -86,16 +80,8 @@ class TypicalCase:
                     "situation and actions are required",
                 )
             )
-        for name in ("situation", "actions", "outcome", "lessons"):
-            if len(getattr(self, name)) > MAX_TEXT:
-                found.append(
-                    FieldProblem(
-                        name,
-                        f"{FIELD_LABELS_ZH[name]}不能超过{MAX_TEXT}个字。",
-                        f"{name} is too long",
-                    )
-                )
-        return found
+        texts = ("situation", "actions", "outcome", "lessons")
+        return found + too_long_problems(self, texts, FIELD_LABELS_ZH, MAX_TEXT)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -11,8 +11,8 @@ from typing import Any
 
 from reportlab.platypus import Flowable
 
+from app.domain import recognition_application as ra
 from app.domain.child_file import ChildFile
-from app.domain.guardian_situation import SITUATION_LABELS_ZH, GuardianSituation
 from app.domain.recognition_application import RECORD_TYPE
 from app.printing.child_blocks import child_identity_table
 from app.printing.forms import (
@@ -33,7 +33,6 @@ from storage.errors import RecordNotFoundError
 from storage.vault import Vault
 
 TITLE = "事实无人抚养儿童认定申请表"
-PARENTS_ZH = {"father": "父亲", "mother": "母亲"}
 TOWN_CHOICES = [("查验通过", False), ("退回补充材料", False), ("查验不通过", False)]
 DISTRICT_CHOICES = [("予以认定", False), ("不予认定", False)]
 
@@ -66,21 +65,12 @@ def read_application_form(vault: Vault, application_id: str) -> ApplicationFormD
     return ApplicationFormData(application_id, dict(record.data), child, letterhead, attached)
 
 
-def _situations(parent: dict[str, Any]) -> str:
-    words = []
-    for value in parent.get("situations") or []:
-        try:
-            words.append(SITUATION_LABELS_ZH[GuardianSituation(value)])
-        except ValueError:
-            words.append(str(value))
-    return "、".join(words) or "不清楚"
-
-
 def application_form_story(data: ApplicationFormData, *, on: date) -> list[Flowable]:
     app = data.application
     facts = app.get("facts") or {}
     parent_rows: list[list[Any]] = [
-        [Label(PARENTS_ZH[key]), _situations(facts.get(key) or {})] for key in ("father", "mother")
+        [Label(ra.PARENTS_ZH[key]), ra.parent_situations_zh(facts.get(key) or {})]
+        for key in ("father", "mother")
     ]
     reasons = [str(r) for r in app.get("helper_reasons") or []]
     materials = [str(m) for m in app.get("materials") or []]

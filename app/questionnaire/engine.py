@@ -205,14 +205,8 @@ def _read_answers(
                     f"{item.repeat.id}[n]",
                 )
             )
-        elif not isinstance(item, Question):
-            problems.append(_not_answerable(item, key))
         else:
-            value, problem = check_value(item, raw, key)
-            if problem is not None:
-                problems.append(problem)
-            elif value is not None:
-                top[key] = value
+            _read_value(item, raw, key, top, problems, path=key)
     return top, blocks
 
 
@@ -262,16 +256,31 @@ def _read_blocks(
                         f"'{key}' is not in this repeat group; it belongs at {where}",
                     )
                 )
-            elif not isinstance(item, Question):
-                problems.append(_not_answerable(item, path))
             else:
-                value, problem = check_value(item, answer, path)
-                if problem is not None:
-                    problems.append(problem)
-                elif value is not None:
-                    values[key] = value
+                _read_value(item, answer, key, values, problems, path=path)
         result.append(values)
     return result
+
+
+def _read_value(
+    item: Item,
+    raw: object,
+    key: str,
+    into: dict[str, Value],
+    problems: list[AnswerProblem],
+    *,
+    path: str,
+) -> None:
+    """An answer given in its right place: kept in ``into`` when ``item`` is a question and the
+    value checks out (a problem at ``path`` otherwise; an empty answer is left out)."""
+    if not isinstance(item, Question):
+        problems.append(_not_answerable(item, path))
+        return
+    value, problem = check_value(item, raw, path)
+    if problem is not None:
+        problems.append(problem)
+    elif value is not None:
+        into[key] = value
 
 
 def _unknown(definition: Definition, key: str, prefix: str) -> AnswerProblem:

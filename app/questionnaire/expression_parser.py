@@ -7,6 +7,7 @@ parsing is linear and never recurses on deep input. The tree is then compiled to
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -172,35 +173,24 @@ def parse_expression(text: str) -> Node:
 
 def field_references(node: Node) -> set[str]:
     """The ids of every ``${field}`` in the tree."""
-    found: set[str] = set()
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, FieldRef):
-            found.add(current.name)
-        stack.extend(_children(current))
-    return found
+    return {n.name for n in _walk(node) if isinstance(n, FieldRef)}
 
 
 def function_names(node: Node) -> set[str]:
-    found: set[str] = set()
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, Call):
-            found.add(current.name)
-        stack.extend(_children(current))
-    return found
+    return {n.name for n in _walk(node) if isinstance(n, Call)}
 
 
 def uses_self(node: Node) -> bool:
+    return any(isinstance(n, SelfRef) for n in _walk(node))
+
+
+def _walk(node: Node) -> Iterator[Node]:
+    """Every node of the tree (depth first, without recursion: a deep tree is fine)."""
     stack = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, SelfRef):
-            return True
+        yield current
         stack.extend(_children(current))
-    return False
 
 
 def _children(node: Node) -> tuple[Node, ...]:

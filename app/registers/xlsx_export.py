@@ -415,16 +415,20 @@ def child_row(child: ChildFile, number: int, layout: Layout) -> list[Any]:
         child.birth_date,
         child.id_number,
     ]
+    # 户籍 · 住址 · 健康 · 残疾 · 学校 · 年级 · 类别: in both layouts, in this order
+    about = [
+        child.hukou,
+        child.address,
+        child.health,
+        _disability(child),
+        child.school,
+        child.grade,
+        categories,
+    ]
     if layout == "register":
         return [
             *common_head,
-            child.hukou,
-            child.address,
-            child.health,
-            _disability(child),
-            child.school,
-            child.grade,
-            categories,
+            *about,
             father.name if father else "",
             father.id_number if father else "",
             father.phone if father else "",
@@ -442,13 +446,7 @@ def child_row(child: ChildFile, number: int, layout: Layout) -> list[Any]:
     return [
         *common_head,
         child.village_code,
-        child.hukou,
-        child.address,
-        child.health,
-        _disability(child),
-        child.school,
-        child.grade,
-        categories,
+        *about,
         father.name if father else "",
         father.phone if father else "",
         mother.name if mother else "",

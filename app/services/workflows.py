@@ -379,6 +379,12 @@ class WorkflowService:
         )
         return transition
 
+    def _put_valid(self, record_type: str, data: dict[str, Any], problems: list[str]) -> str:
+        """A new record of ``record_type``, unless its rules found ``problems`` (raised)."""
+        if problems:
+            raise _problems(problems)
+        return self._vault.put(record_type, data, author=self._author).record_id
+
     def file_report(
         self,
         child_id: str,
@@ -421,10 +427,7 @@ class WorkflowService:
             "filed_at": _utc_text(self._now()),
             "filed_by": self._author,
         }
-        problems = mr.report_problems(data)
-        if problems:
-            raise _problems(problems)
-        return self._vault.put(mr.RECORD_TYPE, data, author=self._author).record_id
+        return self._put_valid(mr.RECORD_TYPE, data, mr.report_problems(data))
 
     def report_draft(
         self, *, assessment_id: str | None = None, case_id: str | None = None
@@ -549,10 +552,7 @@ class WorkflowService:
             "created_at": _utc_text(self._now()),
             "created_by": self._author,
         }
-        problems = ra.application_problems(data)
-        if problems:
-            raise _problems(problems)
-        return self._vault.put(ra.RECORD_TYPE, data, author=self._author).record_id
+        return self._put_valid(ra.RECORD_TYPE, data, ra.application_problems(data))
 
     def attach_material(
         self, application_id: str, source: BinaryIO, *, filename: str, mime: str
@@ -567,31 +567,32 @@ class WorkflowService:
     def submit_application(self, application_id: str, *, guardian_signed: bool) -> None:
         """Submit (or submit again after a return): the director confirms the guardian signed
         the paper 申请表."""
-        record = self._vault.get(application_id)
+        self._vault.get(application_id)  # an unknown application: RecordNotFoundError first
         if not guardian_signed:
             raise TransitionRefused(Refused.DETAIL_MISSING, "请先确认监护人已在申请表上签字。")
-        status = self.application_status(application_id)
-        self._step(
-            ra.MACHINE,
-            status.state,
-            ra.RECORD_TYPE,
-            application_id,
-            str(record.data["child_id"]),
-            ra.SUBMIT,
-            details={"guardian_signed": True},
-        )
+        self._application_step(application_id, ra.SUBMIT, details={"guardian_signed": True})
 
     def withdraw_application(self, application_id: str, reason: str = "") -> None:
+        self._application_step(application_id, ra.WITHDRAW, reason=reason)
+
+    def _application_step(
+        self,
+        application_id: str,
+        action: str,
+        *,
+        reason: str = "",
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
         record = self._vault.get(application_id)
-        status = self.application_status(application_id)
         self._step(
             ra.MACHINE,
-            status.state,
+            self.application_status(application_id).state,
             ra.RECORD_TYPE,
             application_id,
             str(record.data["child_id"]),
-            ra.WITHDRAW,
+            action,
             reason=reason,
+            details=details,
         )
 
     def conference_follow_up(

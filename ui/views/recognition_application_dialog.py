@@ -37,7 +37,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain import recognition_application as ra
-from app.domain.guardian_situation import SITUATION_LABELS_ZH, GuardianSituation
 from app.domain.recognition import ALTERNATIVE_LABELS_ZH
 from app.services.child_reading import ChildReading
 from app.services.children import ChildService
@@ -60,7 +59,6 @@ from ui.views.workflow_common import (
 )
 from ui.window_fit import client_limit
 
-PARENTS_ZH = {"father": "父亲", "mother": "母亲"}
 MIME = {
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
@@ -96,16 +94,6 @@ class Shown:
     status: ra.ApplicationStatus
     days_left: int | None
     attachments: list[Revision]
-
-
-def _situations(parent: dict[str, Any]) -> str:
-    words = []
-    for value in parent.get("situations") or []:
-        try:
-            words.append(SITUATION_LABELS_ZH[GuardianSituation(value)])
-        except ValueError:
-            words.append(str(value))
-    return "、".join(words) or "不清楚"
 
 
 def deadline_text(status: ra.ApplicationStatus, days_left: int | None) -> str:
@@ -381,7 +369,7 @@ class RecognitionApplicationDialog(QDialog):
     def _facts_text(self, data: dict[str, Any]) -> str:
         facts = data.get("facts") or {}
         lines = [
-            f"{PARENTS_ZH[key]}：{_situations(facts.get(key) or {})}"
+            f"{ra.PARENTS_ZH[key]}：{ra.parent_situations_zh(facts.get(key) or {})}"
             for key in ("father", "mother")
             if key in facts
         ]

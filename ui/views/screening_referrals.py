@@ -46,7 +46,7 @@ from app.services.stored import Stored
 from ui.desk_services import DeskServices
 from ui.views.date_field import DateField
 from ui.views.messages import show_error
-from ui.views.screening_wizard import ScreeningWizard
+from ui.views.screening_wizard import ScreeningWizard, preview_screening_report
 from ui.views.widgets import plain_label as _label
 from ui.window_fit import fit_window
 
@@ -299,22 +299,10 @@ class ReferralsDialog(QDialog):
         )
 
     def _print_selected(self) -> None:
-        from ui.views.print_preview import preview_pdf
-
         stored = self._selected_screening()
         if stored is None:
             return
-        desk, record_id = self._desk, stored.record_id
-        printouts, definitions = desk.printouts, desk.definitions
-        preview_pdf(
-            desk.runner,
-            lambda: printouts.screening_report(
-                record_id, printed_on=desk.today(), definitions=definitions.questionnaires()
-            ),
-            "心理状况筛查结果",
-            "心理筛查.pdf",
-            self,
-        )
+        preview_screening_report(self._desk, stored.record_id, self)
 
     def print_blank(self) -> None:
         from ui.views.print_preview import preview_pdf

@@ -190,18 +190,23 @@ class ScreeningWizard(AssessmentWizard):
         return SCREENING_FINISH_WARNING
 
     def print_result(self) -> None:
-        from ui.views.print_preview import preview_pdf
-
         if self.record_id is None or not self.is_finished:
             return
-        desk, record_id = self._desk, self.record_id
-        printouts, definitions = desk.printouts, desk.definitions
-        preview_pdf(
-            desk.runner,
-            lambda: printouts.screening_report(
-                record_id, printed_on=desk.today(), definitions=definitions.questionnaires()
-            ),
-            "心理状况筛查结果",
-            "心理筛查.pdf",
-            self,
-        )
+        preview_screening_report(self._desk, self.record_id, self)
+
+
+def preview_screening_report(desk: DeskServices, record_id: str, parent: QWidget) -> None:
+    """The 心理状况筛查结果 of a finished screening in the print preview (rendered on the vault
+    worker): from the wizard's result page and from the child's list of screenings."""
+    from ui.views.print_preview import preview_pdf
+
+    printouts, definitions = desk.printouts, desk.definitions
+    preview_pdf(
+        desk.runner,
+        lambda: printouts.screening_report(
+            record_id, printed_on=desk.today(), definitions=definitions.questionnaires()
+        ),
+        "心理状况筛查结果",
+        "心理筛查.pdf",
+        parent,
+    )

@@ -11,7 +11,7 @@ Read on the vault worker (``load``); only the finished rows come back to the GUI
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -35,8 +35,8 @@ from app.domain.recognition import ALTERNATIVE_LABELS_ZH
 from app.domain.workflow import ROLE_ZH, Role, Transition
 from app.services.workflows import WorkflowService
 from ui.theme import OVERDUE_COLOUR
+from ui.views.workflow_common import china_time
 
-CHINA = timezone(timedelta(hours=8))
 KIND_ROLE = Qt.ItemDataRole.UserRole
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 DETAIL_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -45,20 +45,6 @@ REPORT, APPLICATION, CONFERENCE = mr.RECORD_TYPE, ra.RECORD_TYPE, cc.RECORD_TYPE
 # the words the report's own window uses too (待送达: on this laptop, sent first at the next sync)
 REPORT_STATE_ZH = mr.STATE_ZH
 OPEN_APPLICATION_STATES = (ra.DRAFT, ra.SUBMITTED, ra.RETURNED, ra.VERIFIED)
-
-
-def china_time(at: str) -> str:
-    """``2026-11-20T03:05:00Z`` as ``2026-11-20 11:05`` (China time); other text as given."""
-    text = at.strip()
-    if len(text) <= 10:
-        return text
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return text
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
 def _step_line(step: Transition, actions: dict[str, str]) -> str:
