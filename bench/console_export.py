@@ -24,9 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import shutil
 import sys
-import tempfile
 import time
 import tracemalloc
 from contextlib import suppress
@@ -35,39 +33,45 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from _city import (  # noqa: E402
+    TODAY,
+    add_size_arguments,
+    city_database,
+    fill,
+    insert_records,
+    record_row,
+    reindex,
+    village_codes,
+)
 from sqlalchemy import Engine  # noqa: E402
 
 from app.demo_caseload import LEVEL_WEIGHTS, synthetic_child  # noqa: E402
-from sync.server import db  # noqa: E402
 from sync.server.console import queries as q  # noqa: E402
 from sync.server.console import queries_export as qx  # noqa: E402
-from sync.server.console import query_tables  # noqa: E402
 from sync.server.console.scope import Scope  # noqa: E402
-from sync.wire import canonical_json  # noqa: E402
-
-sys.path.insert(0, str(ROOT / "bench"))
-from console import _RECORD_COLUMNS, TODAY, village_codes  # noqa: E402
 
 
-def generate(engine: Engine, codes: list[str], children: int, seed: int) -> None:
-    rng = random.Random(seed)
-    levels = list(LEVEL_WEIGHTS)
-    weights = [LEVEL_WEIGHTS[lv] for lv in levels]
-    per_village, extra = divmod(children, len(codes))
-    seq = 0
-    insert = db.records.insert()
-    for index, code in enumerate(codes):
+class ChildrenOnly:
+    """Writes a village's ``synthetic_child`` files as merged ``child`` records, nothing else."""
+
+    def __init__(self, engine: Engine, seed: int) -> None:
+        self.engine = engine
+        self.rng = random.Random(seed)
+        self.levels = list(LEVEL_WEIGHTS)
+        self.weights = [LEVEL_WEIGHTS[lv] for lv in self.levels]
+        self.seq = 0
+
+    def village(self, code: str, children: int) -> None:
+        rng = self.rng
         rows: list[tuple[Any, ...]] = []
-        for _ in range(per_village + (1 if index < extra else 0)):
-            seq += 1
-            child = synthetic_child(rng, code, TODAY, rng.choices(levels, weights)[0])
+        for _ in range(children):
+            self.seq += 1
+            child = synthetic_child(rng, code, TODAY, rng.choices(self.levels, self.weights)[0])
             child_id = f"{rng.getrandbits(128):032x}"
-            hlc = f"{1_780_000_000_000 + seq:013d}-000000-bench00000000000"
-            data = canonical_json(child.to_json()).decode()
-            rows.append((child_id, "child", child_id, code, None, seq, hlc, False, data, "", seq))
-        with engine.begin() as conn:
-            db.executemany_rows(conn, insert, _RECORD_COLUMNS, rows)
+            rows.append(record_row(self.seq, child_id, "child", child_id, code, child.to_json()))
+        insert_records(self.engine, rows)
 
 
 def _register(conn: Any, scope: Scope, path: Path, work: Path) -> int:
@@ -130,48 +134,21 @@ def measure(engine: Engine, rounds: int, traced: bool) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--children", type=int, default=300_000)
-    parser.add_argument("--towns", type=int, default=40)
-    parser.add_argument("--villages", type=int, default=30, help="per town")
+    add_size_arguments(parser, children=300_000, towns=40, villages=30)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--traced", action="store_true", help="also the traced Python peak")
     parser.add_argument("--postgres", action="store_true", help="start a temporary PostgreSQL")
-    parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="childdesk-console-export-bench-"))
-    pg = None
-    if args.postgres:
-        from tests.sync.conftest import PostgresServer
-
-        pg = PostgresServer()
-        url = pg.url
-    else:
-        url = f"sqlite:///{work / 'district.db'}"
-    try:
-        engine = db.make_engine(url)
-        db.migrate(engine)
+    with city_database(args.postgres, "childdesk-console-export-bench-") as engine:
         codes = village_codes(args.towns, args.villages)
         print(f"generating {args.children} children …", file=sys.stderr, flush=True)
-        began = time.perf_counter()
-        generate(engine, codes, args.children, args.seed)
-        generate_s = time.perf_counter() - began
-        began = time.perf_counter()
-        with db.write_transaction(engine) as conn:
-            query_tables.rebuild(conn)
-        reindex_s = time.perf_counter() - began
+        generate_s = fill(codes, args.children, ChildrenOnly(engine, args.seed).village)
+        reindex_s = reindex(engine)
         print(f"generated {generate_s:.0f} s, reindexed {reindex_s:.0f} s", file=sys.stderr)
-        if engine.dialect.name == "postgresql":
-            with engine.connect() as conn:
-                conn.exec_driver_sql("ANALYZE")
-                conn.commit()
         figures = measure(engine, args.rounds, args.traced)
-        engine.dispose()
-    finally:
-        if pg:
-            pg.stop()
-        shutil.rmtree(work, ignore_errors=True)
+        database = engine.dialect.name
     result = {
-        "database": "postgresql" if pg else "sqlite",
+        "database": database,
         "children": args.children,
         "villages": len(codes),
         "generate_s": round(generate_s, 1),

@@ -2,7 +2,7 @@
 
     python bench/summary.py [--children 30000] [--towns 4] [--villages 10] [--profile]
 
-Fills a SQLite district database with bench/console.py's generator (children, a year of
+Fills a SQLite district database with bench/_city.py's generator (children, a year of
 visits, assessments, cases), rebuilds the query tables, then times
 ``queries_summary.console_summary`` (the SQL count) for one town and for the whole district
 (period: the year to TODAY) and prints one JSON object: summary_town_s, summary_district_s
@@ -31,7 +31,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from console import TODAY, Generator, village_codes  # noqa: E402
+from _city import (  # noqa: E402
+    TODAY,
+    Generator,
+    add_size_arguments,
+    fill,
+    reindex,
+    vacuum_analyze,
+    village_codes,
+)
 from sqlalchemy import Engine, select  # noqa: E402
 
 from sync.server import db  # noqa: E402
@@ -54,11 +62,8 @@ def _has_children(engine: Engine) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--children", type=int, default=30_000)
-    parser.add_argument("--towns", type=int, default=4)
-    parser.add_argument("--villages", type=int, default=10, help="per town")
+    add_size_arguments(parser, children=30_000, towns=4, villages=10)
     parser.add_argument("--samples", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--keep", metavar="DIR", help="keep (or reuse) the database in DIR")
     parser.add_argument(
@@ -83,17 +88,10 @@ def main() -> None:
         if not reuse:
             db.migrate(engine)
             generator = Generator(engine, args.seed)
-            per_village, extra = divmod(args.children, len(codes))
-            for index, code in enumerate(codes):
-                generator.village(code, per_village + (1 if index < extra else 0))
-            with db.write_transaction(engine) as conn:
-                query_tables.rebuild(conn)
+            fill(codes, args.children, generator.village)
+            reindex(engine)
             counts = generator.counts
-            if engine.dialect.name == "postgresql":
-                with engine.connect() as conn:
-                    conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
-                        "VACUUM ANALYZE"
-                    )
+            vacuum_analyze(engine)
         if args.build_only:
             print(json.dumps({"database": engine.dialect.name, **counts}))
             return
