@@ -11,13 +11,14 @@ import argparse
 import json
 import random
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Engine, insert
 
@@ -29,19 +30,7 @@ from sync.wire import canonical_json
 
 TODAY = date(2026, 11, 1)
 COUNTY = "500119"
-RECORD_COLUMNS = (
-    "record_id",
-    "record_type",
-    "child_id",
-    "village_code",
-    "transfer_to",
-    "scope_seq",
-    "head_hlc",
-    "deleted",
-    "data",
-    "fields",
-    "updated_seq",
-)
+RECORD_COLUMNS = tuple(c.name for c in db.records.columns)  # a merged record, in order
 _INSERT_RECORD = db.records.insert()
 
 
@@ -116,6 +105,41 @@ def vacuum_analyze(engine: Engine) -> None:
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
+
+
+class Writer(Protocol):
+    """Writes a village's records (:meth:`village`) and counts what it wrote."""
+
+    counts: dict[str, int]
+
+    def village(self, code: str, children: int) -> None: ...
+
+
+def build_and_measure(
+    args: argparse.Namespace,
+    prefix: str,
+    writer: Callable[[Engine], Writer],
+    measure: Callable[[Engine, list[str]], dict[str, Any]],
+) -> dict[str, Any]:
+    """A city database of ``args``' size (``--postgres``: on PostgreSQL) filled by ``writer``,
+    reindexed, measured by ``measure(engine, village codes)``, then removed: the figures, after
+    the database's kind, the counts written, generate_s and reindex_s."""
+    with city_database(args.postgres, prefix) as engine:
+        codes = village_codes(args.towns, args.villages)
+        filler = writer(engine)
+        print(f"generating {args.children} children …", file=sys.stderr, flush=True)
+        generate_s = fill(codes, args.children, filler.village)
+        reindex_s = reindex(engine)
+        print(f"generated {generate_s:.0f} s, reindexed {reindex_s:.0f} s", file=sys.stderr)
+        return {
+            "database": engine.dialect.name,
+            **filler.counts,
+            "towns": args.towns,
+            "villages": len(codes),
+            "generate_s": round(generate_s, 1),
+            "reindex_s": round(reindex_s, 1),
+            **measure(engine, codes),
+        }
 
 
 @contextmanager

@@ -39,11 +39,8 @@ from _city import (  # noqa: E402
     TODAY,
     Generator,
     add_size_arguments,
-    city_database,
-    fill,
-    reindex,
+    build_and_measure,
     vacuum_analyze,
-    village_codes,
 )
 from sqlalchemy import Engine, select  # noqa: E402
 
@@ -177,22 +174,12 @@ def main() -> None:
         return
     if args.small:
         args.children, args.towns, args.villages, args.samples = 240, 4, 3, 8
-    with city_database(args.postgres, "childdesk-console-bench-") as engine:
-        codes = village_codes(args.towns, args.villages)
-        generator = Generator(engine, args.seed)
-        generate_s = fill(codes, args.children, generator.village)
-        reindex_s = reindex(engine)
-        figures = measure(engine, codes, args.samples, random.Random(args.seed))
-        database = engine.dialect.name
-    result = {
-        "database": database,
-        **generator.counts,
-        "towns": args.towns,
-        "villages": len(codes),
-        "generate_s": round(generate_s, 1),
-        "reindex_s": round(reindex_s, 1),
-        **figures,
-    }
+    result = build_and_measure(
+        args,
+        "childdesk-console-bench-",
+        lambda engine: Generator(engine, args.seed),
+        lambda engine, codes: measure(engine, codes, args.samples, random.Random(args.seed)),
+    )
     print(json.dumps(result))
 
 

@@ -38,12 +38,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 from _city import (  # noqa: E402
     TODAY,
     add_size_arguments,
-    city_database,
-    fill,
+    build_and_measure,
     insert_records,
     record_row,
-    reindex,
-    village_codes,
 )
 from sqlalchemy import Engine  # noqa: E402
 
@@ -62,6 +59,7 @@ class ChildrenOnly:
         self.levels = list(LEVEL_WEIGHTS)
         self.weights = [LEVEL_WEIGHTS[lv] for lv in self.levels]
         self.seq = 0
+        self.counts = {"children": 0}
 
     def village(self, code: str, children: int) -> None:
         rng = self.rng
@@ -72,6 +70,7 @@ class ChildrenOnly:
             child_id = f"{rng.getrandbits(128):032x}"
             rows.append(record_row(self.seq, child_id, "child", child_id, code, child.to_json()))
         insert_records(self.engine, rows)
+        self.counts["children"] += children
 
 
 def _register(conn: Any, scope: Scope, path: Path, work: Path) -> int:
@@ -139,22 +138,12 @@ def main() -> None:
     parser.add_argument("--traced", action="store_true", help="also the traced Python peak")
     parser.add_argument("--postgres", action="store_true", help="start a temporary PostgreSQL")
     args = parser.parse_args()
-    with city_database(args.postgres, "childdesk-console-export-bench-") as engine:
-        codes = village_codes(args.towns, args.villages)
-        print(f"generating {args.children} children …", file=sys.stderr, flush=True)
-        generate_s = fill(codes, args.children, ChildrenOnly(engine, args.seed).village)
-        reindex_s = reindex(engine)
-        print(f"generated {generate_s:.0f} s, reindexed {reindex_s:.0f} s", file=sys.stderr)
-        figures = measure(engine, args.rounds, args.traced)
-        database = engine.dialect.name
-    result = {
-        "database": database,
-        "children": args.children,
-        "villages": len(codes),
-        "generate_s": round(generate_s, 1),
-        "reindex_s": round(reindex_s, 1),
-        **figures,
-    }
+    result = build_and_measure(
+        args,
+        "childdesk-console-export-bench-",
+        lambda engine: ChildrenOnly(engine, args.seed),
+        lambda engine, _codes: measure(engine, args.rounds, args.traced),
+    )
     print(json.dumps(result))
 
 
