@@ -1,15 +1,25 @@
-"""Console fixtures: a real ``childdesk-district serve`` on loopback (tests/console/site.py)."""
+"""Console fixtures: a real ``childdesk-district serve`` on loopback (tests/console/site.py).
+
+Console passwords are hashed with the test-only cheap Argon2id parameters, here (accounts made
+and checked in the test process) and in the servers the tests start (``serving``): with the
+real ones every account added, every sign-in and every password change costs ~0.25 CPU-s in
+each process. tests/console/test_password_hash.py keeps checking the real parameters.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from sync.server.console.accounts import TEST_FAST_HASH_ENV
 from tests.console.site import Site, running_site
 from tests.sync.test_district_cli import PASSPHRASE, district_cli
+
+os.environ[TEST_FAST_HASH_ENV] = "1"
 
 _INITIALISED: list[Path] = []
 

@@ -22,7 +22,7 @@ from sqlalchemy import Engine, update
 from sync.server import db
 from sync.server.console import accounts
 from sync.server.console import tables as t
-from tests.sync.test_availability import Serving, serving
+from tests.sync.test_availability import TLS_CONTEXT, Serving, serving
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 SECRET = re.compile(r'<p class="secret">([A-Z2-7 ]+)</p>')
@@ -56,7 +56,10 @@ class Site:
         return account
 
     def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.serve.url, timeout=30, follow_redirects=False)
+        # TLS_CONTEXT: a new httpx client would load the CA bundle again (~40 ms of CPU)
+        return httpx.Client(
+            base_url=self.serve.url, timeout=30, follow_redirects=False, verify=TLS_CONTEXT
+        )
 
     def age_sessions(self, seconds: int) -> None:
         """Make every session look idle for ``seconds`` longer (instead of waiting)."""
@@ -133,8 +136,18 @@ def post_form(
 
 
 @contextmanager
-def running_site(data_dir: Path, *options: str, workers: int = 1) -> Iterator[Site]:
-    with serving(data_dir, "--console-insecure-cookie", *options, workers=workers) as serve:
+def running_site(
+    data_dir: Path, *options: str, workers: int = 1, fast_password_hash: bool = True
+) -> Iterator[Site]:
+    """The server on ``data_dir``; with the test-only cheap password hashes unless
+    ``fast_password_hash`` is false (sync/server/console/accounts.py)."""
+    with serving(
+        data_dir,
+        "--console-insecure-cookie",
+        *options,
+        workers=workers,
+        fast_password_hash=fast_password_hash,
+    ) as serve:
         engine = db.make_engine(f"sqlite:///{data_dir / 'district.db'}")
         try:
             yield Site(serve, data_dir, engine)

@@ -12,6 +12,7 @@ import os
 import secrets
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -29,6 +30,7 @@ from sync.documents import build_enrollment_request
 from sync.errors import EnrollmentRefusedError, TooManyAttemptsError
 from sync.keys import KeyPair
 from sync.server import db
+from sync.server.console.accounts import TEST_FAST_HASH_ENV
 from sync.server.district import CODE_ALPHABET, District
 from tests.sync.conftest import VILLAGE_A, free_port
 from tests.sync.test_district_cli import FAST_KDF, PASSPHRASE, district_cli
@@ -125,6 +127,11 @@ def test_migration_adds_the_per_code_column_to_an_existing_database(
 # ----- the real server --------------------------------------------------------------------
 
 
+# The servers here speak plain http: one TLS context for every test client, instead of a CA
+# bundle loaded per client.
+TLS_CONTEXT = ssl.create_default_context()
+
+
 @dataclass
 class Serving:
     process: subprocess.Popen[bytes]
@@ -166,10 +173,19 @@ def _alive(pid: int) -> bool:
 
 @contextmanager
 def serving(
-    data_dir: Path, *options: str, workers: int = 1, port: int | None = None
+    data_dir: Path,
+    *options: str,
+    workers: int = 1,
+    port: int | None = None,
+    fast_password_hash: bool = True,
 ) -> Iterator[Serving]:
-    """``childdesk-district serve`` as a real process; its log (stderr) goes to a file."""
+    """``childdesk-district serve`` as a real process; its log (stderr) goes to a file. Console
+    passwords are hashed with the test-only cheap parameters unless ``fast_password_hash`` is
+    false (sync/server/console/accounts.py, TEST_FAST_HASH_ENV)."""
     port = port or free_port()
+    env = {"PATH": "/usr/bin:/bin", "CHILDDESK_DISTRICT_KDF": FAST_KDF}
+    if fast_password_hash:
+        env[TEST_FAST_HASH_ENV] = "1"
     log = data_dir.parent / f"serve-{port}-{time.monotonic_ns()}.log"
     exe = Path(sys.executable).with_name("childdesk-district")
     with log.open("wb") as log_file:
@@ -181,22 +197,28 @@ def serving(
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=log_file,
-            env={"PATH": "/usr/bin:/bin", "CHILDDESK_DISTRICT_KDF": FAST_KDF},
+            env=env,
         )
     assert process.stdin is not None
     process.stdin.write(f"{PASSPHRASE}\n".encode())
     process.stdin.close()
     running = Serving(process, f"http://127.0.0.1:{port}", port, log)
 
+    # One client for the polling: each new httpx client loads the CA bundle (~40 ms of CPU).
+    probe = httpx.Client(timeout=2, verify=TLS_CONTEXT)
+
     def healthy() -> bool:
         assert process.poll() is None, running.log_text()
         try:
-            return httpx.get(f"{running.url}/health", timeout=2).status_code == 200
+            return probe.get(f"{running.url}/health").status_code == 200
         except httpx.HTTPError:
             return False
 
     try:
-        _wait(healthy, "the server did not start")
+        try:
+            _wait(healthy, "the server did not start")
+        finally:
+            probe.close()
         yield running
     finally:
         if process.poll() is None:
@@ -209,7 +231,8 @@ def serving(
 
 
 def _client(source: str) -> httpx.Client:
-    return httpx.Client(transport=httpx.HTTPTransport(local_address=source), timeout=10)
+    transport = httpx.HTTPTransport(local_address=source, verify=TLS_CONTEXT)
+    return httpx.Client(transport=transport, timeout=10)
 
 
 def _enroll_code(data_dir: Path) -> str:

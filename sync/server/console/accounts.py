@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import secrets
+import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,14 +31,36 @@ from sync.wire import utc_now
 
 # Argon2id with argon2-cffi's RFC 9106 "low memory" profile (t=3, m=64 MiB, p=4).
 HASHER = PasswordHasher()
-_DUMMY: list[str] = []
+
+# TEST-ONLY. With exactly CHILDDESK_TEST_FAST_PASSWORD_HASH=1 in the environment, console
+# passwords are hashed with cheap Argon2id parameters (1 pass, 1 MiB, 1 lane): the test suite
+# adds and signs in hundreds of accounts, each hash and check ~0.25 CPU-s with the real ones.
+# Any other value is ignored; so is the switch in a frozen program. ``childdesk-district serve``
+# says so in its log when it is on (cmd_serve), and a hash made with it is replaced by one with
+# the real parameters at the account's next sign-in without it (check_password: the hasher's
+# check_needs_rehash). This module is the only place that reads it; tests/console sets it.
+TEST_FAST_HASH_ENV = "CHILDDESK_TEST_FAST_PASSWORD_HASH"
+_TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+_DUMMY: dict[int, str] = {}
+
+
+def fast_hash_for_tests() -> bool:
+    """Whether the test-only switch is on (see TEST_FAST_HASH_ENV)."""
+    return os.environ.get(TEST_FAST_HASH_ENV) == "1" and not getattr(sys, "frozen", False)
+
+
+def password_hasher() -> PasswordHasher:
+    """The hasher for new hashes and for the re-hash check: :data:`HASHER` (the library's
+    defaults), unless the test-only switch is on."""
+    return _TEST_HASHER if fast_hash_for_tests() else HASHER
 
 
 def _dummy_hash() -> str:
     """Verifying against this keeps an unknown name as slow as a wrong password."""
-    if not _DUMMY:
-        _DUMMY.append(HASHER.hash(secrets.token_urlsafe(16)))
-    return _DUMMY[0]
+    hasher = password_hasher()
+    if id(hasher) not in _DUMMY:
+        _DUMMY[id(hasher)] = hasher.hash(secrets.token_urlsafe(16))
+    return _DUMMY[id(hasher)]
 
 
 INITIAL_PASSWORD_CHARS = "abcdefghjkmnpqrstuvwxyz23456789"  # noqa: S105 - no 0/o, 1/l/i
@@ -155,7 +179,7 @@ def add_user(engine: Engine, name: str, role: str, towns: list[str]) -> tuple[Us
                 name=name,
                 role=role,
                 towns=json.dumps(list(codes)),
-                password_hash=HASHER.hash(password),
+                password_hash=password_hasher().hash(password),
                 must_change=True,
                 disabled=False,
                 totp_last_step=0,
@@ -204,7 +228,10 @@ def reset_password(engine: Engine, name: str, *, reset_totp: bool = False) -> tu
     """A new one-time password (changed at the next sign-in); ends the user's sessions.
     ``reset_totp`` also drops the second factor (a lost phone): it is enrolled again."""
     password = new_initial_password()
-    values: dict[str, Any] = {"password_hash": HASHER.hash(password), "must_change": True}
+    values: dict[str, Any] = {
+        "password_hash": password_hasher().hash(password),
+        "must_change": True,
+    }
     if reset_totp:
         values.update(totp_secret=None, totp_last_step=0)
     with db.write_transaction(engine) as conn:
@@ -254,9 +281,10 @@ def check_password(engine: Engine, name: str, password: str, source: str) -> Use
     with engine.connect() as conn:
         row = conn.execute(select(t.users).where(t.users.c.name == name.strip())).first()
     stored = row.password_hash if row is not None else _dummy_hash()
+    hasher = password_hasher()
     ok: bool
     try:
-        ok = HASHER.verify(stored, password)
+        ok = hasher.verify(stored, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     if row is None or not ok or row.disabled:
@@ -266,12 +294,12 @@ def check_password(engine: Engine, name: str, password: str, source: str) -> Use
         user_id = int(row.user_id) if row is not None else None
         log_access(engine, user_id, "sign_in", "", "failed", source)
         raise AccountError(SIGNIN_REFUSED_ZH, "wrong name or password")
-    if HASHER.check_needs_rehash(row.password_hash):
+    if hasher.check_needs_rehash(row.password_hash):  # e.g. made under the test-only switch
         with db.write_transaction(engine) as conn:
             conn.execute(
                 update(t.users)
                 .where(t.users.c.user_id == row.user_id)
-                .values(password_hash=HASHER.hash(password))
+                .values(password_hash=hasher.hash(password))
             )
     return _user(row)
 
@@ -282,7 +310,7 @@ def change_password(engine: Engine, user: User, old: str, new: str, again: str) 
             select(t.users.c.password_hash).where(t.users.c.user_id == user.user_id)
         ).scalar_one()
     try:
-        HASHER.verify(stored, old)
+        HASHER.verify(stored, old)  # the parameters are read from the stored hash
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         raise AccountError("当前密码不对。", "the current password is wrong") from None
     if new != again:
@@ -299,7 +327,9 @@ def change_password(engine: Engine, user: User, old: str, new: str, again: str) 
             update(t.users)
             .where(t.users.c.user_id == user.user_id)
             .values(
-                password_hash=HASHER.hash(new), must_change=False, password_changed_at=utc_now()
+                password_hash=password_hasher().hash(new),
+                must_change=False,
+                password_changed_at=utc_now(),
             )
         )
 
