@@ -17,10 +17,14 @@ Speed without weaker tests (issue 15):
 
 from __future__ import annotations
 
+import faulthandler
+import io
+import logging
 import os
 import shutil
 import subprocess
 import sys
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -190,11 +194,121 @@ def childdesk_executable() -> str:
 def run_cli(
     *args: str, stdin: str = "", data_dir: Path | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
+    """``childdesk [--data-dir DIR] ARGS`` as a real process (the installed console script)."""
     argv = [childdesk_executable()]
     if data_dir is not None:
         argv += ["--data-dir", str(data_dir)]
     return subprocess.run(
         [*argv, *args], input=stdin, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+# What a new ``python`` process starts with (``warnings.filters`` of a release build without
+# -W options): the warnings an in-process run shows on its standard error are the ones the real
+# program would show.
+_PROCESS_WARNING_FILTERS: tuple[tuple[str, type[Warning], str], ...] = (
+    ("default", DeprecationWarning, "__main__"),
+    ("ignore", DeprecationWarning, ""),
+    ("ignore", PendingDeprecationWarning, ""),
+    ("ignore", ImportWarning, ""),
+    ("ignore", ResourceWarning, ""),
+)
+
+
+def _our_loggers_with_handlers() -> dict[str, list[logging.Handler]]:
+    """The program's own loggers (``childdesk.*``) that have handlers (libraries may add
+    theirs once, on import, as they would in the program)."""
+    return {
+        name: list(logger.handlers)
+        for name, logger in list(logging.Logger.manager.loggerDict.items())
+        if name.split(".")[0] == "childdesk"
+        and isinstance(logger, logging.Logger)
+        and logger.handlers
+    }
+
+
+def run_cli_in_process(
+    *args: str,
+    stdin: str = "",
+    data_dir: Path | None = None,
+    timeout: float = 60,
+    env: dict[str, str | None] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """What :func:`run_cli` gives, without starting a process: the console script's
+    ``ui.launcher.main(argv)`` in this process (issue 15: each real run pays ~1-2 CPU-s of
+    interpreter start and imports). For tests where the separate process is not the point.
+
+    As the process would: ``stdin`` is read through a UTF-8 text stream; standard output and
+    error are UTF-8 byte streams read back as text with universal newlines; the exit code is
+    ``main``'s return value or a ``SystemExit``'s (argparse's usage errors); ``env`` sets
+    (a string) or removes (None) environment variables for the run only; log records reach
+    standard error as in a program without logging set-up (Python's last-resort handler,
+    WARNING and up: the test run's handlers are set aside meanwhile); warnings are shown
+    there under a new process's default filters. The run may add no handler to the program's
+    own loggers (a process drops it on exit; here it would leak into the next run): that
+    fails the test. A run longer than ``timeout`` seconds (a hang, where the real run would
+    time out) ends the test process, printing every thread's traceback (``faulthandler``)."""
+    from ui.launcher import main
+
+    argv = ["--data-dir", str(data_dir), *args] if data_dir is not None else list(args)
+    stdin_stream = io.TextIOWrapper(io.BytesIO(stdin.encode("utf-8")), encoding="utf-8")
+    out_bytes, err_bytes = io.BytesIO(), io.BytesIO()
+    stdout = io.TextIOWrapper(out_bytes, encoding="utf-8", write_through=True)
+    stderr = io.TextIOWrapper(
+        err_bytes, encoding="utf-8", errors="backslashreplace", write_through=True
+    )
+    saved_env = {name: os.environ.get(name) for name in env or {}}
+    root = logging.getLogger()
+    root_handlers = root.handlers[:]
+    handlers_before = _our_loggers_with_handlers()
+    saved_streams = sys.stdin, sys.stdout, sys.stderr
+    try:
+        for name, value in (env or {}).items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        root.handlers = []
+        faulthandler.dump_traceback_later(timeout, exit=True, file=sys.__stderr__)
+        sys.stdin, sys.stdout, sys.stderr = stdin_stream, stdout, stderr
+        with warnings.catch_warnings():
+            warnings.resetwarnings()
+            for action, category, module in reversed(_PROCESS_WARNING_FILTERS):
+                warnings.filterwarnings(action, category=category, module=module)  # type: ignore[arg-type]
+            try:
+                code: object = main(argv)
+            except SystemExit as exit_:
+                code = exit_.code
+        if code is None:
+            returncode = 0
+        elif isinstance(code, int):
+            returncode = code
+        else:  # sys.exit("message"): the message on standard error, exit status 1
+            print(code, file=sys.stderr)
+            returncode = 1
+        stdout.flush()
+        stderr.flush()
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+        sys.stdin, sys.stdout, sys.stderr = saved_streams
+        added = {
+            name: [h for h in handlers if h not in handlers_before.get(name, [])]
+            for name, handlers in _our_loggers_with_handlers().items()
+        }
+        root.handlers = root_handlers
+        for name, value in saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    leaked = {name: handlers for name, handlers in added.items() if handlers}
+    assert not leaked, f"the command line left logging handlers behind: {leaked}"
+
+    def text(data: bytes) -> str:  # as subprocess.run(text=True) reads a pipe
+        return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="strict").read()
+
+    return subprocess.CompletedProcess(
+        ["childdesk", *argv], returncode, text(out_bytes.getvalue()), text(err_bytes.getvalue())
     )
 
 

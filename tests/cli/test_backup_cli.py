@@ -1,4 +1,5 @@
-"""childdesk backup / restore, run as the installed command: a checked backup on a stick,
+"""childdesk backup / restore (the backup run as the installed command, the restores in-process
+as :func:`run_cli_in_process` runs the console script's ``main``): a checked backup on a stick,
 restored on a new laptop; a vault already there is replaced only with --replace and kept aside;
 a truncated backup and a wrong password change nothing."""
 
@@ -7,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from storage.vault import Vault
-from tests.conftest import PASSWORD, create_vault, run_cli
+from tests.conftest import PASSWORD, create_vault, run_cli, run_cli_in_process
 
 
 def test_backup_then_restore_from_the_command_line(tmp_path: Path) -> None:
@@ -25,7 +26,7 @@ def test_backup_then_restore_from_the_command_line(tmp_path: Path) -> None:
     (backup,) = stick.glob("*.cdbackup")
 
     new_laptop = tmp_path / "new-laptop"
-    wrong = run_cli(
+    wrong = run_cli_in_process(
         "restore",
         "--from",
         str(backup),
@@ -38,7 +39,7 @@ def test_backup_then_restore_from_the_command_line(tmp_path: Path) -> None:
 
     pulled = stick / "pulled.cdbackup"
     pulled.write_bytes(backup.read_bytes()[:1000])
-    damaged = run_cli(
+    damaged = run_cli_in_process(
         "restore",
         "--from",
         str(pulled),
@@ -49,7 +50,7 @@ def test_backup_then_restore_from_the_command_line(tmp_path: Path) -> None:
     assert damaged.returncode == 1 and "damaged" in damaged.stderr
     assert "Traceback" not in damaged.stderr
 
-    done = run_cli(
+    done = run_cli_in_process(
         "restore",
         "--from",
         str(backup),
@@ -61,7 +62,7 @@ def test_backup_then_restore_from_the_command_line(tmp_path: Path) -> None:
     with Vault.unlock(new_laptop, PASSWORD) as restored:
         assert restored.get(child).data["name"] == "李小花"
 
-    again = run_cli(
+    again = run_cli_in_process(
         "restore",
         "--from",
         str(backup),
@@ -70,7 +71,7 @@ def test_backup_then_restore_from_the_command_line(tmp_path: Path) -> None:
         data_dir=new_laptop,
     )
     assert again.returncode == 1 and "--replace" in again.stderr
-    replaced = run_cli(
+    replaced = run_cli_in_process(
         "restore",
         "--from",
         str(backup),

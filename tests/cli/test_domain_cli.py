@@ -1,4 +1,6 @@
-"""The caseload commands, run as the real ``childdesk`` console script on a real vault."""
+"""The caseload commands on a real vault: in-process (the console script's ``main``, as
+:func:`run_cli_in_process` runs it), and ``children list`` once as the real ``childdesk``
+console script (its exit code and JSON from a real run)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import run_cli, run_cli_in_process
 
 PASSWORD = "green-hills-far-away"
 
@@ -16,7 +18,7 @@ PASSWORD = "green-hills-far-away"
 @pytest.fixture(scope="module")
 def demo_vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
     vault_dir = tmp_path_factory.mktemp("cli") / "v"
-    init = run_cli(
+    init = run_cli_in_process(
         "init",
         "--password-stdin",
         "--name",
@@ -27,7 +29,7 @@ def demo_vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
         data_dir=vault_dir,
     )
     assert init.returncode == 0, init.stderr
-    demo = run_cli(
+    demo = run_cli_in_process(
         "demo",
         "--children",
         "40",
@@ -42,14 +44,15 @@ def demo_vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return vault_dir
 
 
-def _json(vault_dir: Path, *args: str) -> dict:  # type: ignore[type-arg]
-    result = run_cli(*args, "--json", "--password-stdin", stdin=PASSWORD + "\n", data_dir=vault_dir)
+def _json(vault_dir: Path, *args: str, real: bool = False) -> dict:  # type: ignore[type-arg]
+    run = run_cli if real else run_cli_in_process
+    result = run(*args, "--json", "--password-stdin", stdin=PASSWORD + "\n", data_dir=vault_dir)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)  # type: ignore[no-any-return]
 
 
 def test_children_list(demo_vault: Path) -> None:
-    children = _json(demo_vault, "children", "list")["children"]
+    children = _json(demo_vault, "children", "list", real=True)["children"]
     assert len(children) == 40
     first = children[0]
     assert {
@@ -92,11 +95,11 @@ def test_due_lists(demo_vault: Path) -> None:
 
 
 def test_bad_input(tmp_path: Path, demo_vault: Path) -> None:
-    wrong = run_cli(
+    wrong = run_cli_in_process(
         "due", "--json", "--password-stdin", stdin="wrong-password\n", data_dir=demo_vault
     )
     assert wrong.returncode == 2 and "wrong password" in wrong.stderr
-    missing = run_cli(
+    missing = run_cli_in_process(
         "children",
         "list",
         "--json",
@@ -105,7 +108,7 @@ def test_bad_input(tmp_path: Path, demo_vault: Path) -> None:
         data_dir=tmp_path / "none",
     )
     assert missing.returncode == 2 and "no vault" in missing.stderr
-    too_many = run_cli(
+    too_many = run_cli_in_process(
         "demo", "--children", "0", "--password-stdin", stdin=PASSWORD + "\n", data_dir=demo_vault
     )
     assert too_many.returncode == 1 and "between 1 and" in too_many.stderr

@@ -1,6 +1,7 @@
 """Hostile command-line input on the laptop (issue 14, "the laptop's own edges"): device nodes,
 links and pipes as ``print --out``, passwords that are not UTF-8, definition files without
-end. Each runs the real ``childdesk`` console script."""
+end. Passwords in another locale run the real ``childdesk`` console script (the locale is the
+point); the rest run its ``main`` in-process (:func:`run_cli_in_process`)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from storage.atomic_file import NotARegularFileError, write_atomic
-from tests.conftest import PASSWORD, childdesk_executable, create_vault, run_cli
+from tests.conftest import PASSWORD, childdesk_executable, create_vault, run_cli_in_process
 
 
 def _run_bytes(*args: str, stdin: bytes, env: dict[str, str] | None = None) -> tuple[int, str]:
@@ -34,7 +35,7 @@ def test_print_refuses_a_device_node_and_leaves_it_alone(tmp_path: Path) -> None
     device = tmp_path / "null-device"
     os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 3))  # like /dev/null
     before = os.lstat(device)
-    result = run_cli("print", "blank-questionnaire", "--out", str(device))
+    result = run_cli_in_process("print", "blank-questionnaire", "--out", str(device))
     assert result.returncode == 2, result.stderr
     assert "not a regular file" in result.stderr
     assert "internal error" not in result.stderr
@@ -54,7 +55,7 @@ def test_print_refuses_pipes_and_links(tmp_path: Path, kind: str) -> None:
         target.symlink_to(elsewhere)
     else:
         target.symlink_to(tmp_path / "missing")
-    result = run_cli("print", "blank-questionnaire", "--out", str(target))
+    result = run_cli_in_process("print", "blank-questionnaire", "--out", str(target))
     assert result.returncode == 2, result.stderr
     assert "not a regular file" in result.stderr
     assert not stat.S_ISREG(os.lstat(target).st_mode)  # still the pipe or the link
@@ -66,7 +67,7 @@ def test_print_refuses_pipes_and_links(tmp_path: Path, kind: str) -> None:
 def test_print_replaces_a_regular_file_with_a_private_one(tmp_path: Path) -> None:
     target = tmp_path / "out.pdf"
     target.write_bytes(b"old")
-    result = run_cli("print", "blank-questionnaire", "--out", str(target))
+    result = run_cli_in_process("print", "blank-questionnaire", "--out", str(target))
     assert result.returncode == 0, result.stderr
     assert target.read_bytes().startswith(b"%PDF")
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
@@ -116,7 +117,7 @@ def test_password_that_is_not_utf8_gets_a_clear_message(tmp_path: Path, locale: 
 
 
 def test_questionnaire_check_of_dev_zero_is_refused_quickly() -> None:
-    result = run_cli("questionnaire", "check", "/dev/zero", timeout=30)
+    result = run_cli_in_process("questionnaire", "check", "/dev/zero", timeout=30)
     assert result.returncode == 1, result.stderr
     assert "larger than 1024 KiB" in result.stderr
     assert "MemoryError" not in result.stderr and "internal error" not in result.stderr
@@ -125,12 +126,12 @@ def test_questionnaire_check_of_dev_zero_is_refused_quickly() -> None:
 def test_oversized_definition_and_answers_files_are_refused(tmp_path: Path) -> None:
     big = tmp_path / "big.json"
     big.write_bytes(b" " * ((1 << 20) + 1) + b"{}")
-    check = run_cli("questionnaire", "check", str(big))
+    check = run_cli_in_process("questionnaire", "check", str(big))
     assert check.returncode == 1 and "larger than 1024 KiB" in check.stderr
-    printed = run_cli(
+    printed = run_cli_in_process(
         "print", "blank-questionnaire", "--definition", "/dev/zero", "--out", str(tmp_path / "x")
     )
     assert printed.returncode == 1 and "larger than 1024 KiB" in printed.stderr
-    scored = run_cli("questionnaire", "score", "@default", "/dev/zero")
+    scored = run_cli_in_process("questionnaire", "score", "@default", "/dev/zero")
     assert scored.returncode == 1 and "larger than 1024 KiB" in scored.stderr
     assert not (tmp_path / "x").exists()

@@ -1,4 +1,8 @@
-"""The vault's command line, run as the real ``childdesk`` console script."""
+"""The vault's command line: ``init``/``verify``/``passwd``/``recover`` in-process (the
+console script's ``main``, as :func:`run_cli_in_process` runs it); the real ``childdesk``
+console script for ``--version``, a run set up through the environment (``CHILDDESK_DATA_DIR``,
+a real ``init``) and the desktop app without a display. tests/cli/test_laptop_edges_cli.py runs
+``verify``/``passwd``/``recover`` as real processes too."""
 
 from __future__ import annotations
 
@@ -6,14 +10,14 @@ import re
 import sqlite3
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.conftest import run_cli, run_cli_in_process
 
 PASSWORD = "green-hills-far-away"
 CODE_RE = re.compile(r"\b(\d{4}(?:-\d{4}){7})\b")
 
 
 def _init(vault_dir: Path, *extra: str) -> str:
-    result = run_cli(
+    result = run_cli_in_process(
         "init",
         "--password-stdin",
         "--name",
@@ -39,17 +43,25 @@ def test_version() -> None:
 def test_init_verify_passwd_recover(tmp_path: Path) -> None:
     vault_dir = tmp_path / "v"
     code = _init(vault_dir)
-    ok = run_cli("verify", "--password-stdin", stdin=PASSWORD + "\n", data_dir=vault_dir)
+    ok = run_cli_in_process("verify", "--password-stdin", stdin=PASSWORD + "\n", data_dir=vault_dir)
     assert ok.returncode == 0 and "healthy" in ok.stdout
 
-    changed = run_cli("passwd", stdin=f"{PASSWORD}\nsecond-phrase-here\n", data_dir=vault_dir)
+    changed = run_cli_in_process(
+        "passwd", stdin=f"{PASSWORD}\nsecond-phrase-here\n", data_dir=vault_dir
+    )
     assert changed.returncode == 0, changed.stderr
-    old = run_cli("verify", "--password-stdin", stdin=PASSWORD + "\n", data_dir=vault_dir)
+    old = run_cli_in_process(
+        "verify", "--password-stdin", stdin=PASSWORD + "\n", data_dir=vault_dir
+    )
     assert old.returncode == 2 and "wrong password" in old.stderr
 
-    recovered = run_cli("recover", stdin=f"{code}\nthird-phrase-here\n", data_dir=vault_dir)
+    recovered = run_cli_in_process(
+        "recover", stdin=f"{code}\nthird-phrase-here\n", data_dir=vault_dir
+    )
     assert recovered.returncode == 0, recovered.stderr
-    ok = run_cli("verify", "--password-stdin", stdin="third-phrase-here\n", data_dir=vault_dir)
+    ok = run_cli_in_process(
+        "verify", "--password-stdin", stdin="third-phrase-here\n", data_dir=vault_dir
+    )
     assert ok.returncode == 0
 
 
@@ -83,21 +95,25 @@ def test_bad_input_messages(tmp_path: Path) -> None:
         (("recover",), "1234\nnew-phrase-good\n", 2, "no vault"),
     ]
     for args, stdin, code, fragment in cases:
-        result = run_cli(*args, stdin=stdin, data_dir=vault_dir)
+        result = run_cli_in_process(*args, stdin=stdin, data_dir=vault_dir)
         assert result.returncode == code, (args, result.stderr)
         assert fragment in result.stderr, (args, result.stderr)
         assert "Traceback" not in result.stderr
     _init(vault_dir)
-    again = run_cli("init", "--password-stdin", stdin=PASSWORD + "\n", data_dir=vault_dir)
+    again = run_cli_in_process(
+        "init", "--password-stdin", stdin=PASSWORD + "\n", data_dir=vault_dir
+    )
     assert again.returncode == 2 and "already exists" in again.stderr
-    wrong_code = run_cli("recover", stdin="1234-5678\nnew-phrase-good\n", data_dir=vault_dir)
+    wrong_code = run_cli_in_process(
+        "recover", stdin="1234-5678\nnew-phrase-good\n", data_dir=vault_dir
+    )
     assert wrong_code.returncode == 2 and "32 digits" in wrong_code.stderr
-    weak = run_cli("passwd", stdin=f"{PASSWORD}\n11111111\n", data_dir=vault_dir)
+    weak = run_cli_in_process("passwd", stdin=f"{PASSWORD}\n11111111\n", data_dir=vault_dir)
     assert weak.returncode == 1 and "single character" in weak.stderr
 
 
 def test_password_is_not_accepted_as_an_argument(tmp_path: Path) -> None:
-    result = run_cli("init", "--password", PASSWORD, data_dir=tmp_path / "v")
+    result = run_cli_in_process("init", "--password", PASSWORD, data_dir=tmp_path / "v")
     assert result.returncode == 2  # argparse usage error: there is no such option
 
 
@@ -110,12 +126,16 @@ def test_verify_exit_codes_for_damage(tmp_path: Path) -> None:
     raw = bytearray((vault_dir / "vault.db").read_bytes())
     raw[raw.find(ciphertext) + 3] ^= 1
     (vault_dir / "vault.db").write_bytes(bytes(raw))
-    damaged = run_cli("verify", "--password-stdin", stdin=PASSWORD + "\n", data_dir=vault_dir)
+    damaged = run_cli_in_process(
+        "verify", "--password-stdin", stdin=PASSWORD + "\n", data_dir=vault_dir
+    )
     assert damaged.returncode == 1
     assert f"record {record_id}" in damaged.stdout
 
     (vault_dir / "vault.db").write_bytes(b"not a database at all" * 100)
-    broken = run_cli("verify", "--password-stdin", stdin=PASSWORD + "\n", data_dir=vault_dir)
+    broken = run_cli_in_process(
+        "verify", "--password-stdin", stdin=PASSWORD + "\n", data_dir=vault_dir
+    )
     assert broken.returncode == 2
     assert len(broken.stderr.strip().splitlines()) == 1  # one-line reason
     assert "damaged" in broken.stderr and "Traceback" not in broken.stderr

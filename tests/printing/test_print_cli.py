@@ -1,5 +1,7 @@
-"""`childdesk print …` through the real console script: PDFs written, clear one-line errors
-(exit 1 refused input, 2 cannot open or write), never a traceback, never a partial file."""
+"""`childdesk print …`: PDFs written, clear one-line errors (exit 1 refused input, 2 cannot
+open or write), never a traceback, never a partial file. In-process (the console script's
+``main``, as :func:`run_cli_in_process` runs it), and a blank questionnaire printed by the real
+``childdesk`` console script (its exit code and PDF from a real run)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from app.demo_caseload import fill_vault
-from tests.conftest import DIRECTOR, PASSWORD, create_vault, run_cli
+from tests.conftest import DIRECTOR, PASSWORD, create_vault, run_cli, run_cli_in_process
 from tests.printing.helpers import flat, page_count, pdf_text
 
 STDIN = PASSWORD + "\n"
@@ -34,7 +36,9 @@ def cli_vault(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 def _ids(folder: Path, command: str) -> list[dict[str, object]]:
-    result = run_cli(command, "list", "--json", "--password-stdin", stdin=STDIN, data_dir=folder)
+    result = run_cli_in_process(
+        command, "list", "--json", "--password-stdin", stdin=STDIN, data_dir=folder
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     return data["visits"] if command == "visits" else data["children"]  # type: ignore[no-any-return]
@@ -50,7 +54,7 @@ def _clean_failure(result: object, code: int, words: str, max_lines: int = 2) ->
 def test_print_visit_and_child(cli_vault: Path, tmp_path: Path) -> None:
     visit = _ids(cli_vault, "visits")[0]
     out = tmp_path / "走访记录.pdf"
-    result = run_cli(
+    result = run_cli_in_process(
         "print",
         "visit",
         str(visit["id"]),
@@ -70,7 +74,7 @@ def test_print_visit_and_child(cli_vault: Path, tmp_path: Path) -> None:
 
     child = next(c for c in _ids(cli_vault, "children") if c["level"])
     out = tmp_path / "child.pdf"
-    result = run_cli(
+    result = run_cli_in_process(
         "print",
         "child",
         str(child["id"]),
@@ -92,7 +96,7 @@ def test_print_assessment(cli_vault: Path, tmp_path: Path) -> None:
         assessment = vault.load("assessment").revisions[0]
         name = vault.get(assessment.data["child_id"]).data["name"]
     out = tmp_path / "report.pdf"
-    result = run_cli(
+    result = run_cli_in_process(
         "print",
         "assessment",
         assessment.record_id,
@@ -111,7 +115,7 @@ def test_print_monthly(cli_vault: Path, tmp_path: Path) -> None:
     today = date.today()
     month = f"{today.year:04d}-{today.month:02d}"
     out = tmp_path / "monthly.pdf"
-    result = run_cli(
+    result = run_cli_in_process(
         "print",
         "monthly",
         "--month",
@@ -136,7 +140,7 @@ def test_print_blank_questionnaire_needs_no_vault(tmp_path: Path) -> None:
     assert "困境儿童家庭监护能力评估表" in flat(pdf_text(out.read_bytes()))
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "childdesk-questionnaire/1"}', encoding="utf-8")
-    result = run_cli(
+    result = run_cli_in_process(
         "print", "blank-questionnaire", "--definition", str(bad), "--out", str(tmp_path / "x.pdf")
     )
     _clean_failure(result, 1, "cannot use the definition", max_lines=10)  # every problem listed
@@ -156,7 +160,7 @@ def test_refused_input(cli_vault: Path, tmp_path: Path) -> None:
         (["print", "monthly", "--month", "2026-01", "--village", "12"], 1, "12-digit"),
     ]
     for args, code, words in cases:
-        result = run_cli(
+        result = run_cli_in_process(
             *args, "--out", str(out), "--password-stdin", stdin=STDIN, data_dir=cli_vault
         )
         _clean_failure(result, code, words)
@@ -166,7 +170,7 @@ def test_refused_input(cli_vault: Path, tmp_path: Path) -> None:
 def test_cannot_open_or_write(cli_vault: Path, tmp_path: Path) -> None:
     visit_id = str(_ids(cli_vault, "visits")[0]["id"])
     missing_folder = tmp_path / "no-such-folder" / "out.pdf"
-    result = run_cli(
+    result = run_cli_in_process(
         "print",
         "visit",
         visit_id,
@@ -177,7 +181,7 @@ def test_cannot_open_or_write(cli_vault: Path, tmp_path: Path) -> None:
         data_dir=cli_vault,
     )
     _clean_failure(result, 2, "does not exist")
-    result = run_cli(
+    result = run_cli_in_process(
         "print",
         "visit",
         visit_id,
@@ -192,7 +196,7 @@ def test_cannot_open_or_write(cli_vault: Path, tmp_path: Path) -> None:
     locked.mkdir()
     locked.chmod(0o500)
     try:
-        result = run_cli(
+        result = run_cli_in_process(
             "print", "blank-questionnaire", "--out", str(locked / "x.pdf"), data_dir=cli_vault
         )
         if result.returncode == 0:  # root ignores folder permissions
@@ -202,7 +206,7 @@ def test_cannot_open_or_write(cli_vault: Path, tmp_path: Path) -> None:
             assert list(locked.iterdir()) == []
     finally:
         locked.chmod(0o700)
-    result = run_cli(
+    result = run_cli_in_process(
         "print",
         "visit",
         visit_id,
@@ -226,6 +230,8 @@ def test_a_failed_write_leaves_nothing(cli_vault: Path, small_disk: Path) -> Non
         except OSError:
             pass
     out = small_disk / "blank.pdf"
-    result = run_cli("print", "blank-questionnaire", "--out", str(out), data_dir=cli_vault)
+    result = run_cli_in_process(
+        "print", "blank-questionnaire", "--out", str(out), data_dir=cli_vault
+    )
     _clean_failure(result, 2, "cannot write")
     assert sorted(p.name for p in small_disk.iterdir()) == ["filler"]

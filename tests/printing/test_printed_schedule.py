@@ -27,7 +27,7 @@ from resources import resource_path
 from storage import definitions_store
 from storage.vault import Vault
 from sync.wire import canonical_json, sha256_hex
-from tests.conftest import DIRECTOR, PASSWORD, create_vault, run_cli
+from tests.conftest import DIRECTOR, PASSWORD, create_vault, run_cli_in_process
 from tests.printing.conftest import TODAY, VILLAGE
 from tests.printing.helpers import flat, pdf_text
 
@@ -125,7 +125,7 @@ def test_print_commands_use_the_installed_schedule(installed_vault: Path, tmp_pa
         vault.lock()
     out = tmp_path / "child.pdf"
     stdin = PASSWORD + "\n"
-    result = run_cli(
+    result = run_cli_in_process(
         "print", "child", child_id, "--out", str(out), "--password-stdin",
         stdin=stdin, data_dir=installed_vault,
     )  # fmt: skip
@@ -134,7 +134,7 @@ def test_print_commands_use_the_installed_schedule(installed_vault: Path, tmp_pa
     assert f"下次应走访日期：{due}" in text and default not in text
 
     out = tmp_path / "monthly.pdf"
-    result = run_cli(
+    result = run_cli_in_process(
         "print", "monthly", "--month", str(month), "--out", str(out), "--password-stdin",
         stdin=stdin, data_dir=installed_vault,
     )  # fmt: skip

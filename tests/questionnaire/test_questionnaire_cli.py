@@ -1,4 +1,7 @@
-"""`childdesk questionnaire check|template|score`, run as the real console script and in-process."""
+"""`childdesk questionnaire check|template|score`: the bundled instrument checked by the real
+console script (.venv/bin/childdesk), the rest in-process — through the console script's
+``main`` as :func:`tests.conftest.run_cli_in_process` runs it (exit code, standard output and
+error as a process gives them), and through ``app.cli.main`` with capsys."""
 
 from __future__ import annotations
 
@@ -10,14 +13,16 @@ from typing import Any
 import pytest
 
 from app.cli import main
-from tests.questionnaire.helpers import ANSWERS, TODAY_TEXT, childdesk, minimal_definition
+from tests.conftest import run_cli_in_process as childdesk
+from tests.questionnaire.helpers import ANSWERS, TODAY_TEXT, minimal_definition
+from tests.questionnaire.helpers import childdesk as childdesk_process
 
 BEST = str(ANSWERS / "best_case.json")
 WORST = str(ANSWERS / "worst_case.json")
 
 
 def test_check_the_bundled_instrument() -> None:
-    result = childdesk("questionnaire", "check", "@default")
+    result = childdesk_process("questionnaire", "check", "@default")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(
         "OK: @default: guardianship_capacity 1.1.0 (困境儿童家庭监护能力评估表)"

@@ -16,7 +16,7 @@ import pytest
 
 from app.registers.reader import RegisterReadError, open_register
 from storage.vault import CreatedVault
-from tests.conftest import PASSWORD, run_cli
+from tests.conftest import PASSWORD, run_cli_in_process
 from tests.registers.encrypted_xls import FIXTURE, encrypted_xls
 
 WORKBOOK_PASSWORD = "汉场坝2026"
@@ -55,13 +55,26 @@ def test_the_command_line_says_so_without_a_traceback(
 ) -> None:
     created.vault.lock()
     path = encrypted_xls(tmp_path / "台账.et", WORKBOOK_PASSWORD)
-    locked = run_cli("import", str(path), "--dry-run", "--password-stdin",
-                     stdin=PASSWORD + "\n", data_dir=vault_dir)  # fmt: skip
+    locked = run_cli_in_process(
+        "import",
+        str(path),
+        "--dry-run",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+        data_dir=vault_dir,
+    )
     assert locked.returncode == 1
     assert json.loads(locked.stdout)["error"]["code"] == "encrypted"
     assert "Traceback" not in locked.stderr
-    opened = run_cli("import", str(path), "--dry-run", "--workbook-password", "--password-stdin",
-                     stdin=f"{PASSWORD}\n{WORKBOOK_PASSWORD}\n", data_dir=vault_dir)  # fmt: skip
+    opened = run_cli_in_process(
+        "import",
+        str(path),
+        "--dry-run",
+        "--workbook-password",
+        "--password-stdin",
+        stdin=f"{PASSWORD}\n{WORKBOOK_PASSWORD}\n",
+        data_dir=vault_dir,
+    )
     assert opened.returncode in (0, 1), opened.stderr
     report = json.loads(opened.stdout)
     assert "error" not in report or report["error"] is None, report

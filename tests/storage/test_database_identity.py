@@ -17,7 +17,7 @@ from storage.backup import restore_backup, write_backup
 from storage.header import DatabaseMismatchError
 from storage.vault import MARK_FILE_INTERVAL_S, Vault
 from storage.verify import verify_vault
-from tests.conftest import DIRECTOR, PASSWORD, create_vault, run_cli
+from tests.conftest import DIRECTOR, PASSWORD, create_vault, run_cli_in_process
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "vault_schema_0001"
 FIXTURE_PASSWORD = "fixture-phrase-0001"
@@ -38,7 +38,9 @@ def _files(vault_dir: Path) -> dict[str, bytes]:
 
 
 def _verify_cli(vault_dir: Path) -> tuple[int, str]:
-    result = run_cli("verify", "--password-stdin", stdin=PASSWORD + "\n", data_dir=vault_dir)
+    result = run_cli_in_process(
+        "verify", "--password-stdin", stdin=PASSWORD + "\n", data_dir=vault_dir
+    )
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
     return result.returncode, result.stdout + result.stderr
 

@@ -11,7 +11,7 @@ import pytest
 
 from storage.errors import DiskFullError, ReadOnlyLocationError
 from storage.vault import Vault
-from tests.conftest import DIRECTOR, PASSWORD, create_vault, run_cli
+from tests.conftest import DIRECTOR, PASSWORD, create_vault, run_cli_in_process
 
 
 def _fill_disk(folder: Path) -> Path:
@@ -69,7 +69,9 @@ def test_read_only_data_folder(small_disk: Path) -> None:
     with pytest.raises(ReadOnlyLocationError) as err:
         Vault.unlock(vault_dir, PASSWORD)
     assert "只读" in err.value.message_zh
-    result = run_cli("verify", "--password-stdin", stdin=PASSWORD + "\n", data_dir=vault_dir)
+    result = run_cli_in_process(
+        "verify", "--password-stdin", stdin=PASSWORD + "\n", data_dir=vault_dir
+    )
     assert result.returncode == 2
     assert "cannot be written" in result.stderr and "Traceback" not in result.stderr
     with pytest.raises(ReadOnlyLocationError):

@@ -16,7 +16,7 @@ import pytest
 from storage.errors import VaultError
 from storage.vault import Vault
 from storage.verify import verify_vault
-from tests.conftest import DIRECTOR, PASSWORD, create_vault, run_cli
+from tests.conftest import DIRECTOR, PASSWORD, create_vault, run_cli_in_process
 
 PAGE = 4096
 
@@ -44,7 +44,9 @@ def _copy(base: Path, tmp_path: Path) -> Path:
 
 
 def _verify_cli(vault_dir: Path) -> tuple[int, str]:
-    result = run_cli("verify", "--password-stdin", stdin=PASSWORD + "\n", data_dir=vault_dir)
+    result = run_cli_in_process(
+        "verify", "--password-stdin", stdin=PASSWORD + "\n", data_dir=vault_dir
+    )
     output = result.stdout + result.stderr
     assert "internal error" not in output and "Traceback" not in output, output
     return result.returncode, output
