@@ -230,6 +230,14 @@ class Period:
     def last_day(self) -> date:
         return self.end.last_day
 
+    def check_begun(self, today: date) -> None:
+        """Raises :class:`MonthError` when the period has not begun by ``today``."""
+        if self.first_day > today:
+            raise MonthError(
+                f"the period {self.start} has not begun yet",
+                f"{self.start.label_zh}还没有开始，无法生成总结。",
+            )
+
     def months(self) -> list[ReportMonth]:
         out = []
         month = self.start
@@ -377,11 +385,7 @@ def year_summary(
 
     Raises :class:`MonthError` for a period that has not begun."""
     first, last = period.first_day, period.last_day
-    if first > today:
-        raise MonthError(
-            f"the period {period.start} has not begun yet",
-            f"{period.start.label_zh}还没有开始，无法生成总结。",
-        )
+    period.check_begun(today)
     schedule = schedule or load_schedule()
     as_of = min(last, today)
     caseload = records.caseload

@@ -31,7 +31,6 @@ from app.domain.activity import Activity, activity_figures
 from app.domain.categories import ChildCategory
 from app.domain.schedule import LEVELS, VisitSchedule
 from app.domain.visit_months import counted_months
-from app.services.monthly_report import MonthError
 from app.services.year_summary import Period, SummaryRecords, YearSummary, year_summary
 from sync.server.console.scope import Scope
 from sync.server.console.summary_sql_children import children_figures, level_changes
@@ -61,11 +60,7 @@ def sql_year_summary(
     Raises :class:`MonthError` for a period that has not begun. A partner (roster) user's
     scope holds no child: the laptop's function over no record but the activities."""
     first, last = period.first_day, period.last_day
-    if first > today:
-        raise MonthError(
-            f"the period {period.start} has not begun yet",
-            f"{period.start.label_zh}还没有开始，无法生成总结。",
-        )
+    period.check_begun(today)
     if scope.role == "partner":
         nothing = replace(SummaryRecords.from_rows(()), activities=list(activities))
         return year_summary(nothing, period, today=today, schedule=schedule)
