@@ -8,7 +8,12 @@ The server runs with ``--console-insecure-cookie`` because the tests speak plain
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -119,6 +124,39 @@ def fresh_code(secret: str) -> str:
     step = max(step, int(time.time()) // 30)
     _LAST_CODE[secret] = step
     return pyotp.TOTP(secret).at(step * 30)
+
+
+def district_cli_here(
+    *args: str, data_dir: Path, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """``childdesk-district ARGS --data-dir DATA_DIR`` in this process (its ``main(argv)``), for
+    tests where the separate process is not the point: standard input, output and error and the
+    exit code as tests/sync/test_district_cli.py's ``district_cli`` gives them from a real
+    process (each of which costs ~1 CPU-s of start-up and imports)."""
+    from sync import district_cli
+
+    argv = [*args, "--data-dir", str(data_dir)]
+    out, err = io.StringIO(), io.StringIO()
+    root = logging.getLogger()
+    handlers = list(root.handlers)
+    stdin_before = sys.stdin
+    sys.stdin = io.StringIO(stdin)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = district_cli.main(argv)
+            except SystemExit as exit_:  # argparse's refusals and --help
+                code = exit_.code if isinstance(exit_.code, int) else int(exit_.code is not None)
+                if isinstance(exit_.code, str):
+                    print(exit_.code, file=sys.stderr)
+    finally:
+        sys.stdin = stdin_before
+        for handler in root.handlers[:]:  # main's logging.basicConfig: not into the next run
+            if handler not in handlers:
+                root.removeHandler(handler)
+    return subprocess.CompletedProcess(
+        ["childdesk-district", *argv], code, out.getvalue(), err.getvalue()
+    )
 
 
 def csrf_of(html: str) -> str:

@@ -1,4 +1,7 @@
-"""``childdesk-district user …`` as the operator runs it (a real process each time)."""
+"""``childdesk-district user …`` as the operator runs it: a real process in the first test (the
+printed password, the exit codes, the hash in the database); the refusals, a second account of
+one name and the roster in the list run the command's ``main`` in the test process
+(site.district_cli_here: the same arguments, exit code, output and errors)."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import pytest
 from sync.server import db
 from sync.server.console import accounts, rosters
 from tests.console.conftest import _district_folder
+from tests.console.site import district_cli_here
 from tests.sync.test_district_cli import district_cli
 
 
@@ -83,7 +87,7 @@ def test_user_add_list_disable_reset(folder: Path) -> None:
     ],
 )
 def test_operator_mistakes_get_one_line(folder: Path, argv: tuple[str, ...], message: str) -> None:
-    result = district_cli("user", *argv, data_dir=folder, stdin="")
+    result = district_cli_here("user", *argv, data_dir=folder, stdin="")
     assert result.returncode == 1
     assert message in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -91,19 +95,21 @@ def test_operator_mistakes_get_one_line(folder: Path, argv: tuple[str, ...], mes
 
 def test_a_second_account_of_the_same_name_is_refused(folder: Path) -> None:
     assert (
-        district_cli(
+        district_cli_here(
             "user", "add", "同名", "--role", "partner", data_dir=folder, stdin=""
         ).returncode
         == 0
     )
-    again = district_cli("user", "add", "同名", "--role", "partner", data_dir=folder, stdin="")
+    again = district_cli_here("user", "add", "同名", "--role", "partner", data_dir=folder, stdin="")
     assert again.returncode == 1 and "already exists" in again.stderr
 
 
 def test_user_list_shows_a_partners_roster(folder: Path) -> None:
-    added = district_cli("user", "add", "妇联-名单", "--role", "partner", data_dir=folder, stdin="")
+    added = district_cli_here(
+        "user", "add", "妇联-名单", "--role", "partner", data_dir=folder, stdin=""
+    )
     assert added.returncode == 0, added.stderr
-    text = district_cli("user", "list", data_dir=folder, stdin="").stdout
+    text = district_cli_here("user", "list", data_dir=folder, stdin="").stdout
     assert "妇联-名单\tpartner\troster: none\t" in text
     engine = db.make_engine(f"sqlite:///{folder / 'district.db'}")
     try:
@@ -113,9 +119,9 @@ def test_user_list_shows_a_partners_roster(folder: Path) -> None:
         rosters.set_roster(engine, partner.user_id, roster)
     finally:
         engine.dispose()
-    text = district_cli("user", "list", data_dir=folder, stdin="").stdout
+    text = district_cli_here("user", "list", data_dir=folder, stdin="").stdout
     assert "妇联-名单\tpartner\troster: 500119101 (left_behind)\t" in text
-    listed = district_cli("user", "list", "--json", data_dir=folder, stdin="")
+    listed = district_cli_here("user", "list", "--json", data_dir=folder, stdin="")
     users = {u["name"]: u for u in json.loads(listed.stdout)}
     assert users["妇联-名单"]["roster"] == {
         "towns": ["500119101"],

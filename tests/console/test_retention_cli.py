@@ -1,5 +1,8 @@
 """The access log's retention as a setting of the server, as the operator types it (a real
-process each time): ``serve --access-log-days N`` prunes older rows when the server starts;
+process, except where only the arguments are refused: ``--older-than-days`` and ``serve
+--access-log-days`` run the command's ``main`` in the test process, site.district_cli_here;
+``--keep-days`` and the environment variable run it as a process): ``serve --access-log-days N``
+prunes older rows when the server starts;
 ``access-log prune --keep-days N`` (or ``--older-than-days N``) on demand. A retention that is
 not a whole number of days or is under 183 days is refused with a message saying which — before
 the passphrase is asked or the database opened — and so is a bad ``$CHILDDESK_ACCESS_LOG_DAYS``
@@ -19,7 +22,7 @@ from sqlalchemy import insert, select
 from sync.server import db
 from sync.server.console import tables as t
 from tests.console.conftest import _district_folder
-from tests.console.site import running_site
+from tests.console.site import district_cli_here, running_site
 from tests.sync.test_district_cli import FAST_KDF, district_cli
 
 BAD = {
@@ -33,8 +36,9 @@ BAD = {
 @pytest.mark.parametrize("option", ["--keep-days", "--older-than-days"])
 def test_prune_refuses_bad_retention(tmp_path: Path, option: str) -> None:
     data_dir = tmp_path / "no-district-yet"
+    run = district_cli if option == "--keep-days" else district_cli_here
     for value, message in BAD.items():
-        refused = district_cli("access-log", "prune", option, value, data_dir=data_dir)
+        refused = run("access-log", "prune", option, value, data_dir=data_dir)
         assert refused.returncode == 2, refused.stderr
         assert message in refused.stderr, refused.stderr
         assert "Traceback" not in refused.stderr
@@ -56,8 +60,10 @@ def _serve(data_dir: Path, *options: str, env: dict[str, str] | None = None) -> 
 
 def test_serve_refuses_bad_retention(tmp_path: Path) -> None:
     data_dir = tmp_path / "district"
-    for value, message in BAD.items():
-        refused = _serve(data_dir, "--access-log-days", value)
+    for value, message in BAD.items():  # refused by the argument parser: in this process
+        refused = district_cli_here(
+            "serve", "--passphrase-stdin", "--access-log-days", value, data_dir=data_dir
+        )
         assert refused.returncode == 2 and message in refused.stderr, refused.stderr
     for value, message in BAD.items():  # the older way, the service's environment
         refused = _serve(data_dir, env={"CHILDDESK_ACCESS_LOG_DAYS": value})
