@@ -27,6 +27,7 @@ import random
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -98,17 +99,14 @@ def measure(engine: Engine, codes: list[str], samples: int, rng: random.Random) 
             timed(figures["child"], qc.child_page, conn, district, rng.choice(child_ids))
             timed(figures["villages"], qc.villages, conn, town, TODAY)
         work_dir = qx.new_work_dir(qx.work_root(engine))
-        path = work_dir / "register.xlsx"
-        began = time.perf_counter()
         everyone = q.RegisterFilter()
-        rows = qx.write_register(q.register_rows(conn, district, everyone, TODAY), path, work_dir)
-        export_s = time.perf_counter() - began
-        size = path.stat().st_size
-        # again, traced (tracemalloc slows Python down: timed above without it)
-        tracemalloc.start()
-        qx.write_register(q.register_rows(conn, district, everyone, TODAY), path, work_dir)
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
+        register = _export(
+            "export",
+            work_dir / "register.xlsx",
+            lambda path: qx.write_register(
+                q.register_rows(conn, district, everyone, TODAY), path, work_dir
+            ),
+        )
         children = _children_export(conn, district, work_dir)
         qx.remove_work_dir(work_dir)
     return {
@@ -118,39 +116,47 @@ def measure(engine: Engine, codes: list[str], samples: int, rng: random.Random) 
         "pinyin_search_p95_ms": p95(figures["search"]),
         "child_page_p95_ms": p95(figures["child"]),
         "villages_p95_ms": p95(figures["villages"]),
-        "export_rows": rows,
-        "export_s": round(export_s, 2),
-        "export_peak_mb": round(peak / 2**20, 1),
-        "export_file_mb": round(size / 2**20, 1),
+        **register,
         **children,
         "samples": samples,
     }
 
 
+def _export(label: str, path: Path, write: Callable[[Path], int]) -> dict[str, Any]:
+    """An export's rows, seconds, file size, and its peak traced Python memory when run again
+    under tracemalloc (which slows Python down: timed without it)."""
+    began = time.perf_counter()
+    rows = write(path)
+    seconds = time.perf_counter() - began
+    size = path.stat().st_size
+    tracemalloc.start()
+    write(path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return {
+        f"{label}_rows": rows,
+        f"{label}_s": round(seconds, 2),
+        f"{label}_peak_mb": round(peak / 2**20, 1),
+        f"{label}_file_mb": round(size / 2**20, 1),
+    }
+
+
 def _children_export(conn: Any, district: Scope, work_dir: Path) -> dict[str, Any]:
     """The 登记表 export of the whole district (the child files decoded and written in the
-    laptop's register layout): untraced, the decoding alone, then traced for the peak."""
-    path = work_dir / "children.xlsx"
+    laptop's register layout), and the decoding alone."""
     everyone = q.RegisterFilter()
     began = time.perf_counter()
     decoded = sum(1 for _ in qx.child_files(conn, district, everyone, TODAY))
     decode_s = time.perf_counter() - began
-    began = time.perf_counter()
-    rows = qx.write_child_files(qx.child_files(conn, district, everyone, TODAY), path, work_dir)
-    export_s = time.perf_counter() - began
-    size = path.stat().st_size
-    tracemalloc.start()
-    qx.write_child_files(qx.child_files(conn, district, everyone, TODAY), path, work_dir)
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    assert decoded == rows
-    return {
-        "children_export_rows": rows,
-        "children_export_s": round(export_s, 2),
-        "children_decode_s": round(decode_s, 2),
-        "children_export_peak_mb": round(peak / 2**20, 1),
-        "children_export_file_mb": round(size / 2**20, 1),
-    }
+    figures = _export(
+        "children_export",
+        work_dir / "children.xlsx",
+        lambda path: qx.write_child_files(
+            qx.child_files(conn, district, everyone, TODAY), path, work_dir
+        ),
+    )
+    assert decoded == figures["children_export_rows"]
+    return {**figures, "children_decode_s": round(decode_s, 2)}
 
 
 def main() -> None:
