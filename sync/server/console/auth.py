@@ -81,6 +81,21 @@ class CurrentUser:
         return self.session.csrf
 
 
+async def log(
+    request: Request, user: CurrentUser, action: str, target: str, outcome: str = "ok"
+) -> None:
+    """One line in the access log for what ``user`` did (``target``: what it was done to)."""
+    await run_in_threadpool(
+        accounts.log_access,
+        console(request).engine,
+        user.user_id,
+        action,
+        target,
+        outcome,
+        user.source,
+    )
+
+
 class SignInRequired(Exception):
     """Answered with a redirect to the sign-in page (web.py)."""
 
@@ -191,15 +206,7 @@ def require_role(*roles: Role) -> Callable[[Request], Awaitable[CurrentUser]]:
     async def dependency(request: Request) -> CurrentUser:
         user = await current_user(request)
         if user.role not in roles:
-            await run_in_threadpool(
-                accounts.log_access,
-                console(request).engine,
-                user.user_id,
-                "page",
-                request.url.path,
-                "denied",
-                user.source,
-            )
+            await log(request, user, "page", request.url.path, "denied")
             raise Forbidden(user=user)
         return user
 

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from sync.errors import SyncError
 from sync.server.console import accounts, dates
 from sync.server.console.accounts import AccountError
-from sync.server.console.auth import DistrictUser, console
+from sync.server.console.auth import DistrictUser, console, log
 from sync.server.console.routes_workflows_labels import WORKFLOW_ACTIONS_ZH, WORKFLOW_OUTCOMES_ZH
 from sync.server.console.web import render, restored_input
 
@@ -110,15 +110,7 @@ async def user_add(
         added, password = await run_in_threadpool(accounts.add_user, c.engine, name, role, codes)
     except AccountError as err:
         return await _users_page(request, user, status_code=400, error=err.message_zh)
-    await run_in_threadpool(
-        accounts.log_access,
-        c.engine,
-        user.user_id,
-        "user_add",
-        str(added.user_id),
-        "ok",
-        user.source,
-    )
+    await log(request, user, "user_add", str(added.user_id))
     return await _users_page(
         request,
         user,
@@ -171,15 +163,7 @@ async def user_change(
     except AccountError as err:
         return await _users_page(request, user, status_code=400, error=err.message_zh)
     log_action = {"disable": "user_disable", "enable": "user_enable"}.get(action, "user_reset")
-    await run_in_threadpool(
-        accounts.log_access,
-        c.engine,
-        user.user_id,
-        log_action,
-        str(changed.user_id),
-        "ok",
-        user.source,
-    )
+    await log(request, user, log_action, str(changed.user_id))
     messages = {
         "disable": "已停用，该用户的登录已全部结束。",
         "enable": "已重新启用。",
@@ -248,15 +232,7 @@ async def enroll_code(
             status_code=400,
             error="村代码不对：每个村代码应为 12 位数字（行政区划代码）。",
         )
-    await run_in_threadpool(
-        accounts.log_access,
-        c.engine,
-        user.user_id,
-        "enroll_code",
-        ",".join(codes),
-        "ok",
-        user.source,
-    )
+    await log(request, user, "enroll_code", ",".join(codes))
     return await _devices_page(
         request,
         user,
@@ -290,9 +266,7 @@ async def revoke(
         changed = await run_in_threadpool(c.district.revoke, device)
     except SyncError:
         return await _devices_page(request, user, status_code=400, error="没有这台设备。")
-    await run_in_threadpool(
-        accounts.log_access, c.engine, user.user_id, "device_revoke", device, "ok", user.source
-    )
+    await log(request, user, "device_revoke", device)
     text = "已吊销。这台电脑下次同步时会收到通知。" if changed else "这台设备此前已被吊销。"
     return await _devices_page(request, user, message=text)
 
@@ -339,14 +313,11 @@ async def log_page(
         rows, total = await run_in_threadpool(lambda: accounts.search_log(c.engine, page=1))
         since = until = ""
     pages = max(1, (total + 49) // 50)
-    await run_in_threadpool(
-        accounts.log_access,
-        c.engine,
-        user.user_id,
+    await log(
+        request,
+        user,
         "log_view",
         accounts.filters_target({"name": name[:64], "action": action, "since": since}),
-        "ok",
-        user.source,
     )
     filters = {
         "name": name[:64],

@@ -25,6 +25,7 @@ from sync.server.console.auth import (
     SignedIn,
     client_source,
     console,
+    log,
     safe_next,
     session_of,
 )
@@ -172,9 +173,7 @@ async def totp_check(request: Request, code: Annotated[str, Form()] = "") -> Res
     user = await session_of(request, stages=("totp",))
     c = console(request)
     if not await run_in_threadpool(accounts.verify_totp, c.engine, user.user_id, code, c.totp_key):
-        await run_in_threadpool(
-            accounts.log_access, c.engine, user.user_id, "totp", "", "failed", user.source
-        )
+        await log(request, user, "totp", "", "failed")
         failures = await run_in_threadpool(
             accounts.recent_failures, c.engine, user.user_id, "totp", accounts.FAILURE_WINDOW_S
         )
@@ -251,9 +250,7 @@ async def enrol(request: Request, code: Annotated[str, Form()] = "") -> Response
             secret,
             "验证码不对。请用手机上的验证器应用扫码后，输入它显示的 6 位数字。",
         )
-    await run_in_threadpool(
-        accounts.log_access, c.engine, user.user_id, "totp_enrol", "", "ok", user.source
-    )
+    await log(request, user, "totp_enrol", "")
     was = user.session.stage
     await run_in_threadpool(sessions.set_stage, c.engine, user.session, "full", None)
     if was == "full":
@@ -289,9 +286,7 @@ async def password_change(
             error=err.message_zh,
             forced=user.session.stage == "password",
         )
-    await run_in_threadpool(
-        accounts.log_access, c.engine, user.user_id, "password_change", "", "ok", user.source
-    )
+    await log(request, user, "password_change", "")
     fresh = await run_in_threadpool(accounts.get_user, c.engine, user.user_id)
     assert fresh is not None
     if user.session.stage == "full":
@@ -323,9 +318,7 @@ async def signout(request: Request) -> Response:
     user = await session_of(request, stages=("full", "totp", "enrol", "password"))
     c = console(request)
     await run_in_threadpool(sessions.end, c.engine, user.session)
-    await run_in_threadpool(
-        accounts.log_access, c.engine, user.user_id, "sign_out", "", "ok", user.source
-    )
+    await log(request, user, "sign_out", "")
     response = RedirectResponse(PREFIX + "/signin?out=1", status_code=303)
     clear_session_cookie(response, request)
     return response
@@ -335,9 +328,7 @@ async def signout(request: Request) -> Response:
 async def signout_all(request: Request, user: SignedIn) -> Response:
     c = console(request)
     ended = await run_in_threadpool(sessions.end_all, c.engine, user.user_id)
-    await run_in_threadpool(
-        accounts.log_access, c.engine, user.user_id, "sign_out_all", str(ended), "ok", user.source
-    )
+    await log(request, user, "sign_out_all", str(ended))
     response = RedirectResponse(PREFIX + "/signin?out=1", status_code=303)
     clear_session_cookie(response, request)
     return response

@@ -14,8 +14,8 @@ from starlette.concurrency import run_in_threadpool
 from app.domain.categories import RELATION_LABELS_ZH, GuardianRelation
 from app.domain.guardian_situation import SITUATION_LABELS_ZH, GuardianSituation
 from sync.server.console import notes, queries, queries_child
-from sync.server.console.auth import PREFIX, console
-from sync.server.console.routes_overview import LABELS, Supervisor, log, refuse, run
+from sync.server.console.auth import PREFIX, console, log
+from sync.server.console.routes_overview import LABELS, Supervisor, refuse, run
 from sync.server.console.scope import Scope
 from sync.server.console.web import render
 

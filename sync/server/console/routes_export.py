@@ -23,8 +23,8 @@ from starlette.concurrency import run_in_threadpool
 from app.registers.xlsx_export import Layout
 from sync.server.console import accounts, queries, queries_overview, roster_export
 from sync.server.console import queries_export as qx
-from sync.server.console.auth import CurrentUser, SignedIn, console
-from sync.server.console.routes_overview import LABELS, Supervisor, log, period, refuse, today
+from sync.server.console.auth import CurrentUser, SignedIn, console, log
+from sync.server.console.routes_overview import LABELS, Supervisor, period, refuse, today
 from sync.server.console.web import render
 
 router = APIRouter()

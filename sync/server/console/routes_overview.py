@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.domain.working_days import china_date
 from sync.server.console import accounts, dates, queries_overview
-from sync.server.console.auth import CurrentUser, Forbidden, console, require_role
+from sync.server.console.auth import CurrentUser, Forbidden, console, log, require_role
 from sync.server.console.queries_child import recent_window
 from sync.server.console.queries_export import STAGE_ZH, category_zh, level_zh
 from sync.server.console.web import render
@@ -70,20 +70,6 @@ def period(request: Request) -> tuple[date, date]:
     if (end - start).days > 3660:
         start = date(end.year - 10, 1, 1)
     return start, end
-
-
-async def log(
-    request: Request, user: CurrentUser, action: str, target: str, outcome: str = "ok"
-) -> None:
-    await run_in_threadpool(
-        accounts.log_access,
-        console(request).engine,
-        user.user_id,
-        action,
-        target,
-        outcome,
-        user.source,
-    )
 
 
 async def refuse(request: Request, user: CurrentUser, action: str, target: str) -> None:

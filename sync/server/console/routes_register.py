@@ -10,8 +10,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from sync.server.console import accounts, queries
-from sync.server.console.auth import SignedIn
-from sync.server.console.routes_overview import LABELS, log, run, today
+from sync.server.console.auth import SignedIn, log
+from sync.server.console.routes_overview import LABELS, run, today
 from sync.server.console.web import render
 
 router = APIRouter()

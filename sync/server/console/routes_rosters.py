@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sync.server.console import accounts, queries, rosters
 from sync.server.console.accounts import AccountError, User
-from sync.server.console.auth import PREFIX, DistrictUser, console
+from sync.server.console.auth import PREFIX, DistrictUser, console, log
 from sync.server.console.pages_admin import VILLAGE_SPLIT
 from sync.server.console.queries_export import category_zh
 from sync.server.console.web import render, restored_input
@@ -107,7 +107,5 @@ async def roster_save(request: Request, user_id: str, user: DistrictUser) -> Res
                 "categories": ",".join(roster.categories),
             }
         )
-    await run_in_threadpool(
-        accounts.log_access, c.engine, user.user_id, "roster_set", target, "ok", user.source
-    )
+    await log(request, user, "roster_set", target)
     return RedirectResponse(f"{PREFIX}/users/{changed.user_id}/roster?saved=1", status_code=303)

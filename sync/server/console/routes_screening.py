@@ -11,7 +11,8 @@ from fastapi.responses import Response
 
 from app.domain.referral import NOT_A_DIAGNOSIS_ZH
 from sync.server.console import accounts, queries_screening
-from sync.server.console.routes_overview import Supervisor, log, period, run
+from sync.server.console.auth import log
+from sync.server.console.routes_overview import Supervisor, period, run
 from sync.server.console.web import render
 
 router = APIRouter()

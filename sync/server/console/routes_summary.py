@@ -21,8 +21,8 @@ from app.printing.labels import CASE_KIND_ZH
 from app.printing.year_summary import SCREENING_ZH
 from app.services.monthly_report import MonthError
 from sync.server.console import accounts, queries_summary
-from sync.server.console.auth import CurrentUser, console
-from sync.server.console.routes_overview import LABELS, Supervisor, log, period, today
+from sync.server.console.auth import CurrentUser, console, log
+from sync.server.console.routes_overview import LABELS, Supervisor, period, today
 from sync.server.console.web import render
 
 router = APIRouter()
@@ -76,19 +76,32 @@ def _pending(request: Request, user: CurrentUser, start: date, end: date) -> Res
     return response
 
 
-@router.get("/summary")
-async def summary_page(request: Request, user: Supervisor) -> Response:
+async def _figures_or_page(
+    request: Request, user: CurrentUser, action: str
+) -> tuple[queries_summary.ConsoleSummary, str, date, date] | Response:
+    """The asked period's figures with the access log's target and the period; or the page to
+    answer instead: an error for a bad period (logged as failed under ``action``), or 计算中…
+    while the figures are being counted."""
     start, end = _year_start(request)
     target = accounts.filters_target({"start": start.isoformat(), "end": end.isoformat()})
     try:
         figures = await _figures(request, user, start, end)
     except MonthError as err:
-        await log(request, user, "summary", target, "failed")
+        await log(request, user, action, target, "failed")
         return render(
             request, "error.html", user, status_code=400, title="年度汇总", message=err.message_zh
         )
     if figures is None:
         return _pending(request, user, start, end)
+    return figures, target, start, end
+
+
+@router.get("/summary")
+async def summary_page(request: Request, user: Supervisor) -> Response:
+    found = await _figures_or_page(request, user, "summary")
+    if isinstance(found, Response):
+        return found
+    figures, target, start, end = found
     await log(request, user, "summary", target)
     return render(
         request,
@@ -115,17 +128,10 @@ async def summary_pdf(request: Request, user: Supervisor) -> Response:
         render_console_summary,
     )
 
-    start, end = _year_start(request)
-    target = accounts.filters_target({"start": start.isoformat(), "end": end.isoformat()})
-    try:
-        figures = await _figures(request, user, start, end)
-    except MonthError as err:
-        await log(request, user, "summary-pdf", target, "failed")
-        return render(
-            request, "error.html", user, status_code=400, title="年度汇总", message=err.message_zh
-        )
-    if figures is None:
-        return _pending(request, user, start, end)
+    found = await _figures_or_page(request, user, "summary-pdf")
+    if isinstance(found, Response):
+        return found
+    figures, target, _, _ = found
     ready = figures
     label = scope_label(user)
     towns_text = "" if user.scope.is_district else "乡镇代码 " + "、".join(user.scope.towns)

@@ -7,7 +7,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from sync.server.console import queries, queries_child
-from sync.server.console.routes_overview import LABELS, Supervisor, log, refuse, run, today
+from sync.server.console.auth import log
+from sync.server.console.routes_overview import LABELS, Supervisor, refuse, run, today
 from sync.server.console.web import render
 
 router = APIRouter()

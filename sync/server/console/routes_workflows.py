@@ -22,8 +22,8 @@ from app.domain import mandatory_report as mr
 from app.domain.workflow import ROLE_ZH, Refused
 from sync.server import db
 from sync.server.console import accounts
-from sync.server.console.auth import PREFIX, CurrentUser, console
-from sync.server.console.routes_overview import Supervisor, log, refuse
+from sync.server.console.auth import PREFIX, CurrentUser, console, log
+from sync.server.console.routes_overview import Supervisor, refuse
 from sync.server.console.web import render
 from sync.server.workflows import NOT_FOUND, OUT_OF_SCOPE, WorkflowError, Workflows, _local_time
 

@@ -14,8 +14,8 @@ from starlette.concurrency import run_in_threadpool
 from app.domain import recognition_application as ra
 from app.domain.working_days import PACKAGE_YEARS, YearCalendar, china_date
 from sync.server.console import accounts
-from sync.server.console.auth import PREFIX, CurrentUser, DistrictUser
-from sync.server.console.routes_overview import Supervisor, log
+from sync.server.console.auth import PREFIX, CurrentUser, DistrictUser, log
+from sync.server.console.routes_overview import Supervisor
 from sync.server.console.routes_workflows import (
     LABELS,
     actor_of,

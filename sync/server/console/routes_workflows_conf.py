@@ -18,8 +18,8 @@ from starlette.concurrency import run_in_threadpool
 from app.domain import case_conference as cc
 from sync.server import db
 from sync.server.console import dates
-from sync.server.console.auth import PREFIX, CurrentUser, DistrictUser, console
-from sync.server.console.routes_overview import Supervisor, log, today
+from sync.server.console.auth import PREFIX, CurrentUser, DistrictUser, console, log
+from sync.server.console.routes_overview import Supervisor, today
 from sync.server.console.routes_workflows import (
     LABELS,
     actor_of,
