@@ -5,14 +5,16 @@ For speed: PostgreSQL is started once per session; a test that gets a ``district
 migrates its database at once anyway) starts from the migrated schema with every table
 emptied (TRUNCATE … RESTART IDENTITY) instead of a dropped and re-migrated schema, unless the
 previous test changed the schema itself (then it is dropped as before); a test that asks for
-``db_url`` alone still gets an empty schema. Laptop vaults are copies of session templates
-(tests/conftest.py)."""
+``db_url`` alone still gets an empty schema. On SQLite, a ``district`` (and ``sqlite_district``)
+starts from a copy of a database file migrated once per session; ``db_url`` alone is a path
+with no file yet. Laptop vaults are copies of session templates (tests/conftest.py)."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import threading
@@ -188,9 +190,34 @@ def _migrated_postgres(pg_server: PostgresServer) -> Iterator[_MigratedPostgres]
     migrated.dispose()
 
 
+_SQLITE_TEMPLATE: list[Path] = []  # the session's migrated district database file
+
+
+def migrated_sqlite_url(request: pytest.FixtureRequest, folder: Path) -> str:
+    """A copy, in ``folder``, of a district database file as a new migration leaves it (made
+    once per session): a test's district starts from it instead of migrating its own."""
+    if not _SQLITE_TEMPLATE:
+        factory: pytest.TempPathFactory = request.getfixturevalue("tmp_path_factory")
+        made = factory.mktemp("district-template") / "district.db"
+        engine = db.make_engine(f"sqlite:///{made}")
+        db.migrate(engine)
+        engine.dispose()
+        conn = sqlite3.connect(made)  # everything in the main file: a plain copy is whole
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.close()
+        for suffix in ("-wal", "-shm"):
+            Path(f"{made}{suffix}").unlink(missing_ok=True)
+        _SQLITE_TEMPLATE.append(made)
+    target = folder / "district.db"
+    shutil.copyfile(_SQLITE_TEMPLATE[0], target)
+    return f"sqlite:///{target}"
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
+        if "district" in request.fixturenames:  # migrated right away by the district fixture
+            return migrated_sqlite_url(request, tmp_path)
         return f"sqlite:///{tmp_path / 'district.db'}"
     if "district" in request.fixturenames:  # migrated right away by the district fixture
         migrated: _MigratedPostgres = request.getfixturevalue("_migrated_postgres")
@@ -215,8 +242,10 @@ def district(db_url: str, district_keys: KeyPair) -> Iterator[District]:
 
 
 @pytest.fixture
-def sqlite_district(tmp_path: Path, district_keys: KeyPair) -> Iterator[District]:
-    d = make_district(f"sqlite:///{tmp_path / 'district.db'}", district_keys)
+def sqlite_district(
+    request: pytest.FixtureRequest, tmp_path: Path, district_keys: KeyPair
+) -> Iterator[District]:
+    d = make_district(migrated_sqlite_url(request, tmp_path), district_keys)
     yield d
     d.engine.dispose()
 

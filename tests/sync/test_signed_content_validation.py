@@ -17,23 +17,38 @@ from sqlalchemy import select
 from sync.content_checks import HEX32, HLC_RE, MAX_CLOCK_SKEW_MS
 from sync.documents import read_receipt
 from sync.errors import SyncError
+from sync.keys import KeyPair
 from sync.server import db
 from sync.server.district import District
-from tests.sync.conftest import VILLAGE_A, Device, ServerThread
+from tests.conftest import VaultCopies, VaultTemplates
+from tests.sync.conftest import (
+    VILLAGE_A,
+    Device,
+    ServerThread,
+    enroll,
+    make_district,
+    migrated_sqlite_url,
+)
 from tests.sync.signed_content import child, forge, hlc_of, now_ms
 
 
 class Sender:
     """Sends a batch file over HTTP or through the import path; answers (status, payload)."""
 
-    def __init__(self, district: District, how: str) -> None:
+    def __init__(self, district: District, server: SharedServer | None, devices: Devices) -> None:
         self.district = district
-        self.how = how
-        self.server = ServerThread(district) if how == "http" else None
+        self.server = server
+        self.devices = devices
+        self.how = "http" if server is not None else "import"
+
+    @property
+    def device(self) -> Device:
+        """The device these tests send from (enrolled once per district)."""
+        return self.devices.get("main")
 
     def send(self, data: bytes) -> tuple[int, bytes | dict[str, Any]]:
         if self.server is not None:
-            response = httpx.post(f"{self.server.url}/api/v1/batches", content=data, timeout=30)
+            response = self.server.client.post(f"{self.server.url}/api/v1/batches", content=data)
             if response.status_code == 200:
                 return 200, response.content
             return response.status_code, response.json()
@@ -42,16 +57,82 @@ class Sender:
         except SyncError as err:
             return err.http_status, {"error": err.code, "message": err.message}
 
+
+class SharedServer(ServerThread):
+    """The real HTTP server over the module's district, with one client for its tests."""
+
+    def __init__(self, district: District) -> None:
+        super().__init__(district)
+        self.client = httpx.Client(timeout=30)
+
     def stop(self) -> None:
-        if self.server is not None:
-            self.server.stop()
+        self.client.close()
+        super().stop()
+
+
+# For speed (issue 15): one district per database kind for the whole module, one HTTP server on
+# it and one enrolled device sending every test's batches. Each test's records have fresh ids
+# and its batches fresh sequence numbers, so the tests do not see each other's data (the
+# nothing-malformed check then covers every earlier test's rows too); a refused envelope never
+# moves the device's reported cursor, which stays "" as every accepted batch here reports.
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def shared_district(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    district_keys: KeyPair,
+) -> Iterator[District]:
+    if request.param == "sqlite":
+        url = migrated_sqlite_url(request, tmp_path_factory.mktemp("signed-content"))
+    else:
+        migrated = request.getfixturevalue("_migrated_postgres")
+        migrated.fresh()
+        url = migrated.url
+    district = make_district(url, district_keys)
+    yield district
+    district.engine.dispose()
+
+
+class Devices:
+    """Devices enrolled in the module's district, by name, each on its own vault copy (copies
+    of session templates: the n-th copy in the module is the n-th template, another device)."""
+
+    def __init__(self, district: District, templates: VaultTemplates, folder: Path) -> None:
+        self.district = district
+        self.copies = VaultCopies(templates)
+        self.folder = folder
+        self.enrolled: dict[str, Device] = {}
+
+    def get(self, name: str) -> Device:
+        if name not in self.enrolled:
+            opened = self.copies.open(self.folder / name, village_code=VILLAGE_A)
+            self.enrolled[name] = enroll(self.district, opened.vault, [VILLAGE_A])
+        return self.enrolled[name]
+
+
+@pytest.fixture(scope="module")
+def shared_devices(
+    shared_district: District,
+    vault_templates: VaultTemplates,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Devices]:
+    devices = Devices(shared_district, vault_templates, tmp_path_factory.mktemp("devices"))
+    yield devices
+    devices.copies.lock_all()
+
+
+@pytest.fixture(scope="module")
+def shared_server(shared_district: District) -> Iterator[SharedServer]:
+    running = SharedServer(shared_district)
+    yield running
+    running.stop()
 
 
 @pytest.fixture(params=["http", "import"])
-def sender(request: pytest.FixtureRequest, district: District) -> Iterator[Sender]:
-    running = Sender(district, request.param)
-    yield running
-    running.stop()
+def sender(
+    request: pytest.FixtureRequest, shared_district: District, shared_devices: Devices
+) -> Sender:
+    server = request.getfixturevalue("shared_server") if request.param == "http" else None
+    return Sender(shared_district, server, shared_devices)
 
 
 def rejections(device: Device, status: int, answer: Any) -> dict[str, str]:
@@ -112,10 +193,8 @@ def assert_good_batch_accepted(device: Device, sender: Sender) -> None:
         "nul-field-name",
     ],
 )
-def test_malformed_data_is_refused_alone(
-    sender: Sender, make_device: Any, data: dict[str, Any]
-) -> None:
-    device = make_device(sender.district, [VILLAGE_A])
+def test_malformed_data_is_refused_alone(sender: Sender, data: dict[str, Any]) -> None:
+    device = sender.device
     bad = child(device, data)
     good = child(device, {"village_code": VILLAGE_A})
     status, answer = sender.send(forge(device, [bad, good]))
@@ -144,10 +223,8 @@ def test_malformed_data_is_refused_alone(
     ],
     ids=lambda f: next(iter(f)) + ":" + ascii(next(iter(f.values())))[:24],
 )
-def test_malformed_fields_are_refused_alone(
-    sender: Sender, make_device: Any, fields: dict[str, Any]
-) -> None:
-    device = make_device(sender.district, [VILLAGE_A])
+def test_malformed_fields_are_refused_alone(sender: Sender, fields: dict[str, Any]) -> None:
+    device = sender.device
     bad = child(device, {"village_code": VILLAGE_A}, **fields)
     status, answer = sender.send(forge(device, [bad], ids=["bad-revision"]))
     assert list(rejections(device, status, answer).values()) == ["malformed"]
@@ -155,11 +232,11 @@ def test_malformed_fields_are_refused_alone(
 
 
 def test_a_lone_surrogate_in_the_listed_revision_id_is_refused_alone_or_whole(
-    sender: Sender, make_device: Any
+    sender: Sender,
 ) -> None:
     """The record id and clock inside the item and the id the signed body lists: a surrogate
     in the item refuses the revision; in the signed body, the batch (400)."""
-    device = make_device(sender.district, [VILLAGE_A])
+    device = sender.device
     bad = child(device, {"village_code": VILLAGE_A}, record_id="b" * 31 + "\udc80")
     status, answer = sender.send(forge(device, [bad]))  # listed id: record_id@hlc
     assert status == 400 and answer["error"] == "malformed"  # type: ignore[index]
@@ -189,10 +266,8 @@ def test_a_lone_surrogate_in_the_listed_revision_id_is_refused_alone_or_whole(
     ],
     ids=lambda b: next(iter(b)) + ":" + ascii(next(iter(b.values())))[:24],
 )
-def test_malformed_envelopes_are_refused_with_400(
-    sender: Sender, make_device: Any, body: dict[str, Any]
-) -> None:
-    device = make_device(sender.district, [VILLAGE_A])
+def test_malformed_envelopes_are_refused_with_400(sender: Sender, body: dict[str, Any]) -> None:
+    device = sender.device
     item = child(device, {"village_code": VILLAGE_A})
     status, answer = sender.send(forge(device, [item], body=body))
     assert status == 400, answer
@@ -206,17 +281,16 @@ def test_malformed_envelopes_are_refused_with_400(
     assert cursor == ""
 
 
-def test_the_largest_sequence_is_accepted(sender: Sender, make_device: Any) -> None:
-    device = make_device(sender.district, [VILLAGE_A])
+def test_the_largest_sequence_is_accepted(sender: Sender) -> None:
+    # a device of its own: every later batch of the shared one would come below this sequence
+    device = sender.devices.get(f"largest-sequence-{sender.how}")
     item = child(device, {"village_code": VILLAGE_A})
     status, answer = sender.send(forge(device, [item], sequence=2**31 - 1))
     assert rejections(device, status, answer) == {}
 
 
-def test_malformed_blobs_and_unknown_kinds_are_refused_alone(
-    sender: Sender, make_device: Any
-) -> None:
-    device = make_device(sender.district, [VILLAGE_A])
+def test_malformed_blobs_and_unknown_kinds_are_refused_alone(sender: Sender) -> None:
+    device = sender.device
     items = [
         {"kind": "blob", "sha256": "a" * 63 + "\udc80", "size": 1, "data": "AA=="},
         {"kind": "blob", "sha256": "a" * 64, "size": "@@INF@@", "data": "AA=="},
@@ -235,8 +309,8 @@ def test_malformed_blobs_and_unknown_kinds_are_refused_alone(
 # ----- the clock-skew bound ------------------------------------------------------------------
 
 
-def test_a_far_future_clock_is_refused_and_wins_nothing(sender: Sender, make_device: Any) -> None:
-    device = make_device(sender.district, [VILLAGE_A])
+def test_a_far_future_clock_is_refused_and_wins_nothing(sender: Sender) -> None:
+    device = sender.device
     created = child(device, {"village_code": VILLAGE_A, "school": "村小"})
     assert rejections(device, *sender.send(forge(device, [created]))) == {}
     # a laptop with a wrong date: 9999999999999 ms (the year 2286)
@@ -267,8 +341,8 @@ def test_a_far_future_clock_is_refused_and_wins_nothing(sender: Sender, make_dev
     assert_nothing_malformed_stored(sender.district)
 
 
-def test_the_skew_bound_is_24_hours(sender: Sender, make_device: Any) -> None:
-    device = make_device(sender.district, [VILLAGE_A])
+def test_the_skew_bound_is_24_hours(sender: Sender) -> None:
+    device = sender.device
     hour = 3_600_000
     inside = child(
         device, {"village_code": VILLAGE_A}, hlc=hlc_of(device.device_id, now_ms() + 23 * hour)
@@ -372,7 +446,7 @@ def test_import_of_a_stick_of_poisoned_batches_refuses_each_and_stores_the_good(
     [("label", b'"\\udc80"'), ("label", b'"a\\u0000b"'), ("code", b'"\\udc80"')],
 )
 def test_enrollment_requests_with_bad_text_are_refused(
-    district: District, field: str, raw: bytes
+    shared_district: District, shared_server: SharedServer, field: str, raw: bytes
 ) -> None:
     """The label is stored and the code hashed as UTF-8: a lone surrogate or NUL in either, in
     a correctly self-signed request, is refused with 400, not a server error."""
@@ -381,7 +455,7 @@ def test_enrollment_requests_with_bad_text_are_refused(
     from sync.wire import b64e, key_id, public_raw
 
     keys = KeyPair.generate()
-    code = district.create_enroll_code([VILLAGE_A], 3600)
+    code = shared_district.create_enroll_code([VILLAGE_A], 3600)
     values = {"code": code, "label": "一村"}
     values[field] = "PLACEHOLDER"
     document = build_enrollment_request(
@@ -395,13 +469,9 @@ def test_enrollment_requests_with_bad_text_are_refused(
             "sig": b64e(keys.signing.sign(body)),
         }
     ).encode()
-    server = ServerThread(district)
-    try:
-        response = httpx.post(
-            f"{server.url}/api/v1/enroll", content=body + b"\n" + signature + b"\n", timeout=30
-        )
-    finally:
-        server.stop()
+    response = shared_server.client.post(
+        f"{shared_server.url}/api/v1/enroll", content=body + b"\n" + signature + b"\n"
+    )
     assert response.status_code == 400, response.text
     assert response.json()["error"] == "malformed"
 
