@@ -5,6 +5,7 @@ schedule's pace, cases at every stage — and the same data for the same seed.""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -21,13 +22,13 @@ from app.domain.schedule import load_schedule
 from app.domain.visit import Visit
 from app.services.caseload import Caseload
 from storage.vault import Vault
-from tests.conftest import create_vault
+from tests.conftest import VaultCopies, VaultTemplates
 
 TODAY = date(2026, 11, 22)
 
 
-def _fill(path: Path, children: int, seed: int) -> Vault:
-    vault = create_vault(path).vault
+def _fill(copies: VaultCopies, path: Path, children: int, seed: int) -> Vault:
+    vault = copies.open(path).vault
     fill_vault(
         vault,
         children=children,
@@ -40,16 +41,21 @@ def _fill(path: Path, children: int, seed: int) -> Vault:
 
 
 @pytest.fixture(scope="module")
-def village(tmp_path_factory: pytest.TempPathFactory) -> Vault:
-    return _fill(tmp_path_factory.mktemp("demo") / "v", 200, 11)
+def village(
+    tmp_path_factory: pytest.TempPathFactory, vault_templates: VaultTemplates
+) -> Iterator[Vault]:
+    copies = VaultCopies(vault_templates)
+    yield _fill(copies, tmp_path_factory.mktemp("demo") / "v", 200, 11)
+    copies.lock_all()
 
 
-def test_same_seed_same_caseload(tmp_path: Path) -> None:
+def test_same_seed_same_caseload(tmp_path: Path, vault_copies: VaultCopies) -> None:
     def snapshot(vault: Vault) -> list[str]:
         return sorted(repr(sorted(r.data.items())) for r in vault.load("child").revisions)
 
-    a, b = _fill(tmp_path / "a", 25, 3), _fill(tmp_path / "b", 25, 3)
-    c = _fill(tmp_path / "c", 25, 4)
+    a = _fill(vault_copies, tmp_path / "a", 25, 3)
+    b = _fill(vault_copies, tmp_path / "b", 25, 3)
+    c = _fill(vault_copies, tmp_path / "c", 25, 4)
     assert snapshot(a) == snapshot(b)
     assert snapshot(a) != snapshot(c)
 

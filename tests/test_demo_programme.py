@@ -17,15 +17,15 @@ from app.printing.page import Letterhead
 from app.printing.year_summary import render_year_summary
 from app.services.typical_cases import identifying_of
 from app.services.year_summary import Period, SummaryRecords, year_summary
-from tests.conftest import create_vault
+from tests.conftest import VaultCopies
 from tests.printing.helpers import flat, pdf_text
 
 TODAY = date(2026, 11, 22)
 VILLAGE = "500119104201"
 
 
-def test_the_demo_programme(tmp_path: Path) -> None:
-    vault = create_vault(tmp_path / "v").vault
+def test_the_demo_programme(tmp_path: Path, vault_copies: VaultCopies) -> None:
+    vault = vault_copies.open(tmp_path / "v").vault
     made = fill_vault(
         vault,
         children=120,

@@ -16,14 +16,16 @@ from app.domain.workflow import STEP_TYPE
 from app.domain.working_days import china_date
 from app.services.workflows import ASSESSMENT_KIND, REFERRAL_KIND, WorkflowService
 from storage import outbox
-from tests.conftest import create_vault
+from tests.conftest import VaultCopies
 
 TODAY = date(2026, 11, 22)
 VILLAGE = "500119104201"
 
 
-def test_the_demo_shows_a_few_urgent_lines_of_every_kind(tmp_path: Path) -> None:
-    vault = create_vault(tmp_path / "v").vault
+def test_the_demo_shows_a_few_urgent_lines_of_every_kind(
+    tmp_path: Path, vault_copies: VaultCopies
+) -> None:
+    vault = vault_copies.open(tmp_path / "v").vault
     made = fill_vault(
         vault,
         children=200,  # as the desk's demo (ui/gui.py DEMO_CHILDREN)

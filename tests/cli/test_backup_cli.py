@@ -8,12 +8,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from storage.vault import Vault
-from tests.conftest import PASSWORD, create_vault, run_cli, run_cli_in_process
+from tests.conftest import PASSWORD, VaultCopies, run_cli, run_cli_in_process
 
 
-def test_backup_then_restore_from_the_command_line(tmp_path: Path) -> None:
+def test_backup_then_restore_from_the_command_line(
+    tmp_path: Path, vault_copies: VaultCopies
+) -> None:
     laptop = tmp_path / "laptop"
-    vault = create_vault(laptop).vault
+    vault = vault_copies.open(laptop).vault
     child = vault.put("child", {"name": "李小花"}, author="王").record_id
     vault.lock()
     stick = tmp_path / "stick"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from storage.atomic_file import NotARegularFileError, write_atomic
-from tests.conftest import PASSWORD, childdesk_executable, create_vault, run_cli_in_process
+from tests.conftest import PASSWORD, VaultCopies, childdesk_executable, run_cli_in_process
 
 
 def _run_bytes(*args: str, stdin: bytes, env: dict[str, str] | None = None) -> tuple[int, str]:
@@ -99,8 +99,10 @@ def test_write_atomic_temp_name_is_random_and_never_follows_a_planted_link(
 
 
 @pytest.mark.parametrize("locale", ["C", "C.UTF-8"])
-def test_password_that_is_not_utf8_gets_a_clear_message(tmp_path: Path, locale: str) -> None:
-    create_vault(tmp_path / "v").vault.lock()
+def test_password_that_is_not_utf8_gets_a_clear_message(
+    tmp_path: Path, locale: str, vault_copies: VaultCopies
+) -> None:
+    vault_copies.open(tmp_path / "v").vault.lock()
     env = {"LC_ALL": locale, "LANG": locale, "PYTHONIOENCODING": ""}
     for argv, stdin, code in (
         (("verify", "--password-stdin"), b"river\xff\xfe-bridge\n", 2),

@@ -13,16 +13,25 @@ from pathlib import Path
 import pytest
 
 from app.demo_caseload import fill_vault
-from tests.conftest import DIRECTOR, PASSWORD, create_vault, run_cli, run_cli_in_process
+from tests.conftest import (
+    DIRECTOR,
+    PASSWORD,
+    VaultCopies,
+    VaultTemplates,
+    run_cli,
+    run_cli_in_process,
+)
 from tests.printing.helpers import flat, page_count, pdf_text
 
 STDIN = PASSWORD + "\n"
 
 
 @pytest.fixture(scope="module")
-def cli_vault(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def cli_vault(
+    tmp_path_factory: pytest.TempPathFactory, vault_templates: VaultTemplates
+) -> Iterator[Path]:
     folder = tmp_path_factory.mktemp("cli") / "vault"
-    vault = create_vault(folder).vault
+    vault = VaultCopies(vault_templates).open(folder).vault
     fill_vault(
         vault,
         children=25,

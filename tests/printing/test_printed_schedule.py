@@ -27,7 +27,7 @@ from resources import resource_path
 from storage import definitions_store
 from storage.vault import Vault
 from sync.wire import canonical_json, sha256_hex
-from tests.conftest import DIRECTOR, PASSWORD, create_vault, run_cli_in_process
+from tests.conftest import DIRECTOR, PASSWORD, VaultCopies, VaultTemplates, run_cli_in_process
 from tests.printing.conftest import TODAY, VILLAGE
 from tests.printing.helpers import flat, pdf_text
 
@@ -89,10 +89,12 @@ def test_monthly_report_visits_due_follow_the_schedule(filled_vault: Vault) -> N
 
 
 @pytest.fixture(scope="module")
-def installed_vault(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def installed_vault(
+    tmp_path_factory: pytest.TempPathFactory, vault_templates: VaultTemplates
+) -> Iterator[Path]:
     """A vault folder (locked) with the district's green-every-60-days rules installed."""
     folder = tmp_path_factory.mktemp("installed") / "vault"
-    vault = create_vault(folder).vault
+    vault = VaultCopies(vault_templates).open(folder).vault
     fill_vault(
         vault, children=30, seed=7, village_code=VILLAGE, today=date.today(), author=DIRECTOR
     )

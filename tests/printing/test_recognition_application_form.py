@@ -10,14 +10,16 @@ import pytest
 from app.printing.recognition_application import read_application_form, render_application_form
 from app.printing.sources import PrintInputError
 from app.services.workflows import WorkflowService
-from tests.conftest import create_vault
+from tests.conftest import VaultCopies
 from tests.printing.helpers import flat, pdf_text
 
 
-def test_the_form_carries_the_facts_and_the_signatures(tmp_path: Path) -> None:
+def test_the_form_carries_the_facts_and_the_signatures(
+    tmp_path: Path, vault_copies: VaultCopies
+) -> None:
     from app.demo_caseload import fill_vault
 
-    vault = create_vault(tmp_path / "v").vault
+    vault = vault_copies.open(tmp_path / "v").vault
     try:
         fill_vault(
             vault,

@@ -11,14 +11,16 @@ from pathlib import Path
 from app.printing.file_names import PrintedPdf
 from app.services.printouts import PrintService
 from app.services.workflows import WorkflowService
-from tests.conftest import create_vault
+from tests.conftest import VaultCopies
 from tests.printing.helpers import flat, pdf_text
 
 
-def test_the_printed_form_names_its_materials_and_files(tmp_path: Path) -> None:
+def test_the_printed_form_names_its_materials_and_files(
+    tmp_path: Path, vault_copies: VaultCopies
+) -> None:
     from app.demo_caseload import fill_vault
 
-    vault = create_vault(tmp_path / "v").vault
+    vault = vault_copies.open(tmp_path / "v").vault
     try:
         fill_vault(
             vault,

@@ -26,7 +26,7 @@ from storage.backup import (
 )
 from storage.errors import WrongPasswordError
 from storage.vault import Vault
-from tests.conftest import PASSWORD, create_vault
+from tests.conftest import PASSWORD, VaultCopies
 
 CHILD = "李小花"
 
@@ -78,12 +78,12 @@ def test_backup_and_restore_on_a_new_laptop(vault: Vault, tmp_path: Path) -> Non
 
 
 def test_a_truncated_or_missing_backup_is_refused_and_changes_nothing(
-    vault: Vault, tmp_path: Path
+    vault: Vault, tmp_path: Path, vault_copies: VaultCopies
 ) -> None:
     _fill(vault, os.urandom(300_000))
     info = write_backup(vault, tmp_path)
     whole = info.path.read_bytes()
-    other = create_vault(tmp_path / "other", "another-long-password-7").vault
+    other = vault_copies.open(tmp_path / "other", "another-long-password-7").vault
     other.lock()
     before = _tree(tmp_path / "other")
     for keep in (0, 100, len(whole) // 3, len(whole) // 2, len(whole) - 30):
@@ -156,12 +156,12 @@ def test_wrong_password_restores_nothing(vault: Vault, tmp_path: Path) -> None:
 
 
 def test_a_different_vault_is_replaced_only_when_confirmed_and_kept_aside(
-    vault: Vault, tmp_path: Path
+    vault: Vault, tmp_path: Path, vault_copies: VaultCopies
 ) -> None:
     child_id = _fill(vault)
     info = write_backup(vault, tmp_path)
     laptop = tmp_path / "laptop"
-    other = create_vault(laptop, "another-long-password-7").vault
+    other = vault_copies.open(laptop, "another-long-password-7").vault
     other_id = other.put("child", {"name": "别人"}, author="赵").record_id
     other.lock()
     before = _tree(laptop)

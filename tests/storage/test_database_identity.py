@@ -17,7 +17,7 @@ from storage.backup import restore_backup, write_backup
 from storage.header import DatabaseMismatchError
 from storage.vault import MARK_FILE_INTERVAL_S, Vault
 from storage.verify import verify_vault
-from tests.conftest import DIRECTOR, PASSWORD, create_vault, run_cli_in_process
+from tests.conftest import DIRECTOR, PASSWORD, VaultCopies, run_cli_in_process
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "vault_schema_0001"
 FIXTURE_PASSWORD = "fixture-phrase-0001"
@@ -77,9 +77,9 @@ def test_older_copy_of_the_database_is_refused(vault: Vault, vault_dir: Path) ->
     assert code == 1 and "older copy" in out, out
 
 
-def test_database_of_another_vault_is_refused(tmp_path: Path) -> None:
-    ours = create_vault(tmp_path / "ours").vault
-    theirs = create_vault(tmp_path / "theirs").vault  # same password, other vault
+def test_database_of_another_vault_is_refused(tmp_path: Path, vault_copies: VaultCopies) -> None:
+    ours = vault_copies.open(tmp_path / "ours").vault
+    theirs = vault_copies.open(tmp_path / "theirs").vault  # same password, other vault
     _fill(theirs, 8)
     ours.lock()
     theirs.lock()

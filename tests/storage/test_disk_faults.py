@@ -11,7 +11,7 @@ import pytest
 
 from storage.errors import DiskFullError, ReadOnlyLocationError
 from storage.vault import Vault
-from tests.conftest import DIRECTOR, PASSWORD, create_vault, run_cli_in_process
+from tests.conftest import DIRECTOR, PASSWORD, VaultCopies, create_vault, run_cli_in_process
 
 
 def _fill_disk(folder: Path) -> Path:
@@ -26,9 +26,11 @@ def _fill_disk(folder: Path) -> Path:
     return ballast
 
 
-def test_full_disk_refuses_the_change_and_keeps_everything_saved(small_disk: Path) -> None:
+def test_full_disk_refuses_the_change_and_keeps_everything_saved(
+    small_disk: Path, vault_copies: VaultCopies
+) -> None:
     vault_dir = small_disk / "vault"
-    vault = create_vault(vault_dir).vault
+    vault = vault_copies.open(vault_dir).vault
     saved = [vault.put("child", {"name": f"儿童{i}"}, author=DIRECTOR).record_id for i in range(20)]
     ballast = _fill_disk(small_disk)
 
@@ -62,9 +64,9 @@ def test_creating_a_vault_on_a_full_disk_fails_clearly(small_disk: Path) -> None
     create_vault(small_disk / "vault").vault.lock()  # no half-made vault blocks a retry
 
 
-def test_read_only_data_folder(small_disk: Path) -> None:
+def test_read_only_data_folder(small_disk: Path, vault_copies: VaultCopies) -> None:
     vault_dir = small_disk / "vault"
-    create_vault(vault_dir).vault.lock()
+    vault_copies.open(vault_dir).vault.lock()
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
     with pytest.raises(ReadOnlyLocationError) as err:
         Vault.unlock(vault_dir, PASSWORD)

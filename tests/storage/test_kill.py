@@ -15,7 +15,7 @@ import pytest
 from storage.errors import WrongPasswordError
 from storage.vault import Vault
 from storage.verify import verify_vault
-from tests.conftest import PASSWORD, create_vault
+from tests.conftest import PASSWORD, VaultCopies
 
 WORKER = Path(__file__).with_name("kill_worker.py")
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,14 +43,18 @@ def _run_and_kill(
 
 
 @pytest.mark.slow
-def test_kill_during_writes_loses_no_committed_change(tmp_path: Path) -> None:
+def test_kill_during_writes_loses_no_committed_change(
+    tmp_path: Path, vault_copies: VaultCopies
+) -> None:
     rng = random.Random(9)
     vault_dir = tmp_path / "vault"
-    create_vault(vault_dir).vault.lock()
+    vault = vault_copies.open(vault_dir).vault
+    key = "key:" + vault.export_key().hex()  # the worker opens the vault with it
+    vault.lock()
     confirmed: dict[str, int] = {}
     attachments: set[str] = set()
     for _ in range(6):
-        for line in _run_and_kill(vault_dir, PASSWORD, "records", rng.uniform(0.05, 0.6)):
+        for line in _run_and_kill(vault_dir, key, "records", rng.uniform(0.05, 0.6)):
             _word, kind, record_id, n = line.split()
             if kind == "attachment":
                 attachments.add(record_id)
@@ -70,10 +74,12 @@ def test_kill_during_writes_loses_no_committed_change(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_kill_during_password_changes_never_locks_the_user_out(tmp_path: Path) -> None:
+def test_kill_during_password_changes_never_locks_the_user_out(
+    tmp_path: Path, vault_copies: VaultCopies
+) -> None:
     rng = random.Random(4)
     vault_dir = tmp_path / "vault"
-    create_vault(vault_dir).vault.lock()
+    vault_copies.open(vault_dir).vault.lock()
     passwords = [PASSWORD, "second-kill-phrase-b"]
     current = PASSWORD
     changes = 0

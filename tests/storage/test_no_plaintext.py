@@ -20,7 +20,7 @@ import pytest
 from app.demo_caseload import synthetic_child
 from storage.vault import Vault
 from storage.verify import verify_vault
-from tests.conftest import DIRECTOR, PASSWORD, create_vault
+from tests.conftest import DIRECTOR, PASSWORD, VaultCopies, create_vault
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -102,11 +102,11 @@ def test_no_personal_data_on_disk_or_in_logs(
     assert [t for t in _texts(children) if t and t in logged] == []
 
 
-def test_no_personal_data_after_a_kill(tmp_path: Path) -> None:
+def test_no_personal_data_after_a_kill(tmp_path: Path, vault_copies: VaultCopies) -> None:
     rng = random.Random(8)
     children = [_child(rng) for _ in range(50)]
     vault_dir = tmp_path / "vault"
-    create_vault(vault_dir).vault.lock()
+    vault_copies.open(vault_dir).vault.lock()
     script = textwrap.dedent(
         f"""
         import json, sys, time

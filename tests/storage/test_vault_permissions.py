@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from storage.vault import Vault
-from tests.conftest import DIRECTOR, PASSWORD, create_vault
+from tests.conftest import DIRECTOR, PASSWORD, VaultCopies, create_vault
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
 
@@ -47,9 +47,9 @@ def test_new_vault_is_private(tmp_path: Path) -> None:
         assert mode == (0o700 if is_dir else 0o600), (name, oct(mode))
 
 
-def test_existing_vault_is_tightened_on_unlock(tmp_path: Path) -> None:
+def test_existing_vault_is_tightened_on_unlock(tmp_path: Path, vault_copies: VaultCopies) -> None:
     vault_dir = tmp_path / "v"
-    create_vault(vault_dir).vault.lock()
+    vault_copies.open(vault_dir).vault.lock()
     vault_dir.chmod(0o755)
     (vault_dir / "attachments").chmod(0o755)
     for name in ("vault.db", "vault.header"):
@@ -62,9 +62,9 @@ def test_existing_vault_is_tightened_on_unlock(tmp_path: Path) -> None:
     assert _mode(vault_dir / "vault.header") == 0o600
 
 
-def test_a_wrong_password_changes_no_permission(tmp_path: Path) -> None:
+def test_a_wrong_password_changes_no_permission(tmp_path: Path, vault_copies: VaultCopies) -> None:
     vault_dir = tmp_path / "v"
-    create_vault(vault_dir).vault.lock()
+    vault_copies.open(vault_dir).vault.lock()
     (vault_dir / "vault.db").chmod(0o644)
     with pytest.raises(Exception, match="wrong password"):
         Vault.unlock(vault_dir, "not-the-password-at-all")

@@ -16,7 +16,7 @@ import pytest
 from storage.errors import VaultError
 from storage.vault import Vault
 from storage.verify import verify_vault
-from tests.conftest import DIRECTOR, PASSWORD, create_vault, run_cli_in_process
+from tests.conftest import DIRECTOR, PASSWORD, VaultCopies, VaultTemplates, run_cli_in_process
 
 PAGE = 4096
 
@@ -25,10 +25,10 @@ _BASE_KEYS: dict[Path, bytes] = {}  # each base vault's key, to open its copies 
 
 
 @pytest.fixture(scope="module")
-def damaged_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def damaged_base(tmp_path_factory: pytest.TempPathFactory, vault_templates: VaultTemplates) -> Path:
     """A real vault of a few dozen pages to damage (copied for each test)."""
     base = tmp_path_factory.mktemp("base") / "vault"
-    vault = create_vault(base).vault
+    vault = VaultCopies(vault_templates).open(base).vault
     with vault.transaction():
         for i in range(300):
             vault.put("child", {"name": f"儿童{i}", "note": "x" * 200}, author=DIRECTOR)
