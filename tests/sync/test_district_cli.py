@@ -4,10 +4,15 @@ devices, revoke, stats, and bad input without a traceback."""
 
 from __future__ import annotations
 
+import faulthandler
+import io
 import json
+import logging
+import os
 import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +50,104 @@ def district_cli(
     env = {"PATH": "/usr/bin:/bin", "CHILDDESK_DISTRICT_KDF": FAST_KDF}
     return subprocess.run(
         argv, input=stdin, capture_output=True, text=True, timeout=120, check=False, env=env
+    )
+
+
+# The environment ``district_cli`` gives the program: these are set (or removed) for an
+# in-process run too, the rest of the test process's environment holds nothing it reads.
+_DISTRICT_ENV: dict[str, str | None] = {
+    "CHILDDESK_DISTRICT_KDF": FAST_KDF,
+    "CHILDDESK_DISTRICT_DB": None,
+    "CHILDDESK_DISTRICT_DATA_DIR": None,
+}
+
+
+def district_cli_in_process(
+    *args: str,
+    data_dir: Path,
+    stdin: str = PASSPHRASE + "\n",
+    db_url: str | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
+    """What :func:`district_cli` gives, without starting a process: ``sync.district_cli.main``
+    in this process (issue 15: each real run pays ~1 CPU-s of interpreter start and imports),
+    for tests where the separate process is not the point; the real runs stay in this module.
+
+    As the process would (the pattern of tests/conftest.py's ``run_cli_in_process``):
+    ``stdin`` read through a UTF-8 text stream; standard output and error UTF-8 byte streams
+    read back as text; the exit code ``main``'s or a ``SystemExit``'s (argparse); the
+    environment as ``district_cli`` sets it; ``main``'s own logging set-up writes to the
+    captured standard error (the test run's handlers set aside meanwhile, its root level put
+    back after); warnings under a new process's default filters; a run left no handler on the
+    program's loggers; a hang past ``timeout`` ends the test process with every thread's
+    traceback."""
+    from sync.district_cli import main
+    from tests.conftest import _PROCESS_WARNING_FILTERS, _our_loggers_with_handlers
+
+    argv = [*args, "--data-dir", str(data_dir)]
+    if db_url:
+        argv += ["--db", db_url]
+    stdin_stream = io.TextIOWrapper(io.BytesIO(stdin.encode("utf-8")), encoding="utf-8")
+    out_bytes, err_bytes = io.BytesIO(), io.BytesIO()
+    stdout = io.TextIOWrapper(out_bytes, encoding="utf-8", write_through=True)
+    stderr = io.TextIOWrapper(
+        err_bytes, encoding="utf-8", errors="backslashreplace", write_through=True
+    )
+    saved_env = {name: os.environ.get(name) for name in _DISTRICT_ENV}
+    root = logging.getLogger()
+    root_handlers, root_level = root.handlers[:], root.level
+    handlers_before = _our_loggers_with_handlers()
+    saved_streams = sys.stdin, sys.stdout, sys.stderr
+    try:
+        for name, value in _DISTRICT_ENV.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        root.handlers = []
+        faulthandler.dump_traceback_later(timeout, exit=True, file=sys.__stderr__)
+        sys.stdin, sys.stdout, sys.stderr = stdin_stream, stdout, stderr
+        with warnings.catch_warnings():
+            warnings.resetwarnings()
+            for action, category, module in reversed(_PROCESS_WARNING_FILTERS):
+                warnings.filterwarnings(action, category=category, module=module)  # type: ignore[arg-type]
+            try:
+                code: object = main(argv)
+            except SystemExit as exit_:
+                code = exit_.code
+        if code is None:
+            returncode = 0
+        elif isinstance(code, int):
+            returncode = code
+        else:
+            print(code, file=sys.stderr)
+            returncode = 1
+        stdout.flush()
+        stderr.flush()
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+        sys.stdin, sys.stdout, sys.stderr = saved_streams
+        added = {
+            name: [h for h in handlers if h not in handlers_before.get(name, [])]
+            for name, handlers in _our_loggers_with_handlers().items()
+        }
+        root.handlers, root.level = root_handlers, root_level
+        for name, saved in saved_env.items():
+            if saved is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = saved
+    leaked = {name: handlers for name, handlers in added.items() if handlers}
+    assert not leaked, f"the command line left logging handlers behind: {leaked}"
+
+    def text(data: bytes) -> str:  # as subprocess.run(text=True) reads a pipe
+        return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="strict").read()
+
+    return subprocess.CompletedProcess(
+        ["childdesk-district", *argv],
+        returncode,
+        text(out_bytes.getvalue()),
+        text(err_bytes.getvalue()),
     )
 
 

@@ -1,6 +1,7 @@
 """District-escrow recovery end to end: enrollment leaves an escrow the district alone can open;
-a locked-out laptop writes a request; the real ``childdesk-district recovery-grant`` answers it
-after the check code; the laptop sets a new password and every record is there. Wrong check
+a locked-out laptop writes a request; the real ``childdesk-district recovery-grant`` (run in the
+test process; tests/ui/test_district_recovery.py runs it as a process) answers it after the check
+code; the laptop sets a new password and every record is there. Wrong check
 codes, another laptop's grant and a tampered grant change nothing; each wrong answer is told
 apart (for the GUI's messages); a restarted program finds the pending request; a failed write
 keeps the earlier request."""
@@ -21,18 +22,21 @@ from sync.errors import SyncError
 from sync.laptop.engine import LaptopSync
 from tests.conftest import PASSWORD, create_vault
 from tests.sync.conftest import VILLAGE_A
-from tests.sync.test_district_cli import district_cli, initialised  # noqa: F401 (fixture)
+from tests.sync.test_district_cli import district_cli_in_process, initialised  # noqa: F401 (fixture)
 from tests.sync.test_district_core import TODAY
 
 NEW_PASSWORD = "新的密码-河边的柳树-2027"
 
 
 def enrolled_by_stick(data_dir: Path, vault: Vault, stick: Path) -> LaptopSync:
-    code = district_cli("enroll-code", "--village", VILLAGE_A, data_dir=data_dir)
+    code = district_cli_in_process("enroll-code", "--village", VILLAGE_A, data_dir=data_dir)
     laptop = LaptopSync(vault, author="王")
     laptop.enrollment_request_file(stick, code.stdout.strip().splitlines()[-1], label="一村")
     assert (
-        district_cli("import", str(stick), "--passphrase-stdin", data_dir=data_dir).returncode == 0
+        district_cli_in_process(
+            "import", str(stick), "--passphrase-stdin", data_dir=data_dir
+        ).returncode
+        == 0
     )
     laptop.import_folder(stick)
     assert laptop.status().enrolled
@@ -56,7 +60,7 @@ def test_recovery_through_the_district(initialised: Path, tmp_path: Path) -> Non
     # locked out: the laptop writes a request; the director reads the check code by phone
     request = recovery.write_request(vault_dir, stick)
     assert request.path.name.endswith(".cdrecover")
-    wrong = district_cli(
+    wrong = district_cli_in_process(
         "recovery-grant",
         str(request.path),
         "--passphrase-stdin",
@@ -65,7 +69,7 @@ def test_recovery_through_the_district(initialised: Path, tmp_path: Path) -> Non
         data_dir=data_dir,
     )
     assert wrong.returncode == 1 and "does not match" in wrong.stderr
-    granted = district_cli(
+    granted = district_cli_in_process(
         "recovery-grant",
         str(request.path),
         "--passphrase-stdin",
@@ -107,7 +111,7 @@ def test_a_grant_for_another_request_is_refused(
     vault.lock()
     first = recovery.write_request(vault_dir, stick)
     code = first.check_code
-    result = district_cli(
+    result = district_cli_in_process(
         "recovery-grant",
         str(first.path),
         "--passphrase-stdin",
@@ -124,7 +128,7 @@ def test_a_grant_for_another_request_is_refused(
 
 
 def grant_for(request: recovery.RecoveryRequest, data_dir: Path) -> bytes:
-    result = district_cli(
+    result = district_cli_in_process(
         "recovery-grant",
         str(request.path),
         "--passphrase-stdin",

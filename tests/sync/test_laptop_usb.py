@@ -1,5 +1,6 @@
 """The USB path with a real folder standing in for the stick and the real ``childdesk-district``
-process at the office: enrollment by stick, export, import, responses back, the same stick
+commands at the office (run in the test process: test_district_cli.py runs them as processes):
+enrollment by stick, export, import, responses back, the same stick
 twice, a stick pulled mid-write (a truncated file), another device's response, a tampered one."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sync.laptop.engine import LaptopSync
 from sync.laptop.usb import removable_drives, write_verified
 from tests.conftest import create_vault
 from tests.sync.conftest import VILLAGE_A
-from tests.sync.test_district_cli import district_cli, initialised  # noqa: F401 (fixture)
+from tests.sync.test_district_cli import district_cli_in_process, initialised  # noqa: F401 (fixture)
 from tests.sync.test_district_core import TODAY
 
 
@@ -32,18 +33,20 @@ def revision_count(data_dir: Path) -> int:
 
 
 def office(stick: Path, data_dir: Path) -> str:
-    result = district_cli("import", str(stick), "--passphrase-stdin", data_dir=data_dir)
+    result = district_cli_in_process("import", str(stick), "--passphrase-stdin", data_dir=data_dir)
     out = result.stdout + result.stderr
-    again = district_cli("export-responses", str(stick), "--passphrase-stdin", data_dir=data_dir)
+    again = district_cli_in_process(
+        "export-responses", str(stick), "--passphrase-stdin", data_dir=data_dir
+    )
     assert again.returncode == 0, again.stdout + again.stderr
     return out
 
 
 def enroll_by_stick(data_dir: Path, vault: Vault, stick: Path) -> LaptopSync:
-    code = district_cli("enroll-code", "--village", VILLAGE_A, data_dir=data_dir)
+    code = district_cli_in_process("enroll-code", "--village", VILLAGE_A, data_dir=data_dir)
     laptop = LaptopSync(vault, author="王", max_revisions=30)
     laptop.enrollment_request_file(stick, code.stdout.strip().splitlines()[-1], label="一村")
-    result = district_cli("import", str(stick), "--passphrase-stdin", data_dir=data_dir)
+    result = district_cli_in_process("import", str(stick), "--passphrase-stdin", data_dir=data_dir)
     assert result.returncode == 0, result.stdout
     _report, problems = laptop.import_folder(stick)
     assert problems == [] and laptop.status().enrolled
