@@ -17,10 +17,12 @@ Speed without weaker tests (issue 15):
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import io
 import logging
 import os
+import runpy
 import shutil
 import subprocess
 import sys
@@ -310,6 +312,23 @@ def run_cli_in_process(
     return subprocess.CompletedProcess(
         ["childdesk", *argv], returncode, text(out_bytes.getvalue()), text(err_bytes.getvalue())
     )
+
+
+def run_script_in_process(script: Path, *args: str) -> str:
+    """``python SCRIPT ARGS`` run as ``__main__`` in this process (a benchmark: its work, not
+    a new interpreter's start and imports, is what a test of it wants); its standard output.
+    A non-zero exit fails the test, as ``subprocess.run(check=True)`` would."""
+    out = io.StringIO()
+    saved_argv = sys.argv
+    sys.argv = [str(script), *args]
+    try:
+        with contextlib.redirect_stdout(out):
+            runpy.run_path(str(script), run_name="__main__")
+    except SystemExit as exit_:
+        assert exit_.code in (None, 0), f"{script.name} exited with {exit_.code!r}"
+    finally:
+        sys.argv = saved_argv
+    return out.getvalue()
 
 
 @pytest.fixture
