@@ -9,6 +9,7 @@ from pathlib import Path
 
 import msoffcrypto
 import openpyxl
+import pytest
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
@@ -23,6 +24,7 @@ from app.services.monthly_report import (
     monthly_figures,
 )
 from storage.vault import Vault
+from tests.conftest import VaultCopies
 from ui.tasks import InlineRunner
 from ui.ui_settings import UiSettings
 from ui.views.report_export import MonthlyExportDialog
@@ -31,8 +33,17 @@ TODAY = date(2026, 11, 20)
 VILLAGE = "500119104201"
 
 
-def _month(vault: Vault, month: str = "2026-10") -> tuple[MonthlyFigures, CaseloadRecords]:
+def _fill(vault: Vault) -> None:
     fill_vault(vault, children=40, seed=7, village_code=VILLAGE, today=TODAY, author="王秀英")
+
+
+@pytest.fixture
+def vault(vault_dir: Path, vault_copies: VaultCopies) -> Vault:
+    """A copy of a vault filled with the demo caseload once per test session."""
+    return vault_copies.open(vault_dir, fill=("registers-monthly-demo-40-seed-7", _fill)).vault
+
+
+def _month(vault: Vault, month: str = "2026-10") -> tuple[MonthlyFigures, CaseloadRecords]:
     records = CaseloadRecords.from_vault(vault)
     figures = monthly_figures(records, ReportMonth.parse(month), today=TODAY, village_code=VILLAGE)
     return figures, records
