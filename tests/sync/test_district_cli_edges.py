@@ -1,7 +1,8 @@
 """Edges of ``childdesk-district`` (issue 14), each run as the real command: a USB folder whose
 first file is bad still imports the good ones; a port out of range or in use gets one line and
 a documented exit code; village codes in other digits are refused; ``publish`` reads a bounded
-amount."""
+amount. The import, enroll-code and out-of-range port runs are in the test process (issue 15:
+``district_cli_in_process``); a port in use and ``publish`` under a memory limit are processes."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from sync.server import db
 from sync.server.district import District
 from sync.wire import new_id
 from tests.sync.conftest import VILLAGE_A, revision_item
-from tests.sync.test_district_cli import FAST_KDF, PASSPHRASE, district_cli
+from tests.sync.test_district_cli import FAST_KDF, PASSPHRASE, district_cli_in_process
 from tests.sync.test_district_cli import initialised as initialised
 
 
@@ -73,7 +74,9 @@ def test_a_bad_file_first_on_the_stick_does_not_stop_the_good_ones(
             (stick / f"5-good-{n}.cdbatch").write_bytes(data)
         district.engine.dispose()
 
-        result = district_cli("import", str(stick), "--passphrase-stdin", data_dir=data_dir)
+        result = district_cli_in_process(
+            "import", str(stick), "--passphrase-stdin", data_dir=data_dir
+        )
         output = result.stdout + result.stderr
         assert result.returncode == 1, output  # some files were refused
         assert "Traceback" not in output and "unexpected error" not in output
@@ -111,7 +114,9 @@ def _serve(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize("port", ["99999", "0", "-1", "８７５０", "http"])
 def test_a_port_out_of_range_is_one_line_and_exit_2(initialised: Path, port: str) -> None:
-    result = _serve(initialised, "--port", port, "--workers", "1")
+    result = district_cli_in_process(
+        "serve", "--passphrase-stdin", "--port", port, "--workers", "1", data_dir=initialised
+    )
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     assert "port" in result.stderr.splitlines()[-1]
@@ -140,7 +145,7 @@ def test_a_port_in_use_is_one_line_and_exit_2(initialised: Path, workers: str) -
     ],
 )
 def test_enroll_code_takes_ascii_village_codes_only(initialised: Path, village: str) -> None:
-    result = district_cli("enroll-code", "--village", village, data_dir=initialised)
+    result = district_cli_in_process("enroll-code", "--village", village, data_dir=initialised)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "12-digit" in result.stderr and "Traceback" not in result.stderr
     assert result.stdout == ""  # no code was made

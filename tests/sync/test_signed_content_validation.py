@@ -368,9 +368,10 @@ def test_the_laptop_says_the_date_is_wrong() -> None:
 def test_import_of_a_stick_of_poisoned_batches_refuses_each_and_stores_the_good(
     tmp_path: Path,
 ) -> None:
-    """``childdesk-district import`` over a folder: each poisoned file gets a receipt with its
+    """``childdesk-district import`` over a folder (in this process: the command's own runs as
+    a process are in test_district_cli.py): each poisoned file gets a receipt with its
     refusals or is reported refused; no unexpected error; the good batch after them goes in."""
-    from tests.sync.test_district_cli import district_cli
+    from tests.sync.test_district_cli import district_cli_in_process as district_cli
 
     data_dir = tmp_path / "district"
     assert district_cli("init", "--passphrase-stdin", data_dir=data_dir).returncode == 0
