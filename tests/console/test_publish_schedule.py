@@ -17,7 +17,7 @@ from sync.server.console import query_tables as qt
 from sync.server.console.queries_overview import overview
 from sync.server.console.scope import Scope
 from sync.server.district import District
-from tests.console.test_query_tables import TODAY, rebuilt, send_all, snapshot
+from tests.console.test_query_tables import TODAY, caught_up, rebuilt, send_all, snapshot
 from tests.sync.conftest import (  # noqa: F401 - fixtures
     VILLAGE_A,
     VILLAGE_C,
@@ -97,6 +97,7 @@ def test_a_district_correction_updates_the_query_tables(
     district.write_revision(
         record_type="child", data=data, author="区民政局", record_id=child.record_id
     )
+    caught_up(district)  # as the next page does before it reads
     with district.engine.connect() as conn:
         row = conn.execute(
             select(qt.q_children).where(qt.q_children.c.child_id == child.record_id)

@@ -31,7 +31,7 @@ from sync.server.district import District
 from tests.conftest import VaultCopies
 from tests.console.conftest import _district_folder
 from tests.console.site import Site
-from tests.console.test_query_tables import TODAY, caught_up, rebuilt, send_all, snapshot
+from tests.console.test_query_tables import TODAY, caught_up, ingest_all, rebuilt, snapshot
 from tests.sync.conftest import (  # noqa: F401 - fixtures
     VILLAGE_A,
     VILLAGE_C,
@@ -66,8 +66,8 @@ def test_ingest_marks_children_pending_and_catch_up_applies_them(
     c = make_device(district, [VILLAGE_C], "c")
     fill_vault(a.vault, children=6, seed=5, village_code=VILLAGE_A, today=TODAY, author="王")
     fill_vault(c.vault, children=4, seed=6, village_code=VILLAGE_C, today=TODAY, author="李")
-    send_all(district, a, max_revisions=9)
-    send_all(district, c, max_revisions=9)
+    ingest_all(district, a, max_revisions=9)
+    ingest_all(district, c, max_revisions=9)
     ids = {r.record_id for d in (a, c) for r in d.vault.load("child").revisions}
     assert pending(district.engine) == ids  # marked in the ingest's transactions...
     assert children_rows(district.engine) == 0  # ...and nothing derived there
@@ -103,7 +103,7 @@ def test_ingest_marks_children_pending_and_catch_up_applies_them(
     vault = a.vault
     other = vault.load("child").revisions[1]
     vault.put("child", {**other.data, "status": "archived"}, author="王", record_id=other.record_id)
-    send_all(district, a)
+    ingest_all(district, a)
     assert pending(district.engine) == {other.record_id}
     rebuilt(district)
     assert pending(district.engine) == set()
@@ -116,7 +116,7 @@ def test_two_catch_ups_at_once_apply_each_child_once(district: District, make_de
     the counted tables equal a rebuild (a child applied twice would be counted twice)."""
     a = make_device(district, [VILLAGE_A], "a")
     fill_vault(a.vault, children=12, seed=7, village_code=VILLAGE_A, today=TODAY, author="王")
-    send_all(district, a)
+    ingest_all(district, a)
     assert len(pending(district.engine)) == 12
     start = threading.Barrier(2)
     applied: list[int] = []
@@ -287,7 +287,7 @@ def test_caught_up_helper_is_the_pages_path(district: District, make_device: Any
 
     a = make_device(district, [VILLAGE_A], "a")
     fill_vault(a.vault, children=5, seed=2, village_code=VILLAGE_A, today=TODAY, author="王")
-    send_all(district, a)
+    ingest_all(district, a)
     assert catch_up_for_reading(district.engine, 2) == 3
     assert catch_up_for_reading(district.engine, 2) == 1
     caught_up(district)

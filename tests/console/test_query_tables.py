@@ -35,10 +35,18 @@ from tests.sync.test_district_cli import district_cli, initialised  # noqa: F401
 TODAY = date(2026, 11, 1)
 
 
-def send_all(district: District, dev: Any, max_revisions: int = 40) -> None:
+def ingest_all(district: District, dev: Any, max_revisions: int = 40) -> None:
+    """A laptop's sync, batch by batch: the query tables are only marked pending."""
     for built in device_side.build_batches(dev.vault, max_revisions=max_revisions):
         result = district.ingest(built.data)
         device_side.apply_receipt(dev.vault, result.receipt)
+
+
+def send_all(district: District, dev: Any, max_revisions: int = 40) -> None:
+    """A laptop's sync, then the console's read path catching up once for all its batches,
+    as the next page does (the tests then read the query tables directly)."""
+    ingest_all(district, dev, max_revisions)
+    caught_up(district)
 
 
 def caught_up(district: District) -> None:
