@@ -8,6 +8,7 @@ each process. tests/console/test_password_hash.py keeps checking the real parame
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 from collections.abc import Iterator
@@ -16,20 +17,54 @@ from pathlib import Path
 import pytest
 
 from sync.server.console.accounts import TEST_FAST_HASH_ENV
-from tests.console.site import Site, running_site
-from tests.sync.test_district_cli import PASSPHRASE, district_cli
+from tests.console.site import Site, district_cli_here, running_site
+from tests.sync.test_district_cli import FAST_KDF, PASSPHRASE
 
 os.environ[TEST_FAST_HASH_ENV] = "1"
+
+_HERE = Path(__file__).resolve().parent
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-xdist's own hook has tagged the grouped tests
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep each module of this folder that builds a server and synced data per module on one
+    worker (its ``xdist_group`` mark): pytest-xdist 3.8 tags a grouped test by setting
+    ``item._nodeid`` to ``<nodeid>@<group>``, which pytest 9 no longer reads (its nodeid comes
+    from ``item._id``), so the tests of one module were spread over up to four workers, each
+    starting its own server and syncing the same laptops again. Carry the tag over to ``_id``,
+    for this folder's tests only (the rest of the suite is scheduled as before)."""
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        tagged = item.__dict__.get("_nodeid")
+        if not isinstance(tagged, str) or tagged == item.nodeid:
+            continue
+        if _HERE in Path(str(item.path)).resolve().parents:
+            item._id = NodeId.parse(tagged)  # type: ignore[attr-defined]
+
 
 _INITIALISED: list[Path] = []
 
 
 def _district_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of a folder ``childdesk-district init`` made once per test session."""
+    """A copy of a folder ``childdesk-district init`` made once per test session (in this
+    process: tests/sync/test_district_cli.py runs ``init`` as the operator does)."""
     if not _INITIALISED:
         made = tmp_path_factory.mktemp("console-init") / "district"
-        result = district_cli("init", "--passphrase-stdin", data_dir=made, stdin=f"{PASSPHRASE}\n")
+        before = os.environ.get("CHILDDESK_DISTRICT_KDF")
+        os.environ["CHILDDESK_DISTRICT_KDF"] = FAST_KDF  # what district_cli gives the process
+        try:
+            result = district_cli_here(
+                "init", "--passphrase-stdin", data_dir=made, stdin=f"{PASSPHRASE}\n"
+            )
+        finally:
+            if before is None:
+                del os.environ["CHILDDESK_DISTRICT_KDF"]
+            else:
+                os.environ["CHILDDESK_DISTRICT_KDF"] = before
         assert result.returncode == 0, result.stderr
+        gc.collect()  # init's engine closes its connections: the database checkpointed, as
+        assert not (made / "district.db-wal").exists()  # when the process ends
         _INITIALISED.append(made)
     data_dir = tmp_path_factory.mktemp("console") / "district"
     shutil.copytree(_INITIALISED[0], data_dir)
@@ -39,6 +74,16 @@ def _district_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """One server per test module; tests add their own accounts (unique names)."""
+    with running_site(_district_folder(tmp_path_factory)) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def shared_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """One server per worker for the modules whose tests only add accounts and sign in (each
+    test its own names) and look only at their own accounts' rows: such a module overrides
+    ``site`` with it. Not for tests that sync data, count all rows, or fail more sign-ins than
+    the per-source limit allows (``fresh_site``)."""
     with running_site(_district_folder(tmp_path_factory)) as running:
         yield running
 

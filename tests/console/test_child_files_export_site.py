@@ -32,6 +32,9 @@ from tests.console.test_pages_data import log_rows
 from tests.console.test_query_tables import TODAY
 from tests.sync.conftest import VILLAGE_A, VILLAGE_C
 
+# one worker for the module: its server and synced data are made once (conftest.py)
+pytestmark = pytest.mark.xdist_group(name="console-register-site")
+
 TOWN_A = VILLAGE_A[:9]
 FORMULA_NAME = "=1+1"
 
@@ -163,7 +166,6 @@ def test_a_partner_is_refused_and_logged(synced: Synced) -> None:
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing")
-@pytest.mark.xdist_group(name="console-browser")
 def test_the_exports_page_downloads_the_register(synced: Synced, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 

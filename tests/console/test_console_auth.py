@@ -20,6 +20,15 @@ from tests.console.site import NEW_PASSWORD, Site, csrf_of, fresh_code, post_for
 from tests.sync.conftest import ServerThread, make_district
 from tests.sync.conftest import district_keys as district_keys
 
+# one worker for the module: its server and synced data are made once (conftest.py)
+pytestmark = pytest.mark.xdist_group(name="console-auth")
+
+
+@pytest.fixture
+def site(shared_site: Site) -> Site:
+    """The worker's server (conftest.py): these tests only add their own accounts."""
+    return shared_site
+
 
 def _signin(client: httpx.Client, name: str, password: str) -> httpx.Response:
     page = client.get("/console/signin")

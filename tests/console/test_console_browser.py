@@ -28,6 +28,12 @@ from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 
 @pytest.fixture
+def site(shared_site: Site) -> Site:
+    """The worker's server (conftest.py): these tests only add their own accounts."""
+    return shared_site
+
+
+@pytest.fixture
 def shots(tmp_path: Path) -> Path:
     chosen = os.environ.get("CHILDDESK_CONSOLE_SHOTS")
     return Path(chosen) if chosen else tmp_path / "shots"

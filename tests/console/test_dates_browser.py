@@ -22,6 +22,12 @@ if not Path(CHROMIUM).exists():
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 
+@pytest.fixture
+def site(shared_site: Site) -> Site:
+    """The worker's server (conftest.py): these tests only add their own accounts."""
+    return shared_site
+
+
 def test_date_fields_read_year_month_day_in_an_english_browser(site: Site, tmp_path: Path) -> None:
     account = site.add("区民政局-日期", "district")
     site.sign_in(account).close()  # new password and TOTP set up over HTTP

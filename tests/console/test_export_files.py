@@ -26,6 +26,9 @@ from sync.server.console.query_tables import q_children
 from tests.console.site import Site
 from tests.console.test_pages_data import World, log_rows, world  # noqa: F401 - fixture
 
+# one worker for the module: its server and synced data are made once (conftest.py)
+pytestmark = pytest.mark.xdist_group(name="console-export-files")
+
 TODAY = date(2026, 11, 1)
 ROWS = 50_000
 

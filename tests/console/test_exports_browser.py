@@ -27,6 +27,12 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from tests.console.test_console_browser import _first_sign_in  # noqa: E402
 
 
+@pytest.fixture
+def site(shared_site: Site) -> Site:
+    """The worker's server (conftest.py): these tests only add their own accounts."""
+    return shared_site
+
+
 def test_a_town_downloads_the_register_and_the_figures(site: Site, tmp_path: Path) -> None:
     shots = Path(os.environ.get("CHILDDESK_CONSOLE_SHOTS") or tmp_path / "shots")
     account = site.add("乡镇督导-导出", "town", ("500119104",))

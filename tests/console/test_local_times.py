@@ -14,6 +14,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pytest
 from sqlalchemy import insert, select, update
 
 from sync.server import db
@@ -22,6 +23,9 @@ from sync.server.console import tables as t
 from sync.server.workflows import _local_time
 from tests.console.test_pages_data import World, world  # noqa: F401
 from tests.sync.conftest import VILLAGE_A
+
+# one worker for the module: its server and synced data are made once (conftest.py)
+pytestmark = pytest.mark.xdist_group(name="console-local-times")
 
 ROOT = Path(__file__).resolve().parents[2]
 SAVED = "2026-12-02T23:30:00Z"  # 2026-12-03 07:30 in China

@@ -26,6 +26,9 @@ from tests.console.site import Account, Site
 from tests.console.test_query_tables import TODAY
 from tests.sync.conftest import VILLAGE_A, VILLAGE_C
 
+# one worker for the module: its server and synced data are made once (conftest.py)
+pytestmark = pytest.mark.xdist_group(name="console-pages-data")
+
 TOWN_A = VILLAGE_A[:9]
 
 

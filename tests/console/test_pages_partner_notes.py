@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 
 import openpyxl
+import pytest
 from fastapi import APIRouter
 from sqlalchemy import select
 
@@ -23,6 +24,9 @@ from sync.server.console.roster_export import PARTNER_HEADER
 from tests.console.site import csrf_of, post_form
 from tests.console.test_pages_data import TOWN_A, World, log_rows, world  # noqa: F401
 from tests.sync.conftest import VILLAGE_A, VILLAGE_C
+
+# one worker for the module: its server and synced data are made once (conftest.py)
+pytestmark = pytest.mark.xdist_group(name="console-partner-notes")
 
 # What a partner may open besides the sign-in steps (pages_auth): the register, its export,
 # the export page and its own account.

@@ -31,6 +31,9 @@ from tests.console.site import Account, Site, csrf_of
 from tests.console.test_query_tables import TODAY
 from tests.sync.conftest import VILLAGE_A, VILLAGE_C
 
+# one worker for the module: its server and synced data are made once (conftest.py)
+pytestmark = pytest.mark.xdist_group(name="console-workflows")
+
 TOWN_A = VILLAGE_A[:9]
 TOWN_C = VILLAGE_C[:9]
 FLAG = '<span class="outcome-denied">超时未签收</span>'

@@ -20,9 +20,18 @@ from sync.server.console import accounts
 from sync.server.console import tables as t
 from tests.console.site import NEW_PASSWORD, Site, csrf_of, running_site
 
+# one worker for the module: its server and synced data are made once (conftest.py)
+pytestmark = pytest.mark.xdist_group(name="console-password-hash")
+
 ROOT = Path(__file__).resolve().parents[2]
 SWITCH = "CHILDDESK_TEST_FAST_PASSWORD_HASH"
 PRODUCTION = profiles.RFC_9106_LOW_MEMORY
+
+
+@pytest.fixture
+def site(shared_site: Site) -> Site:
+    """The worker's server (conftest.py): these tests only add their own accounts."""
+    return shared_site
 
 
 def _stored(engine: Engine, name: str) -> str:

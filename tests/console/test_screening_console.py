@@ -31,6 +31,9 @@ from tests.console.screenshots import CHROMIUM, launch, shoot
 from tests.console.site import Account, Site, fresh_code
 from tests.sync.conftest import VILLAGE_A, VILLAGE_C
 
+# one worker for the module: its server and synced data are made once (conftest.py)
+pytestmark = pytest.mark.xdist_group(name="console-screening")
+
 TOWN_A = VILLAGE_A[:9]
 TODAY = date.today()  # the server counts with its own clock
 SIGNS = ("sl_sleep", "sl_appetite", "sl_body", "mo_low", "mo_irritable", "mo_worry")
@@ -140,7 +143,6 @@ def test_the_page_for_district_town_and_partner(world: World) -> None:
         client.close()
 
 
-@pytest.mark.xdist_group(name="console-browser")
 def test_the_page_in_chromium(world: World, tmp_path: Path) -> None:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing (./setup.sh installs chromium)")

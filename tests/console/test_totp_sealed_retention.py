@@ -16,8 +16,7 @@ from sqlalchemy import insert, select, update
 from sync.server.console import accounts
 from sync.server.console import tables as t
 from tests.console.conftest import _district_folder
-from tests.console.site import running_site
-from tests.sync.test_district_cli import district_cli
+from tests.console.site import district_cli_here, running_site
 
 
 def _secret_of(engine: object, user_id: int) -> str:
@@ -83,8 +82,11 @@ def test_totp_sealed_and_migrated_and_log_pruned(
             assert conn.execute(
                 select(t.access_log.c.id).where(t.access_log.c.action == "log_prune")
             ).first()
-    refused = district_cli("access-log", "prune", "--older-than-days", "100", data_dir=data_dir)
+    # (in this process: test_retention_cli.py runs prune as a real process)
+    refused = district_cli_here(
+        "access-log", "prune", "--older-than-days", "100", data_dir=data_dir
+    )
     assert refused.returncode == 2 and "at least 183 days" in refused.stderr  # a usage error
-    done = district_cli("access-log", "prune", "--older-than-days", "200", data_dir=data_dir)
+    done = district_cli_here("access-log", "prune", "--older-than-days", "200", data_dir=data_dir)
     assert done.returncode == 0, done.stderr
     assert "1 row(s) older than 200 days deleted" in done.stdout
