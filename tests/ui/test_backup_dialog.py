@@ -9,7 +9,7 @@ import shiboken6
 from PySide6.QtWidgets import QDialog
 
 from storage.vault import Vault
-from tests.conftest import PASSWORD, create_vault
+from tests.conftest import PASSWORD, VaultCopies
 from ui.desk_services import DeskServices
 from ui.tasks import InlineRunner
 from ui.views.backup_dialog import BackupPanel, RestoreDialog
@@ -70,13 +70,13 @@ def test_a_damaged_backup_is_named_and_nothing_changes(
 
 
 def test_replacing_the_vault_on_the_laptop_needs_a_yes_and_keeps_it_aside(
-    qtbot, desk: DeskServices, tmp_path: Path
+    qtbot, desk: DeskServices, tmp_path: Path, vault_copies: VaultCopies
 ) -> None:  # type: ignore[no-untyped-def]
     stick = tmp_path / "stick"
     stick.mkdir()
     backup = _backup(qtbot, desk, stick)
     laptop = tmp_path / "laptop"
-    other = create_vault(laptop, "another-long-password-7").vault
+    other = vault_copies.open(laptop, "another-long-password-7").vault
     kept = other.put("child", {"name": "别人"}, author="赵").record_id
     other.lock()
     asked: list[str] = []

@@ -22,12 +22,13 @@ from storage.errors import WrongPasswordError
 from storage.unlock_throttle import UnlockThrottle
 from storage.vault import Vault
 from sync import recovery
+from sync.laptop.engine import LaptopSync
 from sync.laptop.usb import Drive
-from tests.conftest import PASSWORD, create_vault
+from tests.conftest import PASSWORD, VaultCopies, create_vault
+from tests.console.site import district_cli_here
 from tests.sync.conftest import VILLAGE_A
-from tests.sync.test_district_cli import district_cli, initialised  # noqa: F401 (fixture)
+from tests.sync.test_district_cli import PASSPHRASE, district_cli, initialised  # noqa: F401
 from tests.sync.test_district_core import TODAY
-from tests.sync.test_laptop_recovery import enrolled_by_stick
 from ui.tasks import InlineRunner, VaultRunner
 from ui.views import district_recovery
 from ui.views.district_recovery import DistrictRecoveryDialog
@@ -59,12 +60,29 @@ def _enrolled(initialised: Path, root: Path) -> tuple[Path, Path, frozenset[str]
         stick.mkdir()
         vault_dir = root / "laptop"
         vault = create_vault(vault_dir).vault
-        enrolled_by_stick(district, vault, stick)
+        enrolled_here(district, vault, stick)
         fill_vault(vault, children=3, seed=4, village_code=VILLAGE_A, today=TODAY, author="王")
         children = frozenset(c.record_id for c in vault.load("child").revisions)
         vault.lock()
         _ENROLLED.append((district, vault_dir, children))
     return _ENROLLED[0]
+
+
+def enrolled_here(district: Path, vault: Vault, stick: Path) -> None:
+    """tests/sync/test_laptop_recovery.py's ``enrolled_by_stick`` (an enrolment code, the
+    laptop's request on the stick, the district's ``import``, the laptop reading the answer),
+    with ``childdesk-district`` run in this process: the enrolment is not what these tests are
+    about, and its two processes cost ~2 CPU-s."""
+    code = district_cli_here("enroll-code", "--village", VILLAGE_A, data_dir=district)
+    assert code.returncode == 0, code.stderr
+    laptop = LaptopSync(vault, author="王")
+    laptop.enrollment_request_file(stick, code.stdout.strip().splitlines()[-1], label="一村")
+    imported = district_cli_here(
+        "import", str(stick), "--passphrase-stdin", data_dir=district, stdin=PASSPHRASE + "\n"
+    )
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    laptop.import_folder(stick)
+    assert laptop.status().enrolled
 
 
 @pytest.fixture
@@ -87,16 +105,16 @@ def laptop(
     return vault_dir, stick, set(children)
 
 
-def grant_at_district(district: Path, stick: Path, code: str) -> Path:
-    """The operator runs ``recovery-grant`` on the stick after the director read the code."""
+def grant_at_district(district: Path, stick: Path, code: str, *, process: bool = False) -> Path:
+    """The operator runs ``recovery-grant`` on the stick after the director read the code:
+    ``childdesk-district``'s main in this process (a process costs ~1 CPU-s of start-up), or,
+    with ``process``, the real command (the first journey runs it as the operator does)."""
     (request,) = stick.glob("*.cdrecover")
-    result = district_cli(
-        "recovery-grant",
-        str(request),
-        "--passphrase-stdin",
-        "--check-code",
-        code,
-        data_dir=district,
+    args = ("recovery-grant", str(request), "--passphrase-stdin", "--check-code", code)
+    result = (
+        district_cli(*args, data_dir=district)
+        if process
+        else district_cli_here(*args, data_dir=district, stdin=PASSPHRASE + "\n")
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return request.with_suffix(recovery.GRANT_SUFFIX)
@@ -158,7 +176,7 @@ def test_full_recovery_from_the_unlock_dialog(
     assert unlock.pending_box.isVisible()
     assert seen["code"] in unlock.pending_text.text()
 
-    grant_at_district(initialised, stick, seen["code"])
+    grant_at_district(initialised, stick, seen["code"], process=True)
 
     def second_visit(self: DistrictRecoveryDialog) -> int:
         self.show()
@@ -257,10 +275,10 @@ def test_coming_back_later_finds_the_request_and_old_answers_are_refused(
 
 
 def test_a_laptop_that_was_never_enrolled_is_told_so(
-    qtbot: Any, tmp_path: Path, click: Click
+    qtbot: Any, tmp_path: Path, click: Click, vault_copies: VaultCopies
 ) -> None:
     vault_dir = tmp_path / "laptop"
-    create_vault(vault_dir).vault.lock()
+    vault_copies.open(vault_dir).vault.lock()
     unlock = UnlockDialog(vault_dir, InlineRunner(), UnlockThrottle())
     qtbot.addWidget(unlock)
     assert unlock.pending_box.isHidden()
@@ -281,12 +299,13 @@ def test_another_laptops_or_a_tampered_answer_changes_nothing(
     initialised: Path,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
+    vault_copies: VaultCopies,
 ) -> None:
     vault_dir, stick, _children = laptop
     other_stick = tmp_path / "other-stick"
     other_stick.mkdir()
-    other = create_vault(tmp_path / "other").vault
-    enrolled_by_stick(initialised, other, other_stick)
+    other = vault_copies.open(tmp_path / "other").vault
+    enrolled_here(initialised, other, other_stick)
     other.lock()
     other_request = recovery.write_request(tmp_path / "other", other_stick)
     other_grant = grant_at_district(initialised, other_stick, other_request.check_code)

@@ -18,7 +18,7 @@ from pytestqt.qtbot import QtBot
 
 from app.domain.child_file import ChildCategory, ChildFile, Gender
 from storage.vault import Vault
-from tests.conftest import PASSWORD, create_vault
+from tests.conftest import PASSWORD, VaultCopies
 from tests.ui.conftest import fixed_today
 from ui.draft_keeper import DRAFT_TYPE
 from ui.gui import DeskSession
@@ -33,8 +33,10 @@ RESTORED = "上次有"
 
 
 @pytest.fixture
-def session(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[DeskSession]:
-    create_vault(tmp_path / "v").vault.lock()
+def session(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, vault_copies: VaultCopies
+) -> Iterator[DeskSession]:
+    vault_copies.open(tmp_path / "v").vault.lock()
     settings = UiSettings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     app = QApplication.instance()
     assert isinstance(app, QApplication)

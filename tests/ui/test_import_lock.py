@@ -16,7 +16,7 @@ from app.registers.plan import Action
 from app.registers.service import RegisterImport
 from app.services.children import ChildService
 from storage.vault import Vault
-from tests.conftest import PASSWORD, create_vault
+from tests.conftest import PASSWORD, VaultCopies
 from tests.registers.workbooks import TODAY, child_id, national_row, write_national
 from tests.ui.conftest import fixed_today
 from ui.gui import DeskSession
@@ -35,8 +35,8 @@ def _no_notice_left() -> None:
 
 
 @pytest.fixture
-def session(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    create_vault(tmp_path / "v").vault.lock()
+def session(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, vault_copies: VaultCopies):  # type: ignore[no-untyped-def]
+    vault_copies.open(tmp_path / "v").vault.lock()
     settings = UiSettings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     session = DeskSession(
         QApplication.instance(), tmp_path / "v", settings, InlineRunner(), today=fixed_today

@@ -48,20 +48,20 @@ def screened(desk: DeskServices, child_id: str, **changes: Any) -> str:
 
 
 def test_a_referral_line_in_todo_opens_the_referrals_through_the_desk(
-    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, vault_copies: Any
 ) -> None:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from storage.vault import Vault
-    from tests.conftest import PASSWORD, create_vault
+    from tests.conftest import PASSWORD
     from tests.ui.conftest import fixed_today
     from ui.gui import DeskSession
     from ui.tasks import InlineRunner
     from ui.ui_settings import UiSettings
 
     monkeypatch.setattr(messages, "confirm", lambda *a, **k: True)
-    create_vault(tmp_path / "v").vault.lock()
+    vault_copies.open(tmp_path / "v").vault.lock()
     settings = UiSettings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     session = DeskSession(
         QApplication.instance(), tmp_path / "v", settings, InlineRunner(), today=fixed_today

@@ -203,7 +203,7 @@ def test_a_blank_screening_form_prints(
 
 
 def test_the_desk_opens_the_screening_windows_and_a_lock_closes_them(
-    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, vault_copies: Any
 ) -> None:
     """Through the real session (ui/gui.py): the children page's 心理状况筛查… and 筛查与转介记录…
     open the wizard and the dialog as registered editors; locking closes both, the draft kept."""
@@ -211,13 +211,13 @@ def test_the_desk_opens_the_screening_windows_and_a_lock_closes_them(
     from PySide6.QtWidgets import QApplication
 
     from storage.vault import Vault
-    from tests.conftest import PASSWORD, create_vault
+    from tests.conftest import PASSWORD
     from tests.ui.conftest import fixed_today
     from ui.gui import DeskSession
     from ui.tasks import InlineRunner
     from ui.ui_settings import UiSettings
 
-    create_vault(tmp_path / "v").vault.lock()
+    vault_copies.open(tmp_path / "v").vault.lock()
     settings = UiSettings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     session = DeskSession(
         QApplication.instance(), tmp_path / "v", settings, InlineRunner(), today=fixed_today

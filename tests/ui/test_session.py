@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWizard
 from app.domain.id_number import FICTIONAL_AREA_CODE, make_id_number
 from storage.unlock_throttle import UnlockThrottle
 from storage.vault import Vault
-from tests.conftest import PASSWORD, create_vault
+from tests.conftest import PASSWORD, VaultCopies
 from tests.ui.conftest import fixed_today
 from ui.caseload_store import CaseloadStore
 from ui.desk_services import DeskServices
@@ -63,8 +63,8 @@ def test_first_run_creates_a_vault_and_shows_the_recovery_code(qtbot, tmp_path: 
     Vault.unlock(tmp_path / "vault", "门前有棵老槐树2008").lock()
 
 
-def test_unlock_wrong_password_then_right(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    create_vault(tmp_path / "v").vault.lock()
+def test_unlock_wrong_password_then_right(qtbot, tmp_path: Path, vault_copies: VaultCopies) -> None:  # type: ignore[no-untyped-def]
+    vault_copies.open(tmp_path / "v").vault.lock()
     throttle = UnlockThrottle()
     dialog = UnlockDialog(tmp_path / "v", InlineRunner(), throttle)
     qtbot.addWidget(dialog)
@@ -210,8 +210,8 @@ def test_children_list_follows_schedule_rules_installed_while_open(
 
 
 @pytest.fixture
-def session(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    create_vault(tmp_path / "v").vault.lock()
+def session(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, vault_copies: VaultCopies):  # type: ignore[no-untyped-def]
+    vault_copies.open(tmp_path / "v").vault.lock()
     settings = UiSettings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     session = DeskSession(
         QApplication.instance(), tmp_path / "v", settings, InlineRunner(), today=fixed_today

@@ -17,7 +17,7 @@ from app.domain.categories import GuardianRelation
 from app.domain.child_file import ChildFile, Gender, Guardian
 from app.domain.guardian_situation import GuardianSituation
 from storage.vault import Vault
-from tests.conftest import PASSWORD, create_vault
+from tests.conftest import PASSWORD, VaultCopies
 from tests.ui.conftest import fixed_today
 from ui.draft_keeper import DRAFT_TYPE
 from ui.gui import DeskSession
@@ -30,8 +30,10 @@ from ui.views.recognition_application_dialog import RecognitionApplicationDialog
 
 
 @pytest.fixture
-def session(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    create_vault(tmp_path / "v").vault.lock()
+def session(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, vault_copies: VaultCopies
+) -> Any:
+    vault_copies.open(tmp_path / "v").vault.lock()
     settings = UiSettings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     session = DeskSession(
         QApplication.instance(),  # type: ignore[arg-type]

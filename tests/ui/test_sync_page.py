@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from app.demo_caseload import fill_vault
 from sync.laptop.engine import LaptopSync
 from sync.server.district import District
-from tests.conftest import create_vault
+from tests.conftest import VaultCopies
 from tests.sync.conftest import (  # noqa: F401 (fixtures)
     VILLAGE_A,
     VILLAGE_B,
@@ -87,6 +87,7 @@ def test_conflicts_quarantine_and_revocation_on_the_page(
     sqlite_district: District,  # noqa: F811
     qtbot: Any,
     tmp_path: Path,
+    vault_copies: VaultCopies,
 ) -> None:
     enroll(page, sqlite_district, server.url, qtbot)
     vault = page.desk.vault
@@ -94,7 +95,7 @@ def test_conflicts_quarantine_and_revocation_on_the_page(
         "child", {"village_code": VILLAGE_A, "name": "李小花", "school": "一小"}, author="王"
     )
     qtbot.mouseClick(page.sync_button, Qt.MouseButton.LeftButton)
-    other_vault = create_vault(tmp_path / "colleague").vault
+    other_vault = vault_copies.open(tmp_path / "colleague").vault
     try:
         other = LaptopSync(other_vault, author="李")
         other.enroll_network(server.url, sqlite_district.create_enroll_code([VILLAGE_A], 60))

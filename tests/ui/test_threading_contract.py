@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject
 
 from storage.thread_check import VaultThreadError, set_vault_thread_check
 from storage.vault import Vault
+from tests.conftest import VaultCopies
 from ui.tasks import GuiThreadCollector, VaultRunner, enforce_vault_thread
 
 
@@ -121,10 +122,10 @@ def test_cyclic_garbage_is_collected_on_the_gui_thread_only(qtbot) -> None:  # t
     assert gc.isenabled()
 
 
-def test_strict_mode_refuses_the_vault_outside_its_worker(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from tests.conftest import create_vault
-
-    vault: Vault = create_vault(tmp_path / "v").vault
+def test_strict_mode_refuses_the_vault_outside_its_worker(  # type: ignore[no-untyped-def]
+    qtbot, tmp_path: Path, vault_copies: VaultCopies
+) -> None:
+    vault: Vault = vault_copies.open(tmp_path / "v").vault
     record = vault.put("child", {"name": "甲"}, author="王").record_id
     runner = VaultRunner(default_on_error=lambda err: None)
     net = VaultRunner(default_on_error=lambda err: None, name="network-worker")
