@@ -3,7 +3,8 @@ the desk's sync controller sends it to a real ``childdesk-district serve`` on lo
 town verifies and the district confirms in the console (HTTP forms, CSRF, TOTP sign-in), and the
 next sync brings the confirmation: the child's file shows the category with the date, and 待办
 shows the monthly visit due a month from that date (not overdue from the last visit before it).
-The same through the command line: ``childdesk sync`` applies a confirmation it pulls."""
+The same through the command line: ``childdesk sync`` (its main, in the test process) applies a
+confirmation it pulls."""
 
 from __future__ import annotations
 
@@ -28,11 +29,10 @@ from storage.vault import Vault
 from sync.keys import read_public_keys
 from sync.laptop.state import SyncReport
 from sync.server.district import District
-from tests.conftest import PASSWORD, VaultCopies
+from tests.conftest import PASSWORD, VaultCopies, run_cli_in_process
 from tests.console.conftest import _district_folder
 from tests.console.site import Site, csrf_of, running_site
 from tests.sync.conftest import VILLAGE_A
-from tests.sync.test_laptop_cli import childdesk
 from ui.caseload_store import CaseloadStore
 from ui.desk_services import DeskServices
 from ui.sync_controller import SyncController
@@ -203,11 +203,13 @@ def test_the_command_line_sync_applies_a_confirmation(
     application_id = desk.workflows.create_application(child_id)
     desk.workflows.submit_application(application_id, guardian_signed=True)
     vault.lock()
-    sent = childdesk("--data-dir", str(folder), "sync", "--password-stdin")
+    # childdesk's main in this process (tests/sync/test_laptop_cli.py runs `childdesk sync` as
+    # a process): what it sends and applies is the point here, not its start-up
+    sent = run_cli_in_process("sync", "--password-stdin", data_dir=folder, stdin=PASSWORD + "\n")
     assert sent.returncode == 0, sent.stderr
     decide(console["town"], application_id, "pass")
     decide(console["district"], application_id, "confirm")
-    pulled = childdesk("--data-dir", str(folder), "sync", "--password-stdin")
+    pulled = run_cli_in_process("sync", "--password-stdin", data_dir=folder, stdin=PASSWORD + "\n")
     assert pulled.returncode == 0, pulled.stderr
     result: dict[str, Any] = json.loads(pulled.stdout)
     assert result["recognitions_applied"] == 1
