@@ -21,7 +21,8 @@ from tests.conftest import DIRECTOR, PASSWORD, VaultCopies, VaultTemplates, run_
 PAGE = 4096
 
 
-_BASE_KEYS: dict[Path, bytes] = {}  # each base vault's key, to open its copies with
+_BASE_KEYS: dict[Path, bytes] = {}  # each base vault's key, to open its copies with (the
+# password is the point of none of these tests; the command line run of each unlocks with it)
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +76,7 @@ def test_rows_missing_from_a_damaged_table_page_are_listed(
     raw[page * PAGE + 3 : page * PAGE + 5] = b"\x00\x00"  # number of cells
     (vault_dir / "vault.db").write_bytes(bytes(raw))
 
-    with Vault.unlock(vault_dir, PASSWORD) as vault:
+    with Vault.open_with_key(vault_dir, _BASE_KEYS[damaged_base]) as vault:
         report = verify_vault(vault)
     assert not report.healthy
     assert any(item.item_id == "row 150" for item in report.damaged), report.damaged
@@ -98,7 +99,7 @@ def test_values_of_the_wrong_type_are_damage(
     conn.execute(f"UPDATE revisions SET {column} = ? WHERE seq = 40", (value,))
     conn.commit()
     conn.close()
-    with Vault.unlock(vault_dir, PASSWORD) as vault:
+    with Vault.open_with_key(vault_dir, _BASE_KEYS[damaged_base]) as vault:
         report = verify_vault(vault)
         assert len(vault.load("child").revisions) >= 299  # the rest still load
     assert [d.item_id for d in report.damaged] in (["row 40"], [record_id]), report.damaged
@@ -224,7 +225,7 @@ def test_a_damaged_index_page_does_not_make_the_vault_unopenable(
     raw[page * PAGE] = 0x00  # not a valid b-tree page type
     (vault_dir / "vault.db").write_bytes(bytes(raw))
 
-    with Vault.unlock(vault_dir, PASSWORD) as vault:
+    with Vault.open_with_key(vault_dir, _BASE_KEYS[damaged_base]) as vault:
         report = verify_vault(vault)
     assert not report.healthy
     assert any(item.kind == "database" for item in report.damaged), report.damaged
