@@ -1,12 +1,11 @@
-"""The access log's retention as a setting of the server, as the operator types it (a real
-process, except where only the arguments are refused: ``--older-than-days`` and ``serve
---access-log-days`` run the command's ``main`` in the test process, site.district_cli_here;
-``--keep-days`` and the environment variable run it as a process): ``serve --access-log-days N``
-prunes older rows when the server starts;
-``access-log prune --keep-days N`` (or ``--older-than-days N``) on demand. A retention that is
-not a whole number of days or is under 183 days is refused with a message saying which — before
-the passphrase is asked or the database opened — and so is a bad ``$CHILDDESK_ACCESS_LOG_DAYS``
-(no longer ignored with a warning)."""
+"""The access log's retention as a setting of the server, as the operator types it:
+``serve --access-log-days N`` prunes older rows when the server starts; ``access-log prune
+--keep-days N`` (or ``--older-than-days N``) on demand. A retention that is not a whole number
+of days or is under 183 days is refused with a message saying which — before the passphrase is
+asked or the database opened — and so is a bad ``$CHILDDESK_ACCESS_LOG_DAYS`` (no longer
+ignored with a warning). Real processes, except where only the arguments are read (refusals of
+``--older-than-days`` and ``serve --access-log-days``, ``serve --help``): those run the
+command's ``main`` in the test process (site.district_cli_here)."""
 
 from __future__ import annotations
 
@@ -70,7 +69,7 @@ def test_serve_refuses_bad_retention(tmp_path: Path) -> None:
         assert refused.returncode == 2, refused.stderr
         assert f"CHILDDESK_ACCESS_LOG_DAYS: {message}" in refused.stderr, refused.stderr
     assert not data_dir.exists()
-    assert "--access-log-days N" in _serve(data_dir, "--help").stdout
+    assert "--access-log-days N" in district_cli_here("serve", "--help", data_dir=data_dir).stdout
 
 
 def _ago(days: int) -> str:
