@@ -5,7 +5,8 @@ Speed without weaker tests (issue 15):
 - ``create_vault`` makes a real vault with the floor key derivation parameters (target 0 ms: no
   calibration run).
 - The ``created`` fixture (and, in tests/sync, ``vaults`` and ``make_device``) copies a vault
-  made once per test session (:class:`VaultTemplates`) and opens the copy with the template's
+  made once per test run, shared by the xdist workers (:class:`VaultTemplates`; so are the
+  filled ones, e.g. tests/printing/conftest.py's), and opens the copy with the template's
   vault key (``Vault.open_with_key``): no key derivation at all, where unlocking with the
   password would run one. Every copy handed out within one test comes from a different
   template, so two vaults of one test never share a vault id, device id or key. Tests of the
@@ -13,13 +14,22 @@ Speed without weaker tests (issue 15):
 - ``CHILDDESK_TEST_FAST_KDF=1`` (storage/crypto.py, test-only) is set for the whole run, so the
   real ``childdesk`` program started by command-line and end-to-end tests creates its vaults
   with the floor parameters instead of a 500 ms calibrated derivation.
+- ``run_cli_in_process`` runs the ``childdesk`` command line's ``main`` in the test process, as
+  ``run_cli`` runs the installed program (exit code, standard output and error, stdin), for tests
+  where the separate process is not the point: each real run pays ~1-2 CPU-s of interpreter
+  start and imports. Tests of a process as such (signals, kill -9, locale and environment,
+  installed entry points) and one real run per command family keep ``run_cli``.
+- ``run_script_in_process`` runs a benchmark script as ``__main__`` in the test process.
 """
 
 from __future__ import annotations
 
 import contextlib
 import faulthandler
+import fcntl
+import hashlib
 import io
+import json
 import logging
 import os
 import runpy
@@ -78,7 +88,12 @@ Filler = tuple[str, Callable[[Vault], None]]
 
 
 class VaultTemplates:
-    """Vaults made (locked) once per test session and copied for each test that wants one."""
+    """Vaults made (locked) once per test run and copied for each test that wants one.
+
+    The workers of one run (pytest-xdist) share them: the first worker that needs a template
+    makes it in the run's shared temporary folder, holding a file lock meanwhile; the others
+    wait for the lock and read what it made (folder, recovery code, vault key). Each template
+    is made once per run instead of once per worker."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -96,18 +111,36 @@ class VaultTemplates:
         key = (password, director_name, village_code, fill[0] if fill else "")
         made = self._made.setdefault(key, [])
         while len(made) <= index:
-            folder = self.root / f"template-{sum(map(len, self._made.values()))}"
-            created = create_vault(
-                folder, password, director_name=director_name, village_code=village_code
-            )
-            try:
-                if fill is not None:
-                    fill[1](created.vault)
-                key = created.vault.export_key()
-            finally:
-                created.vault.lock()
-            made.append(VaultTemplate(folder, password, created.recovery_code, key))
+            made.append(self._shared(key, len(made), fill))
         return made[index]
+
+    def _shared(self, key: tuple[str, ...], index: int, fill: Filler | None) -> VaultTemplate:
+        password, director_name, village_code, _fill_name = key
+        name = "template-" + hashlib.sha256(json.dumps([*key, index]).encode()).hexdigest()[:16]
+        folder, about = self.root / name, self.root / f"{name}.json"
+        with (self.root / f"{name}.lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            if not about.exists():  # no other worker made it: make it here
+                partial = self.root / f"{name}.partial"
+                shutil.rmtree(partial, ignore_errors=True)  # a worker that failed half-way
+                created = create_vault(
+                    partial, password, director_name=director_name, village_code=village_code
+                )
+                try:
+                    if fill is not None:
+                        fill[1](created.vault)
+                    vault_key = created.vault.export_key()
+                finally:
+                    created.vault.lock()
+                partial.rename(folder)
+                written = {"recovery_code": created.recovery_code, "vault_key": vault_key.hex()}
+                half = self.root / f"{name}.json.partial"
+                half.write_text(json.dumps(written), encoding="utf-8")
+                half.rename(about)
+        data = json.loads(about.read_text(encoding="utf-8"))
+        return VaultTemplate(
+            folder, password, data["recovery_code"], bytes.fromhex(data["vault_key"])
+        )
 
 
 class VaultCopies:
@@ -153,7 +186,12 @@ class VaultCopies:
 
 @pytest.fixture(scope="session")
 def vault_templates(tmp_path_factory: pytest.TempPathFactory) -> VaultTemplates:
-    return VaultTemplates(tmp_path_factory.mktemp("vault-templates"))
+    base = tmp_path_factory.getbasetemp()
+    # Under pytest-xdist each worker's folder is popen-gwN inside the run's folder: share that.
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    root = shared / "vault-templates"
+    root.mkdir(exist_ok=True)
+    return VaultTemplates(root)
 
 
 @pytest.fixture
