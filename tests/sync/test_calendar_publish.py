@@ -30,7 +30,7 @@ from sync.server import db
 from sync.server.console.scope import Scope
 from sync.server.district import District
 from sync.server.workflows import Workflows
-from tests.conftest import create_vault
+from tests.conftest import VaultCopies
 from tests.sync.conftest import VILLAGE_A, ServerThread
 from tests.sync.test_district_cli import initialised  # noqa: F401 (fixture)
 from tests.sync.test_district_core import TODAY
@@ -163,11 +163,12 @@ def test_late_december_2027_with_the_districts_2027_and_2028(
 def test_a_saved_calendar_year_reaches_the_laptop_by_usb(
     initialised: Path,  # noqa: F811
     tmp_path: Path,
+    vault_copies: VaultCopies,
 ) -> None:
     data_dir = initialised
     stick = tmp_path / "stick"
     stick.mkdir()
-    vault = create_vault(tmp_path / "laptop").vault
+    vault = vault_copies.open(tmp_path / "laptop").vault
     try:
         laptop = enroll_by_stick(data_dir, vault, stick)
         app_id = submitted_in_late_december(vault)

@@ -25,7 +25,7 @@ from storage import outbox
 from sync.keys import read_keystore
 from sync.server import db
 from sync.server.district import District
-from tests.conftest import create_vault
+from tests.conftest import VaultCopies
 from tests.sync import laptop_device as device_side
 from tests.sync.conftest import VILLAGE_A
 from tests.sync.test_district_core import TODAY
@@ -171,7 +171,9 @@ def initialised(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     return data_dir
 
 
-def test_usb_round_trip_with_the_standard_age_tool(initialised: Path, tmp_path: Path) -> None:
+def test_usb_round_trip_with_the_standard_age_tool(
+    initialised: Path, tmp_path: Path, vault_copies: VaultCopies
+) -> None:
     data_dir = initialised
     result = district_cli(
         "enroll-code", "--village", VILLAGE_A, "--expires", "7d", data_dir=data_dir
@@ -180,7 +182,7 @@ def test_usb_round_trip_with_the_standard_age_tool(initialised: Path, tmp_path: 
     code = result.stdout.strip().splitlines()[-1]
     stick = tmp_path / "stick"
     stick.mkdir()
-    vault = create_vault(tmp_path / "laptop").vault
+    vault = vault_copies.open(tmp_path / "laptop").vault
     try:
         # enrollment by USB
         request = device_side.enrollment_request(vault, code, label="一村")

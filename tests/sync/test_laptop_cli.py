@@ -1,6 +1,7 @@
 """``childdesk`` sync commands through the real executable, against the real server on loopback:
 enroll, sync, sync-status --json, export-batch, import-response; bad input exits without a
-traceback."""
+traceback. Enroll, sync and a wrong password run as processes; the others in the test process
+(issue 15: ``run_cli_in_process``, the console script's ``main`` with a process's streams)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from app.demo_caseload import fill_vault
 from sync.server.district import District
-from tests.conftest import PASSWORD, childdesk_executable, create_vault
+from tests.conftest import PASSWORD, VaultCopies, childdesk_executable, run_cli_in_process
 from tests.sync.conftest import VILLAGE_A, ServerThread
 from tests.sync.test_district_core import TODAY
 
@@ -26,11 +27,15 @@ def childdesk(*args: str, stdin: str = PASSWORD + "\n") -> subprocess.CompletedP
     )
 
 
+def in_process(*args: str, stdin: str = PASSWORD + "\n") -> subprocess.CompletedProcess[str]:
+    return run_cli_in_process(*args, stdin=stdin, timeout=120)
+
+
 def test_enroll_sync_status_export_import(
-    server: ServerThread, sqlite_district: District, tmp_path: Path
+    server: ServerThread, sqlite_district: District, tmp_path: Path, vault_copies: VaultCopies
 ) -> None:
     vault_dir = tmp_path / "laptop"
-    vault = create_vault(vault_dir).vault
+    vault = vault_copies.open(vault_dir).vault
     fill_vault(vault, children=2, seed=3, village_code=VILLAGE_A, today=TODAY, author="王")
     vault.lock()
     d = ["--data-dir", str(vault_dir)]
@@ -40,28 +45,28 @@ def test_enroll_sync_status_export_import(
     )
     assert result.returncode == 0, result.stderr
     assert sqlite_district.district_id in result.stdout
-    status = json.loads(childdesk(*d, "sync-status", "--json", "--password-stdin").stdout)
+    status = json.loads(in_process(*d, "sync-status", "--json", "--password-stdin").stdout)
     assert status["enrolled"] and status["pending"] > 0
     pending = status["pending"]
     result = childdesk(*d, "sync", "--password-stdin")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["accepted"] == pending
     assert (
-        json.loads(childdesk(*d, "sync-status", "--json", "--password-stdin").stdout)["pending"]
+        json.loads(in_process(*d, "sync-status", "--json", "--password-stdin").stdout)["pending"]
         == 0
     )
     # USB commands: nothing to export now; an empty stick imports nothing
     stick = tmp_path / "stick"
     stick.mkdir()
-    result = childdesk(*d, "export-batch", "--to", str(stick), "--password-stdin")
+    result = in_process(*d, "export-batch", "--to", str(stick), "--password-stdin")
     assert result.returncode == 0 and "0 batch files" in result.stdout
-    result = childdesk(*d, "import-response", str(stick), "--password-stdin")
+    result = in_process(*d, "import-response", str(stick), "--password-stdin")
     assert result.returncode == 0 and json.loads(result.stdout)["pulled"] == 0
     # wrong password, missing code: one line, no traceback
     bad = childdesk(*d, "sync", "--password-stdin", stdin="wrong\n")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
-    again = childdesk(*d, "enroll", "--server", server.url, "--password-stdin")
+    again = in_process(*d, "enroll", "--server", server.url, "--password-stdin")
     assert again.returncode == 1 and "Traceback" not in again.stderr
     # recovery request needs only the escrow written at enrollment
-    result = childdesk(*d, "recovery-request", "--to", str(stick), stdin="")
+    result = in_process(*d, "recovery-request", "--to", str(stick), stdin="")
     assert result.returncode == 0 and "check code" in result.stdout

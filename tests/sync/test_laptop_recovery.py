@@ -20,7 +20,7 @@ from storage.vault import Vault
 from sync import recovery
 from sync.errors import SyncError
 from sync.laptop.engine import LaptopSync
-from tests.conftest import PASSWORD, create_vault
+from tests.conftest import PASSWORD, VaultCopies
 from tests.sync.conftest import VILLAGE_A
 from tests.sync.test_district_cli import district_cli_in_process, initialised  # noqa: F401 (fixture)
 from tests.sync.test_district_core import TODAY
@@ -43,12 +43,16 @@ def enrolled_by_stick(data_dir: Path, vault: Vault, stick: Path) -> LaptopSync:
     return laptop
 
 
-def test_recovery_through_the_district(initialised: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_recovery_through_the_district(
+    initialised: Path,  # noqa: F811
+    tmp_path: Path,
+    vault_copies: VaultCopies,
+) -> None:
     data_dir = initialised
     stick = tmp_path / "stick"
     stick.mkdir()
     vault_dir = tmp_path / "laptop"
-    vault = create_vault(vault_dir).vault
+    vault = vault_copies.open(vault_dir).vault
     laptop = enrolled_by_stick(data_dir, vault, stick)
     fill_vault(vault, children=3, seed=4, village_code=VILLAGE_A, today=TODAY, author="王")
     children = {c.record_id for c in vault.load("child").revisions}
@@ -101,12 +105,13 @@ def test_recovery_through_the_district(initialised: Path, tmp_path: Path) -> Non
 def test_a_grant_for_another_request_is_refused(
     initialised: Path,  # noqa: F811
     tmp_path: Path,
+    vault_copies: VaultCopies,
 ) -> None:
     data_dir = initialised
     stick = tmp_path / "stick"
     stick.mkdir()
     vault_dir = tmp_path / "laptop"
-    vault = create_vault(vault_dir).vault
+    vault = vault_copies.open(vault_dir).vault
     enrolled_by_stick(data_dir, vault, stick)
     vault.lock()
     first = recovery.write_request(vault_dir, stick)
@@ -143,13 +148,14 @@ def grant_for(request: recovery.RecoveryRequest, data_dir: Path) -> bytes:
 def test_the_pending_request_is_found_again_and_each_wrong_answer_is_told_apart(
     initialised: Path,  # noqa: F811
     tmp_path: Path,
+    vault_copies: VaultCopies,
 ) -> None:
     data_dir = initialised
     stick = tmp_path / "stick"
     stick.mkdir()
     vault_dir, other_dir = tmp_path / "laptop", tmp_path / "other"
-    vault = create_vault(vault_dir).vault
-    other = create_vault(other_dir).vault
+    vault = vault_copies.open(vault_dir).vault
+    other = vault_copies.open(other_dir).vault
     enrolled_by_stick(data_dir, vault, stick)
     enrolled_by_stick(data_dir, other, stick)
     device_id = vault.device_id
@@ -198,9 +204,9 @@ def test_the_pending_request_is_found_again_and_each_wrong_answer_is_told_apart(
         recovery.verify_grant(vault_dir, grant)
 
 
-def test_no_escrow_means_no_request(tmp_path: Path) -> None:
+def test_no_escrow_means_no_request(tmp_path: Path, vault_copies: VaultCopies) -> None:
     vault_dir = tmp_path / "laptop"
-    create_vault(vault_dir).vault.lock()
+    vault_copies.open(vault_dir).vault.lock()
     assert not recovery.has_escrow(vault_dir)
     with pytest.raises(recovery.NoEscrowError):
         recovery.write_request(vault_dir, tmp_path)
@@ -211,12 +217,13 @@ def test_no_escrow_means_no_request(tmp_path: Path) -> None:
 def test_a_failed_write_keeps_the_earlier_request(
     initialised: Path,  # noqa: F811
     tmp_path: Path,
+    vault_copies: VaultCopies,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     stick = tmp_path / "stick"
     stick.mkdir()
     vault_dir = tmp_path / "laptop"
-    vault = create_vault(vault_dir).vault
+    vault = vault_copies.open(vault_dir).vault
     enrolled_by_stick(initialised, vault, stick)
     vault.lock()
     first = recovery.write_request(vault_dir, stick)
@@ -243,6 +250,7 @@ def test_a_failed_write_keeps_the_earlier_request(
 def test_the_command_line_says_when_the_stick_is_full(
     initialised: Path,  # noqa: F811
     tmp_path: Path,
+    vault_copies: VaultCopies,
     small_disk: Path,
 ) -> None:
     from tests.conftest import run_cli
@@ -251,7 +259,7 @@ def test_the_command_line_says_when_the_stick_is_full(
     stick = tmp_path / "stick"
     stick.mkdir()
     vault_dir = tmp_path / "vault"
-    vault = create_vault(vault_dir, village_code=VILLAGE_A).vault
+    vault = vault_copies.open(vault_dir, village_code=VILLAGE_A).vault
     enrolled_by_stick(data_dir, vault, stick)
     vault.lock()
     first = run_cli("recovery-request", "--to", str(stick), data_dir=vault_dir)

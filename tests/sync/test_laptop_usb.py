@@ -14,7 +14,7 @@ from app.demo_caseload import fill_vault
 from storage.vault import Vault
 from sync.laptop.engine import LaptopSync
 from sync.laptop.usb import removable_drives, write_verified
-from tests.conftest import create_vault
+from tests.conftest import VaultCopies
 from tests.sync.conftest import VILLAGE_A
 from tests.sync.test_district_cli import district_cli_in_process, initialised  # noqa: F401 (fixture)
 from tests.sync.test_district_core import TODAY
@@ -56,11 +56,12 @@ def enroll_by_stick(data_dir: Path, vault: Vault, stick: Path) -> LaptopSync:
 def test_usb_round_trip_twice_and_a_pulled_stick(
     initialised: Path,  # noqa: F811
     tmp_path: Path,
+    vault_copies: VaultCopies,
 ) -> None:
     data_dir = initialised
     stick = tmp_path / "stick"
     stick.mkdir()
-    vault = create_vault(tmp_path / "laptop").vault
+    vault = vault_copies.open(tmp_path / "laptop").vault
     try:
         laptop = enroll_by_stick(data_dir, vault, stick)
         fill_vault(vault, children=3, seed=6, village_code=VILLAGE_A, today=TODAY, author="王")
@@ -104,12 +105,13 @@ def test_usb_round_trip_twice_and_a_pulled_stick(
 def test_usb_responses_for_others_truncated_and_tampered(
     initialised: Path,  # noqa: F811
     tmp_path: Path,
+    vault_copies: VaultCopies,
 ) -> None:
     data_dir = initialised
     stick = tmp_path / "stick"
     stick.mkdir()
-    mine = create_vault(tmp_path / "mine").vault
-    colleague = create_vault(tmp_path / "colleague").vault
+    mine = vault_copies.open(tmp_path / "mine").vault
+    colleague = vault_copies.open(tmp_path / "colleague").vault
     try:
         a = enroll_by_stick(data_dir, mine, stick)
         b = enroll_by_stick(data_dir, colleague, stick)

@@ -367,6 +367,7 @@ def test_the_laptop_says_the_date_is_wrong() -> None:
 
 def test_import_of_a_stick_of_poisoned_batches_refuses_each_and_stores_the_good(
     tmp_path: Path,
+    vault_copies: VaultCopies,
 ) -> None:
     """``childdesk-district import`` over a folder (in this process: the command's own runs as
     a process are in test_district_cli.py): each poisoned file gets a receipt with its
@@ -381,10 +382,9 @@ def test_import_of_a_stick_of_poisoned_batches_refuses_each_and_stores_the_good(
     code = result.stdout.strip().splitlines()[-1]
     stick = tmp_path / "stick"
     stick.mkdir()
-    from tests.conftest import create_vault
     from tests.sync import laptop_device as device_side
 
-    vault = create_vault(tmp_path / "laptop").vault
+    vault = vault_copies.open(tmp_path / "laptop").vault
     try:
         request = device_side.enrollment_request(vault, code, label="一村")
         (stick / f"{vault.device_id}.cdenroll").write_bytes(request)

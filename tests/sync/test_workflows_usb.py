@@ -17,7 +17,7 @@ from app.services.workflows import WorkflowService
 from sync.server import db
 from sync.server.console.scope import Scope
 from sync.server.workflows import Workflows
-from tests.conftest import create_vault
+from tests.conftest import VaultCopies
 from tests.sync.conftest import VILLAGE_A
 from tests.sync.test_district_cli import initialised  # noqa: F401 (fixture)
 from tests.sync.test_district_core import TODAY
@@ -36,11 +36,12 @@ def workflows_at(data_dir: Path) -> Workflows:
 def test_report_and_application_by_stick(
     initialised: Path,  # noqa: F811
     tmp_path: Path,
+    vault_copies: VaultCopies,
 ) -> None:
     data_dir = initialised
     stick = tmp_path / "stick"
     stick.mkdir()
-    vault = create_vault(tmp_path / "laptop").vault
+    vault = vault_copies.open(tmp_path / "laptop").vault
     try:
         laptop = enroll_by_stick(data_dir, vault, stick)
         fill_vault(vault, children=2, seed=8, village_code=VILLAGE_A, today=TODAY, author="王")
