@@ -27,8 +27,7 @@ from tests.conftest import VaultCopies, VaultTemplates
 TODAY = date(2026, 11, 22)
 
 
-def _fill(copies: VaultCopies, path: Path, children: int, seed: int) -> Vault:
-    vault = copies.open(path).vault
+def _fill_vault(vault: Vault, children: int, seed: int) -> None:
     fill_vault(
         vault,
         children=children,
@@ -37,6 +36,11 @@ def _fill(copies: VaultCopies, path: Path, children: int, seed: int) -> Vault:
         today=TODAY,
         author="演示主任",
     )
+
+
+def _fill(copies: VaultCopies, path: Path, children: int, seed: int) -> Vault:
+    vault = copies.open(path).vault
+    _fill_vault(vault, children, seed)
     return vault
 
 
@@ -44,8 +48,10 @@ def _fill(copies: VaultCopies, path: Path, children: int, seed: int) -> Vault:
 def village(
     tmp_path_factory: pytest.TempPathFactory, vault_templates: VaultTemplates
 ) -> Iterator[Vault]:
+    """The demo caseload of 200 children (a copy of a template made once per test run)."""
     copies = VaultCopies(vault_templates)
-    yield _fill(copies, tmp_path_factory.mktemp("demo") / "v", 200, 11)
+    fill = ("demo-caseload-200-seed-11", lambda vault: _fill_vault(vault, 200, 11))
+    yield copies.open(tmp_path_factory.mktemp("demo") / "v", fill=fill).vault
     copies.lock_all()
 
 

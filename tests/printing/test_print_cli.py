@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from app.demo_caseload import fill_vault
+from storage.vault import Vault
 from tests.conftest import (
     DIRECTOR,
     PASSWORD,
@@ -30,17 +31,17 @@ STDIN = PASSWORD + "\n"
 def cli_vault(
     tmp_path_factory: pytest.TempPathFactory, vault_templates: VaultTemplates
 ) -> Iterator[Path]:
+    """A vault filled with 25 demo children (a copy of a template made once per test run)."""
     folder = tmp_path_factory.mktemp("cli") / "vault"
-    vault = VaultCopies(vault_templates).open(folder).vault
-    fill_vault(
-        vault,
-        children=25,
-        seed=11,
-        village_code="500119104201",
-        today=date.today(),
-        author=DIRECTOR,
-    )
-    vault.lock()
+    today = date.today()
+
+    def fill(vault: Vault) -> None:
+        fill_vault(
+            vault, children=25, seed=11, village_code="500119104201", today=today, author=DIRECTOR
+        )
+
+    copies = VaultCopies(vault_templates)
+    copies.open(folder, fill=(f"print-cli-demo-25-seed-11-{today}", fill)).vault.lock()
     yield folder
 
 
@@ -99,8 +100,6 @@ def test_print_visit_and_child(cli_vault: Path, tmp_path: Path) -> None:
 
 
 def test_print_assessment(cli_vault: Path, tmp_path: Path) -> None:
-    from storage.vault import Vault
-
     with Vault.unlock(cli_vault, PASSWORD) as vault:
         assessment = vault.load("assessment").revisions[0]
         name = vault.get(assessment.data["child_id"]).data["name"]

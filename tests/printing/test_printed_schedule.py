@@ -94,21 +94,23 @@ def installed_vault(
 ) -> Iterator[Path]:
     """A vault folder (locked) with the district's green-every-60-days rules installed."""
     folder = tmp_path_factory.mktemp("installed") / "vault"
-    vault = VaultCopies(vault_templates).open(folder).vault
-    fill_vault(
-        vault, children=30, seed=7, village_code=VILLAGE, today=date.today(), author=DIRECTOR
-    )
-    body = green_every(60)
-    assert definitions_store.install(
-        vault,
-        kind="schedule",
-        name="visit_schedule",
-        version="2",
-        sha256=sha256_hex(canonical_json(body)),
-        body=body,
-        district_seq=1,
-    )
-    vault.lock()
+    today = date.today()
+
+    def fill(vault: Vault) -> None:  # once per test run: a template copied here
+        fill_vault(vault, children=30, seed=7, village_code=VILLAGE, today=today, author=DIRECTOR)
+        body = green_every(60)
+        assert definitions_store.install(
+            vault,
+            kind="schedule",
+            name="visit_schedule",
+            version="2",
+            sha256=sha256_hex(canonical_json(body)),
+            body=body,
+            district_seq=1,
+        )
+
+    copies = VaultCopies(vault_templates)
+    copies.open(folder, fill=(f"printed-schedule-30-seed-7-green-60-{today}", fill)).vault.lock()
     yield folder
 
 

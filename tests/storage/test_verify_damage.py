@@ -25,14 +25,20 @@ _BASE_KEYS: dict[Path, bytes] = {}  # each base vault's key, to open its copies 
 # password is the point of none of these tests; the command line run of each unlocks with it)
 
 
-@pytest.fixture(scope="module")
-def damaged_base(tmp_path_factory: pytest.TempPathFactory, vault_templates: VaultTemplates) -> Path:
-    """A real vault of a few dozen pages to damage (copied for each test)."""
-    base = tmp_path_factory.mktemp("base") / "vault"
-    vault = VaultCopies(vault_templates).open(base).vault
+def _fill(vault: Vault) -> None:
     with vault.transaction():
         for i in range(300):
             vault.put("child", {"name": f"儿童{i}", "note": "x" * 200}, author=DIRECTOR)
+
+
+@pytest.fixture(scope="module")
+def damaged_base(tmp_path_factory: pytest.TempPathFactory, vault_templates: VaultTemplates) -> Path:
+    """A real vault of a few dozen pages to damage (copied for each test; a copy of a template
+    made once per test run)."""
+    base = tmp_path_factory.mktemp("base") / "vault"
+    vault = (
+        VaultCopies(vault_templates).open(base, fill=("verify-damage-300-children", _fill)).vault
+    )
     _BASE_KEYS[base] = vault.export_key()
     vault.lock()
     return base
