@@ -17,7 +17,7 @@ marks the touched children pending; the query tables are brought up afterwards b
 ``query_tables.catch_up`` (in the server: once ingest is idle). So that moved work is not
 mistaken for removed work, each run with the tables also gives the catch-up of the load's
 pending children: ``query_tables_catch_up_s`` (in-process: the call itself; HTTP: from the end
-of the load until nothing is pending, including the server's 1 s idle wait) and
+of the load until nothing is pending, including the server's 2 s idle wait) and
 ``query_tables_catch_up_cpu_s`` (the thread's, or the server processes' CPU meanwhile). With
 ``--in-process`` each run also gives ``hook_cpu_ms_per_1000_revisions``: the thread CPU spent
 in the ingest's hook itself (``touched_ids`` + ``mark_pending``).

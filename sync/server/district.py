@@ -144,6 +144,16 @@ class District:
         """Verify a batch file and store it (whole, in one transaction, possibly together with
         other batches waiting at the same time: sync/server/ingest.py); return the receipt.
         A revoked device is refused there, inside the transaction, after its signature."""
+        catch_up = self._catch_up
+        if catch_up is None:
+            return self._ingest(data, via)
+        catch_up.receiving(+1)  # the console's catch-up waits while batches are in hand
+        try:
+            return self._ingest(data, via)
+        finally:
+            catch_up.receiving(-1)
+
+    def _ingest(self, data: bytes, via: str) -> IngestResult:
         batch = read_batch(data, self.keys, self._device_key, max_bytes=self.limits.max_batch_bytes)
         return self._group_commit.submit(prepare_batch(batch, via))
 

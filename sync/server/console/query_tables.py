@@ -67,7 +67,6 @@ from sync.server.console.query_tables_derive import (
     CHANGE_COLUMNS,
     CHILD_COLUMNS,
     VISIT_COLUMNS,
-    _add_linked,
     _Facts,
     _facts,
     _rows,
@@ -219,6 +218,9 @@ q_pending = Table(
     db.metadata,
     Column("child_id", String(32), primary_key=True),
     Column("since", BigInteger, nullable=False),  # ms since the epoch, when first marked
+    # SQLite: the rows kept in their primary key's tree (one tree written per mark, not a
+    # table and an index)
+    sqlite_with_rowid=False,
 )
 
 TABLES = (
@@ -342,45 +344,6 @@ _INSERTS = {table.name: table.insert() for table in (q_children, q_visits, q_lev
 _INSERT_MONTH = q_visit_months.insert()
 
 
-def touched_children(conn: Connection, session: StoreSession) -> tuple[set[str], dict[str, _Facts]]:
-    """The children whose rows the records about to be flushed change: the child records
-    themselves, and the owners of visits, assessments and cases before and after the merge.
-    Called before ``session.flush()``, while the database still holds the previous owners.
-
-    Returns the children known before (read again from the records after the flush) and the
-    facts of children new in this session, taken from its merged states: every record of a new
-    child is in the session (nothing stored could point to it), so nothing is read again."""
-    touched: set[str] = set()
-    moved: list[str] = []
-    states = session.states
-    new_records = session.new_records
-    for record_id in session.dirty:
-        state, cols = states[record_id]
-        record_type = state.record_type
-        if record_type == "child":
-            touched.add(record_id)
-        elif record_type in CHILD_LINKED:
-            owner = cols["child_id"]
-            if owner:
-                touched.add(owner)
-            if record_id not in new_records:
-                moved.append(record_id)
-    if moved:
-        touched |= linked_owners(conn, moved)
-    new_touched = touched & new_records
-    fresh: dict[str, _Facts] = {}
-    for child_id in new_touched:
-        state = states[child_id][0]
-        if state.record_type == "child" and not state.deleted and isinstance(state.data, dict):
-            fresh[child_id] = _Facts(child_id, state.data, [], [], [])
-    if fresh:
-        for record_id, (state, cols) in states.items():
-            facts = fresh.get(cols["child_id"] or "")
-            if facts is not None and state.record_type in CHILD_LINKED and not state.deleted:
-                _add_linked(facts, state.record_type, record_id, state.data)
-    return touched - new_touched, fresh
-
-
 def linked_owners(conn: Connection, record_ids: Iterable[str]) -> set[str]:
     """The children that stored visits, assessments or cases belong to now (before a merge
     that may move them to another child)."""
@@ -452,10 +415,11 @@ def pending_count(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(q_pending)).scalar() or 0)
 
 
-def oldest_pending(conn: Connection) -> int | None:
-    """When the oldest pending mark was made (ms since the epoch), or None: nothing pending."""
-    value = conn.execute(select(func.min(q_pending.c.since))).scalar()
-    return None if value is None else int(value)
+def pending_span(conn: Connection) -> tuple[int, int] | None:
+    """When the oldest and the newest pending marks were made (ms since the epoch), or None:
+    nothing pending. The newest tells whether any server process ingested lately."""
+    row = conn.execute(select(func.min(q_pending.c.since), func.max(q_pending.c.since))).first()
+    return None if row is None or row[0] is None else (int(row[0]), int(row[1]))
 
 
 def catch_up_in(conn: Connection, limit: int = CATCH_UP_GROUP) -> int:
@@ -509,13 +473,11 @@ def catch_up(
     return CatchUp(applied, remaining)
 
 
-def refresh(
-    conn: Connection, child_ids: Iterable[str], fresh: dict[str, _Facts] | None = None
-) -> None:
-    """Derive again every row of these children (inside the caller's transaction), and write
-    the rows of the new children in ``fresh`` (see :func:`touched_children`)."""
+def refresh(conn: Connection, child_ids: Iterable[str]) -> None:
+    """Derive again every row of these children (inside the caller's transaction: the
+    catch-up's), compared with the rows stored for them."""
     ids = sorted({c for c in child_ids if c})
-    if not ids and not fresh:
+    if not ids:
         return
     schedule = current_schedule(conn)
     pairs: set[tuple[str, str]] = set()
@@ -553,8 +515,6 @@ def refresh(
         _insert(conn, q_visits, VISIT_COLUMNS, visits)
         _insert(conn, q_level_changes, CHANGE_COLUMNS, changes)
         written.append((children, visits))
-    if fresh:
-        written.append(_write(conn, fresh.values(), schedule, dues))
     for children, visits in written:
         # many new rows share their counted facts: each distinct set counted once
         tally = Counter(map(_counted_key, children))
