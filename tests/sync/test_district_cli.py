@@ -159,10 +159,13 @@ _INITIALISED: list[Path] = []  # the folder ``init`` made in this test session
 @pytest.fixture
 def initialised(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A district folder as ``childdesk-district init`` leaves it: init runs once per test
-    session and each test gets a copy (the same keys, as the session's ``district_keys``)."""
+    session and each test gets a copy (the same keys, as the session's ``district_keys``).
+    Init runs in the test process (issue 15); the round trip below runs it as a process."""
     if not _INITIALISED:
         made = tmp_path_factory.mktemp("district-init") / "district"
-        result = district_cli("init", "--passphrase-stdin", data_dir=made, stdin=f"{PASSPHRASE}\n")
+        result = district_cli_in_process(
+            "init", "--passphrase-stdin", data_dir=made, stdin=f"{PASSPHRASE}\n"
+        )
         assert result.returncode == 0, result.stderr
         assert "age1" in result.stdout
         _INITIALISED.append(made)
@@ -172,9 +175,12 @@ def initialised(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
 
 
 def test_usb_round_trip_with_the_standard_age_tool(
-    initialised: Path, tmp_path: Path, vault_copies: VaultCopies
+    tmp_path: Path, vault_copies: VaultCopies
 ) -> None:
-    data_dir = initialised
+    data_dir = tmp_path / "district"
+    result = district_cli("init", "--passphrase-stdin", data_dir=data_dir)
+    assert result.returncode == 0, result.stderr
+    assert "age1" in result.stdout and (data_dir / "district-keys.json").exists()
     result = district_cli(
         "enroll-code", "--village", VILLAGE_A, "--expires", "7d", data_dir=data_dir
     )
