@@ -7,7 +7,8 @@ ingest only marks the children it touched as pending (``q_pending``):
   continuous load once the oldest pending mark is older than ``max_lag_s`` — so the console
   never falls far behind; it also looks every ``poll_s`` for marks another process left (a
   correction from the command line, a server killed after its commit and started again);
-- every console page before it reads (:class:`CatchUpFirst`, read-your-writes: a page never
+- every console page before it reads (``web.CatchUpFirst`` calls :func:`catch_up_for_reading`;
+  read-your-writes: a page never
   shows tables behind the records), applying at most ``inline_children`` children itself; when
   more are pending the page says so (``数据更新中：另有 N 名儿童的变更正在汇总``) and the background
   catch-up goes on;
@@ -24,12 +25,9 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Engine, event
-from starlette.concurrency import run_in_threadpool
 
 from sync.server.console import query_tables
 
@@ -175,37 +173,3 @@ class BackgroundCatchUp:
             result = query_tables.catch_up(engine, group=GROUP)
         self.applied += result.applied
         return 0 if result.remaining and result.applied else self.poll_s
-
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-
-class CatchUpFirst:
-    """ASGI middleware of the console: before a signed-in browser's request (every page, export
-    and form) the pending children are applied (at most :func:`inline_children`); how many are still
-    pending goes to ``request.state.pending_children`` for the page's notice (web.render)."""
-
-    def __init__(self, app: ASGIApp, engine: Engine, cookie: str) -> None:
-        self.app = app
-        self.engine = engine
-        self.cookie = cookie.encode()
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] == "http"
-            and "/static/" not in str(scope.get("path", ""))
-            and self._signed_in(scope)
-        ):
-            remaining = await run_in_threadpool(catch_up_for_reading, self.engine)
-            scope.setdefault("state", {})[PENDING_STATE] = remaining
-        await self.app(scope, receive, send)
-
-    def _signed_in(self, scope: Scope) -> bool:
-        for name, value in scope.get("headers", []):
-            if name == b"cookie" and self.cookie + b"=" in value:
-                return True
-        return False

@@ -12,6 +12,7 @@ import importlib
 import logging
 import pkgutil
 import secrets
+from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
@@ -36,7 +39,7 @@ from sync.server.console.auth import (
     console,
     signin_url,
 )
-from sync.server.console.catch_up import PENDING_STATE, CatchUpFirst
+from sync.server.console.catch_up import PENDING_STATE, catch_up_for_reading
 
 log = logging.getLogger("childdesk.district.console")
 HERE = Path(__file__).resolve().parent
@@ -153,6 +156,41 @@ def _error_page(
     request: Request, status: int, title: str, message: str, user: CurrentUser | None = None
 ) -> HTMLResponse:
     return render(request, "error.html", user, status_code=status, title=title, message=message)
+
+
+_Scope = MutableMapping[str, Any]
+_Message = MutableMapping[str, Any]
+_Receive = Callable[[], Awaitable[_Message]]
+_Send = Callable[[_Message], Awaitable[None]]
+_ASGIApp = Callable[[_Scope, _Receive, _Send], Awaitable[None]]
+
+
+class CatchUpFirst:
+    """ASGI middleware of the console: before a signed-in browser's request (every page, export
+    and form) the pending children are applied (at most ``catch_up.inline_children()``); how
+    many are still pending goes to ``request.state.pending_children`` for the page's notice
+    (:func:`render`)."""
+
+    def __init__(self, app: _ASGIApp, engine: Engine, cookie: str) -> None:
+        self.app = app
+        self.engine = engine
+        self.cookie = cookie.encode()
+
+    async def __call__(self, scope: _Scope, receive: _Receive, send: _Send) -> None:
+        if (
+            scope["type"] == "http"
+            and "/static/" not in str(scope.get("path", ""))
+            and self._signed_in(scope)
+        ):
+            remaining = await run_in_threadpool(catch_up_for_reading, self.engine)
+            scope.setdefault("state", {})[PENDING_STATE] = remaining
+        await self.app(scope, receive, send)
+
+    def _signed_in(self, scope: _Scope) -> bool:
+        for name, value in scope.get("headers", []):
+            if name == b"cookie" and self.cookie + b"=" in value:
+                return True
+        return False
 
 
 def _start_up(district: Any, access_log_days: int | None = None) -> bytes:
