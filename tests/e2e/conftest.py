@@ -7,11 +7,13 @@ from __future__ import annotations
 import fcntl
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from storage.vault import Vault
+from tests.conftest import VaultCopies
 from tests.e2e.harness import Display, missing_tools
 
 SHOTS = Path(__file__).resolve().parents[2] / ".e2e-shots"  # kept for looking at afterwards
@@ -52,3 +54,15 @@ def workdir(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Path]:
         target = SHOTS / request.node.name
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(shots, target)
+
+
+def locked_copy(
+    copies: VaultCopies, folder: Path, name: str, fill: Callable[[Vault], None]
+) -> Path:
+    """A locked vault in ``folder`` (password ``PASSWORD``, floor key-derivation parameters)
+    holding what ``fill`` puts in: a copy of a vault filled once per test process under
+    ``name`` (tests/conftest.py's templates), not filled again for each journey — generating
+    the demo caseload's answer sets cost each journey more than a second of CPU. The journeys
+    are about the program, which unlocks the copy with the password as any vault."""
+    copies.open(folder, fill=(name, fill)).vault.lock()
+    return folder

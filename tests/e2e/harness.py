@@ -135,14 +135,19 @@ class E2EFailure(AssertionError):
 
 
 def _wait(check: Callable[[], Any], timeout: float, what: str) -> Any:
+    """Until ``check()`` is true (its value), asking every 0.05 s at first and less often the
+    longer it takes (at most every 0.25 s): each look is a question to the program, and a
+    minute's wait for the auto-lock at 10 looks a second cost it seconds of CPU."""
     deadline = time.monotonic() + timeout
+    pause = 0.05
     while True:
         value = check()
         if value:
             return value
         if time.monotonic() > deadline:
             raise E2EFailure(f"timed out after {timeout} s: {what}")
-        time.sleep(0.1)
+        time.sleep(pause)
+        pause = min(pause * 1.25, 0.25)
 
 
 class Desk:
@@ -397,6 +402,9 @@ class Desk:
             self.click(**spec)
             self.key("ctrl+a", "BackSpace")
             self.type(text)
+            # the last keystrokes may still be on their way through X to the program
+            with contextlib.suppress(E2EFailure):
+                self.wait(lambda: self.one(**spec).get("text") in (None, text), "", timeout=2)
             shown = self.one(**spec).get("text")
             if shown is None or shown == text:
                 return
@@ -417,8 +425,10 @@ class Desk:
         raise E2EFailure(f"fields do not keep what was typed: {[s for _t, s in lost]}")
 
     def screenshot(self, name: str) -> Path:
-        self.alive()
-        return self.display.screenshot(self.shots / f"{name}.png")
+        """The whole screen, taken by the probe (the X server's pixels, as ``import``'s)."""
+        path = self.shots / f"{name}.png"
+        self.ask("screenshot", path=str(path))
+        return path
 
     def fits_screen(self) -> list[str]:
         """What does not fit: windows beyond the available area, buttons outside it."""

@@ -18,7 +18,8 @@ from PySide6.QtGui import QColor, QImage
 from app.domain.activity import Activity, ActivityKind
 from app.services.activities import ActivityService
 from storage.vault import Vault
-from tests.conftest import PASSWORD, create_vault
+from tests.conftest import PASSWORD, VaultCopies
+from tests.e2e.conftest import locked_copy
 from tests.e2e.harness import Desk, Display, write_settings
 from tests.e2e.test_director_journeys import DIRECTOR, VILLAGE, go_to
 from tests.e2e.test_journeys import LARGEST, assert_fits, unlock
@@ -28,13 +29,10 @@ TITLE = "红色实践：重走长征路"
 BLUE = QColor(30, 140, 200)  # jpeg_bytes' colour
 
 
-@pytest.fixture
-def vault_dir(workdir: Path) -> Path:
+def fill_with_a_photo(vault: Vault) -> None:
     """12 demo children and one activity with one photo already."""
     from app.demo_caseload import fill_vault
 
-    folder = workdir / "vault"
-    vault = create_vault(folder).vault
     fill_vault(
         vault, children=12, seed=5, village_code=VILLAGE, today=date.today(), author=DIRECTOR
     )
@@ -42,8 +40,11 @@ def vault_dir(workdir: Path) -> Path:
     activity = Activity(date.today(), ActivityKind.RED_PRACTICE, TITLE, VILLAGE)
     activity_id = service.record(activity).record_id
     service.add_photo(activity_id, io.BytesIO(png_bytes(400, 300)), filename="已有的.png")
-    vault.lock()
-    return folder
+
+
+@pytest.fixture
+def vault_dir(workdir: Path, vault_copies: VaultCopies) -> Path:
+    return locked_copy(vault_copies, workdir / "vault", "e2e-12-seed-5-photo", fill_with_a_photo)
 
 
 @pytest.fixture

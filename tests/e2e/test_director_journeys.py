@@ -28,7 +28,8 @@ from app.services.cases import CaseService
 from app.services.children import ChildService
 from app.services.definitions import DefinitionService
 from storage.vault import Vault
-from tests.conftest import create_vault
+from tests.conftest import VaultCopies
+from tests.e2e.conftest import locked_copy
 from tests.e2e.harness import Desk, Display, write_settings
 from tests.e2e.test_journeys import assert_fits, child_windows, open_first_child, unlock
 
@@ -46,21 +47,22 @@ CRASH_MARKS = ("malloc", "Fatal Python error", "Segmentation", "double free", "A
 PREPARED_CHILD = "赵小满"
 
 
-@pytest.fixture
-def vault_dir(workdir: Path) -> Path:
-    """A director's vault with 12 demo children (floor KDF parameters, to stay quick), and one
-    more child whose assessment draft has every answer but one (journey 4) and who has an open
-    case (the demo children have none)."""
+def fill_prepared(vault: Vault) -> None:
+    """12 demo children, and one more child whose assessment draft has every answer but one
+    (journey 4) and who has an open case (the demo children have none)."""
     from app.demo_caseload import fill_vault
 
-    folder = workdir / "vault"
-    vault = create_vault(folder).vault
     fill_vault(
         vault, children=12, seed=5, village_code=VILLAGE, today=date.today(), author=DIRECTOR
     )
     prepare_assessment_draft(vault)
-    vault.lock()
-    return folder
+
+
+@pytest.fixture
+def vault_dir(workdir: Path, vault_copies: VaultCopies) -> Path:
+    """A director's vault (floor KDF parameters, to stay quick) as ``fill_prepared`` leaves
+    it."""
+    return locked_copy(vault_copies, workdir / "vault", "e2e-12-seed-5-prepared", fill_prepared)
 
 
 def prepare_assessment_draft(vault: Vault) -> None:

@@ -13,25 +13,27 @@ from pathlib import Path
 import pytest
 
 from storage.vault import Vault
-from tests.conftest import PASSWORD, create_vault
+from tests.conftest import PASSWORD, VaultCopies
+from tests.e2e.conftest import locked_copy
 from tests.e2e.harness import Desk, Display, write_settings
 from ui.draft_keeper import DRAFT_TYPE
 
 LARGEST = 1.5  # 特大 (ui/theme.py)
 
 
-@pytest.fixture
-def vault_dir(workdir: Path) -> Path:
-    """A director's vault with 12 demo children (floor KDF parameters, to stay quick)."""
+def fill_twelve(vault: Vault) -> None:
+    """12 demo children, their assessments, visits and cases."""
     from app.demo_caseload import fill_vault
 
-    folder = workdir / "vault"
-    vault = create_vault(folder).vault
     fill_vault(
         vault, children=12, seed=5, village_code="500119104201", today=date.today(), author="王秀英"
     )
-    vault.lock()
-    return folder
+
+
+@pytest.fixture
+def vault_dir(workdir: Path, vault_copies: VaultCopies) -> Path:
+    """A director's vault with 12 demo children (floor KDF parameters, to stay quick)."""
+    return locked_copy(vault_copies, workdir / "vault", "e2e-12-seed-5", fill_twelve)
 
 
 @pytest.fixture

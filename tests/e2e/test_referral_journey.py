@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import create_vault
+from storage.vault import Vault
+from tests.conftest import VaultCopies
+from tests.e2e.conftest import locked_copy
 from tests.e2e.harness import Desk, Display, write_settings
 from tests.e2e.test_director_journeys import go_to
 from tests.e2e.test_journeys import LARGEST, assert_fits, unlock
@@ -22,12 +24,10 @@ VILLAGE = "500119104201"
 REFERRALS_TITLE = "心理状况筛查与转介"
 
 
-@pytest.fixture
-def vault_dir(workdir: Path) -> Path:
+def fill_programme(vault: Vault) -> None:
+    """30 demo children with the programme (screenings, referrals, reports filed)."""
     from app.demo_caseload import fill_vault
 
-    folder = workdir / "vault"
-    vault = create_vault(folder).vault
     fill_vault(
         vault,
         children=30,
@@ -37,8 +37,11 @@ def vault_dir(workdir: Path) -> Path:
         author="王",
         programme=True,
     )
-    vault.lock()
-    return folder
+
+
+@pytest.fixture
+def vault_dir(workdir: Path, vault_copies: VaultCopies) -> Path:
+    return locked_copy(vault_copies, workdir / "vault", "e2e-30-seed-5-programme", fill_programme)
 
 
 def _referral_line(vault_dir: Path) -> tuple[str, str, int]:

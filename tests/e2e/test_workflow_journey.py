@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import create_vault
+from storage.vault import Vault
+from tests.conftest import VaultCopies
+from tests.e2e.conftest import locked_copy
 from tests.e2e.harness import Desk, Display, write_settings
 from tests.e2e.test_director_journeys import go_to
 from tests.e2e.test_journeys import LARGEST, assert_fits, open_first_child, unlock
@@ -20,15 +22,15 @@ VILLAGE = "500119104201"
 REPORT_TITLE = "强制报告"
 
 
-@pytest.fixture
-def vault_dir(workdir: Path) -> Path:
+def fill_eight(vault: Vault) -> None:
     from app.demo_caseload import fill_vault
 
-    folder = workdir / "vault"
-    vault = create_vault(folder).vault
     fill_vault(vault, children=8, seed=5, village_code=VILLAGE, today=date.today(), author="王")
-    vault.lock()
-    return folder
+
+
+@pytest.fixture
+def vault_dir(workdir: Path, vault_copies: VaultCopies) -> Path:
+    return locked_copy(vault_copies, workdir / "vault", "e2e-8-seed-5", fill_eight)
 
 
 def file_a_report(desk: Desk, shot: str) -> None:
