@@ -16,6 +16,7 @@ later value, so splitting it would spread one sequence of draws over several mod
 
 from __future__ import annotations
 
+import copy
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -46,6 +47,7 @@ from app.domain.id_number import FICTIONAL_AREA_CODE, fictional_sequence, make_i
 from app.domain.schedule import ScheduleFacts, VisitSchedule, load_schedule, next_due
 from app.domain.visit import Observations, Visit, VisitForm
 from app.questionnaire import AnswerError, Definition, load_default_definition, score
+from app.questionnaire.loader import bundled_definition_path
 from app.questionnaire.model import QuestionType
 from app.questionnaire.sample_answers import sample_answers
 from app.services.assessments import ASSESSMENT_TYPE, FINISHED, Assessment
@@ -315,10 +317,37 @@ def _biased_answers(
     return answers
 
 
+_Pools = dict[str, list[tuple[dict[str, Any], dict[str, Any]]]]
+# Drawn pools of the bundled questionnaire by (generator state, day, size), with the state the
+# drawing leaves: ~0.5-0.8 CPU-s of sampling and scoring each, and tests fill many vaults from a
+# handful of seeds (issue 15). Bounded; only the bundled definition, whose file does not change.
+_DRAWN: dict[tuple[Any, ...], tuple[_Pools, Any]] = {}
+_DRAWN_MAX = 64
+
+
 def answer_pools(
     definition: Definition, rng: random.Random, today: date, per_level: int = 8
-) -> dict[str, list[tuple[dict[str, Any], dict[str, Any]]]]:
-    """(answers, result JSON) pairs grouped by the level the real instrument gives them."""
+) -> _Pools:
+    """(answers, result JSON) pairs grouped by the level the real instrument gives them — the
+    same pools, and the same generator state afterwards, as :func:`draw_answer_pools`."""
+    if type(rng) is not random.Random or definition.source != str(bundled_definition_path()):
+        return draw_answer_pools(definition, rng, today, per_level)
+    key = (definition.id, definition.version, rng.getstate(), today, per_level)
+    if key not in _DRAWN:
+        pools = draw_answer_pools(definition, rng, today, per_level)
+        if len(_DRAWN) >= _DRAWN_MAX:
+            _DRAWN.clear()
+        _DRAWN[key] = (copy.deepcopy(pools), rng.getstate())
+        return pools
+    pools, state = _DRAWN[key]
+    rng.setstate(state)
+    return copy.deepcopy(pools)
+
+
+def draw_answer_pools(
+    definition: Definition, rng: random.Random, today: date, per_level: int = 8
+) -> _Pools:
+    """Draw the pools: biased random answers scored by the real instrument."""
     pools: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {lv: [] for lv in LEVEL_WEIGHTS}
     for attempt in range(1500):
         if all(len(p) >= per_level for p in pools.values()):

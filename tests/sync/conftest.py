@@ -42,46 +42,6 @@ VILLAGE_B = "500119104202"
 VILLAGE_C = "500119105301"
 
 
-# fill_vault (app/demo_caseload.py) first draws answer pools from its seeded random generator:
-# ~0.5-0.8 CPU-s of sampling and scoring per call, the same every time for the same seed, and
-# tests/sync calls it ~40 times with a handful of seeds. Issue 15: within a test process the
-# pools for one (bundled questionnaire, generator state, day, size) are drawn once by the real
-# function; a later call gets a deep copy of them and the generator is left in the state the
-# real drawing leaves it in, so every vault filled is exactly what it would be without this.
-_POOLS: dict[tuple[Any, ...], tuple[Any, Any]] = {}
-
-
-@pytest.fixture(autouse=True)
-def _answer_pools_drawn_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    import copy
-    import functools
-    import random
-    from datetime import date
-
-    from app import demo_caseload
-    from app.questionnaire.loader import bundled_definition_path
-    from app.questionnaire.model import Definition
-
-    draw = demo_caseload.answer_pools
-    bundled = str(bundled_definition_path())
-
-    @functools.wraps(draw)
-    def answer_pools(
-        definition: Definition, rng: random.Random, today: date, per_level: int = 8
-    ) -> dict[str, list[tuple[dict[str, Any], dict[str, Any]]]]:
-        if definition.source != bundled or type(rng) is not random.Random:
-            return draw(definition, rng, today, per_level)
-        key = (definition.id, definition.version, rng.getstate(), today, per_level)
-        if key not in _POOLS:
-            pools = draw(definition, rng, today, per_level)
-            _POOLS[key] = (copy.deepcopy(pools), rng.getstate())
-        pools, state = _POOLS[key]
-        rng.setstate(state)
-        return copy.deepcopy(pools)  # type: ignore[no-any-return]
-
-    monkeypatch.setattr(demo_caseload, "answer_pools", answer_pools)
-
-
 @pytest.fixture(scope="session")
 def district_keys() -> KeyPair:
     return KeyPair.generate()
