@@ -144,7 +144,7 @@ def cmd_serve(ctx: Context) -> int:
         sock.close()
         raise
     district.engine.dispose()  # each worker opens its own connections
-    from sync.server.console.accounts import TEST_FAST_HASH_ENV, fast_hash_for_tests
+    from sync.server.console.passwords import TEST_FAST_HASH_ENV, fast_hash_for_tests
 
     if fast_hash_for_tests():  # never in a real district: its log says so
         log.warning("%s=1: weak console password hashes (test runs only)", TEST_FAST_HASH_ENV)

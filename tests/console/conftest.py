@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from sync.server.console.accounts import TEST_FAST_HASH_ENV
+from sync.server.console.passwords import TEST_FAST_HASH_ENV
 from tests.console.site import Site, district_cli_here, running_site
 from tests.sync.test_district_cli import FAST_KDF, PASSPHRASE
 

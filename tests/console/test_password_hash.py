@@ -16,7 +16,7 @@ from argon2 import PasswordHasher, Type, extract_parameters, profiles
 from sqlalchemy import Engine, select
 
 from sync.server import db
-from sync.server.console import accounts
+from sync.server.console import accounts, passwords
 from sync.server.console import tables as t
 from tests.console.site import NEW_PASSWORD, Site, csrf_of, running_site
 
@@ -62,11 +62,11 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 def test_production_hashes_with_the_librarys_defaults(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert accounts.TEST_FAST_HASH_ENV == SWITCH
+    assert passwords.TEST_FAST_HASH_ENV == SWITCH
     monkeypatch.delenv(SWITCH, raising=False)
     default = PasswordHasher()
-    hasher = accounts.password_hasher()
-    assert hasher is accounts.HASHER
+    hasher = passwords.password_hasher()
+    assert hasher is passwords.HASHER
     assert (hasher.time_cost, hasher.memory_cost, hasher.parallelism) == (3, 65536, 4)
     assert (hasher.time_cost, hasher.memory_cost, hasher.parallelism, hasher.type) == (
         default.time_cost,
@@ -87,18 +87,18 @@ def test_production_hashes_with_the_librarys_defaults(
 @pytest.mark.parametrize("value", ["", "0", "true", "yes", " 1", "1 "])
 def test_the_switch_counts_only_as_exactly_1(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(SWITCH, value)
-    assert not accounts.fast_hash_for_tests()
-    assert accounts.password_hasher() is accounts.HASHER
+    assert not passwords.fast_hash_for_tests()
+    assert passwords.password_hasher() is passwords.HASHER
 
 
 def test_the_switch_is_cheap_and_a_frozen_program_ignores_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv(SWITCH, "1")
-    cheap = accounts.password_hasher()
-    assert cheap is not accounts.HASHER and cheap.time_cost == 1 and cheap.type == Type.ID
+    cheap = passwords.password_hasher()
+    assert cheap is not passwords.HASHER and cheap.time_cost == 1 and cheap.type == Type.ID
     monkeypatch.setattr(sys, "frozen", True, raising=False)
-    assert accounts.password_hasher() is accounts.HASHER
+    assert passwords.password_hasher() is passwords.HASHER
 
 
 def test_a_cheap_hash_gets_the_real_parameters_at_the_next_sign_in(
@@ -121,14 +121,14 @@ def test_a_cheap_hash_gets_the_real_parameters_at_the_next_sign_in(
     assert _stored(engine, user.name) == upgraded  # once only
 
 
-def test_only_the_accounts_module_reads_the_switch() -> None:
+def test_only_the_passwords_module_reads_the_switch() -> None:
     readers = [
         path.relative_to(ROOT).as_posix()
         for folder in ("app", "ui", "storage", "sync", "resources")
         for path in (ROOT / folder).rglob("*.py")
         if SWITCH in path.read_text(encoding="utf-8")
     ]
-    assert readers == ["sync/server/console/accounts.py"]
+    assert readers == ["sync/server/console/passwords.py"]
     assert SWITCH not in (ROOT / "build_installer.py").read_text("utf-8")
 
 

@@ -30,7 +30,7 @@ from sync.documents import build_enrollment_request
 from sync.errors import EnrollmentRefusedError, TooManyAttemptsError
 from sync.keys import KeyPair
 from sync.server import db
-from sync.server.console.accounts import TEST_FAST_HASH_ENV
+from sync.server.console.passwords import TEST_FAST_HASH_ENV
 from sync.server.district import CODE_ALPHABET, District
 from tests.sync.conftest import VILLAGE_A, free_port
 from tests.sync.test_district_cli import FAST_KDF, PASSPHRASE, district_cli
@@ -181,7 +181,7 @@ def serving(
 ) -> Iterator[Serving]:
     """``childdesk-district serve`` as a real process; its log (stderr) goes to a file. Console
     passwords are hashed with the test-only cheap parameters unless ``fast_password_hash`` is
-    false (sync/server/console/accounts.py, TEST_FAST_HASH_ENV)."""
+    false (sync/server/console/passwords.py, TEST_FAST_HASH_ENV)."""
     port = port or free_port()
     env = {"PATH": "/usr/bin:/bin", "CHILDDESK_DISTRICT_KDF": FAST_KDF}
     if fast_password_hash:

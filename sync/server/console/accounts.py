@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import secrets
-import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pyotp
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Engine, and_, delete, func, insert, select, update
 
@@ -26,42 +23,9 @@ from sync.server import db
 from sync.server.console import secretbox
 from sync.server.console import tables as t
 from sync.server.console.dates import day_start_utc
+from sync.server.console.passwords import HASHER, dummy_hash, password_hasher
 from sync.server.console.scope import ROLES, Role, Roster, Scope, valid_town_code
 from sync.wire import utc_now
-
-# Argon2id with argon2-cffi's RFC 9106 "low memory" profile (t=3, m=64 MiB, p=4).
-HASHER = PasswordHasher()
-
-# TEST-ONLY. With exactly CHILDDESK_TEST_FAST_PASSWORD_HASH=1 in the environment, console
-# passwords are hashed with cheap Argon2id parameters (1 pass, 1 MiB, 1 lane): the test suite
-# adds and signs in hundreds of accounts, each hash and check ~0.25 CPU-s with the real ones.
-# Any other value is ignored; so is the switch in a frozen program. ``childdesk-district serve``
-# says so in its log when it is on (cmd_serve), and a hash made with it is replaced by one with
-# the real parameters at the account's next sign-in without it (check_password: the hasher's
-# check_needs_rehash). This module is the only place that reads it; tests/console sets it.
-TEST_FAST_HASH_ENV = "CHILDDESK_TEST_FAST_PASSWORD_HASH"
-_TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-_DUMMY: dict[int, str] = {}
-
-
-def fast_hash_for_tests() -> bool:
-    """Whether the test-only switch is on (see TEST_FAST_HASH_ENV)."""
-    return os.environ.get(TEST_FAST_HASH_ENV) == "1" and not getattr(sys, "frozen", False)
-
-
-def password_hasher() -> PasswordHasher:
-    """The hasher for new hashes and for the re-hash check: :data:`HASHER` (the library's
-    defaults), unless the test-only switch is on."""
-    return _TEST_HASHER if fast_hash_for_tests() else HASHER
-
-
-def _dummy_hash() -> str:
-    """Verifying against this keeps an unknown name as slow as a wrong password."""
-    hasher = password_hasher()
-    if id(hasher) not in _DUMMY:
-        _DUMMY[id(hasher)] = hasher.hash(secrets.token_urlsafe(16))
-    return _DUMMY[id(hasher)]
-
 
 INITIAL_PASSWORD_CHARS = "abcdefghjkmnpqrstuvwxyz23456789"  # noqa: S105 - no 0/o, 1/l/i
 NAME_MAX = 64
@@ -280,7 +244,7 @@ def check_password(engine: Engine, name: str, password: str, source: str) -> Use
         raise AccountError(THROTTLED_ZH, "too many failed sign-ins")
     with engine.connect() as conn:
         row = conn.execute(select(t.users).where(t.users.c.name == name.strip())).first()
-    stored = row.password_hash if row is not None else _dummy_hash()
+    stored = row.password_hash if row is not None else dummy_hash()
     hasher = password_hasher()
     ok: bool
     try:
