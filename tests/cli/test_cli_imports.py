@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from app.cli import COMMAND_GROUPS, build_parser, command_of, parse_args
+from app.cli import COMMAND_GROUPS, build_parser, command_of, only_own_options, parse_args
 
 HEAVY = ("reportlab", "openpyxl", "xlsxwriter", "xlrd", "lark", "pypinyin", "zxcvbn", "PySide6")
 
@@ -105,3 +105,38 @@ def test_the_district_server_loads_the_pinyin_dictionary_only_to_derive_a_name()
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.split("\n")[:2] == ["False", "zxm True"], result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "argv, own",
+    [
+        ([], True),
+        (["--demo"], True),
+        (["--data-dir", "/tmp/v"], True),
+        (["--data-dir=/tmp/v", "--smoke-test"], True),
+        (["--data-dir"], False),  # its value missing: the whole parser's error
+        (["--demo", "verify"], False),
+        (["--version"], False),
+        (["-h"], False),
+        (["--dem"], False),  # an abbreviation: the whole parser decides
+    ],
+)
+def test_the_desktop_app_parses_without_any_command_module(argv: list[str], own: bool) -> None:
+    """Starting the desktop app (only the program's own options) registers no command group:
+    importing every command module cost ~0.9 CPU-s at each start of the program."""
+    assert only_own_options(argv) is own
+    if own:
+        assert vars(parse_args(argv)) == vars(build_parser().parse_args(argv))
+
+
+def test_starting_the_desktop_app_imports_no_command_module() -> None:
+    probe = (
+        "import sys\n"
+        "from app.cli import parse_args\n"
+        "parse_args(['--data-dir', '/tmp/v', '--demo'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith('app.cli.')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr
