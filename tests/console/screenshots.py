@@ -218,7 +218,7 @@ def demo_site() -> Iterator[Demo]:
     from sync.keys import KeyPair
     from sync.server import db
     from sync.server.app import create_app
-    from sync.server.console import accounts, notes, rosters, secretbox
+    from sync.server.console import accounts, notes, query_tables, rosters, secretbox
     from sync.server.district import District
 
     with tempfile.TemporaryDirectory(prefix="console-shots-") as folder:
@@ -260,6 +260,8 @@ def demo_site() -> Iterator[Demo]:
         try:
             today = datetime.now(UTC).date()
             ids = _laptops(Path(folder), base, district, today)
+            # the notes below are written directly, not through a page that would catch up first
+            query_tables.catch_up(engine)
             ids["partner"] = str(user_ids["partner"])
             town_scope = accounts.get_user(engine, user_ids["town"]).scope  # type: ignore[union-attr]
             for text in ("已电话联系镇卫生院，下周复查。", "祖母年迈，建议优先安排爱心妈妈结对。"):
