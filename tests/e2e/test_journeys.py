@@ -191,6 +191,8 @@ def test_killed_mid_edit_the_new_file_is_offered_back(
         focus = desk.focus()
         assert focus is not None and focus["name"] == "name"  # the cursor starts in 姓名
         desk.type("李小红")
+        if desk.one(name="name").get("text") != "李小红":  # X dropped a keystroke under load
+            desk.fill("李小红", name="name")
         desk.fill("110105201905030027", name="id_number")
         time.sleep(3)  # the draft is written a moment after typing
         desk.kill9()  # a crash or a power cut
