@@ -401,7 +401,7 @@ class Desk:
         for _ in range(5):
             self.click(**spec)
             self.key("ctrl+a", "BackSpace")
-            self.type(text)
+            self._type_checked(text, spec)
             # the last keystrokes may still be on their way through X to the program
             with contextlib.suppress(E2EFailure):
                 self.wait(lambda: self.one(**spec).get("text") in (None, text), "", timeout=2)
@@ -409,6 +409,38 @@ class Desk:
             if shown is None or shown == text:
                 return
         raise E2EFailure(f"typed {text!r} into {spec}, the field shows {shown!r}")
+
+    def _type_checked(self, text: str, spec: dict[str, Any]) -> None:
+        """Type ``text`` into the (cleared, focused) field a piece at a time — a run of ASCII,
+        or one Chinese character — and look after each piece: a Chinese character X dropped
+        (its keycode remapped back before a busy program read it) is typed again, up to four
+        times. A long Chinese text otherwise lost one character somewhere in each of five
+        tries on a loaded machine. Anything else (a garbled field) is left to fill()'s retry."""
+        typed = ""
+        pieces: list[str] = []
+        for char in text:
+            if char.isascii() and pieces and pieces[-1].isascii():
+                pieces[-1] += char
+            else:
+                pieces.append(char)
+        for piece in pieces:
+            want = typed + piece
+            for _ in range(5):
+                self.type(piece)
+                if piece.isascii():
+                    break  # ASCII keys are in the keymap: nothing is remapped
+                with contextlib.suppress(E2EFailure):
+                    self.wait(
+                        lambda want=want: self.one(**spec).get("text") in (None, want),
+                        "",
+                        timeout=2,
+                    )
+                shown = self.one(**spec).get("text")
+                if shown is None or shown == want:
+                    break
+                if shown != typed:
+                    return  # not a dropped character: fill() clears the field and retries
+            typed = want
 
     def fill_all(self, fields: list[tuple[str, dict[str, Any]]]) -> None:
         """Fill several fields, then check them all again: on a loaded machine a field's
