@@ -291,6 +291,22 @@ def run_cli_in_process(
     from ui.launcher import main
 
     argv = ["--data-dir", str(data_dir), *args] if data_dir is not None else list(args)
+    return run_main_in_process(main, argv, "childdesk", stdin=stdin, env=env, timeout=timeout)
+
+
+def run_main_in_process(
+    main: Callable[[list[str]], object],
+    argv: list[str],
+    program: str,
+    *,
+    stdin: str = "",
+    env: dict[str, str | None] | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[str]:
+    """A console script's ``main(argv)`` run in this process as :func:`run_cli_in_process`
+    describes (streams, exit code, environment, logging, warnings, leaked handlers, hangs);
+    ``program`` names it in the result's ``args``. tests/sync/test_district_cli.py's
+    ``district_cli_in_process`` runs ``childdesk-district`` through it too."""
     stdin_stream = io.TextIOWrapper(io.BytesIO(stdin.encode("utf-8")), encoding="utf-8")
     out_bytes, err_bytes = io.BytesIO(), io.BytesIO()
     stdout = io.TextIOWrapper(out_bytes, encoding="utf-8", write_through=True)
@@ -299,7 +315,7 @@ def run_cli_in_process(
     )
     saved_env = {name: os.environ.get(name) for name in env or {}}
     root = logging.getLogger()
-    root_handlers = root.handlers[:]
+    root_handlers, root_level = root.handlers[:], root.level
     handlers_before = _our_loggers_with_handlers()
     saved_streams = sys.stdin, sys.stdout, sys.stderr
     try:
@@ -335,7 +351,7 @@ def run_cli_in_process(
             name: [h for h in handlers if h not in handlers_before.get(name, [])]
             for name, handlers in _our_loggers_with_handlers().items()
         }
-        root.handlers = root_handlers
+        root.handlers, root.level = root_handlers, root_level
         for name, value in saved_env.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -348,7 +364,7 @@ def run_cli_in_process(
         return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="strict").read()
 
     return subprocess.CompletedProcess(
-        ["childdesk", *argv], returncode, text(out_bytes.getvalue()), text(err_bytes.getvalue())
+        [program, *argv], returncode, text(out_bytes.getvalue()), text(err_bytes.getvalue())
     )
 
 

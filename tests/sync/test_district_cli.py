@@ -6,15 +6,10 @@ input without a traceback — which ``district_cli_in_process``, the twin other 
 
 from __future__ import annotations
 
-import faulthandler
-import io
 import json
-import logging
-import os
 import shutil
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -84,72 +79,13 @@ def district_cli_in_process(
     program's loggers; a hang past ``timeout`` ends the test process with every thread's
     traceback."""
     from sync.district_cli import main
-    from tests.conftest import _PROCESS_WARNING_FILTERS, _our_loggers_with_handlers
+    from tests.conftest import run_main_in_process
 
     argv = [*args, "--data-dir", str(data_dir)]
     if db_url:
         argv += ["--db", db_url]
-    stdin_stream = io.TextIOWrapper(io.BytesIO(stdin.encode("utf-8")), encoding="utf-8")
-    out_bytes, err_bytes = io.BytesIO(), io.BytesIO()
-    stdout = io.TextIOWrapper(out_bytes, encoding="utf-8", write_through=True)
-    stderr = io.TextIOWrapper(
-        err_bytes, encoding="utf-8", errors="backslashreplace", write_through=True
-    )
-    saved_env = {name: os.environ.get(name) for name in _DISTRICT_ENV}
-    root = logging.getLogger()
-    root_handlers, root_level = root.handlers[:], root.level
-    handlers_before = _our_loggers_with_handlers()
-    saved_streams = sys.stdin, sys.stdout, sys.stderr
-    try:
-        for name, value in _DISTRICT_ENV.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        root.handlers = []
-        faulthandler.dump_traceback_later(timeout, exit=True, file=sys.__stderr__)
-        sys.stdin, sys.stdout, sys.stderr = stdin_stream, stdout, stderr
-        with warnings.catch_warnings():
-            warnings.resetwarnings()
-            for action, category, module in reversed(_PROCESS_WARNING_FILTERS):
-                warnings.filterwarnings(action, category=category, module=module)  # type: ignore[arg-type]
-            try:
-                code: object = main(argv)
-            except SystemExit as exit_:
-                code = exit_.code
-        if code is None:
-            returncode = 0
-        elif isinstance(code, int):
-            returncode = code
-        else:
-            print(code, file=sys.stderr)
-            returncode = 1
-        stdout.flush()
-        stderr.flush()
-    finally:
-        faulthandler.cancel_dump_traceback_later()
-        sys.stdin, sys.stdout, sys.stderr = saved_streams
-        added = {
-            name: [h for h in handlers if h not in handlers_before.get(name, [])]
-            for name, handlers in _our_loggers_with_handlers().items()
-        }
-        root.handlers, root.level = root_handlers, root_level
-        for name, saved in saved_env.items():
-            if saved is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = saved
-    leaked = {name: handlers for name, handlers in added.items() if handlers}
-    assert not leaked, f"the command line left logging handlers behind: {leaked}"
-
-    def text(data: bytes) -> str:  # as subprocess.run(text=True) reads a pipe
-        return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="strict").read()
-
-    return subprocess.CompletedProcess(
-        ["childdesk-district", *argv],
-        returncode,
-        text(out_bytes.getvalue()),
-        text(err_bytes.getvalue()),
+    return run_main_in_process(
+        main, argv, "childdesk-district", stdin=stdin, env=_DISTRICT_ENV, timeout=timeout
     )
 
 
