@@ -17,14 +17,12 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from storage.crypto import (
-    MIN_ITERATIONS,
-    MIN_MEMORY_KIB,
     NONCE_BYTES,
-    SALT_BYTES,
     KdfParams,
     b64d,
     b64e,
     derive_key,
+    floor_kdf,
 )
 
 SLOT_PASSWORD = "password"  # noqa: S105 (a slot type, not a password)
@@ -95,7 +93,7 @@ def unwrap_vault_key(slot: KeySlot, secret: bytes, *, vault_id: str) -> bytes | 
 
 def recovery_kdf() -> KdfParams:
     # The recovery code carries ~106 bits of entropy; the floor parameters are ample.
-    return KdfParams(os.urandom(SALT_BYTES), MIN_MEMORY_KIB, MIN_ITERATIONS)
+    return floor_kdf()
 
 
 def new_recovery_code() -> str:

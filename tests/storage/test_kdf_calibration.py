@@ -1,5 +1,7 @@
 """Key derivation calibration: no wasted measurement when the floor is asked for, and the
-test-only fast-KDF switch (CHILDDESK_TEST_FAST_KDF=1) that the shipped program never obeys."""
+test-only fast-KDF switch (CHILDDESK_TEST_FAST_KDF=1) that the shipped program never obeys: under
+it the floor is the test floor (8 MiB, 1 pass; issue 15), without it (or frozen) the vault's
+64 MiB and 3 passes, below which a header or keystore is refused."""
 
 from __future__ import annotations
 
@@ -10,8 +12,18 @@ from pathlib import Path
 import pytest
 
 from storage import crypto
-from storage.crypto import MIN_ITERATIONS, MIN_MEMORY_KIB, TEST_FAST_KDF_ENV
-from tests.conftest import run_cli
+from storage.crypto import (
+    MIN_ITERATIONS,
+    MIN_MEMORY_KIB,
+    TEST_FAST_KDF_ENV,
+    TEST_MIN_ITERATIONS,
+    TEST_MIN_MEMORY_KIB,
+    KdfParams,
+)
+from storage.keyslots import recovery_kdf
+from sync.errors import MalformedError
+from sync.keys import KeyPair, read_keystore, write_keystore
+from tests.conftest import PASSWORD, run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,7 +43,26 @@ def derivations(monkeypatch: pytest.MonkeyPatch) -> list[crypto.KdfParams]:
 
 
 def _floor(params: crypto.KdfParams) -> bool:
+    """At the production floor (64 MiB, 3 passes)."""
     return (params.memory_kib, params.iterations) == (MIN_MEMORY_KIB, MIN_ITERATIONS)
+
+
+def _test_floor(params: crypto.KdfParams) -> bool:
+    """At the test-only floor (8 MiB, 1 pass)."""
+    return (params.memory_kib, params.iterations) == (TEST_MIN_MEMORY_KIB, TEST_MIN_ITERATIONS)
+
+
+def _kdf_json(memory_kib: int, iterations: int) -> dict[str, object]:
+    return KdfParams(b"\0" * crypto.SALT_BYTES, memory_kib, iterations).to_json()
+
+
+def _refused(memory_kib: int, iterations: int) -> bool:
+    try:
+        KdfParams.from_json(_kdf_json(memory_kib, iterations))
+    except ValueError as err:
+        assert "below the vault's minimum" in str(err)
+        return True
+    return False
 
 
 def test_a_zero_target_gives_the_floor_without_measuring(
@@ -64,14 +95,48 @@ def test_the_default_target_is_measured_unless_the_switch_is_exactly_1(
     assert derivations, "the default target must be calibrated by a measurement"
 
 
-def test_the_switch_gives_the_floor_for_the_default_target_only(
+def test_the_switch_gives_the_test_floor_for_the_default_target_only(
     derivations: list[crypto.KdfParams], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(TEST_FAST_KDF_ENV, "1")
-    assert _floor(crypto.calibrate_kdf())
+    assert _test_floor(crypto.calibrate_kdf()) and _test_floor(crypto.calibrate_kdf(0))
+    assert _test_floor(recovery_kdf())
     assert derivations == []
     crypto.calibrate_kdf(300)  # an explicit target (tests of calibration itself) is measured
-    assert derivations
+    assert derivations and _test_floor(derivations[0])  # up from the test floor
+
+
+def test_without_the_switch_the_floor_is_the_production_floor(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(TEST_FAST_KDF_ENV, raising=False)
+    assert crypto.kdf_floor() == (64 * 1024, 3)
+    assert _floor(recovery_kdf()) and _floor(crypto.floor_kdf())
+    assert not _refused(64 * 1024, 3)
+    for memory_kib, iterations in ((64 * 1024, 2), (32 * 1024, 3), (8 * 1024, 1), (64 * 1024, 0)):
+        assert _refused(memory_kib, iterations), (memory_kib, iterations)
+
+
+@pytest.mark.parametrize("value", ["", "0", "true", " 1"])
+def test_any_other_value_of_the_switch_keeps_the_production_floor(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(TEST_FAST_KDF_ENV, value)
+    assert crypto.kdf_floor() == (MIN_MEMORY_KIB, MIN_ITERATIONS)
+    assert _refused(TEST_MIN_MEMORY_KIB, TEST_MIN_ITERATIONS)
+
+
+def test_the_switch_accepts_parameters_down_to_the_test_floor_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(TEST_FAST_KDF_ENV, "1")
+    assert crypto.kdf_floor() == (8 * 1024, 1)
+    # Below the production floor but at or above the test floor: accepted under the switch.
+    for memory_kib, iterations in ((8 * 1024, 1), (32 * 1024, 2), (64 * 1024, 3)):
+        assert not _refused(memory_kib, iterations), (memory_kib, iterations)
+    # Below the test floor: refused all the same.
+    for memory_kib, iterations in ((8 * 1024 - 1, 1), (4 * 1024, 3), (64 * 1024, 0)):
+        assert _refused(memory_kib, iterations), (memory_kib, iterations)
 
 
 def test_the_frozen_program_ignores_the_switch(
@@ -79,8 +144,28 @@ def test_the_frozen_program_ignores_the_switch(
 ) -> None:
     monkeypatch.setenv(TEST_FAST_KDF_ENV, "1")
     monkeypatch.setattr(sys, "frozen", True, raising=False)  # as PyInstaller's bundle sets it
+    assert crypto.kdf_floor() == (MIN_MEMORY_KIB, MIN_ITERATIONS)
+    assert _floor(crypto.calibrate_kdf(0)) and _floor(recovery_kdf())
+    assert _refused(TEST_MIN_MEMORY_KIB, TEST_MIN_ITERATIONS)
+    assert _refused(32 * 1024, 3)
+    assert derivations == []
     crypto.calibrate_kdf()
-    assert derivations
+    assert derivations and _floor(derivations[0])  # measured, up from the production floor
+
+
+def test_a_keystore_made_under_the_switch_opens_only_under_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """sync/keys.py reads the same floor: the district keystore follows the vault."""
+    monkeypatch.setenv(TEST_FAST_KDF_ENV, "1")
+    keys, path = KeyPair.generate(), tmp_path / "district-keys.json"
+    write_keystore(path, keys, "operator-passphrase-long")
+    kdf = json.loads(path.read_text(encoding="utf-8"))["kdf"]
+    assert (kdf["memory_kib"], kdf["iterations"]) == (TEST_MIN_MEMORY_KIB, TEST_MIN_ITERATIONS)
+    assert read_keystore(path, "operator-passphrase-long").key_id == keys.key_id
+    monkeypatch.delenv(TEST_FAST_KDF_ENV)
+    with pytest.raises(MalformedError, match="damaged"):
+        read_keystore(path, "operator-passphrase-long")
 
 
 def test_only_storage_crypto_reads_the_switch() -> None:
@@ -94,12 +179,14 @@ def test_only_storage_crypto_reads_the_switch() -> None:
     assert "CHILDDESK_TEST_FAST_KDF" not in (ROOT / "build_installer.py").read_text("utf-8")
 
 
-def test_the_suite_runs_the_command_line_with_floor_parameters(tmp_path: Path) -> None:
-    """tests/conftest.py sets the switch for the programs the suite starts."""
-    result = run_cli(
-        "init", "--password-stdin", stdin="green-hills-far-away\n", data_dir=tmp_path / "v"
-    )
+def test_the_suite_runs_the_command_line_with_the_test_floor(tmp_path: Path) -> None:
+    """tests/conftest.py sets the switch in os.environ, so the programs the suite starts
+    inherit it: a vault one ``childdesk`` process makes at the test floor, another opens."""
+    result = run_cli("init", "--password-stdin", stdin=PASSWORD + "\n", data_dir=tmp_path / "v")
     assert result.returncode == 0, result.stderr
     header = json.loads((tmp_path / "v" / "vault.header").read_text(encoding="utf-8"))
-    kdf = next(s["kdf"] for s in header["slots"] if s["type"] == "password")
-    assert (kdf["memory_kib"], kdf["iterations"]) == (MIN_MEMORY_KIB, MIN_ITERATIONS)
+    for slot in header["slots"]:  # the password slot and the recovery slot
+        kdf = slot["kdf"]
+        assert (kdf["memory_kib"], kdf["iterations"]) == (TEST_MIN_MEMORY_KIB, TEST_MIN_ITERATIONS)
+    opened = run_cli("verify", "--password-stdin", stdin=PASSWORD + "\n", data_dir=tmp_path / "v")
+    assert opened.returncode == 0 and "healthy" in opened.stdout, opened.stderr

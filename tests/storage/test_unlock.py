@@ -19,6 +19,7 @@ from storage.errors import (
     WrongPasswordError,
     WrongRecoveryCodeError,
 )
+from storage.header import decode_header
 from storage.keyslots import SLOT_PASSWORD, normalize_recovery_code
 from storage.vault import Vault
 from tests.conftest import DIRECTOR, PASSWORD, create_vault
@@ -111,7 +112,10 @@ def test_normalize_recovery_code() -> None:
     assert normalize_recovery_code("abcd" * 8) is None
 
 
-def test_kdf_parameters_are_calibrated_and_stored_in_the_slot(tmp_path: Path) -> None:
+def test_kdf_parameters_are_calibrated_and_stored_in_the_slot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(crypto.TEST_FAST_KDF_ENV)  # the production floor, not the test floor
     created = Vault.create(tmp_path / "v", PASSWORD, kdf_target_ms=300)
     slot = created.vault.header.slot(SLOT_PASSWORD)
     assert slot is not None
@@ -121,7 +125,8 @@ def test_kdf_parameters_are_calibrated_and_stored_in_the_slot(tmp_path: Path) ->
     Vault.unlock(tmp_path / "v", PASSWORD).lock()
 
 
-def test_calibration_never_goes_below_the_floor() -> None:
+def test_calibration_never_goes_below_the_floor(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(crypto.TEST_FAST_KDF_ENV)  # the production floor, not the test floor
     params = crypto.calibrate_kdf(target_ms=1)
     assert (params.memory_kib, params.iterations) == (64 * 1024, 3)
 
@@ -142,16 +147,56 @@ def _drop_db_header_copy(vault_dir: Path) -> None:
     conn.close()
 
 
-def test_weakened_kdf_parameters_are_refused(vault: Vault, vault_dir: Path) -> None:
-    vault.lock()
-    _drop_db_header_copy(vault_dir)
-
+def _weaken_header(vault_dir: Path, memory_kib: int, iterations: int) -> None:
     def weaken(data: dict) -> None:  # type: ignore[type-arg]
-        data["slots"][0]["kdf"]["iterations"] = 1
+        data["slots"][0]["kdf"].update(memory_kib=memory_kib, iterations=iterations)
 
     _edit_header(vault_dir / "vault.header", weaken)
-    with pytest.raises(VaultCorruptError):
-        Vault.unlock(vault_dir, PASSWORD)
+
+
+def _refused_as_weak(vault_dir: Path) -> bool:
+    """The header copy is refused for its key derivation parameters (before any MAC check)."""
+    try:
+        decode_header((vault_dir / "vault.header").read_bytes())
+    except VaultCorruptError as err:
+        assert "below the vault's minimum" in str(err), err
+        with pytest.raises(VaultCorruptError, match="damaged"):
+            Vault.unlock(vault_dir, PASSWORD)
+        return True
+    return False
+
+
+@pytest.mark.parametrize(("memory_kib", "iterations"), [(64 * 1024, 2), (32 * 1024, 3)])
+def test_weakened_kdf_parameters_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, memory_kib: int, iterations: int
+) -> None:
+    """The production floor (64 MiB, 3 passes): the test-only switch removed."""
+    monkeypatch.delenv(crypto.TEST_FAST_KDF_ENV)
+    vault_dir = tmp_path / "vault"
+    create_vault(vault_dir).vault.lock()
+    _drop_db_header_copy(vault_dir)
+    assert not _refused_as_weak(vault_dir)
+    _weaken_header(vault_dir, memory_kib, iterations)
+    assert _refused_as_weak(vault_dir)
+
+
+def test_under_the_test_switch_the_floor_is_the_test_floor(
+    vault: Vault, vault_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under CHILDDESK_TEST_FAST_KDF=1 (the suite's, issue 15) a vault is made at 8 MiB and
+    1 pass and opens; below that it is refused; without the switch it is refused too."""
+    slot = vault.header.slot(SLOT_PASSWORD)
+    assert slot is not None and (slot.kdf.memory_kib, slot.kdf.iterations) == (8 * 1024, 1)
+    vault.lock()
+    _drop_db_header_copy(vault_dir)
+    assert not _refused_as_weak(vault_dir)
+    Vault.unlock(vault_dir, PASSWORD).lock()
+    _drop_db_header_copy(vault_dir)  # the unlock put the database's copy back
+    monkeypatch.delenv(crypto.TEST_FAST_KDF_ENV)
+    assert _refused_as_weak(vault_dir)  # below the production floor
+    monkeypatch.setenv(crypto.TEST_FAST_KDF_ENV, "1")
+    _weaken_header(vault_dir, 4 * 1024, 1)
+    assert _refused_as_weak(vault_dir)  # below the test floor
 
 
 def test_tampered_slot_list_fails_the_header_mac(vault: Vault, vault_dir: Path) -> None:
