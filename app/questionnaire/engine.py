@@ -8,22 +8,22 @@ messages to show, progress per page); :mod:`grading` builds on the same run to s
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from app.questionnaire.answers import check_value, json_type, to_json_value
+from app.questionnaire.answers import to_json_value
+from app.questionnaire.engine_plan import (
+    CALCULATION,
+    QUESTION,
+    Plan,
+    plan_for,
+)
+from app.questionnaire.engine_read import read_answers
 from app.questionnaire.errors import AnswerProblem
 from app.questionnaire.expression_compiler import EvalContext
 from app.questionnaire.expression_values import Value, clean_number, is_empty, to_bool
-from app.questionnaire.model import (
-    Calculation,
-    Definition,
-    Group,
-    Item,
-    Question,
-    Repeat,
-)
+from app.questionnaire.model import Definition, Question
 
 
 @dataclass(slots=True)
@@ -116,195 +116,65 @@ class Run:
         self.block_relevance: dict[str, list[dict[str, bool]]] = {}
         self.problems: list[AnswerProblem] = []
 
-    def scopes(self, item: Item) -> Iterator[tuple[str, EvalContext, dict[str, bool]]]:
-        """(path prefix, context, relevance) for each scope the item lives in."""
-        if item.repeat is None:
-            yield "", self.top, self.top_relevance
-            return
-        rid = item.repeat.id
-        contexts = self.block_contexts.get(rid, [])
-        relevance = self.block_relevance.get(rid, [])
-        for index, (ctx, rel) in enumerate(zip(contexts, relevance, strict=True)):
-            yield f"{rid}[{index}].", ctx, rel
-
 
 def run_answers(definition: Definition, answers: object, today: date | None = None) -> Run:
     run = Run(definition, today or date.today())
-    top_answers, block_answers = _read_answers(definition, answers, run.problems)
-    repeats = run.top.repeats
-    for item in definition.order:
-        if item.repeat is None:
-            _evaluate_item(run, item, run.top, run.top_relevance, top_answers)
-            if isinstance(item, Repeat):
-                blocks = block_answers.get(item.id, []) if run.top_relevance[item.id] else []
-                repeats[item.id] = [{} for _ in blocks]
-                run.block_contexts[item.id] = [
-                    EvalContext(values, run.top.values, repeats, run.top.today)
-                    for values in repeats[item.id]
-                ]
-                run.block_relevance[item.id] = [{} for _ in blocks]
+    plan = plan_for(definition)
+    top_answers, block_answers = read_answers(definition, plan, answers, run.problems)
+    top = run.top
+    top_values = top.values
+    top_relevance = run.top_relevance
+    repeats = top.repeats
+    block_contexts = run.block_contexts
+    block_relevance = run.block_relevance
+    # Each step is one item of definition.order (see engine_plan.Step): its relevance from its
+    # parent group's and its own expression, then its value.
+    for item_id, repeat_id, parent_id, relevant_fn, does, calculation, is_repeat in plan.steps:
+        if repeat_id is None:
+            scopes: Iterable[tuple[EvalContext, dict[str, bool], Mapping[str, Value]]] = (
+                (top, top_relevance, top_answers),
+            )
         else:
-            rid = item.repeat.id
-            for ctx, rel, raw in zip(
-                run.block_contexts[rid],
-                run.block_relevance[rid],
-                block_answers.get(rid, []),
+            scopes = zip(
+                block_contexts[repeat_id],
+                block_relevance[repeat_id],
+                block_answers.get(repeat_id, []),
                 strict=False,
-            ):
-                _evaluate_item(run, item, ctx, rel, raw)
-    _check_questions(run, block_answers)
+            )
+        for ctx, relevance, raw in scopes:
+            relevant = True if parent_id is None else relevance[parent_id]
+            if relevant and relevant_fn is not None:
+                found = relevant_fn(ctx)
+                relevant = found if found is True or found is False else to_bool(found)
+            relevance[item_id] = relevant
+            if does == QUESTION:
+                ctx.values[item_id] = raw.get(item_id) if relevant else None
+            elif does == CALCULATION:
+                value = calculation(ctx) if relevant and calculation is not None else None
+                if isinstance(value, float):
+                    value = clean_number(value)
+                ctx.values[item_id] = value
+        if is_repeat and repeat_id is None:
+            blocks = block_answers.get(item_id, []) if top_relevance[item_id] else []
+            repeats[item_id] = [{} for _ in blocks]
+            block_contexts[item_id] = [
+                EvalContext(values, top_values, repeats, top.today) for values in repeats[item_id]
+            ]
+            block_relevance[item_id] = [{} for _ in blocks]
+    _check_questions(run, plan, block_answers)
     return run
 
 
-def _evaluate_item(
-    run: Run,
-    item: Item,
-    ctx: EvalContext,
-    relevance: dict[str, bool],
-    answers: Mapping[str, Value],
+def _check_questions(
+    run: Run, plan: Plan, block_answers: dict[str, list[dict[str, Value]]]
 ) -> None:
-    parent = item.parent
-    relevant = True if parent is None or parent is item.repeat else relevance[parent.id]
-    if relevant and item.relevant is not None:
-        relevant = to_bool(item.relevant(ctx))
-    relevance[item.id] = relevant
-    if isinstance(item, Question):
-        ctx.values[item.id] = answers.get(item.id) if relevant else None
-    elif isinstance(item, Calculation):
-        value = item.calculation(ctx) if relevant and item.calculation is not None else None
-        if isinstance(value, float):
-            value = clean_number(value)
-        ctx.values[item.id] = value
-
-
-def _read_answers(
-    definition: Definition, answers: object, problems: list[AnswerProblem]
-) -> tuple[dict[str, Value], dict[str, list[dict[str, Value]]]]:
-    """Type-check the answers; return top-level values and each repeat group's block values."""
-    top: dict[str, Value] = {}
-    blocks: dict[str, list[dict[str, Value]]] = {}
-    if not isinstance(answers, Mapping):
-        problems.append(
-            AnswerProblem(
-                "", "not_an_object", f"answers must be a JSON object, got {json_type(answers)}"
-            )
-        )
-        return top, blocks
-    for key, raw in answers.items():
-        item = definition.by_id.get(key) if isinstance(key, str) else None
-        if item is None:
-            problems.append(_unknown(definition, str(key), ""))
-        elif isinstance(item, Repeat):
-            blocks[key] = _read_blocks(definition, item, raw, problems)
-        elif item.repeat is not None:
-            problems.append(
-                AnswerProblem(
-                    key,
-                    "wrong_place",
-                    f"'{key}' belongs to repeat group '{item.repeat.id}'; answer it inside "
-                    f"{item.repeat.id}[n]",
-                )
-            )
-        else:
-            _read_value(item, raw, key, top, problems, path=key)
-    return top, blocks
-
-
-def _read_blocks(
-    definition: Definition, repeat: Repeat, raw: object, problems: list[AnswerProblem]
-) -> list[dict[str, Value]]:
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        problems.append(
-            AnswerProblem(
-                repeat.id,
-                "wrong_type",
-                f"expected a list of blocks (one object per block), got {json_type(raw)}",
-            )
-        )
-        return []
-    if repeat.max_count is not None and len(raw) > repeat.max_count:
-        problems.append(
-            AnswerProblem(
-                repeat.id,
-                "too_many",
-                f"{len(raw)} blocks given; at most {repeat.max_count} allowed",
-            )
-        )
-    result: list[dict[str, Value]] = []
-    for index, block in enumerate(raw):
-        prefix = f"{repeat.id}[{index}]"
-        values: dict[str, Value] = {}
-        if not isinstance(block, Mapping):
-            problems.append(
-                AnswerProblem(prefix, "wrong_type", f"expected an object, got {json_type(block)}")
-            )
-            result.append(values)
-            continue
-        for key, answer in block.items():
-            path = f"{prefix}.{key}"
-            item = definition.by_id.get(key) if isinstance(key, str) else None
-            if item is None:
-                problems.append(_unknown(definition, str(key), f"{prefix}."))
-            elif item.repeat is not repeat:
-                where = f"repeat group '{item.repeat.id}'" if item.repeat else "the top level"
-                problems.append(
-                    AnswerProblem(
-                        path,
-                        "wrong_place",
-                        f"'{key}' is not in this repeat group; it belongs at {where}",
-                    )
-                )
-            else:
-                _read_value(item, answer, key, values, problems, path=path)
-        result.append(values)
-    return result
-
-
-def _read_value(
-    item: Item,
-    raw: object,
-    key: str,
-    into: dict[str, Value],
-    problems: list[AnswerProblem],
-    *,
-    path: str,
-) -> None:
-    """An answer given in its right place: kept in ``into`` when ``item`` is a question and the
-    value checks out (a problem at ``path`` otherwise; an empty answer is left out)."""
-    if not isinstance(item, Question):
-        problems.append(_not_answerable(item, path))
-        return
-    value, problem = check_value(item, raw, path)
-    if problem is not None:
-        problems.append(problem)
-    elif value is not None:
-        into[key] = value
-
-
-def _unknown(definition: Definition, key: str, prefix: str) -> AnswerProblem:
-    return AnswerProblem(
-        prefix + key,
-        "unknown_field",
-        f"unknown field '{key}': no question has this id in {definition.id} {definition.version}",
-    )
-
-
-def _not_answerable(item: Item, path: str) -> AnswerProblem:
-    what = {"group": "a group", "note": "a note", "calculate": "a calculation"}.get(
-        item.kind, item.kind
-    )
-    return AnswerProblem(path, "not_answerable", f"'{item.id}' is {what}; it takes no answer")
-
-
-def _check_questions(run: Run, block_answers: dict[str, list[dict[str, Value]]]) -> None:
     """Required and constraint checks, once every value and relevance is known."""
-    bad_paths = {p.path for p in run.problems}
-    for repeat in (i for i in run.definition.order if isinstance(i, Repeat)):
+    problems = run.problems
+    bad_paths = {p.path for p in problems}
+    for repeat in plan.repeats:
         given = len(block_answers.get(repeat.id, []))
         if run.top_relevance.get(repeat.id) and given < repeat.min_count:
-            run.problems.append(
+            problems.append(
                 AnswerProblem(
                     repeat.id,
                     "too_few",
@@ -312,15 +182,24 @@ def _check_questions(run: Run, block_answers: dict[str, list[dict[str, Value]]])
                     f"needed ({repeat.label})",
                 )
             )
-    for question in run.definition.questions:
-        for prefix, ctx, relevance in run.scopes(question):
-            if not relevance.get(question.id):
+    top_scope = [("", run.top, run.top_relevance)]
+    block_scopes: dict[str, list[tuple[str, EvalContext, dict[str, bool]]]] = {}
+    for question, rid in plan.questions:
+        qid = question.id
+        if rid is None:
+            scopes = top_scope
+        elif rid in block_scopes:
+            scopes = block_scopes[rid]
+        else:
+            scopes = block_scopes[rid] = _block_scopes(run, rid)
+        for prefix, ctx, relevance in scopes:
+            if not relevance.get(qid):
                 continue
-            path = prefix + question.id
-            value = ctx.values.get(question.id)
-            if is_empty(value):
+            value = ctx.values.get(qid)
+            if value is None or value == "" or value == ():  # is_empty
+                path = prefix + qid
                 if path not in bad_paths and _is_required(question, ctx):
-                    run.problems.append(
+                    problems.append(
                         AnswerProblem(
                             path,
                             "required",
@@ -332,17 +211,27 @@ def _check_questions(run: Run, block_answers: dict[str, list[dict[str, Value]]])
                 ctx.self_value = value
                 if not to_bool(question.constraint(ctx)):
                     shown = json.dumps(to_json_value(value), ensure_ascii=False)
-                    run.problems.append(
+                    problems.append(
                         AnswerProblem(
-                            path,
+                            prefix + qid,
                             "constraint",
                             f"{shown} fails the constraint `{question.constraint_text}`",
                             question.constraint_message,
                         )
                     )
                 ctx.self_value = None
-    order = {q.id: i for i, q in enumerate(run.definition.questions)}
-    run.problems.sort(key=lambda p: _problem_order(p.path, order))
+    if problems:
+        order = plan.order
+        problems.sort(key=lambda p: _problem_order(p.path, order))
+
+
+def _block_scopes(run: Run, rid: str) -> list[tuple[str, EvalContext, dict[str, bool]]]:
+    contexts = run.block_contexts.get(rid, [])
+    relevance = run.block_relevance.get(rid, [])
+    return [
+        (f"{rid}[{index}].", ctx, rel)
+        for index, (ctx, rel) in enumerate(zip(contexts, relevance, strict=True))
+    ]
 
 
 def _problem_order(path: str, order: Mapping[str, int]) -> tuple[int, str]:
@@ -363,17 +252,16 @@ def evaluate(definition: Definition, answers: object, today: date | None = None)
     ``today`` is what ``today()`` returns in expressions (default: the real date).
     """
     run = run_answers(definition, answers, today)
+    plan = plan_for(definition)
     problems_by_path: dict[str, list[AnswerProblem]] = {}
     for problem in run.problems:
         problems_by_path.setdefault(problem.path, []).append(problem)
-    questions = list(_question_states(run, problems_by_path))
-    ignored = _ignored(run, answers)
-    pages = _page_states(run, questions)
-    calculated = {
-        item.id: to_json_value(run.top.values.get(item.id))
-        for item in definition.order
-        if isinstance(item, Calculation) and item.repeat is None
-    }
+    by_segment = _question_states(run, plan, problems_by_path)
+    questions = [state for states in by_segment for state in states]
+    ignored = ignored_answers(run, answers)
+    pages = _page_states(run, plan, by_segment)
+    top_values = run.top.values
+    calculated = {cid: to_json_value(top_values.get(cid)) for cid in plan.top_calculations}
     return DraftState(
         definition_id=definition.id,
         definition_version=definition.version,
@@ -387,99 +275,110 @@ def evaluate(definition: Definition, answers: object, today: date | None = None)
 
 
 def _question_states(
-    run: Run, problems_by_path: Mapping[str, list[AnswerProblem]]
-) -> Iterator[QuestionState]:
-    def walk(
-        items: list[Item], prefix: str, ctx: EvalContext, rel: dict[str, bool]
-    ) -> Iterator[QuestionState]:
-        for item in items:
-            if isinstance(item, Repeat):
-                contexts = run.block_contexts.get(item.id, [])
-                relevances = run.block_relevance.get(item.id, [])
-                for index, (block_ctx, block_rel) in enumerate(
-                    zip(contexts, relevances, strict=True)
-                ):
-                    yield from walk(item.items, f"{item.id}[{index}].", block_ctx, block_rel)
-            elif isinstance(item, Group):
-                yield from walk(item.items, prefix, ctx, rel)
-            elif isinstance(item, Question):
-                path = prefix + item.id
-                relevant = rel.get(item.id, False)
-                yield QuestionState(
-                    path=path,
-                    question_id=item.id,
-                    relevant=relevant,
-                    required=relevant and _is_required(item, ctx),
-                    answered=not is_empty(ctx.values.get(item.id)),
-                    errors=list(problems_by_path.get(path, [])),
-                )
-
-    yield from walk(run.definition.items, "", run.top, run.top_relevance)
+    run: Run, plan: Plan, problems_by_path: Mapping[str, list[AnswerProblem]]
+) -> list[list[QuestionState]]:
+    """The question states of each of the plan's segments (document order within each)."""
+    found: list[list[QuestionState]] = []
+    top = run.top
+    top_relevance = run.top_relevance
+    for segment in plan.segments:
+        states: list[QuestionState] = []
+        question = segment.question
+        if question is not None:
+            states.append(
+                _question_state(question, question.id, top, top_relevance, problems_by_path)
+            )
+        else:
+            rid = segment.repeat_id or ""
+            contexts = run.block_contexts.get(rid, [])
+            relevances = run.block_relevance.get(rid, [])
+            for index, (ctx, rel) in enumerate(zip(contexts, relevances, strict=True)):
+                prefix = f"{rid}[{index}]."
+                for question in segment.questions:
+                    states.append(
+                        _question_state(question, prefix + question.id, ctx, rel, problems_by_path)
+                    )
+        found.append(states)
+    return found
 
 
-def _ignored(run: Run, answers: object) -> list[str]:
+def _question_state(
+    question: Question,
+    path: str,
+    ctx: EvalContext,
+    rel: dict[str, bool],
+    problems_by_path: Mapping[str, list[AnswerProblem]],
+) -> QuestionState:
+    relevant = rel.get(question.id, False)
+    errors = problems_by_path.get(path)
+    return QuestionState(
+        path=path,
+        question_id=question.id,
+        relevant=relevant,
+        required=relevant and _is_required(question, ctx),
+        answered=not is_empty(ctx.values.get(question.id)),
+        errors=list(errors) if errors else [],
+    )
+
+
+def ignored_answers(run: Run, answers: object) -> list[str]:
     """Paths of answers given to questions that are not relevant (stale after a change)."""
     if not isinstance(answers, Mapping):
         return []
     ignored: list[str] = []
-    for question in run.definition.questions:
-        if question.repeat is None:
-            if answers.get(question.id) not in (None, "", []) and not run.top_relevance.get(
-                question.id
-            ):
-                ignored.append(question.id)
+    top_relevance = run.top_relevance
+    for question, rid in plan_for(run.definition).questions:
+        qid = question.id
+        if rid is None:
+            if answers.get(qid) not in (None, "", []) and not top_relevance.get(qid):
+                ignored.append(qid)
             continue
-        rid = question.repeat.id
         raw_blocks = answers.get(rid)
         if not isinstance(raw_blocks, list):
             continue
         relevances = run.block_relevance.get(rid, [])
         for index, block in enumerate(raw_blocks):
-            if not isinstance(block, Mapping) or block.get(question.id) in (None, "", []):
+            if not isinstance(block, Mapping) or block.get(qid) in (None, "", []):
                 continue
-            relevant = index < len(relevances) and relevances[index].get(question.id, False)
+            relevant = index < len(relevances) and relevances[index].get(qid, False)
             if not relevant:
-                ignored.append(f"{rid}[{index}].{question.id}")
+                ignored.append(f"{rid}[{index}].{qid}")
     return ignored
 
 
-def _page_states(run: Run, questions: list[QuestionState]) -> list[PageState]:
-    by_path = {q.path: q for q in questions}
+def _page_states(run: Run, plan: Plan, by_segment: list[list[QuestionState]]) -> list[PageState]:
     states: list[PageState] = []
-    for page in run.definition.pages:
-        page_questions: list[QuestionState] = []
-        for item in page.items:
-            page_questions += _states_under(item, questions, by_path)
+    for page_plan in plan.pages:
+        page = page_plan.page
+        answered = total = missing = errors = 0
+        any_relevant = False
+        count = 0
+        for index in page_plan.segments:
+            for q in by_segment[index]:
+                count += 1
+                if q.relevant:
+                    any_relevant = True
+                    total += 1
+                    if q.answered:
+                        answered += 1
+                    elif q.required:
+                        missing += 1
+                for e in q.errors:
+                    if e.code != "required":
+                        errors += 1
         if page.group is not None:
             relevant = run.top_relevance.get(page.group.id, False)
         else:
-            relevant = any(q.relevant for q in page_questions) or not page_questions
+            relevant = any_relevant or not count
         states.append(
             PageState(
                 id=page.id,
                 label=page.label,
                 relevant=relevant,
-                answered=sum(1 for q in page_questions if q.relevant and q.answered),
-                total=sum(1 for q in page_questions if q.relevant),
-                missing=sum(1 for q in page_questions if q.missing),
-                errors=sum(1 for q in page_questions for e in q.errors if e.code != "required"),
+                answered=answered,
+                total=total,
+                missing=missing,
+                errors=errors,
             )
         )
     return states
-
-
-def _states_under(
-    item: Item, questions: list[QuestionState], by_path: Mapping[str, QuestionState]
-) -> list[QuestionState]:
-    if isinstance(item, Question) and item.repeat is None:
-        state = by_path.get(item.id)
-        return [state] if state else []
-    if isinstance(item, Repeat):
-        prefix = f"{item.id}["
-        return [q for q in questions if q.path.startswith(prefix)]
-    if isinstance(item, Group):
-        found: list[QuestionState] = []
-        for child in item.items:
-            found += _states_under(child, questions, by_path)
-        return found
-    return []

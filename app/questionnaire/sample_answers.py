@@ -10,7 +10,7 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
-from app.questionnaire.engine import evaluate
+from app.questionnaire.engine import Run, ignored_answers, run_answers
 from app.questionnaire.model import Definition, Question, QuestionType, Repeat
 
 _MAX_ROUNDS = 50
@@ -30,14 +30,20 @@ def sample_answers(definition: Definition, rng: random.Random, today: date) -> d
                 {q.id: _draw(q, rng, today) for q in definition.questions if q.repeat is item}
                 for _ in range(count)
             ]
+    # The engine's run is all this needs (problems, and relevance for what is ignored): the
+    # wizard's per-question and per-page states that evaluate() adds are left out.
+    settled: Run | None = None
     for _ in range(_MAX_ROUNDS):
-        state = evaluate(definition, answers, today=today)
-        failing = [p.path for p in state.problems if p.code in ("constraint", "required")]
+        run = run_answers(definition, answers, today)
+        failing = [p.path for p in run.problems if p.code in ("constraint", "required")]
         if not failing:
+            settled = run  # the answers stand as they were run
             break
         for path in failing:
             _redraw(definition, answers, path, rng, today)
-    for path in evaluate(definition, answers, today=today).ignored:
+    if settled is None:
+        settled = run_answers(definition, answers, today)
+    for path in ignored_answers(settled, answers):
         _remove(answers, path)
     return answers
 
