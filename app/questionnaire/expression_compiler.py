@@ -8,8 +8,11 @@ is a definition error, found before any answers are seen.
 
 from __future__ import annotations
 
+import math
+import operator
 from collections.abc import Callable, Mapping
 from datetime import date
+from typing import Any
 
 from app.questionnaire.ages import calendar_age
 from app.questionnaire.errors import ExpressionCompileError
@@ -125,11 +128,16 @@ class _Compiler:
             return lambda ctx: to_bool(left(ctx)) and to_bool(right(ctx))
         if op == "or":
             return lambda ctx: to_bool(left(ctx)) or to_bool(right(ctx))
+        constant = node.right.value if isinstance(node.right, Literal) else None
+        if op in ("=", "!=") and type(constant) is str:
+            return _equals_text(left, constant, negate=op == "!=")
         if op == "=":
             return lambda ctx: equals(left(ctx), right(ctx))
         if op == "!=":
             return lambda ctx: not equals(left(ctx), right(ctx))
         if op in ("<", "<=", ">", ">="):
+            if type(constant) in (int, float) and to_number(constant) is not None:
+                return _compare_to_number(op, left, constant)  # type: ignore[arg-type]
             return lambda ctx: compare(op, left(ctx), right(ctx))
         return lambda ctx: arithmetic(op, left(ctx), right(ctx))
 
@@ -183,6 +191,47 @@ class _Compiler:
             return clean_number(score * 100 / maximum) if maximum else None
 
         return percent
+
+
+# Comparisons with a constant on the right (``${child_age} >= 6``, ``${x} = 'yes'``) are most of
+# a definition's expressions and run for every answer set: these take the common values the
+# short way and hand anything else to the general rule, with the same result.
+_MAX_EXACT = 2**53  # as in expression_values.clean_number
+_ORDER: dict[str, Callable[[Any, Any], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+def _compare_to_number(op: str, left: Compiled, constant: int | float) -> Compiled:
+    test = _ORDER[op]
+    bound = to_number(constant)
+
+    def compared(ctx: EvalContext) -> Value:
+        value = left(ctx)
+        kind = type(value)
+        if kind is int:
+            if -_MAX_EXACT <= value <= _MAX_EXACT:  # type: ignore[operator]
+                return test(value, bound)
+        elif kind is float:
+            if math.isfinite(value) and abs(value) <= _MAX_EXACT:  # type: ignore[arg-type]
+                return test(value, bound)
+        elif value is None:
+            return False
+        return compare(op, value, constant)
+
+    return compared
+
+
+def _equals_text(left: Compiled, text: str, *, negate: bool) -> Compiled:
+    def equal(ctx: EvalContext) -> Value:
+        value = left(ctx)
+        same = value == text if type(value) is str else equals(value, text)
+        return not same if negate else same
+
+    return equal
 
 
 def _section(ctx: EvalContext, key: str) -> tuple[float, float]:
