@@ -127,13 +127,12 @@ def run_answers(definition: Definition, answers: object, today: date | None = No
     repeats = top.repeats
     block_contexts = run.block_contexts
     block_relevance = run.block_relevance
+    top_scope = [(top, top_relevance, top_answers)]
     # Each step is one item of definition.order (see engine_plan.Step): its relevance from its
     # parent group's and its own expression, then its value.
     for item_id, repeat_id, parent_id, relevant_fn, does, calculation, is_repeat in plan.steps:
         if repeat_id is None:
-            scopes: Iterable[tuple[EvalContext, dict[str, bool], Mapping[str, Value]]] = (
-                (top, top_relevance, top_answers),
-            )
+            scopes: Iterable[tuple[EvalContext, dict[str, bool], Mapping[str, Value]]] = top_scope
         else:
             scopes = zip(
                 block_contexts[repeat_id],

@@ -9,6 +9,7 @@ hundreds of answer sets per pool (issue 15).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -20,6 +21,7 @@ from app.questionnaire.model import (
     Item,
     Page,
     Question,
+    QuestionType,
     Repeat,
 )
 
@@ -64,12 +66,17 @@ class Plan:
     steps: tuple[Step, ...]
     repeats: tuple[Repeat, ...]  # in evaluation order
     top_keys: dict[str, tuple[int, Item]]  # answer key -> (TOP_*, item)
+    # Question id -> the texts taken as they are (check_value's answers to a single choice or a
+    # yes/no question; everything else goes through check_value).
+    accepts: dict[str, Collection[str]]
     # Every question in document order, with its repeat group's id (None at the top level).
     questions: tuple[tuple[Question, str | None], ...]
     order: dict[str, int]  # question id -> document position, for sorting problems
     segments: tuple[Segment, ...]
     pages: tuple[PagePlan, ...]
     top_calculations: tuple[str, ...]  # ids of top-level calculations, evaluation order
+    # Group id ('' for the top level) -> its items that count towards a score, in order.
+    scored: dict[str, tuple[Item, ...]]
 
 
 _PLANS: dict[int, tuple[Definition, Plan]] = {}
@@ -144,6 +151,11 @@ def _make_plan(definition: Definition) -> Plan:
         steps=tuple(steps),
         repeats=tuple(i for i in definition.order if isinstance(i, Repeat)),
         top_keys=top_keys,
+        accepts={
+            q.id: q.choice_by_value if q.type is QuestionType.SINGLE_CHOICE else ("yes", "no")
+            for q in definition.questions
+            if q.type in (QuestionType.SINGLE_CHOICE, QuestionType.YES_NO)
+        },
         questions=tuple(
             (q, q.repeat.id if q.repeat is not None else None) for q in definition.questions
         ),
@@ -153,6 +165,19 @@ def _make_plan(definition: Definition) -> Plan:
         top_calculations=tuple(
             i.id for i in definition.order if isinstance(i, Calculation) and i.repeat is None
         ),
+        scored={
+            "": _scored(definition.items),
+            **{i.id: _scored(i.items) for i in definition.by_id.values() if isinstance(i, Group)},
+        },
+    )
+
+
+def _scored(items: list[Item]) -> tuple[Item, ...]:
+    return tuple(
+        item
+        for item in items
+        if (isinstance(item, Question | Calculation) and item.max_score is not None)
+        or (isinstance(item, Group) and item.has_scores)
     )
 
 

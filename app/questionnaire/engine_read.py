@@ -9,7 +9,7 @@ from app.questionnaire.answers import check_value, json_type
 from app.questionnaire.engine_plan import TOP_QUESTION, TOP_REPEAT, TOP_WRONG_PLACE, Plan
 from app.questionnaire.errors import AnswerProblem
 from app.questionnaire.expression_values import Value
-from app.questionnaire.model import Definition, Item, Question, QuestionType, Repeat
+from app.questionnaire.model import Definition, Item, Question, Repeat
 
 
 def read_answers(
@@ -26,6 +26,7 @@ def read_answers(
         )
         return top, blocks
     top_keys = plan.top_keys
+    accepts = plan.accepts
     for key, raw in answers.items():
         entry = top_keys.get(key) if isinstance(key, str) else None
         if entry is None:
@@ -33,9 +34,13 @@ def read_answers(
             continue
         where, item = entry
         if where == TOP_QUESTION:
-            _read_value(item, raw, key, top, problems, path=key)
+            accepted = accepts.get(key)
+            if accepted is not None and raw.__class__ is str and raw and raw in accepted:
+                top[key] = raw  # a choice or yes/no, as check_value takes it
+            else:
+                _read_value(item, raw, key, top, problems, path=key)
         elif where == TOP_REPEAT:
-            blocks[key] = _read_blocks(definition, item, raw, problems)  # type: ignore[arg-type]
+            blocks[key] = _read_blocks(definition, plan, item, raw, problems)  # type: ignore[arg-type]
         elif where == TOP_WRONG_PLACE:
             rid = item.repeat.id if item.repeat is not None else ""
             problems.append(
@@ -51,7 +56,11 @@ def read_answers(
 
 
 def _read_blocks(
-    definition: Definition, repeat: Repeat, raw: object, problems: list[AnswerProblem]
+    definition: Definition,
+    plan: Plan,
+    repeat: Repeat,
+    raw: object,
+    problems: list[AnswerProblem],
 ) -> list[dict[str, Value]]:
     if raw is None:
         return []
@@ -72,6 +81,7 @@ def _read_blocks(
                 f"{len(raw)} blocks given; at most {repeat.max_count} allowed",
             )
         )
+    accepts = plan.accepts
     result: list[dict[str, Value]] = []
     for index, block in enumerate(raw):
         prefix = f"{repeat.id}[{index}]"
@@ -97,7 +107,11 @@ def _read_blocks(
                     )
                 )
             else:
-                _read_value(item, answer, key, values, problems, path=path)
+                ok = accepts.get(key)
+                if ok is not None and answer.__class__ is str and answer and answer in ok:
+                    values[key] = answer  # a choice or yes/no, as check_value takes it
+                else:
+                    _read_value(item, answer, key, values, problems, path=path)
         result.append(values)
     return result
 
@@ -116,15 +130,6 @@ def _read_value(
     if not isinstance(item, Question):
         problems.append(_not_answerable(item, path))
         return
-    if raw is None:
-        return
-    if raw.__class__ is str and raw:  # the common answers, taken as check_value takes them
-        qtype = item.type
-        if (qtype is QuestionType.SINGLE_CHOICE and raw in item.choice_by_value) or (
-            qtype is QuestionType.YES_NO and raw in ("yes", "no")
-        ):
-            into[key] = raw
-            return
     value, problem = check_value(item, raw, path)
     if problem is not None:
         problems.append(problem)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from app.questionnaire.engine import Run, run_answers
+from app.questionnaire.engine_plan import plan_for
 from app.questionnaire.errors import AnswerError
 from app.questionnaire.expression_compiler import EvalContext
 from app.questionnaire.expression_values import is_empty, to_bool, to_number
@@ -118,15 +119,16 @@ def _sum_items(
     """Sum the scores under ``items``; record section subtotals outside repeat groups."""
     score_sum = 0.0
     max_sum = 0.0
-    for item in items:
+    # Only the items that count: scored questions and calculations, groups holding scores.
+    for item in plan_for(run.definition).scored[parent.id if parent is not None else ""]:
         relevant = relevance.get(item.id, False)
         if isinstance(item, Question | Calculation):
-            if relevant and item.max_score is not None:
+            if relevant:
                 found = _item_score(item, ctx)
                 if found is not None:
                     score_sum += found[0]
                     max_sum += found[1]
-        elif isinstance(item, Group) and item.has_scores:
+        elif isinstance(item, Group):
             position = len(sections) if sections is not None else 0
             if not relevant:
                 sub: Subtotal = (0.0, 0.0)
