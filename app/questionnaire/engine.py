@@ -22,7 +22,7 @@ from app.questionnaire.engine_plan import (
 from app.questionnaire.engine_read import read_answers
 from app.questionnaire.errors import AnswerProblem
 from app.questionnaire.expression_compiler import EvalContext
-from app.questionnaire.expression_values import Value, clean_number, is_empty, to_bool
+from app.questionnaire.expression_values import Value, clean_number, to_bool
 from app.questionnaire.model import Definition, Question
 
 
@@ -278,46 +278,35 @@ def _question_states(
 ) -> list[list[QuestionState]]:
     """The question states of each of the plan's segments (document order within each)."""
     found: list[list[QuestionState]] = []
-    top = run.top
-    top_relevance = run.top_relevance
+    top_scope = [("", run.top, run.top_relevance)]
     for segment in plan.segments:
         states: list[QuestionState] = []
-        question = segment.question
-        if question is not None:
-            states.append(
-                _question_state(question, question.id, top, top_relevance, problems_by_path)
-            )
+        if segment.question is not None:
+            questions: tuple[Question, ...] = (segment.question,)
+            scopes = top_scope
         else:
-            rid = segment.repeat_id or ""
-            contexts = run.block_contexts.get(rid, [])
-            relevances = run.block_relevance.get(rid, [])
-            for index, (ctx, rel) in enumerate(zip(contexts, relevances, strict=True)):
-                prefix = f"{rid}[{index}]."
-                for question in segment.questions:
-                    states.append(
-                        _question_state(question, prefix + question.id, ctx, rel, problems_by_path)
+            questions = segment.questions
+            scopes = _block_scopes(run, segment.repeat_id or "")
+        for prefix, ctx, rel in scopes:
+            values = ctx.values
+            for question in questions:
+                qid = question.id
+                path = prefix + qid
+                relevant = rel.get(qid, False)
+                errors = problems_by_path.get(path)
+                value = values.get(qid)
+                states.append(
+                    QuestionState(
+                        path,
+                        qid,
+                        relevant,
+                        relevant and _is_required(question, ctx),
+                        not (value is None or value == "" or value == ()),  # not is_empty
+                        list(errors) if errors else [],
                     )
+                )
         found.append(states)
     return found
-
-
-def _question_state(
-    question: Question,
-    path: str,
-    ctx: EvalContext,
-    rel: dict[str, bool],
-    problems_by_path: Mapping[str, list[AnswerProblem]],
-) -> QuestionState:
-    relevant = rel.get(question.id, False)
-    errors = problems_by_path.get(path)
-    return QuestionState(
-        path=path,
-        question_id=question.id,
-        relevant=relevant,
-        required=relevant and _is_required(question, ctx),
-        answered=not is_empty(ctx.values.get(question.id)),
-        errors=list(errors) if errors else [],
-    )
 
 
 def ignored_answers(run: Run, answers: object) -> list[str]:
