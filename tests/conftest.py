@@ -3,7 +3,7 @@
 Speed without weaker tests (issue 15):
 
 - ``create_vault`` makes a real vault with the floor key derivation parameters (target 0 ms: no
-  calibration run).
+  calibration run); under the test switch below that is the test floor (8 MiB, 1 pass).
 - The ``created`` fixture (and, in tests/sync, ``vaults`` and ``make_device``) copies a vault
   made once per test run, shared by the xdist workers (:class:`VaultTemplates`; so are the
   filled ones, e.g. tests/printing/conftest.py's), and opens the copy with the template's
@@ -11,9 +11,11 @@ Speed without weaker tests (issue 15):
   password would run one. Every copy handed out within one test comes from a different
   template, so two vaults of one test never share a vault id, device id or key. Tests of the
   password itself unlock with it (tests/storage/test_unlock.py).
-- ``CHILDDESK_TEST_FAST_KDF=1`` (storage/crypto.py, test-only) is set for the whole run, so the
-  real ``childdesk`` program started by command-line and end-to-end tests creates its vaults
-  with the floor parameters instead of a 500 ms calibrated derivation.
+- ``CHILDDESK_TEST_FAST_KDF=1`` (storage/crypto.py, test-only, ignored when frozen) is set for
+  the whole run: the floor is the test floor (8 MiB, 1 pass: ~5 ms a derivation instead of
+  ~0.2 s), and the real ``childdesk`` program started by command-line and end-to-end tests
+  creates its vaults with it instead of a 500 ms calibrated derivation. The tests of the
+  production floor and its refusal remove the switch (tests/storage/test_kdf_calibration.py).
 - ``run_cli_in_process`` runs the ``childdesk`` command line's ``main`` in the test process, as
   ``run_cli`` runs the installed program (exit code, standard output and error, stdin), for tests
   where the separate process is not the point: each real run pays ~1-2 CPU-s of interpreter
@@ -49,7 +51,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from storage.crypto import TEST_FAST_KDF_ENV
 from storage.vault import CreatedVault, Vault
 
-pytest_plugins = ["tests.cpu_log"]  # CHILDDESK_TEST_CPU_LOG=DIR: CPU per test
+# Bytecode caches (issue 15): under PYTHONDONTWRITEBYTECODE=1 every worker rewrote every test
+# module's asserts again and every program the tests start compiled the project's modules again
+# (~0.2 CPU-s a start); the caches go to __pycache__ (ignored by git), as Python's default.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
+
+# CHILDDESK_TEST_CPU_LOG=DIR: CPU per test; the order handed to the xdist workers
+pytest_plugins = ["tests.cpu_log", "tests.ordering"]
 
 # Inherited by every program the tests start (the console scripts, the e2e program).
 os.environ[TEST_FAST_KDF_ENV] = "1"
@@ -60,7 +69,7 @@ VILLAGE = "500119104201"
 
 
 def create_vault(path: Path, password: str = PASSWORD, **kwargs: object) -> CreatedVault:
-    """A real vault with the floor KDF parameters (64 MiB, 3 passes) to keep tests quick."""
+    """A real vault with the floor KDF parameters (the test floor in this run): quick."""
     kwargs.setdefault("director_name", DIRECTOR)
     kwargs.setdefault("village_code", VILLAGE)
     return Vault.create(path, password, kdf_target_ms=0, **kwargs)  # type: ignore[arg-type]

@@ -4,7 +4,9 @@ process itself, CPU seconds of the programs it started and waited for (command-l
 end-to-end program, servers stopped within the test), wall seconds; setup and teardown
 included. Wall time on 2 shared cores says little; CPU time is what four workers compete for.
 
-``python -m tests.cpu_log DIR`` sums it per file and per folder, heaviest first.
+``python -m tests.cpu_log DIR`` sums it per file and per folder, heaviest first;
+``python -m tests.cpu_log DIR --durations`` prints the table tests/ordering.py orders the suite by
+(tests and wall seconds per file: ``> tests/file_durations.tsv``).
 """
 
 from __future__ import annotations
@@ -73,5 +75,21 @@ def report(folder: Path, top: int = 40) -> str:
     return "\n".join(lines)
 
 
+def durations(folder: Path) -> str:
+    per_file: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for tsv in folder.glob("*.tsv"):
+        for row in tsv.read_text(encoding="utf-8").splitlines():
+            nodeid, _own, _children, wall = row.split("\t")
+            entry = per_file[nodeid.split("::")[0]]
+            entry[0] += 1
+            entry[1] += float(wall)
+    lines = ["# file\ttests\twall seconds (python -m tests.cpu_log DIR --durations)"]
+    lines += [f"{name}\t{n:.0f}\t{wall:.1f}" for name, (n, wall) in sorted(per_file.items())]
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
-    print(report(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 40))
+    if "--durations" in sys.argv:
+        print(durations(Path(sys.argv[1])))
+    else:
+        print(report(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 40))

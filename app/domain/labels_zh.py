@@ -28,6 +28,13 @@ CASE_KIND_ZH = {
     CaseKind.IMPROPER: "监护不当",
     CaseKind.OTHER: "其他",
 }
+# The year summary's 初筛 figures (printed and on the district's summary page).
+SCREENING_ZH = {
+    "screened": "初筛人数",
+    "flagged": "建议关注",
+    "referred": "建议转介",
+    "evaluated": "已完成专业评估",
+}
 
 
 def level_zh(level: str | None, *, meaning: bool = True) -> str:

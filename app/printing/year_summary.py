@@ -19,6 +19,7 @@ from reportlab.platypus import Flowable
 from app.domain.activity import ACTIVITY_KIND_LABELS_ZH
 from app.domain.categories import CATEGORY_LABELS_ZH, ChildCategory
 from app.domain.child_file import ChildFile
+from app.domain.labels_zh import SCREENING_ZH
 from app.domain.problems import DomainValidationError, FieldProblem
 from app.domain.schedule import LEVELS, VisitSchedule
 from app.domain.transition_plan import PLAN_STATUS_LABELS_ZH, PlanStatus
@@ -52,12 +53,6 @@ from storage.errors import RecordNotFoundError
 from storage.vault import Vault
 
 TITLE = "年度工作总结"
-SCREENING_ZH = {
-    "screened": "初筛人数",
-    "flagged": "建议关注",
-    "referred": "建议转介",
-    "evaluated": "已完成专业评估",
-}
 
 
 class IdentifyingDataError(DomainValidationError):

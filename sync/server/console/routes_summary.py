@@ -15,10 +15,9 @@ from starlette.concurrency import run_in_threadpool
 
 from app.domain.activity import ACTIVITY_KIND_LABELS_ZH
 from app.domain.categories import CATEGORY_LABELS_ZH, ChildCategory
+from app.domain.labels_zh import CASE_KIND_ZH, SCREENING_ZH  # not app.printing: reportlab at start
 from app.domain.transition_plan import PLAN_STATUS_LABELS_ZH, PlanStatus
 from app.domain.visit import VISIT_FORM_LABELS_ZH
-from app.printing.labels import CASE_KIND_ZH
-from app.printing.year_summary import SCREENING_ZH
 from app.services.monthly_report import MonthError
 from sync.server.console import accounts, queries_summary
 from sync.server.console.auth import CurrentUser, console, log
