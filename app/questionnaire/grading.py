@@ -80,8 +80,9 @@ def grade(run: Run) -> AssessmentResult:
             level = _most_severe(kind, [level, *floors])
         if level is not None:
             recommendations += grading.levels[level].recommendations
+        fired_ids = {f.id for f in fired}
         for rule in grading.rules:
-            if any(f.id == rule.id for f in fired):
+            if rule.id in fired_ids:
                 recommendations += rule.recommendations
     level_info = grading.levels.get(level) if grading is not None and level else None
     return AssessmentResult(
@@ -123,7 +124,18 @@ def _sum_items(
     for item in plan_for(run.definition).scored[parent.id if parent is not None else ""]:
         relevant = relevance.get(item.id, False)
         if isinstance(item, Question | Calculation):
-            if relevant:
+            if not relevant:
+                continue
+            if isinstance(item, Question) and item.type is QuestionType.SINGLE_CHOICE:
+                # the common case, as _item_score takes it
+                value = ctx.values.get(item.id)
+                if value is None or value == "" or value == ():
+                    continue
+                choice = item.choice_by_value.get(str(value))
+                if choice is not None and choice.score is not None:
+                    score_sum += choice.score
+                    max_sum += item.max_score  # type: ignore[operator]
+            else:
                 found = _item_score(item, ctx)
                 if found is not None:
                     score_sum += found[0]
