@@ -44,7 +44,7 @@ from tests.sync.conftest import (  # noqa: F401 - fixtures
     pg_server,
 )
 from tests.sync.test_availability import Serving, _wait
-from tests.sync.test_district_cli import FAST_KDF, PASSPHRASE
+from tests.sync.test_district_cli import DISTRICT_ENV, PASSPHRASE
 
 NOTICE = "数据更新中：另有 {} 名儿童的变更正在汇总"
 
@@ -154,7 +154,7 @@ def serve(data_dir: Path, port: int | None = None, **env: str) -> Iterator[Servi
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=log_file,
-            env={"PATH": "/usr/bin:/bin", "CHILDDESK_DISTRICT_KDF": FAST_KDF, **env},
+            env={**DISTRICT_ENV, **env},
         )
     assert process.stdin is not None
     process.stdin.write(f"{PASSPHRASE}\n".encode())

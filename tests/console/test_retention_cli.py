@@ -22,7 +22,7 @@ from sync.server import db
 from sync.server.console import tables as t
 from tests.console.conftest import _district_folder
 from tests.console.site import district_cli_here, running_site
-from tests.sync.test_district_cli import FAST_KDF, district_cli
+from tests.sync.test_district_cli import DISTRICT_ENV, district_cli
 
 BAD = {
     "0": "0 is not a number of days to keep: the access log is kept at least 183 days",
@@ -53,7 +53,7 @@ def _serve(data_dir: Path, *options: str, env: dict[str, str] | None = None) -> 
         text=True,
         timeout=60,
         check=False,
-        env={"PATH": "/usr/bin:/bin", "CHILDDESK_DISTRICT_KDF": FAST_KDF, **(env or {})},
+        env={**DISTRICT_ENV, **(env or {})},
     )
 
 

@@ -22,7 +22,7 @@ from tests.console.conftest import _district_folder
 from tests.console.site import Site
 from tests.sync.conftest import free_port
 from tests.sync.test_availability import Serving
-from tests.sync.test_district_cli import FAST_KDF, PASSPHRASE
+from tests.sync.test_district_cli import DISTRICT_ENV, PASSPHRASE
 
 TODAY = date.today()
 
@@ -42,11 +42,7 @@ def off_request_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=log_file,
-            env={
-                "PATH": "/usr/bin:/bin",
-                "CHILDDESK_DISTRICT_KDF": FAST_KDF,
-                "CHILDDESK_SUMMARY_INLINE_CHILDREN": "-1",
-            },
+            env={**DISTRICT_ENV, "CHILDDESK_SUMMARY_INLINE_CHILDREN": "-1"},
         )
     assert process.stdin is not None
     process.stdin.write(f"{PASSPHRASE}\n".encode())

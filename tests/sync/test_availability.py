@@ -33,7 +33,7 @@ from sync.server import db
 from sync.server.console.passwords import TEST_FAST_HASH_ENV
 from sync.server.district import CODE_ALPHABET, District
 from tests.sync.conftest import VILLAGE_A, free_port
-from tests.sync.test_district_cli import FAST_KDF, PASSPHRASE, district_cli
+from tests.sync.test_district_cli import DISTRICT_ENV, PASSPHRASE, district_cli
 from tests.sync.test_district_cli import initialised as initialised
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork, /proc")
@@ -183,7 +183,7 @@ def serving(
     passwords are hashed with the test-only cheap parameters unless ``fast_password_hash`` is
     false (sync/server/console/passwords.py, TEST_FAST_HASH_ENV)."""
     port = port or free_port()
-    env = {"PATH": "/usr/bin:/bin", "CHILDDESK_DISTRICT_KDF": FAST_KDF}
+    env = dict(DISTRICT_ENV)
     if fast_password_hash:
         env[TEST_FAST_HASH_ENV] = "1"
     log = data_dir.parent / f"serve-{port}-{time.monotonic_ns()}.log"

@@ -22,7 +22,7 @@ from sync.server import db
 from sync.server.district import District
 from sync.wire import new_id
 from tests.sync.conftest import VILLAGE_A, revision_item
-from tests.sync.test_district_cli import FAST_KDF, PASSPHRASE, district_cli_in_process
+from tests.sync.test_district_cli import DISTRICT_ENV, PASSPHRASE, district_cli_in_process
 from tests.sync.test_district_cli import initialised as initialised
 
 
@@ -108,7 +108,7 @@ def _serve(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=60,
         check=False,
-        env={"PATH": "/usr/bin:/bin", "CHILDDESK_DISTRICT_KDF": FAST_KDF},
+        env=DISTRICT_ENV,
     )
 
 

@@ -22,7 +22,7 @@ from sync.server import db
 from sync.server.district import District
 from sync.wire import new_id
 from tests.sync.conftest import VILLAGE_A, free_port, revision_item
-from tests.sync.test_district_cli import FAST_KDF, PASSPHRASE
+from tests.sync.test_district_cli import DISTRICT_ENV, PASSPHRASE
 from tests.sync.test_district_cli import initialised as initialised
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork, /proc")
@@ -86,7 +86,7 @@ def test_two_workers_store_every_batch_once_and_survive_a_killed_worker(
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env={"PATH": "/usr/bin:/bin", "CHILDDESK_DISTRICT_KDF": FAST_KDF},
+        env=DISTRICT_ENV,
     )
     assert server.stdin is not None
     server.stdin.write(f"{PASSPHRASE}\n".encode())
