@@ -21,8 +21,10 @@ HERE = Path(__file__).resolve().parent
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (``--dist loadgroup``) each journey file runs on one worker, in
-    order, on that worker's display: two displays at a time, not one per worker."""
+    """Each journey file carries an ``xdist_group`` mark; pytest-xdist 3.8 with pytest 9.2 does
+    not honour it outside tests/console (see that conftest), so the journeys are scheduled one
+    by one and spread through the run by tests/ordering.py — each worker that gets one starts
+    its own display (below) once."""
     for item in items:
         path = Path(str(item.fspath))
         if path.parent == HERE:
