@@ -28,6 +28,10 @@ from app.questionnaire.model import (
 # What an evaluation step does with its item's value.
 OTHER, QUESTION, CALCULATION = 0, 1, 2
 
+# How an item counts towards a score: a scored single choice, another scored question or
+# calculation, a group holding scores, a repeat group holding scores.
+SCORE_CHOICE, SCORE_FIELD, SCORE_GROUP, SCORE_REPEAT = 0, 1, 2, 3
+
 # How an answer's key at the top level reads (engine_read.read_answers).
 TOP_QUESTION, TOP_REPEAT, TOP_WRONG_PLACE, TOP_NOT_ANSWERABLE = 0, 1, 2, 3
 
@@ -75,8 +79,9 @@ class Plan:
     segments: tuple[Segment, ...]
     pages: tuple[PagePlan, ...]
     top_calculations: tuple[str, ...]  # ids of top-level calculations, evaluation order
-    # Group id ('' for the top level) -> its items that count towards a score, in order.
-    scored: dict[str, tuple[Item, ...]]
+    # Group id ('' for the top level) -> its items that count towards a score, in order, each
+    # with how it counts (SCORE_*).
+    scored: dict[str, tuple[tuple[Item, int], ...]]
 
 
 _PLANS: dict[int, tuple[Definition, Plan]] = {}
@@ -172,13 +177,15 @@ def _make_plan(definition: Definition) -> Plan:
     )
 
 
-def _scored(items: list[Item]) -> tuple[Item, ...]:
-    return tuple(
-        item
-        for item in items
-        if (isinstance(item, Question | Calculation) and item.max_score is not None)
-        or (isinstance(item, Group) and item.has_scores)
-    )
+def _scored(items: list[Item]) -> tuple[tuple[Item, int], ...]:
+    found: list[tuple[Item, int]] = []
+    for item in items:
+        if isinstance(item, Question | Calculation) and item.max_score is not None:
+            choice = isinstance(item, Question) and item.type is QuestionType.SINGLE_CHOICE
+            found.append((item, SCORE_CHOICE if choice else SCORE_FIELD))
+        elif isinstance(item, Group) and item.has_scores:
+            found.append((item, SCORE_REPEAT if isinstance(item, Repeat) else SCORE_GROUP))
+    return tuple(found)
 
 
 def _questions_under(items: list[Item]) -> list[Question]:

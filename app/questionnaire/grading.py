@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from app.questionnaire.engine import Run, run_answers
-from app.questionnaire.engine_plan import plan_for
+from app.questionnaire.engine_plan import SCORE_CHOICE, SCORE_FIELD, SCORE_REPEAT, plan_for
 from app.questionnaire.errors import AnswerError
 from app.questionnaire.expression_compiler import EvalContext
 from app.questionnaire.expression_values import is_empty, to_bool, to_number
@@ -117,47 +117,53 @@ def _sum_items(
     sections: list[SectionScore] | None,
     subtotals: dict[str, Subtotal] | None,
 ) -> Subtotal:
-    """Sum the scores under ``items``; record section subtotals outside repeat groups."""
+    """Sum the scores under ``parent`` (whose items are ``items``; the definition's plan lists
+    those that count); record section subtotals outside repeat groups."""
     score_sum = 0.0
     max_sum = 0.0
-    # Only the items that count: scored questions and calculations, groups holding scores.
-    for item in plan_for(run.definition).scored[parent.id if parent is not None else ""]:
+    values = ctx.values
+    for item, how in plan_for(run.definition).scored[parent.id if parent is not None else ""]:
         relevant = relevance.get(item.id, False)
-        if isinstance(item, Question | Calculation):
+        if how == SCORE_CHOICE:  # the common case, taken as _item_score takes it
             if not relevant:
                 continue
-            if isinstance(item, Question) and item.type is QuestionType.SINGLE_CHOICE:
-                # the common case, as _item_score takes it
-                value = ctx.values.get(item.id)
-                if value is None or value == "" or value == ():
-                    continue
-                choice = item.choice_by_value.get(str(value))
-                if choice is not None and choice.score is not None:
-                    score_sum += choice.score
-                    max_sum += item.max_score  # type: ignore[operator]
-            else:
-                found = _item_score(item, ctx)
+            value = values.get(item.id)
+            if value is None or value == "" or value == ():
+                continue
+            choice = item.choice_by_value.get(str(value))  # type: ignore[attr-defined]
+            if choice is not None and choice.score is not None:
+                score_sum += choice.score
+                max_sum += item.max_score  # type: ignore[attr-defined]
+        elif how == SCORE_FIELD:
+            if relevant:
+                found = _item_score(item, ctx)  # type: ignore[arg-type]
                 if found is not None:
                     score_sum += found[0]
                     max_sum += found[1]
-        elif isinstance(item, Group):
+        else:
+            group: Group = item  # type: ignore[assignment]
             position = len(sections) if sections is not None else 0
             if not relevant:
                 sub: Subtotal = (0.0, 0.0)
-            elif isinstance(item, Repeat):
-                sub = _repeat_score(run, item)
+            elif how == SCORE_REPEAT:
+                sub = _repeat_score(run, group)  # type: ignore[arg-type]
             else:
-                sub = _sum_items(run, item.items, ctx, relevance, item, sections, subtotals)
+                sub = _sum_items(run, group.items, ctx, relevance, group, sections, subtotals)
             score_sum += sub[0]
             max_sum += sub[1]
             if sections is not None and subtotals is not None:
                 sections.insert(
                     position,
                     SectionScore(
-                        item.id, item.label, parent.id if parent else None, sub[0], sub[1], relevant
+                        group.id,
+                        group.label,
+                        parent.id if parent else None,
+                        sub[0],
+                        sub[1],
+                        relevant,
                     ),
                 )
-                subtotals[item.id] = sub
+                subtotals[group.id] = sub
     return score_sum, max_sum
 
 
