@@ -319,8 +319,9 @@ def _biased_answers(
 
 _Pools = dict[str, list[tuple[dict[str, Any], dict[str, Any]]]]
 # Drawn pools of the bundled questionnaire by (generator state, day, size), with the state the
-# drawing leaves: ~0.5-0.8 CPU-s of sampling and scoring each, and tests fill many vaults from a
-# handful of seeds (issue 15). Bounded; only the bundled definition, whose file does not change.
+# drawing leaves: ~0.23 CPU-s of sampling and scoring each (0.5-0.8 before the engine's
+# per-definition plan), and tests fill many vaults from a handful of seeds (issue 15). Bounded;
+# only the bundled definition, whose file does not change.
 _DRAWN: dict[tuple[Any, ...], tuple[_Pools, Any]] = {}
 _DRAWN_MAX = 64
 
