@@ -13,9 +13,12 @@ list; each check is a short function in the order the docs list them.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import heapq
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
@@ -182,8 +185,59 @@ def _schema_validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(schema)
 
 
+# The schema's verdicts on the definitions seen last, by their content (_content_key).
+_SCHEMA_VERDICTS: OrderedDict[bytes, tuple[DefinitionProblem, ...]] = OrderedDict()
+_SCHEMA_VERDICTS_KEPT = 32
+_SCHEMA_VERDICTS_LOCK = threading.Lock()
+
+
 def schema_problems(data: object) -> list[DefinitionProblem]:
-    """Problems the JSON Schema finds, located by the nearest item id where there is one."""
+    """Problems the JSON Schema finds, located by the nearest item id where there is one.
+
+    Remembered per definition content, for the last few definitions: one is loaded again and
+    again (each assessment opened, printed or synced loads its instrument) and the schema walk
+    is much of a load's cost. A new list each time; the problems in it are frozen."""
+    key = _content_key(data)
+    if key is None:  # not plain JSON data: checked each time, never remembered
+        return _schema_problems(data)
+    with _SCHEMA_VERDICTS_LOCK:
+        known = _SCHEMA_VERDICTS.get(key)
+        if known is not None:
+            _SCHEMA_VERDICTS.move_to_end(key)
+            return list(known)
+    verdict = tuple(_schema_problems(data))
+    with _SCHEMA_VERDICTS_LOCK:
+        _SCHEMA_VERDICTS[key] = verdict
+        _SCHEMA_VERDICTS.move_to_end(key)
+        while len(_SCHEMA_VERDICTS) > _SCHEMA_VERDICTS_KEPT:
+            _SCHEMA_VERDICTS.popitem(last=False)
+    return list(verdict)
+
+
+def _content_key(data: object) -> bytes | None:
+    """The SHA-256 of the data's JSON text (keys in their order), or None for anything but
+    plain JSON values: a tuple prints as a list and an int key as a string, and the schema
+    judges them differently."""
+    try:
+        if not _plain_json(data):
+            return None
+        text = json.dumps(data, separators=(",", ":"))
+    except (RecursionError, ValueError):
+        return None
+    return hashlib.sha256(text.encode("ascii")).digest()
+
+
+def _plain_json(value: object) -> bool:
+    kind = type(value)
+    if kind is dict:
+        items = cast(dict[object, object], value).items()
+        return all(type(k) is str and _plain_json(v) for k, v in items)
+    if kind is list:
+        return all(_plain_json(v) for v in cast(list[object], value))
+    return value is None or kind in (str, int, float, bool)
+
+
+def _schema_problems(data: object) -> list[DefinitionProblem]:
     found: dict[tuple[str, str], None] = {}  # ordered and without repeats
     validator = _schema_validator()
     for error in sorted(validator.iter_errors(data), key=_path_order):

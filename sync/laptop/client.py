@@ -4,6 +4,9 @@ runs it on its network worker (docs/architecture.md, Threads)."""
 from __future__ import annotations
 
 import json
+import os
+import ssl
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +28,24 @@ def no_progress(_stage: str, _done: int, _total: int) -> None:
     return None
 
 
+_SSL_CONTEXTS: dict[tuple[str, str], ssl.SSLContext] = {}
+_SSL_LOCK = threading.Lock()
+
+
+def ssl_context() -> ssl.SSLContext:
+    """The TLS verification every client of this process uses: httpx's own default
+    (``verify=True``: certifi's CA bundle, or ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` when set),
+    built on first use and then shared. Building one loads the whole CA bundle (~40 ms of CPU),
+    which httpx otherwise does again for every client, so for every sync and every probe.
+    One context per CA source: an environment that names another bundle gets its own."""
+    source = (os.environ.get("SSL_CERT_FILE", ""), os.environ.get("SSL_CERT_DIR", ""))
+    with _SSL_LOCK:
+        context = _SSL_CONTEXTS.get(source)
+        if context is None:
+            context = _SSL_CONTEXTS[source] = httpx.create_ssl_context(verify=True)
+        return context
+
+
 class DistrictClient:
     """Talks to a district server. Errors come back as SyncError with the server's code;
     retryable ones (5xx, 429) as TransientError; ``403 device_revoked`` as RevokedError with
@@ -32,7 +53,7 @@ class DistrictClient:
 
     def __init__(self, base_url: str, *, timeout: float = 60.0, client: httpx.Client | None = None):
         self._base = base_url.rstrip("/")
-        self._client = client or httpx.Client(timeout=timeout)
+        self._client = client or httpx.Client(timeout=timeout, verify=ssl_context())
 
     def close(self) -> None:
         self._client.close()
@@ -164,7 +185,7 @@ def probe(url: str, timeout: float = 5.0) -> bool:
     if not url:
         return False
     try:
-        with httpx.Client(timeout=timeout) as client:
+        with httpx.Client(timeout=timeout, verify=ssl_context()) as client:
             return client.get(f"{url}/api/v1/info").status_code == 200
     except httpx.HTTPError:
         return False
