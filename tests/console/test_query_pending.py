@@ -43,7 +43,7 @@ from tests.sync.conftest import (  # noqa: F401 - fixtures
     make_device,
     pg_server,
 )
-from tests.sync.test_availability import Serving, _wait
+from tests.sync.test_availability import TLS_CONTEXT, Serving, _wait
 from tests.sync.test_district_cli import DISTRICT_ENV, PASSPHRASE
 
 NOTICE = "数据更新中：另有 {} 名儿童的变更正在汇总"
@@ -166,7 +166,9 @@ def serve(data_dir: Path, port: int | None = None, **env: str) -> Iterator[Servi
 
         assert process.poll() is None, running.log_text()
         try:
-            return httpx.get(f"{running.url}/health", timeout=2).status_code == 200
+            return (
+                httpx.get(f"{running.url}/health", timeout=2, verify=TLS_CONTEXT).status_code == 200
+            )
         except httpx.HTTPError:
             return False
 

@@ -21,7 +21,7 @@ from sync.server import db
 from tests.console.conftest import _district_folder
 from tests.console.site import Site
 from tests.sync.conftest import free_port
-from tests.sync.test_availability import Serving
+from tests.sync.test_availability import TLS_CONTEXT, Serving
 from tests.sync.test_district_cli import DISTRICT_ENV, PASSPHRASE
 
 TODAY = date.today()
@@ -54,7 +54,8 @@ def off_request_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]
         while True:
             assert process.poll() is None, serve.log_text()
             try:
-                if httpx.get(f"{serve.url}/health", timeout=2).status_code == 200:
+                health = httpx.get(f"{serve.url}/health", timeout=2, verify=TLS_CONTEXT)
+                if health.status_code == 200:
                     break
             except httpx.HTTPError:
                 pass

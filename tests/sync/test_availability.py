@@ -12,7 +12,6 @@ import os
 import secrets
 import signal
 import socket
-import ssl
 import subprocess
 import sys
 import time
@@ -29,6 +28,7 @@ from sqlalchemy import inspect, text
 from sync.documents import build_enrollment_request
 from sync.errors import EnrollmentRefusedError, TooManyAttemptsError
 from sync.keys import KeyPair
+from sync.laptop.client import ssl_context
 from sync.server import db
 from sync.server.console.passwords import TEST_FAST_HASH_ENV
 from sync.server.district import CODE_ALPHABET, District
@@ -128,8 +128,8 @@ def test_migration_adds_the_per_code_column_to_an_existing_database(
 
 
 # The servers here speak plain http: one TLS context for every test client, instead of a CA
-# bundle loaded per client.
-TLS_CONTEXT = ssl.create_default_context()
+# bundle loaded per client: the one the laptop's own clients share (sync/laptop/client.py).
+TLS_CONTEXT = ssl_context()
 
 
 @dataclass

@@ -16,6 +16,7 @@ from app.demo_caseload import fill_vault
 from storage import outbox
 from storage.vault import Vault
 from sync.laptop.batches import urgent_children
+from sync.laptop.client import ssl_context
 from sync.laptop.engine import LaptopSync
 from sync.laptop.errors import UnverifiedRevocationError
 from sync.server.district import District
@@ -302,7 +303,7 @@ def test_500_responses_are_retried(
         if failures["left"] and request.url.path.endswith("/batches"):
             failures["left"] -= 1
             return httpx.Response(500, json={"error": "internal", "message": "boom"})
-        with httpx.Client() as real:
+        with httpx.Client(verify=ssl_context()) as real:
             answer = real.request(
                 request.method, str(request.url), content=request.content, params=None
             )
@@ -442,7 +443,7 @@ def test_slow_responses_time_out_and_are_retried(
     slow = {"left": 1}
 
     def handler(request: httpx.Request) -> httpx.Response:
-        with httpx.Client() as real:
+        with httpx.Client(verify=ssl_context()) as real:
             answer = real.request(request.method, str(request.url), content=request.content)
         if slow["left"] and request.url.path.endswith("/batches"):
             slow["left"] -= 1

@@ -22,6 +22,7 @@ from sync.server import db
 from sync.server.district import District
 from sync.wire import new_id
 from tests.sync.conftest import VILLAGE_A, free_port, revision_item
+from tests.sync.test_availability import TLS_CONTEXT
 from tests.sync.test_district_cli import DISTRICT_ENV, PASSPHRASE
 from tests.sync.test_district_cli import initialised as initialised
 
@@ -96,7 +97,7 @@ def test_two_workers_store_every_batch_once_and_survive_a_killed_worker(
 
         def healthy() -> bool:
             try:
-                return httpx.get(f"{url}/health", timeout=2).status_code == 200
+                return httpx.get(f"{url}/health", timeout=2, verify=TLS_CONTEXT).status_code == 200
             except httpx.HTTPError:
                 return server.poll() is not None
 
@@ -106,7 +107,8 @@ def test_two_workers_store_every_batch_once_and_survive_a_killed_worker(
         first_workers = _children(server.pid)
 
         def upload(data: bytes) -> int:
-            with httpx.Client(timeout=60) as client:
+            # a new client (new connections) per upload, without a CA bundle loaded for each
+            with httpx.Client(timeout=60, verify=TLS_CONTEXT) as client:
                 return client.post(f"{url}/api/v1/batches", content=data).status_code
 
         with ThreadPoolExecutor(10) as pool:
