@@ -72,10 +72,9 @@ def _readings() -> Mapping[int, str]:
     the import as well where the file is not beside the package."""
     global _READINGS
     if _READINGS is None:
-        imported = sys.modules.get("pypinyin.pinyin_dict")
-        _READINGS = (
-            cast(Mapping[int, str], imported.pinyin_dict) if imported else _read_pinyin_table()
-        )
+        imported = getattr(sys.modules.get("pypinyin.pinyin_dict"), "pinyin_dict", None)
+        # (empty while another thread is still importing it)
+        _READINGS = cast(Mapping[int, str], imported) if imported else _read_pinyin_table()
     return _READINGS
 
 
