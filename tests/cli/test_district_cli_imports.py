@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.sync.test_district_cli import FAST_KDF, PASSPHRASE
+from tests.sync.test_district_cli import DISTRICT_ENV, PASSPHRASE
 from tests.sync.test_district_cli import initialised as initialised
 
 HEAVY = (
@@ -51,7 +51,7 @@ def test_the_commands_that_do_not_serve_import_no_web_server(initialised: Path) 
         text=True,
         check=True,
         timeout=120,
-        env={"PATH": "/usr/bin:/bin", "CHILDDESK_DISTRICT_KDF": FAST_KDF},
+        env=DISTRICT_ENV,
     )
     lines = result.stdout.splitlines()
     assert [line.split(" ", 1)[0] for line in lines] == [argv[0] for argv in COMMANDS]
