@@ -64,8 +64,8 @@ class IdleWatcher(QObject):
         QEvent.Type.Wheel,
     )
 
-    def __init__(self, timer: QTimer) -> None:
-        super().__init__()
+    def __init__(self, timer: QTimer, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self._timer = timer
         self.last_activity = time.monotonic()  # the garbage collector waits for a quiet moment
 
@@ -163,7 +163,9 @@ class DeskSession(QObject):
         self.idle = QTimer(self)
         self.idle.setSingleShot(True)
         self.idle.timeout.connect(self.lock)
-        self._watcher = IdleWatcher(self.idle)
+        # a child of the session: deleting the session deletes it, and Qt takes a deleted
+        # filter off the application (else every later event still ran through it)
+        self._watcher = IdleWatcher(self.idle, self)
         app.installEventFilter(self._watcher)
 
     def last_activity(self) -> float:

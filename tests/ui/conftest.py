@@ -8,6 +8,7 @@ import os
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -18,6 +19,9 @@ from tests.conftest import DIRECTOR, VILLAGE, Filler, VaultCopies
 from ui.caseload_store import CaseloadStore
 from ui.desk_services import DeskServices
 from ui.tasks import InlineRunner
+
+if TYPE_CHECKING:
+    from ui.gui import DeskSession
 
 TODAY = date(2026, 11, 22)
 
@@ -58,6 +62,25 @@ def _delete_closed_widgets() -> None:
 
     if QCoreApplication.instance() is not None:
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def end_session(session: DeskSession) -> None:
+    """At a test's end, what quitting does (ui.gui.main): the session's windows hidden and
+    deleted, then the session (its idle filter on the application with it). A session left
+    to the garbage collector kept its main window, seven pages and open editors alive (~600
+    widgets each) for tests to come — every change of the text size repolished them all —
+    and its filter saw every event of every later test."""
+    from PySide6.QtWidgets import QDialog
+
+    for dialog in session.open_dialogs:
+        QDialog.done(dialog, QDialog.DialogCode.Rejected)  # no questions, as a lock does
+        dialog.deleteLater()
+    if session.window is not None:
+        session.window.hide()
+        session.window.deleteLater()
+    session.idle.stop()
+    session.deleteLater()
+    _delete_closed_widgets()
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -19,7 +19,7 @@ from pytestqt.qtbot import QtBot
 from app.domain.child_file import ChildCategory, ChildFile, Gender
 from storage.vault import Vault
 from tests.conftest import PASSWORD, VaultCopies
-from tests.ui.conftest import fixed_today
+from tests.ui.conftest import end_session, fixed_today
 from ui.draft_keeper import DRAFT_TYPE
 from ui.gui import DeskSession
 from ui.tasks import InlineRunner
@@ -48,6 +48,7 @@ def session(
         dialog.discard_changes()  # type: ignore[attr-defined]
     if session.desk is not None:
         session.desk.vault.lock()
+    end_session(session)
 
 
 def add_child(session: DeskSession, name: str, born: date) -> str:

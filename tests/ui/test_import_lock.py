@@ -18,7 +18,7 @@ from app.services.children import ChildService
 from storage.vault import Vault
 from tests.conftest import PASSWORD, VaultCopies
 from tests.registers.workbooks import TODAY, child_id, national_row, write_national
-from tests.ui.conftest import fixed_today
+from tests.ui.conftest import end_session, fixed_today
 from ui.gui import DeskSession
 from ui.tasks import InlineRunner, VaultRunner
 from ui.ui_settings import UiSettings
@@ -45,6 +45,7 @@ def session(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, vault_copies
     yield session
     if session.desk is not None:
         session.desk.vault.lock()
+    end_session(session)
 
 
 def _import_window(session: DeskSession) -> RegisterImportDialog:

@@ -55,7 +55,7 @@ def test_a_referral_line_in_todo_opens_the_referrals_through_the_desk(
 
     from storage.vault import Vault
     from tests.conftest import PASSWORD
-    from tests.ui.conftest import fixed_today
+    from tests.ui.conftest import end_session, fixed_today
     from ui.gui import DeskSession
     from ui.tasks import InlineRunner
     from ui.ui_settings import UiSettings
@@ -97,6 +97,7 @@ def test_a_referral_line_in_todo_opens_the_referrals_through_the_desk(
     )
     session.lock()
     qtbot.waitUntil(lambda: session.window is None, timeout=3000)
+    end_session(session)
 
 
 def test_a_self_harm_referral_is_red_in_todo(

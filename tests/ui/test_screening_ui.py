@@ -212,7 +212,7 @@ def test_the_desk_opens_the_screening_windows_and_a_lock_closes_them(
 
     from storage.vault import Vault
     from tests.conftest import PASSWORD
-    from tests.ui.conftest import fixed_today
+    from tests.ui.conftest import end_session, fixed_today
     from ui.gui import DeskSession
     from ui.tasks import InlineRunner
     from ui.ui_settings import UiSettings
@@ -240,6 +240,7 @@ def test_the_desk_opens_the_screening_windows_and_a_lock_closes_them(
     (draft,) = vault.load(SCREENING_TYPE).revisions
     assert draft.data["status"] == "draft" and draft.data["answers"]["sh_self_harm"] == "talk"
     vault.lock()
+    end_session(session)
 
 
 def test_the_desk_screening_service_follows_a_version_a_sync_installs(

@@ -14,7 +14,7 @@ from app.domain.id_number import FICTIONAL_AREA_CODE, make_id_number
 from storage.unlock_throttle import UnlockThrottle
 from storage.vault import Vault
 from tests.conftest import PASSWORD, VaultCopies
-from tests.ui.conftest import fixed_today
+from tests.ui.conftest import end_session, fixed_today
 from ui.caseload_store import CaseloadStore
 from ui.desk_services import DeskServices
 from ui.draft_keeper import DRAFT_TYPE
@@ -222,6 +222,7 @@ def session(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, vault_copies
     yield session
     if session.desk is not None:
         session.desk.vault.lock()
+    end_session(session)
 
 
 def test_auto_lock_keeps_unsaved_input_encrypted(qtbot, session, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -323,6 +324,30 @@ def test_a_sync_that_installs_rules_refreshes_the_children_list(
     sync._data_changed()  # what the page does when a sync changed data: rules re-read first
     after = _due_dates(children)
     assert after.keys() == before.keys() and after != before
+
+
+def test_a_deleted_session_takes_its_idle_filter_and_windows_with_it(
+    qtbot, tmp_path: Path, vault_copies: VaultCopies
+) -> None:  # type: ignore[no-untyped-def]
+    """The auto-lock's filter on the application is the session's child: deleting the session
+    (as quitting does) takes it off the application, instead of every later event still
+    running through it; and nothing of the desk's windows is left behind."""
+    import shiboken6
+
+    vault_copies.open(tmp_path / "v").vault.lock()
+    settings = UiSettings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    widgets_before = len(QApplication.allWidgets())
+    session = DeskSession(
+        QApplication.instance(), tmp_path / "v", settings, InlineRunner(), today=fixed_today
+    )
+    session.opened(Vault.unlock(tmp_path / "v", PASSWORD))
+    assert session.window is not None and len(QApplication.allWidgets()) > widgets_before
+    watcher = session._watcher
+    session.desk.vault.lock()
+    end_session(session)
+    assert not shiboken6.isValid(session)
+    assert not shiboken6.isValid(watcher), "the idle filter outlived its session"
+    assert len(QApplication.allWidgets()) == widgets_before
 
 
 def test_larger_text_scales_the_whole_ui(qtbot, session, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

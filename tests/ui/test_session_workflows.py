@@ -18,7 +18,7 @@ from app.domain.child_file import ChildFile, Gender, Guardian
 from app.domain.guardian_situation import GuardianSituation
 from storage.vault import Vault
 from tests.conftest import PASSWORD, VaultCopies
-from tests.ui.conftest import fixed_today
+from tests.ui.conftest import end_session, fixed_today
 from ui.draft_keeper import DRAFT_TYPE
 from ui.gui import DeskSession
 from ui.tasks import InlineRunner
@@ -47,6 +47,7 @@ def session(
     if session.desk is not None:
         session._close_all_windows()  # forgotten first: closing them reads nothing
         session.desk.vault.lock()
+    end_session(session)
 
 
 def add_child(session: DeskSession) -> str:
