@@ -149,6 +149,11 @@ def cmd_serve(ctx: Context) -> int:
     if fast_hash_for_tests():  # never in a real district: its log says so
         log.warning("%s=1: weak console password hashes (test runs only)", TEST_FAST_HASH_ENV)
 
+    if count > 1:  # imported once here: the forked workers inherit the modules (web.py)
+        from sync.server.console.web import console_routers
+
+        console_routers()
+
     def make_app() -> Any:
         engine = db.make_engine(ctx.db_url)
         return create_app(

@@ -33,7 +33,7 @@ from sync.server import db
 from sync.server.console.passwords import TEST_FAST_HASH_ENV
 from sync.server.district import CODE_ALPHABET, District
 from tests.sync.conftest import VILLAGE_A, free_port
-from tests.sync.test_district_cli import DISTRICT_ENV, PASSPHRASE, district_cli
+from tests.sync.test_district_cli import DISTRICT_ENV, PASSPHRASE, district_cli_in_process
 from tests.sync.test_district_cli import initialised as initialised
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork, /proc")
@@ -236,7 +236,9 @@ def _client(source: str) -> httpx.Client:
 
 
 def _enroll_code(data_dir: Path) -> str:
-    result = district_cli("enroll-code", "--village", VILLAGE_A, data_dir=data_dir)
+    """A code made by ``childdesk-district enroll-code`` — in the test process (issue 15: the
+    command runs as a real process in test_district_cli.py; here it is only the setup)."""
+    result = district_cli_in_process("enroll-code", "--village", VILLAGE_A, data_dir=data_dir)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip().splitlines()[-1]
 

@@ -1,6 +1,6 @@
 """``childdesk-district serve --workers 2`` as a real process tree: concurrent uploads through
 both workers are stored once each (SQLite and PostgreSQL), a killed worker is replaced, and
-SIGTERM stops everything."""
+SIGTERM stops everything; the console's modules are imported once, before the fork."""
 
 from __future__ import annotations
 
@@ -79,16 +79,19 @@ def test_two_workers_store_every_batch_once_and_survive_a_killed_worker(
     ]
     port = free_port()
     exe = Path(sys.executable).with_name("childdesk-district")
-    server = subprocess.Popen(
-        [
-            *(str(exe), "serve", "--workers", "2", "--port", str(port)),
-            *("--passphrase-stdin", "--data-dir", str(data_dir), "--db", db_url),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=DISTRICT_ENV,
-    )
+    log = data_dir.parent / "serve.log"
+    with log.open("wb") as log_file:
+        server = subprocess.Popen(
+            [
+                *(str(exe), "serve", "--workers", "2", "--port", str(port)),
+                *("--passphrase-stdin", "--data-dir", str(data_dir), "--db", db_url),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=log_file,
+            # every process of the tree logs each module it imports (-X importtime)
+            env={**DISTRICT_ENV, "PYTHONPROFILEIMPORTTIME": "1"},
+        )
     assert server.stdin is not None
     server.stdin.write(f"{PASSPHRASE}\n".encode())
     server.stdin.close()
@@ -102,7 +105,7 @@ def test_two_workers_store_every_batch_once_and_survive_a_killed_worker(
                 return server.poll() is not None
 
         _wait(healthy, "the server did not start")
-        assert server.poll() is None, server.stderr.read() if server.stderr else ""
+        assert server.poll() is None, log.read_text(errors="replace")[-5000:]
         _wait(lambda: len(_children(server.pid)) == 2, "two workers")
         first_workers = _children(server.pid)
 
@@ -134,6 +137,13 @@ def test_two_workers_store_every_batch_once_and_survive_a_killed_worker(
         assert server.wait(timeout=30) == 0
         for pid in workers:
             assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
+        # The console's pages (and their template engine) were imported once, by the parent
+        # before it forked: not again by each of the three workers it started (issue 15: ~0.3
+        # CPU-s a worker). -X importtime logs a module once in each process that imports it.
+        imported = [line.rsplit("|", 1)[-1].strip() for line in log.read_text().splitlines()]
+        console = [n for n in imported if n.startswith(("sync.server.console.", "jinja2"))]
+        assert "sync.server.console.web" in console
+        assert sorted(console) == sorted(set(console)), sorted(console)
     finally:
         if server.poll() is None:
             server.kill()

@@ -226,6 +226,26 @@ def _start_up(district: Any, access_log_days: int | None = None) -> bytes:
     return key
 
 
+def console_routers() -> list[Any]:
+    """The console's routers, in the order the app includes them: sign-in, administration, then
+    every ``routes_*`` module by name. Importing them is most of a worker's start (fastapi's
+    route classes, the query modules, templates, QR codes: ~0.3 CPU-s), so ``serve --workers N``
+    calls this once in the parent before it forks: the workers inherit the imported modules
+    instead of each importing them again (and a replaced worker serves sooner)."""
+    from sync.server.console.pages_admin import router as admin_router
+    from sync.server.console.pages_auth import router as auth_router
+
+    routers: list[Any] = [auth_router, admin_router]
+    package = importlib.import_module("sync.server.console")
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if info.name.startswith("routes_"):
+            module = importlib.import_module(f"sync.server.console.{info.name}")
+            router = getattr(module, "router", None)
+            if router is not None:
+                routers.append(router)
+    return routers
+
+
 def create_console(
     district: Any,
     *,
@@ -273,18 +293,8 @@ def create_console(
         log.error("console internal error: %s", type(err).__name__)
         return _error_page(request, 500, "出错了", "服务器处理时出错，已记录。请稍后再试。")
 
-    from sync.server.console.pages_admin import router as admin_router
-    from sync.server.console.pages_auth import router as auth_router
-
-    app.include_router(auth_router)
-    app.include_router(admin_router)
-    package = importlib.import_module("sync.server.console")
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        if info.name.startswith("routes_"):
-            module = importlib.import_module(f"sync.server.console.{info.name}")
-            router = getattr(module, "router", None)
-            if router is not None:
-                app.include_router(router)
+    for router in console_routers():
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(SecurityHeaders)
     app.add_middleware(CatchUpFirst, engine=district.engine, cookie=COOKIE)  # read-your-writes
