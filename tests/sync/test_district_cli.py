@@ -48,8 +48,13 @@ DISTRICT_ENV = {
 
 
 def district_cli(
-    *args: str, data_dir: Path, stdin: str = PASSPHRASE + "\n", db_url: str | None = None
+    *args: str,
+    data_dir: Path,
+    stdin: str = PASSPHRASE + "\n",
+    db_url: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
+    """``childdesk-district`` as a process, with :data:`DISTRICT_ENV` (plus ``env``)."""
     exe = Path(sys.executable).with_name("childdesk-district")
     argv = [str(exe), *args, "--data-dir", str(data_dir)]
     if db_url:
@@ -61,7 +66,7 @@ def district_cli(
         text=True,
         timeout=120,
         check=False,
-        env=DISTRICT_ENV,
+        env={**DISTRICT_ENV, **(env or {})},
     )
 
 
@@ -210,7 +215,13 @@ def test_usb_round_trip_with_the_standard_age_tool(
         assert vault.device_id in listing.stdout and "active" in listing.stdout
         revoked = district_cli("revoke", vault.device_id, "--passphrase-stdin", data_dir=data_dir)
         assert revoked.returncode == 0, revoked.stderr
-        assert "revoked" in district_cli("devices", data_dir=data_dir).stdout
+        # -X importtime: the listing did not import the questionnaire engine (issue 15: every
+        # district command paid ~0.1 CPU-s for it through the query tables' child_file import)
+        listed = district_cli("devices", data_dir=data_dir, env={"PYTHONPROFILEIMPORTTIME": "1"})
+        assert "revoked" in listed.stdout
+        imported = [line.rsplit("|", 1)[-1].strip() for line in listed.stderr.splitlines()]
+        assert "sync.server.district" in imported
+        assert not [name for name in imported if name.startswith("app.questionnaire")]
     finally:
         vault.lock()
 

@@ -18,7 +18,6 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, bindparam, select
 
-from app.domain.child_file import eighteenth_birthday
 from app.domain.schedule import ScheduleFacts, VisitSchedule, load_schedule, next_due
 from sync.server import db
 
@@ -106,6 +105,10 @@ def _birth(value: Any) -> tuple[str | None, str | None]:
         return None, None
     found = _BIRTHS.get(value)
     if found is None:
+        # here, not with the module: child_file imports the questionnaire engine (through
+        # app.questionnaire's __init__, ~0.1-0.2 CPU-s), which most district commands never use
+        from app.domain.child_file import eighteenth_birthday
+
         birth = _day(value)
         found = (
             (birth.isoformat(), eighteenth_birthday(birth).isoformat()) if birth else (None, None)
