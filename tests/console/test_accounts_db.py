@@ -11,16 +11,9 @@ import pytest
 from sync.server.console import accounts, dates, secretbox, sessions
 from sync.server.district import District
 from sync.wire import utc_now
-from tests.sync.conftest import (  # noqa: F401 - fixtures
-    _migrated_postgres,
-    db_url,
-    district,
-    district_keys,
-    pg_server,
-)
 
 
-def test_accounts_sessions_and_log(district: District) -> None:  # noqa: F811
+def test_accounts_sessions_and_log(district: District) -> None:
     engine = district.engine
     user, password = accounts.add_user(engine, "县局-张", "district", [])
     town, _ = accounts.add_user(engine, "督导-赵", "town", ["500119101", "500119102"])

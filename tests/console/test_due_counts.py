@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - the district fixtures are imported from tests/sync/conftest.py
 """Children counted by next due date per village and day / month (``q_due_days``,
 ``q_due_months``): the overview's overdue-per-village and due-per-month read them instead of
 every child's row. After real laptop syncs, schedule changes and a transfer they give the same
@@ -21,15 +20,9 @@ from sync.server.console.queries_overview import overdue_by_village, visit_month
 from sync.server.console.scope import Scope
 from sync.server.district import District
 from tests.console.test_query_tables import TODAY, caught_up, rebuilt, send_all, snapshot
-from tests.sync.conftest import (  # noqa: F401 - fixtures
+from tests.sync.conftest import (
     VILLAGE_A,
     VILLAGE_C,
-    _migrated_postgres,
-    db_url,
-    district,
-    district_keys,
-    make_device,
-    pg_server,
 )
 
 DISTRICT = Scope("district", (), 1)

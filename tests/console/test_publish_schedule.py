@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - the district fixtures are imported from tests/sync/conftest.py
 """Schedule rules published through ``District.publish`` (what the command and any other caller
 use) change the console's due dates in the same transaction: the overview's overdue figures
 follow the new rules at once and equal a full ``reindex`` — on SQLite and PostgreSQL."""
@@ -18,15 +17,9 @@ from sync.server.console.queries_overview import overview
 from sync.server.console.scope import Scope
 from sync.server.district import District
 from tests.console.test_query_tables import TODAY, caught_up, rebuilt, send_all, snapshot
-from tests.sync.conftest import (  # noqa: F401 - fixtures
+from tests.sync.conftest import (
     VILLAGE_A,
     VILLAGE_C,
-    _migrated_postgres,
-    db_url,
-    district,
-    district_keys,
-    make_device,
-    pg_server,
 )
 
 DISTRICT = Scope("district", (), 1)

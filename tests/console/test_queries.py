@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - the district fixtures are imported from tests/sync/conftest.py
 """The console's queries over data synced from real laptop vaults in two towns, as a district
 user, a town supervisor and a partner — SQLite and PostgreSQL."""
 
@@ -20,15 +19,9 @@ from sync.server.console.query_tables import q_children
 from sync.server.console.scope import Scope
 from sync.server.district import District
 from tests.console.test_query_tables import TODAY, send_all
-from tests.sync.conftest import (  # noqa: F401 - fixtures
+from tests.sync.conftest import (
     VILLAGE_A,
     VILLAGE_C,
-    _migrated_postgres,
-    db_url,
-    district,
-    district_keys,
-    make_device,
-    pg_server,
 )
 
 TOWN_A = VILLAGE_A[:9]

@@ -16,12 +16,6 @@ from tests.console.test_queries import (  # noqa: F401 - fixtures
     DISTRICT,
     TOWN,
     Synced,
-    _migrated_postgres,
-    db_url,
-    district,
-    district_keys,
-    make_device,
-    pg_server,
     synced,
 )
 from tests.console.test_query_tables import TODAY

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - the district fixtures are imported from tests/sync/conftest.py
 """The console's query tables off the ingest's critical path (issue 16): ingest and
 corrections only mark the touched children pending (``q_pending``); ``query_tables.catch_up``
 applies them in a transaction of its own — equal to a rebuild afterwards, nothing lost when the
@@ -32,16 +31,10 @@ from tests.conftest import VaultCopies
 from tests.console.conftest import _district_folder
 from tests.console.site import Site
 from tests.console.test_query_tables import TODAY, caught_up, ingest_all, rebuilt, snapshot
-from tests.sync.conftest import (  # noqa: F401 - fixtures
+from tests.sync.conftest import (
     VILLAGE_A,
     VILLAGE_C,
-    _migrated_postgres,
-    db_url,
-    district,
-    district_keys,
     free_port,
-    make_device,
-    pg_server,
 )
 from tests.sync.test_availability import TLS_CONTEXT, Serving, _wait
 from tests.sync.test_district_cli import DISTRICT_ENV, PASSPHRASE

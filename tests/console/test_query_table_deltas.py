@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - the district fixtures are imported from tests/sync/conftest.py
 """The counted query tables (``q_village_counts``, ``q_due_days``, ``q_due_months``) are kept
 on ingest as changes — a replaced child's old row counted out, its new row in — and must stay
 equal to counting from scratch when a child moves to another village, is deleted, changes its
@@ -15,15 +14,9 @@ from sync.server.console import query_tables as qt
 from sync.server.district import District
 from tests.console.test_query_tables import caught_up
 from tests.sync import laptop_device as device_side
-from tests.sync.conftest import (  # noqa: F401 - fixtures
+from tests.sync.conftest import (
     VILLAGE_A,
     VILLAGE_C,
-    _migrated_postgres,
-    db_url,
-    district,
-    district_keys,
-    make_device,
-    pg_server,
 )
 
 TODAY = date(2026, 11, 1)

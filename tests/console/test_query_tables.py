@@ -1,4 +1,4 @@
-# ruff: noqa: F811 - the district fixtures are imported from tests/sync/conftest.py
+# ruff: noqa: F811 - the fixture initialised is imported from tests/sync/test_district_cli.py
 """The console's query tables after real laptop syncs: marked pending by ingest, brought up by
 the console's read path (``catch_up_for_reading``: query_tables.catch_up), then equal to a
 rebuild (``childdesk-district reindex``), and with the laptop's own due dates and levels — on
@@ -20,15 +20,9 @@ from sync.server.console import query_tables as qt
 from sync.server.console.catch_up import catch_up_for_reading
 from sync.server.district import District
 from tests.sync import laptop_device as device_side
-from tests.sync.conftest import (  # noqa: F401 - fixtures
+from tests.sync.conftest import (
     VILLAGE_A,
     VILLAGE_C,
-    _migrated_postgres,
-    db_url,
-    district,
-    district_keys,
-    make_device,
-    pg_server,
 )
 from tests.sync.test_district_cli import district_cli, initialised  # noqa: F401 - fixture
 

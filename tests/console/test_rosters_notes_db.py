@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - the district fixtures are imported from tests/sync/conftest.py
 """Partner rosters, the district's notes, TOTP secrets sealed at rest and the access log's
 retention, in the query and account layers on data synced from real laptop vaults — SQLite and
 the PostgreSQL the suite starts."""
@@ -27,12 +26,6 @@ from tests.console.test_queries import TOWN, TOWN_A, TOWN_C, Synced, _sync
 from tests.console.test_query_tables import TODAY
 from tests.sync.conftest import (  # noqa: F401 - fixtures
     VILLAGE_A,
-    _migrated_postgres,
-    db_url,
-    district,
-    district_keys,
-    make_device,
-    pg_server,
 )
 
 

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - the district fixtures are imported from tests/sync/conftest.py
 """年度汇总 counted in SQL (issue 19 at city scale) gives the figures of the laptop's own
 ``year_summary`` over every record decoded in Python (``console_summary_python``), on SQLite
 and PostgreSQL, for the district and a town and several periods — after real laptop vaults
@@ -22,15 +21,9 @@ from sync.server.console.queries_summary import console_summary, console_summary
 from sync.server.console.scope import Scope
 from sync.server.district import District
 from tests.console.test_query_tables import send_all
-from tests.sync.conftest import (  # noqa: F401 - fixtures
+from tests.sync.conftest import (
     VILLAGE_A,
     VILLAGE_C,
-    _migrated_postgres,
-    db_url,
-    district,
-    district_keys,
-    make_device,
-    pg_server,
 )
 
 TODAY = date(2026, 11, 17)

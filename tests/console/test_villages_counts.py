@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - the district fixtures are imported from tests/sync/conftest.py
 """村 / 儿童主任: the villages page's figures (children in use, overdue, due this month and over
 12 months) come from the per-village tables kept on ingest (``q_due_months``, ``q_due_days``,
 ``q_visit_months``), not from every child's row. After real laptop syncs, a visit that moves a
@@ -21,15 +20,9 @@ from sync.server.console.queries import add_months, months_between, scoped
 from sync.server.console.scope import Scope
 from sync.server.district import District
 from tests.console.test_query_tables import TODAY, caught_up, send_all
-from tests.sync.conftest import (  # noqa: F401 - fixtures
+from tests.sync.conftest import (
     VILLAGE_A,
     VILLAGE_C,
-    _migrated_postgres,
-    db_url,
-    district,
-    district_keys,
-    make_device,
-    pg_server,
 )
 
 DISTRICT = Scope("district", (), 1)
