@@ -95,10 +95,8 @@ def cmd_init(ctx: Context) -> int:
 
 
 def cmd_serve(ctx: Context) -> int:
-    from sync.server import db, workers
-    from sync.server.app import create_app
+    from sync.server import workers
     from sync.server.connections import ConnectionSettings, parse_networks
-    from sync.server.district import District
 
     args = ctx.args
     count = workers.default_workers() if args.workers is None else args.workers
@@ -144,7 +142,12 @@ def cmd_serve(ctx: Context) -> int:
         sock.close()
         raise
     district.engine.dispose()  # each worker opens its own connections
+    # the web app's modules (fastapi: ~0.25 CPU-s) once the port is ours: a port in use is
+    # reported without them
+    from sync.server import db
+    from sync.server.app import create_app
     from sync.server.console.passwords import TEST_FAST_HASH_ENV, fast_hash_for_tests
+    from sync.server.district import District
 
     if fast_hash_for_tests():  # never in a real district: its log says so
         log.warning("%s=1: weak console password hashes (test runs only)", TEST_FAST_HASH_ENV)

@@ -99,7 +99,9 @@ def test_a_bad_file_first_on_the_stick_does_not_stop_the_good_ones(
         district.engine.dispose()
 
 
-def _serve(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _serve(
+    data_dir: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     exe = Path(sys.executable).with_name("childdesk-district")
     return subprocess.run(
         [str(exe), "serve", "--passphrase-stdin", "--data-dir", str(data_dir), *args],
@@ -108,7 +110,7 @@ def _serve(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=60,
         check=False,
-        env=DISTRICT_ENV,
+        env={**DISTRICT_ENV, **(env or {})},
     )
 
 
@@ -128,11 +130,19 @@ def test_a_port_in_use_is_one_line_and_exit_2(initialised: Path, workers: str) -
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = str(taken.getsockname()[1])
-        result = _serve(initialised, "--port", port, "--workers", workers)
+        # -X importtime: the interpreter logs each import on standard error, apart from the
+        # program's own lines
+        result = _serve(
+            initialised, "--port", port, "--workers", workers, env={"PYTHONPROFILEIMPORTTIME": "1"}
+        )
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
+    lines = [n for n in result.stderr.strip().splitlines() if not n.startswith("import time:")]
     assert len(lines) == 1 and "already in use" in lines[0], result.stderr
+    # reported before the web app's modules are imported (issue 15: fastapi, ~0.25 CPU-s)
+    imported = {n.rsplit("|", 1)[-1].strip() for n in result.stderr.splitlines()}
+    assert "sync.server.workers" in imported
+    assert "fastapi" not in imported and "sync.server.app" not in imported
 
 
 @pytest.mark.parametrize(
