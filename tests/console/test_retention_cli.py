@@ -4,8 +4,9 @@
 of days or is under 183 days is refused with a message saying which — before the passphrase is
 asked or the database opened — and so is a bad ``$CHILDDESK_ACCESS_LOG_DAYS`` (no longer
 ignored with a warning). Real processes, except where only the arguments are read (refusals of
-``--older-than-days`` and ``serve --access-log-days``, ``serve --help``): those run the
-command's ``main`` in the test process (site.district_cli_here)."""
+``--older-than-days`` and ``serve --access-log-days``, ``serve --help``, and all but the first
+bad ``$CHILDDESK_ACCESS_LOG_DAYS``): those run the command's ``main`` in the test process
+(site.district_cli_here, tests/conftest.py's run_main_in_process with the environment)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select
 
+from sync.district_cli import main as district_cli_main
 from sync.server import db
 from sync.server.console import tables as t
+from tests.conftest import run_main_in_process
 from tests.console.conftest import _district_folder
 from tests.console.site import district_cli_here, running_site
 from tests.sync.test_district_cli import DISTRICT_ENV, district_cli
@@ -64,8 +67,20 @@ def test_serve_refuses_bad_retention(tmp_path: Path) -> None:
             "serve", "--passphrase-stdin", "--access-log-days", value, data_dir=data_dir
         )
         assert refused.returncode == 2 and message in refused.stderr, refused.stderr
-    for value, message in BAD.items():  # the older way, the service's environment
-        refused = _serve(data_dir, env={"CHILDDESK_ACCESS_LOG_DAYS": value})
+    for n, (value, message) in enumerate(BAD.items()):  # the older way, the service's
+        # environment: a real process reads it for the first value, main in this process (the
+        # same reading of os.environ, exit code and error) for the others
+        env = {"CHILDDESK_ACCESS_LOG_DAYS": value}
+        refused = (
+            _serve(data_dir, env=env)
+            if n == 0
+            else run_main_in_process(
+                district_cli_main,
+                ["serve", "--passphrase-stdin", "--data-dir", str(data_dir)],
+                "childdesk-district",
+                env={**DISTRICT_ENV, **env},
+            )
+        )
         assert refused.returncode == 2, refused.stderr
         assert f"CHILDDESK_ACCESS_LOG_DAYS: {message}" in refused.stderr, refused.stderr
     assert not data_dir.exists()
