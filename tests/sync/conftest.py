@@ -132,7 +132,7 @@ def reset_postgres(url: str) -> None:
 # Everything in the public schema that a test could change besides rows: tables and other
 # relations, columns, constraints, indexes, functions, and which migrations are recorded.
 _SCHEMA_FINGERPRINT = """
-SELECT 'rel', c.relname || ':' || c.relkind FROM pg_class c
+SELECT 'rel', c.relname || ':' || c.relkind::text FROM pg_class c
   JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'
 UNION ALL
 SELECT 'col', table_name || '.' || column_name || ':' || ordinal_position || ':' || data_type
@@ -149,6 +149,14 @@ SELECT 'fn', p.proname FROM pg_proc p WHERE p.pronamespace = 'public'::regnamesp
 UNION ALL
 SELECT 'mig', name FROM district_migrations
 ORDER BY 1, 2
+"""
+
+
+# Every sequence of the schema that has given a number (its table may be empty again) back
+# at its start, as TRUNCATE … RESTART IDENTITY leaves a truncated table's own.
+_RESTART_USED_SEQUENCES = """
+SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false)
+  FROM pg_sequences WHERE schemaname = 'public' AND last_value IS NOT NULL
 """
 
 
@@ -169,15 +177,28 @@ class _MigratedPostgres:
 
     def fresh(self) -> None:
         """Leave the schema as a new migration would: every table empty, identities
-        restarted, the migrations recorded."""
+        restarted, the migrations recorded.
+
+        Only the tables that hold rows are emptied, with DELETE (children before parents),
+        and only the sequences that gave a number are restarted. TRUNCATE of every table cost
+        the server ~25 ms of CPU per test, and more for the schema check after it: TRUNCATE
+        gives each table new files and catalog rows, so the next catalog query rebuilt its
+        caches. A test's few rows are deleted in well under a millisecond."""
         if self.pristine is None or self._fingerprint() != self.pristine:
             reset_postgres(self.url)
             db.migrate(self.engine)
             self.pristine = self._fingerprint()
             return
         tables = [t.name for t in db.metadata.sorted_tables if t is not db.migrations_table]
+        filled_query = " UNION ALL ".join(
+            f"SELECT '{name}' FROM (SELECT 1 FROM {name} LIMIT 1) AS one" for name in tables
+        )
         with self.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            filled = {str(name) for name in conn.execute(text(filled_query)).scalars()}
+            for name in reversed(tables):  # metadata order: a table after those it refers to
+                if name in filled:
+                    conn.execute(text(f"DELETE FROM {name}"))
+            conn.execute(text(_RESTART_USED_SEQUENCES))
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -1,0 +1,85 @@
+"""The session's PostgreSQL schema (tests/sync/conftest.py ``_MigratedPostgres``): a test's
+district starts with every table empty and every sequence at its start, without a new
+migration unless the previous test changed the schema — issue 15: the schema check failed on
+PostgreSQL 15+ (``text || "char"``), so every PostgreSQL test dropped and re-migrated the
+schema (~0.1 CPU-s of the server and the test process each)."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from sync.server import db
+from tests.sync.conftest import _MigratedPostgres
+
+TABLES = [t.name for t in db.metadata.sorted_tables if t is not db.migrations_table]
+
+
+def _fill(migrated: _MigratedPostgres) -> None:
+    with migrated.engine.begin() as conn:
+        for n in range(3):
+            conn.execute(
+                text("INSERT INTO enroll_failures (source, at, code_key) VALUES ('x', :n, 'k')"),
+                {"n": n},
+            )
+        conn.execute(text("INSERT INTO q_pending (child_id, since) VALUES ('a', 1)"))
+        conn.execute(
+            text(
+                "INSERT INTO notices (device_id, notice, text, created_at, document) "
+                "VALUES ('d', 'revoked', 't', 'now', '\\x00')"
+            )
+        )
+
+
+def _counts(migrated: _MigratedPostgres) -> dict[str, int]:
+    with migrated.engine.connect() as conn:
+        return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in TABLES}
+
+
+def _oid(migrated: _MigratedPostgres) -> int:
+    with migrated.engine.connect() as conn:
+        return int(conn.execute(text("SELECT 'enroll_failures'::regclass::oid")).scalar_one())
+
+
+def test_a_district_starts_empty_from_the_migrated_schema(
+    _migrated_postgres: _MigratedPostgres,
+) -> None:
+    migrated = _migrated_postgres
+    migrated.fresh()
+    assert migrated.pristine, "the schema check answers on this server"
+    table = _oid(migrated)
+    _fill(migrated)
+    migrated.fresh()
+    assert _oid(migrated) == table  # the same table: emptied, not dropped and made again
+    assert set(_counts(migrated).values()) == {0}
+    with migrated.engine.connect() as conn:
+        used = conn.execute(
+            text("SELECT sequencename FROM pg_sequences WHERE last_value IS NOT NULL")
+        ).all()
+        migrations = conn.execute(text("SELECT count(*) FROM district_migrations")).scalar()
+    assert used == [] and migrations
+    _fill(migrated)  # numbers start again at 1, as in a new database
+    with migrated.engine.connect() as conn:
+        ids = conn.execute(text("SELECT id FROM enroll_failures ORDER BY id")).scalars().all()
+        notice = conn.execute(text("SELECT id FROM notices")).scalar_one()
+    assert ids == [1, 2, 3] and notice == 1
+    migrated.fresh()
+    assert set(_counts(migrated).values()) == {0}
+
+
+def test_a_changed_schema_is_made_again(_migrated_postgres: _MigratedPostgres) -> None:
+    migrated = _migrated_postgres
+    migrated.fresh()
+    pristine = migrated.pristine
+    with migrated.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE enroll_failures ADD COLUMN extra integer"))
+        conn.execute(text("CREATE INDEX enroll_failures_extra ON enroll_failures (extra)"))
+    migrated.fresh()
+    assert migrated.pristine == pristine
+    with migrated.engine.connect() as conn:
+        columns = conn.execute(
+            text(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = 'enroll_failures'"
+            )
+        ).scalars()
+        assert "extra" not in set(columns)
