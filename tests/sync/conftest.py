@@ -102,6 +102,29 @@ class PostgresServer:
         if result.returncode != 0:
             raise RuntimeError(f"{argv[0]} failed: {result.stderr[-2000:]}")
 
+    def cpu_seconds(self) -> float | None:
+        """CPU the cluster has used so far: the postmaster, its ended processes and its live
+        ones (connections, background workers) — not a child of the test process, so the
+        suite's CPU log (tests/cpu_log.py) does not see it otherwise."""
+        try:
+            postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(entry.name) == postmaster:  # with its ended children's
+                total += sum(int(f) for f in fields[11:15]) / ticks
+            elif int(fields[1]) == postmaster:
+                total += (int(fields[11]) + int(fields[12])) / ticks
+        return total
+
     def stop(self) -> None:
         subprocess.run(
             [*self.as_user, str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop"],
@@ -118,7 +141,20 @@ def pg_server() -> Iterator[PostgresServer]:
     try:
         yield server
     finally:
+        _log_server_cpu(server)
         server.stop()
+
+
+def _log_server_cpu(server: PostgresServer) -> None:
+    """With CHILDDESK_TEST_CPU_LOG set (tests/cpu_log.py), the cluster's CPU as one more line
+    of this process's log, under its own name (a line of its own in the report)."""
+    from tests.cpu_log import ENV
+
+    folder = os.environ.get(ENV)
+    cpu = server.cpu_seconds() if folder else None
+    if folder and cpu is not None:
+        with (Path(folder) / f"{os.getpid()}.tsv").open("a", encoding="utf-8") as log:
+            log.write(f"postgresql-server::session\t0\t{cpu:.3f}\t0\n")
 
 
 def reset_postgres(url: str) -> None:
