@@ -166,7 +166,8 @@ def reset_postgres(url: str) -> None:
 
 
 # Everything in the public schema that a test could change besides rows: tables and other
-# relations, columns, constraints, indexes, functions, and which migrations are recorded.
+# relations, columns, constraints, indexes, functions, triggers, row policies, and which
+# migrations are recorded.
 _SCHEMA_FINGERPRINT = """
 SELECT 'rel', c.relname || ':' || c.relkind::text FROM pg_class c
   JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'
@@ -182,6 +183,12 @@ UNION ALL
 SELECT 'idx', indexdef FROM pg_indexes WHERE schemaname = 'public'
 UNION ALL
 SELECT 'fn', p.proname FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace
+UNION ALL
+SELECT 'trg', t.tgrelid::regclass::text || ':' || t.tgname FROM pg_trigger t
+  JOIN pg_class c ON c.oid = t.tgrelid
+  WHERE c.relnamespace = 'public'::regnamespace AND NOT t.tgisinternal
+UNION ALL
+SELECT 'pol', polrelid::regclass::text || ':' || polname FROM pg_policy
 UNION ALL
 SELECT 'mig', name FROM district_migrations
 ORDER BY 1, 2

@@ -83,3 +83,33 @@ def test_a_changed_schema_is_made_again(_migrated_postgres: _MigratedPostgres) -
             )
         ).scalars()
         assert "extra" not in set(columns)
+
+
+def test_a_trigger_a_test_left_is_gone_for_the_next(
+    _migrated_postgres: _MigratedPostgres,
+) -> None:
+    """A trigger on one of the tables, its function in another schema (a function in the
+    public schema is seen by itself)."""
+    migrated = _migrated_postgres
+    migrated.fresh()
+    try:
+        with migrated.engine.begin() as conn:
+            conn.execute(text("CREATE SCHEMA elsewhere"))
+            conn.execute(
+                text(
+                    "CREATE FUNCTION elsewhere.refuse() RETURNS trigger LANGUAGE plpgsql AS "
+                    "$$ BEGIN RAISE EXCEPTION 'refused'; END $$"
+                )
+            )
+            conn.execute(
+                text(
+                    "CREATE TRIGGER refuse_failures BEFORE INSERT ON enroll_failures "
+                    "FOR EACH ROW EXECUTE FUNCTION elsewhere.refuse()"
+                )
+            )
+        migrated.fresh()
+        _fill(migrated)  # no trigger refuses the rows
+    finally:
+        with migrated.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA elsewhere CASCADE"))
+        migrated.fresh()
