@@ -3,7 +3,8 @@ this suite starts itself), enrolled devices with real vaults, and helpers to bui
 
 For speed: PostgreSQL is started once per session; a test that gets a ``district`` (which
 migrates its database at once anyway) starts from the migrated schema with every table
-emptied (TRUNCATE … RESTART IDENTITY) instead of a dropped and re-migrated schema, unless the
+emptied and its sequences restarted (``_MigratedPostgres.fresh``; test_postgres_fixture.py)
+instead of a dropped and re-migrated schema, unless the
 previous test changed the schema itself (then it is dropped as before); a test that asks for
 ``db_url`` alone still gets an empty schema. On SQLite, a ``district`` (and ``sqlite_district``)
 starts from a copy of a database file migrated once per session; ``db_url`` alone is a path
