@@ -11,20 +11,20 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import httpx
 import pytest
 
 from sync.server import db
+from sync.server.console.routes_overview import today as china_today
 from tests.console.conftest import _district_folder
 from tests.console.site import Site
 from tests.sync.conftest import free_port
 from tests.sync.test_availability import TLS_CONTEXT, Serving
 from tests.sync.test_district_cli import DISTRICT_ENV, PASSPHRASE
 
-TODAY = date.today()
+TODAY = china_today()  # the district's day (UTC+8), as the page's
 
 
 @pytest.fixture(scope="module")

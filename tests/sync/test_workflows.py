@@ -24,6 +24,7 @@ from app.services.workflows import WorkflowService
 from storage.vault import Vault
 from sync.laptop.engine import LaptopSync
 from sync.server import db
+from sync.server.console.routes_overview import today as china_today  # the district's day (UTC+8)
 from sync.server.console.scope import Scope
 from sync.server.district import District
 from sync.server.workflows import WorkflowError, Workflows
@@ -180,7 +181,7 @@ def test_recognition_application_verified_and_confirmed(setup: Any) -> None:
     assert flows.applications(TOWN_A) == []  # drafts stay the laptop's business
     service.submit_application(app_id, guardian_signed=True)
     laptop.sync_now()
-    [row] = flows.applications(TOWN_A, today=date.today())
+    [row] = flows.applications(TOWN_A, today=china_today())
     assert row.state == ra.SUBMITTED and row.version == 0
     with flows.engine.connect() as conn:  # the material file arrived with its application
         stored = conn.execute(

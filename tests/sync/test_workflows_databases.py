@@ -6,7 +6,6 @@ steps in the device's changes feed."""
 from __future__ import annotations
 
 import threading
-from datetime import date
 from typing import Any
 
 from app.demo_caseload import fill_vault
@@ -14,6 +13,7 @@ from app.domain import mandatory_report as mr
 from app.domain import recognition_application as ra
 from app.domain.workflow import Refused
 from app.services.workflows import WorkflowService
+from sync.server.console.routes_overview import today as china_today  # the district's day (UTC+8)
 from sync.server.console.scope import Scope
 from sync.server.district import District
 from sync.server.workflows import WorkflowError, Workflows
@@ -75,7 +75,7 @@ def test_workflows_on_both_databases(district: District, make_device: Any) -> No
     assert row.state == mr.ACKNOWLEDGED and row.version == 1
     assert [s.action for s in row.steps].count(mr.ACKNOWLEDGE) == 1
 
-    [app] = flows.applications(TOWN_A, today=date.today())
+    [app] = flows.applications(TOWN_A, today=china_today())
     assert app.application_id == app_id and app.due is not None
     flows.verify(TOWN_A, app_id, actor="甲", expected_version=0, outcome="pass")
     flows.decide(DISTRICT, app_id, actor="区", expected_version=1, confirm=True)

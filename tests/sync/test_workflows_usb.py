@@ -7,7 +7,6 @@ decisions — weeks later, nothing depends on being online at the same moment.""
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 
 from app.demo_caseload import fill_vault
@@ -15,6 +14,7 @@ from app.domain import mandatory_report as mr
 from app.domain import recognition_application as ra
 from app.services.workflows import WorkflowService
 from sync.server import db
+from sync.server.console.routes_overview import today as china_today  # the district's day (UTC+8)
 from sync.server.console.scope import Scope
 from sync.server.workflows import Workflows
 from tests.conftest import VaultCopies
@@ -72,7 +72,7 @@ def test_report_and_application_by_stick(
             flows.close_report(
                 TOWN_A, report_id, actor="镇督导员甲", expected_version=1, outcome="已落实委托照护"
             )
-            [app] = flows.applications(TOWN_A, today=date.today())
+            [app] = flows.applications(TOWN_A, today=china_today())
             assert app.application_id == app_id and app.state == ra.SUBMITTED
             flows.verify(TOWN_A, app_id, actor="镇督导员甲", expected_version=0, outcome="pass")
             flows.decide(
