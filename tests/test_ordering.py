@@ -39,8 +39,8 @@ def test_every_test_once_groups_first_and_journeys_spread() -> None:
     places = [k for k, n in enumerate(names) if "/e2e/" in n]
     assert len(places) == 4
     gaps = [b - a for a, b in itertools.pairwise(places)]
-    assert min(gaps) >= 25, places  # 127 tests, 4 journeys: about 31 apart, not bunched
-    assert places[0] >= 10 and places[-1] <= len(names) - 10, places
+    assert min(gaps) >= 20, places  # 127 tests, 4 journeys over 80 %: ~25 apart, not bunched
+    assert places[0] >= 5 and places[-1] <= len(names) * 0.85, places  # none in the last tests
 
 
 def test_file_order_is_kept_within_a_file() -> None:
