@@ -34,6 +34,7 @@ import io
 import json
 import logging
 import os
+import re
 import runpy
 import shutil
 import subprocess
@@ -59,6 +60,23 @@ sys.dont_write_bytecode = False
 
 # CHILDDESK_TEST_CPU_LOG=DIR: CPU per test; the order handed to the xdist workers
 pytest_plugins = ["tests.cpu_log", "tests.ordering"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile the project's modules once, before pytest-xdist starts its workers: from a fresh
+    checkout every worker (and the first programs the tests start) compiled the same modules at
+    the same moment (~1 CPU-s each). Up-to-date caches cost a look at each file's header. Test
+    modules are left to pytest, which rewrites their asserts into its own caches."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    import compileall
+
+    root = Path(__file__).resolve().parents[1]
+    for folder in ("app", "ui", "sync", "storage", "resources", "bench", "tests"):
+        compileall.compile_dir(
+            root / folder, quiet=2, workers=2, rx=re.compile(r"(^|/)(test_[^/]*|conftest)\.py$")
+        )
+
 
 # Inherited by every program the tests start (the console scripts, the e2e program).
 os.environ[TEST_FAST_KDF_ENV] = "1"

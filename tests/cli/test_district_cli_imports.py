@@ -63,8 +63,8 @@ def test_the_commands_that_do_not_serve_import_no_web_server(initialised: Path) 
 def test_the_pinyin_table_read_without_the_package_is_pypinyins() -> None:
     from pypinyin.pinyin_dict import pinyin_dict
 
-    from sync.server.console.query_tables_derive import _read_pinyin_table
+    from app.pinyin_table import read_table
 
-    table = _read_pinyin_table()
+    table = read_table()
     assert table is not pinyin_dict  # read from the data file, not the imported module
     assert table == pinyin_dict and len(table) > 20_000

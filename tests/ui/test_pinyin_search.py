@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 import unicodedata
+from typing import Any
 
 from pypinyin import Style, lazy_pinyin
 from pypinyin.pinyin_dict import pinyin_dict
@@ -37,25 +38,40 @@ def test_each_characters_pinyin_is_pypinyins() -> None:
 
 
 def test_the_list_reads_the_table_without_importing_pypinyin() -> None:
-    """The model's module run afresh (under another name, the loaded one left alone) with
-    pypinyin not loaded: reading names loads none of it."""
+    """The model's module and the table reader (app/pinyin_table.py) run afresh (under other
+    names, the loaded ones left alone) with pypinyin not loaded: reading names loads none of
+    it."""
+    import app
+
     saved = {n: m for n, m in sys.modules.items() if n.split(".")[0] == "pypinyin"}
     for name in saved:
         del sys.modules[name]
+    shared = sys.modules["app.pinyin_table"]
     try:
-        spec = importlib.util.spec_from_file_location(
-            "_children_model_afresh", children_model.__file__
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module  # its dataclasses look their module up
-        spec.loader.exec_module(module)
+        table = _afresh("_pinyin_table_afresh", app.pinyin_table.__file__)
+        sys.modules["app.pinyin_table"] = table  # what the model's import finds
+        app.pinyin_table = table  # type: ignore[attr-defined]
+        assert not table.loaded()
+        module = _afresh("_children_model_afresh", children_model.__file__)
         assert module._char_pinyin("王") == ("wang", "w")
         assert module._char_pinyin("绿") == ("lv", "l")
+        assert table.loaded()
         loaded = sorted(n for n in sys.modules if n.split(".")[0] == "pypinyin")
         assert loaded == [], "the names' pinyin imported pypinyin"
     finally:
-        sys.modules.pop("_children_model_afresh", None)
+        sys.modules["app.pinyin_table"] = shared
+        app.pinyin_table = shared  # type: ignore[attr-defined]
+        for name in ("_children_model_afresh", "_pinyin_table_afresh"):
+            sys.modules.pop(name, None)
         for name in [n for n in sys.modules if n.split(".")[0] == "pypinyin"]:
             del sys.modules[name]
         sys.modules.update(saved)
+
+
+def _afresh(name: str, path: str | None) -> Any:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module

@@ -3,19 +3,16 @@ sorted in Python (fast enough for 10,000 rows: one pass per keystroke, no per-ro
 
 from __future__ import annotations
 
-import importlib.util
-import json
-import sys
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
 
+from app import pinyin_table
 from app.domain.case import STAGE_LABELS_ZH, CaseStage
 from app.domain.categories import CATEGORY_LABELS_ZH, ChildCategory
 from app.domain.child_file import GENDER_LABELS_ZH, Gender
@@ -30,32 +27,6 @@ COLUMNS = ("姓名", "年龄", "性别", "类别", "等级", "上次走访", "�
 LEVEL_ORDER = {"red": 0, "orange": 1, "yellow": 2, "green": 3, None: 4}
 
 _PINYIN_CACHE: dict[str, tuple[str, str]] = {}
-_READINGS: Mapping[int, str] | None = None
-
-
-def _readings() -> Mapping[int, str]:
-    """pypinyin's table of single characters (code point → readings, the most common first),
-    read from the package's data file without importing the package: its ``__init__`` also
-    loads the phrase dictionary and builds the phrase segmenter (~0.14 CPU-s of every desk
-    start) that one character at a time never uses. The imported table where the process has
-    it already, or where the file is not beside the package."""
-    global _READINGS
-    if _READINGS is None:
-        imported = getattr(sys.modules.get("pypinyin.pinyin_dict"), "pinyin_dict", None)
-        _READINGS = cast(Mapping[int, str], imported) if imported else _read_pinyin_table()
-    return _READINGS
-
-
-def _read_pinyin_table() -> Mapping[int, str]:
-    spec = importlib.util.find_spec("pypinyin")  # finds the package, does not run it
-    for folder in (spec.submodule_search_locations or ()) if spec else ():
-        path = Path(folder) / "pinyin_dict.json"
-        if path.is_file():
-            table = json.loads(path.read_text(encoding="utf-8"))
-            return {int(point): str(readings) for point, readings in table.items()}
-    from pypinyin.pinyin_dict import pinyin_dict
-
-    return cast(Mapping[int, str], pinyin_dict)
 
 
 def _char_pinyin(ch: str) -> tuple[str, str]:
@@ -64,7 +35,7 @@ def _char_pinyin(ch: str) -> tuple[str, str]:
     tone mark, ü written v; a character without a reading stands for itself."""
     found = _PINYIN_CACHE.get(ch)
     if found is None:
-        readings = _readings().get(ord(ch)) if len(ch) == 1 else None
+        readings = pinyin_table.readings().get(ord(ch)) if len(ch) == 1 else None
         if readings is None:
             full = ch.lower()
         else:

@@ -5,19 +5,16 @@ schedule in force — the laptop's rules (app.domain.schedule, app.services.defi
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
-import sys
 import unicodedata
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
-from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
 
+from app import pinyin_table
 from app.domain.schedule import ScheduleFacts, VisitSchedule, load_schedule, next_due
 from sync.server import db
 
@@ -48,7 +45,7 @@ def pinyin_initials(name: str) -> str:
             continue
         letter = _INITIALS.get(ch)
         if letter is None:
-            reading = _readings().get(ord(ch), "")
+            reading = pinyin_table.readings().get(ord(ch), "")
             first = unicodedata.normalize("NFD", reading[:1])[:1].lower()
             letter = _INITIALS[ch] = first if first.isascii() and first.isalpha() else ""
         out.append(letter)
@@ -56,37 +53,6 @@ def pinyin_initials(name: str) -> str:
 
 
 _INITIALS: dict[str, str] = {}
-_READINGS: Mapping[int, str] | None = None
-
-
-def _readings() -> Mapping[int, str]:
-    """pypinyin's table of single characters (code point → readings, the most common first),
-    read on the first name, not with the module: every district command (user list, devices …)
-    imports this module and most never derive a name.
-
-    Read from pypinyin's own data file, not imported: any ``import pypinyin…``, even of
-    ``pypinyin.pinyin_dict``, runs the package's ``__init__``, which also loads the phrase
-    dictionary and builds the phrase segmenter (~0.2-0.7 CPU-s) that initials never use. When
-    the process has imported the table already (the desktop's list sorts by pinyin), that one;
-    the import as well where the file is not beside the package."""
-    global _READINGS
-    if _READINGS is None:
-        imported = getattr(sys.modules.get("pypinyin.pinyin_dict"), "pinyin_dict", None)
-        # (empty while another thread is still importing it)
-        _READINGS = cast(Mapping[int, str], imported) if imported else _read_pinyin_table()
-    return _READINGS
-
-
-def _read_pinyin_table() -> Mapping[int, str]:
-    spec = importlib.util.find_spec("pypinyin")  # finds the package, does not run it
-    for folder in (spec.submodule_search_locations or ()) if spec else ():
-        path = Path(folder) / "pinyin_dict.json"
-        if path.is_file():
-            table = json.loads(path.read_text(encoding="utf-8"))
-            return {int(point): str(readings) for point, readings in table.items()}
-    from pypinyin.pinyin_dict import pinyin_dict
-
-    return cast(Mapping[int, str], pinyin_dict)
 
 
 def _day(value: Any) -> date | None:
