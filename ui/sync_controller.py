@@ -52,8 +52,14 @@ class SyncController(QObject):
         super().__init__(parent)
         self.engine = engine
         self.runner = runner
-        self.net: Runner = net or VaultRunner(self._fail, name="network-worker")
         self._owns_net = net is None
+        if net is None:
+            owned = VaultRunner(self._fail, name="network-worker")
+            # Deleted with its window (the sync page goes with the main window at each lock):
+            # its thread ends too, not one idle thread more per unlock.
+            self.destroyed.connect(owned.stop_soon)
+            net = owned
+        self.net: Runner = net
         self.busy = False
         self.status: Status | None = None
         self.backoff = Backoff()

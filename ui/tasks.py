@@ -112,6 +112,11 @@ class VaultRunner:
             if callback is not None and _receiver_alive(callback):
                 callback(value)
 
+    def stop_soon(self) -> None:
+        """End the thread after the task it is running (if any), without waiting for it: for
+        an owner being deleted on the GUI thread, which must not block on the network."""
+        self._queue.put(None)
+
     def shutdown(self) -> None:
         if self.thread.is_alive():
             self._queue.put(None)
