@@ -76,6 +76,28 @@ def pytest_configure(config: pytest.Config) -> None:
         compileall.compile_dir(
             root / folder, quiet=2, workers=2, rx=re.compile(r"(^|/)(test_[^/]*|conftest)\.py$")
         )
+    _rewrite_test_modules(config, root / "tests")
+
+
+def _rewrite_test_modules(config: pytest.Config, tests: Path) -> None:
+    """pytest's assert rewriting of every test module and conftest, into pytest's own cache,
+    once (as its import hook does: same functions, same cache file): from a fresh checkout the
+    five workers rewrote each module at the same moment, ~3 CPU-s each. pytest's internals
+    (pinned in pyproject.toml); should they change, the workers rewrite as before."""
+    try:
+        from _pytest.assertion import rewrite
+
+        state = config.stash[rewrite.assertstate_key]
+        for fn in sorted(tests.rglob("*.py")):
+            if not (fn.name.startswith("test_") or fn.name == "conftest.py"):
+                continue
+            cache_dir = rewrite.get_cache_dir(fn)
+            pyc = cache_dir / (fn.name[:-3] + rewrite.PYC_TAIL)
+            if rewrite.try_makedirs(cache_dir) and rewrite._read_pyc(fn, pyc, state.trace) is None:
+                source_hash, co = rewrite._rewrite_test(fn, config)
+                rewrite._write_pyc(state, co, source_hash, pyc)
+    except (AttributeError, ImportError, KeyError, TypeError, OSError, SyntaxError):
+        return
 
 
 # Inherited by every program the tests start (the console scripts, the e2e program).
