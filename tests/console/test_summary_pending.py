@@ -6,12 +6,8 @@ then the PDF."""
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -20,9 +16,7 @@ from sync.server import db
 from sync.server.console.routes_overview import today as china_today
 from tests.console.conftest import _district_folder
 from tests.console.site import Site
-from tests.sync.conftest import free_port
-from tests.sync.test_availability import TLS_CONTEXT, Serving
-from tests.sync.test_district_cli import DISTRICT_ENV, PASSPHRASE
+from tests.sync.test_availability import serving
 
 TODAY = china_today()  # the district's day (UTC+8), as the page's
 
@@ -30,47 +24,17 @@ TODAY = china_today()  # the district's day (UTC+8), as the page's
 @pytest.fixture(scope="module")
 def off_request_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     data_dir = _district_folder(tmp_path_factory)
-    port = free_port()
-    log = data_dir.parent / f"serve-{port}.log"
-    exe = Path(sys.executable).with_name("childdesk-district")
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(
-            [
-                *(str(exe), "serve", "--workers", "1", "--port", str(port)),
-                *("--passphrase-stdin", "--data-dir", str(data_dir), "--console-insecure-cookie"),
-            ],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=log_file,
-            env={**DISTRICT_ENV, "CHILDDESK_SUMMARY_INLINE_CHILDREN": "-1"},
-        )
-    assert process.stdin is not None
-    process.stdin.write(f"{PASSPHRASE}\n".encode())
-    process.stdin.close()
-    serve = Serving(process, f"http://127.0.0.1:{port}", port, log)
-    engine = db.make_engine(f"sqlite:///{data_dir / 'district.db'}")
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, serve.log_text()
-            try:
-                health = httpx.get(f"{serve.url}/health", timeout=2, verify=TLS_CONTEXT)
-                if health.status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.1)
-        yield Site(serve, data_dir, engine)
-    finally:
-        engine.dispose()
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=30)
+    with serving(
+        data_dir,
+        "--console-insecure-cookie",
+        fast_password_hash=False,
+        env={"CHILDDESK_SUMMARY_INLINE_CHILDREN": "-1"},
+    ) as serve:
+        engine = db.make_engine(f"sqlite:///{data_dir / 'district.db'}")
+        try:
+            yield Site(serve, data_dir, engine)
+        finally:
+            engine.dispose()
 
 
 def _until_ready(client: httpx.Client, path: str, params: dict[str, str]) -> httpx.Response:

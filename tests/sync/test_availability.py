@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,12 +178,14 @@ def serving(
     workers: int = 1,
     port: int | None = None,
     fast_password_hash: bool = True,
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[Serving]:
     """``childdesk-district serve`` as a real process; its log (stderr) goes to a file. Console
     passwords are hashed with the test-only cheap parameters unless ``fast_password_hash`` is
-    false (sync/server/console/passwords.py, TEST_FAST_HASH_ENV)."""
+    false (sync/server/console/passwords.py, TEST_FAST_HASH_ENV); ``env`` adds to the
+    district environment the suite gives its programs."""
     port = port or free_port()
-    env = dict(DISTRICT_ENV)
+    env = {**DISTRICT_ENV, **(env or {})}
     if fast_password_hash:
         env[TEST_FAST_HASH_ENV] = "1"
     log = data_dir.parent / f"serve-{port}-{time.monotonic_ns()}.log"
