@@ -89,15 +89,17 @@ def test_counts_follow_moves_deletions_and_changed_facts(
 
 
 def _row_versions(district: District) -> dict[str, dict[str, str]]:
-    """Each query-table row's physical version (SQLite: rowid; PostgreSQL: the inserting
-    transaction, xmin): unchanged for a row left alone, new for a row deleted and inserted."""
+    """Each query-table row's physical version with its content (SQLite: rowid; PostgreSQL:
+    the inserting transaction, xmin): unchanged for a row left alone, new for a row whose
+    content changed. SQLite hands a deleted row's rowid to the next insert when it was the
+    highest, so on SQLite a replaced row is told apart by its content as well."""
     version = "rowid" if district.engine.dialect.name == "sqlite" else "xmin::text"
     out: dict[str, dict[str, str]] = {}
     caught_up(district)
     with district.engine.connect() as conn:
         for table, key in (("q_children", "child_id"), ("q_visits", "visit_id")):
-            rows = conn.exec_driver_sql(f"SELECT {key}, {version} FROM {table}")
-            out[table] = {str(r[0]): str(r[1]) for r in rows}
+            rows = conn.exec_driver_sql(f"SELECT {key}, {version}, * FROM {table}")
+            out[table] = {str(r[0]): repr(tuple(r[1:])) for r in rows}
     return out
 
 
