@@ -15,6 +15,12 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from storage.crypto import NONCE_BYTES
 
+# Record types the storage layer itself knows (the vault re-exports them): here, so modules
+# that only name a type do not load the vault and sqlite-utils (the district server).
+PROFILE_TYPE = "director_profile"
+ATTACHMENT_TYPE = "attachment"
+RECOVERY_CODE_TYPE = "recovery_code"
+
 # matched whole and ASCII only (`$` would accept a trailing newline)
 RECORD_TYPE_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 RECORD_ID_RE = re.compile(r"[0-9a-f]{32}")

@@ -61,7 +61,15 @@ from storage.keyslots import (
 )
 from storage.password_policy import require_acceptable_password
 from storage.paths import VaultPaths
-from storage.records import RecordCipher, Revision, RevisionMeta, validate_record_type
+from storage.records import (
+    ATTACHMENT_TYPE,
+    PROFILE_TYPE,
+    RECOVERY_CODE_TYPE,
+    RecordCipher,
+    Revision,
+    RevisionMeta,
+    validate_record_type,
+)
 from storage.revision_log import (
     REVISION_COLUMNS,
     SELECT_REVISION,
@@ -85,9 +93,6 @@ logger = logging.getLogger("childdesk.storage")
 # The file copy of the header follows the sequence mark at most this often during a burst of
 # saves (each rewrite is a rename); the database copy follows every commit.
 MARK_FILE_INTERVAL_S = 1.0
-PROFILE_TYPE = "director_profile"
-ATTACHMENT_TYPE = "attachment"
-RECOVERY_CODE_TYPE = "recovery_code"
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from storage import header as header_io
 from storage.database import read_header_copy
 from storage.errors import AttachmentDamagedError, VaultCorruptError, VaultError, VaultTooNewError
-from storage.records import Revision
-from storage.vault import ATTACHMENT_TYPE, Vault
+from storage.records import ATTACHMENT_TYPE, Revision
+from storage.vault import Vault
 from storage.vault_files import check_database_matches
 
 log = logging.getLogger("childdesk.storage")

@@ -9,8 +9,10 @@ shows which questionnaire was used goes through these functions, so a director r
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from app.questionnaire.model import Definition
+if TYPE_CHECKING:
+    from app.questionnaire.model import Definition  # annotations only: no expression parser
 
 UNKNOWN_TITLE = "评估表"
 

@@ -67,8 +67,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
-import xlsxwriter
-
 from app.domain.categories import CATEGORY_LABELS_ZH, RELATION_LABELS_ZH, GuardianRelation
 from app.domain.child_file import GENDER_LABELS_ZH, STATUS_LABELS_ZH, ChildFile, Guardian
 from storage.gc_pause import gc_paused
@@ -170,6 +168,8 @@ def write_workbook(
     mode: each row goes to a file in ``work_dir`` as it is written and ``target`` is a path;
     memory stays bounded whatever the number of rows, and the caller removes ``work_dir``.
     """
+    import xlsxwriter  # here, not at import: the console and the desk start without it
+
     buffer: io.BytesIO | None = None
     if work_dir is None:
         buffer = io.BytesIO()

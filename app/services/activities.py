@@ -39,8 +39,8 @@ from app.services.stale import put_over
 from app.services.stored import Stored, Today, deletion_reason
 from storage.errors import RecordNotFoundError
 from storage.hlc import HlcTimestamp
-from storage.records import Revision
-from storage.vault import ATTACHMENT_TYPE, Vault
+from storage.records import ATTACHMENT_TYPE, Revision
+from storage.vault import Vault
 
 ACTIVITY_TYPE = "activity"
 MAX_FILENAME = 120

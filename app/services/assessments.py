@@ -13,14 +13,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import app.questionnaire as questionnaire  # its engine loads at the first evaluate or score
 from app.domain.jsonable import date_or_none
 from app.domain.problems import DomainValidationError, FieldProblem
-from app.questionnaire import AssessmentResult, Definition, DraftState, evaluate, score
 from app.questionnaire.naming import definition_label
 from app.services.stored import Stored, Today
-from storage.vault import Vault
+
+if TYPE_CHECKING:
+    from app.questionnaire import AssessmentResult, Definition, DraftState
+    from storage.vault import Vault  # annotations only: the district server imports this module
 
 ASSESSMENT_TYPE = "assessment"
 DRAFT = "draft"
@@ -169,7 +172,7 @@ class AssessmentService:
         current = self.get(record_id).value
         if current.status == FINISHED:
             raise AssessmentImmutableError()
-        state = evaluate(self.definition_for(current), answers, today=self._today())
+        state = questionnaire.evaluate(self.definition_for(current), answers, today=self._today())
         updated = replace(current, answers=answers)
         revision = self._vault.put(
             self.record_type, updated.to_json(), author=self._author, record_id=record_id
@@ -182,7 +185,9 @@ class AssessmentService:
         current = self.get(record_id).value
         if current.status == FINISHED:
             raise AssessmentImmutableError()
-        result = score(self.definition_for(current), current.answers, today=self._today())
+        result = questionnaire.score(
+            self.definition_for(current), current.answers, today=self._today()
+        )
         finished = replace(
             current, status=FINISHED, finished_on=self._today(), result=result.to_json()
         )

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from typing import TYPE_CHECKING
 
 from app.domain.case import Case, CaseKind, CaseStage, FollowUp, Plan
 from app.domain.problems import DomainValidationError, FieldProblem, raise_if_blocking
 from app.services.stored import Stored, Today
-from storage.vault import Vault
+
+if TYPE_CHECKING:
+    from storage.vault import Vault  # annotations only: the district server imports this module
 
 CASE_TYPE = "case"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from app.domain.child_file import (
     VILLAGE_CODE_RE,
@@ -18,8 +18,10 @@ from app.domain.problems import DomainValidationError, FieldProblem, raise_if_bl
 from app.services.stale import check_base
 from app.services.stored import Stored, Today
 from storage.errors import RecordNotFoundError
-from storage.records import Revision
-from storage.vault import ATTACHMENT_TYPE, Vault
+from storage.records import ATTACHMENT_TYPE, Revision
+
+if TYPE_CHECKING:
+    from storage.vault import Vault  # annotations only: the district server imports this module
 
 CHILD_TYPE = "child"
 

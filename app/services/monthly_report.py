@@ -46,7 +46,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.domain.case import Case, CaseKind, CaseStage
 from app.domain.child_file import (
@@ -69,7 +69,9 @@ from app.services.cases import CASE_TYPE
 from app.services.children import CHILD_TYPE
 from app.services.stored import Stored
 from app.services.visits import VISIT_TYPE
-from storage.vault import Vault
+
+if TYPE_CHECKING:
+    from storage.vault import Vault  # annotations only: the district server imports this module
 
 NO_SCREENING = ScreeningFigures(0, 0, 0, 0)
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")

@@ -13,7 +13,8 @@ from typing import Any
 
 from app.domain.child_file import VILLAGE_CODE_RE
 from app.domain.problems import FieldProblem, raise_if_blocking
-from storage.vault import PROFILE_TYPE, Vault
+from storage.records import PROFILE_TYPE
+from storage.vault import Vault
 
 MAX_NAME_LENGTH = 20
 

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from storage.hlc import HlcTimestamp
 from storage.records import Revision
-from storage.vault import Vault
+
+if TYPE_CHECKING:
+    from storage.vault import Vault  # annotations only: the district server imports this module
 
 
 @dataclass(frozen=True)

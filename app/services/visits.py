@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from app.domain.child_file import ChildFile
 from app.domain.problems import raise_if_blocking
@@ -10,7 +11,9 @@ from app.domain.schedule import DueInfo, ScheduleFacts, VisitSchedule, next_due
 from app.domain.visit import Visit
 from app.services.stale import put_over
 from app.services.stored import Stored, Today, deletion_reason
-from storage.vault import Vault
+
+if TYPE_CHECKING:
+    from storage.vault import Vault  # annotations only: the district server imports this module
 
 VISIT_TYPE = "visit"
 

@@ -42,7 +42,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.domain.activity import Activity, ActivityFigures, activity_figures
 from app.domain.case import Case, CaseKind
@@ -66,7 +66,9 @@ from app.services.monthly_report import (
 )
 from app.services.stored import Stored
 from app.services.visits import VISIT_TYPE
-from storage.vault import Vault
+
+if TYPE_CHECKING:
+    from storage.vault import Vault  # annotations only: the district server imports this module
 
 ACTIVITY_TYPE = "activity"
 TRANSITION_PLAN_TYPE = "transition_plan"

@@ -15,7 +15,8 @@ from typing import Any
 from storage import outbox, sync_store
 from storage.atomic_file import write_atomic
 from storage.errors import RecordNotFoundError
-from storage.vault import ATTACHMENT_TYPE, Vault
+from storage.records import ATTACHMENT_TYPE
+from storage.vault import Vault
 from sync.documents import build_batch_plaintext, encrypt_batch
 from sync.errors import TooLargeError
 from sync.laptop.enrollment import require

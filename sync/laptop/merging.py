@@ -11,8 +11,7 @@ from typing import Any, Literal
 
 from storage import outbox, sync_store
 from storage.errors import RecordNotFoundError
-from storage.records import Revision
-from storage.vault import ATTACHMENT_TYPE
+from storage.records import ATTACHMENT_TYPE, Revision
 from sync.laptop.attachments import take_blob
 from sync.laptop.conflicts import record_conflict
 from sync.laptop.state import SyncReport, SyncState

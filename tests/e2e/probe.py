@@ -239,6 +239,8 @@ def _answer(request: dict[str, Any]) -> Any:
         if shot.isNull() or not shot.save(request["path"], "PNG", 80):
             raise OSError(f"could not save the screenshot {request['path']}")
         return request["path"]
+    if op == "modules":  # which of the named top-level modules the program has loaded
+        return sorted(name for name in request["names"] if name in sys.modules)
     if op == "focus":
         widget = QApplication.focusWidget()
         return None if widget is None else _info(widget.window(), widget)

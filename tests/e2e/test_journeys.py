@@ -19,6 +19,7 @@ from tests.e2e.harness import Desk, Display, write_settings
 from ui.draft_keeper import DRAFT_TYPE
 
 LARGEST = 1.5  # 特大 (ui/theme.py)
+PRINT_AND_SHEETS = ("app.printing", "reportlab", "xlsxwriter", "openpyxl")
 
 
 def fill_twelve(vault: Vault) -> None:
@@ -86,6 +87,8 @@ def test_unlock_wrong_then_right_password_then_quit(desk: Desk) -> None:
     unlock(desk)
     assert_fits(desk)
     desk.screenshot("main")
+    # the PDF renderer and the workbook writer load when first used, not at each start
+    assert desk.ask("modules", names=list(PRINT_AND_SHEETS)) == []
     main = desk.window("儿童主任工作台")
     x, y, width, _h = main["frame"]
     desk.key("alt+F4")  # close the main window as a user would
@@ -227,6 +230,7 @@ def test_print_preview_and_save_as_pdf(desk: Desk, workdir: Path) -> None:
     desk.key("Return")
     desk.wait(target.exists, "the PDF written", timeout=20)
     assert target.read_bytes().startswith(b"%PDF")
+    assert desk.ask("modules", names=list(PRINT_AND_SHEETS)) == ["app.printing", "reportlab"]
 
 
 def test_every_window_fits_at_the_largest_text(

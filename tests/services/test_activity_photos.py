@@ -18,7 +18,8 @@ from app.domain.activity import MAX_PHOTO_BYTES, MAX_PHOTOS, Activity, ActivityK
 from app.domain.problems import DomainValidationError
 from app.services.activities import ActivityService
 from storage.errors import RecordNotFoundError
-from storage.vault import ATTACHMENT_TYPE, Vault
+from storage.records import ATTACHMENT_TYPE
+from storage.vault import Vault
 from tests.fixtures.photos import MARKER, jpeg_bytes, png_bytes
 
 VILLAGE_A = "500119104201"

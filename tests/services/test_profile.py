@@ -9,7 +9,8 @@ import pytest
 
 from app.domain.problems import DomainValidationError
 from app.services.profile import ProfileService
-from storage.vault import PROFILE_TYPE, Vault
+from storage.records import PROFILE_TYPE
+from storage.vault import Vault
 from tests.conftest import DIRECTOR, PASSWORD
 
 

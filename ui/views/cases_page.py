@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.case import STAGE_LABELS_ZH, Case, CaseStage
-from app.printing.labels import CASE_KIND_ZH
+from app.domain.labels_zh import CASE_KIND_ZH
 from app.services.caseload import Caseload
 from app.services.stored import Stored
 from ui.caseload_store import CaseloadStore

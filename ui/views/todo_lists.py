@@ -15,9 +15,9 @@ from app.domain import mandatory_report as mr
 from app.domain import recognition_application as ra
 from app.domain.case import STAGE_LABELS_ZH, Case, CaseStage
 from app.domain.child_file import eighteenth_birthday
+from app.domain.labels_zh import CASE_KIND_ZH
 from app.domain.schedule import VisitSchedule
 from app.domain.transition_plan import PLAN_STATUS_LABELS_ZH, PlanStatus
-from app.printing.labels import CASE_KIND_ZH
 from app.services.assessments import Assessment
 from app.services.caseload import Caseload
 from app.services.stored import Stored

@@ -8,8 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from xlsxwriter import Workbook
-
 from sync.server.console.queries import RegisterRow
 from sync.server.console.queries_export import category_zh, level_zh
 
@@ -39,6 +37,8 @@ def write_partner_register(
     """Write a partner's roster to ``path`` (XlsxWriter's row files in ``work_dir``, else
     beside ``path``); returns the number of children written."""
     tmpdir = str(work_dir or path.parent)
+    from xlsxwriter import Workbook  # here: the console starts without it
+
     book = Workbook(str(path), {"constant_memory": True, "tmpdir": tmpdir})
     sheet = book.add_worksheet("名单")
     for column, title in enumerate(PARTNER_HEADER):

@@ -9,7 +9,8 @@ from typing import Any
 from PySide6.QtWidgets import QFileDialog
 
 from storage.errors import VaultError
-from storage.vault import RECOVERY_CODE_TYPE, Vault
+from storage.records import RECOVERY_CODE_TYPE
+from storage.vault import Vault
 from sync import recovery
 from sync.errors import SyncError
 from ui.views.district_recovery.base import DistrictRecoveryBase
