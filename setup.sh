@@ -14,9 +14,11 @@
 #          runs the desktop app on a machine without a screen;
 #      openbox tint2 xdotool imagemagick — the end-to-end suite (tests/e2e/): a window manager
 #          and a taskbar on that display, real mouse and keyboard input, screenshots;
-#      chromium fonts-noto-cjk — the browser the district-console tests drive with Playwright
-#          (executable_path=/usr/bin/chromium; Playwright's own browser is never downloaded)
-#          and CJK fonts so its screenshots show Chinese.
+#      chromium chromium-headless-shell fonts-noto-cjk — the browser the district-console tests
+#          drive with Playwright (executable_path=/usr/bin/chromium; Playwright's own browser is
+#          never downloaded), Debian's build of its headless shell (the same Blink, about half
+#          the CPU per page: most console tests use it; tests/console/screenshots.py says which
+#          use the whole browser) and CJK fonts so its screenshots show Chinese.
 #  - a virtual environment in .venv with the project and its pinned dev + district extras.
 # Re-running is cheap: pip is skipped while pyproject.toml is unchanged.
 set -euo pipefail
@@ -26,7 +28,7 @@ need_pkgs=()
 if command -v dpkg-query >/dev/null 2>&1; then
   for p in libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 poppler-utils age postgresql binutils icu-devtools \
            libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 \
-           libxcb-image0 libxkbcommon-x11-0 xvfb xauth openbox tint2 xdotool imagemagick chromium fonts-noto-cjk; do
+           libxcb-image0 libxkbcommon-x11-0 xvfb xauth openbox tint2 xdotool imagemagick chromium chromium-headless-shell fonts-noto-cjk; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$p")
   done
 fi

@@ -26,7 +26,7 @@ from sync.keys import read_public_keys
 from sync.laptop.engine import LaptopSync
 from sync.server.district import District
 from tests.conftest import VaultCopies
-from tests.console.screenshots import CHROMIUM
+from tests.console.screenshots import HEADLESS_SHELL
 from tests.console.site import Site
 from tests.console.test_pages_data import log_rows
 from tests.console.test_query_tables import TODAY
@@ -165,7 +165,7 @@ def test_a_partner_is_refused_and_logged(synced: Synced) -> None:
     assert _work_empty(synced.site)
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing")
+@pytest.mark.skipif(not Path(HEADLESS_SHELL).exists(), reason=f"{HEADLESS_SHELL} is missing")
 def test_the_exports_page_downloads_the_register(synced: Synced, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 

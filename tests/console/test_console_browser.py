@@ -75,7 +75,7 @@ def test_each_role_signs_in_and_walks_its_pages_in_chromium(site: Site, shots: P
     site.add("妇联-陈", "partner")
     base = site.serve.url
     with sync_playwright() as playwright:
-        browser = launch(playwright)
+        browser = launch(playwright, whole_browser=True)  # the one walk in the whole browser
         try:
             # --- district: password change, TOTP enrolment, then every district page ---
             context = browser.new_context(viewport={"width": 1366, "height": 768})

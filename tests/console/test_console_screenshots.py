@@ -10,14 +10,19 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import under_ci
-from tests.console.screenshots import CHROMIUM, SIZES, demo_site, launch, sign_in
+from tests.console.screenshots import HEADLESS_SHELL, SIZES, demo_site, launch, sign_in
 
 pytestmark = pytest.mark.xdist_group(name="console-browser")
 
-if not Path(CHROMIUM).exists():
+if not Path(HEADLESS_SHELL).exists():
     if under_ci():
-        raise RuntimeError(f"{CHROMIUM} is missing: ./setup.sh installs chromium")
-    pytest.skip(f"{CHROMIUM} is missing (./setup.sh installs chromium)", allow_module_level=True)
+        raise RuntimeError(
+            f"{HEADLESS_SHELL} is missing: ./setup.sh installs chromium-headless-shell"
+        )
+    pytest.skip(
+        f"{HEADLESS_SHELL} is missing (./setup.sh installs chromium-headless-shell)",
+        allow_module_level=True,
+    )
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 

@@ -9,15 +9,20 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import under_ci
-from tests.console.screenshots import CHROMIUM, launch, shoot
+from tests.console.screenshots import HEADLESS_SHELL, launch, shoot
 from tests.console.site import Site, fresh_code
 
 pytestmark = pytest.mark.xdist_group(name="console-browser")
 
-if not Path(CHROMIUM).exists():
+if not Path(HEADLESS_SHELL).exists():
     if under_ci():
-        raise RuntimeError(f"{CHROMIUM} is missing: ./setup.sh installs chromium")
-    pytest.skip(f"{CHROMIUM} is missing (./setup.sh installs chromium)", allow_module_level=True)
+        raise RuntimeError(
+            f"{HEADLESS_SHELL} is missing: ./setup.sh installs chromium-headless-shell"
+        )
+    pytest.skip(
+        f"{HEADLESS_SHELL} is missing (./setup.sh installs chromium-headless-shell)",
+        allow_module_level=True,
+    )
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 

@@ -14,13 +14,16 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.console.screenshots import CHROMIUM, launch, shoot
+from tests.console.screenshots import HEADLESS_SHELL, launch, shoot
 from tests.console.site import Site
 
 pytestmark = pytest.mark.xdist_group(name="console-browser")
 
-if not Path(CHROMIUM).exists():
-    pytest.skip(f"{CHROMIUM} is missing (./setup.sh installs chromium)", allow_module_level=True)
+if not Path(HEADLESS_SHELL).exists():
+    pytest.skip(
+        f"{HEADLESS_SHELL} is missing (./setup.sh installs chromium-headless-shell)",
+        allow_module_level=True,
+    )
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 

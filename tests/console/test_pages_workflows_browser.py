@@ -21,17 +21,22 @@ from sync.keys import read_public_keys
 from sync.laptop.engine import LaptopSync
 from sync.server.district import District
 from tests.conftest import VaultCopies, under_ci
-from tests.console.screenshots import CHROMIUM, launch, shoot
+from tests.console.screenshots import HEADLESS_SHELL, launch, shoot
 from tests.console.site import Site, fresh_code
 from tests.console.test_query_tables import TODAY
 from tests.sync.conftest import VILLAGE_A
 
 pytestmark = pytest.mark.xdist_group(name="console-browser")
 
-if not Path(CHROMIUM).exists():
+if not Path(HEADLESS_SHELL).exists():
     if under_ci():
-        raise RuntimeError(f"{CHROMIUM} is missing: ./setup.sh installs chromium")
-    pytest.skip(f"{CHROMIUM} is missing (./setup.sh installs chromium)", allow_module_level=True)
+        raise RuntimeError(
+            f"{HEADLESS_SHELL} is missing: ./setup.sh installs chromium-headless-shell"
+        )
+    pytest.skip(
+        f"{HEADLESS_SHELL} is missing (./setup.sh installs chromium-headless-shell)",
+        allow_module_level=True,
+    )
 
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 

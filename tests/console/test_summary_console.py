@@ -27,7 +27,7 @@ from sync.server.console.queries_summary import console_summary
 from sync.server.console.scope import Scope
 from sync.server.district import District
 from tests.conftest import VaultCopies, create_vault
-from tests.console.screenshots import CHROMIUM, launch, shoot
+from tests.console.screenshots import HEADLESS_SHELL, launch, shoot
 from tests.console.site import Account, Site, fresh_code
 from tests.printing.helpers import flat, pdf_text
 from tests.sync.conftest import VILLAGE_A, VILLAGE_C
@@ -140,8 +140,8 @@ def test_the_pdf_sums_and_anonymises(world: World, tmp_path: Path) -> None:
 
 
 def test_the_page_in_chromium_as_district_and_town(world: World, tmp_path: Path) -> None:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing (./setup.sh installs chromium)")
+    if not Path(HEADLESS_SHELL).exists():
+        pytest.skip(f"{HEADLESS_SHELL} is missing (./setup.sh installs chromium-headless-shell)")
     from playwright.sync_api import sync_playwright
 
     shots = Path(os.environ.get("CHILDDESK_CONSOLE_SHOTS") or tmp_path / "shots")
