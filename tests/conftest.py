@@ -454,3 +454,8 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         yield mount_point
     finally:
         subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+# The suite's PostgreSQL cluster, one per test process for every folder (tests/postgres_cluster.py
+# says why it is registered here and nowhere else).
+from tests.postgres_cluster import _migrated_postgres, pg_server  # noqa: E402, F401 - fixtures

@@ -22,15 +22,13 @@ from tests.console.site import Site, district_cli_here, running_site
 # The district fixtures of tests/sync/conftest.py, defined here once for the whole folder. A
 # fixture imported into a test module is that module's own: each of the twelve modules that
 # imported ``pg_server`` started a PostgreSQL cluster of its own (initdb, start, migrations; all
-# twelve kept running to the end of the session). Here there is one per session (per worker),
-# its schema emptied or rebuilt before each test as before (``_migrated_postgres.fresh``).
+# twelve kept running to the end of the session). The cluster itself is the root conftest's
+# (tests/postgres_cluster.py): one per worker for every folder.
 from tests.sync.conftest import (  # noqa: F401 - fixtures
-    _migrated_postgres,
     db_url,
     district,
     district_keys,
     make_device,
-    pg_server,
 )
 from tests.sync.test_district_cli import FAST_KDF, PASSPHRASE
 
