@@ -22,9 +22,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any, cast
-
-import jsonschema
+from typing import TYPE_CHECKING, Any, cast
 
 from app.questionnaire.errors import (
     DefinitionError,
@@ -60,6 +58,9 @@ from app.questionnaire.model import (
     Threshold,
 )
 from resources import resource_path
+
+if TYPE_CHECKING:
+    import jsonschema  # loaded by _schema_validator: a bundled definition needs no schema walk
 
 SCHEMA_RESOURCE = ("questionnaires", "schema", "questionnaire.schema.json")
 DEFAULT_DEFINITION_RESOURCE = ("questionnaires", "guardianship_capacity.json")
@@ -181,6 +182,8 @@ def definition_from_json(data: object, source: str = "") -> Definition:
 
 @cache
 def _schema_validator() -> jsonschema.Draft202012Validator:
+    import jsonschema
+
     schema = json.loads(resource_path(*SCHEMA_RESOURCE).read_text(encoding="utf-8"))
     return jsonschema.Draft202012Validator(schema)
 
@@ -200,6 +203,10 @@ def schema_problems(data: object) -> list[DefinitionProblem]:
     key = _content_key(data)
     if key is None:  # not plain JSON data: checked each time, never remembered
         return _schema_problems(data)
+    from app.questionnaire.schema_checked import recorded_keys
+
+    if key in recorded_keys():  # a bundled definition, checked when this version was made
+        return []
     with _SCHEMA_VERDICTS_LOCK:
         known = _SCHEMA_VERDICTS.get(key)
         if known is not None:
