@@ -8,7 +8,6 @@ from datetime import date
 from typing import Any
 
 import pytest
-from pypinyin import Style, lazy_pinyin
 
 from app.domain.child_file import eighteenth_birthday
 from app.domain.schedule import ScheduleFacts, load_schedule, next_due
@@ -19,7 +18,10 @@ NAMES = ["单小明", "曾国藩", "解晓东", "仇思远", "区家豪", "朴�
 
 
 def _letters(name: str) -> str:
-    """pypinyin itself, one character at a time (each character's most common reading)."""
+    """pypinyin itself, one character at a time (each character's most common reading);
+    imported here, not by every test process that collects this module (~0.5 CPU-s)."""
+    from pypinyin import Style, lazy_pinyin
+
     out = []
     for ch in name:
         if ch.isascii():

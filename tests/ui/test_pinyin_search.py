@@ -10,9 +10,6 @@ import sys
 import unicodedata
 from typing import Any
 
-from pypinyin import Style, lazy_pinyin
-from pypinyin.pinyin_dict import pinyin_dict
-
 import ui.views.children_model as children_model
 
 
@@ -25,6 +22,11 @@ def _special(readings: str) -> bool:
 
 
 def test_each_characters_pinyin_is_pypinyins() -> None:
+    # imported here: pypinyin loads its phrase dictionary (~0.5 CPU-s) in every test process
+    # that imports this module, and only the test process that runs this test needs it
+    from pypinyin import Style, lazy_pinyin
+    from pypinyin.pinyin_dict import pinyin_dict
+
     # every character whose reading is more than tone marks, every 16th of the others, and
     # characters without a reading (letters, digits, the middle dot of foreign names)
     points = [p for i, (p, r) in enumerate(pinyin_dict.items()) if _special(r) or i % 16 == 0]
