@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractScrollArea,
     QApplication,
+    QLabel,
     QLineEdit,
     QPushButton,
     QTabWidget,
@@ -125,6 +126,19 @@ def check(window: QWidget, name: str, area: QRect) -> list[str]:
             if why:
                 problems.append(f"{name}: button {button.text()!r} {why}")
     problems += [f"{name}: {p}" for p in _date_problems(window)]
+    problems += [f"{name}: {p}" for p in _squeezed_texts(window)]
+    return problems
+
+
+def _squeezed_texts(window: QWidget) -> list[str]:
+    """Wrapped texts given less height than their lines need at their width (drawn cut at
+    the top and bottom: the export dialog's warning at 特大 once)."""
+    problems = []
+    for label in window.findChildren(QLabel):
+        if label.isVisibleTo(window) and label.wordWrap() and label.text():
+            need = label.heightForWidth(label.width())
+            if label.height() < need:
+                problems.append(f"text {label.text()[:16]!r} {label.height()} px of {need}")
     return problems
 
 

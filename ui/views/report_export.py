@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -110,6 +111,18 @@ class ExportDialog(QDialog):
         self.save_button.clicked.connect(self._save)
         self.close_button.clicked.connect(self.close)
         fit_window(self, 580, 420)
+        self._fitted_to_content = False
+
+    def showEvent(self, event: QShowEvent) -> None:
+        # Fitted again at the first show, when a subclass has added its options and the text
+        # size applies: as tall as the wrapped texts need at this width (a window does not grow
+        # for its labels' height-for-width by itself; at 特大 the warning was cut in half).
+        if not self._fitted_to_content:
+            self._fitted_to_content = True
+            layout = self.layout()
+            needed = layout.totalHeightForWidth(580) if layout is not None else 0
+            fit_window(self, 580, max(420, needed))
+        super().showEvent(event)
 
     # ----- what a subclass gives ---------------------------------------------------------
 
