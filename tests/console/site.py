@@ -15,7 +15,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,16 +175,22 @@ def post_form(
 
 @contextmanager
 def running_site(
-    data_dir: Path, *options: str, workers: int = 1, fast_password_hash: bool = True
+    data_dir: Path,
+    *options: str,
+    workers: int = 1,
+    fast_password_hash: bool = True,
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[Site]:
     """The server on ``data_dir``; with the test-only cheap password hashes unless
-    ``fast_password_hash`` is false (sync/server/console/accounts.py)."""
+    ``fast_password_hash`` is false (sync/server/console/accounts.py); ``env`` adds to its
+    environment (``serving``)."""
     with serving(
         data_dir,
         "--console-insecure-cookie",
         *options,
         workers=workers,
         fast_password_hash=fast_password_hash,
+        env=env,
     ) as serve:
         engine = db.make_engine(f"sqlite:///{data_dir / 'district.db'}")
         try:

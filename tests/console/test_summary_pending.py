@@ -12,29 +12,21 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from sync.server import db
 from sync.server.console.routes_overview import today as china_today
 from tests.console.conftest import _district_folder
-from tests.console.site import Site
-from tests.sync.test_availability import serving
+from tests.console.site import Site, running_site
 
 TODAY = china_today()  # the district's day (UTC+8), as the page's
 
 
 @pytest.fixture(scope="module")
 def off_request_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    data_dir = _district_folder(tmp_path_factory)
-    with serving(
-        data_dir,
-        "--console-insecure-cookie",
+    with running_site(
+        _district_folder(tmp_path_factory),
         fast_password_hash=False,
         env={"CHILDDESK_SUMMARY_INLINE_CHILDREN": "-1"},
-    ) as serve:
-        engine = db.make_engine(f"sqlite:///{data_dir / 'district.db'}")
-        try:
-            yield Site(serve, data_dir, engine)
-        finally:
-            engine.dispose()
+    ) as site:
+        yield site
 
 
 def _until_ready(client: httpx.Client, path: str, params: dict[str, str]) -> httpx.Response:

@@ -52,6 +52,8 @@ class ExportDialog(QDialog):
     """The shared window: subclasses put their own widgets in :attr:`options` and give
     :meth:`writer`, :meth:`suggested_name` and :meth:`done_text`."""
 
+    WIDTH, MIN_HEIGHT = 580, 420  # client size; taller when its texts need it (showEvent)
+
     def __init__(
         self,
         runner: Runner,
@@ -110,7 +112,7 @@ class ExportDialog(QDialog):
         self.encrypt.toggled.connect(self.repeat.setEnabled)
         self.save_button.clicked.connect(self._save)
         self.close_button.clicked.connect(self.close)
-        fit_window(self, 580, 420)
+        fit_window(self, self.WIDTH, self.MIN_HEIGHT)
         self._fitted_to_content = False
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -120,8 +122,8 @@ class ExportDialog(QDialog):
         if not self._fitted_to_content:
             self._fitted_to_content = True
             layout = self.layout()
-            needed = layout.totalHeightForWidth(580) if layout is not None else 0
-            fit_window(self, 580, max(420, needed))
+            needed = layout.totalHeightForWidth(self.WIDTH) if layout is not None else 0
+            fit_window(self, self.WIDTH, max(self.MIN_HEIGHT, needed))
         super().showEvent(event)
 
     # ----- what a subclass gives ---------------------------------------------------------
