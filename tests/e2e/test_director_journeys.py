@@ -304,7 +304,7 @@ def test_new_child_with_a_bad_then_a_good_id_number_and_a_guardian(desk: Desk) -
     assert desk.one(name="gender")["text"] == "女"
     desk.screenshot("2-good-id")
 
-    desk.click_item(name="child_tabs", item="监护人")
+    desk.choose_tab("child_tabs", "监护人")
     desk.click(name="add_guardian")
     desk.window("监护人", timeout=10)
     desk.one(name="guardian_name")
@@ -337,7 +337,7 @@ def test_new_child_with_a_bad_then_a_good_id_number_and_a_guardian(desk: Desk) -
 def test_visit_recorded_from_the_child_file_and_esc_asks(desk: Desk) -> None:
     unlock(desk)
     open_first_child(desk)
-    desk.click_item(name="child_tabs", item="走访")
+    desk.choose_tab("child_tabs", "走访")
     before = len(desk.one(name="visits_list").get("items") or [])
     desk.click(name="new_visit")
     desk.window("走访记录", timeout=10)
@@ -387,7 +387,7 @@ def test_assessment_answered_to_the_end_and_finished(desk: Desk) -> None:
     unlock(desk)
     desk.click_item(name="children_table", item=PREPARED_CHILD, double=True)
     desk.window("儿童档案")
-    desk.click_item(name="child_tabs", item="评估")
+    desk.choose_tab("child_tabs", "评估")
     desk.click_item(name="assessments_list", item="草稿", double=True)
     desk.window("监护能力评估", timeout=20)
     desk.one(name="choice_home_visit", timeout=20)  # resumed on the page still missing it
@@ -537,7 +537,7 @@ def test_quit_after_a_restored_draft_and_a_case_dialog_exits_cleanly(desk: Desk)
     )
     assert desk.one(name="school")["text"] == "锁定前的学校"
     desk.screenshot("1-restored-draft")
-    desk.click_item(name="child_tabs", item="个案")
+    desk.choose_tab("child_tabs", "个案")
     desk.click(name="new_case", window="儿童档案")
     desk.wait(lambda: _cases(desk), "the case dialog")
     assert_fits(desk)
@@ -572,7 +572,7 @@ def test_a_cases_unsaved_plan_comes_back_after_a_lock(desk: Desk) -> None:
     open_case_row(desk)
     desk.wait(lambda: _cases(desk), "the case window")
     title = _cases(desk)[0]
-    desk.click_item(name="tabs", item="帮扶方案")
+    desk.choose_tab("tabs", "帮扶方案")
     desk.fill("孩子每天按时上学", name="goal_0")
     desk.screenshot("1-plan-typed")
     desk.key("ctrl+l")
@@ -616,14 +616,14 @@ def test_a_draft_or_case_open_elsewhere_is_not_opened_again_from_the_child_file(
     go_to(desk, "儿童档案")
     desk.click_at(*row_spot(desk, "children_table", item=PREPARED_CHILD), double=True)
     desk.window("儿童档案")
-    desk.click_item(name="child_tabs", item="评估")
+    desk.choose_tab("child_tabs", "评估")
     desk.click_item(name="assessments_list", item="草稿", double=True)
     time.sleep(1.5)
     wizards = _wizards(desk)
     desk.screenshot("1-the-draft-again")
     assert len(wizards) == 1, desk.titles()  # the open one came to the front instead
     desk.activate("儿童档案")  # back to the child's file, as from the taskbar
-    desk.click_item(name="child_tabs", item="个案")
+    desk.choose_tab("child_tabs", "个案")
     desk.click_item(name="cases_list", row=0, double=True)
     time.sleep(1.5)
     cases = _cases(desk)

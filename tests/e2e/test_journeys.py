@@ -119,7 +119,7 @@ def test_assessment_changed_saved_and_closed_then_resumed(desk: Desk) -> None:
     carries on and the draft opens again where it was."""
     unlock(desk)
     open_first_child(desk)
-    desk.click_item(name="child_tabs", item="评估")
+    desk.choose_tab("child_tabs", "评估")
     desk.click(name="new_assessment")
     desk.window("监护能力评估", timeout=20)
     desk.click(name="choice_home_visit")
@@ -247,7 +247,7 @@ def test_every_window_fits_at_the_largest_text(
         open_first_child(desk)
         assert_fits(desk)
         desk.screenshot("child-largest")
-        desk.click_item(name="child_tabs", item="评估")
+        desk.choose_tab("child_tabs", "评估")
         desk.click(name="new_assessment")
         desk.window("监护能力评估", timeout=20)
         assert_fits(desk)

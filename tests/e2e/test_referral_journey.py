@@ -94,7 +94,7 @@ def walk(desk: Desk, status: str, name: str, shot: str) -> None:
     go_to(desk, "儿童档案")
     desk.click_item(name="children_table", item=name, double=True)
     desk.window("儿童档案", timeout=15)
-    desk.click_item(name="child_tabs", item="历史")
+    desk.choose_tab("child_tabs", "历史")
     desk.wait(
         lambda: any(
             "转介：登记了转介（心理状况筛查建议转介" in t

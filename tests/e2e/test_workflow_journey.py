@@ -35,7 +35,7 @@ def vault_dir(workdir: Path, vault_copies: VaultCopies) -> Path:
 
 def file_a_report(desk: Desk, shot: str) -> None:
     open_first_child(desk)
-    desk.click_item(name="child_tabs", item="报告与申请")
+    desk.choose_tab("child_tabs", "报告与申请")
     desk.one(name="workflows_tree", timeout=15)
     assert_fits(desk)
     desk.screenshot(f"{shot}-1-tab")
