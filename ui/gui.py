@@ -281,8 +281,12 @@ class DeskSession(QObject):
         for page in pages.values():
             if isinstance(page, ChildrenPage | TodoPage):
                 page.open_child.connect(self.open_child)
-            if isinstance(page, TodoPage | CasesPage):
+            if isinstance(page, CasesPage):
                 page.open_case.connect(self.open_case)
+            if isinstance(page, TodoPage):
+                page.open_case.connect(
+                    lambda child, case, tab: self.open_case(child, case, tab=tab)
+                )
             if isinstance(page, TodoPage):
                 page.resume_assessment.connect(self.open_assessment)
                 page.open_transition.connect(self.open_transition_plan)
@@ -554,7 +558,11 @@ class DeskSession(QObject):
         case_id: str,
         draft: dict[str, Any] | None = None,
         draft_id: str | None = None,
+        *,
+        tab: str = "",
     ) -> None:
+        """``tab``: the tab to open on (CaseDialog's ``tab``), e.g. 帮扶方案 from a 待办 line
+        about an overdue 措施."""
         from ui.views.case_dialog import CaseDialog
 
         if self.desk is None:
@@ -562,7 +570,7 @@ class DeskSession(QObject):
         if case_id and self._bring_up(("case", case_id)):
             return
         desk = self.desk
-        dialog = CaseDialog(desk, child_id, case_id or None, self.window, draft=draft)
+        dialog = CaseDialog(desk, child_id, case_id or None, self.window, draft=draft, tab=tab)
         keeper = DraftKeeper(desk.vault, self.runner, desk.author, dialog.unsaved_draft)
         if draft_id is not None:
             keeper.adopt(draft_id)

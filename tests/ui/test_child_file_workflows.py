@@ -217,9 +217,16 @@ def test_todo_lists_the_workflows_urgent_first(
     assert seen == [
         ("report", child_id, "刘小川", report_id),
         ("application", other, "王小梅", application),
-        ("case", child_id, case_id),
+        ("case", child_id, case_id, "conference"),
         ("new_report", child_id, "刘小川", "a1"),
     ]
+    # the case opens on 个案会商, once its conferences have loaded (the tab shows only then)
+    from ui.views.case_dialog import CaseDialog
+
+    dialog = CaseDialog(desk, child_id, case_id, tab=action.case_tab)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.tabs.currentWidget() is dialog._conference_tab, timeout=3000)
 
 
 def test_the_desk_follows_a_calendar_a_sync_installs(desk: DeskServices) -> None:

@@ -439,3 +439,48 @@ def test_printing_from_the_desk_uses_the_definitions_in_force(
     finally:
         session.desk = None  # the vault is demo_desk's to lock
     assert seen["schedule"] is schedule
+
+
+def test_a_todo_line_opens_the_case_on_the_tab_it_is_about(qtbot, session, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A 待办 line about an overdue 措施 opens the case on 帮扶方案, where the 措施 and its
+    完成日期 are, not on 跟踪回访 where the 介入 stage would put it; from the 个案 list the
+    stage still chooses."""
+    from datetime import timedelta
+
+    from app.domain.case import CaseKind, CaseStage, Plan, PlanAction
+    from app.domain.child_file import ChildFile, Gender
+    from ui.views.todo_lists import CASES
+    from ui.views.todo_page import TodoPage
+
+    session.opened(Vault.unlock(tmp_path / "v", PASSWORD))
+    desk = session.desk
+    assert desk is not None and session.window is not None and session.store is not None
+    child_id = desk.children.create(
+        ChildFile("陈雨桐", Gender.FEMALE, date(2015, 3, 1), desk.village_code)
+    ).record_id
+    case_id = desk.cases.open(child_id, CaseKind.IMPROPER, "监护不当").record_id
+    desk.cases.link_assessment(case_id, notes="已入户核实")
+    desk.cases.move(case_id, CaseStage.ASSESSED)
+    late = fixed_today() - timedelta(days=2)
+    desk.cases.update_plan(case_id, Plan(["按时上学"], [PlanAction("联系学校", "班主任", late)]))
+    desk.cases.move(case_id, CaseStage.INTERVENING)
+    page = session.window.findChild(TodoPage)
+    session.window.show()
+    session.window.nav.setCurrentRow(session.window.stack.indexOf(page))  # 待办, as clicked
+    session.store.refresh()
+    qtbot.waitUntil(lambda: len(page.entries(CASES)) == 1, timeout=3000)
+    [entry] = page.entries(CASES)
+    assert entry.status == "措施已过期 2 天"
+
+    page.activate(entry)
+    [dialog] = session.open_dialogs
+    qtbot.waitUntil(lambda: dialog.case is not None, timeout=3000)
+    assert dialog.tabs.tabText(dialog.tabs.currentIndex()) == "帮扶方案"
+    dialog.close()
+    qtbot.waitUntil(lambda: session.open_dialogs == [], timeout=3000)
+
+    session.open_case(child_id, case_id)  # as the 个案 list opens it: the stage's tab
+    [dialog] = session.open_dialogs
+    qtbot.waitUntil(lambda: dialog.case is not None, timeout=3000)
+    assert dialog.tabs.tabText(dialog.tabs.currentIndex()) == "跟踪回访"
+    dialog.close()

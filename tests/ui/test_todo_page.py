@@ -127,7 +127,8 @@ def test_activating_entries_emits_the_ids(
     page.tree.setCurrentItem(page.entry_item(CASES, 0))
     with qtbot.waitSignal(page.open_case) as opened_case:
         page.open_button.click()
-    assert opened_case.args == [case.child_id, case.case_id]
+    assert opened_case.args == [case.child_id, case.case_id, case.case_tab]
+    assert case.case_tab in ("plan", "report")  # the tab the line is about
 
     # Section headers open nothing.
     page.tree.setCurrentItem(page.section_items[OVERDUE])

@@ -41,6 +41,11 @@ OPEN_REPORT = "report"  # a mandatory report (record_id)
 OPEN_NEW_REPORT = "new_report"  # a new report from an assessment (assessment_id)
 OPEN_APPLICATION = "application"  # a recognition application (record_id)
 OPEN_REFERRALS = "referrals"  # the child's 心理状况筛查与转介 (record_id: the open referral)
+# The case window's tab an OPEN_CASE line opens on (TodoEntry.case_tab; "": the stage's own):
+# what the line is about, not where the stage would put the director.
+CASE_TAB_PLAN = "plan"  # a 措施 due or overdue: its row and 完成日期 are in 帮扶方案
+CASE_TAB_REPORT = "report"  # a 强制报告 (and whether it was passed to the district)
+CASE_TAB_CONFERENCE = "conference"  # a 会商事项
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,7 @@ class TodoEntry:
     case_id: str = ""
     assessment_id: str = ""
     record_id: str = ""  # a report or an application
+    case_tab: str = ""  # OPEN_CASE: CASE_TAB_PLAN, CASE_TAB_REPORT… ("": the stage's tab)
 
 
 @dataclass
@@ -202,9 +208,11 @@ def _case_entries(
             parts.append(f"措施“{action.what}”{who}应于 {first_due.isoformat()} 完成，{when}{more}")
             status = f"措施已过期 {late} 天" if late > 0 else f"措施{_days_text(-late)}到期"
             alert = late > 0
+            tab = CASE_TAB_PLAN
         else:
             status = ""
             alert = False
+            tab = CASE_TAB_REPORT  # only a 强制报告 brings a case without a due 措施 here
         if case.mandatory_report:
             reported = (
                 f"{case.mandatory_report_on.isoformat()} " if case.mandatory_report_on else ""
@@ -224,6 +232,7 @@ def _case_entries(
             "；".join(parts) + "。",
             alert=alert,
             case_id=stored.record_id,
+            case_tab=tab,
         )
         ranked.append(((0 if case.mandatory_report else 1, first_due, name), entry))
     ranked.sort(key=lambda item: item[0])
@@ -314,6 +323,7 @@ def _workflow_entries(caseload: Caseload, items: Iterable[TodoItem]) -> list[Tod
                 case_id=item.case_id,
                 assessment_id=item.record_id if item.kind == ASSESSMENT_KIND else "",
                 record_id=item.record_id,
+                case_tab=CASE_TAB_CONFERENCE if opens == OPEN_CASE else "",
             )
         )
     entries.sort(key=lambda e: not e.alert)  # stable: the service's order within each

@@ -68,7 +68,7 @@ ALERT_COLOUR = OVERDUE_COLOUR
 
 class TodoPage(ReloadWhenShown, QWidget):
     open_child = Signal(str)  # child id
-    open_case = Signal(str, str)  # child id, case id
+    open_case = Signal(str, str, str)  # child id, case id, the tab (TodoEntry.case_tab)
     # An unfinished assessment; when nothing listens, the child's file is opened instead.
     resume_assessment = Signal(str, str)  # child id, assessment id
     # A youth approaching 18: the transition plan; when nothing listens, the child's file.
@@ -349,7 +349,7 @@ class TodoPage(ReloadWhenShown, QWidget):
         elif entry.opens == OPEN_REFERRALS and self._listened(self.open_referrals):
             self.open_referrals.emit(entry.child_id, entry.record_id)
         elif entry.opens == OPEN_CASE:
-            self.open_case.emit(entry.child_id, entry.case_id)
+            self.open_case.emit(entry.child_id, entry.case_id, entry.case_tab)
         elif entry.opens == OPEN_DRAFT and self.isSignalConnected(
             QMetaMethod.fromSignal(self.resume_assessment)
         ):

@@ -56,9 +56,11 @@ class CaseDialogBase(QDialog):
         case_id: str | None = None,
         parent: QWidget | None = None,
         draft: dict[str, Any] | None = None,
+        tab: str = "",
     ) -> None:
         """``draft``: unsaved input kept across a lock or crash (see unsaved_draft), put back
-        once the case is loaded."""
+        once the case is loaded. ``tab``: the tab to open on ("plan", "report", "conference":
+        ui/views/todo_lists.py's CASE_TAB_*) instead of the one for the case's stage."""
         super().__init__(parent)
         self.setObjectName("case_dialog")
         self.setWindowTitle(self.tr("个案"))
@@ -69,6 +71,7 @@ class CaseDialogBase(QDialog):
         self._draft = draft
         self.case: Case | None = None
         self._shown_stage: CaseStage | None = None  # the stage whose tab was chosen
+        self._asked_tab = tab  # chosen once the case is shown, then the stage's as before
         self.child: ChildFile | None = None
         self._assessments: list[Stored[Assessment]] = []
         self._plan_dirty = False
@@ -107,6 +110,7 @@ class CaseDialogBase(QDialog):
         ) -> None: ...  # showing.py
         def _set_assessments(self, assessments: list[Stored[Assessment]]) -> None: ...  # showing.py
         def _update_gates(self) -> None: ...  # showing.py
+        def _select_asked_tab(self, *, last_chance: bool = False) -> None: ...  # showing.py
         def _restore(self, draft: dict[str, Any]) -> None: ...  # editing.py
         def _plan_edited(self) -> None: ...  # editing.py
         def _link_edited(self) -> None: ...  # editing.py
@@ -317,7 +321,7 @@ class CaseDialogBase(QDialog):
         return tab
 
     def _build_report_tab(self) -> QWidget:
-        tab = QWidget()
+        tab = self._report_tab = QWidget()
         self.escalation_status = _label("", None)
         self.escalation_status.setObjectName("escalation_status")
         self.escalation_notes = QLineEdit()

@@ -130,6 +130,7 @@ class ShowingPart(CaseDialogBase):
         if case.stage is not self._shown_stage:
             self._shown_stage = case.stage
             self._select_tab_for(case.stage)
+        self._select_asked_tab()
 
     def _show_stage(self, current: CaseStage) -> None:
         for stage, mark in stage_marks(current):
@@ -283,6 +284,20 @@ class ShowingPart(CaseDialogBase):
             if isinstance(widget, QLabel):
                 texts.append(widget.text())
         return texts
+
+    def _select_asked_tab(self, *, last_chance: bool = False) -> None:
+        """The tab asked for when the window opened, once it can be shown: 个案会商 appears
+        only when the case's conferences have loaded (``last_chance``: they have)."""
+        tab = {
+            "plan": self._plan_tab,
+            "report": self._report_tab,
+            "conference": self._conference_tab,
+        }.get(self._asked_tab)
+        if tab is not None and self.tabs.isTabVisible(self.tabs.indexOf(tab)):
+            self.tabs.setCurrentWidget(tab)
+            self._asked_tab = ""
+        elif last_chance or tab is None:
+            self._asked_tab = ""
 
     def _select_tab_for(self, stage: CaseStage) -> None:
         tab = {

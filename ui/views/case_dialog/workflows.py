@@ -62,6 +62,8 @@ class WorkflowsPart(CaseDialogBase):
         self.conference_panel.set_conferences(conferences, self._desk.today())
         index = self.tabs.indexOf(self._conference_tab)
         self.tabs.setTabVisible(index, bool(conferences))
+        if self._asked_tab and self.case is not None:
+            self._select_asked_tab(last_chance=True)
         # room for a conference's table and its follow-up row (the dialog scrolls at 特大);
         # none asked for while there is no conference, so the other tabs keep their size
         lines = 12 if conferences else 0
