@@ -44,7 +44,7 @@ OPEN_REFERRALS = "referrals"  # the child's 心理状况筛查与转介 (record_
 # The case window's tab an OPEN_CASE line opens on (TodoEntry.case_tab; "": the stage's own):
 # what the line is about, not where the stage would put the director.
 CASE_TAB_PLAN = "plan"  # a 措施 due or overdue: its row and 完成日期 are in 帮扶方案
-CASE_TAB_REPORT = "report"  # a 强制报告 (and whether it was passed to the district)
+CASE_TAB_REPORT = "report"  # a 强制报告 not yet passed on (上报) to the district
 CASE_TAB_CONFERENCE = "conference"  # a 会商事项
 
 
@@ -212,7 +212,9 @@ def _case_entries(
         else:
             status = ""
             alert = False
-            tab = CASE_TAB_REPORT  # only a 强制报告 brings a case without a due 措施 here
+            # only a 强制报告 brings a case without a due 措施 here: its 上报 is what is asked
+            # while it is not done; once done, the stage's tab shows the next step
+            tab = CASE_TAB_REPORT if case.escalated_on is None else ""
         if case.mandatory_report:
             reported = (
                 f"{case.mandatory_report_on.isoformat()} " if case.mandatory_report_on else ""
