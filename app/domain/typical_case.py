@@ -4,8 +4,10 @@ others can learn from it.
 
 One ``typical_case`` record per story, linked to the child (it syncs with the child's other
 records). What the director writes names the child freely; the print never does: every text is
-passed through :func:`anonymise` — the child's, guardians' and caring mother's names and pet
-names (王丽: 丽丽, 小丽, 阿丽, 丽妹; 刘芳: 芳姐) → 某某, the village → 某村, the school → 某小学,
+passed through :func:`anonymise` — the child's, guardians' and caring mother's names, and
+the other people the director lists for the story (siblings, a teacher, a neighbour:
+``other_names``, names the child's file does not hold), with their pet names (王丽: 丽丽, 小丽,
+阿丽, 丽妹; 刘芳: 芳姐) → 某某, the village → 某村, the school → 某小学,
 no ID number, phone, address or house number — and the printed text is checked with
 :func:`identifying_data_in` before a PDF is made: what survives stops the print.
 
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -28,6 +30,8 @@ from app.domain.problems import FieldProblem, title_problems, too_long_problems
 
 MAX_TITLE = 60
 MAX_TEXT = 3000
+MAX_OTHER_NAMES = 30
+MAX_NAME = 20
 PLACEHOLDER = "某某"
 HIDDEN_ID = "×××"
 HIDDEN_PHONE = "×××"
@@ -45,7 +49,15 @@ FIELD_LABELS_ZH = {
     "actions": "帮扶措施",
     "outcome": "工作成效",
     "lessons": "经验启示",
+    "other_names": "文中其他人名",
 }
+# How the director separates the other names in one box: 、，,；; or spaces.
+_NAME_SEPARATORS = re.compile(r"[、，,；;\s]+")
+
+
+def split_names(text: str) -> list[str]:
+    """The names typed in one box, in order, each once ("王小芳、李建国 王小芳")."""
+    return list(dict.fromkeys(n for n in _NAME_SEPARATORS.split(text) if n))
 
 
 @dataclass
@@ -58,6 +70,9 @@ class TypicalCase:
     outcome: str = ""  # 工作成效
     lessons: str = ""  # 经验启示
     in_summary: bool = True  # chosen for the year-end summary
+    # 文中其他人名: people the story names whom the child's file does not (siblings, a
+    # teacher, a neighbour), printed as 某某 like the child
+    other_names: list[str] = field(default_factory=list)
 
     def texts(self) -> list[tuple[str, str]]:
         """(label, text) of the story's parts, in print order."""
@@ -81,7 +96,11 @@ class TypicalCase:
                 )
             )
         texts = ("situation", "actions", "outcome", "lessons")
-        return found + too_long_problems(self, texts, FIELD_LABELS_ZH, MAX_TEXT)
+        return (
+            found
+            + too_long_problems(self, texts, FIELD_LABELS_ZH, MAX_TEXT)
+            + other_names_problems(self.other_names)
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -93,6 +112,7 @@ class TypicalCase:
             "outcome": self.outcome,
             "lessons": self.lessons,
             "in_summary": self.in_summary,
+            "other_names": list(self.other_names),
         }
 
     @classmethod
@@ -106,7 +126,36 @@ class TypicalCase:
             outcome=str(data.get("outcome", "")),
             lessons=str(data.get("lessons", "")),
             in_summary=bool(data.get("in_summary", True)),
+            other_names=[str(n) for n in data.get("other_names") or []],
         )
+
+
+def other_names_problems(names: Sequence[str]) -> list[FieldProblem]:
+    """A name of one character cannot be replaced without mangling everyday words (see
+    :func:`name_variants`): the director is asked for the full name."""
+    label = FIELD_LABELS_ZH["other_names"]
+    if len(names) > MAX_OTHER_NAMES:
+        return [
+            FieldProblem(
+                "other_names", f"{label}最多填写{MAX_OTHER_NAMES}个。", "too many other names"
+            )
+        ]
+    short = [n for n in names if len(n) < 2]
+    if short:
+        return [
+            FieldProblem(
+                "other_names",
+                f"{label}请写全名（至少两个字）：{'、'.join(short)}。",
+                "an other name of one character",
+            )
+        ]
+    if any(len(n) > MAX_NAME for n in names):
+        return [
+            FieldProblem(
+                "other_names", f"{label}每个不能超过{MAX_NAME}个字。", "an other name too long"
+            )
+        ]
+    return []
 
 
 def _words(spaced: str) -> frozenset[str]:
@@ -266,7 +315,7 @@ class Identifying:
     """What identifies one child in print: the child's name, ID number, addresses, village
     and school, and the guardians' (and caring mother's) names, ID numbers and phones."""
 
-    names: tuple[str, ...]  # the child's name first, then the guardians'
+    names: tuple[str, ...]  # the child's name first, then the guardians' and the others'
     numbers: tuple[str, ...]  # ID numbers and phones
     places: tuple[str, ...]  # address, 户籍, the house part of an address: hidden whole
     villages: tuple[str, ...] = ()  # 石岗村 → 某村, 金山社区 → 某社区
@@ -318,9 +367,11 @@ def identifying(
     guardians: Iterable[tuple[str, str, str]] = (),
     villages: Iterable[str] = (),
     schools: Iterable[str] = (),
+    others: Iterable[str] = (),
 ) -> Identifying:
     """``guardians``: (name, ID number, phone) of each (the caring mother too); ``villages``:
-    the child's village by name where it is known, added to those written in the addresses."""
+    the child's village by name where it is known, added to those written in the addresses;
+    ``others``: more people's names to hide (a story's ``other_names``)."""
     people = list(guardians)
     given = [a for a in addresses if a and a.strip()]
     found = [v for v in villages if v and v.strip()]
@@ -329,7 +380,7 @@ def identifying(
     houses = [h for h in map(house_in, given) if h and h not in given]
     places = tuple(dict.fromkeys([*given, *houses]))
     return Identifying(
-        names=(name, *(g[0] for g in people if g[0])),
+        names=(name, *(g[0] for g in people if g[0]), *(o for o in others if o.strip())),
         numbers=tuple(
             n for n in (id_number, *(g[1] for g in people), *(g[2] for g in people)) if n
         ),

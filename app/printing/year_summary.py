@@ -94,7 +94,9 @@ def printed_case(
 ) -> PrintedCase:
     """``case`` anonymised against ``child``'s file (and the village by name, where known).
     Raises :class:`IdentifyingDataError` when identifying data survives."""
-    who: Identifying = identifying_of(child, villages=village_names(villages))
+    who: Identifying = identifying_of(
+        child, villages=village_names(villages), others=case.other_names
+    )
     title = anonymise(case.title, who)
     parts = tuple((label, anonymise(body, who)) for label, body in case.texts() if body.strip())
     found = identifying_data_in(title + "".join(b for _l, b in parts), who)

@@ -18,10 +18,13 @@ from storage.vault import Vault
 TYPICAL_CASE_TYPE = "typical_case"
 
 
-def identifying_of(child: ChildFile, *, villages: Iterable[str] = ()) -> Identifying:
+def identifying_of(
+    child: ChildFile, *, villages: Iterable[str] = (), others: Iterable[str] = ()
+) -> Identifying:
     """What identifies ``child`` in print: name, ID, addresses, school, the guardians' and the
     caring mother's names, IDs and phones, and the village (``villages``: its name where the
-    caller knows it, e.g. from the director's profile; those in the addresses are found)."""
+    caller knows it, e.g. from the director's profile; those in the addresses are found);
+    ``others``: a story's other people (TypicalCase.other_names)."""
     people = [(g.name, g.id_number, g.phone) for g in child.guardians]
     if child.caring_mother is not None:
         people.append((child.caring_mother.name, "", child.caring_mother.phone))
@@ -32,6 +35,7 @@ def identifying_of(child: ChildFile, *, villages: Iterable[str] = ()) -> Identif
         guardians=people,
         villages=villages,
         schools=(child.school,),
+        others=others,
     )
 
 

@@ -28,6 +28,7 @@ from app.domain.typical_case import (
     name_variants,
     school_forms,
     split_name,
+    split_names,
     villages_in,
 )
 from app.printing.year_summary import (
@@ -181,6 +182,40 @@ def test_a_guardians_pet_name_and_the_caring_mothers_are_replaced() -> None:
     who = identifying_of(_child())
     out = anonymise("秀英和英英、阿英，刘芳（电话13698765432），芳姐", who)
     assert out == "某某和某某、某某，某某（电话×××），某某"
+
+
+def test_the_other_people_the_director_lists_are_replaced_too() -> None:
+    """Siblings, a teacher, a neighbour: names the child's file does not hold, listed with the
+    story (文中其他人名), replaced like the guardians' with their short forms; without the
+    list they would print."""
+    story = replace(
+        STORY,
+        outcome="姐姐王小燕常来看她，小燕说妹妹开朗了；班主任李建国说建国老师会一直关注。",
+    )
+    assert "王小燕" in printed_case(story, _child()).parts[2][1]  # not listed: printed
+    listed = replace(story, other_names=["王小燕", "李建国"])
+    outcome = printed_case(listed, _child()).parts[2][1]
+    assert outcome == "姐姐某某常来看她，某某说妹妹开朗了；班主任某某说某某老师会一直关注。"
+    neighbour = replace(listed, other_names=["张伟"], lessons="邻居张 伟也帮了忙。")
+    with pytest.raises(IdentifyingDataError):  # a spaced name the replacement misses: refused
+        printed_case(neighbour, _child())
+
+
+def test_other_names_are_kept_with_the_story_and_checked() -> None:
+    names = split_names("王小芳、李建国，张伟 王小芳；欧阳明月")
+    assert names == ["王小芳", "李建国", "张伟", "欧阳明月"]
+    story = replace(STORY, other_names=names)
+    assert TypicalCase.from_json(story.to_json()) == story
+    assert TypicalCase.from_json({**story.to_json(), "other_names": None}).other_names == []
+    old = {k: v for k, v in story.to_json().items() if k != "other_names"}  # an older laptop's
+    assert TypicalCase.from_json(old).other_names == []
+    assert story.problems_found(today=TODAY) == []
+    [short] = replace(story, other_names=["王小芳", "芳"]).problems_found(today=TODAY)
+    assert short.field == "other_names" and "芳" in short.message_zh
+    [many] = replace(story, other_names=[f"张{i:02d}" for i in range(31)]).problems_found(
+        today=TODAY
+    )
+    assert many.field == "other_names"
 
 
 def test_a_surviving_village_name_stops_the_print() -> None:

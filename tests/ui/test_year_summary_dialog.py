@@ -47,10 +47,18 @@ def test_write_a_typical_case_and_print_the_summary(
     writer.title.setText("宋佳怡重返校园")
     writer.texts["situation"].setPlainText("宋佳怡父母外出务工，奶奶年迈。")
     writer.texts["actions"].setPlainText("联系学校和爱心妈妈，每周走访。")
-    writer.texts["outcome"].setPlainText("佳怡按时上学，成绩稳定。")
+    writer.texts["outcome"].setPlainText("佳怡按时上学，成绩稳定，姐姐王小芳和李建国老师常鼓励她。")
+    writer.other_names.setText("王小芳 芳")  # a one-character name cannot be replaced: asked
+    writer.save_button.click()
+    qtbot.waitUntil(lambda: "请写全名（至少两个字）：芳" in writer.error.text())
+    writer.other_names.setText("王小芳、李建国")
     with qtbot.waitSignal(writer.saved):
         writer.save_button.click()
     qtbot.waitUntil(lambda: len(dialog.cases) == 1)
+    assert dialog.cases[0].value.other_names == ["王小芳", "李建国"]
+    again = TypicalCaseDialog(demo_desk, store.caseload, dialog.cases[0])
+    qtbot.addWidget(again)
+    assert again.other_names.text() == "王小芳、李建国"  # shown again for correcting
     assert dialog.case_list.item(0).text().endswith("宋佳怡重返校园")  # the director's own list
 
     printed: list[bytes] = []
@@ -61,6 +69,8 @@ def test_write_a_typical_case_and_print_the_summary(
     text = flat(pdf_text(printed[0]))
     assert "年度工作总结" in text and "某某重返校园" in text and "某某按时上学" in text
     assert "宋佳怡" not in text and "佳怡" not in text and "宋佳" not in text
+    assert "姐姐某某和某某老师常鼓励她" in text  # the sister and the teacher as well
+    assert not [n for n in ("王小芳", "小芳", "李建国", "建国") if n in text]
 
     # ticked out: the next print leaves it out
     item = dialog.case_list.item(0)

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.schedule import VisitSchedule
 from app.domain.transition_plan import PlanStatus
-from app.domain.typical_case import FIELD_LABELS_ZH, TypicalCase
+from app.domain.typical_case import FIELD_LABELS_ZH, TypicalCase, split_names
 from app.printing.year_summary import REVIEW_ADVICE
 from app.services.caseload import Caseload
 from app.services.monthly_report import MonthError, ReportMonth
@@ -118,10 +118,15 @@ class TypicalCaseDialog(RecordFormDialog):
             edit.setMinimumHeight(round(self.fontMetrics().height() * 3.5))
             self.texts[name] = edit
             form.addRow(FIELD_LABELS_ZH[name], edit)
+        self.other_names = QLineEdit()
+        self.other_names.setObjectName("case_other_names")
+        self.other_names.setPlaceholderText(self.tr("如：王小芳、李建国（用顿号隔开）"))
+        form.addRow(FIELD_LABELS_ZH["other_names"], self.other_names)
         hint = QLabel(
             self.tr(
                 "可以照常写孩子的名字：打印总结时，儿童姓名和小名（如“小丽”“丽丽”）改为“某某”，"
                 "村名改为“某村”，学校改为“某小学”“某中学”等，身份证号、住址、监护人姓名和电话都不会印出。"
+                "文中提到的其他人（兄弟姐妹、老师、邻居等）请把姓名填在“文中其他人名”里，也会印为“某某”。"
                 "只写一个字的名字（如“丽”）不会自动替换，打印前会提示您核对。"
             )
         )
@@ -139,6 +144,7 @@ class TypicalCaseDialog(RecordFormDialog):
             self.title.setText(case.title)
             for name, edit in self.texts.items():
                 edit.setPlainText(getattr(case, name))
+            self.other_names.setText("、".join(case.other_names))
         fit_window(self, 720, 680)
 
     def chosen_child(self) -> str:
@@ -153,6 +159,7 @@ class TypicalCaseDialog(RecordFormDialog):
             written_on=base.written_on if base else self._desk.today(),
             title=self.title.text().strip(),
             in_summary=base.in_summary if base else True,
+            other_names=split_names(self.other_names.text()),
             **{name: edit.toPlainText().strip() for name, edit in self.texts.items()},
         )
 
