@@ -93,6 +93,7 @@ def test_each_role_signs_in_and_walks_its_pages_in_chromium(site: Site, shots: P
                 "个案会商",
                 "年度汇总",
                 "心理筛查",
+                "活动",
                 "导出",
                 "用户与设备",
                 "访问日志",

@@ -28,7 +28,7 @@ from sync.server.console.scope import Scope
 from sync.server.district import District
 from tests.conftest import VaultCopies, create_vault
 from tests.console.screenshots import HEADLESS_SHELL, launch, shoot
-from tests.console.site import Account, Site, fresh_code
+from tests.console.site import Account, Site, sign_in_page
 from tests.printing.helpers import flat, pdf_text
 from tests.sync.conftest import VILLAGE_A, VILLAGE_C
 
@@ -152,15 +152,7 @@ def test_the_page_in_chromium_as_district_and_town(world: World, tmp_path: Path)
             for who, account in (("district", world.district), ("town", world.town)):
                 context = browser.new_context(viewport={"width": 1366, "height": 768})
                 page = context.new_page()
-                page.goto(f"{base}/console/signin")
-                page.fill("input[name=name]", account.name)
-                page.fill("input[name=password]", account.password)
-                page.click("main button[type=submit]")
-                page.wait_for_load_state()
-                if page.url.endswith("/console/totp"):  # codes shared with site.sign_in's
-                    page.fill("input[name=code]", fresh_code(account.totp_secret))
-                    page.click("main button[type=submit]")
-                    page.wait_for_load_state()
+                sign_in_page(page, base, account)
                 shoot(page, shots, f"{who}-after-signin")
                 assert "年度汇总" in page.inner_text("nav.main"), page.url
                 page.click("nav.main a:has-text('年度汇总')")

@@ -15,7 +15,7 @@ from app.domain.categories import RELATION_LABELS_ZH, GuardianRelation
 from app.domain.guardian_situation import SITUATION_LABELS_ZH, GuardianSituation
 from sync.server.console import notes, queries, queries_child
 from sync.server.console.auth import PREFIX, console, log
-from sync.server.console.routes_overview import LABELS, Supervisor, refuse, run
+from sync.server.console.routes_overview import LABELS, Supervisor, read_in_scope, refuse
 from sync.server.console.scope import Scope
 from sync.server.console.web import render
 
@@ -57,16 +57,9 @@ async def _child(
     note_text: str = "",
     status_code: int = 200,
 ) -> Response:
-    target = child_id[:40]
-    try:
-        page, child_notes = await run(request, _read, user.scope, child_id)
-    except queries.OutOfScopeError:
-        await refuse(request, user, "child_view", target)
-        raise  # unreachable: refuse raises
-    except queries.NotFoundError:
-        await log(request, user, "child_view", target, "failed")
-        raise HTTPException(status_code=404) from None
-    await log(request, user, "child_view", child_id)
+    page, child_notes = await read_in_scope(
+        request, user, "child_view", child_id[:40], _read, child_id
+    )
     data = page.data
     return render(
         request,

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from app.domain.working_days import china_date
-from sync.server.console import accounts, dates, queries_overview
+from sync.server.console import accounts, dates, queries, queries_overview
 from sync.server.console.auth import CurrentUser, Forbidden, console, log, require_role
 from sync.server.console.queries_child import recent_window
 from sync.server.console.queries_export import STAGE_ZH, category_zh, level_zh
@@ -86,6 +86,29 @@ def run(request: Request, fn: Any, *args: Any) -> Any:
             return fn(conn, *args)
 
     return run_in_threadpool(call)
+
+
+async def read_in_scope(
+    request: Request, user: CurrentUser, action: str, target: str, fn: Any, *args: Any
+) -> Any:
+    """``fn(conn, user.scope, *args)`` for one record, logged as ``action`` on ``target``:
+    a record outside the user's scope answers 403 (logged ``denied``), none at all 404
+    (logged ``failed``)."""
+    try:
+        found = await run(request, fn, user.scope, *args)
+    except queries.OutOfScopeError:
+        await refuse(request, user, action, target)
+        raise  # unreachable: refuse raises
+    except queries.NotFoundError:
+        await log(request, user, action, target, "failed")
+        raise HTTPException(status_code=404) from None
+    await log(request, user, action, target)
+    return found
+
+
+def scope_label(user: CurrentUser) -> str:
+    """Whose figures a page shows: 全区, or the user's towns."""
+    return "全区" if user.scope.is_district else "乡镇 " + "、".join(user.scope.towns)
 
 
 # ----- charts (geometry only; the template draws) ------------------------------------------

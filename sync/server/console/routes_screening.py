@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from app.domain.referral import NOT_A_DIAGNOSIS_ZH
 from sync.server.console import accounts, queries_screening
 from sync.server.console.auth import log
-from sync.server.console.routes_overview import Supervisor, period, run
+from sync.server.console.routes_overview import Supervisor, period, run, scope_label
 from sync.server.console.web import render
 
 router = APIRouter()
@@ -26,7 +26,6 @@ async def screening_page(request: Request, user: Supervisor) -> Response:
         request, queries_screening.console_screening, user.scope, start, end
     )
     await log(request, user, "screening", target)
-    scope_label = "全区" if user.scope.is_district else "乡镇 " + "、".join(user.scope.towns)
     return render(
         request,
         "screening.html",
@@ -34,6 +33,6 @@ async def screening_page(request: Request, user: Supervisor) -> Response:
         f=figures,
         start=start,
         end=end,
-        scope_label=scope_label,
+        scope_label=scope_label(user),
         NOT_A_DIAGNOSIS_ZH=NOT_A_DIAGNOSIS_ZH,
     )

@@ -54,6 +54,7 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (f"{PREFIX}/conferences", "个案会商", ("district", "town")),
     (f"{PREFIX}/summary", "年度汇总", ("district", "town")),
     (f"{PREFIX}/screening", "心理筛查", ("district", "town")),  # routes_screening.py
+    (f"{PREFIX}/activities", "活动", ("district", "town")),  # routes_activities.py
     (f"{PREFIX}/exports", "导出", ("district", "town", "partner")),
     (f"{PREFIX}/users", "用户与设备", ("district",)),
     (f"{PREFIX}/log", "访问日志", ("district",)),
