@@ -26,11 +26,11 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 CHROMIUM = os.environ.get("CHILDDESK_CHROMIUM", "/usr/bin/chromium")
 HEADLESS_SHELL = os.environ.get("CHILDDESK_CHROMIUM_SHELL", "/usr/bin/chromium-headless-shell")
@@ -85,15 +85,25 @@ def totp_now(secret: str) -> str:
     return pyotp.TOTP(secret).at(step * 30)
 
 
-def sign_in(page: Any, base: str, login: Login) -> None:
-    """Sign in through the form (and the TOTP page when asked)."""
+class Credentials(Protocol):
+    name: str
+    password: str
+    totp_secret: str
+
+
+def sign_in(
+    page: Any, base: str, login: Credentials, code: Callable[[str], str] | None = None
+) -> None:
+    """Sign in through the form (and the TOTP page when asked, with ``code(secret)``: the
+    current code by default; tests/console/site.py's ``fresh_code`` where the test's own
+    sign-ins may have used it already)."""
     page.goto(f"{base}/console/signin")
     page.fill("input[name=name]", login.name)
     page.fill("input[name=password]", login.password)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_load_state()
     if page.url.endswith("/console/totp"):
-        page.fill("input[name=code]", totp_now(login.totp_secret))
+        page.fill("input[name=code]", (code or totp_now)(login.totp_secret))
         page.click("main button[type=submit]")
         page.wait_for_load_state()
 

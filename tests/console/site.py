@@ -19,7 +19,6 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pyotp
@@ -113,20 +112,6 @@ class Site:
 
 
 _LAST_CODE: dict[str, int] = {}
-
-
-def sign_in_page(page: Any, base: str, account: Account) -> None:
-    """Sign ``account`` in in a browser page (playwright's), as a user does: name, password, and
-    a fresh TOTP code when the console asks for one (codes shared with :meth:`Site.sign_in`)."""
-    page.goto(f"{base}/console/signin")
-    page.fill("input[name=name]", account.name)
-    page.fill("input[name=password]", account.password)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
-    if page.url.endswith("/console/totp"):
-        page.fill("input[name=code]", fresh_code(account.totp_secret))
-        page.click("main button[type=submit]")
-        page.wait_for_load_state()
 
 
 def fresh_code(secret: str) -> str:

@@ -27,8 +27,8 @@ from sync.server.console.queries_activities import activity_list
 from sync.server.console.scope import Scope
 from sync.server.district import District
 from tests.conftest import VaultCopies
-from tests.console.screenshots import HEADLESS_SHELL, launch, shoot
-from tests.console.site import Account, Site, sign_in_page
+from tests.console.screenshots import HEADLESS_SHELL, launch, shoot, sign_in
+from tests.console.site import Account, Site, fresh_code
 from tests.fixtures.photos import jpeg_bytes, png_bytes
 from tests.sync.conftest import VILLAGE_A, VILLAGE_C
 
@@ -182,7 +182,7 @@ def test_the_pages_in_chromium(world: World, tmp_path: Path) -> None:
         try:
             context = browser.new_context(viewport={"width": 1366, "height": 768})
             page = context.new_page()
-            sign_in_page(page, base, world.town)
+            sign_in(page, base, world.town, fresh_code)
             page.click("nav.main a:has-text('活动')")
             page.wait_for_url("**/console/activities")
             rows = page.inner_text("#activity-list")

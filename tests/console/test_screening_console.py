@@ -27,8 +27,8 @@ from sync.server.console.queries_screening import console_screening
 from sync.server.console.scope import Scope
 from sync.server.district import District
 from tests.conftest import VaultCopies
-from tests.console.screenshots import HEADLESS_SHELL, launch, shoot
-from tests.console.site import Account, Site, sign_in_page
+from tests.console.screenshots import HEADLESS_SHELL, launch, shoot, sign_in
+from tests.console.site import Account, Site, fresh_code
 from tests.sync.conftest import VILLAGE_A, VILLAGE_C
 
 # one worker for the module: its server and synced data are made once (conftest.py)
@@ -156,7 +156,7 @@ def test_the_page_in_chromium(world: World, tmp_path: Path) -> None:
             for who, account in (("district", world.district), ("town", world.town)):
                 context = browser.new_context(viewport={"width": 1366, "height": 768})
                 page = context.new_page()
-                sign_in_page(page, base, account)
+                sign_in(page, base, account, fresh_code)
                 page.click("nav.main a:has-text('心理筛查')")
                 page.wait_for_url("**/console/screening")
                 assert "心理状况筛查与转介" in page.inner_text("h1")

@@ -27,8 +27,8 @@ from sync.server.console.queries_summary import console_summary
 from sync.server.console.scope import Scope
 from sync.server.district import District
 from tests.conftest import VaultCopies, create_vault
-from tests.console.screenshots import HEADLESS_SHELL, launch, shoot
-from tests.console.site import Account, Site, sign_in_page
+from tests.console.screenshots import HEADLESS_SHELL, launch, shoot, sign_in
+from tests.console.site import Account, Site, fresh_code
 from tests.printing.helpers import flat, pdf_text
 from tests.sync.conftest import VILLAGE_A, VILLAGE_C
 
@@ -152,7 +152,7 @@ def test_the_page_in_chromium_as_district_and_town(world: World, tmp_path: Path)
             for who, account in (("district", world.district), ("town", world.town)):
                 context = browser.new_context(viewport={"width": 1366, "height": 768})
                 page = context.new_page()
-                sign_in_page(page, base, account)
+                sign_in(page, base, account, fresh_code)
                 shoot(page, shots, f"{who}-after-signin")
                 assert "年度汇总" in page.inner_text("nav.main"), page.url
                 page.click("nav.main a:has-text('年度汇总')")
