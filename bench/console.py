@@ -13,8 +13,10 @@ overview_town_p95_ms, register_filter_p95_ms (village + level + overdue), pinyin
 child_page_p95_ms, villages_p95_ms, export_s and export_peak_mb (the whole register as .xlsx,
 peak traced Python memory), children_export_s and children_export_peak_mb (the 登记表 export of
 the whole district: every child file decoded and written in the laptop's register layout;
-children_decode_s is the reading and decoding alone). Assessments carry their result, not the
-questionnaire answers.
+children_decode_s is the reading and decoding alone), and the 活动 pages (a year of 12
+activities per village with 3 small photos each, added on their own random stream):
+activities_district_p95_ms and activities_town_p95_ms (the year's list), activity_page_p95_ms and
+activity_photo_p95_ms. Assessments carry their result, not the questionnaire answers.
 Targets on 2 cores with PostgreSQL: overview ≤ 500 ms, register and search ≤ 300 ms, child page
 ≤ 200 ms, export of 300,000 rows ≤ 60 s in ≤ 300 MB.
 """
@@ -22,6 +24,7 @@ Targets on 2 cores with PostgreSQL: overview ≤ 500 ms, register and search ≤
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import sys
@@ -41,12 +44,16 @@ from _city import (  # noqa: E402
     Generator,
     add_size_arguments,
     build_and_measure,
+    insert_records,
+    record_row,
     vacuum_analyze,
 )
-from sqlalchemy import Engine, select  # noqa: E402
+from sqlalchemy import Engine, insert, select  # noqa: E402
 
+from app.domain.activity import Activity, ActivityKind  # noqa: E402
 from sync.server import db  # noqa: E402
 from sync.server.console import queries as q  # noqa: E402
+from sync.server.console import queries_activities as qa  # noqa: E402
 from sync.server.console import queries_child as qc  # noqa: E402
 from sync.server.console import queries_export as qx  # noqa: E402
 from sync.server.console import queries_overview as qo  # noqa: E402
@@ -66,7 +73,94 @@ def timed(samples: list[float], fn: Any, *args: Any) -> Any:
     return result
 
 
+ACTIVITIES_PER_VILLAGE = 12  # a year's 关爱服务活动 (the demo's pace)
+PHOTOS_PER_ACTIVITY = 3
+PHOTO_BYTES = 2048  # small: the list and the page read records, not photos
+
+
+def add_activities(engine: Engine, codes: list[str], seed: int) -> int:
+    """A year of activities per village with their photos (attachment records held by the
+    village, their bytes in ``blobs``), unless the database has some: what the 活动 pages read.
+    Its own random stream, so the rest of the city is as before."""
+    with engine.connect() as conn:
+        if conn.execute(
+            select(db.records.c.record_id).where(db.records.c.record_type == "activity").limit(1)
+        ).first():
+            return 0
+    rng = random.Random(seed + 1)
+    rows: list[tuple[Any, ...]] = []
+    blobs: list[dict[str, Any]] = []
+    seq = 10_000_000  # after the generator's own rows
+    for code in codes:
+        for number in range(ACTIVITIES_PER_VILLAGE):
+            on = TODAY - timedelta(days=rng.randrange(0, 365))
+            activity_id = f"{rng.getrandbits(128):032x}"
+            data = Activity(on, ActivityKind.OTHER, f"关爱活动{number + 1}", code, others_count=8)
+            seq += 1
+            rows.append(record_row(seq, activity_id, "activity", None, code, data.to_json()))
+            for photo in range(PHOTOS_PER_ACTIVITY):
+                content = b"\xff\xd8\xff" + rng.randbytes(PHOTO_BYTES - 3)
+                sha = hashlib.sha256(content).hexdigest()
+                blobs.append(
+                    {"sha256": sha, "size": len(content), "data": content, "device_id": "bench"}
+                )
+                attachment = {
+                    "owner_id": activity_id,
+                    "filename": f"现场{photo}.jpg",
+                    "mime": "image/jpeg",
+                    "size": len(content),
+                    "sha256": sha,
+                    "blob_id": f"{rng.getrandbits(128):032x}",
+                }
+                seq += 1
+                rows.append(
+                    record_row(
+                        seq, f"{rng.getrandbits(128):032x}", "attachment", None, code, attachment
+                    )
+                )
+    insert_records(engine, rows)
+    with engine.begin() as conn:
+        conn.execute(insert(db.blobs), blobs)
+    return len(codes) * ACTIVITIES_PER_VILLAGE
+
+
+def measure_activities(
+    engine: Engine, codes: list[str], samples: int, rng: random.Random
+) -> dict[str, Any]:
+    """The 活动 pages: the year's list as the district and as a town, one activity's page and
+    one of its photos (district user)."""
+    district = Scope("district", (), 1)
+    towns = sorted({c[:9] for c in codes})
+    start, end = TODAY - timedelta(days=365), TODAY
+    figures: dict[str, list[float]] = {k: [] for k in ("district", "town", "page", "photo")}
+    with engine.connect() as conn:
+        listed = qa.activity_list(conn, district, start, end)
+        ids = [r.record_id for r in listed.rows]
+        for _ in range(samples):
+            town = Scope("town", (rng.choice(towns),), 2)
+            timed(figures["district"], qa.activity_list, conn, district, start, end)
+            timed(figures["town"], qa.activity_list, conn, town, start, end)
+            page = timed(figures["page"], qa.activity_page, conn, district, rng.choice(ids))
+            timed(
+                figures["photo"],
+                qa.activity_photo,
+                conn,
+                district,
+                page.record_id,
+                page.photos[0].sha256,
+            )
+    return {
+        "activities_listed": len(listed.rows),
+        "activities_district_p95_ms": p95(figures["district"]),
+        "activities_town_p95_ms": p95(figures["town"]),
+        "activity_page_p95_ms": p95(figures["page"]),
+        "activity_photo_p95_ms": p95(figures["photo"]),
+    }
+
+
 def measure(engine: Engine, codes: list[str], samples: int, rng: random.Random) -> dict[str, Any]:
+    added = add_activities(engine, codes, rng.randrange(1 << 30))
+    activities = {"activities_added": added, **measure_activities(engine, codes, samples, rng)}
     district = Scope("district", (), 1)
     towns = sorted({c[:9] for c in codes})
     start, end = TODAY - timedelta(days=365), TODAY
@@ -118,6 +212,7 @@ def measure(engine: Engine, codes: list[str], samples: int, rng: random.Random) 
         "villages_p95_ms": p95(figures["villages"]),
         **register,
         **children,
+        **activities,
         "samples": samples,
     }
 

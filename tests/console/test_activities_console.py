@@ -7,30 +7,34 @@ photos render."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app.domain.activity import Activity, ActivityKind
 from app.services.activities import ActivityService
 from sync.keys import read_public_keys
 from sync.laptop.engine import LaptopSync
+from sync.server import db
 from sync.server.console import tables as t
-from sync.server.console.queries_activities import activity_list
+from sync.server.console.queries_activities import activity_list, activity_page, activity_photo
 from sync.server.console.scope import Scope
 from sync.server.district import District
 from tests.conftest import VaultCopies
 from tests.console.screenshots import HEADLESS_SHELL, launch, shoot, sign_in
 from tests.console.site import Account, Site, fresh_code
 from tests.fixtures.photos import jpeg_bytes, png_bytes
-from tests.sync.conftest import VILLAGE_A, VILLAGE_C
+from tests.sync.conftest import VILLAGE_A, VILLAGE_C, revision_item
 
 # one worker for the module: its server and synced data are made once (conftest.py)
 pytestmark = pytest.mark.xdist_group(name="console-activities")
@@ -53,7 +57,6 @@ class World:
 def world(
     site: Site, vault_templates: object, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[World]:
-    import hashlib
 
     copies = VaultCopies(vault_templates)  # type: ignore[arg-type]
     folder = tmp_path_factory.mktemp("activity-laptops")
@@ -201,3 +204,65 @@ def test_the_pages_in_chromium(world: World, tmp_path: Path) -> None:
             context.close()
         finally:
             browser.close()
+
+
+def test_the_database_picks_the_period_and_the_photos(district: District, make_device: Any) -> None:
+    """On SQLite and PostgreSQL: the database picks the period's activities and an activity's
+    photos by their JSON fields (a village's years of them are not all read to show a few);
+    a body the database cannot read as JSON falls back to reading every one, counted as
+    damaged, the rest still listed."""
+    dev = make_device(district, [VILLAGE_A])
+    items: list[dict[str, Any]] = []
+    photo = jpeg_bytes(48, 32)
+    sha = hashlib.sha256(photo).hexdigest()
+    for n, days in enumerate((3, 40, 400)):
+        activity = Activity(TODAY - timedelta(days=days), ActivityKind.OTHER, f"活动{n}", VILLAGE_A)
+        items.append(
+            revision_item(
+                dev,
+                record_id=f"{n}" * 32,
+                record_type="activity",
+                data=activity.to_json(),
+                wall_ms=1,
+            )
+        )
+    attachment = {
+        "owner_id": "0" * 32,
+        "filename": "a.jpg",
+        "mime": "image/jpeg",
+        "size": len(photo),
+        "sha256": sha,
+        "blob_id": "b" * 32,
+    }
+    items.append(
+        revision_item(dev, record_id="a" * 32, record_type="attachment", data=attachment, wall_ms=2)
+    )
+    items.append(
+        {
+            "kind": "blob",
+            "sha256": sha,
+            "size": len(photo),
+            "data": base64.b64encode(photo).decode(),
+        }
+    )
+    assert district.ingest(dev.batch(items)).rejected == 0
+    year = TODAY - timedelta(days=365)
+    everyone = Scope("district", (), 1)
+    failed: list[object] = []  # a statement the database refused (the fallback taken)
+    event.listen(district.engine, "handle_error", failed.append)
+    with district.engine.connect() as conn:
+        listed = activity_list(conn, everyone, year, TODAY)
+        assert [(r.activity.title, r.photos) for r in listed.rows] == [("活动0", 1), ("活动1", 0)]
+        assert [p.sha256 for p in activity_page(conn, everyone, "0" * 32).photos] == [sha]
+        assert activity_photo(conn, everyone, "0" * 32, sha) == (photo, "image/jpeg")
+        assert activity_page(conn, everyone, "1" * 32).photos == []
+    assert failed == []  # the database read the JSON fields itself
+    with district.engine.begin() as conn:  # one body damaged on the disk
+        conn.execute(
+            db.records.update().where(db.records.c.record_id == "1" * 32).values(data="{broken")
+        )
+    with district.engine.connect() as conn:
+        listed = activity_list(conn, everyone, year, TODAY)
+        assert [r.activity.title for r in listed.rows] == ["活动0"] and listed.damaged == 1
+        assert [p.sha256 for p in activity_page(conn, everyone, "0" * 32).photos] == [sha]
+    assert failed  # it could not, this time: every body read here instead

@@ -31,5 +31,11 @@ def test_console_benchmark_small_run_prints_its_figures() -> None:
         "villages_p95_ms",
         "export_s",
         "export_peak_mb",
+        "activities_district_p95_ms",
+        "activities_town_p95_ms",
+        "activity_page_p95_ms",
+        "activity_photo_p95_ms",
     ):
         assert figures[key] > 0, key
+    # a year of 12 activities per village, each listed for the district
+    assert figures["activities_added"] == figures["activities_listed"] == 12 * 12

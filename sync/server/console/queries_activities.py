@@ -10,11 +10,13 @@ Python, no web imports."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import ColumnElement, Connection, and_, select
+from sqlalchemy.exc import DBAPIError
 
 from app.domain.activity import Activity, photo_mime
 from app.services.year_summary import ACTIVITY_TYPE
@@ -22,7 +24,7 @@ from storage.records import ATTACHMENT_TYPE
 from sync.server import db
 from sync.server.console.queries import NotFoundError, OutOfScopeError, scoped
 from sync.server.console.scope import Scope
-from sync.server.console.summary_sql_fields import load_json
+from sync.server.console.summary_sql_fields import Json, load_json
 
 R = db.records.c
 B = db.blobs.c
@@ -74,18 +76,18 @@ def _photos_of(conn: Connection, scope: Scope, owner_ids: list[str]) -> dict[str
     found: dict[str, list[Photo]] = {}
     if not owner_ids:
         return found
-    rows = conn.execute(
-        select(R.data).where(
+    wanted = set(owner_ids)
+    for data in _in_database(
+        conn,
+        and_(
             R.deleted.is_(False),
             R.record_type == ATTACHMENT_TYPE,
             R.child_id.is_(None),  # a village's own records' attachments, not a child's
             scoped(scope, R.village_code),
-        )
-    )
-    wanted = set(owner_ids)
-    for row in rows:
-        data = load_json(row.data)
-        if data is None or data.get("owner_id") not in wanted:
+        ),
+        lambda json: json("owner_id").in_(wanted),
+    ):
+        if data.get("owner_id") not in wanted:
             continue
         sha, mime = data.get("sha256"), data.get("mime")
         if not isinstance(sha, str) or not isinstance(mime, str):
@@ -99,27 +101,63 @@ def _photos_of(conn: Connection, scope: Scope, owner_ids: list[str]) -> dict[str
     }
 
 
+def _in_database(
+    conn: Connection, where: ColumnElement[bool], narrowed: Callable[[Json], ColumnElement[bool]]
+) -> list[dict[str, Any]]:
+    """The bodies of the records ``where`` selects, narrowed by a condition on their JSON fields
+    that the database evaluates (``json_extract``, ``json_extract_path_text``): a village's
+    years of activities and their photos are not all read to show a few. A database that cannot
+    extract them (a body that is not JSON) has every body read here instead; the caller keeps
+    its own checks either way."""
+    try:
+        rows = conn.execute(select(R.data).where(where, narrowed(Json(conn)))).all()
+    except DBAPIError:
+        conn.rollback()
+        rows = conn.execute(select(R.data).where(where)).all()
+    return [data for data in (load_json(r.data) for r in rows) if data is not None]
+
+
 def _held(conn: Connection, shas: list[str]) -> set[str]:
     if not shas:
         return set()
     return {r.sha256 for r in conn.execute(select(B.sha256).where(B.sha256.in_(set(shas))))}
 
 
-def activity_list(conn: Connection, scope: Scope, start: date, end: date) -> ActivityList:
-    """The scope's activities held on a day of the period, newest first."""
+def _period_rows(
+    conn: Connection, scope: Scope, start: date, end: date
+) -> tuple[list[tuple[str, Activity]], int]:
+    """The scope's activities held in the period (at most MAX_LISTED + 1, newest first), and
+    how many could not be read. The database picks the period's newest by the JSON date;
+    one that cannot extract it has every activity read here."""
+    where = and_(
+        R.deleted.is_(False), R.record_type == ACTIVITY_TYPE, scoped(scope, R.village_code)
+    )
+    try:
+        on = Json(conn)("on")
+        found = conn.execute(
+            select(R.record_id, R.data)
+            .where(where, on >= start.isoformat(), on <= end.isoformat())
+            .order_by(on.desc(), R.record_id.desc())
+            .limit(MAX_LISTED + 1)
+        ).all()
+    except DBAPIError:
+        conn.rollback()
+        found = conn.execute(select(R.record_id, R.data).where(where)).all()
     rows: list[tuple[str, Activity]] = []
     damaged = 0
-    for row in conn.execute(
-        select(R.record_id, R.data).where(
-            R.deleted.is_(False), R.record_type == ACTIVITY_TYPE, scoped(scope, R.village_code)
-        )
-    ):
+    for row in found:
         activity = _activity(load_json(row.data))
         if activity is None:
             damaged += 1
         elif start <= activity.on <= end:
             rows.append((row.record_id, activity))
     rows.sort(key=lambda r: (r[1].on, r[0]), reverse=True)
+    return rows, damaged
+
+
+def activity_list(conn: Connection, scope: Scope, start: date, end: date) -> ActivityList:
+    """The scope's activities held on a day of the period, newest first."""
+    rows, damaged = _period_rows(conn, scope, start, end)
     listed = rows[:MAX_LISTED]
     photos = _photos_of(conn, scope, [rid for rid, _a in listed])
     return ActivityList(
