@@ -289,14 +289,31 @@ class Desk:
     def gone(self, timeout: float = 15, **spec: Any) -> None:
         _wait(lambda: not self.find(**spec), timeout, f"no widget {spec}")
 
-    def window(self, title: str, timeout: float = 15) -> dict[str, Any]:
+    def window(self, title: str, timeout: float = 15, settle: float = 3) -> dict[str, Any]:
+        """A window titled ``title`` (a part of the title), once it has settled: active and in
+        the same place at two looks in a row, for at most ``settle`` seconds more. A window
+        that has just appeared is still being placed and focused by the window manager on a
+        loaded machine, and a click computed from where it was lands beside its target. A
+        window that never becomes active (one opened behind another) is returned all the
+        same after ``settle``."""
+
         def look() -> dict[str, Any] | None:
             for w in self.windows():
                 if title in w["title"]:
                     return w
             return None
 
-        return dict(_wait(look, timeout, f"a window titled {title!r}"))
+        found = dict(_wait(look, timeout, f"a window titled {title!r}"))
+        deadline = time.monotonic() + settle
+        while time.monotonic() < deadline:
+            time.sleep(0.1)
+            again = look()
+            if again is None:
+                break  # gone again: the caller's next step says what that means
+            if again["active"] and again["frame"] == found["frame"]:
+                return dict(again)
+            found = dict(again)
+        return found
 
     def no_window(self, title: str, timeout: float = 15) -> None:
         _wait(
