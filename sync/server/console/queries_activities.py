@@ -10,12 +10,12 @@ Python, no web imports."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, select
+from sqlalchemy import Connection, Row, Select, and_, select
 from sqlalchemy.exc import DBAPIError
 
 from app.domain.activity import Activity, photo_mime
@@ -77,17 +77,15 @@ def _photos_of(conn: Connection, scope: Scope, owner_ids: list[str]) -> dict[str
     if not owner_ids:
         return found
     wanted = set(owner_ids)
-    for data in _in_database(
-        conn,
-        and_(
-            R.deleted.is_(False),
-            R.record_type == ATTACHMENT_TYPE,
-            R.child_id.is_(None),  # a village's own records' attachments, not a child's
-            scoped(scope, R.village_code),
-        ),
-        lambda json: json("owner_id").in_(wanted),
-    ):
-        if data.get("owner_id") not in wanted:
+    statement = select(R.data).where(
+        R.deleted.is_(False),
+        R.record_type == ATTACHMENT_TYPE,
+        R.child_id.is_(None),  # a village's own records' attachments, not a child's
+        scoped(scope, R.village_code),
+    )
+    for row in _narrowed(conn, statement, lambda s, json: s.where(json("owner_id").in_(wanted))):
+        data = load_json(row.data)
+        if data is None or data.get("owner_id") not in wanted:
             continue
         sha, mime = data.get("sha256"), data.get("mime")
         if not isinstance(sha, str) or not isinstance(mime, str):
@@ -101,20 +99,19 @@ def _photos_of(conn: Connection, scope: Scope, owner_ids: list[str]) -> dict[str
     }
 
 
-def _in_database(
-    conn: Connection, where: ColumnElement[bool], narrowed: Callable[[Json], ColumnElement[bool]]
-) -> list[dict[str, Any]]:
-    """The bodies of the records ``where`` selects, narrowed by a condition on their JSON fields
-    that the database evaluates (``json_extract``, ``json_extract_path_text``): a village's
-    years of activities and their photos are not all read to show a few. A database that cannot
-    extract them (a body that is not JSON) has every body read here instead; the caller keeps
-    its own checks either way."""
+def _narrowed(
+    conn: Connection, statement: Select[Any], narrow: Callable[[Select[Any], Json], Select[Any]]
+) -> Sequence[Row[Any]]:
+    """``statement``'s rows, narrowed by what ``narrow`` adds on the records' JSON fields, which
+    the database evaluates (``json_extract``, ``json_extract_path_text``): a village's years of
+    activities and their photos are not all read to show a few. A database that cannot extract
+    them (a body that is not JSON) gives every row of ``statement`` instead; the caller checks
+    each row itself either way."""
     try:
-        rows = conn.execute(select(R.data).where(where, narrowed(Json(conn)))).all()
+        return conn.execute(narrow(statement, Json(conn))).all()
     except DBAPIError:
         conn.rollback()
-        rows = conn.execute(select(R.data).where(where)).all()
-    return [data for data in (load_json(r.data) for r in rows) if data is not None]
+        return conn.execute(statement).all()
 
 
 def _held(conn: Connection, shas: list[str]) -> set[str]:
@@ -126,26 +123,23 @@ def _held(conn: Connection, shas: list[str]) -> set[str]:
 def _period_rows(
     conn: Connection, scope: Scope, start: date, end: date
 ) -> tuple[list[tuple[str, Activity]], int]:
-    """The scope's activities held in the period (at most MAX_LISTED + 1, newest first), and
-    how many could not be read. The database picks the period's newest by the JSON date;
-    one that cannot extract it has every activity read here."""
-    where = and_(
+    """The scope's activities held in the period (at most MAX_LISTED + 1, newest first, picked
+    by the database on the JSON date), and how many could not be read."""
+    statement = select(R.record_id, R.data).where(
         R.deleted.is_(False), R.record_type == ACTIVITY_TYPE, scoped(scope, R.village_code)
     )
-    try:
-        on = Json(conn)("on")
-        found = conn.execute(
-            select(R.record_id, R.data)
-            .where(where, on >= start.isoformat(), on <= end.isoformat())
+
+    def newest(s: Select[Any], json: Json) -> Select[Any]:
+        on = json("on")
+        return (
+            s.where(on >= start.isoformat(), on <= end.isoformat())
             .order_by(on.desc(), R.record_id.desc())
             .limit(MAX_LISTED + 1)
-        ).all()
-    except DBAPIError:
-        conn.rollback()
-        found = conn.execute(select(R.record_id, R.data).where(where)).all()
+        )
+
     rows: list[tuple[str, Activity]] = []
     damaged = 0
-    for row in found:
+    for row in _narrowed(conn, statement, newest):
         activity = _activity(load_json(row.data))
         if activity is None:
             damaged += 1

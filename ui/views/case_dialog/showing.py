@@ -28,6 +28,7 @@ from app.services.stored import Stored
 from ui.theme import LEVEL_LABELS
 from ui.views import messages
 from ui.views.case_dialog.base import CaseDialogBase
+from ui.views.todo_lists import CASE_TAB_CONFERENCE, CASE_TAB_PLAN, CASE_TAB_REPORT
 from ui.views.widgets import clear_layout as _clear_layout
 from ui.views.widgets import plain_label as _label
 
@@ -289,9 +290,9 @@ class ShowingPart(CaseDialogBase):
         """The tab asked for when the window opened, once it can be shown: 个案会商 appears
         only when the case's conferences have loaded (``last_chance``: they have)."""
         tab = {
-            "plan": self._plan_tab,
-            "report": self._report_tab,
-            "conference": self._conference_tab,
+            CASE_TAB_PLAN: self._plan_tab,
+            CASE_TAB_REPORT: self._report_tab,
+            CASE_TAB_CONFERENCE: self._conference_tab,
         }.get(self._asked_tab)
         if tab is not None and self.tabs.isTabVisible(self.tabs.indexOf(tab)):
             self.tabs.setCurrentWidget(tab)
