@@ -21,6 +21,8 @@ from sqlalchemy import text
 
 from sync.server import db
 
+PORT_ATTEMPTS = 3
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -49,25 +51,35 @@ class PostgresServer:
             pytest.skip(message)
         self.bin = bin_dir
         self.root = Path(tempfile.mkdtemp(prefix="childdesk-pg-"))
-        self.port = free_port()
         self.as_user: list[str] = []
         if os.geteuid() == 0:
             shutil.chown(self.root, user="postgres")
             self.as_user = ["runuser", "-u", "postgres", "--"]
         self.data = self.root / "data"
         self._run(str(bin_dir / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres")
-        self._run(
-            str(bin_dir / "pg_ctl"),
-            "-D",
-            str(self.data),
-            "-l",
-            str(self.root / "log"),
-            "-w",
-            "-o",
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c max_connections=300 -c synchronous_commit=on",
-            "start",
-        )
+        # a free port can be taken before the server binds it (another worker's server or
+        # client): the server then stops saying so, and another port is tried
+        for attempt in range(PORT_ATTEMPTS):
+            self.port = free_port()
+            log = self.root / f"log-{attempt}"
+            try:
+                self._run(
+                    str(bin_dir / "pg_ctl"),
+                    "-D",
+                    str(self.data),
+                    "-l",
+                    str(log),
+                    "-w",
+                    "-o",
+                    f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+                    "-c max_connections=300 -c synchronous_commit=on",
+                    "start",
+                )
+                break
+            except RuntimeError as err:
+                said = log.read_text(errors="replace") if log.exists() else ""
+                if "already in use" not in said or attempt == PORT_ATTEMPTS - 1:
+                    raise RuntimeError(f"{err}\n{said[-2000:]}") from None
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
 
     def _run(self, *argv: str) -> None:

@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -171,6 +172,18 @@ def _alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+PORT_ATTEMPTS = 3
+
+
+def _up_or_ended(running: Serving, probe: httpx.Client) -> bool:
+    if running.process.poll() is not None:
+        return True
+    try:
+        return probe.get(f"{running.url}/health").status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 @contextmanager
 def serving(
     data_dir: Path,
@@ -184,46 +197,45 @@ def serving(
     passwords are hashed with the test-only cheap parameters unless ``fast_password_hash`` is
     false (sync/server/console/passwords.py, TEST_FAST_HASH_ENV); ``env`` adds to the
     district environment the suite gives its programs."""
-    port = port or free_port()
     env = {**DISTRICT_ENV, **(env or {})}
     if fast_password_hash:
         env[TEST_FAST_HASH_ENV] = "1"
-    log = data_dir.parent / f"serve-{port}-{time.monotonic_ns()}.log"
     exe = Path(sys.executable).with_name("childdesk-district")
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(
-            [
-                *(str(exe), "serve", "--workers", str(workers), "--port", str(port)),
-                *("--passphrase-stdin", "--data-dir", str(data_dir), *options),
-            ],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=log_file,
-            env=env,
-        )
-    assert process.stdin is not None
-    process.stdin.write(f"{PASSPHRASE}\n".encode())
-    process.stdin.close()
-    running = Serving(process, f"http://127.0.0.1:{port}", port, log)
-
     # One client for the polling: each new httpx client loads the CA bundle (~40 ms of CPU).
     probe = httpx.Client(timeout=2, verify=TLS_CONTEXT)
-
-    def healthy() -> bool:
-        assert process.poll() is None, running.log_text()
-        try:
-            return probe.get(f"{running.url}/health").status_code == 200
-        except httpx.HTTPError:
-            return False
-
+    process: subprocess.Popen[bytes] | None = None
     try:
-        try:
-            _wait(healthy, "the server did not start")
-        finally:
-            probe.close()
+        # a free port can be taken between free_port() and the server's bind (another worker's
+        # server or client): then the server says so and exits, and another port is tried
+        for attempt in range(PORT_ATTEMPTS):
+            chosen = port or free_port()
+            log = data_dir.parent / f"serve-{chosen}-{time.monotonic_ns()}.log"
+            with log.open("wb") as log_file:
+                process = subprocess.Popen(
+                    [
+                        *(str(exe), "serve", "--workers", str(workers), "--port", str(chosen)),
+                        *("--passphrase-stdin", "--data-dir", str(data_dir), *options),
+                    ],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.DEVNULL,
+                    stderr=log_file,
+                    env=env,
+                )
+            assert process.stdin is not None
+            process.stdin.write(f"{PASSPHRASE}\n".encode())
+            process.stdin.close()
+            running = Serving(process, f"http://127.0.0.1:{chosen}", chosen, log)
+
+            _wait(partial(_up_or_ended, running, probe), "the server did not start")
+            if process.poll() is None:
+                break
+            taken = "already in use" in running.log_text()
+            assert taken and port is None and attempt < PORT_ATTEMPTS - 1, running.log_text()
+        probe.close()
         yield running
     finally:
-        if process.poll() is None:
+        probe.close()
+        if process is not None and process.poll() is None:
             process.send_signal(signal.SIGTERM)
             try:
                 process.wait(timeout=30)
@@ -443,3 +455,20 @@ def test_a_stalled_upload_is_dropped_after_the_body_timeout(initialised: Path) -
         assert httpx.get(f"{server.url}/health", timeout=5).status_code == 200
     log = server.log_text()
     assert "internal" not in log.lower() and "Traceback" not in log, log
+
+
+def test_a_port_taken_before_the_server_binds_it_is_passed_over(
+    initialised: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``serving`` (the suite's server) tries another port when the free one it chose was
+    taken in the meantime — the server says so and exits (a flake seen under load)."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        taken = held.getsockname()[1]
+        offered = iter([taken])
+        real = free_port
+        monkeypatch.setattr(sys.modules[__name__], "free_port", lambda: next(offered, 0) or real())
+        with serving(initialised) as server:
+            assert server.port != taken
+            assert httpx.get(f"{server.url}/api/v1/info", timeout=10).status_code == 200

@@ -6,9 +6,13 @@ schema (~0.1 CPU-s of the server and the test process each)."""
 
 from __future__ import annotations
 
+import socket
+
+import pytest
 from sqlalchemy import text
 
 from sync.server import db
+from tests import postgres_cluster
 from tests.sync.conftest import _MigratedPostgres
 
 TABLES = [t.name for t in db.metadata.sorted_tables if t is not db.migrations_table]
@@ -113,3 +117,27 @@ def test_a_trigger_a_test_left_is_gone_for_the_next(
         with migrated.engine.begin() as conn:
             conn.execute(text("DROP SCHEMA elsewhere CASCADE"))
         migrated.fresh()
+
+
+def test_a_port_taken_before_the_cluster_binds_it_is_passed_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The suite's PostgreSQL cluster tries another port when the free one it chose was taken
+    in the meantime (a flake seen under load: ``could not bind … Address already in use``)."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        taken = held.getsockname()[1]
+        real = postgres_cluster.free_port
+        offered = iter([taken])
+        monkeypatch.setattr(postgres_cluster, "free_port", lambda: next(offered, 0) or real())
+        server = postgres_cluster.PostgresServer()
+        try:
+            assert server.port != taken
+            assert "already in use" in (server.root / "log-0").read_text()
+            engine = db.make_engine(server.url)
+            with engine.connect() as conn:
+                assert conn.execute(text("SELECT 1")).scalar_one() == 1
+            engine.dispose()
+        finally:
+            server.stop()
