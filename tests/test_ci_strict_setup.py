@@ -56,3 +56,25 @@ def test_the_full_disk_test_fails_under_ci_when_it_cannot_mount(tmp_path: Path) 
     assert "cannot mount a small tmpfs here" in output
     summary = result.stdout.strip().splitlines()[-1]
     assert summary.startswith("1 error in "), summary  # fails in its setup, nothing skipped
+
+
+def test_the_venv_is_made_from_the_distributions_python_when_there_is_one() -> None:
+    """setup.sh's choice (README): the distribution's /usr/bin/python3 when it is 3.11 or newer
+    and has venv's ensurepip — Debian's is built with PGO and LTO, and on pyenv's source build
+    the suite took ~15 % more CPU (docs/performance.md) — unless ``PYTHON`` chose another."""
+    made_from = ROOT / ".venv" / ".childdesk-interpreter"
+    if not made_from.exists() or os.environ.get("PYTHON"):
+        pytest.skip("this .venv was not made by setup.sh's own choice")
+    system = Path("/usr/bin/python3")
+    usable = system.exists() and (
+        subprocess.run(
+            [str(system), "-c", "import sys, ensurepip; sys.exit(sys.version_info < (3, 11))"],
+            capture_output=True,
+            check=False,
+        ).returncode
+        == 0
+    )
+    if not usable:
+        pytest.skip("no distribution Python 3.11+ with venv here")
+    assert made_from.read_text().strip() == str(system.resolve())
+    assert Path(sys._base_executable).resolve() == system.resolve()  # type: ignore[attr-defined]
