@@ -21,23 +21,20 @@ import random
 from dataclasses import replace
 from datetime import date, timedelta
 
-from app.domain.activity import Activity, ActivityKind
+from app.domain.activity import ACTIVITY_TYPE, Activity, ActivityKind
 from app.domain.ages import calendar_age
 from app.domain.child_file import Archive, ArchiveReason, ChildFile
 from app.domain.transition_plan import (
     PLAN_FROM_AGE,
     SUBSIDY_CHOICES_ZH,
+    TRANSITION_PLAN_TYPE,
     Intention,
     TransitionPlan,
     handed_over_note,
 )
-from app.domain.typical_case import TypicalCase
+from app.domain.typical_case import TYPICAL_CASE_TYPE, TypicalCase
 from app.services.children import CHILD_TYPE
 from storage.vault import Vault
-
-ACTIVITY_TYPE = "activity"
-TRANSITION_PLAN_TYPE = "transition_plan"
-TYPICAL_CASE_TYPE = "typical_case"
 
 _TITLES = {
     ActivityKind.GROUP_COUNSELLING: ["团体辅导：认识我的情绪", "团体辅导：学会与人相处"],

@@ -26,6 +26,8 @@ from typing import Any
 
 from app.domain.problems import FieldProblem, title_problems, too_long_problems
 
+ACTIVITY_TYPE = "activity"  # the vault's record type
+
 MAX_TITLE = 100
 MAX_TEXT = 2000
 MAX_OTHERS = 100_000

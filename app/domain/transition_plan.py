@@ -17,6 +17,8 @@ from app.domain.ages import calendar_age
 from app.domain.jsonable import date_or_none
 from app.domain.problems import FieldProblem
 
+TRANSITION_PLAN_TYPE = "transition_plan"  # the vault's record type
+
 PLAN_FROM_AGE = 16
 MAX_TEXT = 2000
 

@@ -28,6 +28,8 @@ from typing import Any
 
 from app.domain.problems import FieldProblem, title_problems, too_long_problems
 
+TYPICAL_CASE_TYPE = "typical_case"  # the vault's record type
+
 MAX_TITLE = 60
 MAX_TEXT = 3000
 MAX_OTHER_NAMES = 30

@@ -12,13 +12,12 @@ from datetime import date
 
 from reportlab.platypus import Flowable
 
-from app.domain.activity import Activity
+from app.domain.activity import ACTIVITY_TYPE, Activity
 from app.domain.ages import calendar_age
 from app.domain.child_file import GENDER_LABELS_ZH, ChildFile
 from app.printing.forms import Label, form_table, gap, list_table, markup, signature_block, text
 from app.printing.markup import para_text, zh_date
 from app.printing.page import Letterhead, build_pdf
-from app.services.activities import ACTIVITY_TYPE
 from app.services.children import CHILD_TYPE
 from storage.errors import RecordNotFoundError
 from storage.vault import Vault

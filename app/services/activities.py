@@ -24,6 +24,7 @@ from typing import Any, BinaryIO
 
 from app.domain.activity import (
     ACTIVITY_KIND_LABELS_ZH,
+    ACTIVITY_TYPE,
     MAX_PHOTO_BYTES,
     Activity,
     ActivityFigures,
@@ -42,7 +43,6 @@ from storage.hlc import HlcTimestamp
 from storage.records import ATTACHMENT_TYPE, Revision
 from storage.vault import Vault
 
-ACTIVITY_TYPE = "activity"
 MAX_FILENAME = 120
 
 

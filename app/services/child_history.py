@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.domain import child_file, visit
+from app.domain.activity import ACTIVITY_TYPE
 from app.domain.child_file import ARCHIVE_REASON_LABELS_ZH, ArchiveReason
 from app.domain.labels_zh import LEVEL_WORDS_ZH
 from app.domain.referral import REFERRAL_TYPE, SCREENING_LEVEL_WORDS_ZH, SCREENING_TYPE
 from app.questionnaire import Definition
 from app.questionnaire.naming import definition_label
-from app.services.activities import ACTIVITY_TYPE, activity_timeline_text
+from app.services.activities import activity_timeline_text
 from app.services.assessments import ASSESSMENT_TYPE, FINISHED
 from app.services.visits import VISIT_TYPE
 from storage.hlc import HlcTimestamp

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from app.domain.child_file import ArchiveReason, ChildFile
 from app.domain.problems import raise_if_blocking
 from app.domain.transition_plan import (
+    TRANSITION_PLAN_TYPE,
     PlanStatus,
     TransitionPlan,
     archive_at_18_problems,
@@ -21,8 +22,6 @@ from storage.vault import Vault
 
 if TYPE_CHECKING:
     from app.services.children import ChildService
-
-TRANSITION_PLAN_TYPE = "transition_plan"
 
 
 class TransitionPlanService:

@@ -8,14 +8,12 @@ from datetime import date
 
 from app.domain.child_file import ChildFile
 from app.domain.problems import FieldProblem, raise_if_blocking
-from app.domain.typical_case import Identifying, TypicalCase, identifying
+from app.domain.typical_case import TYPICAL_CASE_TYPE, Identifying, TypicalCase, identifying
 from app.services.children import is_child
 from app.services.stale import put_over
 from app.services.stored import Stored, Today, deletion_reason
 from storage.errors import RecordNotFoundError
 from storage.vault import Vault
-
-TYPICAL_CASE_TYPE = "typical_case"
 
 
 def identifying_of(

@@ -44,14 +44,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from app.domain.activity import Activity, ActivityFigures, activity_figures
+from app.domain.activity import ACTIVITY_TYPE, Activity, ActivityFigures, activity_figures
 from app.domain.case import Case, CaseKind
 from app.domain.categories import ChildCategory
 from app.domain.child_file import ArchiveReason, ChildFile
 from app.domain.referral import REFERRAL_TYPE, SCREENING_TYPE, finished_screening
 from app.domain.schedule import LEVELS, VisitSchedule, load_schedule
-from app.domain.transition_plan import PlanStatus, TransitionPlan
-from app.domain.typical_case import TypicalCase
+from app.domain.transition_plan import TRANSITION_PLAN_TYPE, PlanStatus, TransitionPlan
+from app.domain.typical_case import TYPICAL_CASE_TYPE, TypicalCase
 from app.domain.visit import Visit, VisitForm
 from app.domain.visit_months import COUNTS, ChildMonthFacts, count_child_months, counted_months
 from app.domain.working_days import china_date
@@ -70,9 +70,6 @@ from app.services.visits import VISIT_TYPE
 if TYPE_CHECKING:
     from storage.vault import Vault  # annotations only: the district server imports this module
 
-ACTIVITY_TYPE = "activity"
-TRANSITION_PLAN_TYPE = "transition_plan"
-TYPICAL_CASE_TYPE = "typical_case"
 MANDATORY_REPORT_TYPE = "mandatory_report"
 RECOGNITION_TYPE = "recognition_application"
 WORKFLOW_STEP_TYPE = "workflow_step"

@@ -13,12 +13,13 @@ from app.domain.child_file import eighteenth_birthday
 from app.domain.problems import DomainValidationError
 from app.domain.transition_plan import (
     PLAN_STATUS_LABELS_ZH,
+    TRANSITION_PLAN_TYPE,
     Intention,
     PlanStatus,
     TransitionPlan,
 )
 from app.services.children import ChildService
-from app.services.transition_plans import TRANSITION_PLAN_TYPE, TransitionPlanService
+from app.services.transition_plans import TransitionPlanService
 from storage.vault import Vault
 
 TODAY = date(2026, 11, 22)

@@ -8,8 +8,8 @@ from datetime import date
 from typing import Any
 
 from app.demo_caseload import fill_vault
-from app.domain.activity import Activity, ActivityKind
-from app.services.activities import ACTIVITY_TYPE, ActivityService
+from app.domain.activity import ACTIVITY_TYPE, Activity, ActivityKind
+from app.services.activities import ActivityService
 from app.services.child_history import ACTIVITY, child_timeline
 from app.services.children import ChildService
 from storage.vault import Vault

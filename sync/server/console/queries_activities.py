@@ -18,8 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, Select, and_, select
 from sqlalchemy.exc import DBAPIError
 
-from app.domain.activity import Activity, photo_mime
-from app.services.year_summary import ACTIVITY_TYPE
+from app.domain.activity import ACTIVITY_TYPE, Activity, photo_mime
 from storage.records import ATTACHMENT_TYPE
 from sync.server import db
 from sync.server.console.queries import NotFoundError, OutOfScopeError, scoped

@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import JSON, Connection, Engine, and_, cast, func, or_, select
 from sqlalchemy.exc import DBAPIError
 
-from app.domain.activity import Activity, ActivityKind, activity_figures
+from app.domain.activity import ACTIVITY_TYPE, Activity, ActivityKind, activity_figures
 from app.domain.child_file import ChildFile
 from app.domain.transition_plan import PlanStatus
 from app.domain.visit import Observations, Visit, VisitForm
@@ -36,7 +36,6 @@ from app.services.monthly_report import MonthError, ReportMonth
 from app.services.stored import Stored
 from app.services.visits import VISIT_TYPE
 from app.services.year_summary import (
-    ACTIVITY_TYPE,
     SUMMARY_TYPES,
     CaseKindFigures,
     Period,

@@ -22,16 +22,14 @@ from sqlalchemy import (
 
 from app.domain.case import CaseKind
 from app.domain.referral import REFERRAL_TYPE, SCREENING_TYPE, finished_screening
-from app.domain.transition_plan import PlanStatus, TransitionPlan
-from app.domain.typical_case import TypicalCase
+from app.domain.transition_plan import TRANSITION_PLAN_TYPE, PlanStatus, TransitionPlan
+from app.domain.typical_case import TYPICAL_CASE_TYPE, TypicalCase
 from app.domain.working_days import china_date
 from app.services.monthly_report import CaseloadRecords
 from app.services.stored import Stored
 from app.services.year_summary import (
     MANDATORY_REPORT_TYPE,
     RECOGNITION_TYPE,
-    TRANSITION_PLAN_TYPE,
-    TYPICAL_CASE_TYPE,
     WORKFLOW_STEP_TYPE,
     CaseKindFigures,
 )
