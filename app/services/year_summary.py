@@ -44,6 +44,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from app.domain import mandatory_report, recognition_application, workflow
 from app.domain.activity import ACTIVITY_TYPE, Activity, ActivityFigures, activity_figures
 from app.domain.case import Case, CaseKind
 from app.domain.categories import ChildCategory
@@ -70,9 +71,10 @@ from app.services.visits import VISIT_TYPE
 if TYPE_CHECKING:
     from storage.vault import Vault  # annotations only: the district server imports this module
 
-MANDATORY_REPORT_TYPE = "mandatory_report"
-RECOGNITION_TYPE = "recognition_application"
-WORKFLOW_STEP_TYPE = "workflow_step"
+# the names the district server's summary queries use, defined beside their records
+MANDATORY_REPORT_TYPE = mandatory_report.RECORD_TYPE
+RECOGNITION_TYPE = recognition_application.RECORD_TYPE
+WORKFLOW_STEP_TYPE = workflow.STEP_TYPE
 SUMMARY_TYPES = (
     CHILD_TYPE,
     VISIT_TYPE,
