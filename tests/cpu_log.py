@@ -45,6 +45,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
             f"{item.nodeid}\t{own_after - own:.3f}\t{children_after - children:.3f}"
             f"\t{time.monotonic() - wall:.3f}\n"
         )
+        Path(folder).mkdir(parents=True, exist_ok=True)
         with (Path(folder) / f"{os.getpid()}.tsv").open("a", encoding="utf-8") as log:
             log.write(line)
 

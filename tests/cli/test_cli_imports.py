@@ -100,7 +100,7 @@ def test_the_district_server_loads_the_pinyin_dictionary_only_to_derive_a_name()
         "import sys\n"
         "import sync.district_cli, sync.server.district\n"
         "from sync.server.console import query_tables_derive as derive\n"
-        "from app import pinyin_table\n"
+        "from resources import pinyin_table\n"
         "print('pypinyin' in {m.split('.')[0] for m in sys.modules}, not pinyin_table.loaded())\n"
         "print(derive.pinyin_initials('张小明'),\n"
         "      'pypinyin' in {m.split('.')[0] for m in sys.modules}, not pinyin_table.loaded())\n"

@@ -63,7 +63,7 @@ def test_the_commands_that_do_not_serve_import_no_web_server(initialised: Path) 
 def test_the_pinyin_table_read_without_the_package_is_pypinyins() -> None:
     from pypinyin.pinyin_dict import pinyin_dict
 
-    from app.pinyin_table import read_table
+    from resources.pinyin_table import read_table
 
     table = read_table()
     assert table is not pinyin_dict  # read from the data file, not the imported module

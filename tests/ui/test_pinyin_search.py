@@ -40,19 +40,19 @@ def test_each_characters_pinyin_is_pypinyins() -> None:
 
 
 def test_the_list_reads_the_table_without_importing_pypinyin() -> None:
-    """The model's module and the table reader (app/pinyin_table.py) run afresh (under other
+    """The model's module and the table reader (resources/pinyin_table.py) run afresh (under other
     names, the loaded ones left alone) with pypinyin not loaded: reading names loads none of
     it."""
-    import app
+    import resources
 
     saved = {n: m for n, m in sys.modules.items() if n.split(".")[0] == "pypinyin"}
     for name in saved:
         del sys.modules[name]
-    shared = sys.modules["app.pinyin_table"]
+    shared = sys.modules["resources.pinyin_table"]
     try:
-        table = _afresh("_pinyin_table_afresh", app.pinyin_table.__file__)
-        sys.modules["app.pinyin_table"] = table  # what the model's import finds
-        app.pinyin_table = table  # type: ignore[attr-defined]
+        table = _afresh("_pinyin_table_afresh", resources.pinyin_table.__file__)
+        sys.modules["resources.pinyin_table"] = table  # what the model's import finds
+        resources.pinyin_table = table  # type: ignore[attr-defined]
         assert not table.loaded()
         module = _afresh("_children_model_afresh", children_model.__file__)
         assert module._char_pinyin("王") == ("wang", "w")
@@ -61,8 +61,8 @@ def test_the_list_reads_the_table_without_importing_pypinyin() -> None:
         loaded = sorted(n for n in sys.modules if n.split(".")[0] == "pypinyin")
         assert loaded == [], "the names' pinyin imported pypinyin"
     finally:
-        sys.modules["app.pinyin_table"] = shared
-        app.pinyin_table = shared  # type: ignore[attr-defined]
+        sys.modules["resources.pinyin_table"] = shared
+        resources.pinyin_table = shared  # type: ignore[attr-defined]
         for name in ("_children_model_afresh", "_pinyin_table_afresh"):
             sys.modules.pop(name, None)
         for name in [n for n in sys.modules if n.split(".")[0] == "pypinyin"]:

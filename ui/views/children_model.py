@@ -3,7 +3,6 @@ sorted in Python (fast enough for 10,000 rows: one pass per keystroke, no per-ro
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -12,12 +11,12 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
 
-from app import pinyin_table
 from app.domain.case import STAGE_LABELS_ZH, CaseStage
 from app.domain.categories import CATEGORY_LABELS_ZH, ChildCategory
 from app.domain.child_file import GENDER_LABELS_ZH, Gender
 from app.domain.schedule import VisitSchedule, next_due
 from app.services.caseload import ChildSummary
+from resources import pinyin_table
 from ui.theme import OVERDUE_COLOUR, level_word
 from ui.views.row_table import RowTableModel
 
@@ -35,12 +34,8 @@ def _char_pinyin(ch: str) -> tuple[str, str]:
     tone mark, ü written v; a character without a reading stands for itself."""
     found = _PINYIN_CACHE.get(ch)
     if found is None:
-        readings = pinyin_table.readings().get(ord(ch)) if len(ch) == 1 else None
-        if readings is None:
-            full = ch.lower()
-        else:
-            marked = unicodedata.normalize("NFD", readings.split(",")[0]).replace("u\u0308", "v")
-            full = "".join(c for c in marked if not unicodedata.combining(c)).lower()
+        typed = pinyin_table.toneless_readings(ch)
+        full = typed[0] if typed else ch.lower()
         found = (full, full[:1])
         _PINYIN_CACHE[ch] = found
     return found

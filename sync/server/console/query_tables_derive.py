@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
@@ -14,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
 
-from app import pinyin_table
 from app.domain.schedule import ScheduleFacts, VisitSchedule, load_schedule, next_due
+from resources import pinyin_table
 from sync.server import db
 
 LEVELS = ("green", "yellow", "orange", "red")
@@ -45,8 +44,8 @@ def pinyin_initials(name: str) -> str:
             continue
         letter = _INITIALS.get(ch)
         if letter is None:
-            reading = pinyin_table.readings().get(ord(ch), "")
-            first = unicodedata.normalize("NFD", reading[:1])[:1].lower()
+            typed = pinyin_table.toneless_readings(ch)
+            first = typed[0][:1] if typed else ""
             letter = _INITIALS[ch] = first if first.isascii() and first.isalpha() else ""
         out.append(letter)
     return "".join(out)[:40]

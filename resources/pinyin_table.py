@@ -1,6 +1,8 @@
 """pypinyin's table of single characters (code point → readings, the most common first), for
-the two places that read one character at a time: the children list's pinyin sort and search
-(ui/views/children_model.py) and the console's name initials (query_tables_derive.py).
+the three places that read one character at a time: the children list's pinyin sort and search
+(ui/views/children_model.py), the console's name initials (query_tables_derive.py) and the
+password rule against one's own name (storage/password_policy.py). Here, beside the other
+bundled tables, because storage/ reads it too.
 
 Read from pypinyin's own data file, not imported: any ``import pypinyin…``, even of
 ``pypinyin.pinyin_dict``, runs the package's ``__init__``, which also loads the phrase
@@ -15,6 +17,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from typing import cast
@@ -46,3 +49,19 @@ def read_table() -> Mapping[int, str]:
     from pypinyin.pinyin_dict import pinyin_dict
 
     return cast(Mapping[int, str], pinyin_dict)
+
+
+def toneless_readings(ch: str) -> tuple[str, ...]:
+    """A character's readings as they are typed, the most common first: without tone marks, ü
+    written v (``绿`` → ``("lv", "lu")``), as pypinyin's ``Style.NORMAL`` writes them; empty for
+    a character the table does not know."""
+    found = readings().get(ord(ch)) if len(ch) == 1 else None
+    if not found:
+        return ()
+    typed: list[str] = []
+    for reading in found.split(","):
+        marked = unicodedata.normalize("NFD", reading).replace("u\u0308", "v")
+        plain = "".join(c for c in marked if not unicodedata.combining(c)).lower()
+        if plain and plain not in typed:
+            typed.append(plain)
+    return tuple(typed)
