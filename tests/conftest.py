@@ -89,14 +89,25 @@ def _rewrite_test_modules(config: pytest.Config, tests: Path) -> None:
         from _pytest.assertion import rewrite
 
         state = config.stash[rewrite.assertstate_key]
+        stale: list[tuple[Path, Path]] = []
         for fn in sorted(tests.rglob("*.py")):
             if not (fn.name.startswith("test_") or fn.name == "conftest.py"):
                 continue
             cache_dir = rewrite.get_cache_dir(fn)
             pyc = cache_dir / (fn.name[:-3] + rewrite.PYC_TAIL)
             if rewrite.try_makedirs(cache_dir) and rewrite._read_pyc(fn, pyc, state.trace) is None:
+                stale.append((fn, pyc))
+        # on both cores (a forked child takes every other file): the workers wait for this
+        child = os.fork() if len(stale) > 8 else -1
+        try:
+            for fn, pyc in stale[(child == 0) :: 1 if child < 0 else 2]:
                 source_hash, co = rewrite._rewrite_test(fn, config)
                 rewrite._write_pyc(state, co, source_hash, pyc)
+        finally:
+            if child == 0:
+                os._exit(0)
+            if child > 0:
+                os.waitpid(child, 0)
     except (AttributeError, ImportError, KeyError, TypeError, OSError, SyntaxError):
         return
 
