@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from storage.crypto import KdfParams, calibrate_kdf
+from storage.gc_pause import imports_paused, program_starts
 from sync.errors import SyncError
 from sync.keys import KeyPair, write_keystore
 from sync.server.cli_base import (
@@ -144,27 +145,28 @@ def cmd_serve(ctx: Context) -> int:
     district.engine.dispose()  # each worker opens its own connections
     # the web app's modules (fastapi: ~0.25 CPU-s) once the port is ours: a port in use is
     # reported without them
-    from sync.server import db
-    from sync.server.app import create_app
-    from sync.server.console.passwords import TEST_FAST_HASH_ENV, fast_hash_for_tests
-    from sync.server.district import District
+    with imports_paused():
+        from sync.server import db
+        from sync.server.app import create_app
+        from sync.server.console.passwords import TEST_FAST_HASH_ENV, fast_hash_for_tests
+        from sync.server.district import District
 
+        if count > 1:  # imported once here: the forked workers inherit the modules (web.py)
+            from sync.server.console.web import console_routers
+
+            console_routers()
     if fast_hash_for_tests():  # never in a real district: its log says so
         log.warning("%s=1: weak console password hashes (test runs only)", TEST_FAST_HASH_ENV)
 
-    if count > 1:  # imported once here: the forked workers inherit the modules (web.py)
-        from sync.server.console.web import console_routers
-
-        console_routers()
-
     def make_app() -> Any:
         engine = db.make_engine(ctx.db_url)
-        return create_app(
-            District(engine, district.public, district.keys, district.limits),
-            trusted_proxies=trusted,
-            console_insecure_cookie=args.console_insecure_cookie,
-            access_log_days=access_log_days,
-        )
+        with imports_paused():  # the routes and their models: start-up as well
+            return create_app(
+                District(engine, district.public, district.keys, district.limits),
+                trusted_proxies=trusted,
+                console_insecure_cookie=args.console_insecure_cookie,
+                access_log_days=access_log_days,
+            )
 
     plural = "worker" if count == 1 else "workers"
     print(
@@ -387,7 +389,11 @@ COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    args = build_parser().parse_args(argv)
+    if argv is None:  # the program itself (the console script), not main([...]) in a test
+        program_starts()
+    with imports_paused():  # the commands' modules (SQLAlchemy) load with the parser
+        parser = build_parser()
+    args = parser.parse_args(argv)
     handler = cmd_export_identity if args.command == "keys" else COMMANDS[args.command]
     try:
         return handler(Context(args))

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from app.cli import parse_args, run_command
+from storage.gc_pause import imports_paused, program_starts
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -33,7 +34,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    from sync.laptop import cli as sync_cli  # childdesk enroll / sync / export-batch / …
+    if argv is None:  # the program itself (the console script), not main([...]) in a test
+        program_starts()
+    with imports_paused():
+        from sync.laptop import cli as sync_cli  # childdesk enroll / sync / export-batch / …
 
     if sync_cli.wants(sys.argv[1:] if argv is None else argv):
         return sync_cli.main(sys.argv[1:] if argv is None else argv)
@@ -53,7 +57,8 @@ def _main(argv: Sequence[str] | None) -> int:
             file=sys.stderr,
         )
         return 2
-    from ui.gui import run_gui  # Qt is imported only for the desktop app
+    with imports_paused():
+        from ui.gui import run_gui  # Qt is imported only for the desktop app
 
     _quit_gui_on_sigterm()
     return run_gui(args)

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from storage.gc_pause import imports_paused
 from sync.keys import KeyPair, read_keystore, read_public_keys
 
 KEYSTORE_NAME = "district-keys.json"
@@ -72,10 +73,11 @@ class Context:
         )
 
     def district(self, *, with_keys: bool) -> Any:
-        from sqlalchemy.exc import SQLAlchemyError
+        with imports_paused():
+            from sqlalchemy.exc import SQLAlchemyError
 
-        from sync.server import db
-        from sync.server.district import District, Limits
+            from sync.server import db
+            from sync.server.district import District, Limits
 
         public = read_public_keys(self.keystore)
         keys: KeyPair | None = None

@@ -307,7 +307,7 @@ def main() -> int:
     from ui.launcher import main as childdesk
 
     sys.argv = ["childdesk", *argv]
-    return childdesk(argv)  # then a normal interpreter exit: a crash at exit shows too
+    return childdesk()  # as the script calls it; then a normal exit: a crash at exit shows too
 
 
 if __name__ == "__main__":
