@@ -31,11 +31,20 @@ class PagesPart(WizardBase):
         today = self._desk.today()
         width = 0
         for index, page in enumerate(definition.pages):
+            # top-down: the scroll area in the stack and the page in it before the page fills,
+            # so each question widget is parented once, not the whole page moved twice after
+            # (each move carries fonts and style over the page's every widget)
+            scroll = QScrollArea()
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            self.stack.addWidget(scroll)
             body = QWidget()
             body.setObjectName(f"page_{page.id}")
             layout = QVBoxLayout(body)
             layout.setContentsMargins(16, 8, 16, 16)
             layout.setSpacing(6)
+            scroll.setWidget(body)
             title = _label(page.label, "title")
             font = title.font()
             font.setPointSizeF(font.pointSizeF() * 1.2)
@@ -46,12 +55,6 @@ class PagesPart(WizardBase):
             for item in page.items:
                 self._add_item(item, layout, index, today)
             layout.addStretch(1)
-            scroll = QScrollArea()
-            scroll.setWidgetResizable(True)
-            scroll.setFrameShape(QFrame.Shape.NoFrame)
-            scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-            scroll.setWidget(body)
-            self.stack.addWidget(scroll)
             self._pages.append(PageView(page, scroll))
             self.page_list.addItem(QListWidgetItem(page.label))
             width = max(
