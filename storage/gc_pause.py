@@ -14,16 +14,20 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 
 @contextmanager
-def gc_paused() -> Iterator[None]:
+def gc_paused(*, then_freeze: bool = False) -> Iterator[None]:
+    """``then_freeze``: what exists when the pause ends is frozen (``gc.freeze``) before the
+    collector runs again, which would otherwise walk all of it first."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if then_freeze:
+            gc.freeze()
         if was_enabled:
             gc.enable()
 
@@ -39,21 +43,12 @@ def program_starts() -> None:
     _freeze_after_imports = True
 
 
-@contextmanager
-def imports_paused() -> Iterator[None]:
+def imports_paused() -> AbstractContextManager[None]:
     """Around a program's start-up imports (ui/launcher.py, sync/district_cli.py and
     sync/server/cli_base.py): no collector passes while modules load. In a program run from its
-    command line, what they made is then frozen (``gc.freeze``): moved out of the collector's
-    sight for good, so the first pass after the pause does not walk it all (a paused burst
-    stays in the youngest generation until then), later full passes skip it, and a server's
-    forked workers share it without copying (Python's advice for ``gc.freeze``). Not in a test
-    process: its garbage of the moment would never be collected."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if _freeze_after_imports:
-            gc.freeze()  # before the collector runs again: it would walk everything first
-        if was_enabled:
-            gc.enable()
+    command line, what they made is then frozen: out of the collector's sight for good, so the
+    first pass after the pause does not walk it all (a paused burst stays in the youngest
+    generation until then), later full passes skip it, and a server's forked workers share it
+    without copying (Python's advice for ``gc.freeze``). Not in a test process: its garbage of
+    the moment would never be collected."""
+    return gc_paused(then_freeze=_freeze_after_imports)

@@ -30,6 +30,11 @@ def _cpu() -> tuple[float, float]:
     return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    if folder := os.environ.get(ENV):
+        Path(folder).mkdir(parents=True, exist_ok=True)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     folder = os.environ.get(ENV)
@@ -45,7 +50,6 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
             f"{item.nodeid}\t{own_after - own:.3f}\t{children_after - children:.3f}"
             f"\t{time.monotonic() - wall:.3f}\n"
         )
-        Path(folder).mkdir(parents=True, exist_ok=True)
         with (Path(folder) / f"{os.getpid()}.tsv").open("a", encoding="utf-8") as log:
             log.write(line)
 
